@@ -1,0 +1,81 @@
+"""Realistic generated co-op activity, for the demo, tests and benchmarks.
+
+Everything is drawn from a seeded random generator, so the same seed always gives
+the same co-op.
+"""
+
+import datetime as dt
+import random
+from uuid import UUID
+
+from node.application import CoopNode
+
+FIRST_NAMES = [
+    "Aisha", "Bernard", "Chiara", "Deepa", "Eileen", "Farid", "Giulia", "Harold",
+    "Ines", "Jamal", "Kerry", "Luca", "Maureen", "Nadia", "Owen", "Priya",
+    "Rosa", "Sanjay", "Tomasz", "Ursula", "Vera", "Winston", "Yusuf", "Zofia",
+]  # fmt: skip
+SURNAMES = [
+    "Ahmed", "Bianchi", "Campbell", "Dlamini", "Evans", "Ferrari", "Gallagher",
+    "Hussain", "Jones", "Kowalski", "Lombardi", "Murphy", "Novak", "Okafor",
+    "Patel", "Rossi", "Singh", "Tremblay", "Walsh", "Zhang",
+]  # fmt: skip
+STREETS = ["Mill Lane", "Church Street", "Via Roma", "Rue Principale", "Station Road"]
+
+
+class MemberGenerator:
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.serial = 0
+
+    def person(self) -> dict[str, str]:
+        self.serial += 1
+        first = self.rng.choice(FIRST_NAMES)
+        last = self.rng.choice(SURNAMES)
+        return {
+            "name": f"{first} {last}",
+            "email": f"{first}.{last}.{self.serial}@example.org".lower(),
+            "phone": f"07{self.rng.randrange(100_000_000, 999_999_999)}",
+            "address": f"{self.rng.randrange(1, 200)} {self.rng.choice(STREETS)}",
+        }
+
+
+def generate_membership(
+    app: CoopNode,
+    *,
+    members: int,
+    seed: int,
+    start: dt.date,
+    days: int = 540,
+) -> list[UUID]:
+    """Members join over ``days`` from ``start``; some buy shares, change class or
+    leave. Returns the ids of every applicant, admitted or not."""
+    gen = MemberGenerator(seed)
+    rng = gen.rng
+    classes = app.coop().profile.class_names
+    weights = [4, 3, 2, 1, 1, 1][: len(classes)]
+    end = start + dt.timedelta(days=days)
+    ids = []
+    days_in = sorted(rng.randrange(days) for _ in range(members))
+    for offset in days_in:
+        joined = start + dt.timedelta(days=offset)
+        member_id = app.apply_for_membership(
+            member_class=rng.choices(classes, weights)[0],
+            applied_on=joined,
+            **gen.person(),
+        )
+        ids.append(member_id)
+        if rng.random() < 0.05:
+            continue  # still applying: the board has not met yet
+        admitted = joined + dt.timedelta(days=rng.randrange(1, 21))
+        app.admit_member(member_id, admitted)
+        if rng.random() < 0.7:
+            app.buy_shares(member_id, rng.choice([100, 500, 1000, 2500]), admitted)
+        if rng.random() < 0.1:
+            others = [c for c in classes if c != app.member(member_id).member_class]
+            changed = min(admitted + dt.timedelta(days=30), end)
+            app.change_member_class(member_id, rng.choice(others), changed)
+        if rng.random() < 0.12:
+            left = admitted + dt.timedelta(days=rng.randrange(31, 200))
+            app.withdraw_member(member_id, min(left, end))
+    return ids

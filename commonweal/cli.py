@@ -1,0 +1,233 @@
+"""The ``commonweal`` command line."""
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+import tempfile
+from pathlib import Path
+from typing import TypeVar
+
+import msgspec
+
+from commonweal.config import ConfigError, StoreConfig, load_config, write_config
+from node.errors import DomainError
+
+C = TypeVar("C")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return 2
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.handler(args) or 0)
+    except (ConfigError, DomainError, ValueError) as error:
+        print(f"commonweal: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="commonweal", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(metavar="command")
+
+    demo = commands.add_parser("demo", help="run a whole consortium on this machine")
+    demo.add_argument("--data-dir", type=Path, help="keep the data here (empty dir)")
+    demo.add_argument("--members", type=int, default=60, help="applicants per co-op")
+    demo.add_argument("--json", action="store_true", help="print the report as JSON")
+    demo.set_defaults(handler=_demo)
+
+    report = commands.add_parser("report", help="print the consortium report")
+    report.add_argument("--config", type=Path, default=Path("consortium.toml"))
+    report.add_argument("--json", action="store_true")
+    report.set_defaults(handler=_report)
+
+    node = commands.add_parser("node", help="run a co-op node").add_subparsers(
+        metavar="action"
+    )
+    init = node.add_parser("init", help="write node.toml and found the co-op")
+    init.add_argument("--config", type=Path, default=Path("node.toml"))
+    init.add_argument("--coop-id", required=True)
+    init.add_argument("--name", required=True)
+    init.add_argument("--profile", default="uk_multi_stakeholder")
+    init.add_argument("--broker", default="nats://127.0.0.1:4222")
+    init.add_argument("--store-path", default="node.db")
+    init.set_defaults(handler=_node_init)
+    run_node = node.add_parser("run", help="run the node and its replicator")
+    run_node.add_argument("--config", type=Path, default=Path("node.toml"))
+    run_node.set_defaults(handler=_node_run)
+
+    consortium = commands.add_parser("consortium", help="run the consortium")
+    consortium_actions = consortium.add_subparsers(metavar="action")
+    run_consortium = consortium_actions.add_parser("run", help="run the aggregator")
+    run_consortium.add_argument("--config", type=Path, default=Path("consortium.toml"))
+    run_consortium.set_defaults(handler=_consortium_run)
+
+    broker = commands.add_parser("broker", help="run the embedded nats-server")
+    broker_actions = broker.add_subparsers(metavar="action")
+    run_broker = broker_actions.add_parser("run", help="run nats-server with JetStream")
+    run_broker.add_argument("--port", type=int, default=4222)
+    run_broker.add_argument("--store-dir", type=Path, default=Path("broker"))
+    run_broker.add_argument("--config", type=Path, help="a nats-server config file")
+    run_broker.set_defaults(handler=_broker_run)
+
+    schemas = commands.add_parser("schemas", help="regenerate schemas/json")
+    schemas.add_argument("--check", action="store_true", help="fail if stale")
+    schemas.set_defaults(handler=_schemas)
+    return parser
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from commonweal.demo import run_demo
+    from federation.report import render_table, report_json
+
+    if args.data_dir is not None:
+        if args.data_dir.exists() and any(args.data_dir.iterdir()):
+            raise ConfigError(f"--data-dir {args.data_dir} is not empty")
+        args.data_dir.mkdir(parents=True, exist_ok=True)
+        report = asyncio.run(run_demo(args.data_dir, members=args.members))
+    else:
+        with tempfile.TemporaryDirectory(prefix="commonweal-demo-") as tmp:
+            report = asyncio.run(run_demo(Path(tmp), members=args.members))
+    if args.json:
+        sys.stdout.buffer.write(report_json(report) + b"\n")
+    else:
+        print(render_table(report), end="")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from commonweal.storage import construct_tracked_tables
+    from federation.config import ConsortiumConfig
+    from federation.report import build_report, render_table, report_json
+    from federation.views import ConsortiumViews
+
+    config = _load(args.config, ConsortiumConfig)
+    views = construct_tracked_tables(ConsortiumViews, config.store_env())
+    report = build_report(views)
+    if args.json:
+        sys.stdout.buffer.write(report_json(report) + b"\n")
+    else:
+        print(render_table(report), end="")
+    return 0
+
+
+def _node_init(args: argparse.Namespace) -> int:
+    from commonweal.config import BrokerConfig
+    from node.config import NodeConfig, new_secret
+    from node.service import NodeService
+
+    if args.config.exists():
+        raise ConfigError(f"{args.config} exists already; refusing to overwrite it")
+    config = msgspec.convert(
+        {
+            "coop_id": args.coop_id,
+            "name": args.name,
+            "secret": new_secret(),
+            "profile": args.profile,
+            "store": msgspec.to_builtins(StoreConfig(path=args.store_path)),
+            "broker": msgspec.to_builtins(BrokerConfig(servers=[args.broker])),
+        },
+        NodeConfig,
+    )
+    _check_profile(config.profile)
+    located = msgspec.structs.replace(config, base_dir=str(args.config.parent))
+    NodeService(located).found_if_new()
+    write_config(args.config, config)
+    print(f"wrote {args.config}; co-op {config.coop_id} founded")
+    return 0
+
+
+def _node_run(args: argparse.Namespace) -> int:
+    from node.config import NodeConfig
+    from node.service import NodeService
+
+    config = _load(args.config, NodeConfig)
+
+    async def run() -> None:
+        node = NodeService(config)
+        node.found_if_new()
+        node.start()
+        await _until_signalled()
+        await node.stop()
+
+    asyncio.run(run())
+    return 0
+
+
+def _consortium_run(args: argparse.Namespace) -> int:
+    from federation.config import ConsortiumConfig
+    from federation.service import ConsortiumService
+
+    config = _load(args.config, ConsortiumConfig)
+
+    async def run() -> None:
+        consortium = ConsortiumService(config)
+        consortium.start()
+        await _until_signalled()
+        await consortium.stop()
+
+    asyncio.run(run())
+    return 0
+
+
+def _broker_run(args: argparse.Namespace) -> int:
+    from federation.broker import NatsServer
+
+    config = args.config.read_text() if args.config else None
+    server = NatsServer(args.store_dir, port=args.port, config=config).start()
+    print(f"nats-server listening on {server.url}; Ctrl-C stops it")
+    try:
+        assert server.process is not None
+        server.process.wait()
+    finally:
+        server.stop()
+    return 0
+
+
+def _schemas(args: argparse.Namespace) -> int:
+    from schemas import jsonschema
+
+    if args.check:
+        stale = jsonschema.stale_files()
+        if stale:
+            print("stale JSON Schema files: " + ", ".join(stale), file=sys.stderr)
+            print("run: commonweal schemas", file=sys.stderr)
+            return 1
+        print("schemas/json is up to date")
+        return 0
+    for name in jsonschema.write():
+        print(f"wrote schemas/json/{name}")
+    return 0
+
+
+def _load(path: Path, config_type: type[C]) -> C:
+    """Load a config; relative store paths are resolved from the file's folder."""
+    config = load_config(path, config_type)
+    if getattr(config, "base_dir", None) == ".":
+        return msgspec.structs.replace(config, base_dir=str(path.parent))  # type: ignore[type-var]
+    return config
+
+
+def _check_profile(name: str) -> None:
+    from node.rules import profile_named
+
+    profile_named(name)
+
+
+async def _until_signalled() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()

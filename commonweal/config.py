@@ -1,0 +1,81 @@
+"""Config pieces shared by nodes and the consortium: where data lives, which broker.
+
+Config files are TOML decoded by msgspec, so a wrong or misspelt key is an error
+that names it rather than a silently ignored setting.
+"""
+
+from pathlib import Path
+from typing import Literal, TypeVar
+
+import msgspec
+
+
+class ConfigError(ValueError):
+    """A config file is missing or does not match its schema."""
+
+
+class StoreConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """SQLite file by default; PostgreSQL when ``kind = "postgres"``."""
+
+    kind: Literal["sqlite", "postgres"] = "sqlite"
+    path: str = "commonweal.db"
+    dbname: str = "commonweal"
+    host: str = "127.0.0.1"
+    port: int = 5432
+    user: str = "postgres"
+    password: str = ""
+    schema: str = "public"
+
+    def env(self, base_dir: Path | None = None) -> dict[str, str]:
+        """The eventsourcing environment for this store."""
+        if self.kind == "sqlite":
+            path = Path(self.path)
+            if base_dir is not None and not path.is_absolute():
+                path = base_dir / path
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(path),
+                "SQLITE_LOCK_TIMEOUT": "10",
+            }
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": self.dbname,
+            "POSTGRES_HOST": self.host,
+            "POSTGRES_PORT": str(self.port),
+            "POSTGRES_USER": self.user,
+            "POSTGRES_PASSWORD": self.password,
+            "POSTGRES_SCHEMA": self.schema,
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+        }
+
+
+class BrokerConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    servers: list[str] = msgspec.field(
+        default_factory=lambda: ["nats://127.0.0.1:4222"]
+    )
+    user: str = ""
+    password: str = ""
+
+    def connect_options(self) -> dict[str, object]:
+        if self.user:
+            return {"user": self.user, "password": self.password}
+        return {}
+
+
+C = TypeVar("C")
+
+
+def load_config(path: Path, config_type: type[C]) -> C:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise ConfigError(f"cannot read config {path}: {error.strerror}") from None
+    try:
+        return msgspec.toml.decode(data, type=config_type)
+    except (msgspec.DecodeError, msgspec.ValidationError) as error:
+        raise ConfigError(f"{path}: {error}") from None
+
+
+def write_config(path: Path, config: object) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_bytes(msgspec.toml.encode(config))

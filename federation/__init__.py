@@ -1,0 +1,1 @@
+"""The consortium: aggregator, projections, reports and the broker it runs on."""

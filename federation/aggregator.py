@@ -1,0 +1,113 @@
+"""The consortium aggregator: a durable JetStream pull consumer feeding the views.
+
+Each fetched batch is applied in one transaction and acknowledged only after it
+commits; a crash in between means redelivery, which the per-co-op tracking
+position turns into a no-op.
+"""
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+import nats
+from nats.aio.client import Client as NATS
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from federation.broker import FEDERATION_STREAM, ensure_federation_stream
+from federation.views import ConsortiumViews, Message, Outcome
+
+log = logging.getLogger(__name__)
+
+
+class Aggregator:
+    def __init__(
+        self,
+        views: ConsortiumViews,
+        servers: Sequence[str],
+        *,
+        durable: str = "consortium",
+        connect_options: dict[str, object] | None = None,
+        batch_size: int = 500,
+        fetch_timeout: float = 0.5,
+    ) -> None:
+        self.views = views
+        self.servers = list(servers)
+        self.durable = durable
+        self.connect_options = connect_options or {}
+        self.batch_size = batch_size
+        self.fetch_timeout = fetch_timeout
+        self.totals = Outcome()
+        self.batches = 0
+        self._nc: NATS | None = None
+
+    async def run(self) -> None:
+        backoff = 0.1
+        try:
+            while True:
+                try:
+                    await self._consume()
+                except (nats.errors.Error, OSError, TimeoutError) as error:
+                    # A short outage is routine (broker restarting, stream being
+                    # created): say so quietly until it lasts.
+                    level = logging.WARNING if backoff >= 2.0 else logging.INFO
+                    log.log(level, "aggregator: %r; retrying", error)
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 2.0)
+                else:
+                    backoff = 0.1
+        finally:
+            if self._nc is not None and not self._nc.is_closed:
+                await self._nc.close()
+
+    async def _consume(self) -> None:
+        if self._nc is None or self._nc.is_closed:
+            self._nc = await nats.connect(
+                self.servers,
+                name=f"commonweal-consortium-{self.durable}",
+                max_reconnect_attempts=-1,
+                reconnect_time_wait=0.2,
+                connect_timeout=2,
+                error_cb=_quiet,
+                **self.connect_options,  # type: ignore[arg-type]
+            )
+        js = self._nc.jetstream()
+        await ensure_federation_stream(js)
+        subscription = await js.pull_subscribe(
+            "cw.coop.>",
+            durable=self.durable,
+            stream=FEDERATION_STREAM,
+            config=ConsumerConfig(
+                ack_policy=AckPolicy.EXPLICIT,
+                deliver_policy=DeliverPolicy.ALL,
+                ack_wait=30,
+                max_ack_pending=20_000,
+            ),
+        )
+        while True:
+            try:
+                fetched = await subscription.fetch(
+                    self.batch_size, timeout=self.fetch_timeout
+                )
+            except TimeoutError:
+                continue
+            messages = [
+                Message(msg.subject, msg.data, msg.metadata.sequence.stream)
+                for msg in fetched
+            ]
+            outcome = self.views.apply(messages)
+            for msg in fetched:
+                await msg.ack()
+            self._count(outcome)
+
+    def _count(self, outcome: Outcome) -> None:
+        self.batches += 1
+        self.totals.applied += outcome.applied
+        self.totals.duplicates += outcome.duplicates
+        self.totals.held += outcome.held
+        self.totals.dead_letters += outcome.dead_letters
+        for reason in outcome.reasons:
+            log.warning("dead letter: %s", reason)
+
+
+async def _quiet(error: Exception) -> None:
+    log.debug("nats: %r", error)

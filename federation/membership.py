@@ -1,0 +1,184 @@
+"""Membership projection: co-ops, pseudonymous members, monthly joiners and leavers."""
+
+import datetime as dt
+import json
+from collections.abc import Callable
+
+import msgspec
+
+from commonweal.storage import Cursor
+from schemas import Envelope, Payload
+from schemas import membership as m
+
+
+def _month(day: dt.date) -> str:
+    return day.strftime("%Y-%m")
+
+
+class MembershipProjection:
+    TABLES = (
+        "CREATE TABLE IF NOT EXISTS coops ("
+        "coop_id TEXT PRIMARY KEY, name TEXT NOT NULL, profile TEXT NOT NULL, "
+        "member_classes TEXT NOT NULL, founded_on TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS members ("
+        "coop_id TEXT NOT NULL, member TEXT NOT NULL, member_class TEXT NOT NULL, "
+        "status TEXT NOT NULL, shares BIGINT NOT NULL DEFAULT 0, "
+        "PRIMARY KEY (coop_id, member))",
+        "CREATE TABLE IF NOT EXISTS membership_months ("
+        "coop_id TEXT NOT NULL, month TEXT NOT NULL, "
+        "joiners INTEGER NOT NULL DEFAULT 0, leavers INTEGER NOT NULL DEFAULT 0, "
+        "PRIMARY KEY (coop_id, month))",
+    )
+
+    def apply(self, cursor: Cursor, envelope: Envelope, payload: Payload) -> None:
+        handler = self._handlers.get(type(payload))
+        if handler is not None:
+            handler(self, cursor, envelope.coop_id, payload)
+
+    def _founded(self, c: Cursor, coop_id: str, p: m.CoopFounded) -> None:
+        c.execute(
+            "INSERT INTO coops (coop_id, name, profile, member_classes, founded_on) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (coop_id) DO UPDATE SET "
+            "name = excluded.name, profile = excluded.profile, "
+            "member_classes = excluded.member_classes",
+            (
+                coop_id,
+                p.name,
+                p.profile,
+                json.dumps(p.member_classes),
+                p.founded_on.isoformat(),
+            ),
+        )
+
+    def _admitted(self, c: Cursor, coop_id: str, p: m.MemberAdmitted) -> None:
+        c.execute(
+            "INSERT INTO members (coop_id, member, member_class, status) "
+            "VALUES (?, ?, ?, 'admitted') ON CONFLICT (coop_id, member) DO UPDATE "
+            "SET member_class = excluded.member_class, status = 'admitted'",
+            (coop_id, p.member, p.member_class),
+        )
+        self._count_month(c, coop_id, p.admitted_on, "joiners")
+
+    def _class_changed(self, c: Cursor, coop_id: str, p: m.MemberClassChanged) -> None:
+        c.execute(
+            "UPDATE members SET member_class = ? WHERE coop_id = ? AND member = ?",
+            (p.to_class, coop_id, p.member),
+        )
+
+    def _withdrawn(self, c: Cursor, coop_id: str, p: m.MemberWithdrawn) -> None:
+        c.execute(
+            "UPDATE members SET status = 'withdrawn' WHERE coop_id = ? AND member = ?",
+            (coop_id, p.member),
+        )
+        self._count_month(c, coop_id, p.withdrawn_on, "leavers")
+
+    def _shares_bought(self, c: Cursor, coop_id: str, p: m.SharesBought) -> None:
+        self._add_shares(c, coop_id, p.member, p.amount)
+
+    def _shares_redeemed(self, c: Cursor, coop_id: str, p: m.SharesRedeemed) -> None:
+        self._add_shares(c, coop_id, p.member, -p.amount)
+
+    def _add_shares(self, c: Cursor, coop_id: str, member: str, amount: int) -> None:
+        c.execute(
+            "UPDATE members SET shares = shares + ? WHERE coop_id = ? AND member = ?",
+            (amount, coop_id, member),
+        )
+
+    def _count_month(self, c: Cursor, coop_id: str, day: dt.date, column: str) -> None:
+        c.execute(
+            f"INSERT INTO membership_months (coop_id, month, {column}) "
+            f"VALUES (?, ?, 1) ON CONFLICT (coop_id, month) "
+            f"DO UPDATE SET {column} = membership_months.{column} + 1",
+            (coop_id, _month(day)),
+        )
+
+    _handlers: dict[type[Payload], Callable[..., None]] = {
+        m.CoopFounded: _founded,
+        m.MemberAdmitted: _admitted,
+        m.MemberClassChanged: _class_changed,
+        m.MemberWithdrawn: _withdrawn,
+        m.SharesBought: _shares_bought,
+        m.SharesRedeemed: _shares_redeemed,
+    }
+
+
+class CoopMembership(msgspec.Struct, frozen=True):
+    coop_id: str
+    name: str
+    profile: str
+    members_by_class: dict[str, int]
+    members: int
+    share_capital: int
+
+
+class MonthMovement(msgspec.Struct, frozen=True):
+    month: str
+    joiners: int
+    leavers: int
+
+
+class MembershipReport(msgspec.Struct, frozen=True):
+    coops: list[CoopMembership]
+    members_by_class: dict[str, int]
+    members: int
+    share_capital: int
+    months: list[MonthMovement]
+    months_by_coop: dict[str, list[MonthMovement]]
+
+
+def membership_report(cursor: Cursor) -> MembershipReport:
+    coops = cursor.execute(
+        "SELECT coop_id, name, profile, member_classes FROM coops ORDER BY coop_id"
+    ).fetchall()
+    counts = cursor.execute(
+        "SELECT coop_id, member_class, COUNT(*) AS n FROM members "
+        "WHERE status = 'admitted' GROUP BY coop_id, member_class"
+    ).fetchall()
+    capital = cursor.execute(
+        "SELECT coop_id, SUM(shares) AS total FROM members GROUP BY coop_id"
+    ).fetchall()
+    months = cursor.execute(
+        "SELECT coop_id, month, joiners, leavers FROM membership_months "
+        "ORDER BY month, coop_id"
+    ).fetchall()
+    by_coop: dict[str, dict[str, int]] = {}
+    for row in counts:
+        by_coop.setdefault(row["coop_id"], {})[row["member_class"]] = int(row["n"])
+    capital_by_coop = {row["coop_id"]: int(row["total"] or 0) for row in capital}
+    coop_rows = []
+    for row in coops:
+        classes = {name: 0 for name in json.loads(row["member_classes"])}
+        classes.update(by_coop.get(row["coop_id"], {}))
+        coop_rows.append(
+            CoopMembership(
+                coop_id=row["coop_id"],
+                name=row["name"],
+                profile=row["profile"],
+                members_by_class=classes,
+                members=sum(classes.values()),
+                share_capital=capital_by_coop.get(row["coop_id"], 0),
+            )
+        )
+    totals: dict[str, int] = {}
+    for coop in coop_rows:
+        for name, n in coop.members_by_class.items():
+            totals[name] = totals.get(name, 0) + n
+    network_months: dict[str, list[int]] = {}
+    months_by_coop: dict[str, list[MonthMovement]] = {}
+    for row in months:
+        joiners, leavers = int(row["joiners"]), int(row["leavers"])
+        movement = MonthMovement(row["month"], joiners, leavers)
+        months_by_coop.setdefault(row["coop_id"], []).append(movement)
+        total = network_months.setdefault(row["month"], [0, 0])
+        total[0] += joiners
+        total[1] += leavers
+    return MembershipReport(
+        coops=coop_rows,
+        members_by_class=dict(sorted(totals.items())),
+        members=sum(totals.values()),
+        share_capital=sum(c.share_capital for c in coop_rows),
+        months=[
+            MonthMovement(k, j, lv) for k, (j, lv) in sorted(network_months.items())
+        ],
+        months_by_coop=months_by_coop,
+    )

@@ -1,0 +1,36 @@
+"""A running consortium: views and aggregator, built from a ConsortiumConfig."""
+
+import asyncio
+import contextlib
+
+from commonweal.storage import construct_tracked_tables
+from federation.aggregator import Aggregator
+from federation.config import ConsortiumConfig
+from federation.report import ConsortiumReport, build_report
+from federation.views import ConsortiumViews
+
+
+class ConsortiumService:
+    def __init__(self, config: ConsortiumConfig) -> None:
+        self.config = config
+        self.views = construct_tracked_tables(ConsortiumViews, config.store_env())
+        self.aggregator = Aggregator(
+            self.views,
+            config.broker.servers,
+            durable=config.durable,
+            connect_options=config.broker.connect_options(),
+        )
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.aggregator.run(), name="aggregator")
+
+    def report(self) -> ConsortiumReport:
+        return build_report(self.views)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self.views.factory.close()

@@ -1,0 +1,1 @@
+"""One co-op's autonomous node: domain, application service, sharing and replication."""

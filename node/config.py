@@ -1,0 +1,39 @@
+"""A node's config file (node.toml)."""
+
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+import msgspec
+
+from commonweal.config import BrokerConfig, StoreConfig
+from schemas.envelope import COOP_ID_PATTERN
+
+DEFAULT_SHARED_STREAMS = ["membership"]
+
+
+class NodeConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    coop_id: Annotated[str, msgspec.Meta(pattern=COOP_ID_PATTERN)]
+    name: Annotated[str, msgspec.Meta(min_length=1)]
+    # Keys the member pseudonyms; losing it breaks continuity, leaking it lets the
+    # holder link pseudonyms to member ids. Never shared.
+    secret: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{32,}$")]
+    profile: str = "uk_multi_stakeholder"
+    share: list[str] = msgspec.field(
+        default_factory=lambda: list(DEFAULT_SHARED_STREAMS)
+    )
+    store: StoreConfig = msgspec.field(default_factory=StoreConfig)
+    broker: BrokerConfig = msgspec.field(default_factory=BrokerConfig)
+    # Where relative store paths are resolved; the config file's folder when loaded.
+    base_dir: str = "."
+
+    @property
+    def secret_bytes(self) -> bytes:
+        return bytes.fromhex(self.secret)
+
+    def store_env(self) -> dict[str, str]:
+        return self.store.env(Path(self.base_dir))
+
+
+def new_secret() -> str:
+    return secrets.token_hex(32)

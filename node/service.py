@@ -1,0 +1,50 @@
+"""A running node: the application and its replicator, built from a NodeConfig."""
+
+import asyncio
+import contextlib
+
+from commonweal.storage import construct_tracked_tables
+from node.application import CoopNode
+from node.config import NodeConfig
+from node.replicator import ReplicationLog, Replicator
+from node.rules import profile_named
+from node.sharing import SharingPolicy
+
+
+class NodeService:
+    def __init__(self, config: NodeConfig) -> None:
+        self.config = config
+        env = config.store_env()
+        self.app = CoopNode(config.coop_id, env)
+        self.replication_log = construct_tracked_tables(ReplicationLog, env)
+        self.policy = SharingPolicy(config.secret_bytes, config.share)
+        self.replicator = Replicator(
+            self.app,
+            self.policy,
+            self.replication_log,
+            config.broker.servers,
+            connect_options=config.broker.connect_options(),
+        )
+        self._task: asyncio.Task[None] | None = None
+
+    def found_if_new(self) -> None:
+        """Found the co-op in its store the first time the node starts."""
+        if not self.app.is_founded:
+            self.app.found_coop(self.config.name, profile_named(self.config.profile))
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.replicator.run(), name="replicator")
+
+    @property
+    def caught_up(self) -> bool:
+        """Everything in the store so far has been published and acknowledged."""
+        last = self.app.recorder.max_notification_id() or 0
+        return self.replicator.published.position >= last
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self.app.close()
+        self.replication_log.factory.close()

@@ -1,0 +1,37 @@
+"""The wire contract: every event that may leave a node, as versioned msgspec Structs.
+
+This package imports nothing else of commonweal's, so that nodes and the consortium
+depend on it and never on each other.
+"""
+
+from schemas import membership
+from schemas.envelope import (
+    GENESIS_HASH,
+    STREAMS,
+    Envelope,
+    chain_hash,
+    message_id,
+    subject,
+)
+from schemas.payloads import (
+    PAYLOAD_TYPES,
+    Payload,
+    UnknownSchema,
+    decode_payload,
+    encode_payload,
+)
+
+__all__ = [
+    "GENESIS_HASH",
+    "PAYLOAD_TYPES",
+    "STREAMS",
+    "Envelope",
+    "Payload",
+    "UnknownSchema",
+    "chain_hash",
+    "decode_payload",
+    "encode_payload",
+    "membership",
+    "message_id",
+    "subject",
+]

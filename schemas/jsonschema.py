@@ -1,0 +1,50 @@
+"""Generate JSON Schema for the wire contract into schemas/json/, or check it."""
+
+import json
+from pathlib import Path
+
+import msgspec
+
+from schemas.envelope import Envelope
+from schemas.payloads import PAYLOAD_TYPES
+
+JSON_DIR = Path(__file__).parent / "json"
+
+
+def file_name(schema: str) -> str:
+    """``member.admitted/1`` -> ``member.admitted.v1.json``."""
+    name, version = schema.split("/")
+    return f"{name}.v{version}.json"
+
+
+def generated() -> dict[str, str]:
+    """Every schema file's name and text, as the Structs say it should be."""
+    files = {"envelope.json": msgspec.json.schema(Envelope)}
+    for schema, payload_type in sorted(PAYLOAD_TYPES.items()):
+        document = msgspec.json.schema(payload_type)
+        document["$id"] = schema
+        files[file_name(schema)] = document
+    return {
+        name: json.dumps(doc, indent=2, sort_keys=True) + "\n"
+        for name, doc in files.items()
+    }
+
+
+def write(directory: Path = JSON_DIR) -> list[str]:
+    directory.mkdir(parents=True, exist_ok=True)
+    expected = generated()
+    for stale in directory.glob("*.json"):
+        if stale.name not in expected:
+            stale.unlink()
+    for name, text in expected.items():
+        (directory / name).write_text(text)
+    return sorted(expected)
+
+
+def stale_files(directory: Path = JSON_DIR) -> list[str]:
+    """Names of files that are missing, out of date or no longer generated."""
+    expected = generated()
+    present = {p.name: p.read_text() for p in directory.glob("*.json")}
+    wrong = {name for name, text in expected.items() if present.get(name) != text}
+    extra = set(present) - set(expected)
+    return sorted(wrong | extra)
