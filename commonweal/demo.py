@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from commonweal.activity import generate_membership
-from commonweal.config import BrokerConfig, StoreConfig
+from commonweal.config import BrokerConfig, StoreConfig, write_config
 from federation.broker import NatsServer
 from federation.config import ConsortiumConfig
 from federation.report import ConsortiumReport
@@ -33,11 +33,12 @@ async def run_demo(
     broker = NatsServer(data_dir / "broker").start()
     try:
         servers = BrokerConfig(servers=[broker.url])
-        consortium = ConsortiumService(
-            ConsortiumConfig(
-                store=StoreConfig(path=str(data_dir / "consortium.db")), broker=servers
-            )
+        consortium_config = ConsortiumConfig(
+            store=StoreConfig(path=str(data_dir / "consortium.db")), broker=servers
         )
+        # Written so that `commonweal report --config` can read the data afterwards.
+        write_config(data_dir / "consortium.toml", consortium_config)
+        consortium = ConsortiumService(consortium_config)
         consortium.start()
         nodes = []
         start = dt.date.today() - dt.timedelta(days=600)
@@ -50,6 +51,7 @@ async def run_demo(
                 store=StoreConfig(path=str(data_dir / f"{coop_id}.db")),
                 broker=servers,
             )
+            write_config(data_dir / f"{coop_id}.toml", config)
             node = NodeService(config)
             node.found_if_new()
             node.start()
@@ -67,7 +69,7 @@ async def run_demo(
 
 
 async def wait_until_caught_up(
-    nodes: list[NodeService], consortium: ConsortiumService, timeout: float
+    nodes: list[NodeService], consortium: ConsortiumService, timeout: float = 20.0
 ) -> None:
     """Until every node has published all it holds and the consortium applied it."""
     deadline = time.monotonic() + timeout

@@ -79,7 +79,9 @@ class Aggregator:
             config=ConsumerConfig(
                 ack_policy=AckPolicy.EXPLICIT,
                 deliver_policy=DeliverPolicy.ALL,
-                ack_wait=30,
+                # A batch fetched by an aggregator that then died comes back after
+                # this long; duplicates are harmless, so keep it short.
+                ack_wait=5,
                 max_ack_pending=20_000,
             ),
         )

@@ -1,0 +1,3 @@
+from commonweal.cli import main
+
+raise SystemExit(main())

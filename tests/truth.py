@@ -1,0 +1,29 @@
+"""The truth, computed from a node's own store, to compare consortium reports with."""
+
+from node.application import CoopNode
+
+
+def membership_truth(app: CoopNode) -> dict[str, object]:
+    """What the consortium should report for this co-op's membership."""
+    by_class = {name: 0 for name in app.coop().profile.class_names}
+    capital = 0
+    for member in app.members():
+        if member.is_admitted:
+            by_class[member.member_class] += 1
+        capital += member.shares
+    return {
+        "members_by_class": by_class,
+        "members": sum(by_class.values()),
+        "share_capital": capital,
+    }
+
+
+def reported_membership(report: object, coop_id: str) -> dict[str, object]:
+    for coop in report.membership.coops:  # type: ignore[attr-defined]
+        if coop.coop_id == coop_id:
+            return {
+                "members_by_class": coop.members_by_class,
+                "members": coop.members,
+                "share_capital": coop.share_capital,
+            }
+    raise AssertionError(f"co-op {coop_id} is not in the report")
