@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 
 from commonweal.storage import construct_tracked_tables
-from node.application import CoopNode
+from node.application import ALLOWLIST, CoopNode
 from node.config import NodeConfig
 from node.replicator import ReplicationLog, Replicator
 from node.rules import profile_named
@@ -17,7 +17,7 @@ class NodeService:
         env = config.store_env()
         self.app = CoopNode(config.coop_id, env)
         self.replication_log = construct_tracked_tables(ReplicationLog, env)
-        self.policy = SharingPolicy(config.secret_bytes, config.share)
+        self.policy = SharingPolicy(config.secret_bytes, ALLOWLIST, config.share)
         self.replicator = Replicator(
             self.app,
             self.policy,

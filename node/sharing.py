@@ -1,6 +1,8 @@
 """The sharing policy: which node events leave the node, and in what form.
 
-Only allowlisted event types are shared, one translation each. A translation names
+Only allowlisted event types are shared, one translation (a ``Rule``) each; every
+area of the node declares its rules beside its aggregates, and node.application
+puts them together into the allowlist. A translation names
 the fields it copies, so nothing else (names, contact details, free text) can leak
 by accident; member ids are replaced by a keyed pseudonym (HMAC under the node's
 secret), which the consortium can count but not reverse or link across co-ops.
@@ -9,13 +11,11 @@ secret), which the consortium can count but not reverse or link across co-ops.
 import datetime as dt
 import hashlib
 import hmac
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 from uuid import UUID
 
-from node.domain import Coop, Member
 from schemas import STREAMS, Payload
-from schemas import membership as m
 
 
 class SharedEvent(NamedTuple):
@@ -35,62 +35,15 @@ class Rule(NamedTuple):
     translate: Translation
 
 
-ALLOWLIST: dict[str, Rule] = {
-    Coop.Founded.TOPIC: Rule(
-        m.CoopFounded,
-        lambda p, e: m.CoopFounded(
-            name=e.name,
-            profile=e.profile["name"],
-            member_classes=[c["name"] for c in e.profile["member_classes"]],
-            founded_on=e.founded_on,
-        ),
-    ),
-    Member.Admitted.TOPIC: Rule(
-        m.MemberAdmitted,
-        lambda p, e: m.MemberAdmitted(
-            member=p.pseudonym(e.originator_id),
-            member_class=e.member_class,
-            admitted_on=e.admitted_on,
-        ),
-    ),
-    Member.ClassChanged.TOPIC: Rule(
-        m.MemberClassChanged,
-        lambda p, e: m.MemberClassChanged(
-            member=p.pseudonym(e.originator_id),
-            from_class=e.from_class,
-            to_class=e.to_class,
-            changed_on=e.changed_on,
-        ),
-    ),
-    Member.Withdrawn.TOPIC: Rule(
-        m.MemberWithdrawn,
-        lambda p, e: m.MemberWithdrawn(
-            member=p.pseudonym(e.originator_id),
-            member_class=e.member_class,
-            withdrawn_on=e.withdrawn_on,
-        ),
-    ),
-    Member.SharesBought.TOPIC: Rule(
-        m.SharesBought,
-        lambda p, e: m.SharesBought(
-            member=p.pseudonym(e.originator_id), amount=e.amount, bought_on=e.bought_on
-        ),
-    ),
-    Member.SharesRedeemed.TOPIC: Rule(
-        m.SharesRedeemed,
-        lambda p, e: m.SharesRedeemed(
-            member=p.pseudonym(e.originator_id),
-            amount=e.amount,
-            redeemed_on=e.redeemed_on,
-        ),
-    ),
-}
-
-
 class SharingPolicy:
     """Turns domain events into shareable payloads, for the streams a co-op shares."""
 
-    def __init__(self, secret: bytes, streams: Iterable[str] = STREAMS) -> None:
+    def __init__(
+        self,
+        secret: bytes,
+        allowlist: Mapping[str, Rule],
+        streams: Iterable[str] = STREAMS,
+    ) -> None:
         if len(secret) < 16:
             raise ValueError("the node secret must be at least 16 bytes")
         self.streams = frozenset(streams)
@@ -98,9 +51,10 @@ class SharingPolicy:
         if unknown:
             raise ValueError(f"unknown streams {sorted(unknown)}; known: {STREAMS}")
         self._secret = secret
+        self.allowlist = allowlist
         self.topics = frozenset(
             topic
-            for topic, rule in ALLOWLIST.items()
+            for topic, rule in allowlist.items()
             if rule.payload_type.STREAM in self.streams
         )
 
@@ -112,7 +66,7 @@ class SharingPolicy:
         topic = type(domain_event).TOPIC
         if topic not in self.topics:
             return None
-        payload = ALLOWLIST[topic].translate(self, domain_event)
+        payload = self.allowlist[topic].translate(self, domain_event)
         event_key = f"{domain_event.originator_id}:{domain_event.originator_version}"
         event_id = hmac.new(self._secret, event_key.encode(), hashlib.sha256)
         return SharedEvent(

@@ -8,7 +8,6 @@ import pytest
 
 from commonweal.config import StoreConfig
 from node.application import CoopNode
-from node.domain import Member
 from node.errors import (
     CoopAlreadyFounded,
     InsufficientShares,
@@ -17,6 +16,7 @@ from node.errors import (
     UnknownMember,
     UnknownMemberClass,
 )
+from node.membership import Member
 from node.rules import profile_named
 
 DAY = dt.date(2026, 3, 2)

@@ -1,0 +1,120 @@
+"""The co-op itself: its name and rules profile, and the application base every
+area of the node builds on.
+
+Every event class has an explicit TOPIC so stored events survive module moves and
+renames.
+"""
+
+import datetime as dt
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+import msgspec
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate, event
+from eventsourcing.persistence import Transcoder, Transcoding
+
+from node.errors import CoopAlreadyFounded, CoopNotFounded, UnknownMemberClass
+from node.rules import RulesProfile
+
+
+def coop_aggregate_id(coop_id: str) -> UUID:
+    """One Coop aggregate per node, at an id derived from the co-op id."""
+    return uuid5(NAMESPACE_URL, f"commonweal:coop:{coop_id}")
+
+
+class Coop(Aggregate):
+    TOPIC = "commonweal.coop"
+
+    class Event(Aggregate.Event):
+        TOPIC = "commonweal.coop.event"
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "commonweal.coop.created"
+
+    class Founded(Created):
+        TOPIC = "commonweal.coop.founded"
+        coop_id: str
+        name: str
+        profile: dict[str, Any]
+        founded_on: dt.date
+
+    @staticmethod
+    def create_id(coop_id: str, **_: Any) -> UUID:
+        return coop_aggregate_id(coop_id)
+
+    @event(Founded)
+    def __init__(
+        self, coop_id: str, name: str, profile: dict[str, Any], founded_on: dt.date
+    ) -> None:
+        self.coop_id = coop_id
+        self.name = name
+        self.profile = msgspec.convert(profile, RulesProfile)
+        self.founded_on = founded_on
+
+
+class DateAsISO(Transcoding):
+    type = dt.date
+    name = "date_iso"
+
+    def encode(self, obj: dt.date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> dt.date:
+        return dt.date.fromisoformat(data)
+
+
+class CoopBase(Application[UUID]):
+    """What every area of the node needs: the store, and the co-op and its rules.
+
+    Each area (membership, governance, care, ...) adds its commands as a subclass of
+    this; ``node.application.CoopNode`` puts them together.
+    """
+
+    def __init__(self, coop_id: str, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
+        self.coop_id = coop_id
+
+    def register_transcodings(self, transcoder: Transcoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    def found_coop(
+        self,
+        name: str,
+        profile: RulesProfile,
+        founded_on: dt.date | None = None,
+    ) -> None:
+        if self._find_coop() is not None:
+            raise CoopAlreadyFounded(f"co-op {self.coop_id} is already founded here")
+        coop = Coop(
+            coop_id=self.coop_id,
+            name=name,
+            profile=msgspec.to_builtins(profile),
+            founded_on=founded_on or dt.date.today(),
+        )
+        self.save(coop)
+
+    @property
+    def is_founded(self) -> bool:
+        return self._find_coop() is not None
+
+    def coop(self) -> Coop:
+        coop = self._find_coop()
+        if coop is None:
+            raise CoopNotFounded(f"co-op {self.coop_id} is not founded on this node")
+        return coop
+
+    def _find_coop(self) -> Coop | None:
+        try:
+            return self.repository.get(coop_aggregate_id(self.coop_id))
+        except AggregateNotFoundError:
+            return None
+
+    def _require_class(self, member_class: str) -> None:
+        classes = self.coop().profile.class_names
+        if member_class not in classes:
+            raise UnknownMemberClass(
+                f"member class {member_class!r} is not in this co-op's rules; "
+                f"classes are: {', '.join(classes)}"
+            )

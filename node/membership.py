@@ -1,0 +1,294 @@
+"""Membership: the member lifecycle and share capital, and its commands.
+
+Member events may hold personal data (names, contact details); they never leave the
+node except through the sharing policy, which drops those fields.
+"""
+
+import datetime as dt
+from collections.abc import Iterator
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate, event
+
+from node.coop import Coop, CoopBase
+from node.errors import (
+    InsufficientShares,
+    InvalidAmount,
+    InvalidTransition,
+    UnknownMember,
+)
+from node.sharing import Rule
+from schemas import membership as shared
+
+
+class Member(Aggregate):
+    TOPIC = "commonweal.member"
+
+    class Event(Aggregate.Event):
+        TOPIC = "commonweal.member.event"
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "commonweal.member.created"
+
+    class Applied(Created):
+        TOPIC = "commonweal.member.applied"
+        name: str
+        email: str
+        phone: str
+        address: str
+        member_class: str
+        applied_on: dt.date
+
+    class Admitted(Event):
+        TOPIC = "commonweal.member.admitted"
+        member_class: str
+        admitted_on: dt.date
+
+    class ClassChanged(Event):
+        TOPIC = "commonweal.member.class_changed"
+        from_class: str
+        to_class: str
+        changed_on: dt.date
+
+    class Withdrawn(Event):
+        TOPIC = "commonweal.member.withdrawn"
+        member_class: str
+        withdrawn_on: dt.date
+
+    class SharesBought(Event):
+        TOPIC = "commonweal.member.shares_bought"
+        amount: int
+        bought_on: dt.date
+
+    class SharesRedeemed(Event):
+        TOPIC = "commonweal.member.shares_redeemed"
+        amount: int
+        redeemed_on: dt.date
+
+    @event(Applied)
+    def __init__(
+        self,
+        name: str,
+        email: str,
+        phone: str,
+        address: str,
+        member_class: str,
+        applied_on: dt.date,
+    ) -> None:
+        self.name = name
+        self.email = email
+        self.phone = phone
+        self.address = address
+        self.member_class = member_class
+        self.applied_on = applied_on
+        self.status = "applied"
+        self.admitted_on: dt.date | None = None
+        self.withdrawn_on: dt.date | None = None
+        self.shares = 0
+
+    @property
+    def is_admitted(self) -> bool:
+        return self.status == "admitted"
+
+    def admit(self, admitted_on: dt.date) -> None:
+        if self.status != "applied":
+            raise InvalidTransition(f"member {self.id} is {self.status}, not applying")
+        self._admitted(member_class=self.member_class, admitted_on=admitted_on)
+
+    @event(Admitted)
+    def _admitted(self, member_class: str, admitted_on: dt.date) -> None:
+        self.status = "admitted"
+        self.admitted_on = admitted_on
+
+    def change_class(self, to_class: str, changed_on: dt.date) -> None:
+        self._require_admitted("change class")
+        if to_class == self.member_class:
+            raise InvalidTransition(f"member {self.id} is already a {to_class}")
+        self._class_changed(self.member_class, to_class, changed_on)
+
+    @event(ClassChanged)
+    def _class_changed(
+        self, from_class: str, to_class: str, changed_on: dt.date
+    ) -> None:
+        self.member_class = to_class
+
+    def withdraw(self, withdrawn_on: dt.date) -> None:
+        self._require_admitted("withdraw")
+        if self.shares:
+            # Withdrawal returns the member's share capital first, as co-op rules do.
+            self._shares_redeemed(self.shares, withdrawn_on)
+        self._withdrawn(self.member_class, withdrawn_on)
+
+    @event(Withdrawn)
+    def _withdrawn(self, member_class: str, withdrawn_on: dt.date) -> None:
+        self.status = "withdrawn"
+        self.withdrawn_on = withdrawn_on
+
+    def buy_shares(self, amount: int, bought_on: dt.date) -> None:
+        self._require_admitted("buy shares")
+        _require_positive(amount)
+        self._shares_bought(amount, bought_on)
+
+    @event(SharesBought)
+    def _shares_bought(self, amount: int, bought_on: dt.date) -> None:
+        self.shares += amount
+
+    def redeem_shares(self, amount: int, redeemed_on: dt.date) -> None:
+        self._require_admitted("redeem shares")
+        _require_positive(amount)
+        if amount > self.shares:
+            raise InsufficientShares(
+                f"member {self.id} holds {self.shares}, cannot redeem {amount}"
+            )
+        self._shares_redeemed(amount, redeemed_on)
+
+    @event(SharesRedeemed)
+    def _shares_redeemed(self, amount: int, redeemed_on: dt.date) -> None:
+        self.shares -= amount
+
+    def _require_admitted(self, action: str) -> None:
+        if not self.is_admitted:
+            raise InvalidTransition(
+                f"member {self.id} is {self.status}; only admitted members can {action}"
+            )
+
+
+def _require_positive(amount: int) -> None:
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise InvalidAmount(f"amount must be a positive whole number, got {amount!r}")
+
+
+class MembershipCommands(CoopBase):
+    def apply_for_membership(
+        self,
+        *,
+        name: str,
+        email: str,
+        phone: str = "",
+        address: str = "",
+        member_class: str,
+        applied_on: dt.date | None = None,
+    ) -> UUID:
+        self._require_class(member_class)
+        member = Member(
+            name=name,
+            email=email,
+            phone=phone,
+            address=address,
+            member_class=member_class,
+            applied_on=applied_on or dt.date.today(),
+        )
+        self.save(member)
+        return member.id
+
+    def admit_member(self, member_id: UUID, admitted_on: dt.date | None = None) -> None:
+        member = self.member(member_id)
+        member.admit(admitted_on or dt.date.today())
+        self.save(member)
+
+    def change_member_class(
+        self,
+        member_id: UUID,
+        to_class: str,
+        changed_on: dt.date | None = None,
+    ) -> None:
+        self._require_class(to_class)
+        member = self.member(member_id)
+        member.change_class(to_class, changed_on or dt.date.today())
+        self.save(member)
+
+    def withdraw_member(
+        self, member_id: UUID, withdrawn_on: dt.date | None = None
+    ) -> None:
+        member = self.member(member_id)
+        member.withdraw(withdrawn_on or dt.date.today())
+        self.save(member)
+
+    def buy_shares(
+        self, member_id: UUID, amount: int, bought_on: dt.date | None = None
+    ) -> None:
+        member = self.member(member_id)
+        member.buy_shares(amount, bought_on or dt.date.today())
+        self.save(member)
+
+    def redeem_shares(
+        self, member_id: UUID, amount: int, redeemed_on: dt.date | None = None
+    ) -> None:
+        member = self.member(member_id)
+        member.redeem_shares(amount, redeemed_on or dt.date.today())
+        self.save(member)
+
+    def member(self, member_id: UUID) -> Member:
+        try:
+            member = self.repository.get(member_id)
+        except AggregateNotFoundError:
+            raise UnknownMember(f"no member {member_id} in this co-op") from None
+        if not isinstance(member, Member):
+            raise UnknownMember(f"{member_id} is not a member")
+        return member
+
+    def members(self) -> Iterator[Member]:
+        """Every member who ever applied, oldest first."""
+        start = 1
+        while True:
+            page = self.recorder.select_notifications(
+                start=start, limit=500, topics=[Member.Applied.TOPIC]
+            )
+            for notification in page:
+                yield self.member(notification.originator_id)
+            if len(page) < 500:
+                return
+            start = page[-1].id + 1
+
+
+MEMBERSHIP_SHARING: dict[str, Rule] = {
+    Coop.Founded.TOPIC: Rule(
+        shared.CoopFounded,
+        lambda p, e: shared.CoopFounded(
+            name=e.name,
+            profile=e.profile["name"],
+            member_classes=[c["name"] for c in e.profile["member_classes"]],
+            founded_on=e.founded_on,
+        ),
+    ),
+    Member.Admitted.TOPIC: Rule(
+        shared.MemberAdmitted,
+        lambda p, e: shared.MemberAdmitted(
+            member=p.pseudonym(e.originator_id),
+            member_class=e.member_class,
+            admitted_on=e.admitted_on,
+        ),
+    ),
+    Member.ClassChanged.TOPIC: Rule(
+        shared.MemberClassChanged,
+        lambda p, e: shared.MemberClassChanged(
+            member=p.pseudonym(e.originator_id),
+            from_class=e.from_class,
+            to_class=e.to_class,
+            changed_on=e.changed_on,
+        ),
+    ),
+    Member.Withdrawn.TOPIC: Rule(
+        shared.MemberWithdrawn,
+        lambda p, e: shared.MemberWithdrawn(
+            member=p.pseudonym(e.originator_id),
+            member_class=e.member_class,
+            withdrawn_on=e.withdrawn_on,
+        ),
+    ),
+    Member.SharesBought.TOPIC: Rule(
+        shared.SharesBought,
+        lambda p, e: shared.SharesBought(
+            member=p.pseudonym(e.originator_id), amount=e.amount, bought_on=e.bought_on
+        ),
+    ),
+    Member.SharesRedeemed.TOPIC: Rule(
+        shared.SharesRedeemed,
+        lambda p, e: shared.SharesRedeemed(
+            member=p.pseudonym(e.originator_id),
+            amount=e.amount,
+            redeemed_on=e.redeemed_on,
+        ),
+    ),
+}
