@@ -77,7 +77,8 @@ class Aggregator:
             durable=self.durable,
             stream=FEDERATION_STREAM,
             config=ConsumerConfig(
-                ack_policy=AckPolicy.EXPLICIT,
+                # Acknowledging the last message of a batch acknowledges the batch.
+                ack_policy=AckPolicy.ALL,
                 deliver_policy=DeliverPolicy.ALL,
                 # A batch fetched by an aggregator that then died comes back after
                 # this long; duplicates are harmless, so keep it short.
@@ -97,8 +98,7 @@ class Aggregator:
                 for msg in fetched
             ]
             outcome = self.views.apply(messages)
-            for msg in fetched:
-                await msg.ack()
+            await fetched[-1].ack()
             self._count(outcome)
 
     def _count(self, outcome: Outcome) -> None:

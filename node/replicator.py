@@ -18,6 +18,7 @@ import msgspec
 import nats
 from eventsourcing.persistence import Notification, Tracking
 from nats.aio.client import Client as NATS
+from nats.js import JetStreamContext
 
 from commonweal.storage import TrackedTables
 from node.application import CoopNode
@@ -78,6 +79,37 @@ class Outgoing(NamedTuple):
     envelope: Envelope
 
 
+class WireMessage(NamedTuple):
+    """One NATS message: a single envelope, or a run of envelopes on one subject."""
+
+    subject: str
+    data: bytes
+    msg_id: str
+
+
+def pack(outgoing: Sequence[Outgoing], max_envelopes: int) -> list[WireMessage]:
+    """Pack consecutive envelopes for the same subject into messages of at most
+    ``max_envelopes``; one acknowledged publish then carries many envelopes."""
+    messages = []
+    run: list[Envelope] = []
+    for index, item in enumerate(outgoing):
+        run.append(item.envelope)
+        following = outgoing[index + 1] if index + 1 < len(outgoing) else None
+        if (
+            following is None
+            or following.subject != item.subject
+            or len(run) == max_envelopes
+        ):
+            body = run[0] if len(run) == 1 else run
+            first, last = run[0], run[-1]
+            msg_id = message_id(first.coop_id, first.seq, last.seq)
+            messages.append(
+                WireMessage(item.subject, msgspec.json.encode(body), msg_id)
+            )
+            run = []
+    return messages
+
+
 def build_envelopes(
     app: CoopNode,
     policy: SharingPolicy,
@@ -121,9 +153,10 @@ class Replicator:
         servers: Sequence[str],
         *,
         connect_options: dict[str, object] | None = None,
-        batch_size: int = 500,
+        batch_size: int = 2000,
+        envelopes_per_message: int = 250,
         poll_interval: float = 0.1,
-        ack_timeout: float = 2.0,
+        ack_timeout: float = 5.0,
     ) -> None:
         self.app = app
         self.policy = policy
@@ -131,12 +164,15 @@ class Replicator:
         self.servers = list(servers)
         self.connect_options = connect_options or {}
         self.batch_size = batch_size
+        self.envelopes_per_message = envelopes_per_message
         self.poll_interval = poll_interval
         self.ack_timeout = ack_timeout
         self.published = state.head(app.coop_id)
         self.envelopes_published = 0
+        self.messages_published = 0
         self._wake = asyncio.Event()
         self._nc: NATS | None = None
+        self._js: JetStreamContext | None = None
 
     def wake(self) -> None:
         """Tell the replicator there is something new to publish."""
@@ -175,10 +211,9 @@ class Replicator:
             error_cb=_quiet,
             **self.connect_options,  # type: ignore[arg-type]
         )
+        self._js = self._nc.jetstream(timeout=self.ack_timeout)
 
     async def _replicate(self) -> None:
-        assert self._nc is not None
-        js = self._nc.jetstream(timeout=self.ack_timeout)
         while True:
             page = self._next_page()
             if page is None:
@@ -187,16 +222,30 @@ class Replicator:
             outgoing, head = build_envelopes(
                 self.app, self.policy, self.published, *page
             )
-            for item in outgoing:
-                env = item.envelope
-                await js.publish(
-                    item.subject,
-                    msgspec.json.encode(env),
-                    headers={"Nats-Msg-Id": message_id(env.coop_id, env.seq)},
-                )
+            messages = pack(outgoing, self.envelopes_per_message)
+            await self._publish(messages)
             self.state.record_published(self.app.coop_id, head)
             self.published = head
             self.envelopes_published += len(outgoing)
+            self.messages_published += len(messages)
+
+    async def _publish(self, messages: list[WireMessage]) -> None:
+        """Publish all messages pipelined, in order, and wait for every ack."""
+        assert self._js is not None
+        acks: list[asyncio.Future[object]] = []
+        try:
+            for message in messages:
+                acks.append(
+                    await self._js.publish_async(
+                        message.subject,
+                        message.data,
+                        headers={"Nats-Msg-Id": message.msg_id},
+                    )
+                )
+            await asyncio.wait_for(asyncio.gather(*acks), self.ack_timeout)
+        finally:
+            for ack in acks:  # frees nats-py's pending slots after a failure
+                ack.cancel()
 
     def _next_page(self) -> tuple[list[Notification], int] | None:
         """The next shared notifications, and the log position they take us to."""

@@ -1,9 +1,12 @@
 """Reading and writing the federation stream directly, as an outsider would."""
 
+import msgspec
 import nats
 from nats.js.errors import NotFoundError
 
 from federation.broker import FEDERATION_STREAM
+from schemas import Envelope
+from schemas.envelope import WireBody
 
 
 async def stream_messages(url: str, **connect: object) -> list[tuple[str, bytes]]:
@@ -31,3 +34,12 @@ async def publish_raw(url: str, subject: str, data: bytes, **connect: object) ->
         await nc.jetstream().publish(subject, data)
     finally:
         await nc.close()
+
+
+async def stream_envelopes(url: str, **connect: object) -> list[Envelope]:
+    """Every envelope in the federation stream, unpacking batched messages."""
+    envelopes: list[Envelope] = []
+    for _, data in await stream_messages(url, **connect):
+        body = msgspec.json.decode(data, type=WireBody)
+        envelopes += body if isinstance(body, list) else [body]
+    return envelopes
