@@ -91,6 +91,14 @@ class ConsortiumViews(TrackedTables):
     )
 
     def apply(self, messages: list[Message]) -> Outcome:
+        try:
+            return self._apply(messages)
+        except BaseException:
+            for projection in PROJECTIONS:
+                projection.discard()
+            raise
+
+    def _apply(self, messages: list[Message]) -> Outcome:
         outcome = Outcome()
         with self.transaction() as cursor:
             batch = Batch(cursor, outcome)
@@ -100,6 +108,8 @@ class ConsortiumViews(TrackedTables):
                 coop_id = self._apply_message(batch, message)
                 if coop_id in batch.waiting:
                     self._release_held(batch, coop_id)
+            for projection in PROJECTIONS:
+                projection.flush(cursor)
             for coop_id, chain in batch.chains.items():
                 if chain.position > chain.start:
                     self.insert_tracking_in(cursor, Tracking(coop_id, chain.position))

@@ -155,6 +155,7 @@ class Replicator:
         connect_options: dict[str, object] | None = None,
         batch_size: int = 2000,
         envelopes_per_message: int = 250,
+        max_in_flight: int = 1000,
         poll_interval: float = 0.1,
         ack_timeout: float = 5.0,
     ) -> None:
@@ -165,6 +166,7 @@ class Replicator:
         self.connect_options = connect_options or {}
         self.batch_size = batch_size
         self.envelopes_per_message = envelopes_per_message
+        self.max_in_flight = max_in_flight
         self.poll_interval = poll_interval
         self.ack_timeout = ack_timeout
         self.published = state.head(app.coop_id)
@@ -230,11 +232,15 @@ class Replicator:
             self.messages_published += len(messages)
 
     async def _publish(self, messages: list[WireMessage]) -> None:
-        """Publish all messages pipelined, in order, and wait for every ack."""
+        """Publish messages in order, up to ``max_in_flight`` awaiting their acks at
+        once, and return when every one is acknowledged."""
         assert self._js is not None
         acks: list[asyncio.Future[object]] = []
         try:
             for message in messages:
+                if len(acks) == self.max_in_flight:
+                    await asyncio.wait_for(asyncio.gather(*acks), self.ack_timeout)
+                    acks = []
                 acks.append(
                     await self._js.publish_async(
                         message.subject,
