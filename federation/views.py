@@ -19,6 +19,9 @@ from schemas import GENESIS_HASH, Envelope, UnknownSchema, decode_payload
 from schemas.envelope import WireBody
 
 MAX_BODY_KEPT = 8192
+# What decoding bytes from the stream may raise (msgspec raises UnicodeDecodeError
+# for invalid UTF-8 inside a string).
+UNREADABLE = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError)
 # Shared payloads are small facts; anything bigger is a bug or an attack.
 MAX_PAYLOAD_BYTES = 16_384
 
@@ -52,11 +55,17 @@ class Outcome:
 
 
 class ChainState:
-    """One co-op's tracked position and last hash, read once per batch."""
+    """One co-op's tracked position and last hash, read once per batch.
 
-    def __init__(self, position: int, last_hash: str) -> None:
+    ``stream_seq`` is the latest stream message that advanced the chain: an old
+    envelope in a message at or before it is a redelivery (harmless), one in a
+    newer message was published again, which deserves a dead letter.
+    """
+
+    def __init__(self, position: int, last_hash: str, stream_seq: int) -> None:
         self.position = position
         self.last_hash = last_hash
+        self.stream_seq = stream_seq
         self.start = position
 
 
@@ -77,7 +86,7 @@ class Rejected(Exception):
 class ConsortiumViews(TrackedTables):
     TABLES = (
         "CREATE TABLE IF NOT EXISTS chains ("
-        "coop_id TEXT PRIMARY KEY, hash TEXT NOT NULL)",
+        "coop_id TEXT PRIMARY KEY, hash TEXT NOT NULL, stream_seq BIGINT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS held ("
         "coop_id TEXT NOT NULL, seq BIGINT NOT NULL, prev_seq BIGINT NOT NULL, "
         "hash TEXT NOT NULL, subject TEXT NOT NULL, stream_seq BIGINT NOT NULL, "
@@ -114,9 +123,10 @@ class ConsortiumViews(TrackedTables):
                 if chain.position > chain.start:
                     self.insert_tracking_in(cursor, Tracking(coop_id, chain.position))
                     cursor.execute(
-                        "INSERT INTO chains (coop_id, hash) VALUES (?, ?) "
-                        "ON CONFLICT (coop_id) DO UPDATE SET hash = excluded.hash",
-                        (coop_id, chain.last_hash),
+                        "INSERT INTO chains (coop_id, hash, stream_seq) "
+                        "VALUES (?, ?, ?) ON CONFLICT (coop_id) DO UPDATE SET "
+                        "hash = excluded.hash, stream_seq = excluded.stream_seq",
+                        (coop_id, chain.last_hash, chain.stream_seq),
                     )
         return outcome
 
@@ -128,7 +138,11 @@ class ConsortiumViews(TrackedTables):
         co-op id its envelopes claim."""
         try:
             body = msgspec.json.decode(message.data, type=WireBody)
-        except (msgspec.DecodeError, msgspec.ValidationError) as error:
+        except (
+            msgspec.DecodeError,
+            msgspec.ValidationError,
+            UnicodeDecodeError,
+        ) as error:
             self._dead_letter(
                 batch,
                 message.subject,
@@ -155,6 +169,8 @@ class ConsortiumViews(TrackedTables):
                 raise Rejected("hash does not match prev_hash and payload")
             chain = self._chain(batch, envelope.coop_id)
             if envelope.seq <= chain.position:
+                if arrival.stream_seq > chain.stream_seq:
+                    raise Rejected(f"replayed seq {envelope.seq}: already applied")
                 batch.outcome.duplicates += 1
             elif envelope.prev_seq > chain.position:
                 self._hold(batch, arrival)
@@ -177,12 +193,17 @@ class ConsortiumViews(TrackedTables):
         # From here the envelope is authentic and in order: it takes its place in
         # the chain even if we cannot read its payload, so later ones still apply.
         chain.position, chain.last_hash = envelope.seq, envelope.hash
+        chain.stream_seq = max(chain.stream_seq, arrival.stream_seq)
         try:
             payload = decode_payload(envelope.schema, bytes(envelope.payload))
         except UnknownSchema:
             self._reject(batch, arrival, f"unknown schema {envelope.schema}")
             return
-        except (msgspec.DecodeError, msgspec.ValidationError) as error:
+        except (
+            msgspec.DecodeError,
+            msgspec.ValidationError,
+            UnicodeDecodeError,
+        ) as error:
             self._reject(batch, arrival, f"invalid payload: {error}")
             return
         for projection in PROJECTIONS:
@@ -192,11 +213,15 @@ class ConsortiumViews(TrackedTables):
     def _chain(self, batch: Batch, coop_id: str) -> ChainState:
         if coop_id not in batch.chains:
             row = batch.cursor.execute(
-                "SELECT hash FROM chains WHERE coop_id = ?", (coop_id,)
+                "SELECT hash, stream_seq FROM chains WHERE coop_id = ?", (coop_id,)
             ).fetchone()
             position = self._tracked_position(batch.cursor, coop_id)
-            last_hash = row["hash"] if row else GENESIS_HASH
-            batch.chains[coop_id] = ChainState(position, last_hash)
+            if row is None:
+                batch.chains[coop_id] = ChainState(position, GENESIS_HASH, 0)
+            else:
+                batch.chains[coop_id] = ChainState(
+                    position, row["hash"], row["stream_seq"]
+                )
         return batch.chains[coop_id]
 
     def _tracked_position(self, cursor: Cursor, coop_id: str) -> int:
@@ -291,8 +316,8 @@ class ConsortiumViews(TrackedTables):
                 subject,
                 envelope.coop_id if envelope else None,
                 envelope.seq if envelope else None,
-                reason[:500],
-                body[:MAX_BODY_KEPT].decode("utf-8", errors="replace"),
+                _printable(reason[:500]),
+                _printable(body[:MAX_BODY_KEPT].decode("utf-8", errors="replace")),
                 dt.datetime.now(dt.UTC).isoformat(),
             ),
         )
@@ -312,3 +337,8 @@ def _check_subject(subject: str, envelope: Envelope) -> None:
     parts = subject.split(".")
     if len(parts) != 4 or parts[:2] != ["cw", "coop"] or parts[2] != envelope.coop_id:
         raise Rejected(f"subject {subject} does not belong to co-op {envelope.coop_id}")
+
+
+def _printable(text: str) -> str:
+    """Text that any store takes: PostgreSQL refuses NUL in text columns."""
+    return text.replace("\x00", "\\x00")
