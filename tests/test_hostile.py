@@ -224,5 +224,17 @@ def _fuzz_views(tmp_path: Path) -> ConsortiumViews:
 
 
 def _next_seq() -> int:
+    """Also counts the fuzz inputs run, which the module checks at the end."""
     _FUZZ["seq"] = int(_FUZZ.get("seq", 0)) + 1  # type: ignore[arg-type]
     return int(_FUZZ["seq"])  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fuzzing_ran_its_inputs(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    names = {item.originalname for item in request.session.items}
+    if {
+        "test_fuzz_random_bytes_never_crash_the_views",
+        "test_fuzz_mutated_envelopes_never_crash_or_count",
+    } <= names:
+        assert int(_FUZZ.get("seq", 0)) >= 9_000, "the fuzzers ran too few inputs"
