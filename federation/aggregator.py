@@ -77,8 +77,10 @@ class Aggregator:
             durable=self.durable,
             stream=FEDERATION_STREAM,
             config=ConsumerConfig(
-                # Acknowledging the last message of a batch acknowledges the batch.
-                ack_policy=AckPolicy.ALL,
+                # Explicit, per message: with AckPolicy.ALL, acknowledging a batch
+                # would also acknowledge older messages that a killed aggregator
+                # fetched and never applied, and they would never come back.
+                ack_policy=AckPolicy.EXPLICIT,
                 deliver_policy=DeliverPolicy.ALL,
                 # A batch fetched by an aggregator that then died comes back after
                 # this long; duplicates are harmless, so keep it short.
@@ -98,7 +100,8 @@ class Aggregator:
                 for msg in fetched
             ]
             outcome = self.views.apply(messages)
-            await fetched[-1].ack()
+            for msg in fetched:
+                await msg.ack()
             self._count(outcome)
 
     def _count(self, outcome: Outcome) -> None:

@@ -55,17 +55,11 @@ class Outcome:
 
 
 class ChainState:
-    """One co-op's tracked position and last hash, read once per batch.
+    """One co-op's tracked position and last hash, read once per batch."""
 
-    ``stream_seq`` is the latest stream message that advanced the chain: an old
-    envelope in a message at or before it is a redelivery (harmless), one in a
-    newer message was published again, which deserves a dead letter.
-    """
-
-    def __init__(self, position: int, last_hash: str, stream_seq: int) -> None:
+    def __init__(self, position: int, last_hash: str) -> None:
         self.position = position
         self.last_hash = last_hash
-        self.stream_seq = stream_seq
         self.start = position
 
 
@@ -86,7 +80,7 @@ class Rejected(Exception):
 class ConsortiumViews(TrackedTables):
     TABLES = (
         "CREATE TABLE IF NOT EXISTS chains ("
-        "coop_id TEXT PRIMARY KEY, hash TEXT NOT NULL, stream_seq BIGINT NOT NULL)",
+        "coop_id TEXT PRIMARY KEY, hash TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS held ("
         "coop_id TEXT NOT NULL, seq BIGINT NOT NULL, prev_seq BIGINT NOT NULL, "
         "hash TEXT NOT NULL, subject TEXT NOT NULL, stream_seq BIGINT NOT NULL, "
@@ -123,10 +117,9 @@ class ConsortiumViews(TrackedTables):
                 if chain.position > chain.start:
                     self.insert_tracking_in(cursor, Tracking(coop_id, chain.position))
                     cursor.execute(
-                        "INSERT INTO chains (coop_id, hash, stream_seq) "
-                        "VALUES (?, ?, ?) ON CONFLICT (coop_id) DO UPDATE SET "
-                        "hash = excluded.hash, stream_seq = excluded.stream_seq",
-                        (coop_id, chain.last_hash, chain.stream_seq),
+                        "INSERT INTO chains (coop_id, hash) VALUES (?, ?) "
+                        "ON CONFLICT (coop_id) DO UPDATE SET hash = excluded.hash",
+                        (coop_id, chain.last_hash),
                     )
         return outcome
 
@@ -169,8 +162,9 @@ class ConsortiumViews(TrackedTables):
                 raise Rejected("hash does not match prev_hash and payload")
             chain = self._chain(batch, envelope.coop_id)
             if envelope.seq <= chain.position:
-                if arrival.stream_seq > chain.stream_seq:
-                    raise Rejected(f"replayed seq {envelope.seq}: already applied")
+                # Already applied: a redelivery, a node republishing after a lost
+                # ack, or a replay. Applying it again is what must never happen;
+                # it is counted, not stored.
                 batch.outcome.duplicates += 1
             elif envelope.prev_seq > chain.position:
                 self._hold(batch, arrival)
@@ -193,7 +187,6 @@ class ConsortiumViews(TrackedTables):
         # From here the envelope is authentic and in order: it takes its place in
         # the chain even if we cannot read its payload, so later ones still apply.
         chain.position, chain.last_hash = envelope.seq, envelope.hash
-        chain.stream_seq = max(chain.stream_seq, arrival.stream_seq)
         try:
             payload = decode_payload(envelope.schema, bytes(envelope.payload))
         except UnknownSchema:
@@ -213,15 +206,11 @@ class ConsortiumViews(TrackedTables):
     def _chain(self, batch: Batch, coop_id: str) -> ChainState:
         if coop_id not in batch.chains:
             row = batch.cursor.execute(
-                "SELECT hash, stream_seq FROM chains WHERE coop_id = ?", (coop_id,)
+                "SELECT hash FROM chains WHERE coop_id = ?", (coop_id,)
             ).fetchone()
             position = self._tracked_position(batch.cursor, coop_id)
-            if row is None:
-                batch.chains[coop_id] = ChainState(position, GENESIS_HASH, 0)
-            else:
-                batch.chains[coop_id] = ChainState(
-                    position, row["hash"], row["stream_seq"]
-                )
+            last_hash = row["hash"] if row else GENESIS_HASH
+            batch.chains[coop_id] = ChainState(position, last_hash)
         return batch.chains[coop_id]
 
     def _tracked_position(self, cursor: Cursor, coop_id: str) -> int:
