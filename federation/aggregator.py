@@ -5,7 +5,6 @@ commits; a crash in between means redelivery, which the per-co-op tracking
 position turns into a no-op.
 """
 
-import asyncio
 import logging
 from collections.abc import Sequence
 
@@ -13,6 +12,7 @@ import nats
 from nats.aio.client import Client as NATS
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from commonweal.retry import retry_forever
 from federation.broker import FEDERATION_STREAM, ensure_federation_stream
 from federation.views import ConsortiumViews, Message, Outcome
 
@@ -38,26 +38,18 @@ class Aggregator:
         self.fetch_timeout = fetch_timeout
         self.totals = Outcome()
         self.batches = 0
+        self.last_error: str | None = None  # the outage being waited out, if any
         self._nc: NATS | None = None
 
     async def run(self) -> None:
-        backoff = 0.1
         try:
-            while True:
-                try:
-                    await self._consume()
-                except (nats.errors.Error, OSError, TimeoutError) as error:
-                    # A short outage is routine (broker restarting, stream being
-                    # created): say so quietly until it lasts.
-                    level = logging.WARNING if backoff >= 2.0 else logging.INFO
-                    log.log(level, "aggregator: %r; retrying", error)
-                    await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, 2.0)
-                else:
-                    backoff = 0.1
+            await retry_forever(self._consume, "aggregator", log, self._note_error)
         finally:
             if self._nc is not None and not self._nc.is_closed:
                 await self._nc.close()
+
+    def _note_error(self, error: BaseException | None) -> None:
+        self.last_error = None if error is None else repr(error)
 
     async def _consume(self) -> None:
         if self._nc is None or self._nc.is_closed:
@@ -100,6 +92,7 @@ class Aggregator:
                 for msg in fetched
             ]
             outcome = self.views.apply(messages)
+            self.last_error = None
             for msg in fetched:
                 await msg.ack()
             self._count(outcome)

@@ -20,6 +20,7 @@ from eventsourcing.persistence import Notification, Tracking
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 
+from commonweal.retry import retry_forever
 from commonweal.storage import TrackedTables
 from node.application import CoopNode
 from node.sharing import SharingPolicy
@@ -172,6 +173,7 @@ class Replicator:
         self.published = state.head(app.coop_id)
         self.envelopes_published = 0
         self.messages_published = 0
+        self.last_error: str | None = None  # the outage being waited out, if any
         self._wake = asyncio.Event()
         self._nc: NATS | None = None
         self._js: JetStreamContext | None = None
@@ -181,25 +183,23 @@ class Replicator:
         self._wake.set()
 
     async def run(self) -> None:
-        backoff = 0.1
         try:
-            while True:
-                try:
-                    await self._connect()
-                    await self._replicate()
-                    backoff = 0.1
-                except (nats.errors.Error, OSError, TimeoutError) as error:
-                    # A short outage is routine (broker restarting, stream being
-                    # created): say so quietly until it lasts.
-                    level = logging.WARNING if backoff >= 2.0 else logging.INFO
-                    log.log(
-                        level, "replicator of %s: %r; retrying", self.app.coop_id, error
-                    )
-                    await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, 2.0)
+            await retry_forever(
+                self._connect_and_replicate,
+                f"replicator of {self.app.coop_id}",
+                log,
+                self._note_error,
+            )
         finally:
             if self._nc is not None and not self._nc.is_closed:
                 await self._nc.close()
+
+    def _note_error(self, error: BaseException | None) -> None:
+        self.last_error = None if error is None else repr(error)
+
+    async def _connect_and_replicate(self) -> None:
+        await self._connect()
+        await self._replicate()
 
     async def _connect(self) -> None:
         if self._nc is not None and not self._nc.is_closed:
@@ -228,6 +228,7 @@ class Replicator:
             await self._publish(messages)
             self.state.record_published(self.app.coop_id, head)
             self.published = head
+            self.last_error = None
             self.envelopes_published += len(outgoing)
             self.messages_published += len(messages)
 
