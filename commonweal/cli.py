@@ -11,6 +11,7 @@ from typing import TypeVar
 
 import msgspec
 
+from commonweal.cli_spinoff import add_commands as add_spinoff_commands
 from commonweal.config import ConfigError, StoreConfig, load_config, write_config
 from node.errors import DomainError
 
@@ -81,6 +82,8 @@ def _parser() -> argparse.ArgumentParser:
     run_broker.add_argument("--config", type=Path, help="a nats-server config file")
     run_broker.set_defaults(handler=_broker_run)
 
+    add_spinoff_commands(commands, node, consortium_actions, _load)
+
     schemas = commands.add_parser("schemas", help="regenerate schemas/json")
     schemas.add_argument("--check", action="store_true", help="fail if stale")
     schemas.set_defaults(handler=_schemas)
@@ -109,12 +112,14 @@ def _demo(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from commonweal.storage import construct_tracked_tables
     from federation.config import ConsortiumConfig
+    from federation.registry import ConsortiumRegistry
     from federation.report import build_report, render_table, report_json
     from federation.views import ConsortiumViews
 
     config = _load(args.config, ConsortiumConfig)
     views = construct_tracked_tables(ConsortiumViews, config.store_env())
-    report = build_report(views)
+    registry = ConsortiumRegistry(config.registry_env())
+    report = build_report(views, registry.lineage())
     if args.json:
         sys.stdout.buffer.write(report_json(report) + b"\n")
     else:

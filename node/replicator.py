@@ -161,7 +161,9 @@ class Replicator:
                     backoff = min(backoff * 2, 2.0)
         finally:
             if self._nc is not None and not self._nc.is_closed:
-                await self._nc.close()
+                # The broker may have dropped us (e.g. revoked credentials).
+                with contextlib.suppress(nats.errors.Error, OSError):
+                    await self._nc.close()
 
     async def _connect(self) -> None:
         if self._nc is not None and not self._nc.is_closed:
