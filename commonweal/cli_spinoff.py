@@ -50,7 +50,9 @@ def add_commands(
         if step in ("runner", "consent", "depart"):
             parser.add_argument("--member", type=UUID, required=True)
         if step == "approve":
-            parser.add_argument("--ballot", default="", help="the ballot that carried it")
+            parser.add_argument(
+                "--ballot", default="", help="the ballot that carried it"
+            )
         parser.set_defaults(handler=handler(_node_step), step=step)
 
     register = consortium_actions.add_parser(

@@ -46,7 +46,9 @@ def node_inbox(coop_id: str) -> str:
 
 
 def node_broker_config(coop_id: str, servers: list[str], seed: str) -> BrokerConfig:
-    return BrokerConfig(servers=servers, nkey_seed=seed, inbox_prefix=node_inbox(coop_id))
+    return BrokerConfig(
+        servers=servers, nkey_seed=seed, inbox_prefix=node_inbox(coop_id)
+    )
 
 
 def node_permissions(coop_id: str) -> dict[str, object]:
@@ -106,7 +108,9 @@ def reload_broker(pid_file: Path) -> None:
     try:
         pid = int(Path(pid_file).read_text().strip())
     except (OSError, ValueError) as error:
-        raise ConfigError(f"cannot read the broker's pid file {pid_file}: {error}") from None
+        raise ConfigError(
+            f"cannot read the broker's pid file {pid_file}: {error}"
+        ) from None
     try:
         os.kill(pid, signal.SIGHUP)
     except ProcessLookupError:

@@ -42,8 +42,9 @@ def growth_report(
     today = today or dt.date.today()
     founded = {
         row["coop_id"]: (row["name"], dt.date.fromisoformat(row["founded_on"]))
-        for row in cursor.execute("SELECT coop_id, name, founded_on FROM coops")
-        .fetchall()
+        for row in cursor.execute(
+            "SELECT coop_id, name, founded_on FROM coops"
+        ).fetchall()
     }
     size = {
         row["coop_id"]: int(row["n"])

@@ -180,4 +180,3 @@ def register_existing(
         return public_key(seed)
     finally:
         registry.close()
-
