@@ -80,6 +80,12 @@ def _parser() -> argparse.ArgumentParser:
     run_broker.add_argument("--port", type=int, default=4222)
     run_broker.add_argument("--store-dir", type=Path, default=Path("broker"))
     run_broker.add_argument("--config", type=Path, help="a nats-server config file")
+    run_broker.add_argument(
+        "--complete", action="store_true", help="the config sets listen and JetStream"
+    )
+    run_broker.add_argument(
+        "--leaf-stream", action="store_true", help="create a leaf's local stream"
+    )
     run_broker.set_defaults(handler=_broker_run)
 
     add_spinoff_commands(commands, node, consortium_actions, _load)
@@ -190,7 +196,11 @@ def _broker_run(args: argparse.Namespace) -> int:
     from federation.broker import NatsServer
 
     config = args.config.read_text() if args.config else None
-    server = NatsServer(args.store_dir, port=args.port, config=config).start()
+    server = NatsServer(
+        args.store_dir, port=args.port, config=config, complete_config=args.complete
+    ).start()
+    if args.leaf_stream:
+        asyncio.run(_ensure_leaf_stream(server.url))
     print(f"nats-server listening on {server.url}; Ctrl-C stops it")
     try:
         assert server.process is not None
@@ -198,6 +208,18 @@ def _broker_run(args: argparse.Namespace) -> int:
     finally:
         server.stop()
     return 0
+
+
+async def _ensure_leaf_stream(url: str) -> None:
+    import nats
+
+    from federation.broker import ensure_leaf_stream
+
+    nc = await nats.connect(url)
+    try:
+        await ensure_leaf_stream(nc.jetstream())
+    finally:
+        await nc.close()
 
 
 def _schemas(args: argparse.Namespace) -> int:

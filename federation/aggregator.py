@@ -29,7 +29,7 @@ class Aggregator:
         connect_options: dict[str, object] | None = None,
         batch_size: int = 500,
         fetch_timeout: float = 0.5,
-        stream_replicas: int = 1,
+        stream_options: dict[str, object] | None = None,
     ) -> None:
         self.views = views
         self.servers = list(servers)
@@ -37,7 +37,7 @@ class Aggregator:
         self.connect_options = connect_options or {}
         self.batch_size = batch_size
         self.fetch_timeout = fetch_timeout
-        self.stream_replicas = stream_replicas
+        self.stream_options = stream_options or {}
         self.totals = Outcome()
         self.batches = 0
         self._nc: NATS | None = None
@@ -73,7 +73,7 @@ class Aggregator:
                 **self.connect_options,  # type: ignore[arg-type]
             )
         js = self._nc.jetstream()
-        await ensure_federation_stream(js, replicas=self.stream_replicas)
+        await ensure_federation_stream(js, **self.stream_options)  # type: ignore[arg-type]
         subscription = await js.pull_subscribe(
             "cw.coop.>",
             durable=self.durable,

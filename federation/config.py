@@ -33,6 +33,9 @@ class ConsortiumConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     auth: BrokerAuthConfig = msgspec.field(default_factory=BrokerAuthConfig)
     # Copies of the federation stream kept by a JetStream cluster (3 in production).
     stream_replicas: Annotated[int, msgspec.Meta(ge=1, le=5)] = 1
+    # JetStream domains of co-ops' leaf brokers whose local streams the federation
+    # stream sources (deploy/nats/leaf.conf).
+    leaf_domains: list[str] = msgspec.field(default_factory=list)
     # The broker URLs written into new nodes' configs; the consortium's own when empty.
     node_servers: list[str] = msgspec.field(default_factory=list)
     base_dir: str = "."

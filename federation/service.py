@@ -21,7 +21,10 @@ class ConsortiumService:
             config.broker.servers,
             durable=config.durable,
             connect_options=config.broker.connect_options(),
-            stream_replicas=config.stream_replicas,
+            stream_options={
+                "replicas": config.stream_replicas,
+                "leaf_domains": config.leaf_domains,
+            },
         )
         self._task: asyncio.Task[None] | None = None
 
