@@ -18,9 +18,9 @@ from commonweal.config import BrokerConfig, StoreConfig
 from federation.broker import NatsServer
 from federation.config import ConsortiumConfig
 from federation.service import ConsortiumService
-from tests.secured import SecuredHub, start_secured_hub
 from node.config import NodeConfig, new_secret
 from node.service import NodeService
+from tests.secured import SecuredHub, start_secured_hub
 
 POSTGRES = {"host": "127.0.0.1", "port": 5432, "dbname": "test", "user": "postgres"}
 

@@ -101,7 +101,7 @@ async def test_a_node_cannot_forge_another_coops_subjects_nor_read_its_stream(
             "cw.coop.alpha.membership",
             "cw.coop.beta.membership",
         }
-        assert not any(b'"{}"' == data for _, data in messages)
+        assert not any(data == b'"{}"' for _, data in messages)
         report = consortium.report()
         assert reported_membership(report, "beta") == membership_truth(beta.app)
         assert reported_membership(report, "alpha") == membership_truth(alpha.app)
