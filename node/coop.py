@@ -15,7 +15,6 @@ from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import Transcoder
 
 from commonweal.transcodings import DateAsISO
-
 from node.errors import CoopAlreadyFounded, CoopNotFounded, UnknownMemberClass
 from node.rules import RulesProfile
 
