@@ -29,6 +29,7 @@ class Aggregator:
         connect_options: dict[str, object] | None = None,
         batch_size: int = 500,
         fetch_timeout: float = 0.5,
+        stream_options: dict[str, object] | None = None,
     ) -> None:
         self.views = views
         self.servers = list(servers)
@@ -36,6 +37,7 @@ class Aggregator:
         self.connect_options = connect_options or {}
         self.batch_size = batch_size
         self.fetch_timeout = fetch_timeout
+        self.stream_options = stream_options or {}
         self.totals = Outcome()
         self.batches = 0
         self.last_error: str | None = None  # the outage being waited out, if any
@@ -63,7 +65,7 @@ class Aggregator:
                 **self.connect_options,  # type: ignore[arg-type]
             )
         js = self._nc.jetstream()
-        await ensure_federation_stream(js)
+        await ensure_federation_stream(js, **self.stream_options)  # type: ignore[arg-type]
         subscription = await js.pull_subscribe(
             "cw.coop.>",
             durable=self.durable,

@@ -192,7 +192,9 @@ class Replicator:
             )
         finally:
             if self._nc is not None and not self._nc.is_closed:
-                await self._nc.close()
+                # The broker may have dropped us (e.g. revoked credentials).
+                with contextlib.suppress(nats.errors.Error, OSError):
+                    await self._nc.close()
 
     def _note_error(self, error: BaseException | None) -> None:
         self.last_error = None if error is None else repr(error)
