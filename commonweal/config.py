@@ -5,7 +5,7 @@ that names it rather than a silently ignored setting.
 """
 
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 import msgspec
 
@@ -25,6 +25,8 @@ class StoreConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     user: str = "postgres"
     password: str = ""
     schema: str = "public"
+    # Seconds a writer waits for a lock held by another process before giving up.
+    lock_timeout: Annotated[int, msgspec.Meta(ge=1)] = 10
 
     def env(self, base_dir: Path | None = None) -> dict[str, str]:
         """The eventsourcing environment for this store."""
@@ -35,7 +37,7 @@ class StoreConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(path),
-                "SQLITE_LOCK_TIMEOUT": "10",
+                "SQLITE_LOCK_TIMEOUT": str(self.lock_timeout),
             }
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",

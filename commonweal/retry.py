@@ -17,6 +17,13 @@ ROUTINE = (nats.errors.Error, OSError, TimeoutError, PersistenceError)
 MAX_BACKOFF = 2.0
 
 
+def describe(error: BaseException) -> str:
+    """An error as people need it: nats-py's reprs drop the broker's reason."""
+    text = str(error)
+    name = type(error).__name__
+    return f"{name}: {text}" if text and name not in text else text or name
+
+
 async def retry_forever(
     work: Callable[[], Awaitable[None]],
     what: str,
@@ -38,7 +45,7 @@ async def retry_forever(
         except ROUTINE as error:
             # Short outages are routine: say so quietly until one lasts.
             level = logging.WARNING if backoff >= MAX_BACKOFF else logging.INFO
-            log.log(level, "%s: %r; retrying in %.1fs", what, error, backoff)
+            log.log(level, "%s: %s; retrying in %.1fs", what, describe(error), backoff)
             on_error(error)
         except Exception as error:  # a bug must not silently stop replication
             log.exception("%s failed unexpectedly; retrying in %.1fs", what, backoff)

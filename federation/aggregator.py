@@ -12,7 +12,7 @@ import nats
 from nats.aio.client import Client as NATS
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from commonweal.retry import retry_forever
+from commonweal.retry import describe, retry_forever
 from federation.broker import FEDERATION_STREAM, ensure_federation_stream
 from federation.views import ConsortiumViews, Message, Outcome
 
@@ -51,7 +51,7 @@ class Aggregator:
                 await self._nc.close()
 
     def _note_error(self, error: BaseException | None) -> None:
-        self.last_error = None if error is None else repr(error)
+        self.last_error = None if error is None else describe(error)
 
     async def _consume(self) -> None:
         if self._nc is None or self._nc.is_closed:

@@ -15,7 +15,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from nats.js import JetStreamContext
-from nats.js.api import ExternalStream, StorageType, StreamConfig, StreamSource
+from nats.js.api import (
+    DiscardPolicy,
+    ExternalStream,
+    StorageType,
+    StreamConfig,
+    StreamSource,
+)
 from nats.js.errors import BadRequestError
 
 FEDERATION_STREAM = "CW_FEDERATION"
@@ -149,6 +155,8 @@ async def ensure_federation_stream(
         duplicate_window=DUPLICATE_WINDOW_SECONDS,
         num_replicas=replicas,
         max_bytes=max_bytes,
+        # Full means refuse new messages, never drop old ones nobody has read.
+        discard=DiscardPolicy.NEW,
         sources=[
             StreamSource(
                 name=LEAF_STREAM,

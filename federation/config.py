@@ -33,6 +33,9 @@ class ConsortiumConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     auth: BrokerAuthConfig = msgspec.field(default_factory=BrokerAuthConfig)
     # Copies of the federation stream kept by a JetStream cluster (3 in production).
     stream_replicas: Annotated[int, msgspec.Meta(ge=1, le=5)] = 1
+    # A cap on the federation stream's disk; when full, nodes' publishes are refused
+    # (and retried) rather than old, perhaps unread, messages dropped. 0: no cap.
+    stream_max_bytes: Annotated[int, msgspec.Meta(ge=0)] = 0
     # JetStream domains of co-ops' leaf brokers whose local streams the federation
     # stream sources (deploy/nats/leaf.conf).
     leaf_domains: list[str] = msgspec.field(default_factory=list)

@@ -23,6 +23,7 @@ class ConsortiumService:
             connect_options=config.broker.connect_options(),
             stream_options={
                 "replicas": config.stream_replicas,
+                "max_bytes": config.stream_max_bytes or None,
                 "leaf_domains": config.leaf_domains,
             },
         )

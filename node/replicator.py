@@ -20,7 +20,7 @@ from eventsourcing.persistence import Notification, Tracking
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 
-from commonweal.retry import retry_forever
+from commonweal.retry import describe, retry_forever
 from commonweal.storage import TrackedTables
 from node.application import CoopNode
 from node.sharing import SharingPolicy
@@ -197,7 +197,7 @@ class Replicator:
                     await self._nc.close()
 
     def _note_error(self, error: BaseException | None) -> None:
-        self.last_error = None if error is None else repr(error)
+        self.last_error = None if error is None else describe(error)
 
     async def _connect_and_replicate(self) -> None:
         await self._connect()
@@ -239,11 +239,12 @@ class Replicator:
         once, and return when every one is acknowledged."""
         assert self._js is not None
         acks: list[asyncio.Future[object]] = []
+        first = 0  # index of the first message whose ack is awaited
         try:
-            for message in messages:
+            for index, message in enumerate(messages):
                 if len(acks) == self.max_in_flight:
-                    await asyncio.wait_for(asyncio.gather(*acks), self.ack_timeout)
-                    acks = []
+                    await self._await_acks(acks, messages[first])
+                    acks, first = [], index
                 acks.append(
                     await self._js.publish_async(
                         message.subject,
@@ -251,10 +252,27 @@ class Replicator:
                         headers={"Nats-Msg-Id": message.msg_id},
                     )
                 )
-            await asyncio.wait_for(asyncio.gather(*acks), self.ack_timeout)
+            if acks:
+                await self._await_acks(acks, messages[first])
         finally:
             for ack in acks:  # frees nats-py's pending slots after a failure
                 ack.cancel()
+
+    async def _await_acks(
+        self, acks: list[asyncio.Future[object]], first: WireMessage
+    ) -> None:
+        try:
+            await asyncio.wait_for(asyncio.gather(*acks), self.ack_timeout)
+        except TimeoutError:
+            # nats-py loses some error replies to pipelined publishes (a full
+            # stream's "maximum bytes exceeded" among them), leaving only a
+            # timeout. Publishing the first message again, awaited, is a harmless
+            # retry (same Nats-Msg-Id) that surfaces the broker's real reason.
+            assert self._js is not None
+            await self._js.publish(
+                first.subject, first.data, headers={"Nats-Msg-Id": first.msg_id}
+            )
+            raise
 
     def _next_page(self) -> tuple[list[Notification], int] | None:
         """The next shared notifications, and the log position they take us to."""

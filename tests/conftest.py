@@ -118,6 +118,7 @@ async def make_consortium(
         servers: list[str],
         store: StoreConfig | None = None,
         durable: str = "consortium",
+        **options: object,
     ) -> ConsortiumService:
         store = store or StoreConfig(path=str(tmp_path / "consortium.db"))
         config = ConsortiumConfig(
@@ -125,6 +126,7 @@ async def make_consortium(
             registry=StoreConfig(path=str(tmp_path / f"registry-{durable}.db")),
             broker=BrokerConfig(servers=servers),
             durable=durable,
+            **options,  # type: ignore[arg-type]
         )
         service = ConsortiumService(config)
         service.start()
