@@ -4,11 +4,13 @@ Everything is drawn from a seeded random generator, so the same seed always give
 the same co-op.
 """
 
+import contextlib
 import datetime as dt
 import random
 from uuid import UUID
 
 from node.application import CoopNode
+from node.errors import MembershipCapReached
 
 FIRST_NAMES = [
     "Aisha", "Bernard", "Chiara", "Deepa", "Eileen", "Farid", "Giulia", "Harold",
@@ -68,13 +70,18 @@ def generate_membership(
         if rng.random() < 0.05:
             continue  # still applying: the board has not met yet
         admitted = joined + dt.timedelta(days=rng.randrange(1, 21))
-        app.admit_member(member_id, admitted)
+        try:
+            app.admit_member(member_id, admitted)
+        except MembershipCapReached:
+            continue  # the class is full under the co-op's rules: left applying
+
         if rng.random() < 0.7:
             app.buy_shares(member_id, rng.choice([100, 500, 1000, 2500]), admitted)
         if rng.random() < 0.1:
             others = [c for c in classes if c != app.member(member_id).member_class]
             changed = min(admitted + dt.timedelta(days=30), end)
-            app.change_member_class(member_id, rng.choice(others), changed)
+            with contextlib.suppress(MembershipCapReached):
+                app.change_member_class(member_id, rng.choice(others), changed)
         if rng.random() < 0.12:
             left = admitted + dt.timedelta(days=rng.randrange(31, 200))
             app.withdraw_member(member_id, min(left, end))

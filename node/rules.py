@@ -88,12 +88,16 @@ class RulesProfile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             raise ValueError("a rules profile needs at least one member class")
         if len(set(names)) != len(names):
             raise ValueError(f"member classes are named twice in {names}")
-        fixed = sum(share(c.voting_share) for c in self.member_classes if c.voting_share)
+        fixed = sum(
+            share(c.voting_share) for c in self.member_classes if c.voting_share
+        )
         if fixed > 1:
             raise ValueError(f"fixed voting shares add up to {fixed}, more than 1")
         for c in self.member_classes:
-            if c.voting_share and c.voting_cap and share(c.voting_share) > share(
-                c.voting_cap
+            if (
+                c.voting_share
+                and c.voting_cap
+                and share(c.voting_share) > share(c.voting_cap)
             ):
                 raise ValueError(f"class {c.name}: voting share is above its cap")
         seats = sum(c.board_seats for c in self.member_classes)
@@ -160,7 +164,11 @@ PROFILES: dict[str, RulesProfile] = {
         RulesProfile(
             "uk_multi_stakeholder",
             (
-                _cls("service_user", "people who receive care, and families", board_seats=3),
+                _cls(
+                    "service_user",
+                    "people who receive care, and families",
+                    board_seats=3,
+                ),
                 _cls("worker", "care workers employed by the co-op", board_seats=3),
                 _cls("volunteer", "volunteers and time-bank members", board_seats=1),
                 _cls("supporter", "community supporters", board_seats=2),
@@ -209,7 +217,11 @@ PROFILES: dict[str, RulesProfile] = {
                     board_seats=3,
                     quorum="1/5",
                 ),
-                _cls("service_user", "people who receive care, and families", board_seats=2),
+                _cls(
+                    "service_user",
+                    "people who receive care, and families",
+                    board_seats=2,
+                ),
                 _cls("supporter", "community supporters", board_seats=1),
                 _cls(
                     "investor",

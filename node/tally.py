@@ -13,15 +13,19 @@ does not have its share handed to those who came.
 
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
+from typing import Any
 
 import msgspec
 
 from node.rules import RulesProfile, Threshold, share
+from node.stv import Count, count
 
 CHOICES = ("for", "against", "abstain")
 
 
-def class_shares(profile: RulesProfile, counts: Mapping[str, int]) -> dict[str, Fraction]:
+def class_shares(
+    profile: RulesProfile, counts: Mapping[str, int]
+) -> dict[str, Fraction]:
     """Each present class's share of all voting strength (they add up to 1 unless
     every class is capped)."""
     present = {c.name: c for c in profile.member_classes if counts.get(c.name, 0) > 0}
@@ -141,9 +145,10 @@ def tally_proposal(
     total = {ch: sum(strength[c][ch] for c in strength) for ch in CHOICES}
     passed = quorate and threshold.passes(total["for"], total["against"])
     if quorate and not passed:
+        bar = "at least" if threshold.inclusive else "more than"
         reasons.append(
-            f"{threshold_name} needs {'at least' if threshold.inclusive else 'more than'}"
-            f" {threshold.share} of strength cast for or against"
+            f"{threshold_name} needs {bar} {threshold.share} of the strength cast "
+            "for or against"
         )
     return ProposalResult(
         threshold=threshold_name,
@@ -167,5 +172,61 @@ def tally_proposal(
             )
             for c in profile.member_classes
         ],
+        reasons=reasons,
+    )
+
+
+class ClassTurnout(msgspec.Struct, frozen=True):
+    member_class: str
+    electorate: int
+    voted: int
+    quorate: bool
+
+
+class ElectionResult(msgspec.Struct, frozen=True):
+    electorate: int
+    voted: int
+    quorum: str
+    quorate: bool
+    classes: list[ClassTurnout]
+    counts: dict[str, Count]  # constituency (member class) -> its count
+    reasons: list[str]
+
+    @property
+    def elected(self) -> dict[str, list[str]]:
+        return {c: n.elected for c, n in self.counts.items()} if self.quorate else {}
+
+
+def tally_election(
+    profile: RulesProfile,
+    constituencies: Mapping[str, Mapping[str, Any]],
+    electorate: Mapping[str, tuple[str, Fraction]],
+    rankings: Iterable[tuple[str, list[str]]],
+) -> ElectionResult:
+    """Count each constituency's ``rankings`` (member class, ranked candidates):
+    STV where it elects several seats, plurality for one."""
+    by_class: dict[str, list[list[str]]] = {c: [] for c in constituencies}
+    for member_class, ranking in rankings:
+        by_class[member_class].append(ranking)
+    electorate_by_class = dict.fromkeys(constituencies, 0)
+    for member_class, _ in electorate.values():
+        electorate_by_class[member_class] += 1
+    voted_by_class = {c: len(r) for c, r in by_class.items()}
+    quorate, reasons, class_quorate = turnout(
+        profile, electorate_by_class, voted_by_class
+    )
+    return ElectionResult(
+        electorate=sum(electorate_by_class.values()),
+        voted=sum(voted_by_class.values()),
+        quorum=profile.quorum,
+        quorate=quorate,
+        classes=[
+            ClassTurnout(c, electorate_by_class[c], voted_by_class[c], class_quorate[c])
+            for c in constituencies
+        ],
+        counts={
+            c: count(spec["candidates"], by_class[c], spec["seats"])
+            for c, spec in constituencies.items()
+        },
         reasons=reasons,
     )

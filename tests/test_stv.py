@@ -55,7 +55,9 @@ def test_plurality_for_one_seat() -> None:
     assert tied.elected == ["x"] and tied.tie_broken
 
 
-def _reference(candidates: list[str], ballots: list[list[str]], seats: int) -> list[str]:
+def _reference(
+    candidates: list[str], ballots: list[list[str]], seats: int
+) -> list[str]:
     index = {c: i + 1 for i, c in enumerate(candidates)}
     race = pyrcv.RaceData(
         pyrcv.RaceMetadata("r", seats, list(candidates)),
