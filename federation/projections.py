@@ -7,6 +7,7 @@ for every envelope inside the batch's transaction and ignores payloads not its o
 from typing import ClassVar, Protocol
 
 from commonweal.storage import Cursor
+from federation.governance import GovernanceProjection
 from federation.membership import MembershipProjection
 from schemas import Envelope, Payload
 
@@ -17,4 +18,4 @@ class Projection(Protocol):
     def apply(self, cursor: Cursor, envelope: Envelope, payload: Payload) -> None: ...
 
 
-PROJECTIONS: tuple[Projection, ...] = (MembershipProjection(),)
+PROJECTIONS: tuple[Projection, ...] = (MembershipProjection(), GovernanceProjection())
