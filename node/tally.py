@@ -37,7 +37,7 @@ def class_shares(
     shares = dict(fixed)
     capped: dict[str, Fraction] = {}
     while True:
-        rest = 1 - sum(fixed.values()) - sum(capped.values())
+        rest = Fraction(1) - sum(fixed.values()) - sum(capped.values())
         pool = [n for n in pooled if n not in capped]
         heads = sum(counts[n] for n in pool)
         if not pool:
