@@ -198,7 +198,7 @@ def test_proxy_refused_under_quebec_rules(make_app: AppFactory) -> None:
     member, holder = admit(app, "user", 2)
     ballot = app.open_ballot("Budget", opened_on=DAY)
     before = stored(app)
-    with pytest.raises(ProxyRefused, match="quebec_solidarity.*proxy"):
+    with pytest.raises(ProxyRefused, match=r"quebec_solidarity.*proxy"):
         app.appoint_proxy(ballot, member, holder)
     with pytest.raises(ProxyRefused):
         app.cast_vote(ballot, holder, "for", for_member=member)
