@@ -102,7 +102,9 @@ def generate_governance(app: CoopNode, *, seed: int, day: dt.date) -> list[UUID]
     rng = random.Random(seed)
     profile = app.coop().profile
     members = [m for m in app.members() if m.is_admitted]
-    ballots = []
+    ballots: list[UUID] = []
+    if not members:
+        return ballots
     for title, threshold, secret in PROPOSALS:
         ballot_id = app.open_ballot(
             title, threshold=threshold, secret=secret, opened_on=day
@@ -129,7 +131,8 @@ def generate_governance(app: CoopNode, *, seed: int, day: dt.date) -> list[UUID]
             if running is None or rng.random() < 0.3:
                 continue
             seats = profile.board_seats[member.member_class]
-            ranking = rng.sample(running, 1 if seats == 1 else rng.randint(1, 3))
+            ranked = 1 if seats == 1 else rng.randint(1, min(3, len(running)))
+            ranking = rng.sample(running, ranked)
             app.cast_vote(election, member.id, ranking)
         app.close_ballot(election, day)
         ballots.append(election)

@@ -14,12 +14,20 @@
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from node.errors import AlreadyVoted, BallotClosed, InvalidReceipt
+from node.errors import (
+    AlreadyVoted,
+    BallotClosed,
+    InvalidChoice,
+    InvalidReceipt,
+    NotInElectorate,
+)
+from node.tally import CHOICES
 
 
 def _day_timestamp() -> dt.datetime:
@@ -106,6 +114,29 @@ class Ballot(Aggregate):
     ) -> None:
         self.status = "closed"
         self.result = result
+
+    def valid_choice(self, member_class: str, choice: Any) -> Any:
+        """``choice`` as stored, if a voter of ``member_class`` may make it."""
+        if self.kind == "proposal":
+            if choice not in CHOICES:
+                raise InvalidChoice(
+                    f"choice must be one of {', '.join(CHOICES)}, got {choice!r}"
+                )
+            return choice
+        spec = self.constituencies.get(member_class)
+        if spec is None:
+            raise NotInElectorate(f"class {member_class} elects no seats here")
+        if isinstance(choice, str | UUID) or not isinstance(choice, Sequence):
+            raise InvalidChoice("an election vote is a list of candidates, best first")
+        ranking = [str(c) for c in choice]
+        unknown = [c for c in ranking if c not in spec["candidates"]]
+        if unknown:
+            raise InvalidChoice(f"not candidates in this constituency: {unknown}")
+        if not ranking or len(set(ranking)) != len(ranking):
+            raise InvalidChoice("rank at least one candidate, each at most once")
+        if spec["seats"] == 1 and len(ranking) != 1:
+            raise InvalidChoice("one seat is elected by plurality: name one candidate")
+        return ranking
 
     @event(Cancelled)
     def cancel(self, reason: str, cancelled_on: dt.date) -> None:

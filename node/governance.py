@@ -28,7 +28,6 @@ from node.coop import Coop
 from node.errors import (
     BoardRulesBroken,
     InvalidBallot,
-    InvalidChoice,
     InvalidReceipt,
     NotInElectorate,
     ProxyRefused,
@@ -38,7 +37,6 @@ from node.membership import MembershipCommands
 from node.rules import RulesProfile
 from node.sharing import Rule
 from node.tally import (
-    CHOICES,
     ElectionResult,
     tally_election,
     tally_proposal,
@@ -192,7 +190,7 @@ class GovernanceCommands(MembershipCommands):
                 if roll.proxies.get(member) != voter:
                     raise ProxyRefused(f"{voter} holds no proxy for {member}")
                 self._require_elector(roll, voter, profile)
-            valid = self._valid_choice(ballot, member_class, choice)
+            valid = ballot.valid_choice(member_class, choice)
             if not ballot.secret:
                 roll.cast(member, voter, valid)
                 self.save(roll)
@@ -223,7 +221,7 @@ class GovernanceCommands(MembershipCommands):
             held = box.ballots.get(receipt)
             if held is None:
                 raise InvalidReceipt("no ballot in this box matches that receipt")
-            box.replace(receipt, self._valid_choice(ballot, held[0], choice))
+            box.replace(receipt, ballot.valid_choice(held[0], choice))
             self.save(box)
 
         self._retrying(attempt)
@@ -367,28 +365,6 @@ class GovernanceCommands(MembershipCommands):
 
     def _has_withdrawn(self, member: str) -> bool:
         return self.member(UUID(member)).status == "withdrawn"
-
-    def _valid_choice(self, ballot: Ballot, member_class: str, choice: Any) -> Any:
-        if ballot.kind == "proposal":
-            if choice not in CHOICES:
-                raise InvalidChoice(
-                    f"choice must be one of {', '.join(CHOICES)}, got {choice!r}"
-                )
-            return choice
-        spec = ballot.constituencies.get(member_class)
-        if spec is None:
-            raise NotInElectorate(f"class {member_class} elects no seats here")
-        if isinstance(choice, str | UUID) or not isinstance(choice, Sequence):
-            raise InvalidChoice("an election vote is a list of candidates, best first")
-        ranking = [str(c) for c in choice]
-        unknown = [c for c in ranking if c not in spec["candidates"]]
-        if unknown:
-            raise InvalidChoice(f"not candidates in this constituency: {unknown}")
-        if not ranking or len(set(ranking)) != len(ranking):
-            raise InvalidChoice("rank at least one candidate, each at most once")
-        if spec["seats"] == 1 and len(ranking) != 1:
-            raise InvalidChoice("one seat is elected by plurality: name one candidate")
-        return ranking
 
     def _roll(self, ballot_id: UUID) -> Roll:
         roll = self.repository.get(roll_id(ballot_id))
