@@ -11,7 +11,7 @@ import datetime as dt
 import time
 from pathlib import Path
 
-from commonweal.activity import generate_membership
+from commonweal.activity import generate_governance, generate_membership
 from commonweal.config import BrokerConfig, StoreConfig, write_config
 from federation.broker import NatsServer
 from federation.config import ConsortiumConfig
@@ -59,6 +59,7 @@ async def run_demo(
             node.start()
             nodes.append(node)
             generate_membership(node.app, members=members, seed=seed, start=start)
+            generate_governance(node.app, seed=seed, day=dt.date.today())
             node.replicator.wake()
         await wait_until_caught_up(nodes, consortium, timeout)
         report = consortium.report()

@@ -1,6 +1,7 @@
 """The projections the consortium keeps, in the order envelopes are applied to them."""
 
+from federation.governance import GovernanceProjection
 from federation.membership import MembershipProjection
 from federation.projection import Projection
 
-PROJECTIONS: tuple[Projection, ...] = (MembershipProjection(),)
+PROJECTIONS: tuple[Projection, ...] = (MembershipProjection(), GovernanceProjection())

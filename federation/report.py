@@ -5,6 +5,7 @@ from collections.abc import Sequence
 
 import msgspec
 
+from federation.governance import GovernanceReport, governance_report
 from federation.growth import GrowthReport, growth_report, render_growth
 from federation.membership import MembershipReport, membership_report
 from federation.registry import Lineage
@@ -14,6 +15,7 @@ from federation.views import ConsortiumViews
 class ConsortiumReport(msgspec.Struct, frozen=True):
     generated_at: dt.datetime
     membership: MembershipReport
+    governance: GovernanceReport
     dead_letters: int
     growth: GrowthReport
 
@@ -25,10 +27,12 @@ def build_report(
     with views.transaction() as cursor:
         membership = membership_report(cursor)
         growth = growth_report(cursor, lineage)
+        governance = governance_report(cursor)
         dead = cursor.execute("SELECT COUNT(*) AS n FROM dead_letters").fetchone()
     return ConsortiumReport(
         generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
         membership=membership,
+        governance=governance,
         dead_letters=int(dead["n"]),
         growth=growth,
     )
@@ -72,9 +76,39 @@ def render_table(report: ConsortiumReport) -> str:
         ),
     ]
     lines += ["", *render_growth(report.growth)]
+    lines += ["", *_governance_lines(report.governance)]
     if report.dead_letters:
         lines += ["", f"Dead letters: {report.dead_letters}"]
     return "\n".join(lines) + "\n"
+
+
+def _governance_lines(governance: GovernanceReport) -> list[str]:
+    rows = []
+    for coop in governance.coops:
+        turnout = ", ".join(
+            f"{c} {t.voted}/{t.electorate}" for c, t in coop.turnout_by_class.items()
+        )
+        board = ", ".join(f"{c} {n}" for c, n in sorted(coop.board_by_class.items()))
+        rows.append(
+            [
+                coop.coop_id,
+                str(coop.ballots),
+                str(coop.quorate),
+                turnout or "-",
+                board or "-",
+                "yes" if coop.compliant else "NO: " + "; ".join(coop.breaches),
+            ]
+        )
+    share = governance.quorate_share
+    return [
+        "Governance (turnout: votes / electors, summed over ballots)",
+        *_table(
+            ["co-op", "ballots", "quorate", "turnout by class", "board", "compliant"],
+            rows,
+        ),
+        f"Ballots reaching quorum: {governance.quorate} of {governance.ballots}"
+        + (f" ({share:.0%})" if share is not None else ""),
+    ]
 
 
 def _money(minor_units: int) -> str:

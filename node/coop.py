@@ -15,7 +15,12 @@ from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import Transcoder
 
 from commonweal.transcodings import DateAsISO
-from node.errors import CoopAlreadyFounded, CoopNotFounded, UnknownMemberClass
+from node.errors import (
+    CoopAlreadyFounded,
+    CoopNotFounded,
+    RulesAmendmentRefused,
+    UnknownMemberClass,
+)
 from node.rules import RulesProfile
 
 
@@ -52,6 +57,36 @@ class Coop(Aggregate):
         self.name = name
         self.profile = msgspec.convert(profile, RulesProfile)
         self.founded_on = founded_on
+        # Board seats held, by constituency (member class): member ids as text.
+        self.board: dict[str, list[str]] = {}
+
+    class RulesAmended(Event):
+        TOPIC = "commonweal.coop.rules_amended"
+        profile: dict[str, Any]
+        amended_on: dt.date
+
+    @event(RulesAmended)
+    def amend_rules(self, profile: dict[str, Any], amended_on: dt.date) -> None:
+        self.profile = msgspec.convert(profile, RulesProfile)
+
+    class BoardElected(Event):
+        TOPIC = "commonweal.coop.board_elected"
+        ballot_id: str
+        # The whole board after the election, and the board rules it was checked
+        # against (see node.board.board_rules).
+        board: dict[str, list[str]]
+        board_rules: dict[str, Any]
+        elected_on: dt.date
+
+    @event(BoardElected)
+    def board_elected(
+        self,
+        ballot_id: str,
+        board: dict[str, list[str]],
+        board_rules: dict[str, Any],
+        elected_on: dt.date,
+    ) -> None:
+        self.board = board
 
 
 class CoopBase(Application[UUID]):
@@ -89,6 +124,21 @@ class CoopBase(Application[UUID]):
             profile=msgspec.to_builtins(profile),
             founded_on=founded_on or dt.date.today(),
         )
+
+    def amend_rules(
+        self, profile: RulesProfile, amended_on: dt.date | None = None
+    ) -> None:
+        """Adopt amended rules (a special resolution passed, or a new legal form)."""
+        coop = self.coop()
+        missing = set(coop.profile.class_names) - set(profile.class_names)
+        in_use = missing & {c for c, seats in coop.board.items() if seats}
+        if in_use:
+            raise RulesAmendmentRefused(
+                f"classes {sorted(in_use)} hold board seats; elect their seats "
+                "away before removing them from the rules"
+            )
+        coop.amend_rules(msgspec.to_builtins(profile), amended_on or dt.date.today())
+        self.save(coop)
 
     @property
     def is_founded(self) -> bool:

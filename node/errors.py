@@ -66,3 +66,56 @@ class DuplicateCoop(DomainError):
 
 class CoopSuspended(DomainError):
     code = "coop_suspended"
+
+
+class MembershipCapReached(DomainError):
+    """Admitting the member would break a class's membership cap."""
+
+    code = "membership_cap_reached"
+
+
+class RulesAmendmentRefused(DomainError):
+    code = "rules_amendment_refused"
+
+
+class UnknownBallot(DomainError):
+    code = "unknown_ballot"
+
+
+class BallotClosed(DomainError):
+    code = "ballot_closed"
+
+
+class InvalidBallot(DomainError):
+    """The ballot cannot be opened as asked (bad threshold, candidates, seats)."""
+
+    code = "invalid_ballot"
+
+
+class InvalidChoice(DomainError):
+    code = "invalid_choice"
+
+
+class NotInElectorate(DomainError):
+    """The member was not in the ballot's electorate when it opened (or has
+    withdrawn, where the rules take the vote away)."""
+
+    code = "not_in_electorate"
+
+
+class AlreadyVoted(DomainError):
+    code = "already_voted"
+
+
+class ProxyRefused(DomainError):
+    code = "proxy_refused"
+
+
+class InvalidReceipt(DomainError):
+    code = "invalid_receipt"
+
+
+class BoardRulesBroken(DomainError):
+    """An election result would give a board the co-op's rules do not allow."""
+
+    code = "board_rules_broken"

@@ -16,8 +16,10 @@ from node.errors import (
     InsufficientShares,
     InvalidAmount,
     InvalidTransition,
+    MembershipCapReached,
     UnknownMember,
 )
+from node.rules import membership_cap_breach
 from node.sharing import Rule
 from schemas import membership as shared
 
@@ -184,6 +186,8 @@ class MembershipCommands(CoopBase):
 
     def admit_member(self, member_id: UUID, admitted_on: dt.date | None = None) -> None:
         member = self.member(member_id)
+        if member.status == "applied":
+            self._require_room_in_class(member.member_class)
         member.admit(admitted_on or dt.date.today())
         self.save(member)
 
@@ -195,6 +199,8 @@ class MembershipCommands(CoopBase):
     ) -> None:
         self._require_class(to_class)
         member = self.member(member_id)
+        if member.is_admitted and to_class != member.member_class:
+            self._require_room_in_class(to_class, leaving=member.member_class)
         member.change_class(to_class, changed_on or dt.date.today())
         self.save(member)
 
@@ -218,6 +224,19 @@ class MembershipCommands(CoopBase):
         member = self.member(member_id)
         member.redeem_shares(amount, redeemed_on or dt.date.today())
         self.save(member)
+
+    def _require_room_in_class(self, joining: str, leaving: str | None = None) -> None:
+        """Refuse a member joining ``joining`` where a membership cap forbids it."""
+        profile = self.coop().profile
+        if not any(c.membership_cap for c in profile.member_classes):
+            return
+        counts: dict[str, int] = {}
+        for member in self.members():
+            if member.is_admitted:
+                counts[member.member_class] = counts.get(member.member_class, 0) + 1
+        breach = membership_cap_breach(profile, counts, joining, leaving)
+        if breach is not None:
+            raise MembershipCapReached(f"cannot admit one more {joining}: {breach}")
 
     def member(self, member_id: UUID) -> Member:
         try:

@@ -27,3 +27,34 @@ def reported_membership(report: object, coop_id: str) -> dict[str, object]:
                 "share_capital": coop.share_capital,
             }
     raise AssertionError(f"co-op {coop_id} is not in the report")
+
+
+def governance_truth(app: CoopNode) -> dict[str, object]:
+    """What the consortium should report for this co-op's governance."""
+    closed = [b for b in app.ballots() if b.status == "closed"]
+    turnout: dict[str, tuple[int, int]] = {}
+    for ballot in closed:
+        assert ballot.result is not None
+        for c in ballot.result["classes"]:
+            e, v = turnout.get(c["member_class"], (0, 0))
+            turnout[c["member_class"]] = (e + c["electorate"], v + c["voted"])
+    return {
+        "ballots": len(closed),
+        "quorate": sum(1 for b in closed if b.result and b.result["quorate"]),
+        "turnout_by_class": dict(sorted(turnout.items())),
+        "board_by_class": {c: len(m) for c, m in app.coop().board.items()},
+    }
+
+
+def reported_governance(report: object, coop_id: str) -> dict[str, object]:
+    for coop in report.governance.coops:  # type: ignore[attr-defined]
+        if coop.coop_id == coop_id:
+            return {
+                "ballots": coop.ballots,
+                "quorate": coop.quorate,
+                "turnout_by_class": {
+                    c: (t.electorate, t.voted) for c, t in coop.turnout_by_class.items()
+                },
+                "board_by_class": coop.board_by_class,
+            }
+    raise AssertionError(f"co-op {coop_id} is not in the governance report")

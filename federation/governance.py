@@ -1,0 +1,181 @@
+"""Governance projection: ballots held, turnout by class, boards against their rules.
+
+Built only from the ``governance`` stream, which carries results and counts, never a
+vote or a voter.
+"""
+
+import json
+from collections.abc import Callable
+
+import msgspec
+
+from commonweal.storage import Cursor
+from federation.projection import Projection
+from schemas import Envelope, Payload
+from schemas import governance as g
+
+
+class GovernanceProjection(Projection):
+    TABLES = (
+        "CREATE TABLE IF NOT EXISTS gov_ballots ("
+        "coop_id TEXT NOT NULL, ballot TEXT NOT NULL, kind TEXT NOT NULL, "
+        "secret INTEGER NOT NULL, closed_on TEXT NOT NULL, quorate INTEGER NOT NULL, "
+        "passed INTEGER, PRIMARY KEY (coop_id, ballot))",
+        "CREATE TABLE IF NOT EXISTS gov_turnout ("
+        "coop_id TEXT NOT NULL, ballot TEXT NOT NULL, member_class TEXT NOT NULL, "
+        "electorate INTEGER NOT NULL, voted INTEGER NOT NULL, "
+        "PRIMARY KEY (coop_id, ballot, member_class))",
+        "CREATE TABLE IF NOT EXISTS gov_boards ("
+        "coop_id TEXT PRIMARY KEY, board TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS gov_rules ("
+        "coop_id TEXT PRIMARY KEY, rules TEXT NOT NULL)",
+    )
+
+    def apply(self, cursor: Cursor, envelope: Envelope, payload: Payload) -> None:
+        handler = self._handlers.get(type(payload))
+        if handler is not None:
+            handler(self, cursor, envelope.coop_id, payload)
+
+    def _ballot_closed(self, c: Cursor, coop_id: str, p: g.BallotClosed) -> None:
+        c.execute(
+            "INSERT INTO gov_ballots (coop_id, ballot, kind, secret, closed_on, "
+            "quorate, passed) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (coop_id, ballot) DO NOTHING",
+            (
+                coop_id,
+                p.ballot,
+                p.kind,
+                int(p.secret),
+                p.closed_on.isoformat(),
+                int(p.quorate),
+                None if p.passed is None else int(p.passed),
+            ),
+        )
+        for member_class, electorate in p.electorate_by_class.items():
+            c.execute(
+                "INSERT INTO gov_turnout (coop_id, ballot, member_class, electorate, "
+                "voted) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (coop_id, ballot, member_class) DO NOTHING",
+                (
+                    coop_id,
+                    p.ballot,
+                    member_class,
+                    electorate,
+                    p.voted_by_class.get(member_class, 0),
+                ),
+            )
+
+    def _board_elected(self, c: Cursor, coop_id: str, p: g.BoardElected) -> None:
+        self._upsert(c, "gov_boards", "board", coop_id, p.board_by_class)
+        self._upsert(c, "gov_rules", "rules", coop_id, msgspec.to_builtins(p.rules))
+
+    def _rules_amended(self, c: Cursor, coop_id: str, p: g.RulesAmended) -> None:
+        self._upsert(c, "gov_rules", "rules", coop_id, msgspec.to_builtins(p.rules))
+
+    def _upsert(
+        self, c: Cursor, table: str, column: str, coop_id: str, value: object
+    ) -> None:
+        c.execute(
+            f"INSERT INTO {table} (coop_id, {column}) VALUES (?, ?) "
+            f"ON CONFLICT (coop_id) DO UPDATE SET {column} = excluded.{column}",
+            (coop_id, json.dumps(value, sort_keys=True)),
+        )
+
+    _handlers: dict[type[Payload], Callable[..., None]] = {
+        g.BallotClosed: _ballot_closed,
+        g.BoardElected: _board_elected,
+        g.RulesAmended: _rules_amended,
+    }
+
+
+class Turnout(msgspec.Struct, frozen=True):
+    electorate: int
+    voted: int
+
+
+class CoopGovernance(msgspec.Struct, frozen=True):
+    coop_id: str
+    ballots: int
+    quorate: int
+    turnout_by_class: dict[str, Turnout]  # summed over every closed ballot
+    board_by_class: dict[str, int]
+    board_rules: g.BoardRules | None
+    breaches: list[str]
+
+    @property
+    def compliant(self) -> bool:
+        return not self.breaches
+
+
+class GovernanceReport(msgspec.Struct, frozen=True):
+    coops: list[CoopGovernance]
+    ballots: int
+    quorate: int
+    quorate_share: float | None  # share of closed ballots that reached quorum
+    out_of_compliance: list[str]
+
+
+def board_breaches(board: dict[str, int], rules: g.BoardRules) -> list[str]:
+    """Why a board (seats held by class) breaks its co-op's board rules."""
+    reasons = []
+    for member_class, held in sorted(board.items()):
+        seats = rules.seats.get(member_class, 0)
+        if held > seats:
+            reasons.append(f"{member_class} holds {held} seats; rules give {seats}")
+        most = rules.board_max.get(member_class)
+        if most is not None and held > most:
+            reasons.append(f"{member_class} holds {held} seats; at most {most}")
+    if sum(board.values()) > rules.board_size:
+        reasons.append(
+            f"board of {sum(board.values())} is above its size {rules.board_size}"
+        )
+    return reasons
+
+
+def governance_report(cursor: Cursor) -> GovernanceReport:
+    ballots = cursor.execute(
+        "SELECT coop_id, COUNT(*) AS n, SUM(quorate) AS q FROM gov_ballots "
+        "GROUP BY coop_id"
+    ).fetchall()
+    turnout = cursor.execute(
+        "SELECT coop_id, member_class, SUM(electorate) AS e, SUM(voted) AS v "
+        "FROM gov_turnout GROUP BY coop_id, member_class"
+    ).fetchall()
+    boards = {
+        r["coop_id"]: json.loads(r["board"])
+        for r in cursor.execute("SELECT coop_id, board FROM gov_boards").fetchall()
+    }
+    rules = {
+        r["coop_id"]: msgspec.json.decode(r["rules"], type=g.BoardRules)
+        for r in cursor.execute("SELECT coop_id, rules FROM gov_rules").fetchall()
+    }
+    counts = {r["coop_id"]: (int(r["n"]), int(r["q"] or 0)) for r in ballots}
+    by_class: dict[str, dict[str, Turnout]] = {}
+    for r in turnout:
+        by_class.setdefault(r["coop_id"], {})[r["member_class"]] = Turnout(
+            int(r["e"]), int(r["v"])
+        )
+    coops = []
+    for coop_id in sorted(set(counts) | set(boards) | set(rules)):
+        board = boards.get(coop_id, {})
+        coop_rules = rules.get(coop_id)
+        coops.append(
+            CoopGovernance(
+                coop_id=coop_id,
+                ballots=counts.get(coop_id, (0, 0))[0],
+                quorate=counts.get(coop_id, (0, 0))[1],
+                turnout_by_class=dict(sorted(by_class.get(coop_id, {}).items())),
+                board_by_class=board,
+                board_rules=coop_rules,
+                breaches=board_breaches(board, coop_rules) if coop_rules else [],
+            )
+        )
+    held = sum(c.ballots for c in coops)
+    quorate = sum(c.quorate for c in coops)
+    return GovernanceReport(
+        coops=coops,
+        ballots=held,
+        quorate=quorate,
+        quorate_share=round(quorate / held, 4) if held else None,
+        out_of_compliance=[c.coop_id for c in coops if not c.compliant],
+    )

@@ -1,0 +1,301 @@
+"""The aggregates of a ballot: the ballot itself, its roll and its ballot box.
+
+- ``Ballot`` holds what is asked (a proposal or an election), its status and, once
+  closed, the full tally. It never names a voter of a secret ballot.
+- ``Roll`` holds the frozen electorate (member -> class and voting strength), proxy
+  appointments and who has voted. For an open (non-secret) ballot it also holds
+  each vote. Every vote is written to the roll, so two votes for the same member
+  at once conflict on its version and only one is recorded.
+- ``BallotBox`` exists only for secret ballots: each sealed ballot is stored under
+  the sha256 of the voter's receipt secret with the class and strength it counts
+  for, never with a member id. Roll and box events carry a timestamp truncated to
+  the day, so stored times cannot pair a mark on the roll with a ballot in the box.
+"""
+
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from node.errors import (
+    AlreadyVoted,
+    BallotClosed,
+    InvalidChoice,
+    InvalidReceipt,
+    NotInElectorate,
+)
+from node.tally import CHOICES
+
+
+def _day_timestamp() -> dt.datetime:
+    now = dt.datetime.now(dt.UTC)
+    return dt.datetime(now.year, now.month, now.day, tzinfo=dt.UTC)
+
+
+def roll_id(ballot_id: UUID) -> UUID:
+    return uuid5(NAMESPACE_URL, f"commonweal:roll:{ballot_id}")
+
+
+def box_id(ballot_id: UUID) -> UUID:
+    return uuid5(NAMESPACE_URL, f"commonweal:box:{ballot_id}")
+
+
+def receipt_hash(ballot_id: UUID, secret: str) -> str:
+    return hashlib.sha256(ballot_id.bytes + secret.encode()).hexdigest()
+
+
+class Ballot(Aggregate):
+    TOPIC = "commonweal.ballot"
+
+    class Event(Aggregate.Event):
+        TOPIC = "commonweal.ballot.event"
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "commonweal.ballot.created"
+
+    class Opened(Created):
+        TOPIC = "commonweal.ballot.opened"
+        kind: str  # "proposal" or "election"
+        title: str
+        threshold: str | None
+        # Elections: member class -> {"seats": n, "candidates": [member ids]}
+        constituencies: dict[str, dict[str, Any]]
+        secret: bool
+        opened_on: dt.date
+
+    class Closed(Event):
+        TOPIC = "commonweal.ballot.closed"
+        kind: str
+        secret: bool
+        result: dict[str, Any]
+        closed_on: dt.date
+
+    class Cancelled(Event):
+        TOPIC = "commonweal.ballot.cancelled"
+        reason: str
+        cancelled_on: dt.date
+
+    @event(Opened)
+    def __init__(
+        self,
+        kind: str,
+        title: str,
+        threshold: str | None,
+        constituencies: dict[str, dict[str, Any]],
+        secret: bool,
+        opened_on: dt.date,
+    ) -> None:
+        self.kind = kind
+        self.title = title
+        self.threshold = threshold
+        self.constituencies = constituencies
+        self.secret = secret
+        self.opened_on = opened_on
+        self.status = "open"
+        self.result: dict[str, Any] | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+    def require_open(self) -> None:
+        if not self.is_open:
+            raise BallotClosed(f"ballot {self.id} is {self.status}")
+
+    def close(self, result: dict[str, Any], closed_on: dt.date) -> None:
+        self._closed(self.kind, self.secret, result, closed_on)
+
+    @event(Closed)
+    def _closed(
+        self, kind: str, secret: bool, result: dict[str, Any], closed_on: dt.date
+    ) -> None:
+        self.status = "closed"
+        self.result = result
+
+    def valid_choice(self, member_class: str, choice: Any) -> Any:
+        """``choice`` as stored, if a voter of ``member_class`` may make it."""
+        if self.kind == "proposal":
+            if choice not in CHOICES:
+                raise InvalidChoice(
+                    f"choice must be one of {', '.join(CHOICES)}, got {choice!r}"
+                )
+            return choice
+        spec = self.constituencies.get(member_class)
+        if spec is None:
+            raise NotInElectorate(f"class {member_class} elects no seats here")
+        if isinstance(choice, str | UUID) or not isinstance(choice, Sequence):
+            raise InvalidChoice("an election vote is a list of candidates, best first")
+        ranking = [str(c) for c in choice]
+        unknown = [c for c in ranking if c not in spec["candidates"]]
+        if unknown:
+            raise InvalidChoice(f"not candidates in this constituency: {unknown}")
+        if not ranking or len(set(ranking)) != len(ranking):
+            raise InvalidChoice("rank at least one candidate, each at most once")
+        if spec["seats"] == 1 and len(ranking) != 1:
+            raise InvalidChoice("one seat is elected by plurality: name one candidate")
+        return ranking
+
+    @event(Cancelled)
+    def cancel(self, reason: str, cancelled_on: dt.date) -> None:
+        self.status = "cancelled"
+
+
+class Roll(Aggregate):
+    TOPIC = "commonweal.roll"
+
+    class Event(Aggregate.Event):
+        TOPIC = "commonweal.roll.event"
+        create_timestamp = staticmethod(_day_timestamp)
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "commonweal.roll.created"
+
+    class Opened(Created):
+        TOPIC = "commonweal.roll.opened"
+        ballot_id: UUID
+        # member id -> [member class, voting strength as a fraction]
+        electorate: dict[str, list[str]]
+
+    class ProxyAppointed(Event):
+        TOPIC = "commonweal.roll.proxy_appointed"
+        member: str
+        holder: str
+
+    class Marked(Event):
+        """A member of a secret ballot has voted (what, the roll never knows)."""
+
+        TOPIC = "commonweal.roll.marked"
+        member: str
+        cast_by: str
+
+    class VoteCast(Event):
+        """A vote in an open (non-secret) ballot; a later one replaces it."""
+
+        TOPIC = "commonweal.roll.vote_cast"
+        member: str
+        cast_by: str
+        choice: Any
+
+    class Closed(Event):
+        TOPIC = "commonweal.roll.closed"
+
+    @staticmethod
+    def create_id(ballot_id: UUID, **_: Any) -> UUID:
+        return roll_id(ballot_id)
+
+    @event(Opened)
+    def __init__(self, ballot_id: UUID, electorate: dict[str, list[str]]) -> None:
+        self.ballot_id = ballot_id
+        self.electorate = electorate
+        self.proxies: dict[str, str] = {}  # member -> holder
+        self.voted: set[str] = set()
+        self.votes: dict[str, Any] = {}  # open ballots only
+        self.is_open = True
+
+    def require_open(self) -> None:
+        if not self.is_open:
+            raise BallotClosed(f"ballot {self.ballot_id} is closed")
+
+    @event(ProxyAppointed)
+    def appoint_proxy(self, member: str, holder: str) -> None:
+        self.proxies[member] = holder
+
+    def mark(self, member: str, cast_by: str) -> None:
+        self.require_open()
+        if member in self.voted:
+            raise AlreadyVoted(
+                f"member {member} has already voted in this secret ballot; "
+                "replace it with the receipt's secret"
+            )
+        self._marked(member, cast_by)
+
+    @event(Marked)
+    def _marked(self, member: str, cast_by: str) -> None:
+        self.voted.add(member)
+
+    def cast(self, member: str, cast_by: str, choice: Any) -> None:
+        self.require_open()
+        self._vote_cast(member, cast_by, choice)
+
+    @event(VoteCast)
+    def _vote_cast(self, member: str, cast_by: str, choice: Any) -> None:
+        self.voted.add(member)
+        self.votes[member] = choice
+
+    @event(Closed)
+    def close(self) -> None:
+        self.is_open = False
+
+
+class BallotBox(Aggregate):
+    TOPIC = "commonweal.ballot_box"
+
+    class Event(Aggregate.Event):
+        TOPIC = "commonweal.ballot_box.event"
+        create_timestamp = staticmethod(_day_timestamp)
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "commonweal.ballot_box.created"
+
+    class Opened(Created):
+        TOPIC = "commonweal.ballot_box.opened"
+        ballot_id: UUID
+
+    class Deposited(Event):
+        TOPIC = "commonweal.ballot_box.deposited"
+        receipt: str  # sha256 of the receipt secret
+        member_class: str
+        strength: str
+        choice: Any
+
+    class Replaced(Event):
+        TOPIC = "commonweal.ballot_box.replaced"
+        receipt: str
+        choice: Any
+
+    class Sealed(Event):
+        TOPIC = "commonweal.ballot_box.sealed"
+
+    @staticmethod
+    def create_id(ballot_id: UUID, **_: Any) -> UUID:
+        return box_id(ballot_id)
+
+    @event(Opened)
+    def __init__(self, ballot_id: UUID) -> None:
+        self.ballot_id = ballot_id
+        # receipt hash -> [member class, strength, choice]
+        self.ballots: dict[str, list[Any]] = {}
+        self.is_open = True
+
+    def deposit(
+        self, receipt: str, member_class: str, strength: str, choice: Any
+    ) -> None:
+        self._require_open()
+        self._deposited(receipt, member_class, strength, choice)
+
+    @event(Deposited)
+    def _deposited(
+        self, receipt: str, member_class: str, strength: str, choice: Any
+    ) -> None:
+        self.ballots[receipt] = [member_class, strength, choice]
+
+    def replace(self, receipt: str, choice: Any) -> None:
+        self._require_open()
+        if receipt not in self.ballots:
+            raise InvalidReceipt("no ballot in this box matches that receipt")
+        self._replaced(receipt, choice)
+
+    @event(Replaced)
+    def _replaced(self, receipt: str, choice: Any) -> None:
+        self.ballots[receipt][2] = choice
+
+    @event(Sealed)
+    def seal(self) -> None:
+        self.is_open = False
+
+    def _require_open(self) -> None:
+        if not self.is_open:
+            raise BallotClosed(f"ballot {self.ballot_id} is closed")

@@ -1,0 +1,232 @@
+"""Voting strength and the count of a proposal ballot, from a co-op's rules.
+
+Pure functions over exact fractions: the same electorate and votes always give the
+same result, which is recorded in full when a ballot closes.
+
+Voting strength is fixed per voter when a ballot opens, from the electorate's size by
+class: a class with a fixed ``voting_share`` splits that share equally among its
+electors; the other classes pool the rest one member one vote; a class above its
+``voting_cap`` is held to the cap and the excess goes to the uncapped pooled classes.
+Strength is measured against the whole electorate, so a class that stays at home
+does not have its share handed to those who came.
+"""
+
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
+from typing import Any
+
+import msgspec
+
+from node.rules import RulesProfile, Threshold, share
+from node.stv import Count, count
+
+CHOICES = ("for", "against", "abstain")
+
+
+def class_shares(
+    profile: RulesProfile, counts: Mapping[str, int]
+) -> dict[str, Fraction]:
+    """Each present class's share of all voting strength (they add up to 1 unless
+    every class is capped)."""
+    present = {c.name: c for c in profile.member_classes if counts.get(c.name, 0) > 0}
+    fixed = {n: share(c.voting_share) for n, c in present.items() if c.voting_share}
+    pooled = [n for n in present if n not in fixed]
+    if not pooled:
+        total = sum(fixed.values())
+        return {n: s / total for n, s in fixed.items()} if total else {}
+    shares = dict(fixed)
+    capped: dict[str, Fraction] = {}
+    while True:
+        rest = Fraction(1) - sum(fixed.values()) - sum(capped.values())
+        pool = [n for n in pooled if n not in capped]
+        heads = sum(counts[n] for n in pool)
+        if not pool:
+            break
+        for n in pool:
+            shares[n] = rest * counts[n] / heads
+        over = [
+            n
+            for n in pool
+            if present[n].voting_cap and shares[n] > share(present[n].voting_cap)  # type: ignore[arg-type]
+        ]
+        if not over:
+            break
+        for n in over:
+            capped[n] = share(present[n].voting_cap)  # type: ignore[arg-type]
+    shares.update(capped)
+    return shares
+
+
+def voter_weights(
+    profile: RulesProfile, classes: Mapping[str, str]
+) -> dict[str, Fraction]:
+    """Each voter's strength, from ``classes`` (voter -> member class)."""
+    counts: dict[str, int] = {}
+    for member_class in classes.values():
+        counts[member_class] = counts.get(member_class, 0) + 1
+    shares = class_shares(profile, counts)
+    return {v: shares[c] / counts[c] for v, c in classes.items()}
+
+
+class ClassTally(msgspec.Struct, frozen=True):
+    member_class: str
+    electorate: int
+    voted: int
+    votes: dict[str, int]  # headcount per choice
+    strength: dict[str, str]  # voting strength per choice, as exact fractions
+    quorum: str | None
+    quorate: bool
+
+
+class ProposalResult(msgspec.Struct, frozen=True):
+    threshold: str
+    electorate: int
+    voted: int
+    quorum: str
+    quorate: bool
+    strength_for: str
+    strength_against: str
+    strength_abstain: str
+    passed: bool
+    classes: list[ClassTally]
+    reasons: list[str]
+
+
+def turnout(
+    profile: RulesProfile,
+    electorate_by_class: Mapping[str, int],
+    voted_by_class: Mapping[str, int],
+) -> tuple[bool, list[str], dict[str, bool]]:
+    """Whether the ballot is quorate, why not, and each class's own quorum."""
+    reasons = []
+    electorate = sum(electorate_by_class.values())
+    voted = sum(voted_by_class.values())
+    overall = share(profile.quorum)
+    if electorate == 0 or Fraction(voted, electorate) < overall:
+        reasons.append(
+            f"quorum is {profile.quorum} of {electorate} electors; {voted} voted"
+        )
+    by_class = {}
+    for c in profile.member_classes:
+        n = electorate_by_class.get(c.name, 0)
+        ok = True
+        if c.quorum is not None and n > 0:
+            ok = Fraction(voted_by_class.get(c.name, 0), n) >= share(c.quorum)
+            if not ok:
+                reasons.append(
+                    f"class {c.name} quorum is {c.quorum} of {n}; "
+                    f"{voted_by_class.get(c.name, 0)} voted"
+                )
+        by_class[c.name] = ok
+    return not reasons, reasons, by_class
+
+
+def tally_proposal(
+    profile: RulesProfile,
+    threshold_name: str,
+    electorate: Mapping[str, tuple[str, Fraction]],
+    votes: Iterable[tuple[str, Fraction, str]],
+) -> ProposalResult:
+    """Count ``votes`` (member class, strength, choice), one per voter who took
+    part, against the frozen ``electorate`` (voter -> class, strength)."""
+    threshold: Threshold = profile.thresholds[threshold_name]
+    heads = {c: dict.fromkeys(CHOICES, 0) for c in profile.class_names}
+    strength = {c: dict.fromkeys(CHOICES, Fraction(0)) for c in profile.class_names}
+    for member_class, weight, choice in votes:
+        heads[member_class][choice] += 1
+        strength[member_class][choice] += weight
+    electorate_by_class = dict.fromkeys(profile.class_names, 0)
+    for member_class, _ in electorate.values():
+        electorate_by_class[member_class] += 1
+    voted_by_class = {c: sum(h.values()) for c, h in heads.items()}
+    quorate, reasons, class_quorate = turnout(
+        profile, electorate_by_class, voted_by_class
+    )
+    total = {ch: sum(strength[c][ch] for c in strength) for ch in CHOICES}
+    passed = quorate and threshold.passes(total["for"], total["against"])
+    if quorate and not passed:
+        bar = "at least" if threshold.inclusive else "more than"
+        reasons.append(
+            f"{threshold_name} needs {bar} {threshold.share} of the strength cast "
+            "for or against"
+        )
+    return ProposalResult(
+        threshold=threshold_name,
+        electorate=sum(electorate_by_class.values()),
+        voted=sum(voted_by_class.values()),
+        quorum=profile.quorum,
+        quorate=quorate,
+        strength_for=str(total["for"]),
+        strength_against=str(total["against"]),
+        strength_abstain=str(total["abstain"]),
+        passed=passed,
+        classes=[
+            ClassTally(
+                member_class=c.name,
+                electorate=electorate_by_class[c.name],
+                voted=voted_by_class[c.name],
+                votes=heads[c.name],
+                strength={ch: str(v) for ch, v in strength[c.name].items()},
+                quorum=c.quorum,
+                quorate=class_quorate[c.name],
+            )
+            for c in profile.member_classes
+        ],
+        reasons=reasons,
+    )
+
+
+class ClassTurnout(msgspec.Struct, frozen=True):
+    member_class: str
+    electorate: int
+    voted: int
+    quorate: bool
+
+
+class ElectionResult(msgspec.Struct, frozen=True):
+    electorate: int
+    voted: int
+    quorum: str
+    quorate: bool
+    classes: list[ClassTurnout]
+    counts: dict[str, Count]  # constituency (member class) -> its count
+    reasons: list[str]
+
+    @property
+    def elected(self) -> dict[str, list[str]]:
+        return {c: n.elected for c, n in self.counts.items()} if self.quorate else {}
+
+
+def tally_election(
+    profile: RulesProfile,
+    constituencies: Mapping[str, Mapping[str, Any]],
+    electorate: Mapping[str, tuple[str, Fraction]],
+    rankings: Iterable[tuple[str, list[str]]],
+) -> ElectionResult:
+    """Count each constituency's ``rankings`` (member class, ranked candidates):
+    STV where it elects several seats, plurality for one."""
+    by_class: dict[str, list[list[str]]] = {c: [] for c in constituencies}
+    for member_class, ranking in rankings:
+        by_class[member_class].append(ranking)
+    electorate_by_class = dict.fromkeys(constituencies, 0)
+    for member_class, _ in electorate.values():
+        electorate_by_class[member_class] += 1
+    voted_by_class = {c: len(r) for c, r in by_class.items()}
+    quorate, reasons, class_quorate = turnout(
+        profile, electorate_by_class, voted_by_class
+    )
+    return ElectionResult(
+        electorate=sum(electorate_by_class.values()),
+        voted=sum(voted_by_class.values()),
+        quorum=profile.quorum,
+        quorate=quorate,
+        classes=[
+            ClassTurnout(c, electorate_by_class[c], voted_by_class[c], class_quorate[c])
+            for c in constituencies
+        ],
+        counts={
+            c: count(spec["candidates"], by_class[c], spec["seats"])
+            for c, spec in constituencies.items()
+        },
+        reasons=reasons,
+    )
