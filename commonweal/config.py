@@ -62,6 +62,18 @@ class BrokerConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return {}
 
 
+class HttpConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Where the HTTP interface listens. The admin token itself is never stored:
+    only its sha256 (``commonweal node init`` prints the token once)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    admin_token_sha256: str = ""
+    # Threads that run the (synchronous) store commands off the event loop; 0 runs
+    # them on the loop itself.
+    workers: int = 4
+
+
 C = TypeVar("C")
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import msgspec
 
-from commonweal.config import BrokerConfig, StoreConfig
+from commonweal.config import BrokerConfig, HttpConfig, StoreConfig
 
 
 class ConsortiumConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -14,6 +14,7 @@ class ConsortiumConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         default_factory=lambda: StoreConfig(path="consortium.db")
     )
     broker: BrokerConfig = msgspec.field(default_factory=BrokerConfig)
+    http: HttpConfig = msgspec.field(default_factory=lambda: HttpConfig(port=8090))
     base_dir: str = "."
 
     def store_env(self) -> dict[str, str]:

@@ -1,5 +1,6 @@
 """The co-op node's application: every area's commands over one event store."""
 
+from node.auth import AuthCommands
 from node.membership import MEMBERSHIP_SHARING, MembershipCommands
 from node.sharing import Rule
 
@@ -7,7 +8,7 @@ from node.sharing import Rule
 ALLOWLIST: dict[str, Rule] = {**MEMBERSHIP_SHARING}
 
 
-class CoopNode(MembershipCommands):
+class CoopNode(AuthCommands, MembershipCommands):
     """One co-op's event-sourced application. SQLite by default, PostgreSQL by env.
 
     Each base class adds one area's commands (see node.coop.CoopBase).

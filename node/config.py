@@ -6,7 +6,7 @@ from typing import Annotated
 
 import msgspec
 
-from commonweal.config import BrokerConfig, StoreConfig
+from commonweal.config import BrokerConfig, HttpConfig, StoreConfig
 from schemas.envelope import COOP_ID_PATTERN
 
 DEFAULT_SHARED_STREAMS = ["membership"]
@@ -24,6 +24,7 @@ class NodeConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     )
     store: StoreConfig = msgspec.field(default_factory=StoreConfig)
     broker: BrokerConfig = msgspec.field(default_factory=BrokerConfig)
+    http: HttpConfig = msgspec.field(default_factory=HttpConfig)
     # Where relative store paths are resolved; the config file's folder when loaded.
     base_dir: str = "."
 

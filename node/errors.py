@@ -35,3 +35,7 @@ class InsufficientShares(DomainError):
 
 class InvalidAmount(DomainError):
     code = "invalid_amount"
+
+
+class UnknownToken(DomainError):
+    code = "unknown_token"
