@@ -15,7 +15,8 @@ T = TypeVar("T")
 
 class ListQuery(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     limit: Annotated[int, msgspec.Meta(ge=1, le=500)] = 50
-    cursor: Annotated[int, msgspec.Meta(ge=0)] = 0
+    # Bounded so it fits a 64-bit column on every store.
+    cursor: Annotated[int, msgspec.Meta(ge=0, le=2**62)] = 0
 
 
 class Page(msgspec.Struct, Generic[T], frozen=True):

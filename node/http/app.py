@@ -1,5 +1,7 @@
 """The node's aiohttp application."""
 
+from typing import Any
+
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
@@ -18,6 +20,20 @@ from node.service import NodeService
 APIS: tuple[Api, ...] = (members.api, ops.api)
 
 
+def node_document(node: NodeService) -> dict[str, Any]:
+    """The OpenAPI document, with member classes narrowed to this co-op's rules so
+    that a schema-valid request is one the node accepts."""
+    document = openapi_document(
+        APIS, title=f"commonweal node {node.config.coop_id}", version="1"
+    )
+    classes = list(node.app.coop().profile.class_names)
+    for schema in document["components"]["schemas"].values():
+        prop = schema.get("properties", {}).get("member_class")
+        if prop is not None and "pattern" in prop:
+            prop["enum"] = classes
+    return document
+
+
 def make_app(node: NodeService, *, workers: int | None = None) -> web.Application:
     """The node's HTTP app. ``workers`` overrides ``node.config.http.workers``."""
     registry = CollectorRegistry()
@@ -28,12 +44,9 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     )
     app[NODE] = node
     app[TEMPLATES] = environment("node.http")
-    document = openapi_document(
-        APIS, title=f"commonweal node {node.config.coop_id}", version="1"
-    )
 
     async def openapi(request: web.Request) -> web.Response:
-        return json_response(document)
+        return json_response(node_document(node))
 
     for api in APIS:
         app.add_routes(api.routes)

@@ -45,7 +45,9 @@ class MemberView(msgspec.Struct, frozen=True):
 
 class MembershipApplication(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    email: Annotated[str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+$", max_length=254)]
+    email: Annotated[
+        str, msgspec.Meta(pattern=r"^[^@ \t\r\n]+@[^@ \t\r\n]+$", max_length=254)
+    ]
     member_class: ClassName
     phone: Annotated[str, msgspec.Meta(max_length=40)] = ""
     address: Annotated[str, msgspec.Meta(max_length=500)] = ""
