@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import msgspec
 
+from commonweal.cli_spinoff import add_commands as add_spinoff_commands
 from commonweal.config import (
     ConfigError,
     HttpConfig,
@@ -100,7 +101,15 @@ def _parser() -> argparse.ArgumentParser:
     run_broker.add_argument("--port", type=int, default=4222)
     run_broker.add_argument("--store-dir", type=Path, default=Path("broker"))
     run_broker.add_argument("--config", type=Path, help="a nats-server config file")
+    run_broker.add_argument(
+        "--complete", action="store_true", help="the config sets listen and JetStream"
+    )
+    run_broker.add_argument(
+        "--leaf-stream", action="store_true", help="create a leaf's local stream"
+    )
     run_broker.set_defaults(handler=_broker_run)
+
+    add_spinoff_commands(commands, node, consortium_actions, _load)
 
     schemas = commands.add_parser("schemas", help="regenerate schemas/json")
     schemas.add_argument("--check", action="store_true", help="fail if stale")
@@ -130,12 +139,14 @@ def _demo(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from commonweal.storage import construct_tracked_tables
     from federation.config import ConsortiumConfig
+    from federation.registry import ConsortiumRegistry
     from federation.report import build_report, render_table, report_json
     from federation.views import ConsortiumViews
 
     config = _load(args.config, ConsortiumConfig)
     views = construct_tracked_tables(ConsortiumViews, config.store_env())
-    report = build_report(views)
+    registry = ConsortiumRegistry(config.registry_env())
+    report = build_report(views, registry.lineage())
     if args.json:
         sys.stdout.buffer.write(report_json(report) + b"\n")
     else:
@@ -222,7 +233,11 @@ def _broker_run(args: argparse.Namespace) -> int:
     from federation.broker import NatsServer
 
     config = args.config.read_text() if args.config else None
-    server = NatsServer(args.store_dir, port=args.port, config=config).start()
+    server = NatsServer(
+        args.store_dir, port=args.port, config=config, complete_config=args.complete
+    ).start()
+    if args.leaf_stream:
+        asyncio.run(_ensure_leaf_stream(server.url))
     print(f"nats-server listening on {server.url}; Ctrl-C stops it")
     try:
         assert server.process is not None
@@ -230,6 +245,18 @@ def _broker_run(args: argparse.Namespace) -> int:
     finally:
         server.stop()
     return 0
+
+
+async def _ensure_leaf_stream(url: str) -> None:
+    import nats
+
+    from federation.broker import ensure_leaf_stream
+
+    nc = await nats.connect(url)
+    try:
+        await ensure_leaf_stream(nc.jetstream())
+    finally:
+        await nc.close()
 
 
 def _schemas(args: argparse.Namespace) -> int:
@@ -268,7 +295,8 @@ async def _serve(app: "web.Application", http: HttpConfig) -> "web.AppRunner":
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, http.host, http.port).start()
-    print(f"serving http://{http.host}:{http.port}/", flush=True)
+    host, port = runner.addresses[0][:2]  # port 0 in the config: a free one
+    print(f"serving http://{host}:{port}/", flush=True)
     return runner
 
 

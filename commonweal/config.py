@@ -55,11 +55,21 @@ class BrokerConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     )
     user: str = ""
     password: str = ""
+    # Per-node credentials issued by the consortium (federation.credentials): an
+    # nkey seed (the broker holds only its public key) and the inbox prefix the
+    # broker lets this user subscribe to for JetStream acks and replies.
+    nkey_seed: str = ""
+    inbox_prefix: str = ""
 
     def connect_options(self) -> dict[str, object]:
+        options: dict[str, object] = {}
         if self.user:
-            return {"user": self.user, "password": self.password}
-        return {}
+            options.update(user=self.user, password=self.password)
+        if self.nkey_seed:
+            options["nkeys_seed_str"] = self.nkey_seed
+        if self.inbox_prefix:
+            options["inbox_prefix"] = self.inbox_prefix
+        return options
 
 
 class HttpConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -67,7 +77,7 @@ class HttpConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     only its sha256 (``commonweal node init`` prints the token once)."""
 
     host: str = "127.0.0.1"
-    port: int = 8080
+    port: int = 8080  # 0: any free port (printed at start)
     admin_token_sha256: str = ""
     # Threads that run the (synchronous) store commands off the event loop; 0 runs
     # them on the loop itself.

@@ -34,7 +34,9 @@ async def run_demo(
     try:
         servers = BrokerConfig(servers=[broker.url])
         consortium_config = ConsortiumConfig(
-            store=StoreConfig(path=str(data_dir / "consortium.db")), broker=servers
+            store=StoreConfig(path=str(data_dir / "consortium.db")),
+            registry=StoreConfig(path=str(data_dir / "registry.db")),
+            broker=servers,
         )
         # Written so that `commonweal report --config` can read the data afterwards.
         write_config(data_dir / "consortium.toml", consortium_config)

@@ -5,7 +5,6 @@ commits; a crash in between means redelivery, which the per-co-op tracking
 position turns into a no-op.
 """
 
-import asyncio
 import logging
 from collections.abc import Sequence
 
@@ -13,6 +12,7 @@ import nats
 from nats.aio.client import Client as NATS
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from commonweal.retry import retry_forever
 from federation.broker import FEDERATION_STREAM, ensure_federation_stream
 from federation.views import ConsortiumViews, Message, Outcome
 
@@ -29,6 +29,7 @@ class Aggregator:
         connect_options: dict[str, object] | None = None,
         batch_size: int = 500,
         fetch_timeout: float = 0.5,
+        stream_options: dict[str, object] | None = None,
     ) -> None:
         self.views = views
         self.servers = list(servers)
@@ -36,28 +37,21 @@ class Aggregator:
         self.connect_options = connect_options or {}
         self.batch_size = batch_size
         self.fetch_timeout = fetch_timeout
+        self.stream_options = stream_options or {}
         self.totals = Outcome()
         self.batches = 0
+        self.last_error: str | None = None  # the outage being waited out, if any
         self._nc: NATS | None = None
 
     async def run(self) -> None:
-        backoff = 0.1
         try:
-            while True:
-                try:
-                    await self._consume()
-                except (nats.errors.Error, OSError, TimeoutError) as error:
-                    # A short outage is routine (broker restarting, stream being
-                    # created): say so quietly until it lasts.
-                    level = logging.WARNING if backoff >= 2.0 else logging.INFO
-                    log.log(level, "aggregator: %r; retrying", error)
-                    await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, 2.0)
-                else:
-                    backoff = 0.1
+            await retry_forever(self._consume, "aggregator", log, self._note_error)
         finally:
             if self._nc is not None and not self._nc.is_closed:
                 await self._nc.close()
+
+    def _note_error(self, error: BaseException | None) -> None:
+        self.last_error = None if error is None else repr(error)
 
     async def _consume(self) -> None:
         if self._nc is None or self._nc.is_closed:
@@ -71,12 +65,15 @@ class Aggregator:
                 **self.connect_options,  # type: ignore[arg-type]
             )
         js = self._nc.jetstream()
-        await ensure_federation_stream(js)
+        await ensure_federation_stream(js, **self.stream_options)  # type: ignore[arg-type]
         subscription = await js.pull_subscribe(
             "cw.coop.>",
             durable=self.durable,
             stream=FEDERATION_STREAM,
             config=ConsumerConfig(
+                # Explicit, per message: with AckPolicy.ALL, acknowledging a batch
+                # would also acknowledge older messages that a killed aggregator
+                # fetched and never applied, and they would never come back.
                 ack_policy=AckPolicy.EXPLICIT,
                 deliver_policy=DeliverPolicy.ALL,
                 # A batch fetched by an aggregator that then died comes back after
@@ -97,6 +94,7 @@ class Aggregator:
                 for msg in fetched
             ]
             outcome = self.views.apply(messages)
+            self.last_error = None
             for msg in fetched:
                 await msg.ack()
             self._count(outcome)

@@ -11,13 +11,15 @@ import subprocess
 import sys
 import sysconfig
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from nats.js import JetStreamContext
-from nats.js.api import StorageType, StreamConfig
+from nats.js.api import ExternalStream, StorageType, StreamConfig, StreamSource
 from nats.js.errors import BadRequestError
 
 FEDERATION_STREAM = "CW_FEDERATION"
+LEAF_STREAM = "CW_LOCAL"
 FEDERATION_SUBJECTS = ["cw.coop.>"]
 DUPLICATE_WINDOW_SECONDS = 120.0
 
@@ -51,8 +53,12 @@ class NatsServer:
         host: str = "127.0.0.1",
         config: str | None = None,
         name: str = "commonweal",
+        complete_config: bool = False,
     ) -> None:
         self.store_dir = Path(store_dir)
+        # A complete config (deploy/nats/*.conf) sets listen, JetStream and name
+        # itself; otherwise the command line adds them to ``config``.
+        self.complete_config = complete_config
         self.host = host
         self.port = port or free_port(host)
         self.config = config
@@ -70,10 +76,11 @@ class NatsServer:
             config_file = self.store_dir / f"{self.name}.conf"
             config_file.write_text(self.config)
             command += ["-c", str(config_file)]
-        command += [
-            "-a", self.host, "-p", str(self.port), "-js",
-            "-sd", str(self.store_dir / "jetstream"), "-n", self.name,
-        ]  # fmt: skip
+        if not self.complete_config:
+            command += [
+                "-a", self.host, "-p", str(self.port), "-js",
+                "-sd", str(self.store_dir / "jetstream"), "-n", self.name,
+            ]  # fmt: skip
         log_file = open(self.store_dir / f"{self.name}.log", "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
             command, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
@@ -124,9 +131,17 @@ class NatsServer:
 
 
 async def ensure_federation_stream(
-    js: JetStreamContext, *, replicas: int = 1, max_bytes: int | None = None
+    js: JetStreamContext,
+    *,
+    replicas: int = 1,
+    max_bytes: int | None = None,
+    leaf_domains: Sequence[str] = (),
 ) -> None:
-    """Create the stream that holds every co-op's subjects, or bring it up to date."""
+    """Create the stream that holds every co-op's subjects, or bring it up to date.
+
+    Each of ``leaf_domains`` is the JetStream domain of a co-op's own leaf broker
+    (deploy/nats/leaf.conf), whose local stream this one sources across the link.
+    """
     config = StreamConfig(
         name=FEDERATION_STREAM,
         subjects=FEDERATION_SUBJECTS,
@@ -134,7 +149,31 @@ async def ensure_federation_stream(
         duplicate_window=DUPLICATE_WINDOW_SECONDS,
         num_replicas=replicas,
         max_bytes=max_bytes,
+        sources=[
+            StreamSource(
+                name=LEAF_STREAM,
+                external=ExternalStream(api=f"$JS.{domain}.API", deliver=""),
+            )
+            for domain in leaf_domains
+        ]
+        or None,
     )
+    await _add_or_update(js, config)
+
+
+async def ensure_leaf_stream(js: JetStreamContext) -> None:
+    """The local stream of a co-op's leaf broker: what its node publishes, kept
+    there until the hub has sourced it."""
+    config = StreamConfig(
+        name=LEAF_STREAM,
+        subjects=FEDERATION_SUBJECTS,
+        storage=StorageType.FILE,
+        duplicate_window=DUPLICATE_WINDOW_SECONDS,
+    )
+    await _add_or_update(js, config)
+
+
+async def _add_or_update(js: JetStreamContext, config: StreamConfig) -> None:
     try:
         await js.add_stream(config)
     except BadRequestError:

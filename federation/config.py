@@ -1,10 +1,22 @@
 """The consortium's config file (consortium.toml)."""
 
 from pathlib import Path
+from typing import Annotated
 
 import msgspec
 
 from commonweal.config import BrokerConfig, HttpConfig, StoreConfig
+
+
+class BrokerAuthConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Where the hub reads its users from, and how to make it reload them.
+
+    Empty ``users_file``: the broker is open (the embedded demo); otherwise every
+    registry change rewrites it and signals the broker whose pid is in ``pid_file``.
+    """
+
+    users_file: str = ""
+    pid_file: str = ""
 
 
 class ConsortiumConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -13,9 +25,29 @@ class ConsortiumConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     store: StoreConfig = msgspec.field(
         default_factory=lambda: StoreConfig(path="consortium.db")
     )
+    # The registry of member co-ops: an event store of its own.
+    registry: StoreConfig = msgspec.field(
+        default_factory=lambda: StoreConfig(path="registry.db")
+    )
     broker: BrokerConfig = msgspec.field(default_factory=BrokerConfig)
     http: HttpConfig = msgspec.field(default_factory=lambda: HttpConfig(port=8090))
+    auth: BrokerAuthConfig = msgspec.field(default_factory=BrokerAuthConfig)
+    # Copies of the federation stream kept by a JetStream cluster (3 in production).
+    stream_replicas: Annotated[int, msgspec.Meta(ge=1, le=5)] = 1
+    # JetStream domains of co-ops' leaf brokers whose local streams the federation
+    # stream sources (deploy/nats/leaf.conf).
+    leaf_domains: list[str] = msgspec.field(default_factory=list)
+    # The broker URLs written into new nodes' configs; the consortium's own when empty.
+    node_servers: list[str] = msgspec.field(default_factory=list)
     base_dir: str = "."
 
     def store_env(self) -> dict[str, str]:
         return self.store.env(Path(self.base_dir))
+
+    def registry_env(self) -> dict[str, str]:
+        return self.registry.env(Path(self.base_dir))
+
+    def path(self, name: str) -> Path:
+        """A path from the config, relative ones resolved from the config's folder."""
+        path = Path(name)
+        return path if path.is_absolute() else Path(self.base_dir) / path

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import msgspec
 
 from commonweal.storage import Cursor
+from federation.projection import Projection
 from schemas import Envelope, Payload
 from schemas import membership as m
 
@@ -15,7 +16,7 @@ def _month(day: dt.date) -> str:
     return day.strftime("%Y-%m")
 
 
-class MembershipProjection:
+class MembershipProjection(Projection):
     TABLES = (
         "CREATE TABLE IF NOT EXISTS coops ("
         "coop_id TEXT PRIMARY KEY, name TEXT NOT NULL, profile TEXT NOT NULL, "
@@ -30,10 +31,35 @@ class MembershipProjection:
         "PRIMARY KEY (coop_id, month))",
     )
 
+    def __init__(self) -> None:
+        # Buffered per batch: (coop_id, month) -> [joiners, leavers], and
+        # (coop_id, member) -> change in shares. Both commute, so they are summed
+        # in memory and written once per batch.
+        self._months: dict[tuple[str, str], list[int]] = {}
+        self._shares: dict[tuple[str, str], int] = {}
+
     def apply(self, cursor: Cursor, envelope: Envelope, payload: Payload) -> None:
         handler = self._handlers.get(type(payload))
         if handler is not None:
             handler(self, cursor, envelope.coop_id, payload)
+
+    def flush(self, cursor: Cursor) -> None:
+        cursor.executemany(
+            "INSERT INTO membership_months (coop_id, month, joiners, leavers) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (coop_id, month) DO UPDATE SET "
+            "joiners = membership_months.joiners + excluded.joiners, "
+            "leavers = membership_months.leavers + excluded.leavers",
+            [(coop, month, j, lv) for (coop, month), (j, lv) in self._months.items()],
+        )
+        cursor.executemany(
+            "UPDATE members SET shares = shares + ? WHERE coop_id = ? AND member = ?",
+            [(delta, coop, member) for (coop, member), delta in self._shares.items()],
+        )
+        self.discard()
+
+    def discard(self) -> None:
+        self._months = {}
+        self._shares = {}
 
     def _founded(self, c: Cursor, coop_id: str, p: m.CoopFounded) -> None:
         c.execute(
@@ -57,7 +83,7 @@ class MembershipProjection:
             "SET member_class = excluded.member_class, status = 'admitted'",
             (coop_id, p.member, p.member_class),
         )
-        self._count_month(c, coop_id, p.admitted_on, "joiners")
+        self._count_month(coop_id, p.admitted_on, 0)
 
     def _class_changed(self, c: Cursor, coop_id: str, p: m.MemberClassChanged) -> None:
         c.execute(
@@ -70,7 +96,7 @@ class MembershipProjection:
             "UPDATE members SET status = 'withdrawn' WHERE coop_id = ? AND member = ?",
             (coop_id, p.member),
         )
-        self._count_month(c, coop_id, p.withdrawn_on, "leavers")
+        self._count_month(coop_id, p.withdrawn_on, 1)
 
     def _shares_bought(self, c: Cursor, coop_id: str, p: m.SharesBought) -> None:
         self._add_shares(c, coop_id, p.member, p.amount)
@@ -79,18 +105,12 @@ class MembershipProjection:
         self._add_shares(c, coop_id, p.member, -p.amount)
 
     def _add_shares(self, c: Cursor, coop_id: str, member: str, amount: int) -> None:
-        c.execute(
-            "UPDATE members SET shares = shares + ? WHERE coop_id = ? AND member = ?",
-            (amount, coop_id, member),
-        )
+        key = (coop_id, member)
+        self._shares[key] = self._shares.get(key, 0) + amount
 
-    def _count_month(self, c: Cursor, coop_id: str, day: dt.date, column: str) -> None:
-        c.execute(
-            f"INSERT INTO membership_months (coop_id, month, {column}) "
-            f"VALUES (?, ?, 1) ON CONFLICT (coop_id, month) "
-            f"DO UPDATE SET {column} = membership_months.{column} + 1",
-            (coop_id, _month(day)),
-        )
+    def _count_month(self, coop_id: str, day: dt.date, column: int) -> None:
+        counts = self._months.setdefault((coop_id, _month(day)), [0, 0])
+        counts[column] += 1
 
     _handlers: dict[type[Payload], Callable[..., None]] = {
         m.CoopFounded: _founded,

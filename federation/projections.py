@@ -1,20 +1,10 @@
-"""The projections the consortium keeps, in the order envelopes are applied to them.
+"""The projections the consortium keeps, in the order envelopes are applied to them."""
 
-A projection is a set of tables plus ``apply(cursor, envelope, payload)``; it is called
-for every envelope inside the batch's transaction and ignores payloads not its own.
-"""
-
-from typing import ClassVar, Protocol
-
-from commonweal.storage import Cursor
 from federation.membership import MembershipProjection
-from schemas import Envelope, Payload
+from federation.projection import Projection
+from federation.trends import ClassTrendProjection
 
-
-class Projection(Protocol):
-    TABLES: ClassVar[tuple[str, ...]]
-
-    def apply(self, cursor: Cursor, envelope: Envelope, payload: Payload) -> None: ...
-
-
-PROJECTIONS: tuple[Projection, ...] = (MembershipProjection(),)
+PROJECTIONS: tuple[Projection, ...] = (
+    MembershipProjection(),
+    ClassTrendProjection(),
+)

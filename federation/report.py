@@ -1,10 +1,13 @@
 """The consortium report: queries over the projections, as JSON or a text table."""
 
 import datetime as dt
+from collections.abc import Sequence
 
 import msgspec
 
+from federation.growth import GrowthReport, growth_report, render_growth
 from federation.membership import MembershipReport, membership_report
+from federation.registry import Lineage
 from federation.views import ConsortiumViews
 
 
@@ -12,16 +15,22 @@ class ConsortiumReport(msgspec.Struct, frozen=True):
     generated_at: dt.datetime
     membership: MembershipReport
     dead_letters: int
+    growth: GrowthReport
 
 
-def build_report(views: ConsortiumViews) -> ConsortiumReport:
+def build_report(
+    views: ConsortiumViews, lineage: Sequence[Lineage] = ()
+) -> ConsortiumReport:
+    """``lineage`` comes from the consortium registry (federation.registry)."""
     with views.transaction() as cursor:
         membership = membership_report(cursor)
+        growth = growth_report(cursor, lineage)
         dead = cursor.execute("SELECT COUNT(*) AS n FROM dead_letters").fetchone()
     return ConsortiumReport(
         generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
         membership=membership,
         dead_letters=int(dead["n"]),
+        growth=growth,
     )
 
 
@@ -62,6 +71,7 @@ def render_table(report: ConsortiumReport) -> str:
             [[m.month, str(m.joiners), str(m.leavers)] for m in membership.months],
         ),
     ]
+    lines += ["", *render_growth(report.growth)]
     if report.dead_letters:
         lines += ["", f"Dead letters: {report.dead_letters}"]
     return "\n".join(lines) + "\n"

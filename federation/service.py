@@ -6,6 +6,7 @@ import contextlib
 from commonweal.storage import construct_tracked_tables
 from federation.aggregator import Aggregator
 from federation.config import ConsortiumConfig
+from federation.registry import ConsortiumRegistry
 from federation.report import ConsortiumReport, build_report
 from federation.views import ConsortiumViews
 
@@ -14,11 +15,16 @@ class ConsortiumService:
     def __init__(self, config: ConsortiumConfig) -> None:
         self.config = config
         self.views = construct_tracked_tables(ConsortiumViews, config.store_env())
+        self.registry = ConsortiumRegistry(config.registry_env())
         self.aggregator = Aggregator(
             self.views,
             config.broker.servers,
             durable=config.durable,
             connect_options=config.broker.connect_options(),
+            stream_options={
+                "replicas": config.stream_replicas,
+                "leaf_domains": config.leaf_domains,
+            },
         )
         self._task: asyncio.Task[None] | None = None
 
@@ -26,7 +32,7 @@ class ConsortiumService:
         self._task = asyncio.create_task(self.aggregator.run(), name="aggregator")
 
     def report(self) -> ConsortiumReport:
-        return build_report(self.views)
+        return build_report(self.views, self.registry.lineage())
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -34,3 +40,4 @@ class ConsortiumService:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         self.views.factory.close()
+        self.registry.close()

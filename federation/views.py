@@ -16,8 +16,14 @@ from eventsourcing.persistence import Tracking
 from commonweal.storage import Cursor, TrackedTables
 from federation.projections import PROJECTIONS
 from schemas import GENESIS_HASH, Envelope, UnknownSchema, decode_payload
+from schemas.envelope import WireBody
 
 MAX_BODY_KEPT = 8192
+# What decoding bytes from the stream may raise (msgspec raises UnicodeDecodeError
+# for invalid UTF-8 inside a string).
+UNREADABLE = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError)
+# Shared payloads are small facts; anything bigger is a bug or an attack.
+MAX_PAYLOAD_BYTES = 16_384
 
 
 class Message(NamedTuple):
@@ -26,6 +32,15 @@ class Message(NamedTuple):
     subject: str
     data: bytes
     stream_seq: int
+
+
+class Arrival(NamedTuple):
+    """One envelope as it arrived: in which message, at which place in it."""
+
+    subject: str
+    stream_seq: int
+    index: int
+    envelope: Envelope
 
 
 @dataclass
@@ -68,16 +83,25 @@ class ConsortiumViews(TrackedTables):
         "coop_id TEXT PRIMARY KEY, hash TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS held ("
         "coop_id TEXT NOT NULL, seq BIGINT NOT NULL, prev_seq BIGINT NOT NULL, "
-        "stream_seq BIGINT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL, "
-        "hash TEXT NOT NULL, PRIMARY KEY (coop_id, seq, hash))",
+        "hash TEXT NOT NULL, subject TEXT NOT NULL, stream_seq BIGINT NOT NULL, "
+        "idx INTEGER NOT NULL, envelope TEXT NOT NULL, "
+        "PRIMARY KEY (coop_id, seq, hash))",
         "CREATE TABLE IF NOT EXISTS dead_letters ("
-        "stream_seq BIGINT PRIMARY KEY, subject TEXT NOT NULL, coop_id TEXT, "
-        "seq BIGINT, reason TEXT NOT NULL, body TEXT NOT NULL, "
-        "received_at TEXT NOT NULL)",
+        "stream_seq BIGINT NOT NULL, idx INTEGER NOT NULL, subject TEXT NOT NULL, "
+        "coop_id TEXT, seq BIGINT, reason TEXT NOT NULL, body TEXT NOT NULL, "
+        "received_at TEXT NOT NULL, PRIMARY KEY (stream_seq, idx))",
         *(table for projection in PROJECTIONS for table in projection.TABLES),
     )
 
     def apply(self, messages: list[Message]) -> Outcome:
+        try:
+            return self._apply(messages)
+        except BaseException:
+            for projection in PROJECTIONS:
+                projection.discard()
+            raise
+
+    def _apply(self, messages: list[Message]) -> Outcome:
         outcome = Outcome()
         with self.transaction() as cursor:
             batch = Batch(cursor, outcome)
@@ -87,6 +111,8 @@ class ConsortiumViews(TrackedTables):
                 coop_id = self._apply_message(batch, message)
                 if coop_id in batch.waiting:
                     self._release_held(batch, coop_id)
+            for projection in PROJECTIONS:
+                projection.flush(cursor)
             for coop_id, chain in batch.chains.items():
                 if chain.position > chain.start:
                     self.insert_tracking_in(cursor, Tracking(coop_id, chain.position))
@@ -101,30 +127,56 @@ class ConsortiumViews(TrackedTables):
         return self.max_tracking_id(coop_id) or 0
 
     def _apply_message(self, batch: Batch, message: Message) -> str | None:
-        """Apply, hold, ignore or dead-letter one message; returns its co-op id."""
+        """Apply, hold, ignore or dead-letter what one message carries; returns the
+        co-op id its envelopes claim."""
         try:
-            envelope = msgspec.json.decode(message.data, type=Envelope)
-        except (msgspec.DecodeError, msgspec.ValidationError) as error:
-            self._dead_letter(batch, message, None, f"malformed envelope: {error}")
+            body = msgspec.json.decode(message.data, type=WireBody)
+        except (
+            msgspec.DecodeError,
+            msgspec.ValidationError,
+            UnicodeDecodeError,
+        ) as error:
+            self._dead_letter(
+                batch,
+                message.subject,
+                message.stream_seq,
+                0,
+                None,
+                f"malformed message: {error}",
+                message.data,
+            )
             return None
+        envelopes = body if isinstance(body, list) else [body]
+        for index, envelope in enumerate(envelopes):
+            arrival = Arrival(message.subject, message.stream_seq, index, envelope)
+            self._apply_envelope(batch, arrival)
+        return envelopes[0].coop_id if envelopes else None
+
+    def _apply_envelope(self, batch: Batch, arrival: Arrival) -> None:
+        envelope = arrival.envelope
         try:
-            _check_subject(message.subject, envelope)
+            _check_subject(arrival.subject, envelope)
+            if len(envelope.payload) > MAX_PAYLOAD_BYTES:
+                raise Rejected(f"oversize payload: {len(envelope.payload)} bytes")
             if not envelope.hash_is_valid:
                 raise Rejected("hash does not match prev_hash and payload")
             chain = self._chain(batch, envelope.coop_id)
             if envelope.seq <= chain.position:
+                # Already applied: a redelivery, a node republishing after a lost
+                # ack, or a replay. Applying it again is what must never happen;
+                # it is counted, not stored.
                 batch.outcome.duplicates += 1
             elif envelope.prev_seq > chain.position:
-                self._hold(batch, message, envelope)
+                self._hold(batch, arrival)
             else:
-                self._apply_in_order(batch, message, envelope, chain)
+                self._apply_in_order(batch, arrival, chain)
         except Rejected as rejected:
-            self._dead_letter(batch, message, envelope, str(rejected))
-        return envelope.coop_id
+            self._reject(batch, arrival, str(rejected))
 
     def _apply_in_order(
-        self, batch: Batch, message: Message, envelope: Envelope, chain: ChainState
+        self, batch: Batch, arrival: Arrival, chain: ChainState
     ) -> None:
+        envelope = arrival.envelope
         if envelope.prev_seq != chain.position:
             raise Rejected(
                 f"prev_seq {envelope.prev_seq} does not continue the chain "
@@ -138,11 +190,14 @@ class ConsortiumViews(TrackedTables):
         try:
             payload = decode_payload(envelope.schema, bytes(envelope.payload))
         except UnknownSchema:
-            reason = f"unknown schema {envelope.schema}"
-            self._dead_letter(batch, message, envelope, reason)
+            self._reject(batch, arrival, f"unknown schema {envelope.schema}")
             return
-        except (msgspec.DecodeError, msgspec.ValidationError) as error:
-            self._dead_letter(batch, message, envelope, f"invalid payload: {error}")
+        except (
+            msgspec.DecodeError,
+            msgspec.ValidationError,
+            UnicodeDecodeError,
+        ) as error:
+            self._reject(batch, arrival, f"invalid payload: {error}")
             return
         for projection in PROJECTIONS:
             projection.apply(batch.cursor, envelope, payload)
@@ -167,20 +222,22 @@ class ConsortiumViews(TrackedTables):
         ).fetchone()
         return int(row["position"] or 0)
 
-    def _hold(self, batch: Batch, message: Message, envelope: Envelope) -> None:
+    def _hold(self, batch: Batch, arrival: Arrival) -> None:
         """Keep an envelope that arrived before its predecessor, until it comes."""
+        envelope = arrival.envelope
         batch.cursor.execute(
-            "INSERT INTO held "
-            "(coop_id, seq, prev_seq, stream_seq, subject, body, hash) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (coop_id, seq, hash) DO NOTHING",
+            "INSERT INTO held (coop_id, seq, prev_seq, hash, subject, stream_seq, "
+            "idx, envelope) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (coop_id, seq, hash) DO NOTHING",
             (
                 envelope.coop_id,
                 envelope.seq,
                 envelope.prev_seq,
-                message.stream_seq,
-                message.subject,
-                message.data.decode(),
                 envelope.hash,
+                arrival.subject,
+                arrival.stream_seq,
+                arrival.index,
+                msgspec.json.encode(envelope).decode(),
             ),
         )
         batch.waiting.add(envelope.coop_id)
@@ -192,7 +249,7 @@ class ConsortiumViews(TrackedTables):
         cursor = batch.cursor
         while True:
             row = cursor.execute(
-                "SELECT seq, hash, stream_seq, subject, body FROM held "
+                "SELECT seq, hash, subject, stream_seq, idx, envelope FROM held "
                 "WHERE coop_id = ? AND prev_seq = ?",
                 (coop_id, chain.position),
             ).fetchone()
@@ -203,8 +260,9 @@ class ConsortiumViews(TrackedTables):
                 (coop_id, row["seq"], row["hash"]),
             )
             batch.outcome.held -= 1
-            held = Message(row["subject"], row["body"].encode(), row["stream_seq"])
-            self._apply_message(batch, held)
+            envelope = msgspec.json.decode(row["envelope"], type=Envelope)
+            arrival = Arrival(row["subject"], row["stream_seq"], row["idx"], envelope)
+            self._apply_envelope(batch, arrival)
         # Held envelopes now behind the chain were duplicates of applied ones.
         cursor.execute(
             "DELETE FROM held WHERE coop_id = ? AND seq <= ?", (coop_id, chain.position)
@@ -215,20 +273,40 @@ class ConsortiumViews(TrackedTables):
         if not remaining["n"]:
             batch.waiting.discard(coop_id)
 
+    def _reject(self, batch: Batch, arrival: Arrival, reason: str) -> None:
+        envelope = arrival.envelope
+        self._dead_letter(
+            batch,
+            arrival.subject,
+            arrival.stream_seq,
+            arrival.index,
+            envelope,
+            reason,
+            msgspec.json.encode(envelope),
+        )
+
     def _dead_letter(
-        self, batch: Batch, message: Message, envelope: Envelope | None, reason: str
+        self,
+        batch: Batch,
+        subject: str,
+        stream_seq: int,
+        index: int,
+        envelope: Envelope | None,
+        reason: str,
+        body: bytes,
     ) -> None:
         batch.cursor.execute(
             "INSERT INTO dead_letters "
-            "(stream_seq, subject, coop_id, seq, reason, body, received_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (stream_seq) DO NOTHING",
+            "(stream_seq, idx, subject, coop_id, seq, reason, body, received_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (stream_seq, idx) DO NOTHING",
             (
-                message.stream_seq,
-                message.subject,
+                stream_seq,
+                index,
+                subject,
                 envelope.coop_id if envelope else None,
                 envelope.seq if envelope else None,
-                reason[:500],
-                message.data[:MAX_BODY_KEPT].decode("utf-8", errors="replace"),
+                _printable(reason[:500]),
+                _printable(body[:MAX_BODY_KEPT].decode("utf-8", errors="replace")),
                 dt.datetime.now(dt.UTC).isoformat(),
             ),
         )
@@ -238,8 +316,8 @@ class ConsortiumViews(TrackedTables):
     def dead_letters(self) -> list[dict[str, object]]:
         with self.transaction() as cursor:
             rows = cursor.execute(
-                "SELECT stream_seq, subject, coop_id, seq, reason, received_at "
-                "FROM dead_letters ORDER BY stream_seq"
+                "SELECT stream_seq, idx, subject, coop_id, seq, reason, received_at "
+                "FROM dead_letters ORDER BY stream_seq, idx"
             ).fetchall()
         return [dict(row) for row in rows]
 
@@ -248,3 +326,8 @@ def _check_subject(subject: str, envelope: Envelope) -> None:
     parts = subject.split(".")
     if len(parts) != 4 or parts[:2] != ["cw", "coop"] or parts[2] != envelope.coop_id:
         raise Rejected(f"subject {subject} does not belong to co-op {envelope.coop_id}")
+
+
+def _printable(text: str) -> str:
+    """Text that any store takes: PostgreSQL refuses NUL in text columns."""
+    return text.replace("\x00", "\\x00")

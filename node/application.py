@@ -3,12 +3,13 @@
 from node.auth import AuthCommands
 from node.membership import MEMBERSHIP_SHARING, MembershipCommands
 from node.sharing import Rule
+from node.spinoff import SpinOffCommands
 
 # Every event type that may leave the node, and how (see node.sharing).
 ALLOWLIST: dict[str, Rule] = {**MEMBERSHIP_SHARING}
 
 
-class CoopNode(AuthCommands, MembershipCommands):
+class CoopNode(AuthCommands, SpinOffCommands, MembershipCommands):
     """One co-op's event-sourced application. SQLite by default, PostgreSQL by env.
 
     Each base class adds one area's commands (see node.coop.CoopBase).

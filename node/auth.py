@@ -4,7 +4,7 @@ A token is a high-entropy secret shown once; the node stores only its sha256, as
 an ``AccessToken`` aggregate whose id is derived from that hash, so checking a
 token is one read by id. Tokens are issued to admitted members (a ``member`` token
 on admission; ``board`` or ``coordinator`` tokens by an admin) and revoked by
-an event; withdrawing a member revokes every token they hold in the same write.
+an event; a member who is no longer admitted is refused whatever they hold.
 The admin token is not stored here: its hash is in the node's config.
 
 None of these events is in the sharing allowlist: they never leave the node.
@@ -143,18 +143,6 @@ class AuthCommands(MembershipCommands):
         self.save(access)
         return access
 
-    def withdraw_member(
-        self, member_id: UUID, withdrawn_on: dt.date | None = None
-    ) -> None:
-        """Withdraw a member and revoke their tokens, in one write."""
-        member = self.member(member_id)
-        day = withdrawn_on or dt.date.today()
-        member.withdraw(day)
-        tokens = [t for t in self.tokens_of(member_id) if t.active]
-        for access in tokens:
-            access.revoke(day)
-        self.save(member, *tokens)
-
     def access_token(self, access_id: UUID) -> AccessToken:
         try:
             access = self.repository.get(access_id)
@@ -186,7 +174,9 @@ class AuthCommands(MembershipCommands):
             access = self.access_token(token_id(token_hash(token)))
         except UnknownToken:
             return None
-        if not access.active:
+        # A member who has left (by any path: withdrawal, a spin-off's runner
+        # departing) can no longer act, whatever tokens they still hold.
+        if not access.active or not self.member(access.member_id).is_admitted:
             return None
         return Principal(access.role, access.member_id, access.id)  # type: ignore[arg-type]
 

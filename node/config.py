@@ -25,6 +25,9 @@ class NodeConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     store: StoreConfig = msgspec.field(default_factory=StoreConfig)
     broker: BrokerConfig = msgspec.field(default_factory=BrokerConfig)
     http: HttpConfig = msgspec.field(default_factory=HttpConfig)
+    # A spin-off's runners (node.spinoff.FoundingMember, JSON), admitted as founding
+    # members on first start; the file is deleted once they are in the store.
+    founders: str = ""
     # Where relative store paths are resolved; the config file's folder when loaded.
     base_dir: str = "."
 
@@ -34,6 +37,10 @@ class NodeConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     def store_env(self) -> dict[str, str]:
         return self.store.env(Path(self.base_dir))
+
+    def path(self, name: str) -> Path:
+        path = Path(name)
+        return path if path.is_absolute() else Path(self.base_dir) / path
 
 
 def new_secret() -> str:

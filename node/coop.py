@@ -12,8 +12,9 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 import msgspec
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, event
-from eventsourcing.persistence import Transcoder, Transcoding
+from eventsourcing.persistence import Transcoder
 
+from commonweal.transcodings import DateAsISO
 from node.errors import CoopAlreadyFounded, CoopNotFounded, UnknownMemberClass
 from node.rules import RulesProfile
 
@@ -53,17 +54,6 @@ class Coop(Aggregate):
         self.founded_on = founded_on
 
 
-class DateAsISO(Transcoding):
-    type = dt.date
-    name = "date_iso"
-
-    def encode(self, obj: dt.date) -> str:
-        return obj.isoformat()
-
-    def decode(self, data: str) -> dt.date:
-        return dt.date.fromisoformat(data)
-
-
 class CoopBase(Application[UUID]):
     """What every area of the node needs: the store, and the co-op and its rules.
 
@@ -85,15 +75,20 @@ class CoopBase(Application[UUID]):
         profile: RulesProfile,
         founded_on: dt.date | None = None,
     ) -> None:
+        self.save(self._new_coop(name, profile, founded_on))
+
+    def _new_coop(
+        self, name: str, profile: RulesProfile, founded_on: dt.date | None
+    ) -> Coop:
+        """The Coop aggregate, not yet saved (a spin-off saves it with its founders)."""
         if self._find_coop() is not None:
             raise CoopAlreadyFounded(f"co-op {self.coop_id} is already founded here")
-        coop = Coop(
+        return Coop(
             coop_id=self.coop_id,
             name=name,
             profile=msgspec.to_builtins(profile),
             founded_on=founded_on or dt.date.today(),
         )
-        self.save(coop)
 
     @property
     def is_founded(self) -> bool:

@@ -37,5 +37,36 @@ class InvalidAmount(DomainError):
     code = "invalid_amount"
 
 
+class UnknownSpinOff(DomainError):
+    code = "unknown_spinoff"
+
+
+class SpinOffNotReady(DomainError):
+    """The spin-off is not in a state where this applies (not approved, no runners,
+    a runner who has not consented, already provisioned)."""
+
+    code = "spinoff_not_ready"
+
+
+class RunnerNotMember(DomainError):
+    code = "runner_not_member"
+
+
+class UnknownCoop(DomainError):
+    """The consortium registry has no such co-op (e.g. an unknown parent)."""
+
+    code = "unknown_coop"
+
+
+class DuplicateCoop(DomainError):
+    """A co-op with this id or name is registered already."""
+
+    code = "duplicate_coop"
+
+
+class CoopSuspended(DomainError):
+    code = "coop_suspended"
+
+
 class UnknownToken(DomainError):
     code = "unknown_token"

@@ -18,7 +18,9 @@ import msgspec
 import nats
 from eventsourcing.persistence import Notification, Tracking
 from nats.aio.client import Client as NATS
+from nats.js import JetStreamContext
 
+from commonweal.retry import retry_forever
 from commonweal.storage import TrackedTables
 from node.application import CoopNode
 from node.sharing import SharingPolicy
@@ -78,6 +80,37 @@ class Outgoing(NamedTuple):
     envelope: Envelope
 
 
+class WireMessage(NamedTuple):
+    """One NATS message: a single envelope, or a run of envelopes on one subject."""
+
+    subject: str
+    data: bytes
+    msg_id: str
+
+
+def pack(outgoing: Sequence[Outgoing], max_envelopes: int) -> list[WireMessage]:
+    """Pack consecutive envelopes for the same subject into messages of at most
+    ``max_envelopes``; one acknowledged publish then carries many envelopes."""
+    messages = []
+    run: list[Envelope] = []
+    for index, item in enumerate(outgoing):
+        run.append(item.envelope)
+        following = outgoing[index + 1] if index + 1 < len(outgoing) else None
+        if (
+            following is None
+            or following.subject != item.subject
+            or len(run) == max_envelopes
+        ):
+            body = run[0] if len(run) == 1 else run
+            first, last = run[0], run[-1]
+            msg_id = message_id(first.coop_id, first.seq, last.seq)
+            messages.append(
+                WireMessage(item.subject, msgspec.json.encode(body), msg_id)
+            )
+            run = []
+    return messages
+
+
 def build_envelopes(
     app: CoopNode,
     policy: SharingPolicy,
@@ -121,9 +154,11 @@ class Replicator:
         servers: Sequence[str],
         *,
         connect_options: dict[str, object] | None = None,
-        batch_size: int = 500,
+        batch_size: int = 2000,
+        envelopes_per_message: int = 250,
+        max_in_flight: int = 1000,
         poll_interval: float = 0.1,
-        ack_timeout: float = 2.0,
+        ack_timeout: float = 5.0,
     ) -> None:
         self.app = app
         self.policy = policy
@@ -131,37 +166,42 @@ class Replicator:
         self.servers = list(servers)
         self.connect_options = connect_options or {}
         self.batch_size = batch_size
+        self.envelopes_per_message = envelopes_per_message
+        self.max_in_flight = max_in_flight
         self.poll_interval = poll_interval
         self.ack_timeout = ack_timeout
         self.published = state.head(app.coop_id)
         self.envelopes_published = 0
+        self.messages_published = 0
+        self.last_error: str | None = None  # the outage being waited out, if any
         self._wake = asyncio.Event()
         self._nc: NATS | None = None
+        self._js: JetStreamContext | None = None
 
     def wake(self) -> None:
         """Tell the replicator there is something new to publish."""
         self._wake.set()
 
     async def run(self) -> None:
-        backoff = 0.1
         try:
-            while True:
-                try:
-                    await self._connect()
-                    await self._replicate()
-                    backoff = 0.1
-                except (nats.errors.Error, OSError, TimeoutError) as error:
-                    # A short outage is routine (broker restarting, stream being
-                    # created): say so quietly until it lasts.
-                    level = logging.WARNING if backoff >= 2.0 else logging.INFO
-                    log.log(
-                        level, "replicator of %s: %r; retrying", self.app.coop_id, error
-                    )
-                    await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, 2.0)
+            await retry_forever(
+                self._connect_and_replicate,
+                f"replicator of {self.app.coop_id}",
+                log,
+                self._note_error,
+            )
         finally:
             if self._nc is not None and not self._nc.is_closed:
-                await self._nc.close()
+                # The broker may have dropped us (e.g. revoked credentials).
+                with contextlib.suppress(nats.errors.Error, OSError):
+                    await self._nc.close()
+
+    def _note_error(self, error: BaseException | None) -> None:
+        self.last_error = None if error is None else repr(error)
+
+    async def _connect_and_replicate(self) -> None:
+        await self._connect()
+        await self._replicate()
 
     async def _connect(self) -> None:
         if self._nc is not None and not self._nc.is_closed:
@@ -175,10 +215,9 @@ class Replicator:
             error_cb=_quiet,
             **self.connect_options,  # type: ignore[arg-type]
         )
+        self._js = self._nc.jetstream(timeout=self.ack_timeout)
 
     async def _replicate(self) -> None:
-        assert self._nc is not None
-        js = self._nc.jetstream(timeout=self.ack_timeout)
         while True:
             page = self._next_page()
             if page is None:
@@ -187,16 +226,35 @@ class Replicator:
             outgoing, head = build_envelopes(
                 self.app, self.policy, self.published, *page
             )
-            for item in outgoing:
-                env = item.envelope
-                await js.publish(
-                    item.subject,
-                    msgspec.json.encode(env),
-                    headers={"Nats-Msg-Id": message_id(env.coop_id, env.seq)},
-                )
+            messages = pack(outgoing, self.envelopes_per_message)
+            await self._publish(messages)
             self.state.record_published(self.app.coop_id, head)
             self.published = head
+            self.last_error = None
             self.envelopes_published += len(outgoing)
+            self.messages_published += len(messages)
+
+    async def _publish(self, messages: list[WireMessage]) -> None:
+        """Publish messages in order, up to ``max_in_flight`` awaiting their acks at
+        once, and return when every one is acknowledged."""
+        assert self._js is not None
+        acks: list[asyncio.Future[object]] = []
+        try:
+            for message in messages:
+                if len(acks) == self.max_in_flight:
+                    await asyncio.wait_for(asyncio.gather(*acks), self.ack_timeout)
+                    acks = []
+                acks.append(
+                    await self._js.publish_async(
+                        message.subject,
+                        message.data,
+                        headers={"Nats-Msg-Id": message.msg_id},
+                    )
+                )
+            await asyncio.wait_for(asyncio.gather(*acks), self.ack_timeout)
+        finally:
+            for ack in acks:  # frees nats-py's pending slots after a failure
+                ack.cancel()
 
     def _next_page(self) -> tuple[list[Notification], int] | None:
         """The next shared notifications, and the log position they take us to."""

@@ -3,12 +3,15 @@
 import asyncio
 import contextlib
 
+import msgspec
+
 from commonweal.storage import construct_tracked_tables
 from node.application import ALLOWLIST, CoopNode
 from node.config import NodeConfig
 from node.replicator import ReplicationLog, Replicator
 from node.rules import profile_named
 from node.sharing import SharingPolicy
+from node.spinoff import FoundingMember
 
 
 class NodeService:
@@ -28,9 +31,21 @@ class NodeService:
         self._task: asyncio.Task[None] | None = None
 
     def found_if_new(self) -> None:
-        """Found the co-op in its store the first time the node starts."""
+        """Found the co-op in its store the first time the node starts; a spin-off's
+        runners (the founders file) become its founding members in the same save."""
+        founders_file = self.config.path(self.config.founders)
         if not self.app.is_founded:
-            self.app.found_coop(self.config.name, profile_named(self.config.profile))
+            profile = profile_named(self.config.profile)
+            if self.config.founders:
+                founders = msgspec.json.decode(
+                    founders_file.read_bytes(), type=list[FoundingMember]
+                )
+                self.app.found_with_founders(self.config.name, profile, founders)
+            else:
+                self.app.found_coop(self.config.name, profile)
+        if self.config.founders:
+            # Their details are in the store now; no second copy stays on disk.
+            founders_file.unlink(missing_ok=True)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.replicator.run(), name="replicator")

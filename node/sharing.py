@@ -9,7 +9,6 @@ secret), which the consortium can count but not reverse or link across co-ops.
 """
 
 import datetime as dt
-import hashlib
 import hmac
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
@@ -59,19 +58,21 @@ class SharingPolicy:
         )
 
     def pseudonym(self, member_id: UUID) -> str:
-        digest = hmac.new(self._secret, member_id.bytes, hashlib.sha256)
-        return digest.hexdigest()[:32]
+        """A stable, keyed stand-in for a member (or any person's) id."""
+        return hmac.digest(self._secret, member_id.bytes, "sha256").hex()[:32]
 
     def share(self, domain_event: Any) -> SharedEvent | None:
         topic = type(domain_event).TOPIC
         if topic not in self.topics:
             return None
         payload = self.allowlist[topic].translate(self, domain_event)
-        event_key = f"{domain_event.originator_id}:{domain_event.originator_version}"
-        event_id = hmac.new(self._secret, event_key.encode(), hashlib.sha256)
+        # Keyed like the pseudonyms, so event ids do not reveal aggregate ids.
+        event_key = domain_event.originator_id.bytes + b"%d" % (
+            domain_event.originator_version
+        )
         return SharedEvent(
             stream=payload.STREAM,
             payload=payload,
             occurred_at=domain_event.timestamp.date(),
-            event_id=event_id.hexdigest()[:32],
+            event_id=hmac.digest(self._secret, event_key, "sha256").hex()[:32],
         )

@@ -56,9 +56,15 @@ def subject(coop_id: str, stream: str) -> str:
     return f"cw.coop.{coop_id}.{stream}"
 
 
-def message_id(coop_id: str, seq: int) -> str:
-    """The Nats-Msg-Id of the message carrying envelope ``seq`` of ``coop_id``."""
-    return f"{coop_id}:{seq}"
+def message_id(coop_id: str, first_seq: int, last_seq: int | None = None) -> str:
+    """The Nats-Msg-Id of the message carrying envelopes ``first_seq..last_seq``."""
+    if last_seq is None or last_seq == first_seq:
+        return f"{coop_id}:{first_seq}"
+    return f"{coop_id}:{first_seq}-{last_seq}"
+
+
+# A message on the stream carries one envelope, or a JSON array of several.
+WireBody = Envelope | list[Envelope]
 
 
 def is_valid_coop_id(coop_id: str) -> bool:

@@ -20,6 +20,7 @@ from federation.config import ConsortiumConfig
 from federation.service import ConsortiumService
 from node.config import NodeConfig, new_secret
 from node.service import NodeService
+from tests.secured import SecuredHub, start_secured_hub
 from tests.web import LiveNode, live_node
 
 POSTGRES = {"host": "127.0.0.1", "port": 5432, "dbname": "test", "user": "postgres"}
@@ -121,7 +122,10 @@ async def make_consortium(
     ) -> ConsortiumService:
         store = store or StoreConfig(path=str(tmp_path / "consortium.db"))
         config = ConsortiumConfig(
-            store=store, broker=BrokerConfig(servers=servers), durable=durable
+            store=store,
+            registry=StoreConfig(path=str(tmp_path / f"registry-{durable}.db")),
+            broker=BrokerConfig(servers=servers),
+            durable=durable,
         )
         service = ConsortiumService(config)
         service.start()
@@ -150,3 +154,11 @@ async def wait_for(
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+@pytest.fixture
+def secured_hub(tmp_path: Path) -> Iterator[SecuredHub]:
+    """A broker that admits only registered co-ops and the consortium (nkey users)."""
+    hub = start_secured_hub(tmp_path / "hub")
+    yield hub
+    hub.server.kill()

@@ -94,7 +94,7 @@ async def test_a_revoked_token_is_refused(http_node: LiveNode) -> None:
     assert (await call(http_node, "GET", "/api/me", token=token))[0] == 401
 
 
-async def test_withdrawing_revokes_every_token_of_the_member(
+async def test_a_withdrawn_members_tokens_are_refused(
     http_node: LiveNode,
 ) -> None:
     rosa, token = await admitted_member(http_node)

@@ -21,10 +21,10 @@ def environment(package: str) -> jinja2.Environment:
 
 
 def render(
-    env: jinja2.Environment, name: str, status: int = 200, **context: Any
+    env: jinja2.Environment, template: str, status: int = 200, **context: Any
 ) -> web.Response:
     return web.Response(
         status=status,
-        text=env.get_template(name).render(**context),
+        text=env.get_template(template).render(**context),
         content_type="text/html",
     )

@@ -211,7 +211,7 @@ async def admit(request: web.Request, body: OnDay) -> Admission:
 @api.route(
     "POST",
     "/api/members/{id}/withdraw",
-    summary="Withdraw a member and revoke their tokens (board, or the member)",
+    summary="Withdraw a member; their tokens stop working (board, or the member)",
     tag="members",
     body=OnDay,
     response=MemberView,

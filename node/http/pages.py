@@ -14,6 +14,7 @@ import msgspec
 from aiohttp import web
 
 from commonweal.http.errors import invalid_input
+from commonweal.http.pages import render as render_page
 from node.application import CoopNode
 from node.auth import ADMIN, BOARD, STAFF, Principal
 from node.errors import DomainError
@@ -27,16 +28,13 @@ pages = web.RouteTableDef()
 def render(
     request: web.Request, name: str, status: int = 200, **context: Any
 ) -> web.Response:
-    node = request.app[NODE]
-    template = request.app[TEMPLATES].get_template(name)
-    return web.Response(
-        status=status,
-        text=template.render(
-            coop_name=node.config.name,
-            who=request.get(PRINCIPAL),
-            **context,
-        ),
-        content_type="text/html",
+    return render_page(
+        request.app[TEMPLATES],
+        name,
+        status,
+        coop_name=request.app[NODE].config.name,
+        who=request.get(PRINCIPAL),
+        **context,
     )
 
 

@@ -1,0 +1,153 @@
+"""CLI commands for spin-offs and the consortium registry (added to commonweal.cli).
+
+- ``commonweal node spinoff propose|runner|consent|approve|depart``: the parent
+  node's side, run against its node.toml.
+- ``commonweal spinoff``: provision the new node of an approved spin-off.
+- ``commonweal consortium register|revoke|suspend|reinstate``: the registry.
+"""
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+Loader = Callable[[Path, type[Any]], Any]
+
+
+def add_commands(
+    commands: Any, node_actions: Any, consortium_actions: Any, load: Loader
+) -> None:
+    def handler(function: Callable[[argparse.Namespace, Loader], int]) -> Any:
+        return lambda args: function(args, load)
+
+    spinoff = commands.add_parser(
+        "spinoff", help="provision the new node of an approved spin-off"
+    )
+    spinoff.add_argument("--parent-config", type=Path, required=True, help="node.toml")
+    spinoff.add_argument("--spinoff", type=UUID, required=True, help="spin-off id")
+    spinoff.add_argument("--consortium-config", type=Path, required=True)
+    spinoff.add_argument("--out", type=Path, required=True, help="where its dir goes")
+    spinoff.add_argument("--profile", help="rules profile (default: the parent's)")
+    spinoff.add_argument("--broker", action="append", help="broker URL for the node")
+    spinoff.set_defaults(handler=handler(_provision))
+
+    node = node_actions.add_parser("spinoff", help="propose and approve a spin-off")
+    steps = node.add_subparsers(metavar="step")
+    for step, help_text in (
+        ("propose", "propose a new co-op; prints the spin-off's id"),
+        ("runner", "name an admitted member as a runner"),
+        ("consent", "record a runner's consent to go"),
+        ("approve", "approve the spin-off (optionally naming the ballot)"),
+        ("depart", "record a runner's departure from this co-op"),
+    ):
+        parser = steps.add_parser(step, help=help_text)
+        parser.add_argument("--config", type=Path, default=Path("node.toml"))
+        if step == "propose":
+            parser.add_argument("--name", required=True)
+        else:
+            parser.add_argument("--spinoff", type=UUID, required=True)
+        if step in ("runner", "consent", "depart"):
+            parser.add_argument("--member", type=UUID, required=True)
+        if step == "approve":
+            parser.add_argument(
+                "--ballot", default="", help="the ballot that carried it"
+            )
+        parser.set_defaults(handler=handler(_node_step), step=step)
+
+    register = consortium_actions.add_parser(
+        "register", help="register a co-op and issue its broker credentials"
+    )
+    register.add_argument("--config", type=Path, default=Path("consortium.toml"))
+    register.add_argument("--node-config", type=Path, required=True)
+    register.add_argument("--parent", help="the co-op it spun off from")
+    register.set_defaults(handler=handler(_register))
+    for action in ("revoke", "suspend", "reinstate"):
+        parser = consortium_actions.add_parser(
+            action, help=f"{action} a co-op's broker credentials"
+        )
+        parser.add_argument("--config", type=Path, default=Path("consortium.toml"))
+        parser.add_argument("--coop-id", required=True)
+        if action == "suspend":
+            parser.add_argument("--reason", required=True)
+        parser.set_defaults(handler=handler(_registry_action), action=action)
+
+
+def _provision(args: argparse.Namespace, load: Loader) -> int:
+    from federation.config import ConsortiumConfig
+    from federation.provisioning import provision_spinoff
+    from node.config import NodeConfig
+
+    result = provision_spinoff(
+        load(args.parent_config, NodeConfig),
+        args.spinoff,
+        load(args.consortium_config, ConsortiumConfig),
+        args.out,
+        profile=args.profile,
+        servers=args.broker,
+    )
+    print(
+        f"provisioned {result.coop_id} ({result.name}), spun off from "
+        f"{result.parent}, {result.founders} founding member(s): "
+        f"commonweal node run --config {result.config_path}"
+    )
+    return 0
+
+
+def _node_step(args: argparse.Namespace, load: Loader) -> int:
+    from node.application import CoopNode
+    from node.config import NodeConfig
+
+    config = load(args.config, NodeConfig)
+    app = CoopNode(config.coop_id, config.store_env())
+    try:
+        if args.step == "propose":
+            print(app.propose_spinoff(args.name))
+        elif args.step == "runner":
+            app.name_runner(args.spinoff, args.member)
+        elif args.step == "consent":
+            app.record_runner_consent(args.spinoff, args.member)
+        elif args.step == "approve":
+            app.approve_spinoff(args.spinoff, ballot_id=args.ballot)
+        elif args.step == "depart":
+            app.record_runner_departure(args.spinoff, args.member)
+    finally:
+        app.close()
+    return 0
+
+
+def _register(args: argparse.Namespace, load: Loader) -> int:
+    from federation.config import ConsortiumConfig
+    from federation.provisioning import register_existing
+    from node.config import NodeConfig
+
+    node_config = load(args.node_config, NodeConfig)
+    key = register_existing(
+        load(args.config, ConsortiumConfig),
+        args.node_config,
+        node_config,
+        parent=args.parent,
+    )
+    print(f"registered {node_config.coop_id}; broker user {key}")
+    return 0
+
+
+def _registry_action(args: argparse.Namespace, load: Loader) -> int:
+    from federation.config import ConsortiumConfig
+    from federation.credentials import sync_broker_users
+    from federation.registry import ConsortiumRegistry
+
+    config = load(args.config, ConsortiumConfig)
+    registry = ConsortiumRegistry(config.registry_env())
+    try:
+        if args.action == "revoke":
+            registry.revoke_credentials(args.coop_id)
+        elif args.action == "suspend":
+            registry.suspend(args.coop_id, args.reason)
+        else:
+            registry.reinstate(args.coop_id)
+        sync_broker_users(config, registry)
+    finally:
+        registry.close()
+    print(f"{args.coop_id}: {args.action}d")
+    return 0

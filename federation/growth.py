@@ -1,0 +1,118 @@
+"""The growth report: the lineage tree of co-ops (who spun off whom, when), each
+co-op's age and size, and the co-ops over a year old that have sent no runner yet.
+
+Lineage comes from the consortium registry, which recorded each parent when it
+provisioned the spin-off; age and size come from what the co-ops shared (the
+membership projection). A co-op that reports but was never registered (one that
+predates the registry) is a root of the tree.
+"""
+
+import datetime as dt
+from collections.abc import Sequence
+
+import msgspec
+
+from commonweal.storage import Cursor
+from federation.registry import Lineage
+
+YEAR = dt.timedelta(days=365)
+
+
+class CoopGrowth(msgspec.Struct, frozen=True):
+    coop_id: str
+    name: str
+    parent: str | None
+    depth: int  # 0 for a root of the tree
+    spun_off_on: dt.date | None
+    founded_on: dt.date | None  # None until its coop.founded event arrives
+    age_days: int
+    members: int
+    runners_sent: int  # co-ops spun off from this one
+    suspended: bool
+
+
+class GrowthReport(msgspec.Struct, frozen=True):
+    coops: list[CoopGrowth]  # the tree, depth first: each co-op before its children
+    no_runner_yet: list[str]  # ids of co-ops over a year old with no spin-off
+
+
+def growth_report(
+    cursor: Cursor, lineage: Sequence[Lineage], today: dt.date | None = None
+) -> GrowthReport:
+    today = today or dt.date.today()
+    founded = {
+        row["coop_id"]: (row["name"], dt.date.fromisoformat(row["founded_on"]))
+        for row in cursor.execute(
+            "SELECT coop_id, name, founded_on FROM coops"
+        ).fetchall()
+    }
+    size = {
+        row["coop_id"]: int(row["n"])
+        for row in cursor.execute(
+            "SELECT coop_id, COUNT(*) AS n FROM members WHERE status = 'admitted' "
+            "GROUP BY coop_id"
+        ).fetchall()
+    }
+    registered = {entry.coop_id: entry for entry in lineage}
+    ids = sorted(set(founded) | set(registered))
+    parent = {
+        coop_id: registered[coop_id].parent
+        if coop_id in registered and registered[coop_id].parent in ids
+        else None
+        for coop_id in ids
+    }
+    children: dict[str | None, list[str]] = {}
+    for coop_id in ids:
+        children.setdefault(parent[coop_id], []).append(coop_id)
+
+    def started(coop_id: str) -> dt.date:
+        if coop_id in founded:
+            return founded[coop_id][1]
+        return registered[coop_id].registered_on
+
+    coops: list[CoopGrowth] = []
+
+    def visit(coop_id: str, depth: int) -> None:
+        entry = registered.get(coop_id)
+        kids = sorted(children.get(coop_id, []), key=lambda c: (started(c), c))
+        coops.append(
+            CoopGrowth(
+                coop_id=coop_id,
+                name=founded[coop_id][0] if coop_id in founded else entry.name,  # type: ignore[union-attr]
+                parent=parent[coop_id],
+                depth=depth,
+                spun_off_on=entry.registered_on if entry and parent[coop_id] else None,
+                founded_on=founded[coop_id][1] if coop_id in founded else None,
+                age_days=(today - started(coop_id)).days,
+                members=size.get(coop_id, 0),
+                runners_sent=len(kids),
+                suspended=bool(entry and entry.suspended),
+            )
+        )
+        for kid in kids:
+            visit(kid, depth + 1)
+
+    for root in sorted(children.get(None, []), key=lambda c: (started(c), c)):
+        visit(root, 0)
+    overdue = [
+        c.coop_id for c in coops if c.age_days > YEAR.days and not c.runners_sent
+    ]
+    return GrowthReport(coops=coops, no_runner_yet=sorted(overdue))
+
+
+def render_growth(growth: GrowthReport) -> list[str]:
+    """The lineage tree as indented text lines, for the report table."""
+    lines = ["Growth (lineage: who spun off whom)"]
+    for coop in growth.coops:
+        since = f", spun off {coop.spun_off_on.isoformat()}" if coop.spun_off_on else ""
+        flags = " [suspended]" if coop.suspended else ""
+        lines.append(
+            f"{'  ' * coop.depth}{'└ ' if coop.depth else ''}{coop.name} "
+            f"({coop.coop_id}): {coop.members} members, {coop.age_days} days old"
+            f"{since}, runners sent {coop.runners_sent}{flags}"
+        )
+    if growth.no_runner_yet:
+        lines.append(
+            "Over a year old, no runner sent yet: " + ", ".join(growth.no_runner_yet)
+        )
+    return lines

@@ -1,0 +1,182 @@
+"""``commonweal spinoff``: provision the node of an approved spin-off.
+
+Run by an operator on a machine that can read the parent node's store and the
+consortium's config. Every check is made before anything is written; then it
+allocates the new co-op's id, issues its broker credentials, writes its data
+directory (node.toml, founders.json), registers it in the consortium registry with
+its parent, lets the broker take the new user, and records the provisioning on the
+parent's spin-off. The runners' personal details go from the parent's store into
+the new node's founders file only: never to the registry, never onto the stream.
+"""
+
+import datetime as dt
+import re
+import shutil
+import unicodedata
+from pathlib import Path
+from uuid import UUID
+
+import msgspec
+
+from commonweal.config import ConfigError, StoreConfig, write_config
+from federation.config import ConsortiumConfig
+from federation.credentials import (
+    new_user_seed,
+    node_broker_config,
+    public_key,
+    sync_broker_users,
+)
+from federation.registry import ConsortiumRegistry
+from node.application import CoopNode
+from node.config import NodeConfig, new_secret
+from node.errors import CoopSuspended, UnknownCoop, UnknownMemberClass
+from node.rules import profile_named
+
+FOUNDERS_FILE = "founders.json"
+
+
+class Provisioned(msgspec.Struct, frozen=True):
+    coop_id: str
+    name: str
+    parent: str
+    node_dir: str
+    config_path: str
+    founders: int
+
+
+def allocate_coop_id(name: str, taken: set[str]) -> str:
+    """A readable id from the name (``Riverside Care`` -> ``riverside-care``), made
+    unique against ``taken`` with a numeric suffix."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:55] or "coop"
+    coop_id, n = base, 1
+    while coop_id in taken:
+        n += 1
+        coop_id = f"{base}-{n}"
+    return coop_id
+
+
+def provision_spinoff(
+    parent_config: NodeConfig,
+    spinoff_id: UUID,
+    consortium: ConsortiumConfig,
+    out_dir: Path,
+    *,
+    profile: str | None = None,
+    servers: list[str] | None = None,
+) -> Provisioned:
+    registry = ConsortiumRegistry(consortium.registry_env())
+    parent_app = CoopNode(parent_config.coop_id, parent_config.store_env())
+    try:
+        # Every check first: bad input provisions nothing.
+        parent = registry.find(parent_config.coop_id)
+        if parent is None:
+            raise UnknownCoop(
+                f"parent co-op {parent_config.coop_id!r} is not registered in the "
+                "consortium; register it first (commonweal consortium register)"
+            )
+        if parent.suspended:
+            raise CoopSuspended(f"parent co-op {parent.coop_id} is suspended")
+        spinoff = parent_app.spinoff(spinoff_id)
+        founders = parent_app.founders(spinoff_id)
+        coop_id = allocate_coop_id(spinoff.name, {c.coop_id for c in registry.coops()})
+        registry.check_new(coop_id, spinoff.name)
+        rules = profile_named(profile or parent_app.coop().profile.name)
+        for founder in founders:
+            if founder.member_class not in rules.class_names:
+                raise UnknownMemberClass(
+                    f"a runner is a {founder.member_class}, a class the rules "
+                    f"profile {rules.name} does not have; choose another --profile"
+                )
+        node_dir = Path(out_dir) / coop_id
+        if node_dir.exists():
+            raise ConfigError(f"{node_dir} exists already; refusing to overwrite it")
+        if consortium.auth.users_file and not consortium.broker.nkey_seed:
+            raise ConfigError("[auth] users_file is set but [broker] nkey_seed is not")
+
+        seed = new_user_seed()
+        config = NodeConfig(
+            coop_id=coop_id,
+            name=spinoff.name,
+            secret=new_secret(),
+            profile=rules.name,
+            share=list(parent_config.share),
+            store=StoreConfig(path="node.db"),
+            broker=node_broker_config(
+                coop_id,
+                servers or consortium.node_servers or consortium.broker.servers,
+                seed,
+            ),
+            founders=FOUNDERS_FILE,
+        )
+        _write_node_dir(node_dir, config, msgspec.json.encode(founders))
+        try:
+            registry.register(
+                coop_id,
+                spinoff.name,
+                parent=parent.coop_id,
+                public_key=public_key(seed),
+                provisioned=True,
+            )
+        except Exception:
+            shutil.rmtree(node_dir)
+            raise
+        sync_broker_users(consortium, registry)
+        parent_app.record_spinoff_provisioned(spinoff_id, coop_id, dt.date.today())
+        return Provisioned(
+            coop_id=coop_id,
+            name=spinoff.name,
+            parent=parent.coop_id,
+            node_dir=str(node_dir),
+            config_path=str(node_dir / "node.toml"),
+            founders=len(founders),
+        )
+    finally:
+        parent_app.close()
+        registry.close()
+
+
+def _write_node_dir(node_dir: Path, config: NodeConfig, founders: bytes) -> None:
+    """Write into a hidden sibling and rename, so a half-written node never exists."""
+    staging = node_dir.with_name(f".{node_dir.name}.partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True, mode=0o700)
+    write_config(staging / "node.toml", config)
+    (staging / "node.toml").chmod(0o600)  # holds the node secret and the nkey seed
+    (staging / FOUNDERS_FILE).write_bytes(founders)
+    (staging / FOUNDERS_FILE).chmod(0o600)
+    staging.rename(node_dir)
+
+
+def register_existing(
+    consortium: ConsortiumConfig,
+    node_config_path: Path,
+    node_config: NodeConfig,
+    *,
+    parent: str | None = None,
+) -> str:
+    """Register a co-op that joins the consortium (rather than spinning off), issue
+    its credentials and write them into its node.toml. Returns its public key."""
+    registry = ConsortiumRegistry(consortium.registry_env())
+    try:
+        registry.check_new(node_config.coop_id, node_config.name)
+        if parent is not None:
+            registry.require(parent)
+        seed = new_user_seed()
+        broker = node_broker_config(
+            node_config.coop_id, node_config.broker.servers, seed
+        )
+        registry.register(
+            node_config.coop_id,
+            node_config.name,
+            parent=parent,
+            public_key=public_key(seed),
+            provisioned=True,
+        )
+        updated = msgspec.structs.replace(node_config, broker=broker, base_dir=".")
+        write_config(node_config_path, updated)
+        node_config_path.chmod(0o600)
+        sync_broker_users(consortium, registry)
+        return public_key(seed)
+    finally:
+        registry.close()

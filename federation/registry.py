@@ -1,0 +1,242 @@
+"""The consortium registry: its member co-ops, their lineage and broker credentials.
+
+An eventsourcing application of the consortium with a store of its own (SQLite by
+default, PostgreSQL by config). It is the authority on lineage: the consortium
+records a co-op's parent when it provisions the spin-off, so a node cannot claim
+another parent later. Only public keys are recorded; a co-op's nkey seed lives in
+its own node config and nowhere else.
+"""
+
+import datetime as dt
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+import msgspec
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate, event
+from eventsourcing.persistence import Transcoder
+
+from commonweal.transcodings import DateAsISO
+from node.errors import CoopSuspended, DuplicateCoop, InvalidTransition, UnknownCoop
+from schemas.envelope import is_valid_coop_id
+
+
+def member_coop_id(coop_id: str) -> UUID:
+    return uuid5(NAMESPACE_URL, f"commonweal:consortium:coop:{coop_id}")
+
+
+class MemberCoop(Aggregate):
+    TOPIC = "commonweal.consortium.coop"
+
+    class Event(Aggregate.Event):
+        TOPIC = "commonweal.consortium.coop.event"
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "commonweal.consortium.coop.created"
+
+    class Registered(Created):
+        TOPIC = "commonweal.consortium.coop.registered"
+        coop_id: str
+        name: str
+        parent: str  # "" for a co-op that joined rather than spun off
+        registered_on: dt.date
+
+    class Provisioned(Event):
+        TOPIC = "commonweal.consortium.coop.provisioned"
+        provisioned_on: dt.date
+
+    class Suspended(Event):
+        TOPIC = "commonweal.consortium.coop.suspended"
+        reason: str
+        suspended_on: dt.date
+
+    class Reinstated(Event):
+        TOPIC = "commonweal.consortium.coop.reinstated"
+        reinstated_on: dt.date
+
+    class CredentialsIssued(Event):
+        TOPIC = "commonweal.consortium.coop.credentials_issued"
+        public_key: str
+        issued_on: dt.date
+
+    class CredentialsRevoked(Event):
+        TOPIC = "commonweal.consortium.coop.credentials_revoked"
+        public_key: str
+        revoked_on: dt.date
+
+    @staticmethod
+    def create_id(coop_id: str, **_: object) -> UUID:
+        return member_coop_id(coop_id)
+
+    @event(Registered)
+    def __init__(
+        self, coop_id: str, name: str, parent: str, registered_on: dt.date
+    ) -> None:
+        self.coop_id = coop_id
+        self.name = name
+        self.parent = parent
+        self.registered_on = registered_on
+        self.provisioned_on: dt.date | None = None
+        self.suspended = False
+        self.public_key = ""  # the live credentials; "" when none or revoked
+
+    @event(Provisioned)
+    def provision(self, provisioned_on: dt.date) -> None:
+        self.provisioned_on = provisioned_on
+
+    def suspend(self, reason: str, on: dt.date) -> None:
+        if self.suspended:
+            raise InvalidTransition(f"co-op {self.coop_id} is suspended already")
+        self._suspended(reason, on)
+
+    @event(Suspended)
+    def _suspended(self, reason: str, suspended_on: dt.date) -> None:
+        self.suspended = True
+
+    def reinstate(self, on: dt.date) -> None:
+        if not self.suspended:
+            raise InvalidTransition(f"co-op {self.coop_id} is not suspended")
+        self._reinstated(on)
+
+    @event(Reinstated)
+    def _reinstated(self, reinstated_on: dt.date) -> None:
+        self.suspended = False
+
+    def issue_credentials(self, public_key: str, on: dt.date) -> None:
+        if self.suspended:
+            raise CoopSuspended(f"co-op {self.coop_id} is suspended")
+        if self.public_key:
+            # One live key per co-op: the old one goes first, so it stops at once.
+            self._revoked(self.public_key, on)
+        self._issued(public_key, on)
+
+    @event(CredentialsIssued)
+    def _issued(self, public_key: str, issued_on: dt.date) -> None:
+        self.public_key = public_key
+
+    def revoke_credentials(self, on: dt.date) -> None:
+        if not self.public_key:
+            raise InvalidTransition(f"co-op {self.coop_id} holds no credentials")
+        self._revoked(self.public_key, on)
+
+    @event(CredentialsRevoked)
+    def _revoked(self, public_key: str, revoked_on: dt.date) -> None:
+        self.public_key = ""
+
+    @property
+    def may_publish(self) -> bool:
+        return bool(self.public_key) and not self.suspended
+
+
+class Lineage(msgspec.Struct, frozen=True):
+    """One registered co-op as the growth report sees it."""
+
+    coop_id: str
+    name: str
+    parent: str | None
+    registered_on: dt.date
+    suspended: bool
+
+
+class ConsortiumRegistry(Application[UUID]):
+    name = "ConsortiumRegistry"
+
+    def register_transcodings(self, transcoder: Transcoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    def register(
+        self,
+        coop_id: str,
+        name: str,
+        *,
+        parent: str | None = None,
+        public_key: str = "",
+        provisioned: bool = False,
+        on: dt.date | None = None,
+    ) -> MemberCoop:
+        """Register a co-op (with its first credentials, if given) in one save."""
+        on = on or dt.date.today()
+        self.check_new(coop_id, name)
+        if parent is not None:
+            self.require(parent)
+        coop = MemberCoop(
+            coop_id=coop_id, name=name, parent=parent or "", registered_on=on
+        )
+        if public_key:
+            coop.issue_credentials(public_key, on)
+        if provisioned:
+            coop.provision(on)
+        self.save(coop)
+        return coop
+
+    def check_new(self, coop_id: str, name: str) -> None:
+        if not is_valid_coop_id(coop_id):
+            raise ValueError(f"co-op id {coop_id!r} is not lower-case a-z, 0-9, -")
+        if self.find(coop_id) is not None:
+            raise DuplicateCoop(f"co-op id {coop_id!r} is registered already")
+        folded = name.strip().casefold()
+        if not folded:
+            raise ValueError("a co-op needs a name")
+        for other in self.coops():
+            if other.name.strip().casefold() == folded:
+                raise DuplicateCoop(
+                    f"a co-op named {other.name!r} is registered already "
+                    f"(as {other.coop_id})"
+                )
+
+    def issue_credentials(
+        self, coop_id: str, public_key: str, on: dt.date | None = None
+    ) -> None:
+        coop = self.require(coop_id)
+        coop.issue_credentials(public_key, on or dt.date.today())
+        self.save(coop)
+
+    def revoke_credentials(self, coop_id: str, on: dt.date | None = None) -> None:
+        coop = self.require(coop_id)
+        coop.revoke_credentials(on or dt.date.today())
+        self.save(coop)
+
+    def suspend(self, coop_id: str, reason: str, on: dt.date | None = None) -> None:
+        coop = self.require(coop_id)
+        coop.suspend(reason, on or dt.date.today())
+        self.save(coop)
+
+    def reinstate(self, coop_id: str, on: dt.date | None = None) -> None:
+        coop = self.require(coop_id)
+        coop.reinstate(on or dt.date.today())
+        self.save(coop)
+
+    def find(self, coop_id: str) -> MemberCoop | None:
+        try:
+            coop = self.repository.get(member_coop_id(coop_id))
+        except AggregateNotFoundError:
+            return None
+        return coop if isinstance(coop, MemberCoop) else None
+
+    def require(self, coop_id: str) -> MemberCoop:
+        coop = self.find(coop_id)
+        if coop is None:
+            raise UnknownCoop(f"no co-op {coop_id!r} in the consortium registry")
+        return coop
+
+    def coops(self) -> list[MemberCoop]:
+        """Every registered co-op, in the order they were registered."""
+        coops, start = [], 1
+        while True:
+            page = self.recorder.select_notifications(
+                start=start, limit=500, topics=[MemberCoop.Registered.TOPIC]
+            )
+            coops += [self.repository.get(n.originator_id) for n in page]
+            if len(page) < 500:
+                return coops
+            start = page[-1].id + 1
+
+    def lineage(self) -> list[Lineage]:
+        return [
+            Lineage(c.coop_id, c.name, c.parent or None, c.registered_on, c.suspended)
+            for c in self.coops()
+        ]
+
+    def publishing_keys(self) -> dict[str, str]:
+        """co-op id -> public key, for every co-op the broker should let publish."""
+        return {c.coop_id: c.public_key for c in self.coops() if c.may_publish}

@@ -1,0 +1,154 @@
+"""Catch-up throughput: a node with a large store replicates to a fresh consortium.
+
+Run: python -m tests.bench.catchup --events 200000
+
+Shared events per second from the node's store to the consortium's projections,
+with the node's replicator in its own process (as in production) and the consortium
+in this one. The reference, measured in the same run on a copy of the same store, is
+the naive design: one awaited publish per envelope and one consortium transaction
+per envelope.
+"""
+
+import argparse
+import asyncio
+import datetime as dt
+import multiprocessing
+import random
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from commonweal.activity import MemberGenerator
+from commonweal.config import BrokerConfig, StoreConfig
+from federation.aggregator import Aggregator
+from federation.broker import NatsServer
+from federation.config import ConsortiumConfig
+from federation.service import ConsortiumService
+from node.config import NodeConfig, new_secret
+from node.membership import Member
+from node.rules import profile_named
+from node.service import NodeService
+
+SECRET = new_secret()
+
+
+def node_config(path: Path, servers: list[str]) -> NodeConfig:
+    return NodeConfig(
+        coop_id="bench",
+        name="Bench Care",
+        secret=SECRET,
+        store=StoreConfig(path=str(path)),
+        broker=BrokerConfig(servers=servers),
+    )
+
+
+def generate_store(path: Path, events: int, seed: int = 1) -> int:
+    """Write about ``events`` membership events, many aggregates per transaction."""
+    node = NodeService(node_config(path, ["nats://127.0.0.1:1"]))
+    node.app.found_coop("Bench Care", profile_named("uk_multi_stakeholder"))
+    people = MemberGenerator(seed)
+    rng = random.Random(seed)
+    classes = node.app.coop().profile.class_names
+    day = dt.date(2024, 1, 1)
+    while (node.app.recorder.max_notification_id() or 0) < events:
+        chunk = []
+        for _ in range(250):
+            joins_as, moves_to = rng.sample(classes, 2)
+            member = Member(member_class=joins_as, applied_on=day, **people.person())
+            member.admit(day)
+            member.buy_shares(rng.choice([100, 500, 1000]), day)
+            if rng.random() < 0.3:
+                member.change_class(moves_to, day)
+            if rng.random() < 0.2:
+                member.withdraw(day)
+            chunk.append(member)
+        node.app.save(*chunk)
+    total = node.app.recorder.max_notification_id() or 0
+    node.app.close()
+    node.replication_log.factory.close()
+    return total
+
+
+def shared_seqs(node_db: Path) -> tuple[int, int]:
+    """How many envelopes the store will give, and the seq of the last one."""
+    node = NodeService(node_config(node_db, ["nats://127.0.0.1:1"]))
+    ids = []
+    start = 1
+    while page := node.app.recorder.select_notifications(
+        start=start, limit=10_000, topics=sorted(node.policy.topics)
+    ):
+        ids += [n.id for n in page]
+        start = page[-1].id + 1
+    node.app.close()
+    node.replication_log.factory.close()
+    return len(ids), ids[-1]
+
+
+def run_replicator(node_db: str, servers: list[str], naive: bool) -> None:
+    """The node's side, in its own process."""
+
+    async def run() -> None:
+        node = NodeService(node_config(Path(node_db), servers))
+        if naive:
+            node.replicator.envelopes_per_message = 1
+            node.replicator.max_in_flight = 1
+        node.start()
+        while not node.caught_up:
+            await asyncio.sleep(0.01)
+        await node.stop()
+
+    asyncio.run(run())
+
+
+async def replicate(store: Path, work: Path, *, naive: bool) -> tuple[int, float]:
+    """Replicate a copy of ``store`` to a fresh consortium: (envelopes, seconds)."""
+    work.mkdir()
+    node_db = work / "node.db"
+    shutil.copy(store, node_db)
+    envelopes, last_seq = shared_seqs(node_db)
+    with NatsServer(work / "broker") as server:
+        consortium = ConsortiumService(
+            ConsortiumConfig(
+                store=StoreConfig(path=str(work / "consortium.db")),
+                broker=BrokerConfig(servers=[server.url]),
+            )
+        )
+        if naive:
+            consortium.aggregator = Aggregator(
+                consortium.views, [server.url], batch_size=1
+            )
+        consortium.start()
+        await asyncio.sleep(0.5)  # the stream exists before the clock starts
+        node = multiprocessing.get_context("spawn").Process(
+            target=run_replicator, args=(str(node_db), [server.url], naive)
+        )
+        started = time.perf_counter()
+        node.start()
+        while consortium.views.position("bench") < last_seq:
+            await asyncio.sleep(0.005)
+        elapsed = time.perf_counter() - started
+        node.join()
+        await consortium.stop()
+    return envelopes, elapsed
+
+
+async def main(events: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="cw-bench-") as tmp:
+        base = Path(tmp)
+        written = time.perf_counter()
+        total = generate_store(base / "store.db", events)
+        written = time.perf_counter() - written
+        print(f"store: {total} events written in {written:.1f}s")
+        batched = await replicate(base / "store.db", base / "batched", naive=False)
+        naive = await replicate(base / "store.db", base / "naive", naive=True)
+    for name, (envelopes, seconds) in (("batched", batched), ("naive", naive)):
+        rate = envelopes / seconds
+        print(f"{name:8} {envelopes} envelopes in {seconds:.2f}s = {rate:,.0f}/s")
+    print(f"batched / naive: {naive[1] / batched[1]:.1f}x")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=200_000)
+    asyncio.run(main(parser.parse_args().events))
