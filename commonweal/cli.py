@@ -7,13 +7,22 @@ import signal
 import sys
 import tempfile
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import msgspec
 
 from commonweal.cli_spinoff import add_commands as add_spinoff_commands
-from commonweal.config import ConfigError, StoreConfig, load_config, write_config
+from commonweal.config import (
+    ConfigError,
+    HttpConfig,
+    StoreConfig,
+    load_config,
+    write_config,
+)
 from node.errors import DomainError
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 C = TypeVar("C")
 
@@ -24,10 +33,15 @@ def main(argv: list[str] | None = None) -> int:
     if not hasattr(args, "handler"):
         parser.print_help()
         return 2
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    if getattr(args, "json_logs", False):
+        from commonweal.logs import configure
+
+        configure(args.verbose)
+    else:
+        logging.basicConfig(
+            level=logging.DEBUG if args.verbose else logging.WARNING,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
     try:
         return int(args.handler(args) or 0)
     except (ConfigError, DomainError, ValueError) as error:
@@ -63,15 +77,22 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--profile", default="uk_multi_stakeholder")
     init.add_argument("--broker", default="nats://127.0.0.1:4222")
     init.add_argument("--store-path", default="node.db")
+    init.add_argument("--http-port", type=int, default=8080)
     init.set_defaults(handler=_node_init)
     run_node = node.add_parser("run", help="run the node and its replicator")
     run_node.add_argument("--config", type=Path, default=Path("node.toml"))
+    run_node.add_argument(
+        "--json-logs", action="store_true", help="JSON log lines, with access logs"
+    )
     run_node.set_defaults(handler=_node_run)
 
     consortium = commands.add_parser("consortium", help="run the consortium")
     consortium_actions = consortium.add_subparsers(metavar="action")
     run_consortium = consortium_actions.add_parser("run", help="run the aggregator")
     run_consortium.add_argument("--config", type=Path, default=Path("consortium.toml"))
+    run_consortium.add_argument(
+        "--json-logs", action="store_true", help="JSON log lines, with access logs"
+    )
     run_consortium.set_defaults(handler=_consortium_run)
 
     broker = commands.add_parser("broker", help="run the embedded nats-server")
@@ -135,9 +156,11 @@ def _report(args: argparse.Namespace) -> int:
 
 def _node_init(args: argparse.Namespace) -> int:
     from commonweal.config import BrokerConfig
+    from node.auth import new_token, token_hash
     from node.config import NodeConfig, new_secret
     from node.service import NodeService
 
+    admin_token = new_token()
     if args.config.exists():
         raise ConfigError(f"{args.config} exists already; refusing to overwrite it")
     config = msgspec.convert(
@@ -148,6 +171,10 @@ def _node_init(args: argparse.Namespace) -> int:
             "profile": args.profile,
             "store": msgspec.to_builtins(StoreConfig(path=args.store_path)),
             "broker": msgspec.to_builtins(BrokerConfig(servers=[args.broker])),
+            "http": {
+                "port": args.http_port,
+                "admin_token_sha256": token_hash(admin_token),
+            },
         },
         NodeConfig,
     )
@@ -156,6 +183,8 @@ def _node_init(args: argparse.Namespace) -> int:
     NodeService(located).found_if_new()
     write_config(args.config, config)
     print(f"wrote {args.config}; co-op {config.coop_id} founded")
+    # Shown this once: the config keeps only its hash.
+    print(f"admin token: {admin_token}")
     return 0
 
 
@@ -166,10 +195,14 @@ def _node_run(args: argparse.Namespace) -> int:
     config = _load(args.config, NodeConfig)
 
     async def run() -> None:
+        from node.http import make_app
+
         node = NodeService(config)
         node.found_if_new()
         node.start()
+        runner = await _serve(make_app(node), config.http)
         await _until_signalled()
+        await runner.cleanup()
         await node.stop()
 
     asyncio.run(run())
@@ -183,9 +216,13 @@ def _consortium_run(args: argparse.Namespace) -> int:
     config = _load(args.config, ConsortiumConfig)
 
     async def run() -> None:
+        from federation.http import make_consortium_app
+
         consortium = ConsortiumService(config)
         consortium.start()
+        runner = await _serve(make_consortium_app(consortium), config.http)
         await _until_signalled()
+        await runner.cleanup()
         await consortium.stop()
 
     asyncio.run(run())
@@ -250,6 +287,17 @@ def _check_profile(name: str) -> None:
     from node.rules import profile_named
 
     profile_named(name)
+
+
+async def _serve(app: "web.Application", http: HttpConfig) -> "web.AppRunner":
+    from aiohttp import web
+
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, http.host, http.port).start()
+    host, port = runner.addresses[0][:2]  # port 0 in the config: a free one
+    print(f"serving http://{host}:{port}/", flush=True)
+    return runner
 
 
 async def _until_signalled() -> None:

@@ -74,6 +74,19 @@ class BrokerConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return options
 
 
+class HttpConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Where the HTTP interface listens. The admin token itself is never stored:
+    only its sha256 (``commonweal node init`` prints the token once)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080  # 0: any free port (printed at start)
+    admin_token_sha256: str = ""
+    # Threads that run the (synchronous) store commands off the event loop; 0 runs
+    # them on the loop itself, which tests/bench/bench_http.py measured faster on
+    # SQLite. Give a PostgreSQL node a few, so network waits do not stall the loop.
+    workers: int = 0
+
+
 C = TypeVar("C")
 
 

@@ -40,6 +40,7 @@ class Aggregator:
         self.stream_options = stream_options or {}
         self.totals = Outcome()
         self.batches = 0
+        self.ready = False  # the stream exists and the consumer is about to start
         self.last_error: str | None = None  # the outage being waited out, if any
         self._nc: NATS | None = None
 
@@ -66,6 +67,7 @@ class Aggregator:
             )
         js = self._nc.jetstream()
         await ensure_federation_stream(js, **self.stream_options)  # type: ignore[arg-type]
+        self.ready = True
         subscription = await js.pull_subscribe(
             "cw.coop.>",
             durable=self.durable,

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import msgspec
 
-from commonweal.config import BrokerConfig, StoreConfig
+from commonweal.config import BrokerConfig, HttpConfig, StoreConfig
 
 
 class BrokerAuthConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -30,6 +30,7 @@ class ConsortiumConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         default_factory=lambda: StoreConfig(path="registry.db")
     )
     broker: BrokerConfig = msgspec.field(default_factory=BrokerConfig)
+    http: HttpConfig = msgspec.field(default_factory=lambda: HttpConfig(port=8090))
     auth: BrokerAuthConfig = msgspec.field(default_factory=BrokerAuthConfig)
     # Copies of the federation stream kept by a JetStream cluster (3 in production).
     stream_replicas: Annotated[int, msgspec.Meta(ge=1, le=5)] = 1

@@ -3,5 +3,10 @@
 from federation.governance import GovernanceProjection
 from federation.membership import MembershipProjection
 from federation.projection import Projection
+from federation.trends import ClassTrendProjection
 
-PROJECTIONS: tuple[Projection, ...] = (MembershipProjection(), GovernanceProjection())
+PROJECTIONS: tuple[Projection, ...] = (
+    MembershipProjection(),
+    GovernanceProjection(),
+    ClassTrendProjection(),
+)

@@ -1,5 +1,6 @@
 """The co-op node's application: every area's commands over one event store."""
 
+from node.auth import AuthCommands
 from node.governance import GOVERNANCE_SHARING, GovernanceCommands
 from node.membership import MEMBERSHIP_SHARING, MembershipCommands
 from node.sharing import Rule
@@ -9,7 +10,7 @@ from node.spinoff import SpinOffCommands
 ALLOWLIST: dict[str, Rule] = {**MEMBERSHIP_SHARING, **GOVERNANCE_SHARING}
 
 
-class CoopNode(SpinOffCommands, GovernanceCommands, MembershipCommands):
+class CoopNode(AuthCommands, SpinOffCommands, GovernanceCommands, MembershipCommands):
     """One co-op's event-sourced application. SQLite by default, PostgreSQL by env.
 
     Each base class adds one area's commands (see node.coop.CoopBase).

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import msgspec
 
-from commonweal.config import BrokerConfig, StoreConfig
+from commonweal.config import BrokerConfig, HttpConfig, StoreConfig
 from schemas.envelope import COOP_ID_PATTERN
 
 DEFAULT_SHARED_STREAMS = ["membership", "governance"]
@@ -24,6 +24,7 @@ class NodeConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     )
     store: StoreConfig = msgspec.field(default_factory=StoreConfig)
     broker: BrokerConfig = msgspec.field(default_factory=BrokerConfig)
+    http: HttpConfig = msgspec.field(default_factory=HttpConfig)
     # A spin-off's runners (node.spinoff.FoundingMember, JSON), admitted as founding
     # members on first start; the file is deleted once they are in the store.
     founders: str = ""

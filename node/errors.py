@@ -119,3 +119,7 @@ class BoardRulesBroken(DomainError):
     """An election result would give a board the co-op's rules do not allow."""
 
     code = "board_rules_broken"
+
+
+class UnknownToken(DomainError):
+    code = "unknown_token"

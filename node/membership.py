@@ -185,11 +185,15 @@ class MembershipCommands(CoopBase):
         return member.id
 
     def admit_member(self, member_id: UUID, admitted_on: dt.date | None = None) -> None:
+        self.save(self._admit(member_id, admitted_on))
+
+    def _admit(self, member_id: UUID, admitted_on: dt.date | None) -> Member:
+        """The member, admitted under the co-op's rules but not yet saved."""
         member = self.member(member_id)
         if member.status == "applied":
             self._require_room_in_class(member.member_class)
         member.admit(admitted_on or dt.date.today())
-        self.save(member)
+        return member
 
     def change_member_class(
         self,

@@ -238,40 +238,44 @@ class Replicator:
         """Publish messages in order, up to ``max_in_flight`` awaiting their acks at
         once, and return when every one is acknowledged."""
         assert self._js is not None
-        acks: list[asyncio.Future[object]] = []
-        first = 0  # index of the first message whose ack is awaited
+        pending: list[tuple[asyncio.Future[object], WireMessage]] = []
         try:
-            for index, message in enumerate(messages):
-                if len(acks) == self.max_in_flight:
-                    await self._await_acks(acks, messages[first])
-                    acks, first = [], index
-                acks.append(
-                    await self._js.publish_async(
+            for message in messages:
+                if len(pending) == self.max_in_flight:
+                    await self._await_acks(pending)
+                    pending = []
+                ack = await self._js.publish_async(
+                    message.subject,
+                    message.data,
+                    headers={"Nats-Msg-Id": message.msg_id},
+                )
+                pending.append((ack, message))
+            await self._await_acks(pending)
+        finally:
+            for ack, _ in pending:  # frees nats-py's pending slots after a failure
+                ack.cancel()
+
+    async def _await_acks(
+        self, pending: list[tuple[asyncio.Future[object], WireMessage]]
+    ) -> None:
+        try:
+            await asyncio.wait_for(
+                asyncio.gather(*(ack for ack, _ in pending)), self.ack_timeout
+            )
+        except TimeoutError:
+            # nats-py loses some error replies to pipelined publishes (a full
+            # stream's "maximum bytes exceeded" among them), leaving only a
+            # timeout. Publishing the first unacknowledged message again, awaited,
+            # is a harmless retry (same Nats-Msg-Id) that surfaces the real reason.
+            assert self._js is not None
+            for ack, message in pending:
+                if not ack.done() or ack.cancelled() or ack.exception():
+                    await self._js.publish(
                         message.subject,
                         message.data,
                         headers={"Nats-Msg-Id": message.msg_id},
                     )
-                )
-            if acks:
-                await self._await_acks(acks, messages[first])
-        finally:
-            for ack in acks:  # frees nats-py's pending slots after a failure
-                ack.cancel()
-
-    async def _await_acks(
-        self, acks: list[asyncio.Future[object]], first: WireMessage
-    ) -> None:
-        try:
-            await asyncio.wait_for(asyncio.gather(*acks), self.ack_timeout)
-        except TimeoutError:
-            # nats-py loses some error replies to pipelined publishes (a full
-            # stream's "maximum bytes exceeded" among them), leaving only a
-            # timeout. Publishing the first message again, awaited, is a harmless
-            # retry (same Nats-Msg-Id) that surfaces the broker's real reason.
-            assert self._js is not None
-            await self._js.publish(
-                first.subject, first.data, headers={"Nats-Msg-Id": first.msg_id}
-            )
+                    break
             raise
 
     def _next_page(self) -> tuple[list[Notification], int] | None:

@@ -58,7 +58,11 @@ class NodeService:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
+            # nats-py swallows a cancellation that lands inside a publish's flush,
+            # so one cancel() may be lost: repeat until the task has ended.
+            while not self._task.done():
+                self._task.cancel()
+                await asyncio.wait([self._task], timeout=0.5)
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         self.app.close()

@@ -14,7 +14,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from commonweal.config import BrokerConfig, StoreConfig, load_config, write_config
+from commonweal.config import (
+    BrokerConfig,
+    HttpConfig,
+    StoreConfig,
+    load_config,
+    write_config,
+)
 from commonweal.storage import construct_tracked_tables
 from federation.broker import NatsServer
 from federation.config import ConsortiumConfig
@@ -23,6 +29,9 @@ from federation.views import ConsortiumViews
 from node.config import NodeConfig, new_secret
 from node.service import NodeService
 from tests.truth import membership_truth, reported_membership
+
+# Every process serves HTTP: on a free port each, never a fixed one.
+ANY_PORT = HttpConfig(port=0)
 
 PROFILES = ["uk_multi_stakeholder", "italy_type_a", "quebec_solidarity"]
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,7 +81,9 @@ class Chaos:
         self.broker = NatsServer(self.workdir / "broker")
         servers = BrokerConfig(servers=[self.broker.url])
         self.consortium_config = ConsortiumConfig(
-            store=StoreConfig(path=str(self.workdir / "consortium.db")), broker=servers
+            store=StoreConfig(path=str(self.workdir / "consortium.db")),
+            broker=servers,
+            http=ANY_PORT,
         )
         write_config(self.workdir / "consortium.toml", self.consortium_config)
         python = sys.executable
@@ -96,6 +107,7 @@ class Chaos:
                     profile=PROFILES[n % len(PROFILES)],
                     store=StoreConfig(path=str(self.workdir / f"{coop_id}.db")),
                     broker=servers,
+                    http=ANY_PORT,
                 ),
             )
             self.node_configs.append(path)

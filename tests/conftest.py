@@ -21,6 +21,7 @@ from federation.service import ConsortiumService
 from node.config import NodeConfig, new_secret
 from node.service import NodeService
 from tests.secured import SecuredHub, start_secured_hub
+from tests.web import LiveNode, live_node
 
 POSTGRES = {"host": "127.0.0.1", "port": 5432, "dbname": "test", "user": "postgres"}
 
@@ -136,6 +137,14 @@ async def make_consortium(
     yield make
     for service in services:
         await service.stop()
+
+
+@pytest.fixture
+async def http_node(tmp_path: Path, nats_server: NatsServer) -> AsyncIterator[LiveNode]:
+    """A node on a real SQLite file and broker, served over HTTP on a free port."""
+    store = StoreConfig(path=str(tmp_path / "http-node.db"))
+    async with live_node(node_config("alpha", store, [nats_server.url])) as live:
+        yield live
 
 
 async def wait_for(

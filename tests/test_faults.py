@@ -129,6 +129,7 @@ async def test_jetstream_storage_full_refuses_then_catches_up(
     make_consortium: ConsortiumFactory,
 ) -> None:
     consortium = make_consortium([nats_server.url], stream_max_bytes=256 * 1024)
+    await wait_for(lambda: consortium.aggregator.ready, what="the capped stream")
     node = make_node("alpha", [nats_server.url])
     for n in range(1200):
         join(node, n)

@@ -1,0 +1,76 @@
+"""Operations: request latency histograms, one JSON access-log line per request,
+and the ``/metrics`` and ``/healthz`` plumbing.
+
+Each app owns its own ``CollectorRegistry`` so two apps in one process (tests, the
+demo) never share or clash on metrics.
+"""
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+import msgspec
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram
+from prometheus_client.exposition import generate_latest
+
+access_log = logging.getLogger("commonweal.http.access")
+
+
+class HttpMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+        self.latency = Histogram(
+            "commonweal_http_request_duration_seconds",
+            "HTTP request latency by route, method and status",
+            ["method", "route", "status"],
+            registry=registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+        )
+
+    def middleware(self) -> Callable[..., Awaitable[web.StreamResponse]]:
+        @web.middleware
+        async def observe(
+            request: web.Request,
+            handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+        ) -> web.StreamResponse:
+            started = time.perf_counter()
+            status = 500
+            try:
+                response = await handler(request)
+                status = response.status
+                return response
+            except web.HTTPException as error:
+                status = error.status
+                raise
+            finally:
+                elapsed = time.perf_counter() - started
+                route = _route_name(request)
+                self.latency.labels(request.method, route, str(status)).observe(elapsed)
+                if access_log.isEnabledFor(logging.INFO):
+                    access_log.info(
+                        msgspec.json.encode(
+                            {
+                                "event": "http_request",
+                                "method": request.method,
+                                "route": route,
+                                "path": request.path,
+                                "status": status,
+                                "ms": round(elapsed * 1000, 2),
+                                "remote": request.remote,
+                            }
+                        ).decode()
+                    )
+
+        return observe
+
+    async def handler(self, request: web.Request) -> web.Response:
+        return web.Response(
+            body=generate_latest(self.registry),
+            headers={"Content-Type": CONTENT_TYPE_LATEST},
+        )
+
+
+def _route_name(request: web.Request) -> str:
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "unmatched"

@@ -1,0 +1,192 @@
+"""The consortium's JSON API and metrics. Everything here is already pseudonymous
+and aggregated: it is what the co-ops chose to share."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterator
+
+import msgspec
+import nats
+from aiohttp import web
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from commonweal.http.routes import Api
+from federation.broker import FEDERATION_STREAM
+from federation.growth import CoopGrowth
+from federation.membership import CoopMembership
+from federation.report import ConsortiumReport
+from federation.service import ConsortiumService
+
+log = logging.getLogger(__name__)
+
+api = Api()
+SERVICE = web.AppKey("consortium", ConsortiumService)
+
+
+class Coop(msgspec.Struct, frozen=True):
+    membership: CoopMembership
+    growth: CoopGrowth | None
+
+
+class Health(msgspec.Struct, frozen=True):
+    status: str
+    coops: int
+    dead_letters: int
+    aggregator_error: str | None
+
+
+async def _report(request: web.Request) -> ConsortiumReport:
+    service = request.app[SERVICE]
+    return await asyncio.to_thread(service.report)
+
+
+@api.route(
+    "GET",
+    "/api/report",
+    summary="The consortium report",
+    tag="reports",
+    response=ConsortiumReport,
+    auth=False,
+)
+async def report(request: web.Request) -> ConsortiumReport:
+    return await _report(request)
+
+
+@api.route(
+    "GET",
+    "/api/coops",
+    summary="Member co-ops: membership and place in the growth tree",
+    tag="coops",
+    response=list[Coop],
+    auth=False,
+)
+async def coops(request: web.Request) -> list[Coop]:
+    current = await _report(request)
+    growth = {g.coop_id: g for g in current.growth.coops}
+    return [Coop(c, growth.get(c.coop_id)) for c in current.membership.coops]
+
+
+@api.route(
+    "GET",
+    "/api/lineage",
+    summary="The growth tree, depth first: each co-op with its parent",
+    tag="coops",
+    response=list[CoopGrowth],
+    auth=False,
+)
+async def lineage(request: web.Request) -> list[CoopGrowth]:
+    return (await _report(request)).growth.coops
+
+
+@api.route(
+    "GET",
+    "/healthz",
+    summary="Liveness: the views answer; the aggregator's last error",
+    tag="operations",
+    response=Health,
+    auth=False,
+)
+async def healthz(request: web.Request) -> Health:
+    service = request.app[SERVICE]
+    current = await _report(request)
+    return Health(
+        "ok",
+        len(current.membership.coops),
+        current.dead_letters,
+        getattr(service.aggregator, "last_error", None),
+    )
+
+
+class ConsumerLag:
+    """Polls the durable consumer's pending count: a metric must not wait on NATS
+    at scrape time, so the last answer is kept."""
+
+    def __init__(self, service: ConsortiumService, interval: float = 2.0) -> None:
+        self.service = service
+        self.interval = interval
+        self.pending: int | None = None
+        self.ack_pending: int | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self, app: web.Application) -> None:
+        self._task = asyncio.create_task(self._poll(), name="consumer-lag")
+
+    async def stop(self, app: web.Application) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _poll(self) -> None:
+        config = self.service.config
+        nc = None
+        try:
+            while True:
+                try:
+                    if nc is None or nc.is_closed:
+                        nc = await nats.connect(
+                            config.broker.servers,
+                            connect_timeout=2,
+                            max_reconnect_attempts=-1,
+                            **config.broker.connect_options(),  # type: ignore[arg-type]
+                        )
+                    info = await nc.jetstream().consumer_info(
+                        FEDERATION_STREAM, config.durable
+                    )
+                    self.pending, self.ack_pending = (
+                        info.num_pending,
+                        info.num_ack_pending,
+                    )
+                except (nats.errors.Error, OSError, TimeoutError) as error:
+                    log.debug("consumer lag unknown: %r", error)
+                    self.pending = self.ack_pending = None
+                await asyncio.sleep(self.interval)
+        finally:
+            if nc is not None and not nc.is_closed:
+                await nc.close()
+
+
+class ConsortiumCollector:
+    def __init__(self, service: ConsortiumService, lag: ConsumerLag) -> None:
+        self.service = service
+        self.lag = lag
+
+    def collect(self) -> Iterator[Metric]:
+        totals = self.service.aggregator.totals
+        applied = CounterMetricFamily(
+            "commonweal_consortium_envelopes",
+            "envelopes seen by the aggregator since start, by outcome",
+            labels=["outcome"],
+        )
+        for outcome in ("applied", "duplicates", "dead_letters"):
+            applied.add_metric([outcome], getattr(totals, outcome))
+        yield applied
+        with self.service.views.transaction() as cursor:
+            dead = cursor.execute("SELECT COUNT(*) AS n FROM dead_letters").fetchone()
+            coops = cursor.execute("SELECT coop_id FROM coops").fetchall()
+        yield GaugeMetricFamily(
+            "commonweal_consortium_dead_letters",
+            "dead-letter records kept",
+            value=int(dead["n"]),
+        )
+        position = GaugeMetricFamily(
+            "commonweal_consortium_applied_seq",
+            "the last applied seq of each co-op's chain",
+            labels=["coop_id"],
+        )
+        for row in coops:
+            coop_id = row["coop_id"]
+            position.add_metric([coop_id], self.service.views.position(coop_id))
+        yield position
+        if self.lag.pending is not None:
+            yield GaugeMetricFamily(
+                "commonweal_consortium_consumer_lag",
+                "messages in the stream not yet delivered to the aggregator",
+                value=self.lag.pending,
+            )
+            yield GaugeMetricFamily(
+                "commonweal_consortium_consumer_ack_pending",
+                "messages delivered but not yet acknowledged",
+                value=self.lag.ack_pending or 0,
+            )

@@ -1,0 +1,79 @@
+"""The consortium's aiohttp application: JSON API, dashboard, metrics."""
+
+import asyncio
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry
+
+from commonweal.http.errors import error_middleware
+from commonweal.http.observe import HttpMetrics
+from commonweal.http.openapi import openapi_document
+from commonweal.http.pages import environment, render
+from commonweal.http.routes import json_response
+from federation.http.api import SERVICE, ConsortiumCollector, ConsumerLag, api
+from federation.http.figures import Figure, figures
+from federation.service import ConsortiumService
+from federation.trends import members_by_class_over_time
+
+TEMPLATES = web.AppKey("templates", object)
+
+
+def _figures(service: ConsortiumService) -> tuple[object, list[Figure]]:
+    report = service.report()
+    with service.views.transaction() as cursor:
+        trend = members_by_class_over_time(cursor)
+    return report, figures(report, trend)
+
+
+async def dashboard(request: web.Request) -> web.Response:
+    service = request.app[SERVICE]
+    report, figs = await asyncio.to_thread(_figures, service)
+    return render(
+        request.app[TEMPLATES],  # type: ignore[arg-type]
+        "dashboard.html",
+        name=service.config.name,
+        report=report,
+        figures=figs,
+    )
+
+
+async def figure_csv(request: web.Request) -> web.Response:
+    _, figs = await asyncio.to_thread(_figures, request.app[SERVICE])
+    name = request.match_info["name"]
+    for figure in figs:
+        if figure.name == name:
+            return web.Response(
+                text=figure.csv(),
+                content_type="text/csv",
+                headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+            )
+    raise web.HTTPNotFound(text=f"no figure {name}")
+
+
+def make_consortium_app(service: ConsortiumService) -> web.Application:
+    registry = CollectorRegistry()
+    metrics = HttpMetrics(registry)
+    lag = ConsumerLag(service)
+    registry.register(ConsortiumCollector(service, lag))
+    app = web.Application(middlewares=[metrics.middleware(), error_middleware(_none)])
+    app[SERVICE] = service
+    app[TEMPLATES] = environment("federation.http")
+    document = openapi_document(
+        [api], title=f"commonweal consortium {service.config.name}", version="1"
+    )
+
+    async def openapi(request: web.Request) -> web.Response:
+        return json_response(document)
+
+    app.add_routes(api.routes)
+    app.router.add_get("/", dashboard)
+    app.router.add_get("/figures/{name}.csv", figure_csv)
+    app.router.add_get("/openapi.json", openapi)
+    app.router.add_get("/metrics", metrics.handler)
+    app.on_startup.append(lag.start)
+    app.on_cleanup.append(lag.stop)
+    return app
+
+
+def _none(error: Exception) -> None:
+    return None

@@ -1,0 +1,82 @@
+"""The dashboard's figures: each one a table (its CSV) and the chart drawn from
+the same rows, so what you download is what you saw."""
+
+import csv
+import io
+from typing import NamedTuple
+
+from federation.http.charts import TreeNode, bar_chart, growth_tree, line_chart
+from federation.report import ConsortiumReport
+from federation.trends import ClassMonth
+
+
+class Figure(NamedTuple):
+    name: str
+    title: str
+    header: list[str]
+    rows: list[list[object]]
+    svg: str | None  # None: shown as a table only
+
+    def csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(self.header)
+        writer.writerows(self.rows)
+        return out.getvalue()
+
+
+def figures(report: ConsortiumReport, trend: list[ClassMonth]) -> list[Figure]:
+    membership = report.membership
+    classes = sorted({c for month in trend for c in month.members_by_class})
+    growth = report.growth.coops
+    return [
+        Figure(
+            "members-by-class",
+            "Members by class, now",
+            ["member_class", "members"],
+            [[c, n] for c, n in membership.members_by_class.items()],
+            bar_chart(membership.members_by_class, "Members by class"),
+        ),
+        Figure(
+            "members-by-class-over-time",
+            "Members by class over time (end of month)",
+            ["month", *classes],
+            [[m.month, *(m.members_by_class[c] for c in classes)] for m in trend],
+            line_chart(
+                [m.month for m in trend],
+                {c: [m.members_by_class[c] for m in trend] for c in classes},
+                "Members by class over time",
+            ),
+        ),
+        Figure(
+            "coops",
+            "Co-ops",
+            ["coop_id", "name", "profile", "members", "share_capital"],
+            [
+                [c.coop_id, c.name, c.profile, c.members, c.share_capital]
+                for c in membership.coops
+            ],
+            None,
+        ),
+        Figure(
+            "growth-tree",
+            "Growth tree: who spun off whom",
+            ["coop_id", "name", "parent", "depth", "founded_on", "members"],
+            [
+                [g.coop_id, g.name, g.parent or "", g.depth, g.founded_on, g.members]
+                for g in growth
+            ],
+            growth_tree(
+                [
+                    TreeNode(
+                        g.coop_id,
+                        f"{g.name} ({g.founded_on or '?'}, {g.members} members)",
+                        g.parent,
+                        g.depth,
+                    )
+                    for g in growth
+                ],
+                "Growth tree",
+            ),
+        ),
+    ]

@@ -1,0 +1,76 @@
+"""Members by class over time: each month's net change per co-op and class, so the
+dashboard can draw how many members of each class there were, month by month
+(a running sum), and a rebuild from the stream gives the same numbers."""
+
+import datetime as dt
+from collections import Counter
+
+import msgspec
+
+from commonweal.storage import Cursor
+from federation.projection import Projection
+from schemas import Envelope, Payload
+from schemas import membership as m
+
+
+class ClassTrendProjection(Projection):
+    TABLES = (
+        "CREATE TABLE IF NOT EXISTS class_months ("
+        "coop_id TEXT NOT NULL, month TEXT NOT NULL, member_class TEXT NOT NULL, "
+        "net INTEGER NOT NULL DEFAULT 0, "
+        "PRIMARY KEY (coop_id, month, member_class))",
+    )
+
+    def __init__(self) -> None:
+        # Net changes commute, so a batch's are summed here and written in flush.
+        self._pending: Counter[tuple[str, str, str]] = Counter()
+
+    def apply(self, cursor: Cursor, envelope: Envelope, payload: Payload) -> None:
+        coop = envelope.coop_id
+        if isinstance(payload, m.MemberAdmitted):
+            self._count(coop, payload.admitted_on, payload.member_class, 1)
+        elif isinstance(payload, m.MemberWithdrawn):
+            self._count(coop, payload.withdrawn_on, payload.member_class, -1)
+        elif isinstance(payload, m.MemberClassChanged):
+            self._count(coop, payload.changed_on, payload.from_class, -1)
+            self._count(coop, payload.changed_on, payload.to_class, 1)
+
+    def _count(self, coop_id: str, day: dt.date, member_class: str, n: int) -> None:
+        self._pending[(coop_id, day.strftime("%Y-%m"), member_class)] += n
+
+    def flush(self, cursor: Cursor) -> None:
+        cursor.executemany(
+            "INSERT INTO class_months (coop_id, month, member_class, net) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (coop_id, month, member_class) "
+            "DO UPDATE SET net = class_months.net + excluded.net",
+            [(*key, n) for key, n in sorted(self._pending.items()) if n],
+        )
+        self._pending.clear()
+
+    def discard(self) -> None:
+        self._pending.clear()
+
+
+class ClassMonth(msgspec.Struct, frozen=True):
+    month: str
+    members_by_class: dict[str, int]
+
+
+def members_by_class_over_time(cursor: Cursor) -> list[ClassMonth]:
+    """Members of each class at the end of each month, across the network."""
+    rows = cursor.execute(
+        "SELECT month, member_class, SUM(net) AS net FROM class_months "
+        "GROUP BY month, member_class ORDER BY month, member_class"
+    ).fetchall()
+    running: dict[str, int] = {}
+    months: dict[str, dict[str, int]] = {}
+    for row in rows:
+        running[row["member_class"]] = running.get(row["member_class"], 0) + int(
+            row["net"]
+        )
+        months[row["month"]] = dict(running)
+    classes = sorted(running)
+    return [
+        ClassMonth(month, {c: counts.get(c, 0) for c in classes})
+        for month, counts in months.items()
+    ]

@@ -1,0 +1,191 @@
+"""Access tokens: who may use the node's HTTP interface, as what.
+
+A token is a high-entropy secret shown once; the node stores only its sha256, as
+an ``AccessToken`` aggregate whose id is derived from that hash, so checking a
+token is one read by id. Tokens are issued to admitted members (a ``member`` token
+on admission; ``board`` or ``coordinator`` tokens by an admin) and revoked by
+an event; a member who is no longer admitted is refused whatever they hold.
+The admin token is not stored here: its hash is in the node's config.
+
+None of these events is in the sharing allowlist: they never leave the node.
+"""
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from typing import Literal, NamedTuple, get_args
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate, event
+
+from node.errors import InvalidTransition, UnknownToken
+from node.membership import MembershipCommands
+
+Role = Literal["admin", "board", "coordinator", "member"]
+MemberRole = Literal["board", "coordinator", "member"]
+ROLES: tuple[str, ...] = get_args(Role)
+
+# Who may do what, by role; ownership checks come on top (see node.http.guard).
+STAFF = frozenset({"admin", "board", "coordinator"})
+BOARD = frozenset({"admin", "board"})
+CARE = frozenset({"admin", "coordinator"})
+
+
+def new_token() -> str:
+    return "cw_" + secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def token_id(hashed: str) -> UUID:
+    return uuid5(NAMESPACE_URL, f"commonweal:token:{hashed}")
+
+
+def is_admin_token(token: str, admin_token_sha256: str) -> bool:
+    return bool(admin_token_sha256) and hmac.compare_digest(
+        token_hash(token), admin_token_sha256
+    )
+
+
+class Principal(NamedTuple):
+    """Who is calling: a role, and the member it belongs to (none for the admin)."""
+
+    role: Role
+    member_id: UUID | None = None
+    token_id: UUID | None = None
+
+
+ADMIN = Principal("admin")
+
+
+class AccessToken(Aggregate):
+    TOPIC = "commonweal.access_token"
+
+    class Event(Aggregate.Event):
+        TOPIC = "commonweal.access_token.event"
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "commonweal.access_token.created"
+
+    class Issued(Created):
+        TOPIC = "commonweal.access_token.issued"
+        token_hash: str
+        role: str
+        member_id: UUID
+        issued_on: dt.date
+
+    class Revoked(Event):
+        TOPIC = "commonweal.access_token.revoked"
+        revoked_on: dt.date
+
+    @staticmethod
+    def create_id(token_hash: str, **_: object) -> UUID:
+        return token_id(token_hash)
+
+    @event(Issued)
+    def __init__(
+        self, token_hash: str, role: str, member_id: UUID, issued_on: dt.date
+    ) -> None:
+        self.token_hash = token_hash
+        self.role = role
+        self.member_id = member_id
+        self.issued_on = issued_on
+        self.revoked_on: dt.date | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_on is None
+
+    def revoke(self, revoked_on: dt.date) -> None:
+        if not self.active:
+            raise InvalidTransition(f"token {self.id} is already revoked")
+        self._revoked(revoked_on)
+
+    @event(Revoked)
+    def _revoked(self, revoked_on: dt.date) -> None:
+        self.revoked_on = revoked_on
+
+
+class IssuedToken(NamedTuple):
+    token: str  # the secret: shown once, never stored
+    access: AccessToken
+
+
+class AuthCommands(MembershipCommands):
+    def admit_with_token(
+        self, member_id: UUID, admitted_on: dt.date | None = None
+    ) -> IssuedToken:
+        """Admit a member and issue their first token, in one write."""
+        member = self._admit(member_id, admitted_on)
+        issued = _issue(member_id, "member")
+        self.save(member, issued.access)
+        return issued
+
+    def issue_token(self, member_id: UUID, role: MemberRole) -> IssuedToken:
+        member = self.member(member_id)
+        if not member.is_admitted:
+            raise InvalidTransition(
+                f"member {member_id} is {member.status}; only admitted members "
+                "hold tokens"
+            )
+        issued = _issue(member_id, role)
+        self.save(issued.access)
+        return issued
+
+    def revoke_token(self, access_id: UUID) -> AccessToken:
+        access = self.access_token(access_id)
+        access.revoke(dt.date.today())
+        self.save(access)
+        return access
+
+    def access_token(self, access_id: UUID) -> AccessToken:
+        try:
+            access = self.repository.get(access_id)
+        except AggregateNotFoundError:
+            raise UnknownToken(f"no token {access_id}") from None
+        if not isinstance(access, AccessToken):
+            raise UnknownToken(f"{access_id} is not a token")
+        return access
+
+    def tokens_of(self, member_id: UUID) -> list[AccessToken]:
+        """Every token ever issued to a member, oldest first."""
+        found = []
+        start = 1
+        while True:
+            page = self.recorder.select_notifications(
+                start=start, limit=500, topics=[AccessToken.Issued.TOPIC]
+            )
+            for notification in page:
+                access = self.access_token(notification.originator_id)
+                if access.member_id == member_id:
+                    found.append(access)
+            if len(page) < 500:
+                return found
+            start = page[-1].id + 1
+
+    def authenticate(self, token: str) -> Principal | None:
+        """The principal a member token stands for, or None if unknown or revoked."""
+        try:
+            access = self.access_token(token_id(token_hash(token)))
+        except UnknownToken:
+            return None
+        # A member who has left (by any path: withdrawal, a spin-off's runner
+        # departing) can no longer act, whatever tokens they still hold.
+        if not access.active or not self.member(access.member_id).is_admitted:
+            return None
+        return Principal(access.role, access.member_id, access.id)  # type: ignore[arg-type]
+
+
+def _issue(member_id: UUID, role: str) -> IssuedToken:
+    token = new_token()
+    access = AccessToken(
+        token_hash=token_hash(token),
+        role=role,
+        member_id=member_id,
+        issued_on=dt.date.today(),
+    )
+    return IssuedToken(token, access)

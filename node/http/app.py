@@ -1,0 +1,67 @@
+"""The node's aiohttp application."""
+
+from typing import Any
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry
+
+from commonweal.http.errors import error_middleware
+from commonweal.http.observe import HttpMetrics
+from commonweal.http.openapi import openapi_document
+from commonweal.http.pages import environment
+from commonweal.http.routes import Api, json_response
+from node.http import members, ops
+from node.http.context import NODE, RUNNER, TEMPLATES, Runner
+from node.http.errors import translate
+from node.http.guard import authenticate
+from node.http.pages import pages
+from node.service import NodeService
+
+APIS: tuple[Api, ...] = (members.api, ops.api)
+
+
+def node_document(node: NodeService) -> dict[str, Any]:
+    """The OpenAPI document, with member classes narrowed to this co-op's rules so
+    that a schema-valid request is one the node accepts."""
+    document = openapi_document(
+        APIS, title=f"commonweal node {node.config.coop_id}", version="1"
+    )
+    classes = list(node.app.coop().profile.class_names)
+    for schema in document["components"]["schemas"].values():
+        prop = schema.get("properties", {}).get("member_class")
+        if prop is not None and "pattern" in prop:
+            prop["enum"] = classes
+    return document
+
+
+def make_app(node: NodeService, *, workers: int | None = None) -> web.Application:
+    """The node's HTTP app. ``workers`` overrides ``node.config.http.workers``."""
+    registry = CollectorRegistry()
+    metrics = HttpMetrics(registry)
+    registry.register(ops.NodeCollector(node))
+    app = web.Application(
+        middlewares=[metrics.middleware(), error_middleware(translate), authenticate]
+    )
+    app[NODE] = node
+    app[TEMPLATES] = environment("node.http")
+
+    async def openapi(request: web.Request) -> web.Response:
+        return json_response(node_document(node))
+
+    for api in APIS:
+        app.add_routes(api.routes)
+    app.add_routes(pages)
+    app.router.add_get("/openapi.json", openapi)
+    app.router.add_get("/metrics", metrics.handler)
+
+    threads = node.config.http.workers if workers is None else workers
+
+    async def start_runner(app: web.Application) -> None:
+        app[RUNNER] = Runner(threads)
+
+    async def stop_runner(app: web.Application) -> None:
+        app[RUNNER].close()
+
+    app.on_startup.append(start_runner)
+    app.on_cleanup.append(stop_runner)
+    return app

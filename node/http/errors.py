@@ -1,0 +1,29 @@
+"""Domain errors and store conflicts as HTTP errors: one table, by stable code."""
+
+from eventsourcing.persistence import IntegrityError
+
+from commonweal.http.errors import ApiError
+from node import errors
+
+# code -> (status, the request field the error is about, if any). A refused command
+# whose code is not here conflicts with the current state: 409.
+STATUS: dict[str, tuple[int, str | None]] = {
+    errors.UnknownMember.code: (404, None),
+    errors.UnknownToken.code: (404, None),
+    errors.UnknownMemberClass.code: (400, "member_class"),
+    errors.InvalidAmount.code: (400, "amount"),
+    errors.InvalidTransition.code: (409, None),
+    errors.InsufficientShares.code: (409, None),
+    errors.CoopAlreadyFounded.code: (409, None),
+    errors.CoopNotFounded.code: (409, None),
+}
+
+
+def translate(error: Exception) -> ApiError | None:
+    if isinstance(error, errors.DomainError):
+        status, field = STATUS.get(error.code, (409, None))
+        return ApiError(status, error.code, str(error), field)
+    if isinstance(error, IntegrityError):
+        # Two writers raced on one aggregate; eventsourcing let one win.
+        return ApiError(409, "conflict", "changed concurrently; try again")
+    return None

@@ -1,0 +1,333 @@
+"""Members API: apply, list, read, admit (issuing the member's first token),
+change class, withdraw; and the member's tokens.
+
+Staff (admin, board, coordinator) read everyone; a member reads only themselves.
+Admitting, changing class and issuing tokens are the board's; a member may
+withdraw themselves and revoke their own tokens.
+"""
+
+import datetime as dt
+from typing import Annotated, Literal
+from uuid import UUID
+
+import msgspec
+from aiohttp import web
+
+from commonweal.http.errors import forbidden
+from commonweal.http.paging import ListQuery, Page
+from commonweal.http.routes import Api, path_uuid
+from node.application import CoopNode
+from node.auth import ADMIN, BOARD, STAFF, AccessToken, MemberRole, Principal
+from node.http.context import NODE, run, written
+from node.http.guard import principal, require, require_self_or
+from node.membership import Member
+from node.rules import ClassName
+
+api = Api()
+ID = {"id": UUID}
+
+Status = Literal["applied", "admitted", "withdrawn"]
+
+
+class MemberView(msgspec.Struct, frozen=True):
+    id: UUID
+    name: str
+    email: str
+    phone: str
+    address: str
+    member_class: str
+    status: Status
+    applied_on: dt.date
+    admitted_on: dt.date | None
+    withdrawn_on: dt.date | None
+    shares: int
+
+
+class MembershipApplication(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    email: Annotated[
+        str, msgspec.Meta(pattern=r"^[^@ \t\r\n]+@[^@ \t\r\n]+$", max_length=254)
+    ]
+    member_class: ClassName
+    phone: Annotated[str, msgspec.Meta(max_length=40)] = ""
+    address: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    applied_on: dt.date | None = None
+
+
+class OnDay(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """When it happened (today if left out)."""
+
+    on: dt.date | None = None
+
+
+class ClassChange(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    member_class: ClassName
+    on: dt.date | None = None
+
+
+class TokenView(msgspec.Struct, frozen=True):
+    id: UUID
+    role: str
+    member_id: UUID
+    issued_on: dt.date
+    revoked_on: dt.date | None
+
+
+class NewToken(msgspec.Struct, frozen=True):
+    """``token`` is shown this once; the node keeps only its hash."""
+
+    token: str
+    access: TokenView
+
+
+class Admission(msgspec.Struct, frozen=True):
+    member: MemberView
+    token: NewToken
+
+
+class TokenRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    role: MemberRole = "member"
+
+
+class Me(msgspec.Struct, frozen=True):
+    role: str
+    member: MemberView | None
+
+
+def member_view(member: Member) -> MemberView:
+    return MemberView(
+        id=member.id,
+        name=member.name,
+        email=member.email,
+        phone=member.phone,
+        address=member.address,
+        member_class=member.member_class,
+        status=member.status,  # type: ignore[arg-type]
+        applied_on=member.applied_on,
+        admitted_on=member.admitted_on,
+        withdrawn_on=member.withdrawn_on,
+        shares=member.shares,
+    )
+
+
+def token_view(access: AccessToken) -> TokenView:
+    return TokenView(
+        access.id, access.role, access.member_id, access.issued_on, access.revoked_on
+    )
+
+
+def member_page(app: CoopNode, query: ListQuery) -> Page[MemberView]:
+    rows = app.recorder.select_notifications(
+        start=query.cursor + 1, limit=query.limit, topics=[Member.Applied.TOPIC]
+    )
+    items = [member_view(app.member(row.originator_id)) for row in rows]
+    more = len(rows) == query.limit
+    return Page(items, rows[-1].id if more else None)
+
+
+@api.route(
+    "GET",
+    "/api/members",
+    summary="List members and applicants, oldest application first (staff)",
+    tag="members",
+    query=ListQuery,
+    response=Page[MemberView],
+)
+async def list_members(request: web.Request, query: ListQuery) -> Page[MemberView]:
+    require(request, STAFF, "list members")
+    return await run(request, member_page, request.app[NODE].app, query)
+
+
+@api.route(
+    "POST",
+    "/api/members",
+    summary="Record an application for membership (board)",
+    tag="members",
+    body=MembershipApplication,
+    response=MemberView,
+    status=201,
+)
+async def apply(request: web.Request, body: MembershipApplication) -> MemberView:
+    require(request, BOARD, "record applications")
+    app = request.app[NODE].app
+
+    def command() -> MemberView:
+        member_id = app.apply_for_membership(
+            name=body.name,
+            email=body.email,
+            phone=body.phone,
+            address=body.address,
+            member_class=body.member_class,
+            applied_on=body.applied_on,
+        )
+        return member_view(app.member(member_id))
+
+    view = await run(request, command)
+    written(request)
+    return view
+
+
+@api.route(
+    "GET",
+    "/api/members/{id}",
+    summary="One member (staff, or the member themselves)",
+    tag="members",
+    response=MemberView,
+    params=ID,
+)
+async def get_member(request: web.Request) -> MemberView:
+    member_id = path_uuid(request)
+    require_self_or(request, member_id, STAFF, "read member records")
+    app = request.app[NODE].app
+    return member_view(await run(request, app.member, member_id))
+
+
+@api.route(
+    "POST",
+    "/api/members/{id}/admit",
+    summary="Admit an applicant; answers with their first token, shown once (board)",
+    tag="members",
+    body=OnDay,
+    response=Admission,
+    params=ID,
+)
+async def admit(request: web.Request, body: OnDay) -> Admission:
+    require(request, BOARD, "admit members")
+    member_id = path_uuid(request)
+    app = request.app[NODE].app
+
+    def command() -> Admission:
+        issued = app.admit_with_token(member_id, body.on)
+        return Admission(
+            member_view(app.member(member_id)),
+            NewToken(issued.token, token_view(issued.access)),
+        )
+
+    admission = await run(request, command)
+    written(request)
+    return admission
+
+
+@api.route(
+    "POST",
+    "/api/members/{id}/withdraw",
+    summary="Withdraw a member; their tokens stop working (board, or the member)",
+    tag="members",
+    body=OnDay,
+    response=MemberView,
+    params=ID,
+)
+async def withdraw(request: web.Request, body: OnDay) -> MemberView:
+    member_id = path_uuid(request)
+    require_self_or(request, member_id, BOARD, "withdraw memberships")
+    app = request.app[NODE].app
+
+    def command() -> MemberView:
+        app.withdraw_member(member_id, body.on)
+        return member_view(app.member(member_id))
+
+    view = await run(request, command)
+    written(request)
+    return view
+
+
+@api.route(
+    "POST",
+    "/api/members/{id}/class",
+    summary="Move a member to another class of the co-op's rules (board)",
+    tag="members",
+    body=ClassChange,
+    response=MemberView,
+    params=ID,
+)
+async def change_class(request: web.Request, body: ClassChange) -> MemberView:
+    require(request, BOARD, "change member classes")
+    member_id = path_uuid(request)
+    app = request.app[NODE].app
+
+    def command() -> MemberView:
+        app.change_member_class(member_id, body.member_class, body.on)
+        return member_view(app.member(member_id))
+
+    view = await run(request, command)
+    written(request)
+    return view
+
+
+@api.route(
+    "GET",
+    "/api/members/{id}/tokens",
+    summary="A member's tokens, without their secrets (admin, or the member)",
+    tag="tokens",
+    response=list[TokenView],
+    params=ID,
+)
+async def list_tokens(request: web.Request) -> list[TokenView]:
+    member_id = path_uuid(request)
+    require_self_or(request, member_id, {"admin"}, "list tokens")
+    app = request.app[NODE].app
+
+    def query() -> list[TokenView]:
+        app.member(member_id)  # 404 for an unknown member rather than []
+        return [token_view(t) for t in app.tokens_of(member_id)]
+
+    return await run(request, query)
+
+
+@api.route(
+    "POST",
+    "/api/members/{id}/tokens",
+    summary="Issue a member a token with a role; shown once (admin)",
+    tag="tokens",
+    body=TokenRequest,
+    response=NewToken,
+    status=201,
+    params=ID,
+)
+async def issue_token(request: web.Request, body: TokenRequest) -> NewToken:
+    require(request, {"admin"}, "issue tokens")
+    member_id = path_uuid(request)
+    app = request.app[NODE].app
+    issued = await run(request, app.issue_token, member_id, body.role)
+    return NewToken(issued.token, token_view(issued.access))
+
+
+@api.route(
+    "POST",
+    "/api/tokens/{id}/revoke",
+    summary="Revoke a token (admin, or the member it was issued to)",
+    tag="tokens",
+    response=TokenView,
+    params=ID,
+)
+async def revoke_token(request: web.Request) -> TokenView:
+    access_id = path_uuid(request)
+    who = principal(request)
+    app = request.app[NODE].app
+
+    def command() -> TokenView:
+        access = app.access_token(access_id)
+        if who.role != "admin" and who.member_id != access.member_id:
+            raise forbidden("a member may only revoke their own tokens")
+        return token_view(app.revoke_token(access_id))
+
+    return await run(request, command)
+
+
+@api.route(
+    "GET",
+    "/api/me",
+    summary="Who the token belongs to, and their member record",
+    tag="members",
+    response=Me,
+)
+async def me(request: web.Request) -> Me:
+    who = principal(request)
+    return Me(who.role, await my_record(request, who))
+
+
+async def my_record(request: web.Request, who: Principal) -> MemberView | None:
+    if who == ADMIN or who.member_id is None:
+        return None
+    app = request.app[NODE].app
+    return member_view(await run(request, app.member, who.member_id))

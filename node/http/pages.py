@@ -1,0 +1,163 @@
+"""Server-rendered pages for members and staff: plain HTML forms, no JavaScript
+needed, readable on a phone.
+
+Signing in posts the token once; it is kept in an HttpOnly, SameSite=Strict
+cookie (which is also what stops other sites from posting these forms for the
+signed-in browser). The API's bearer header works here too.
+"""
+
+from collections.abc import Collection
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from aiohttp import web
+
+from commonweal.http.errors import invalid_input
+from commonweal.http.pages import render as render_page
+from node.application import CoopNode
+from node.auth import ADMIN, BOARD, STAFF, Principal
+from node.errors import DomainError
+from node.http.context import NODE, TEMPLATES, run, written
+from node.http.guard import COOKIE, PRINCIPAL, resolve
+from node.http.members import MembershipApplication, member_view, token_view
+
+pages = web.RouteTableDef()
+
+
+def render(
+    request: web.Request, name: str, status: int = 200, **context: Any
+) -> web.Response:
+    return render_page(
+        request.app[TEMPLATES],
+        name,
+        status,
+        coop_name=request.app[NODE].config.name,
+        who=request.get(PRINCIPAL),
+        **context,
+    )
+
+
+def signed_in(request: web.Request, roles: Collection[str] | None = None) -> Principal:
+    who = request.get(PRINCIPAL)
+    if who is None:
+        raise web.HTTPSeeOther("/login")
+    if roles is not None and who.role not in roles:
+        raise web.HTTPForbidden(
+            text="This page is for co-op staff. Go back to /", content_type="text/plain"
+        )
+    return who
+
+
+@pages.get("/login")
+async def login_form(request: web.Request) -> web.Response:
+    expired = "expired" in request.query
+    error = "That token is no longer valid; sign in again." if expired else None
+    return render(request, "login.html", error=error)
+
+
+@pages.post("/login")
+async def login(request: web.Request) -> web.Response:
+    form = await request.post()
+    token = str(form.get("token", "")).strip()
+    who = await resolve(request, token) if token else None
+    if who is None:
+        return render(
+            request, "login.html", status=401, error="That token is not valid."
+        )
+    response = web.HTTPSeeOther("/")
+    response.set_cookie(
+        COOKIE, token, httponly=True, samesite="Strict", secure=request.secure, path="/"
+    )
+    raise response
+
+
+@pages.post("/logout")
+async def logout(request: web.Request) -> web.Response:
+    response = web.HTTPSeeOther("/login")
+    response.del_cookie(COOKIE, path="/")
+    raise response
+
+
+@pages.get("/")
+async def home(request: web.Request) -> web.Response:
+    who = signed_in(request)
+    if who == ADMIN:
+        raise web.HTTPSeeOther("/staff")
+    app = request.app[NODE].app
+    assert who.member_id is not None
+
+    def read() -> dict[str, Any]:
+        return {
+            "member": member_view(app.member(who.member_id)),
+            "tokens": [token_view(t) for t in app.tokens_of(who.member_id)],
+        }
+
+    return render(request, "home.html", **await run(request, read))
+
+
+def _staff_context(app: CoopNode) -> dict[str, Any]:
+    members = [member_view(m) for m in app.members()]
+    return {
+        "applicants": [m for m in members if m.status == "applied"],
+        "members": [m for m in members if m.status != "applied"],
+        "classes": app.coop().profile.class_names,
+    }
+
+
+async def staff_page(
+    request: web.Request, status: int = 200, **context: Any
+) -> web.Response:
+    app = request.app[NODE].app
+    data = await run(request, _staff_context, app)
+    context.setdefault("error", None)
+    context.setdefault("admitted", None)
+    context.setdefault("form", {})
+    return render(request, "staff.html", status=status, **data, **context)
+
+
+@pages.get("/staff")
+async def staff(request: web.Request) -> web.Response:
+    signed_in(request, STAFF)
+    return await staff_page(request)
+
+
+@pages.post("/staff/apply")
+async def staff_apply(request: web.Request) -> web.Response:
+    signed_in(request, BOARD)
+    form = {k: str(v).strip() for k, v in (await request.post()).items()}
+    try:
+        application = msgspec.convert(
+            {k: v for k, v in form.items() if v}, MembershipApplication, strict=False
+        )
+    except msgspec.ValidationError as error:
+        problem = invalid_input(error, "form").detail
+        message = f"{problem.field or 'form'}: {problem.message.removeprefix('form: ')}"
+        return await staff_page(request, status=400, error=message, form=form)
+    app = request.app[NODE].app
+    try:
+        await run(
+            request,
+            lambda: app.apply_for_membership(**msgspec.structs.asdict(application)),
+        )
+    except DomainError as error:
+        return await staff_page(request, status=400, error=str(error), form=form)
+    written(request)
+    raise web.HTTPSeeOther("/staff")
+
+
+@pages.post("/staff/members/{id}/admit")
+async def staff_admit(request: web.Request) -> web.Response:
+    signed_in(request, BOARD)
+    app = request.app[NODE].app
+    try:
+        member_id = UUID(request.match_info["id"])
+        issued = await run(request, app.admit_with_token, member_id, None)
+        member = await run(request, app.member, member_id)
+    except (ValueError, DomainError) as error:
+        return await staff_page(request, status=409, error=str(error))
+    written(request)
+    # The token is shown on this page only; it is not stored anywhere readable.
+    return await staff_page(
+        request, admitted={"member": member_view(member), "token": issued.token}
+    )

@@ -1,0 +1,89 @@
+"""A real headless Chromium (Debian's package) through the pages: staff admit a
+member, the member signs in with the token shown once and finds their home; the
+consortium dashboard shows its charts and growth tree. Screenshots are saved in
+artifacts/screenshots/."""
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Page, expect
+
+from commonweal.activity import generate_membership
+from commonweal.demo import wait_until_caught_up
+from federation.broker import NatsServer
+from federation.http import make_consortium_app
+from federation.service import ConsortiumService
+from node.service import NodeService
+from tests.browser import chromium, screenshot_path
+from tests.web import LiveNode, serving
+
+pytestmark = pytest.mark.browser
+PHONE = {"width": 390, "height": 844}
+
+
+async def sign_in(page: Page, url: str, token: str) -> None:
+    await page.goto(url + "/login")
+    await page.fill("#token", token)
+    await page.click("button[type=submit]")
+
+
+async def test_staff_admit_a_member_who_signs_in_with_the_token(
+    http_node: LiveNode,
+) -> None:
+    async with chromium() as browser:
+        staff = await browser.new_page(viewport=PHONE)
+        await sign_in(staff, http_node.url, http_node.admin_token)
+        await expect(staff).to_have_url(http_node.url + "/staff")
+        await staff.fill("#name", "Rosa Bianchi")
+        await staff.fill("#email", "rosa@example.org")
+        await staff.select_option("#member_class", "volunteer")
+        await staff.click("#apply button[type=submit]")
+        await expect(staff.locator("#applicants")).to_contain_text("Rosa Bianchi")
+        await staff.click("button[aria-label='Admit Rosa Bianchi']")
+        await expect(staff.locator("#admitted")).to_contain_text("is now a member")
+        token = await staff.locator("#new-token").inner_text()
+        await expect(staff.locator("#members")).to_contain_text("Rosa Bianchi")
+        await staff.screenshot(path=screenshot_path("staff-admitted"), full_page=True)
+
+        member = await browser.new_page(viewport=PHONE)
+        await sign_in(member, http_node.url, token)
+        await expect(member.locator("h1")).to_have_text("Hello, Rosa Bianchi")
+        await expect(member.locator("#my-class")).to_have_text("volunteer")
+        await member.screenshot(path=screenshot_path("member-home"), full_page=True)
+        # Staff pages are not for members; a made-up token gets the login form.
+        response = await member.goto(http_node.url + "/staff")
+        assert response is not None and response.status == 403
+        other = await browser.new_page()
+        await sign_in(other, http_node.url, "cw_made_up")
+        await expect(other.locator(".error")).to_contain_text("not valid")
+
+
+async def test_consortium_dashboard_has_charts_growth_tree_and_csv(
+    nats_server: NatsServer,
+    make_node: Callable[..., NodeService],
+    make_consortium: Callable[..., ConsortiumService],
+) -> None:
+    consortium = make_consortium([nats_server.url])
+    nodes = [make_node(c, [nats_server.url]) for c in ("alpha", "beta", "gamma")]
+    for seed, node in enumerate(nodes):
+        generate_membership(node.app, members=25, seed=seed, start=dt.date(2024, 1, 1))
+        node.replicator.wake()
+    await wait_until_caught_up(nodes, consortium)
+    async with serving(make_consortium_app(consortium)) as url, chromium() as browser:
+        page = await browser.new_page(viewport={"width": 1000, "height": 900})
+        await page.goto(url + "/")
+        members = consortium.report().membership.members
+        await expect(page.locator("#total-members")).to_have_text(str(members))
+        over_time = page.locator("#members-by-class-over-time svg polyline.series")
+        assert await over_time.count() >= 3
+        assert await page.locator("#members-by-class svg rect.bar").count() >= 3
+        tree = page.locator("#growth-tree svg circle.coop")
+        await expect(tree).to_have_count(3)
+        async with page.expect_download() as download_info:
+            await page.click("#members-by-class figcaption a")
+        download = await download_info.value
+        text = Path(await download.path()).read_text()
+        assert text.startswith("member_class,members")
+        await page.screenshot(path=screenshot_path("dashboard"), full_page=True)
