@@ -258,25 +258,26 @@ class Replicator:
     async def _await_acks(
         self, pending: list[tuple[asyncio.Future[object], WireMessage]]
     ) -> None:
-        try:
-            await asyncio.wait_for(
-                asyncio.gather(*(ack for ack, _ in pending)), self.ack_timeout
-            )
-        except TimeoutError:
-            # nats-py loses some error replies to pipelined publishes (a full
-            # stream's "maximum bytes exceeded" among them), leaving only a
-            # timeout. Publishing the first unacknowledged message again, awaited,
-            # is a harmless retry (same Nats-Msg-Id) that surfaces the real reason.
-            assert self._js is not None
-            for ack, message in pending:
-                if not ack.done() or ack.cancelled() or ack.exception():
-                    await self._js.publish(
-                        message.subject,
-                        message.data,
-                        headers={"Nats-Msg-Id": message.msg_id},
-                    )
-                    break
-            raise
+        if not pending:
+            return
+        _, late = await asyncio.wait(
+            [ack for ack, _ in pending], timeout=self.ack_timeout
+        )
+        for ack, _ in pending:
+            if ack.done() and not ack.cancelled() and ack.exception() is not None:
+                raise ack.exception()  # type: ignore[misc]
+        if not late:
+            return
+        # nats-py loses some error replies to pipelined publishes (a full stream's
+        # "maximum bytes exceeded" among them), leaving only silence. Publishing the
+        # first unacknowledged message again, awaited, is a harmless retry (same
+        # Nats-Msg-Id) that surfaces the broker's real reason.
+        assert self._js is not None
+        first = next(message for ack, message in pending if ack in late)
+        await self._js.publish(
+            first.subject, first.data, headers={"Nats-Msg-Id": first.msg_id}
+        )
+        raise TimeoutError(f"{len(late)} publishes not acknowledged in time")
 
     def _next_page(self) -> tuple[list[Notification], int] | None:
         """The next shared notifications, and the log position they take us to."""
