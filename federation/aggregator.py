@@ -5,6 +5,7 @@ commits; a crash in between means redelivery, which the per-co-op tracking
 position turns into a no-op.
 """
 
+import contextlib
 import logging
 from collections.abc import Sequence
 
@@ -18,6 +19,9 @@ from federation.views import ConsortiumViews, Message, Outcome
 
 log = logging.getLogger(__name__)
 
+# How long a fetch waits for more messages once one has arrived.
+TOP_UP_SECONDS = 0.02
+
 
 class Aggregator:
     def __init__(
@@ -28,7 +32,7 @@ class Aggregator:
         durable: str = "consortium",
         connect_options: dict[str, object] | None = None,
         batch_size: int = 500,
-        fetch_timeout: float = 0.5,
+        fetch_timeout: float = 1.0,
         stream_options: dict[str, object] | None = None,
     ) -> None:
         self.views = views
@@ -85,12 +89,19 @@ class Aggregator:
             ),
         )
         while True:
+            # Wait for the first message, then take whatever else is there at
+            # once: nats-py's fetch of a batch waits out its whole timeout when
+            # fewer messages than the batch are available, which would add that
+            # much latency to every quiet moment.
             try:
-                fetched = await subscription.fetch(
-                    self.batch_size, timeout=self.fetch_timeout
-                )
+                fetched = await subscription.fetch(1, timeout=self.fetch_timeout)
             except TimeoutError:
                 continue
+            if self.batch_size > 1:
+                with contextlib.suppress(TimeoutError):
+                    fetched += await subscription.fetch(
+                        self.batch_size - 1, timeout=TOP_UP_SECONDS
+                    )
             messages = [
                 Message(msg.subject, msg.data, msg.metadata.sequence.stream)
                 for msg in fetched
