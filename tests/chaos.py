@@ -28,7 +28,12 @@ from federation.report import build_report
 from federation.views import ConsortiumViews
 from node.config import NodeConfig, new_secret
 from node.service import NodeService
-from tests.truth import membership_truth, reported_membership
+from tests.truth import (
+    governance_truth,
+    membership_truth,
+    reported_governance,
+    reported_membership,
+)
 
 # Every process serves HTTP: on a free port each, never a fixed one.
 ANY_PORT = HttpConfig(port=0)
@@ -207,10 +212,21 @@ class Chaos:
         found = []
         for path in self.node_configs:
             node = NodeService(load_config(path, NodeConfig))
-            truth = membership_truth(node.app)
-            reported = reported_membership(report, node.config.coop_id)
-            if truth != reported:
-                found.append(f"{node.config.coop_id}: {reported} != truth {truth}")
+            coop_id = node.config.coop_id
+            for area, truth, reported in (
+                (
+                    "membership",
+                    membership_truth(node.app),
+                    reported_membership(report, coop_id),
+                ),
+                (
+                    "governance",
+                    governance_truth(node.app),
+                    reported_governance(report, coop_id),
+                ),
+            ):
+                if truth != reported:
+                    found.append(f"{coop_id} {area}: {reported} != truth {truth}")
             node.app.close()
             node.replication_log.factory.close()
         if report.dead_letters:

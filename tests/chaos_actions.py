@@ -46,4 +46,26 @@ def buy_shares(app: CoopNode, rng: random.Random) -> None:
         app.buy_shares(member_id, rng.choice([100, 250, 1000]), DAY)
 
 
-ACTIONS: list[Action] = [join, join, join, change_class, withdraw, buy_shares]
+def open_ballot(app: CoopNode, rng: random.Random) -> None:
+    if not any(b.status == "open" for b in app.ballots()):
+        app.open_ballot(f"Motion {rng.randrange(1000)}", secret=rng.random() < 0.5)
+
+
+def vote(app: CoopNode, rng: random.Random) -> None:
+    ballots = [b for b in app.ballots() if b.status == "open"]
+    voter = _someone(app, rng, "admitted")
+    if ballots and voter is not None:
+        choice = rng.choice(["for", "against", "abstain"])
+        app.cast_vote(ballots[0].id, voter, choice)  # type: ignore[arg-type]
+
+
+def close_ballot(app: CoopNode, rng: random.Random) -> None:
+    ballots = [b for b in app.ballots() if b.status == "open"]
+    if ballots and rng.random() < 0.3:
+        app.close_ballot(ballots[0].id)
+
+
+ACTIONS: list[Action] = [
+    join, join, join, change_class, withdraw, buy_shares,
+    open_ballot, vote, vote, vote, close_ballot,
+]  # fmt: skip
