@@ -11,6 +11,7 @@ from commonweal.http.openapi import openapi_document
 from commonweal.http.pages import environment
 from commonweal.http.routes import Api, json_response
 from node.http import ballots, members, ops
+from node.http.ballot_pages import ballot_pages
 from node.http.context import NODE, RUNNER, TEMPLATES, Runner
 from node.http.errors import translate
 from node.http.guard import authenticate
@@ -56,6 +57,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     for api in APIS:
         app.add_routes(api.routes)
     app.add_routes(pages)
+    app.add_routes(ballot_pages)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/metrics", metrics.handler)
 

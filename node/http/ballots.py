@@ -263,3 +263,26 @@ async def close_ballot(request: web.Request, body: ClosingDay) -> BallotView:
     view = await run(request, command)
     written(request)
     return view
+
+
+class MyBallot(msgspec.Struct, frozen=True):
+    """A ballot as one member sees it on their home page."""
+
+    ballot: BallotView
+    voted: bool
+    # Their choice in an open (non-secret) ballot; never shown for a secret one.
+    choice: Any
+
+
+def my_ballots(app: CoopNode, member_id: UUID) -> list[MyBallot]:
+    """Ballots the member may vote in or has voted in, newest first."""
+    member = str(member_id)
+    mine = []
+    for ballot in reversed(app.ballots()):
+        roll = app.roll(ballot.id)
+        if member not in roll.electorate or ballot.status == "cancelled":
+            continue
+        choice = None if ballot.secret else roll.votes.get(member)
+        view = ballot_view(app, ballot)
+        mine.append(MyBallot(view, member in roll.voted, choice))
+    return mine
