@@ -4,8 +4,10 @@ every role boundary; bad input names the field and writes nothing."""
 
 from typing import Any
 
+import aiohttp
+
 from tests.test_http_node import admitted_member, call, events
-from tests.web import LiveNode
+from tests.web import LiveNode, bearer
 
 
 async def open_ballot(http: LiveNode, **fields: Any) -> dict[str, Any]:
@@ -211,3 +213,43 @@ async def test_a_revoked_token_cannot_vote(http_node: LiveNode) -> None:
     status, body = await vote(http_node, ballot, token, choice="for")
     assert (status, body["error"]["code"]) == (401, "unauthorized")
     assert events(http_node) == before
+
+
+async def form(
+    http: LiveNode, path: str, token: str, data: dict[str, str]
+) -> tuple[int, str]:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            http.url + path, headers=bearer(token), data=data, allow_redirects=False
+        ) as response,
+    ):
+        return response.status, await response.text()
+
+
+async def test_the_vote_form_without_javascript(http_node: LiveNode) -> None:
+    _, rosa_token = await admitted_member(http_node, "worker", "Rosa")
+    ballot = await open_ballot(http_node, secret=True)
+    path = f"/ballots/{ballot['id']}/vote"
+    before = events(http_node)
+    status, page = await form(http_node, path, rosa_token, {"choice": "maybe"})
+    assert status == 400 and "Choose for, against or abstain" in page
+    status, page = await form(
+        http_node, f"/staff/ballots/{ballot['id']}/close", rosa_token, {}
+    )
+    assert status == 403
+    assert events(http_node) == before
+    status, page = await form(http_node, path, rosa_token, {"choice": "for"})
+    assert status == 200 and 'id="receipt-secret"' in page
+    status, page = await form(http_node, path, rosa_token, {"choice": "for"})
+    assert status == 409 and "already voted" in page
+    # An open ballot's form redirects back to the member's home.
+    open_one = await open_ballot(http_node)
+    status, _ = await form(
+        http_node, f"/ballots/{open_one['id']}/vote", rosa_token, {"choice": "against"}
+    )
+    assert status == 303
+    _, seen = await call(
+        http_node, "GET", f"/api/ballots/{open_one['id']}", token=rosa_token
+    )
+    assert seen["voted"] == 1

@@ -60,7 +60,9 @@ async def vote_form(request: web.Request) -> web.Response:
     written(request)
     if recorded.receipt is not None:
         # Shown on this page only: the node keeps just its hash.
-        return render(request, "vote_recorded.html", receipt=recorded.receipt)
+        return render(
+            request, "vote_recorded.html", receipt=recorded.receipt, error=None
+        )
     raise web.HTTPSeeOther(f"/#ballot-{ballot_id}")
 
 
