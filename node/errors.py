@@ -92,6 +92,12 @@ class InvalidBallot(DomainError):
     code = "invalid_ballot"
 
 
+class NoElectorate(InvalidBallot):
+    """Nobody could vote in the ballot (no admitted members): a state, not bad input."""
+
+    code = "no_electorate"
+
+
 class InvalidChoice(DomainError):
     code = "invalid_choice"
 

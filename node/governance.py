@@ -29,6 +29,7 @@ from node.errors import (
     BoardRulesBroken,
     InvalidBallot,
     InvalidReceipt,
+    NoElectorate,
     NotInElectorate,
     ProxyRefused,
     UnknownBallot,
@@ -247,6 +248,11 @@ class GovernanceCommands(MembershipCommands):
             raise UnknownBallot(f"{ballot_id} is not a ballot")
         return ballot
 
+    def roll(self, ballot_id: UUID) -> Roll:
+        """The ballot's electorate, proxies and who has voted (not how, if secret)."""
+        self.ballot(ballot_id)
+        return self._roll(ballot_id)
+
     def ballots(self) -> list[Ballot]:
         """Every ballot ever opened, oldest first."""
         notifications = self.recorder.select_notifications(
@@ -273,7 +279,7 @@ class GovernanceCommands(MembershipCommands):
             if m.is_admitted and (classes is None or m.member_class in classes)
         }
         if not frozen:
-            raise InvalidBallot("there is nobody to vote: no admitted members")
+            raise NoElectorate("there is nobody to vote: no admitted members")
         weights = voter_weights(profile, frozen)
         ballot = Ballot(
             kind=kind,

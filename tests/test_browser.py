@@ -17,6 +17,7 @@ from federation.http import make_consortium_app
 from federation.service import ConsortiumService
 from node.service import NodeService
 from tests.browser import chromium, screenshot_path
+from tests.test_http_node import admitted_member
 from tests.web import LiveNode, serving
 
 pytestmark = pytest.mark.browser
@@ -58,6 +59,44 @@ async def test_staff_admit_a_member_who_signs_in_with_the_token(
         other = await browser.new_page()
         await sign_in(other, http_node.url, "cw_made_up")
         await expect(other.locator(".error")).to_contain_text("not valid")
+
+
+async def test_a_member_votes_and_the_admin_sees_turnout_then_closes(
+    http_node: LiveNode,
+) -> None:
+    _, rosa_token = await admitted_member(http_node, "worker", "Rosa Bianchi")
+    await admitted_member(http_node, "volunteer", "Omar Haddad")
+    async with chromium() as browser:
+        admin = await browser.new_page(viewport=PHONE)
+        await sign_in(admin, http_node.url, http_node.admin_token)
+        await admin.click("header a[href='/staff/ballots']")
+        await admin.fill("#title", "Open a second day centre")
+        await admin.click("#open-ballot button[type=submit]")
+        card = admin.locator("section.ballot", has_text="Open a second day centre")
+        await expect(card.locator(".voted")).to_have_text("0")
+
+        member = await browser.new_page(viewport=PHONE)
+        await sign_in(member, http_node.url, rosa_token)
+        ballot = member.locator("#ballots .ballot", has_text="second day centre")
+        await ballot.locator("input[value=for]").check()
+        await ballot.locator("button[type=submit]").click()
+        await expect(member.locator(".my-vote")).to_contain_text("for")
+        await expect(ballot.locator(".turnout")).to_have_text("1 of 2 have voted")
+        await member.screenshot(path=screenshot_path("member-voted"), full_page=True)
+
+        # The staff page updates its turnout by itself.
+        await expect(card.locator(".voted")).to_have_text("1", timeout=10_000)
+        await expect(card.locator("td[data-class=worker]")).to_have_text("1")
+        await admin.screenshot(path=screenshot_path("ballot-turnout"), full_page=True)
+        await admin.click("button[aria-label='Close Open a second day centre']")
+        await expect(card.locator(".status")).to_have_text("closed")
+        await expect(card.locator(".outcome")).to_contain_text("1 of 2 voted")
+        await expect(card.locator("form.close")).to_have_count(0)
+        await admin.screenshot(path=screenshot_path("ballot-result"), full_page=True)
+
+        await member.reload()
+        await expect(member.locator("#my-votes")).to_contain_text("for")
+        await expect(member.locator("#ballots form.vote")).to_have_count(0)
 
 
 async def test_consortium_dashboard_has_charts_growth_tree_and_csv(

@@ -56,10 +56,15 @@ async def test_report_coops_lineage_dashboard_csv_and_metrics(
 
         status, page = await get("/")
         assert status == 200
-        for figure in ("members-by-class", "members-by-class-over-time", "growth-tree"):
+        for figure in (
+            "members-by-class",
+            "members-by-class-over-time",
+            "turnout-by-class",
+            "growth-tree",
+        ):
             assert f'<figure id="{figure}">' in page
             assert f'href="/figures/{figure}.csv"' in page
-        assert page.count("<svg") == 3
+        assert page.count("<svg") == 4
         assert page.count('class="coop"') == 2
 
         status, text = await get("/figures/members-by-class.csv")
@@ -98,3 +103,49 @@ async def wait_for_async(condition: Callable[[], object], timeout: float = 10) -
             return
         await asyncio.sleep(0.2)
     raise AssertionError("timed out")
+
+
+async def test_turnout_by_class_figure_and_csv_match_the_nodes_rolls(
+    nats_server: NatsServer,
+    make_node: Callable[..., NodeService],
+    make_consortium: Callable[..., ConsortiumService],
+) -> None:
+    consortium = make_consortium([nats_server.url])
+    share = ["membership", "governance"]
+    nodes = [make_node(c, [nats_server.url], share=share) for c in ("alpha", "beta")]
+    for seed, node in enumerate(nodes):
+        generate_membership(node.app, members=20, seed=seed, start=START)
+        ballot = node.app.open_ballot("Accounts")
+        voters = [m.id for m in node.app.members() if m.is_admitted]
+        for voter in voters[: len(voters) // (seed + 2)]:
+            node.app.cast_vote(ballot, voter, "for")
+        node.app.close_ballot(ballot)
+        node.replicator.wake()
+    await wait_until_caught_up(nodes, consortium)
+    # The truth, from each node's own rolls.
+    electorate: dict[str, int] = {}
+    voted: dict[str, int] = {}
+    for node in nodes:
+        for ballot in node.app.ballots():
+            roll = node.app.roll(ballot.id)
+            for member, (member_class, _) in roll.electorate.items():
+                electorate[member_class] = electorate.get(member_class, 0) + 1
+                voted[member_class] = voted.get(member_class, 0) + (
+                    member in roll.voted
+                )
+    expected = [
+        [c, str(electorate[c]), str(voted[c]), str(round(100 * voted[c] / n))]
+        for c, n in sorted(electorate.items())
+    ]
+    async with (
+        serving(make_consortium_app(consortium)) as url,
+        aiohttp.ClientSession() as session,
+    ):
+        async with session.get(url + "/") as response:
+            page = await response.text()
+        assert '<figure id="turnout-by-class">' in page
+        async with session.get(url + "/figures/turnout-by-class.csv") as response:
+            rows = list(csv.reader(io.StringIO(await response.text())))
+    assert rows[0] == ["member_class", "electorate", "voted", "turnout_percent"]
+    assert rows[1:] == expected
+    assert any(int(r[2]) > 0 for r in rows[1:])

@@ -25,6 +25,28 @@ class Figure(NamedTuple):
         return out.getvalue()
 
 
+def turnout_by_class(report: ConsortiumReport) -> Figure:
+    """Turnout of every closed ballot in every co-op, by member class."""
+    electorate: dict[str, int] = {}
+    voted: dict[str, int] = {}
+    for coop in report.governance.coops:
+        for member_class, t in coop.turnout_by_class.items():
+            electorate[member_class] = electorate.get(member_class, 0) + t.electorate
+            voted[member_class] = voted.get(member_class, 0) + t.voted
+    classes = sorted(electorate)
+    percent = {
+        c: round(100 * voted[c] / electorate[c]) if electorate[c] else 0
+        for c in classes
+    }
+    return Figure(
+        "turnout-by-class",
+        "Ballot turnout by class (% of electors who voted, all closed ballots)",
+        ["member_class", "electorate", "voted", "turnout_percent"],
+        [[c, electorate[c], voted[c], percent[c]] for c in classes],
+        bar_chart(percent, "Turnout by class (%)"),
+    )
+
+
 def figures(report: ConsortiumReport, trend: list[ClassMonth]) -> list[Figure]:
     membership = report.membership
     classes = sorted({c for month in trend for c in month.members_by_class})
@@ -58,6 +80,7 @@ def figures(report: ConsortiumReport, trend: list[ClassMonth]) -> list[Figure]:
             ],
             None,
         ),
+        turnout_by_class(report),
         Figure(
             "growth-tree",
             "Growth tree: who spun off whom",

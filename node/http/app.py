@@ -10,27 +10,33 @@ from commonweal.http.observe import HttpMetrics
 from commonweal.http.openapi import openapi_document
 from commonweal.http.pages import environment
 from commonweal.http.routes import Api, json_response
-from node.http import members, ops
+from node.http import ballots, members, ops
+from node.http.ballot_pages import ballot_pages
 from node.http.context import NODE, RUNNER, TEMPLATES, Runner
 from node.http.errors import translate
 from node.http.guard import authenticate
 from node.http.pages import pages
 from node.service import NodeService
 
-APIS: tuple[Api, ...] = (members.api, ops.api)
+APIS: tuple[Api, ...] = (members.api, ballots.api, ops.api)
 
 
 def node_document(node: NodeService) -> dict[str, Any]:
-    """The OpenAPI document, with member classes narrowed to this co-op's rules so
-    that a schema-valid request is one the node accepts."""
+    """The OpenAPI document, with member classes and thresholds narrowed to this
+    co-op's rules so that a schema-valid request is one the node accepts."""
     document = openapi_document(
         APIS, title=f"commonweal node {node.config.coop_id}", version="1"
     )
-    classes = list(node.app.coop().profile.class_names)
+    profile = node.app.coop().profile
+    rules = {
+        "member_class": list(profile.class_names),
+        "threshold": [*profile.thresholds],
+    }
     for schema in document["components"]["schemas"].values():
-        prop = schema.get("properties", {}).get("member_class")
-        if prop is not None and "pattern" in prop:
-            prop["enum"] = classes
+        for name, allowed in rules.items():
+            prop = schema.get("properties", {}).get(name)
+            if prop is not None and "pattern" in prop:
+                prop["enum"] = allowed
     return document
 
 
@@ -51,6 +57,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     for api in APIS:
         app.add_routes(api.routes)
     app.add_routes(pages)
+    app.add_routes(ballot_pages)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/metrics", metrics.handler)
 

@@ -16,6 +16,17 @@ STATUS: dict[str, tuple[int, str | None]] = {
     errors.InsufficientShares.code: (409, None),
     errors.CoopAlreadyFounded.code: (409, None),
     errors.CoopNotFounded.code: (409, None),
+    errors.UnknownBallot.code: (404, None),
+    errors.BallotClosed.code: (409, None),
+    errors.AlreadyVoted.code: (409, None),
+    errors.NotInElectorate.code: (403, None),
+    errors.ProxyRefused.code: (403, None),
+    errors.InvalidChoice.code: (400, "choice"),
+    errors.InvalidBallot.code: (400, None),
+    errors.NoElectorate.code: (409, None),
+    errors.InvalidReceipt.code: (400, "receipt"),
+    errors.MembershipCapReached.code: (409, None),
+    errors.BoardRulesBroken.code: (409, None),
 }
 
 

@@ -18,6 +18,7 @@ from commonweal.http.pages import render as render_page
 from node.application import CoopNode
 from node.auth import ADMIN, BOARD, STAFF, Principal
 from node.errors import DomainError
+from node.http.ballots import my_ballots
 from node.http.context import NODE, TEMPLATES, run, written
 from node.http.guard import COOKIE, PRINCIPAL, resolve
 from node.http.members import MembershipApplication, member_view, token_view
@@ -91,6 +92,7 @@ async def home(request: web.Request) -> web.Response:
         return {
             "member": member_view(app.member(who.member_id)),
             "tokens": [token_view(t) for t in app.tokens_of(who.member_id)],
+            "ballots": my_ballots(app, who.member_id),
         }
 
     return render(request, "home.html", **await run(request, read))
