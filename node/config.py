@@ -9,7 +9,7 @@ import msgspec
 from commonweal.config import BrokerConfig, StoreConfig
 from schemas.envelope import COOP_ID_PATTERN
 
-DEFAULT_SHARED_STREAMS = ["membership"]
+DEFAULT_SHARED_STREAMS = ["membership", "care", "timebank"]
 
 
 class NodeConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

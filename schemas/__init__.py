@@ -4,7 +4,7 @@ This package imports nothing else of commonweal's, so that nodes and the consort
 depend on it and never on each other.
 """
 
-from schemas import membership
+from schemas import care, membership, timebank
 from schemas.envelope import (
     GENESIS_HASH,
     STREAMS,
@@ -28,10 +28,12 @@ __all__ = [
     "Envelope",
     "Payload",
     "UnknownSchema",
+    "care",
     "chain_hash",
     "decode_payload",
     "encode_payload",
     "membership",
     "message_id",
     "subject",
+    "timebank",
 ]
