@@ -7,7 +7,10 @@ for every envelope inside the batch's transaction and ignores payloads not its o
 from typing import ClassVar, Protocol
 
 from commonweal.storage import Cursor
+from federation.care import CareProjection
 from federation.membership import MembershipProjection
+from federation.timebank import TimebankProjection
+from federation.workforce import WorkforceProjection
 from schemas import Envelope, Payload
 
 
@@ -17,4 +20,9 @@ class Projection(Protocol):
     def apply(self, cursor: Cursor, envelope: Envelope, payload: Payload) -> None: ...
 
 
-PROJECTIONS: tuple[Projection, ...] = (MembershipProjection(),)
+PROJECTIONS: tuple[Projection, ...] = (
+    MembershipProjection(),
+    CareProjection(),
+    WorkforceProjection(),
+    TimebankProjection(),
+)

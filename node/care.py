@@ -106,7 +106,11 @@ class CarePlan(Aggregate):
 
 def _scores(performance: int, satisfaction: int) -> dict[str, int]:
     for name, value in (("performance", performance), ("satisfaction", satisfaction)):
-        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 10:
+        if (
+            not isinstance(value, int)
+            or isinstance(value, bool)
+            or not 1 <= value <= 10
+        ):
             raise InvalidScore(f"{name} score must be 1 to 10, got {value!r}")
     return {"performance": performance, "satisfaction": satisfaction}
 

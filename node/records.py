@@ -54,6 +54,7 @@ def admitted_member(app: Application[UUID], member_id: UUID, role: str) -> Membe
         raise NotAMember(f"{member_id} is not a member of this co-op, so not a {role}")
     if not member.is_admitted:
         raise NotAMember(
-            f"member {member_id} is {member.status}; a {role} must be an admitted member"
+            f"member {member_id} is {member.status}; "
+            f"a {role} must be an admitted member"
         )
     return member

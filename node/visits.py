@@ -260,7 +260,11 @@ class VisitCommands(CoopBase):
         types = list(service_types or visit.service_types)
         self._require_service_types(types)
         visit.deliver(
-            worker, member.member_class, started_at, split_minutes(minutes, types), notes
+            worker,
+            member.member_class,
+            started_at,
+            split_minutes(minutes, types),
+            notes,
         )
         self.save(visit)
 
