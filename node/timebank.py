@@ -152,7 +152,7 @@ class StatementLine(NamedTuple):
 class TimebankCommands(CoopBase):
     # The pool account takes part in many transfers: a snapshot every so often
     # keeps loading it from replaying its whole history.
-    snapshotting_intervals = {TimeAccount: 50}  # noqa: RUF012
+    snapshotting_intervals = {TimeAccount: 50}
 
     def open_time_account(
         self,
