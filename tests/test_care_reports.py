@@ -8,7 +8,6 @@ import datetime as dt
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import msgspec
 import psycopg
