@@ -10,7 +10,8 @@ import random
 from uuid import UUID
 
 from node.application import CoopNode
-from node.errors import MembershipCapReached
+from node.errors import BalanceLimitExceeded, MembershipCapReached
+from node.membership import Member
 
 FIRST_NAMES = [
     "Aisha", "Bernard", "Chiara", "Deepa", "Eileen", "Farid", "Giulia", "Harold",
@@ -137,3 +138,153 @@ def generate_governance(app: CoopNode, *, seed: int, day: dt.date) -> list[UUID]
         app.close_ballot(election, day)
         ballots.append(election)
     return ballots
+
+
+GOALS = [
+    "I want to walk to the corner shop on my own again",
+    "Get back to my allotment by the spring",
+    "Cook a proper Sunday dinner for my grandchildren",
+    "Go to the Thursday lunch club without worrying",
+    "Manage my own tablets without mix-ups",
+    "Have a bath when I want to, not when I can",
+    "Sort out my benefits so the bills stop frightening me",
+    "Feel less lonely in the evenings",
+]
+NOTES = ["all well", "tired today", "asked about her son", "kitchen needs a look"]
+SERVICE_USER_CLASSES = ("service_user", "user")
+DELIVERER_CLASSES = ("worker", "volunteer")
+
+
+def generate_care(
+    app: CoopNode, *, seed: int, start: dt.date, days: int = 365
+) -> dict[str, int]:
+    """A year of care from ``start`` among the co-op's admitted members: workforce,
+    care plans with reviews, about weekly visits for each service user, incidents,
+    time-bank transfers and volunteer expenses. Returns counts of what was made."""
+    rng = random.Random(seed)
+    end = start + dt.timedelta(days=days - 1)
+    members = [m for m in app.members() if m.is_admitted]
+    users = [m for m in members if m.member_class in SERVICE_USER_CLASSES]
+    staff = [m for m in members if m.member_class in DELIVERER_CLASSES]
+    if not users or not staff:
+        return {}
+    made = dict.fromkeys(("workers", "plans", "visits", "transfers", "claims"), 0)
+    type_b = app.coop().profile.type_b
+    for member in staff:
+        if member.member_class != "worker":
+            continue
+        joined = max(start, member.admitted_on or start)
+        disadvantaged = rng.random() < (0.4 if type_b else 0.1)
+        worker_id = app.hire_worker(member.id, joined, disadvantaged)
+        made["workers"] += 1
+        if rng.random() < 0.2:
+            left = joined + dt.timedelta(days=rng.randrange(30, 300))
+            app.worker_leaves(worker_id, "moved on", min(left, end))
+    types = app.coop().profile.service_types
+    for user in users:
+        first = max(start, user.admitted_on or start)
+        if first > end:
+            continue
+        goals = [
+            (
+                f"{rng.choice(GOALS)} ({user.address})",
+                rng.randint(1, 6),
+                rng.randint(1, 6),
+            )
+            for _ in range(rng.randint(1, 3))
+        ]
+        plan = app.open_care_plan(user.id, goals, first)
+        made["plans"] += 1
+        review = first + dt.timedelta(days=90)
+        while review <= end:
+            scores = [
+                (_score(p + rng.randint(-1, 3)), _score(s + rng.randint(-1, 3)))
+                for _, p, s in goals
+            ]
+            app.review_care_plan(plan, scores, f"reviewed with {user.name}", review)
+            review += dt.timedelta(days=90)
+        if rng.random() < 0.15:
+            app.close_care_plan(plan, rng.choice(["goals_met", "moved_away"]), "", end)
+        user_types = rng.sample(types, rng.randint(1, 3))
+        day = first + dt.timedelta(days=rng.randrange(7))
+        while day <= end:
+            made["visits"] += 1
+            when = dt.datetime.combine(day, dt.time(rng.randrange(8, 18)))
+            visit = app.schedule_visit(
+                user.id, when, user_types, user.address, f"for {user.name}"
+            )
+            roll = rng.random()
+            if roll < 0.05:
+                app.miss_visit(visit, rng.choice(["no_access", "staff_unavailable"]))
+            elif roll < 0.1:
+                app.cancel_visit(visit, "in_hospital", "", day)
+            else:
+                by = rng.choice(staff)
+                note = f"{rng.choice(NOTES)}; {user.name} at {user.address}"
+                minutes = rng.choice([30, 45, 60, 90, 120])
+                app.deliver_visit(visit, by.id, when, minutes, notes=note)
+                if rng.random() < 0.005:
+                    kind = rng.choice(["incident", "safeguarding"])
+                    incident = app.raise_incident(
+                        kind, f"{user.name}: {rng.choice(NOTES)}", day, visit
+                    )
+                    if rng.random() < 0.7:
+                        app.close_incident(incident, "resolved", day)
+            day += dt.timedelta(days=7)
+    made["transfers"], made["claims"] = _timebank(app, rng, users, staff, start, end)
+    return made
+
+
+def _score(value: int) -> int:
+    return max(1, min(10, value))
+
+
+def _timebank(
+    app: CoopNode,
+    rng: random.Random,
+    users: list[Member],
+    staff: list[Member],
+    start: dt.date,
+    end: dt.date,
+) -> tuple[int, int]:
+    """Volunteers earn time helping families and the co-op; families spend it on
+    respite; volunteers claim their expenses."""
+    volunteers = [m for m in staff if m.member_class == "volunteer"] or staff[:3]
+    pool = app.open_pool_account(opened_on=start)
+    accounts = {
+        m.id: app.open_time_account(m.id, opened_on=start) for m in volunteers + users
+    }
+    transfers = claims = 0
+    for _ in range(len(accounts) * 8):
+        day = start + dt.timedelta(days=rng.randrange((end - start).days + 1))
+        giver = rng.choice(volunteers)
+        if rng.random() < 0.6:
+            payer, purpose = accounts[rng.choice(users).id], "respite"
+        else:
+            payer, purpose = pool, "volunteering"
+        try:
+            app.transfer_time(
+                payer, accounts[giver.id], rng.choice([60, 90, 120, 180]), purpose,
+                f"thanks from {giver.name}", day,
+            )  # fmt: skip
+            transfers += 1
+        except BalanceLimitExceeded:
+            pass  # refused, and nothing written: the bank's limits at work
+    for volunteer in volunteers:
+        for _ in range(rng.randint(1, 4)):
+            day = start + dt.timedelta(days=rng.randrange((end - start).days + 1))
+            category = rng.choice(["travel", "childcare", "meals", "uniform"])
+            amount = rng.randrange(300, 4000)
+            claim = app.claim_expense(
+                volunteer.id, category, amount, f"{category} for {volunteer.name}", day
+            )
+            claims += 1
+            roll = rng.random()
+            if roll < 0.1:
+                app.reject_expense(claim, "no_receipt", "", min(day, end))
+            elif roll < 0.85:
+                decided = min(day + dt.timedelta(days=rng.randrange(1, 14)), end)
+                app.approve_expense(claim, decided)
+                if rng.random() < 0.8:
+                    app.pay_expense(claim, decided)
+    return transfers, claims

@@ -11,7 +11,7 @@ import datetime as dt
 import time
 from pathlib import Path
 
-from commonweal.activity import generate_governance, generate_membership
+from commonweal.activity import generate_care, generate_governance, generate_membership
 from commonweal.config import BrokerConfig, StoreConfig, write_config
 from federation.broker import NatsServer
 from federation.config import ConsortiumConfig
@@ -22,7 +22,7 @@ from node.service import NodeService
 
 DEMO_COOPS = [
     ("kirklees-care", "Kirklees Care Co-op", "uk_multi_stakeholder"),
-    ("cura-bologna", "Cura Bologna Cooperativa Sociale", "italy_type_a"),
+    ("cura-bologna", "Cura Bologna Cooperativa Sociale", "italy_type_b"),
     ("solidarite-quebec", "Coopérative de solidarité Québec", "quebec_solidarity"),
 ]
 
@@ -59,6 +59,8 @@ async def run_demo(
             node.start()
             nodes.append(node)
             generate_membership(node.app, members=members, seed=seed, start=start)
+            care_start = dt.date.today() - dt.timedelta(days=365)
+            generate_care(node.app, seed=seed, start=care_start)
             generate_governance(node.app, seed=seed, day=dt.date.today())
             node.replicator.wake()
         await wait_until_caught_up(nodes, consortium, timeout)

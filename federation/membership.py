@@ -8,6 +8,7 @@ import msgspec
 
 from commonweal.storage import Cursor
 from federation.projection import Projection
+from federation.suppression import People
 from schemas import Envelope, Payload
 from schemas import membership as m
 
@@ -126,21 +127,21 @@ class CoopMembership(msgspec.Struct, frozen=True):
     coop_id: str
     name: str
     profile: str
-    members_by_class: dict[str, int]
-    members: int
+    members_by_class: dict[str, People]
+    members: People
     share_capital: int
 
 
 class MonthMovement(msgspec.Struct, frozen=True):
     month: str
-    joiners: int
-    leavers: int
+    joiners: People
+    leavers: People
 
 
 class MembershipReport(msgspec.Struct, frozen=True):
     coops: list[CoopMembership]
-    members_by_class: dict[str, int]
-    members: int
+    members_by_class: dict[str, People]
+    members: People
     share_capital: int
     months: list[MonthMovement]
     months_by_coop: dict[str, list[MonthMovement]]

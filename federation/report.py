@@ -1,15 +1,24 @@
-"""The consortium report: queries over the projections, as JSON or a text table."""
+"""The consortium report: queries over the projections, as JSON or a text table.
+
+``build_report`` gives the exact figures; what is published (``report_json``,
+``render_table``) goes through small-count suppression first.
+"""
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 import msgspec
 
+from federation.care import CareReport, care_report
 from federation.governance import GovernanceReport, governance_report
 from federation.growth import GrowthReport, growth_report, render_growth
 from federation.membership import MembershipReport, membership_report
 from federation.registry import Lineage
+from federation.suppression import published
+from federation.timebank import TimebankReport, timebank_report
 from federation.views import ConsortiumViews
+from federation.workforce import WorkforceReport, workforce_report
 
 
 class ConsortiumReport(msgspec.Struct, frozen=True):
@@ -18,52 +27,73 @@ class ConsortiumReport(msgspec.Struct, frozen=True):
     governance: GovernanceReport
     dead_letters: int
     growth: GrowthReport
+    care: CareReport
+    workforce: WorkforceReport
+    timebank: TimebankReport
 
 
 def build_report(
-    views: ConsortiumViews, lineage: Sequence[Lineage] = ()
+    views: ConsortiumViews,
+    lineage: Sequence[Lineage] = (),
+    as_of: dt.date | None = None,
 ) -> ConsortiumReport:
-    """``lineage`` comes from the consortium registry (federation.registry)."""
+    """``lineage`` comes from the consortium registry (federation.registry); ages
+    and twelve-month windows are counted to ``as_of`` (today)."""
+    generated_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    as_of = as_of or generated_at.date()
     with views.transaction() as cursor:
         membership = membership_report(cursor)
         growth = growth_report(cursor, lineage)
         governance = governance_report(cursor)
         dead = cursor.execute("SELECT COUNT(*) AS n FROM dead_letters").fetchone()
+        care = care_report(cursor)
+        workforce = workforce_report(cursor, as_of)
+        timebank = timebank_report(cursor, as_of)
     return ConsortiumReport(
-        generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
+        generated_at=generated_at,
         membership=membership,
         governance=governance,
         dead_letters=int(dead["n"]),
         growth=growth,
+        care=care,
+        workforce=workforce,
+        timebank=timebank,
     )
 
 
+def published_report(report: ConsortiumReport) -> dict[str, Any]:
+    """The report as it may be published: person counts below 5 read "<5"."""
+    view: dict[str, Any] = published(report)
+    return view
+
+
 def report_json(report: ConsortiumReport) -> bytes:
-    return msgspec.json.format(msgspec.json.encode(report), indent=2)
+    return msgspec.json.format(msgspec.json.encode(published_report(report)), indent=2)
 
 
 def render_table(report: ConsortiumReport) -> str:
-    """The report as plain text tables, for a terminal."""
-    membership = report.membership
-    classes = sorted(membership.members_by_class)
+    """The published report as plain text tables, for a terminal."""
+    view = published_report(report)
+    membership = view["membership"]
+    classes = sorted(membership["members_by_class"])
     header = ["co-op", "profile", *classes, "members", "share capital"]
     rows = [
         [
-            f"{coop.name} ({coop.coop_id})",
-            coop.profile,
-            *(str(coop.members_by_class.get(c, "")) for c in classes),
-            str(coop.members),
-            _money(coop.share_capital),
+            f"{coop['name']} ({coop['coop_id']})",
+            coop["profile"],
+            *(str(coop["members_by_class"].get(c, "")) for c in classes),
+            str(coop["members"]),
+            _money(coop["share_capital"]),
         ]
-        for coop in membership.coops
+        for coop in membership["coops"]
     ]
     rows.append(
         [
             "all co-ops",
             "",
-            *(str(membership.members_by_class[c]) for c in classes),
-            str(membership.members),
-            _money(membership.share_capital),
+            *(str(membership["members_by_class"][c]) for c in classes),
+            str(membership["members"]),
+            _money(membership["share_capital"]),
         ]
     )
     lines = [f"Consortium report, {report.generated_at.isoformat()}", ""]
@@ -72,11 +102,15 @@ def render_table(report: ConsortiumReport) -> str:
         "Joiners and leavers by month",
         *_table(
             ["month", "joiners", "leavers"],
-            [[m.month, str(m.joiners), str(m.leavers)] for m in membership.months],
+            [
+                [m["month"], str(m["joiners"]), str(m["leavers"])]
+                for m in membership["months"]
+            ],
         ),
     ]
     lines += ["", *render_growth(report.growth)]
     lines += ["", *_governance_lines(report.governance)]
+    lines += care_tables(view)
     if report.dead_letters:
         lines += ["", f"Dead letters: {report.dead_letters}"]
     return "\n".join(lines) + "\n"
@@ -109,6 +143,132 @@ def _governance_lines(governance: GovernanceReport) -> list[str]:
         f"Ballots reaching quorum: {governance.quorate} of {governance.ballots}"
         + (f" ({share:.0%})" if share is not None else ""),
     ]
+
+
+def care_tables(view: dict[str, Any]) -> list[str]:
+    """Care, workforce and time-bank sections of the published view."""
+    care, timebank = view["care"], view["timebank"]
+    services = sorted(care["minutes_by_service"])
+    lines = ["", "Care hours by service type"]
+    rows = [
+        [
+            coop["coop_id"],
+            *(_hours(_by_service(coop["services"]).get(s, 0)) for s in services),
+            _hours(coop["minutes"]),
+        ]
+        for coop in care["coops"]
+    ]
+    rows.append(
+        [
+            "all co-ops",
+            *(_hours(care["minutes_by_service"][s]) for s in services),
+            _hours(care["minutes"]),
+        ]
+    )
+    lines += _table(["co-op", *services, "total"], rows)
+    lines += ["", "Visits, outcomes and volunteers"]
+    rows = [
+        [
+            c["coop_id"],
+            str(c["delivered"]),
+            str(c["missed"]),
+            _percent(c["missed_rate"]),
+            str(c["outcomes"]["plans_reviewed"]),
+            _change(c["outcomes"]["performance_change"]),
+            _change(c["outcomes"]["satisfaction_change"]),
+            str(c["active_volunteers"]),
+            _hours(c["volunteer_minutes"]),
+            f"{c['safeguarding_open']}/{c['safeguarding_raised']}",
+        ]
+        for c in care["coops"]
+    ]
+    lines += _table(
+        [
+            "co-op",
+            "delivered",
+            "missed",
+            "missed %",
+            "plans reviewed",
+            "performance +",
+            "satisfaction +",
+            "volunteers",
+            "volunteer hours",
+            "safeguarding open/raised",
+        ],
+        rows,
+    )
+    lines += ["", "Workforce"]
+    rows = [
+        [
+            w["coop_id"],
+            str(w["headcount"]),
+            str(w["leavers_12m"]),
+            _percent(w["turnover_annualised"]),
+            _percent(w["disadvantaged_share"]),
+            {True: "met", False: "NOT MET", None: ""}[w["meets_type_b_target"]],
+        ]
+        for w in view["workforce"]["coops"]
+    ]
+    lines += _table(
+        [
+            "co-op",
+            "workers",
+            "leavers 12m",
+            "turnover/yr",
+            "disadvantaged",
+            "type B 30%",
+        ],
+        rows,
+    )
+    lines += ["", "Time bank and volunteer expenses"]
+    rows = [
+        [
+            t["coop_id"],
+            str(t["accounts"]),
+            _hours(t["earned"]),
+            _hours(t["spent"]),
+            str(t["balance_sum"]),
+            str(t["expenses"]["outstanding_count"]),
+            _money(t["expenses"]["outstanding_amount"]),
+            str(t["expenses"]["oldest_outstanding_days"] or ""),
+        ]
+        for t in timebank["coops"]
+    ]
+    lines += _table(
+        [
+            "co-op",
+            "accounts",
+            "hours earned",
+            "hours spent",
+            "bank sum",
+            "claims due",
+            "amount due",
+            "oldest (days)",
+        ],
+        rows,
+    )
+    return lines
+
+
+def _by_service(rows: list[dict[str, Any]]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for row in rows:
+        totals[row["service_type"]] = (
+            totals.get(row["service_type"], 0) + row["minutes"]
+        )
+    return totals
+
+
+def _hours(minutes: int) -> str:
+    return f"{minutes / 60:,.1f}"
+
+
+def _percent(rate: float | None) -> str:
+    return "" if rate is None else f"{rate:.1%}"
+
+
+def _change(change: float | None) -> str:
+    return "" if change is None else f"{change:+.2f}"
 
 
 def _money(minor_units: int) -> str:

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import datetime as dt
 
 from commonweal.storage import construct_tracked_tables
 from federation.aggregator import Aggregator
@@ -32,8 +33,8 @@ class ConsortiumService:
     def start(self) -> None:
         self._task = asyncio.create_task(self.aggregator.run(), name="aggregator")
 
-    def report(self) -> ConsortiumReport:
-        return build_report(self.views, self.registry.lineage())
+    def report(self, as_of: dt.date | None = None) -> ConsortiumReport:
+        return build_report(self.views, self.registry.lineage(), as_of)
 
     async def stop(self) -> None:
         if self._task is not None:

@@ -1,16 +1,39 @@
 """The co-op node's application: every area's commands over one event store."""
 
 from node.auth import AuthCommands
+from node.care import CARE_PLAN_SHARING, CareCommands
+from node.expenses import EXPENSE_SHARING, ExpenseCommands
 from node.governance import GOVERNANCE_SHARING, GovernanceCommands
 from node.membership import MEMBERSHIP_SHARING, MembershipCommands
 from node.sharing import Rule
 from node.spinoff import SpinOffCommands
+from node.timebank import TIMEBANK_SHARING, TimebankCommands
+from node.visits import VISIT_SHARING, VisitCommands
+from node.workforce import WORKFORCE_SHARING, WorkforceCommands
 
 # Every event type that may leave the node, and how (see node.sharing).
-ALLOWLIST: dict[str, Rule] = {**MEMBERSHIP_SHARING, **GOVERNANCE_SHARING}
+ALLOWLIST: dict[str, Rule] = {
+    **MEMBERSHIP_SHARING,
+    **GOVERNANCE_SHARING,
+    **CARE_PLAN_SHARING,
+    **VISIT_SHARING,
+    **WORKFORCE_SHARING,
+    **TIMEBANK_SHARING,
+    **EXPENSE_SHARING,
+}
 
 
-class CoopNode(AuthCommands, SpinOffCommands, GovernanceCommands, MembershipCommands):
+class CoopNode(
+    AuthCommands,
+    SpinOffCommands,
+    GovernanceCommands,
+    MembershipCommands,
+    CareCommands,
+    VisitCommands,
+    WorkforceCommands,
+    TimebankCommands,
+    ExpenseCommands,
+):
     """One co-op's event-sourced application. SQLite by default, PostgreSQL by env.
 
     Each base class adds one area's commands (see node.coop.CoopBase).

@@ -9,7 +9,7 @@ import msgspec
 from commonweal.config import BrokerConfig, HttpConfig, StoreConfig
 from schemas.envelope import COOP_ID_PATTERN
 
-DEFAULT_SHARED_STREAMS = ["membership", "governance"]
+DEFAULT_SHARED_STREAMS = ["membership", "governance", "care", "timebank"]
 
 
 class NodeConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

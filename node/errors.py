@@ -129,3 +129,61 @@ class BoardRulesBroken(DomainError):
 
 class UnknownToken(DomainError):
     code = "unknown_token"
+
+
+class InvalidScore(DomainError):
+    code = "invalid_score"
+
+
+class UnknownCarePlan(DomainError):
+    code = "unknown_care_plan"
+
+
+class PlanClosed(DomainError):
+    code = "plan_closed"
+
+
+class UnknownVisit(DomainError):
+    code = "unknown_visit"
+
+
+class UnknownServiceType(DomainError):
+    code = "unknown_service_type"
+
+
+class InvalidDuration(DomainError):
+    code = "invalid_duration"
+
+
+class NotAMember(DomainError):
+    """The person is not an admitted member, and the command needs one."""
+
+    code = "not_a_member"
+
+
+class UnknownReason(DomainError):
+    code = "unknown_reason"
+
+
+class UnknownIncident(DomainError):
+    code = "unknown_incident"
+
+
+class UnknownAccount(DomainError):
+    code = "unknown_account"
+
+
+class BalanceLimitExceeded(DomainError):
+    code = "balance_limit_exceeded"
+
+
+class UnknownExpenseClaim(DomainError):
+    code = "unknown_expense_claim"
+
+
+class ExpenseNotApproved(DomainError):
+    code = "expense_not_approved"
+
+
+class UnknownWorker(DomainError):
+    code = "unknown_worker"

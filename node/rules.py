@@ -64,6 +64,20 @@ TWO_THIRDS = Threshold("2/3")
 THREE_QUARTERS = Threshold("3/4")
 
 
+# The services a co-op offers; visits are logged against these. A co-op may write
+# its own list in its profile.
+DEFAULT_SERVICE_TYPES = (
+    "personal_care",
+    "cleaning",
+    "gardening_maintenance",
+    "transport",
+    "advocacy_welfare_advice",
+    "meals_shopping",
+    "befriending",
+)
+ServiceType = Annotated[str, msgspec.Meta(pattern=r"^[a-z_]{1,40}$")]
+
+
 class RulesProfile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     name: str
     member_classes: tuple[MemberClass, ...]
@@ -81,6 +95,10 @@ class RulesProfile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     )
     # Whether a member who withdraws after a ballot opens loses their vote in it.
     withdrawn_lose_vote: bool = True
+    service_types: tuple[ServiceType, ...] = DEFAULT_SERVICE_TYPES
+    # Italian law 381/1991 type B (work integration): at least 30% of workers are
+    # from disadvantaged groups.
+    type_b: bool = False
 
     def __post_init__(self) -> None:
         names = self.class_names
@@ -252,6 +270,12 @@ PROFILES: dict[str, RulesProfile] = {
         ),
     )
 }
+
+
+# A type B co-op takes the type A classes; only the workforce target differs.
+PROFILES["italy_type_b"] = msgspec.structs.replace(
+    PROFILES["italy_type_a"], name="italy_type_b", type_b=True
+)
 
 
 def profile_named(name: str) -> RulesProfile:

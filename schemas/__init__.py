@@ -4,7 +4,7 @@ This package imports nothing else of commonweal's, so that nodes and the consort
 depend on it and never on each other.
 """
 
-from schemas import governance, membership
+from schemas import care, governance, membership, timebank
 from schemas.envelope import (
     GENESIS_HASH,
     STREAMS,
@@ -28,6 +28,7 @@ __all__ = [
     "Envelope",
     "Payload",
     "UnknownSchema",
+    "care",
     "chain_hash",
     "decode_payload",
     "encode_payload",
@@ -35,4 +36,5 @@ __all__ = [
     "membership",
     "message_id",
     "subject",
+    "timebank",
 ]

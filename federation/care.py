@@ -1,0 +1,338 @@
+"""Care projection and report: hours by co-op, month and service type, missed
+visits, volunteer engagement, incidents, and the change in outcome scores.
+
+Outcome change follows COPM practice: for each plan reviewed at least once, the mean
+over its goals of (latest review score - score at the start), for performance and
+satisfaction; the report averages that over plans. Averages are exact fractions
+until the final rounding, so they do not depend on the order rows are read.
+"""
+
+import datetime as dt
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Annotated
+
+import msgspec
+
+from commonweal.storage import Cursor
+from federation.projection import Projection
+from federation.suppression import People, Withheld
+from schemas import Envelope, Payload
+from schemas import care as c
+
+
+def month_of(day: dt.date) -> str:
+    return day.strftime("%Y-%m")
+
+
+class CareProjection(Projection):
+    TABLES = (
+        "CREATE TABLE IF NOT EXISTS care_service_minutes ("
+        "coop_id TEXT NOT NULL, month TEXT NOT NULL, service_type TEXT NOT NULL, "
+        "minutes BIGINT NOT NULL, PRIMARY KEY (coop_id, month, service_type))",
+        "CREATE TABLE IF NOT EXISTS care_visit_months ("
+        "coop_id TEXT NOT NULL, month TEXT NOT NULL, "
+        "delivered INTEGER NOT NULL DEFAULT 0, missed INTEGER NOT NULL DEFAULT 0, "
+        "cancelled INTEGER NOT NULL DEFAULT 0, minutes BIGINT NOT NULL DEFAULT 0, "
+        "PRIMARY KEY (coop_id, month))",
+        "CREATE TABLE IF NOT EXISTS care_volunteer_months ("
+        "coop_id TEXT NOT NULL, month TEXT NOT NULL, volunteer TEXT NOT NULL, "
+        "minutes BIGINT NOT NULL, PRIMARY KEY (coop_id, month, volunteer))",
+        "CREATE TABLE IF NOT EXISTS care_plans ("
+        "coop_id TEXT NOT NULL, plan TEXT NOT NULL, goals INTEGER NOT NULL, "
+        "first_performance INTEGER NOT NULL, first_satisfaction INTEGER NOT NULL, "
+        "latest_performance INTEGER NOT NULL, latest_satisfaction INTEGER NOT NULL, "
+        "reviews INTEGER NOT NULL DEFAULT 0, closed_on TEXT, "
+        "PRIMARY KEY (coop_id, plan))",
+        "CREATE TABLE IF NOT EXISTS care_incidents ("
+        "coop_id TEXT NOT NULL, incident TEXT NOT NULL, kind TEXT NOT NULL, "
+        "raised_on TEXT NOT NULL, closed_on TEXT, PRIMARY KEY (coop_id, incident))",
+    )
+
+    def apply(self, cursor: Cursor, envelope: Envelope, payload: Payload) -> None:
+        handler = self._handlers.get(type(payload))
+        if handler is not None:
+            handler(self, cursor, envelope.coop_id, payload)
+
+    def _delivered(self, cur: Cursor, coop_id: str, p: c.VisitDelivered) -> None:
+        month = month_of(p.delivered_on)
+        minutes = sum(p.minutes_by_service.values())
+        self._count(cur, coop_id, month, "delivered", minutes)
+        for service_type, part in sorted(p.minutes_by_service.items()):
+            cur.execute(
+                "INSERT INTO care_service_minutes "
+                "(coop_id, month, service_type, minutes) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (coop_id, month, service_type) DO UPDATE SET "
+                "minutes = care_service_minutes.minutes + excluded.minutes",
+                (coop_id, month, service_type, part),
+            )
+        if p.worker_class == "volunteer":
+            cur.execute(
+                "INSERT INTO care_volunteer_months "
+                "(coop_id, month, volunteer, minutes) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (coop_id, month, volunteer) DO UPDATE SET "
+                "minutes = care_volunteer_months.minutes + excluded.minutes",
+                (coop_id, month, p.worker, minutes),
+            )
+
+    def _missed(self, cur: Cursor, coop_id: str, p: c.VisitMissed) -> None:
+        self._count(cur, coop_id, month_of(p.missed_on), "missed")
+
+    def _cancelled(self, cur: Cursor, coop_id: str, p: c.VisitCancelled) -> None:
+        self._count(cur, coop_id, month_of(p.cancelled_on), "cancelled")
+
+    def _count(
+        self, cur: Cursor, coop_id: str, month: str, column: str, minutes: int = 0
+    ) -> None:
+        cur.execute(
+            f"INSERT INTO care_visit_months (coop_id, month, {column}, minutes) "
+            f"VALUES (?, ?, 1, ?) ON CONFLICT (coop_id, month) DO UPDATE SET "
+            f"{column} = care_visit_months.{column} + 1, "
+            f"minutes = care_visit_months.minutes + excluded.minutes",
+            (coop_id, month, minutes),
+        )
+
+    def _opened(self, cur: Cursor, coop_id: str, p: c.CarePlanOpened) -> None:
+        performance = sum(s.performance for s in p.scores)
+        satisfaction = sum(s.satisfaction for s in p.scores)
+        cur.execute(
+            "INSERT INTO care_plans (coop_id, plan, goals, first_performance, "
+            "first_satisfaction, latest_performance, latest_satisfaction) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (coop_id, plan) DO NOTHING",
+            (coop_id, p.plan, len(p.scores), *(performance, satisfaction) * 2),
+        )
+
+    def _reviewed(self, cur: Cursor, coop_id: str, p: c.CarePlanReviewed) -> None:
+        cur.execute(
+            "UPDATE care_plans SET latest_performance = ?, latest_satisfaction = ?, "
+            "reviews = reviews + 1 WHERE coop_id = ? AND plan = ?",
+            (
+                sum(s.performance for s in p.scores),
+                sum(s.satisfaction for s in p.scores),
+                coop_id,
+                p.plan,
+            ),
+        )
+
+    def _closed(self, cur: Cursor, coop_id: str, p: c.CarePlanClosed) -> None:
+        cur.execute(
+            "UPDATE care_plans SET closed_on = ? WHERE coop_id = ? AND plan = ?",
+            (p.closed_on.isoformat(), coop_id, p.plan),
+        )
+
+    def _raised(self, cur: Cursor, coop_id: str, p: c.IncidentRaised) -> None:
+        cur.execute(
+            "INSERT INTO care_incidents (coop_id, incident, kind, raised_on) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (coop_id, incident) DO NOTHING",
+            (coop_id, p.incident, p.kind, p.raised_on.isoformat()),
+        )
+
+    def _incident_closed(self, cur: Cursor, coop_id: str, p: c.IncidentClosed) -> None:
+        cur.execute(
+            "UPDATE care_incidents SET closed_on = ? "
+            "WHERE coop_id = ? AND incident = ?",
+            (p.closed_on.isoformat(), coop_id, p.incident),
+        )
+
+    _handlers: dict[type[Payload], Callable[..., None]] = {
+        c.VisitDelivered: _delivered,
+        c.VisitMissed: _missed,
+        c.VisitCancelled: _cancelled,
+        c.CarePlanOpened: _opened,
+        c.CarePlanReviewed: _reviewed,
+        c.CarePlanClosed: _closed,
+        c.IncidentRaised: _raised,
+        c.IncidentClosed: _incident_closed,
+    }
+
+
+class ServiceMinutes(msgspec.Struct, frozen=True):
+    month: str
+    service_type: str
+    minutes: int
+
+
+class CareMonth(msgspec.Struct, frozen=True):
+    month: str
+    delivered: int
+    missed: int
+    cancelled: int
+    minutes: int
+    volunteer_minutes: int
+    active_volunteers: People
+
+
+class Outcomes(msgspec.Struct, frozen=True):
+    plans_open: People
+    plans_reviewed: People
+    # Mean change per plan (latest review minus start), withheld for few plans.
+    performance_change: Annotated[float | None, Withheld("plans_reviewed")]
+    satisfaction_change: Annotated[float | None, Withheld("plans_reviewed")]
+
+
+class CoopCare(msgspec.Struct, frozen=True):
+    coop_id: str
+    delivered: int
+    missed: int
+    cancelled: int
+    missed_rate: float | None  # missed / (delivered + missed)
+    minutes: int
+    volunteer_minutes: int
+    active_volunteers: People
+    outcomes: Outcomes
+    incidents_raised: int
+    incidents_open: int
+    safeguarding_raised: int
+    safeguarding_open: int
+    months: list[CareMonth]
+    services: list[ServiceMinutes]
+
+
+class CareReport(msgspec.Struct, frozen=True):
+    coops: list[CoopCare]
+    delivered: int
+    missed: int
+    missed_rate: float | None
+    minutes: int
+    minutes_by_service: dict[str, int]
+    volunteer_minutes: int
+    active_volunteers: People
+    outcomes: Outcomes
+
+
+def care_report(cursor: Cursor) -> CareReport:
+    coop_ids = _coop_ids(cursor)
+    coops = [_coop_care(cursor, coop_id) for coop_id in coop_ids]
+    delivered = sum(x.delivered for x in coops)
+    missed = sum(x.missed for x in coops)
+    by_service: dict[str, int] = {}
+    for coop in coops:
+        for row in coop.services:
+            by_service[row.service_type] = (
+                by_service.get(row.service_type, 0) + row.minutes
+            )
+    return CareReport(
+        coops=coops,
+        delivered=delivered,
+        missed=missed,
+        missed_rate=_rate(missed, delivered + missed),
+        minutes=sum(x.minutes for x in coops),
+        minutes_by_service=dict(sorted(by_service.items())),
+        volunteer_minutes=sum(x.volunteer_minutes for x in coops),
+        active_volunteers=sum(x.active_volunteers for x in coops),
+        outcomes=_outcomes(cursor, None),
+    )
+
+
+def _coop_ids(cursor: Cursor) -> list[str]:
+    rows = cursor.execute(
+        "SELECT coop_id FROM care_visit_months UNION "
+        "SELECT coop_id FROM care_plans UNION SELECT coop_id FROM care_incidents"
+    ).fetchall()
+    return sorted({row["coop_id"] for row in rows})
+
+
+def _coop_care(cursor: Cursor, coop_id: str) -> CoopCare:
+    volunteers = cursor.execute(
+        "SELECT month, COUNT(*) AS n, SUM(minutes) AS minutes "
+        "FROM care_volunteer_months WHERE coop_id = ? GROUP BY month",
+        (coop_id,),
+    ).fetchall()
+    by_month = {r["month"]: (int(r["n"]), int(r["minutes"])) for r in volunteers}
+    months = [
+        CareMonth(
+            month=r["month"],
+            delivered=int(r["delivered"]),
+            missed=int(r["missed"]),
+            cancelled=int(r["cancelled"]),
+            minutes=int(r["minutes"]),
+            volunteer_minutes=by_month.get(r["month"], (0, 0))[1],
+            active_volunteers=by_month.get(r["month"], (0, 0))[0],
+        )
+        for r in cursor.execute(
+            "SELECT month, delivered, missed, cancelled, minutes "
+            "FROM care_visit_months WHERE coop_id = ? ORDER BY month",
+            (coop_id,),
+        ).fetchall()
+    ]
+    services = [
+        ServiceMinutes(r["month"], r["service_type"], int(r["minutes"]))
+        for r in cursor.execute(
+            "SELECT month, service_type, minutes FROM care_service_minutes "
+            "WHERE coop_id = ? ORDER BY month, service_type",
+            (coop_id,),
+        ).fetchall()
+    ]
+    active = cursor.execute(
+        "SELECT COUNT(DISTINCT volunteer) AS n FROM care_volunteer_months "
+        "WHERE coop_id = ?",
+        (coop_id,),
+    ).fetchone()
+    incidents = {
+        (r["kind"], bool(r["is_open"])): int(r["n"])
+        for r in cursor.execute(
+            "SELECT kind, CASE WHEN closed_on IS NULL THEN 1 ELSE 0 END AS is_open, "
+            "COUNT(*) AS n FROM care_incidents WHERE coop_id = ? "
+            "GROUP BY kind, CASE WHEN closed_on IS NULL THEN 1 ELSE 0 END",
+            (coop_id,),
+        ).fetchall()
+    }
+    delivered = sum(m.delivered for m in months)
+    missed = sum(m.missed for m in months)
+    return CoopCare(
+        coop_id=coop_id,
+        delivered=delivered,
+        missed=missed,
+        cancelled=sum(m.cancelled for m in months),
+        missed_rate=_rate(missed, delivered + missed),
+        minutes=sum(m.minutes for m in months),
+        volunteer_minutes=sum(m.volunteer_minutes for m in months),
+        active_volunteers=int(active["n"]),
+        outcomes=_outcomes(cursor, coop_id),
+        incidents_raised=sum(n for (k, _), n in incidents.items() if k == "incident"),
+        incidents_open=incidents.get(("incident", True), 0),
+        safeguarding_raised=sum(
+            n for (k, _), n in incidents.items() if k == "safeguarding"
+        ),
+        safeguarding_open=incidents.get(("safeguarding", True), 0),
+        months=months,
+        services=services,
+    )
+
+
+def _outcomes(cursor: Cursor, coop_id: str | None) -> Outcomes:
+    where, params = ("WHERE coop_id = ?", (coop_id,)) if coop_id else ("", ())
+    rows = cursor.execute(
+        "SELECT goals, first_performance, first_satisfaction, latest_performance, "
+        f"latest_satisfaction, reviews, closed_on FROM care_plans {where}",
+        params,
+    ).fetchall()
+    reviewed = [r for r in rows if r["reviews"]]
+    return Outcomes(
+        plans_open=sum(1 for r in rows if r["closed_on"] is None),
+        plans_reviewed=len(reviewed),
+        performance_change=mean_change(
+            [
+                (r["goals"], r["first_performance"], r["latest_performance"])
+                for r in reviewed
+            ]
+        ),
+        satisfaction_change=mean_change(
+            [
+                (r["goals"], r["first_satisfaction"], r["latest_satisfaction"])
+                for r in reviewed
+            ]
+        ),
+    )
+
+
+def mean_change(plans: list[tuple[int, int, int]]) -> float | None:
+    """Mean over plans of (latest - first score sums) / goals, to 2 places."""
+    if not plans:
+        return None
+    total = sum(Fraction(latest - first, goals) for goals, first, latest in plans)
+    return round(float(total / len(plans)), 2)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None

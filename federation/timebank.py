@@ -1,0 +1,203 @@
+"""Time-bank and volunteer-expense projection and report.
+
+Hours earned are minutes credited to members' accounts, hours spent minutes debited
+from them; transfers with the co-op's pool count on the member's side only. The sum
+of every balance in a co-op's bank is reported too: double entry keeps it at zero,
+so anything else means a broken ledger.
+"""
+
+import datetime as dt
+from collections.abc import Callable
+
+import msgspec
+
+from commonweal.storage import Cursor
+from federation.care import month_of
+from federation.projection import Projection
+from federation.suppression import People
+from schemas import Envelope, Payload
+from schemas import timebank as t
+
+OUTSTANDING = ("claimed", "approved")
+
+
+class TimebankProjection(Projection):
+    TABLES = (
+        "CREATE TABLE IF NOT EXISTS timebank_accounts ("
+        "coop_id TEXT NOT NULL, account TEXT NOT NULL, kind TEXT NOT NULL, "
+        "balance BIGINT NOT NULL DEFAULT 0, entries INTEGER NOT NULL DEFAULT 0, "
+        "PRIMARY KEY (coop_id, account))",
+        "CREATE TABLE IF NOT EXISTS timebank_months ("
+        "coop_id TEXT NOT NULL, month TEXT NOT NULL, "
+        "earned BIGINT NOT NULL DEFAULT 0, spent BIGINT NOT NULL DEFAULT 0, "
+        "PRIMARY KEY (coop_id, month))",
+        "CREATE TABLE IF NOT EXISTS expense_claims ("
+        "coop_id TEXT NOT NULL, claim TEXT NOT NULL, category TEXT NOT NULL, "
+        "amount BIGINT NOT NULL, claimed_on TEXT NOT NULL, status TEXT NOT NULL, "
+        "PRIMARY KEY (coop_id, claim))",
+    )
+
+    def apply(self, cursor: Cursor, envelope: Envelope, payload: Payload) -> None:
+        handler = self._handlers.get(type(payload))
+        if handler is not None:
+            handler(self, cursor, envelope.coop_id, payload)
+
+    def _opened(self, cur: Cursor, coop_id: str, p: t.AccountOpened) -> None:
+        cur.execute(
+            "INSERT INTO timebank_accounts (coop_id, account, kind) VALUES (?, ?, ?) "
+            "ON CONFLICT (coop_id, account) DO NOTHING",
+            (coop_id, p.account, p.kind),
+        )
+
+    def _entry(self, cur: Cursor, coop_id: str, p: t.LedgerEntry) -> None:
+        cur.execute(
+            "INSERT INTO timebank_accounts (coop_id, account, kind, balance, entries) "
+            "VALUES (?, ?, ?, ?, 1) ON CONFLICT (coop_id, account) DO UPDATE SET "
+            "balance = timebank_accounts.balance + excluded.balance, "
+            "entries = timebank_accounts.entries + 1",
+            (coop_id, p.account, p.kind, p.minutes),
+        )
+        if p.kind != "member":
+            return
+        column = "earned" if p.minutes > 0 else "spent"
+        cur.execute(
+            f"INSERT INTO timebank_months (coop_id, month, {column}) VALUES (?, ?, ?) "
+            f"ON CONFLICT (coop_id, month) DO UPDATE SET "
+            f"{column} = timebank_months.{column} + excluded.{column}",
+            (coop_id, month_of(p.entered_on), abs(p.minutes)),
+        )
+
+    def _claimed(self, cur: Cursor, coop_id: str, p: t.ExpenseClaimed) -> None:
+        cur.execute(
+            "INSERT INTO expense_claims "
+            "(coop_id, claim, category, amount, claimed_on, status) "
+            "VALUES (?, ?, ?, ?, ?, 'claimed') ON CONFLICT (coop_id, claim) DO NOTHING",
+            (coop_id, p.claim, p.category, p.amount, p.claimed_on.isoformat()),
+        )
+
+    def _status(self, cur: Cursor, coop_id: str, claim: str, status: str) -> None:
+        cur.execute(
+            "UPDATE expense_claims SET status = ? WHERE coop_id = ? AND claim = ?",
+            (status, coop_id, claim),
+        )
+
+    def _approved(self, cur: Cursor, coop_id: str, p: t.ExpenseApproved) -> None:
+        self._status(cur, coop_id, p.claim, "approved")
+
+    def _rejected(self, cur: Cursor, coop_id: str, p: t.ExpenseRejected) -> None:
+        self._status(cur, coop_id, p.claim, "rejected")
+
+    def _paid(self, cur: Cursor, coop_id: str, p: t.ExpensePaid) -> None:
+        self._status(cur, coop_id, p.claim, "paid")
+
+    _handlers: dict[type[Payload], Callable[..., None]] = {
+        t.AccountOpened: _opened,
+        t.LedgerEntry: _entry,
+        t.ExpenseClaimed: _claimed,
+        t.ExpenseApproved: _approved,
+        t.ExpenseRejected: _rejected,
+        t.ExpensePaid: _paid,
+    }
+
+
+class TimebankMonth(msgspec.Struct, frozen=True):
+    month: str
+    earned: int  # minutes
+    spent: int
+
+
+class Expenses(msgspec.Struct, frozen=True):
+    claimed: int  # amounts in minor units
+    paid: int
+    rejected: int
+    outstanding_count: int
+    outstanding_amount: int
+    oldest_outstanding_days: int | None
+    mean_outstanding_days: float | None
+
+
+class CoopTimebank(msgspec.Struct, frozen=True):
+    coop_id: str
+    accounts: People
+    active_accounts: People
+    earned: int
+    spent: int
+    balance_sum: int  # always 0 in a sound ledger
+    months: list[TimebankMonth]
+    expenses: Expenses
+
+
+class TimebankReport(msgspec.Struct, frozen=True):
+    as_of: dt.date
+    coops: list[CoopTimebank]
+    accounts: People
+    active_accounts: People
+    earned: int
+    spent: int
+    expenses: Expenses
+
+
+def timebank_report(cursor: Cursor, as_of: dt.date) -> TimebankReport:
+    rows = cursor.execute(
+        "SELECT coop_id FROM timebank_accounts UNION SELECT coop_id FROM expense_claims"
+    ).fetchall()
+    coops = [
+        _coop(cursor, coop_id, as_of)
+        for coop_id in sorted({r["coop_id"] for r in rows})
+    ]
+    return TimebankReport(
+        as_of=as_of,
+        coops=coops,
+        accounts=sum(x.accounts for x in coops),
+        active_accounts=sum(x.active_accounts for x in coops),
+        earned=sum(x.earned for x in coops),
+        spent=sum(x.spent for x in coops),
+        expenses=_expenses(cursor, None, as_of),
+    )
+
+
+def _coop(cursor: Cursor, coop_id: str, as_of: dt.date) -> CoopTimebank:
+    accounts = cursor.execute(
+        "SELECT kind, balance, entries FROM timebank_accounts WHERE coop_id = ?",
+        (coop_id,),
+    ).fetchall()
+    members = [a for a in accounts if a["kind"] == "member"]
+    months = [
+        TimebankMonth(r["month"], int(r["earned"]), int(r["spent"]))
+        for r in cursor.execute(
+            "SELECT month, earned, spent FROM timebank_months WHERE coop_id = ? "
+            "ORDER BY month",
+            (coop_id,),
+        ).fetchall()
+    ]
+    return CoopTimebank(
+        coop_id=coop_id,
+        accounts=len(members),
+        active_accounts=sum(1 for a in members if a["entries"]),
+        earned=sum(m.earned for m in months),
+        spent=sum(m.spent for m in months),
+        balance_sum=sum(int(a["balance"]) for a in accounts),
+        months=months,
+        expenses=_expenses(cursor, coop_id, as_of),
+    )
+
+
+def _expenses(cursor: Cursor, coop_id: str | None, as_of: dt.date) -> Expenses:
+    where, params = ("WHERE coop_id = ?", (coop_id,)) if coop_id else ("", ())
+    rows = cursor.execute(
+        f"SELECT amount, claimed_on, status FROM expense_claims {where}", params
+    ).fetchall()
+    outstanding = [r for r in rows if r["status"] in OUTSTANDING]
+    ages = [
+        max(0, (as_of - dt.date.fromisoformat(r["claimed_on"])).days)
+        for r in outstanding
+    ]
+    return Expenses(
+        claimed=sum(int(r["amount"]) for r in rows),
+        paid=sum(int(r["amount"]) for r in rows if r["status"] == "paid"),
+        rejected=sum(int(r["amount"]) for r in rows if r["status"] == "rejected"),
+        outstanding_count=len(outstanding),
+        outstanding_amount=sum(int(r["amount"]) for r in outstanding),
+        oldest_outstanding_days=max(ages) if ages else None,
+        mean_outstanding_days=round(sum(ages) / len(ages), 1) if ages else None,
+    )

@@ -1,0 +1,282 @@
+"""The time bank, in double entry: every transfer debits one account and credits
+another by the same minutes, so the whole bank always sums to zero.
+
+Volunteers and family carers earn time by helping and spend it on respite. Each
+account has a minimum and a maximum balance; a transfer that would cross either is
+refused before anything is written. Hours are kept as whole minutes.
+"""
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import NamedTuple, get_args
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from node.coop import CoopBase
+from node.errors import (
+    BalanceLimitExceeded,
+    InvalidAmount,
+    InvalidTransition,
+    UnknownAccount,
+    UnknownReason,
+)
+from node.records import admitted_member, created_ids, load
+from node.sharing import Rule, SharingPolicy
+from schemas import Payload
+from schemas import timebank as shared
+
+PURPOSES: tuple[str, ...] = get_args(shared.Purpose)
+# Ten hours of overdraft lets a newcomer receive help before giving any.
+DEFAULT_MINIMUM = -10 * 60
+DEFAULT_MAXIMUM = 100 * 60
+
+
+def hours(minutes: int) -> str:
+    sign = "-" if minutes < 0 else ""
+    h, m = divmod(abs(minutes), 60)
+    return f"{sign}{h}h{m:02d}"
+
+
+class TimeAccount(Aggregate):
+    TOPIC = "commonweal.time_account"
+
+    class Event(Aggregate.Event):
+        TOPIC = "commonweal.time_account.event"
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "commonweal.time_account.created"
+
+    class Opened(Created):
+        TOPIC = "commonweal.time_account.opened"
+        owner: UUID | None  # the member; None for the co-op's pool
+        minimum: int
+        maximum: int
+        opened_on: dt.date
+
+    class Debited(Event):
+        TOPIC = "commonweal.time_account.debited"
+        kind: str
+        transfer: UUID
+        counterparty: UUID
+        minutes: int
+        purpose: str
+        note: str
+        entered_on: dt.date
+
+    class Credited(Event):
+        TOPIC = "commonweal.time_account.credited"
+        kind: str
+        transfer: UUID
+        counterparty: UUID
+        minutes: int
+        purpose: str
+        note: str
+        entered_on: dt.date
+
+    @staticmethod
+    def create_id(owner: UUID | None, **_: object) -> UUID:
+        return time_account_id(owner)
+
+    @event(Opened)
+    def __init__(
+        self, owner: UUID | None, minimum: int, maximum: int, opened_on: dt.date
+    ) -> None:
+        self.owner = owner
+        self.minimum = minimum
+        self.maximum = maximum
+        self.opened_on = opened_on
+        self.balance = 0
+
+    @property
+    def kind(self) -> str:
+        return "pool" if self.owner is None else "member"
+
+    def check(self, minutes: int) -> None:
+        """Refuse a change of ``minutes`` that would cross this account's limits."""
+        after = self.balance + minutes
+        if after < self.minimum:
+            raise BalanceLimitExceeded(
+                f"debiting {hours(-minutes)} would take account {self.id} to "
+                f"{hours(after)}, below its minimum of {hours(self.minimum)}"
+            )
+        if after > self.maximum:
+            raise BalanceLimitExceeded(
+                f"crediting {hours(minutes)} would take account {self.id} to "
+                f"{hours(after)}, above its maximum of {hours(self.maximum)}"
+            )
+
+    @event(Debited)
+    def debit(
+        self,
+        kind: str,
+        transfer: UUID,
+        counterparty: UUID,
+        minutes: int,
+        purpose: str,
+        note: str,
+        entered_on: dt.date,
+    ) -> None:
+        self.balance -= minutes
+
+    @event(Credited)
+    def credit(
+        self,
+        kind: str,
+        transfer: UUID,
+        counterparty: UUID,
+        minutes: int,
+        purpose: str,
+        note: str,
+        entered_on: dt.date,
+    ) -> None:
+        self.balance += minutes
+
+
+def time_account_id(owner: UUID | None) -> UUID:
+    """A member has one account; the co-op's pool (owner None) has one too."""
+    key = str(owner) if owner is not None else "pool"
+    return uuid5(NAMESPACE_URL, f"commonweal:time_account:{key}")
+
+
+class StatementLine(NamedTuple):
+    entered_on: dt.date
+    transfer: UUID
+    counterparty: UUID
+    minutes: int  # negative for a debit
+    purpose: str
+    note: str
+    balance: int
+
+
+class TimebankCommands(CoopBase):
+    # The pool account takes part in many transfers: a snapshot every so often
+    # keeps loading it from replaying its whole history.
+    snapshotting_intervals = {TimeAccount: 50}
+
+    def open_time_account(
+        self,
+        member_id: UUID,
+        minimum: int = DEFAULT_MINIMUM,
+        maximum: int = DEFAULT_MAXIMUM,
+        opened_on: dt.date | None = None,
+    ) -> UUID:
+        admitted_member(self, member_id, "time-bank account holder")
+        return self._open_account(member_id, minimum, maximum, opened_on)
+
+    def open_pool_account(
+        self,
+        minimum: int = -1_000 * 60,
+        maximum: int = 1_000 * 60,
+        opened_on: dt.date | None = None,
+    ) -> UUID:
+        """The co-op's own account, which pays members for volunteering for it."""
+        return self._open_account(None, minimum, maximum, opened_on)
+
+    def _open_account(
+        self,
+        owner: UUID | None,
+        minimum: int,
+        maximum: int,
+        opened_on: dt.date | None,
+    ) -> UUID:
+        if not minimum <= 0 <= maximum:
+            raise InvalidAmount(
+                f"limits must allow a zero balance: minimum {minimum}, "
+                f"maximum {maximum}"
+            )
+        account_id = time_account_id(owner)
+        if self.recorder.select_events(account_id, limit=1):
+            raise InvalidTransition(f"time account {account_id} is already open")
+        account = TimeAccount(
+            owner=owner,
+            minimum=minimum,
+            maximum=maximum,
+            opened_on=opened_on or dt.date.today(),
+        )
+        self.save(account)
+        return account.id
+
+    def transfer_time(
+        self,
+        from_account: UUID,
+        to_account: UUID,
+        minutes: int,
+        purpose: str,
+        note: str = "",
+        on: dt.date | None = None,
+    ) -> UUID:
+        """Move ``minutes`` from one account to another: both sides or neither."""
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0:
+            raise InvalidAmount(f"minutes must be a positive whole number: {minutes!r}")
+        if purpose not in PURPOSES:
+            raise UnknownReason(
+                f"{purpose!r} is not a purpose; purposes are: {', '.join(PURPOSES)}"
+            )
+        if from_account == to_account:
+            raise InvalidTransition("a transfer needs two different accounts")
+        source = self.time_account(from_account)
+        target = self.time_account(to_account)
+        source.check(-minutes)
+        target.check(minutes)
+        transfer, day = uuid4(), on or dt.date.today()
+        source.debit(source.kind, transfer, target.id, minutes, purpose, note, day)
+        target.credit(target.kind, transfer, source.id, minutes, purpose, note, day)
+        self.save(source, target)
+        return transfer
+
+    def time_account(self, account_id: UUID) -> TimeAccount:
+        return load(self, account_id, TimeAccount, UnknownAccount)
+
+    def time_account_of(self, member_id: UUID) -> TimeAccount:
+        return self.time_account(time_account_id(member_id))
+
+    def time_accounts(self) -> Iterator[TimeAccount]:
+        for account_id in created_ids(self, TimeAccount.Opened.TOPIC):
+            yield self.time_account(account_id)
+
+    def statement(self, account_id: UUID) -> list[StatementLine]:
+        """Every entry on an account, oldest first, with the running balance."""
+        self.time_account(account_id)
+        lines, balance = [], 0
+        for e in self.events.get(account_id):
+            if isinstance(e, TimeAccount.Debited | TimeAccount.Credited):
+                signed = -e.minutes if isinstance(e, TimeAccount.Debited) else e.minutes
+                balance += signed
+                lines.append(
+                    StatementLine(
+                        e.entered_on,
+                        e.transfer,
+                        e.counterparty,
+                        signed,
+                        e.purpose,
+                        e.note,
+                        balance,
+                    )
+                )
+        return lines
+
+
+def _entry(p: SharingPolicy, e: TimeAccount.Debited | TimeAccount.Credited) -> Payload:
+    return shared.LedgerEntry(
+        account=p.pseudonym(e.originator_id),
+        kind=e.kind,
+        transfer=p.pseudonym(e.transfer),
+        minutes=-e.minutes if isinstance(e, TimeAccount.Debited) else e.minutes,
+        purpose=e.purpose,
+        entered_on=e.entered_on,
+    )
+
+
+TIMEBANK_SHARING: dict[str, Rule] = {
+    TimeAccount.Opened.TOPIC: Rule(
+        shared.AccountOpened,
+        lambda p, e: shared.AccountOpened(
+            account=p.pseudonym(e.originator_id),
+            kind="pool" if e.owner is None else "member",
+            opened_on=e.opened_on,
+        ),
+    ),
+    TimeAccount.Debited.TOPIC: Rule(shared.LedgerEntry, _entry),
+    TimeAccount.Credited.TOPIC: Rule(shared.LedgerEntry, _entry),
+}

@@ -1,0 +1,386 @@
+"""Visits: scheduled, then delivered, missed or cancelled; and incidents and
+safeguarding concerns raised and closed.
+
+Notes, the address of the visit and free-text reasons stay in the node; what is
+shared is who delivered (pseudonym and member class), minutes per service type and
+the day, or a reason category.
+"""
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from typing import get_args
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from node.coop import CoopBase
+from node.errors import (
+    InvalidDuration,
+    InvalidTransition,
+    UnknownIncident,
+    UnknownReason,
+    UnknownServiceType,
+    UnknownVisit,
+)
+from node.records import admitted_member, created_ids, load
+from node.sharing import Rule
+from schemas import care as shared
+
+VISIT_REASONS: tuple[str, ...] = get_args(shared.VisitReason)
+INCIDENT_KINDS: tuple[str, ...] = get_args(shared.IncidentKind)
+MAX_VISIT_MINUTES = 24 * 60
+
+
+class Visit(Aggregate):
+    TOPIC = "commonweal.visit"
+
+    class Event(Aggregate.Event):
+        TOPIC = "commonweal.visit.event"
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "commonweal.visit.created"
+
+    class Scheduled(Created):
+        TOPIC = "commonweal.visit.scheduled"
+        service_user: UUID
+        scheduled_for: dt.datetime
+        service_types: list[str]
+        address: str
+        notes: str
+
+    class Delivered(Event):
+        TOPIC = "commonweal.visit.delivered"
+        worker: UUID
+        worker_class: str
+        started_at: dt.datetime
+        minutes: int
+        minutes_by_service: dict[str, int]
+        notes: str
+
+    class Missed(Event):
+        TOPIC = "commonweal.visit.missed"
+        reason: str
+        notes: str
+        missed_on: dt.date
+
+    class Cancelled(Event):
+        TOPIC = "commonweal.visit.cancelled"
+        reason: str
+        notes: str
+        cancelled_on: dt.date
+
+    @event(Scheduled)
+    def __init__(
+        self,
+        service_user: UUID,
+        scheduled_for: dt.datetime,
+        service_types: list[str],
+        address: str,
+        notes: str,
+    ) -> None:
+        self.service_user = service_user
+        self.scheduled_for = scheduled_for
+        self.service_types = service_types
+        self.address = address
+        self.notes = notes
+        self.status = "scheduled"
+        self.worker: UUID | None = None
+        self.worker_class: str | None = None
+        self.started_at: dt.datetime | None = None
+        self.minutes = 0
+        self.minutes_by_service: dict[str, int] = {}
+        self.reason: str | None = None
+        self.ended_on: dt.date | None = None
+
+    def deliver(
+        self,
+        worker: UUID,
+        worker_class: str,
+        started_at: dt.datetime,
+        minutes_by_service: dict[str, int],
+        notes: str,
+    ) -> None:
+        self._require_scheduled("delivered")
+        self._delivered(
+            worker,
+            worker_class,
+            started_at,
+            sum(minutes_by_service.values()),
+            minutes_by_service,
+            notes,
+        )
+
+    @event(Delivered)
+    def _delivered(
+        self,
+        worker: UUID,
+        worker_class: str,
+        started_at: dt.datetime,
+        minutes: int,
+        minutes_by_service: dict[str, int],
+        notes: str,
+    ) -> None:
+        self.status = "delivered"
+        self.worker = worker
+        self.worker_class = worker_class
+        self.started_at = started_at
+        self.minutes = minutes
+        self.minutes_by_service = minutes_by_service
+        self.ended_on = started_at.date()
+
+    def miss(self, reason: str, notes: str, missed_on: dt.date) -> None:
+        self._require_scheduled("missed")
+        _require_reason(reason)
+        self._missed(reason, notes, missed_on)
+
+    @event(Missed)
+    def _missed(self, reason: str, notes: str, missed_on: dt.date) -> None:
+        self.status = "missed"
+        self.reason = reason
+        self.ended_on = missed_on
+
+    def cancel(self, reason: str, notes: str, cancelled_on: dt.date) -> None:
+        self._require_scheduled("cancelled")
+        _require_reason(reason)
+        self._cancelled(reason, notes, cancelled_on)
+
+    @event(Cancelled)
+    def _cancelled(self, reason: str, notes: str, cancelled_on: dt.date) -> None:
+        self.status = "cancelled"
+        self.reason = reason
+        self.ended_on = cancelled_on
+
+    def _require_scheduled(self, action: str) -> None:
+        if self.status != "scheduled":
+            raise InvalidTransition(
+                f"visit {self.id} is {self.status}; only a scheduled visit can be "
+                f"{action}"
+            )
+
+
+class Incident(Aggregate):
+    """An incident or a safeguarding concern, raised and later closed."""
+
+    TOPIC = "commonweal.incident"
+
+    class Event(Aggregate.Event):
+        TOPIC = "commonweal.incident.event"
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "commonweal.incident.created"
+
+    class Raised(Created):
+        TOPIC = "commonweal.incident.raised"
+        kind: str
+        visit: UUID | None
+        description: str
+        raised_on: dt.date
+
+    class Closed(Event):
+        TOPIC = "commonweal.incident.closed"
+        kind: str
+        outcome: str
+        closed_on: dt.date
+
+    @event(Raised)
+    def __init__(
+        self, kind: str, visit: UUID | None, description: str, raised_on: dt.date
+    ) -> None:
+        self.kind = kind
+        self.visit = visit
+        self.description = description
+        self.raised_on = raised_on
+        self.closed_on: dt.date | None = None
+
+    def close(self, outcome: str, closed_on: dt.date) -> None:
+        if self.closed_on is not None:
+            raise InvalidTransition(f"{self.kind} {self.id} is already closed")
+        self._closed(self.kind, outcome, closed_on)
+
+    @event(Closed)
+    def _closed(self, kind: str, outcome: str, closed_on: dt.date) -> None:
+        self.closed_on = closed_on
+
+
+def _require_reason(reason: str) -> None:
+    if reason not in VISIT_REASONS:
+        raise UnknownReason(
+            f"{reason!r} is not a visit reason; reasons are: {', '.join(VISIT_REASONS)}"
+        )
+
+
+def split_minutes(minutes: int, service_types: Sequence[str]) -> dict[str, int]:
+    """Share a visit's minutes evenly among its service types, the remainder to the
+    first listed, so the parts add up to the whole."""
+    base, extra = divmod(minutes, len(service_types))
+    parts = {t: base + (1 if i < extra else 0) for i, t in enumerate(service_types)}
+    return {t: m for t, m in parts.items() if m > 0}
+
+
+class VisitCommands(CoopBase):
+    def schedule_visit(
+        self,
+        service_user: UUID,
+        scheduled_for: dt.datetime,
+        service_types: Sequence[str],
+        address: str = "",
+        notes: str = "",
+    ) -> UUID:
+        admitted_member(self, service_user, "service user")
+        self._require_service_types(service_types)
+        visit = Visit(
+            service_user=service_user,
+            scheduled_for=scheduled_for,
+            service_types=list(service_types),
+            address=address,
+            notes=notes,
+        )
+        self.save(visit)
+        return visit.id
+
+    def deliver_visit(
+        self,
+        visit_id: UUID,
+        worker: UUID,
+        started_at: dt.datetime,
+        minutes: int,
+        service_types: Sequence[str] | None = None,
+        notes: str = "",
+    ) -> None:
+        """Record a visit as delivered by ``worker`` (an admitted member, worker or
+        volunteer), for ``minutes`` split over its service types."""
+        if not isinstance(minutes, int) or isinstance(minutes, bool):
+            raise InvalidDuration(f"duration must be whole minutes, got {minutes!r}")
+        if not 0 < minutes <= MAX_VISIT_MINUTES:
+            raise InvalidDuration(
+                f"duration must be 1 to {MAX_VISIT_MINUTES} minutes, got {minutes}"
+            )
+        visit = self.visit(visit_id)
+        member = admitted_member(self, worker, "worker or volunteer")
+        types = list(service_types or visit.service_types)
+        self._require_service_types(types)
+        visit.deliver(
+            worker,
+            member.member_class,
+            started_at,
+            split_minutes(minutes, types),
+            notes,
+        )
+        self.save(visit)
+
+    def miss_visit(
+        self,
+        visit_id: UUID,
+        reason: str,
+        notes: str = "",
+        missed_on: dt.date | None = None,
+    ) -> None:
+        visit = self.visit(visit_id)
+        visit.miss(reason, notes, missed_on or visit.scheduled_for.date())
+        self.save(visit)
+
+    def cancel_visit(
+        self,
+        visit_id: UUID,
+        reason: str,
+        notes: str = "",
+        cancelled_on: dt.date | None = None,
+    ) -> None:
+        visit = self.visit(visit_id)
+        visit.cancel(reason, notes, cancelled_on or dt.date.today())
+        self.save(visit)
+
+    def raise_incident(
+        self,
+        kind: str,
+        description: str,
+        raised_on: dt.date | None = None,
+        visit_id: UUID | None = None,
+    ) -> UUID:
+        if kind not in INCIDENT_KINDS:
+            raise UnknownReason(
+                f"{kind!r} is not a kind of incident; kinds are: "
+                f"{', '.join(INCIDENT_KINDS)}"
+            )
+        if visit_id is not None:
+            self.visit(visit_id)
+        incident = Incident(
+            kind=kind,
+            visit=visit_id,
+            description=description,
+            raised_on=raised_on or dt.date.today(),
+        )
+        self.save(incident)
+        return incident.id
+
+    def close_incident(
+        self, incident_id: UUID, outcome: str = "", closed_on: dt.date | None = None
+    ) -> None:
+        incident = self.incident(incident_id)
+        incident.close(outcome, closed_on or dt.date.today())
+        self.save(incident)
+
+    def visit(self, visit_id: UUID) -> Visit:
+        return load(self, visit_id, Visit, UnknownVisit)
+
+    def visits(self) -> Iterator[Visit]:
+        for visit_id in created_ids(self, Visit.Scheduled.TOPIC):
+            yield self.visit(visit_id)
+
+    def incident(self, incident_id: UUID) -> Incident:
+        return load(self, incident_id, Incident, UnknownIncident)
+
+    def incidents(self) -> Iterator[Incident]:
+        for incident_id in created_ids(self, Incident.Raised.TOPIC):
+            yield self.incident(incident_id)
+
+    def _require_service_types(self, service_types: Sequence[str]) -> None:
+        offered = self.coop().profile.service_types
+        if not service_types:
+            raise UnknownServiceType("a visit needs at least one service type")
+        unknown = [t for t in service_types if t not in offered]
+        if unknown or len(set(service_types)) != len(service_types):
+            raise UnknownServiceType(
+                f"service types {list(service_types)} are not distinct ones of this "
+                f"co-op's: {', '.join(offered)}"
+            )
+
+
+VISIT_SHARING: dict[str, Rule] = {
+    Visit.Delivered.TOPIC: Rule(
+        shared.VisitDelivered,
+        lambda p, e: shared.VisitDelivered(
+            visit=p.pseudonym(e.originator_id),
+            worker=p.pseudonym(e.worker),
+            worker_class=e.worker_class,
+            minutes_by_service=e.minutes_by_service,
+            delivered_on=e.started_at.date(),
+        ),
+    ),
+    Visit.Missed.TOPIC: Rule(
+        shared.VisitMissed,
+        lambda p, e: shared.VisitMissed(
+            visit=p.pseudonym(e.originator_id), reason=e.reason, missed_on=e.missed_on
+        ),
+    ),
+    Visit.Cancelled.TOPIC: Rule(
+        shared.VisitCancelled,
+        lambda p, e: shared.VisitCancelled(
+            visit=p.pseudonym(e.originator_id),
+            reason=e.reason,
+            cancelled_on=e.cancelled_on,
+        ),
+    ),
+    Incident.Raised.TOPIC: Rule(
+        shared.IncidentRaised,
+        lambda p, e: shared.IncidentRaised(
+            incident=p.pseudonym(e.originator_id), kind=e.kind, raised_on=e.raised_on
+        ),
+    ),
+    Incident.Closed.TOPIC: Rule(
+        shared.IncidentClosed,
+        lambda p, e: shared.IncidentClosed(
+            incident=p.pseudonym(e.originator_id), kind=e.kind, closed_on=e.closed_on
+        ),
+    ),
+}

@@ -1,0 +1,77 @@
+"""Payloads of the ``timebank`` stream: the hours ledger and volunteer expenses.
+
+Accounts, transfers and claims appear only as keyed pseudonyms; no notes, no
+descriptions, and a rejection is shared only as its category. Expenses travel here
+because, like time credits, they are the volunteer's side of the co-op's books.
+"""
+
+import datetime as dt
+from typing import Annotated, Literal
+
+import msgspec
+
+from schemas.membership import Pence, Pseudonym
+from schemas.payloads import Payload
+
+AccountKind = Literal["member", "pool"]
+Purpose = Literal["volunteering", "respite", "family_care", "gift", "adjustment"]
+ExpenseCategory = Literal["travel", "childcare", "meals", "uniform"]
+RejectionReason = Literal["not_eligible", "no_receipt", "duplicate", "late", "other"]
+
+
+class AccountOpened(Payload, frozen=True):
+    SCHEMA = "timebank.account_opened/1"
+    STREAM = "timebank"
+    account: Pseudonym
+    kind: AccountKind
+    opened_on: dt.date
+
+
+class LedgerEntry(Payload, frozen=True):
+    """One side of a transfer: minutes are negative for a debit, positive for a
+    credit; the two sides share ``transfer``."""
+
+    SCHEMA = "timebank.entry/1"
+    STREAM = "timebank"
+    account: Pseudonym
+    kind: AccountKind
+    transfer: Pseudonym
+    minutes: Annotated[int, msgspec.Meta(ge=-1_000_000, le=1_000_000)]
+    purpose: Purpose
+    entered_on: dt.date
+
+    def __post_init__(self) -> None:
+        if self.minutes == 0:
+            raise ValueError("a ledger entry moves a non-zero number of minutes")
+
+
+class ExpenseClaimed(Payload, frozen=True):
+    SCHEMA = "expense.claimed/1"
+    STREAM = "timebank"
+    claim: Pseudonym
+    category: ExpenseCategory
+    amount: Pence
+    claimed_on: dt.date
+
+
+class ExpenseApproved(Payload, frozen=True):
+    SCHEMA = "expense.approved/1"
+    STREAM = "timebank"
+    claim: Pseudonym
+    approved_on: dt.date
+
+
+class ExpenseRejected(Payload, frozen=True):
+    SCHEMA = "expense.rejected/1"
+    STREAM = "timebank"
+    claim: Pseudonym
+    reason: RejectionReason
+    rejected_on: dt.date
+
+
+class ExpensePaid(Payload, frozen=True):
+    SCHEMA = "expense.paid/1"
+    STREAM = "timebank"
+    claim: Pseudonym
+    amount: Pence
+    paid_on: dt.date

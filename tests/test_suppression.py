@@ -1,0 +1,91 @@
+"""Small-count suppression in the published report: 4 people read "<5", 5 read 5;
+figures derived from a suppressed count are withheld; exact figures stay inside."""
+
+import datetime as dt
+
+import msgspec
+import pytest
+
+from federation.care import CareReport, CoopCare, Outcomes
+from federation.governance import GovernanceReport
+from federation.growth import GrowthReport
+from federation.membership import CoopMembership, MembershipReport, MonthMovement
+from federation.report import (
+    ConsortiumReport,
+    published_report,
+    render_table,
+    report_json,
+)
+from federation.suppression import published, suppress
+from federation.timebank import Expenses, TimebankReport
+from federation.workforce import CoopWorkforce, WorkforceReport
+
+DAY = dt.date(2026, 3, 31)
+
+
+def report(people: int) -> ConsortiumReport:
+    """A report in which every count of people is ``people``."""
+    outcomes = Outcomes(people, people, 1.5, 0.75)
+    coop = CoopMembership("alpha", "Alpha", "uk", {"worker": people}, people, 100)
+    no_expenses = Expenses(0, 0, 0, 0, 0, None, None)
+    return ConsortiumReport(
+        generated_at=dt.datetime(2026, 4, 1),
+        membership=MembershipReport(
+            [coop], {"worker": people}, people, 100,
+            [MonthMovement("2026-03", people, people)], {},
+        ),
+        governance=GovernanceReport([], 0, 0, None, []),
+        growth=GrowthReport([], []),
+        dead_letters=0,
+        care=CareReport(
+            [CoopCare("alpha", 10, 1, 0, 0.0909, 600, 120, people, outcomes, 0, 0,
+                      0, 0, [], [])],
+            10, 1, 0.0909, 600, {"cleaning": 600}, 120, people, outcomes,
+        ),
+        workforce=WorkforceReport(
+            DAY, [CoopWorkforce("alpha", True, 12, people, 0.4, True, people, people,
+                                0.25)], 12, 0.25,
+        ),
+        timebank=TimebankReport(DAY, [], people, people, 60, 60, no_expenses),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(("people", "shown"), [(0, "<5"), (4, "<5"), (5, 5), (6, 6)])
+def test_person_counts_are_suppressed_below_five(people: int, shown: object) -> None:
+    assert suppress(people) == shown
+    exact = report(people)
+    view = published_report(exact)
+    membership = view["membership"]
+    assert membership["members"] == shown
+    assert membership["coops"][0]["members"] == shown
+    assert membership["coops"][0]["members_by_class"] == {"worker": shown}
+    assert membership["months"][0]["joiners"] == shown
+    care = view["care"]
+    assert care["active_volunteers"] == shown
+    assert care["coops"][0]["active_volunteers"] == shown
+    assert care["outcomes"]["plans_reviewed"] == shown
+    assert view["workforce"]["coops"][0]["disadvantaged"] == shown
+    assert view["workforce"]["coops"][0]["leavers_12m"] == shown
+    assert view["timebank"]["accounts"] == shown
+    # Derived from a count of people: withheld when the count is suppressed.
+    withheld = shown == "<5"
+    assert (care["outcomes"]["performance_change"] is None) == withheld
+    assert (view["workforce"]["coops"][0]["disadvantaged_share"] is None) == withheld
+    # Not counts of people: published as they are.
+    assert care["delivered"] == 10
+    assert care["minutes_by_service"] == {"cleaning": 600}
+    assert view["workforce"]["coops"][0]["headcount"] == 12
+    # The JSON and the table publish the suppressed view; the struct keeps exact.
+    assert msgspec.json.decode(report_json(exact)) == view
+    assert exact.membership.members == people
+    assert exact.care.outcomes.performance_change == 1.5
+    if withheld:
+        assert "<5" in render_table(exact)
+
+
+def test_published_leaves_structs_without_people_alone() -> None:
+    class Plain(msgspec.Struct):
+        count: int
+        rate: float | None
+
+    assert published(Plain(3, None)) == {"count": 3, "rate": None}
