@@ -5,6 +5,7 @@ Run a soak: python -m tests.chaos --minutes 10 --seed 7
 """
 
 import argparse
+import datetime as dt
 import os
 import random
 import signal
@@ -29,10 +30,13 @@ from federation.views import ConsortiumViews
 from node.config import NodeConfig, new_secret
 from node.service import NodeService
 from tests.truth import (
+    care_truth,
     governance_truth,
     membership_truth,
+    reported,
     reported_governance,
     reported_membership,
+    timebank_truth,
 )
 
 # Every process serves HTTP: on a free port each, never a fixed one.
@@ -207,13 +211,14 @@ class Chaos:
     def differences(self) -> list[str]:
         """Where the consortium report differs from each node's own truth."""
         views = self._views()
-        report = build_report(views)
+        today = dt.date.today()
+        report = build_report(views, as_of=today)
         views.factory.close()
         found = []
         for path in self.node_configs:
             node = NodeService(load_config(path, NodeConfig))
             coop_id = node.config.coop_id
-            for area, truth, reported in (
+            for area, truth, shown in (
                 (
                     "membership",
                     membership_truth(node.app),
@@ -224,9 +229,15 @@ class Chaos:
                     governance_truth(node.app),
                     reported_governance(report, coop_id),
                 ),
+                ("care", care_truth(node.app), _section(report.care, coop_id)),
+                (
+                    "time bank",
+                    timebank_truth(node.app, today),
+                    _section(report.timebank, coop_id),
+                ),
             ):
-                if truth != reported:
-                    found.append(f"{coop_id} {area}: {reported} != truth {truth}")
+                if truth != shown:
+                    found.append(f"{coop_id} {area}: {shown} != truth {truth}")
             node.app.close()
             node.replication_log.factory.close()
         if report.dead_letters:
@@ -237,6 +248,13 @@ class Chaos:
         for victim in [*self.workers, self.consortium]:
             victim.kill()
         self.broker.kill()
+
+
+def _section(section: object, coop_id: str) -> object:
+    try:
+        return reported(section, coop_id)
+    except AssertionError:
+        return "missing from the report"
 
 
 def main() -> None:

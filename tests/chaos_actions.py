@@ -65,7 +65,38 @@ def close_ballot(app: CoopNode, rng: random.Random) -> None:
         app.close_ballot(ballots[0].id)
 
 
+def visit(app: CoopNode, rng: random.Random) -> None:
+    user, worker = _someone(app, rng, "admitted"), _someone(app, rng, "admitted")
+    if user is None or worker is None:
+        return
+    types = list(app.coop().profile.service_types)
+    when = dt.datetime(2026, 6, 1, 9, tzinfo=dt.UTC)
+    visit_id = app.schedule_visit(user, when, [rng.choice(types)])  # type: ignore[arg-type]
+    if rng.random() < 0.85:
+        app.deliver_visit(visit_id, worker, when, rng.choice([30, 45, 60, 90]))  # type: ignore[arg-type]
+    else:
+        app.miss_visit(visit_id, "no_access", "", DAY)
+
+
+def transfer(app: CoopNode, rng: random.Random) -> None:
+    payer, payee = _someone(app, rng, "admitted"), _someone(app, rng, "admitted")
+    if payer is None or payee is None or payer == payee:
+        return
+    accounts = {a.owner for a in app.time_accounts()}
+    for member in (payer, payee):
+        if member not in accounts:
+            app.open_time_account(member, opened_on=DAY)  # type: ignore[arg-type]
+    app.transfer_time(
+        app.time_account_of(payer).id,  # type: ignore[arg-type]
+        app.time_account_of(payee).id,  # type: ignore[arg-type]
+        rng.choice([30, 60, 120]),
+        "volunteering",
+        on=DAY,
+    )
+
+
 ACTIONS: list[Action] = [
+    visit, visit, transfer, transfer,
     join, join, join, change_class, withdraw, buy_shares,
     open_ballot, vote, vote, vote, close_ballot,
 ]  # fmt: skip
