@@ -5,6 +5,7 @@ survive anything the outside world does to them; this is the one loop they share
 """
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -52,3 +53,19 @@ async def retry_forever(
             on_error(error)
         await asyncio.sleep(backoff)
         backoff = min(backoff * 2, MAX_BACKOFF)
+
+
+async def stop_task(task: asyncio.Task[None] | None) -> None:
+    """Cancel a long-running task and wait until it has really ended.
+
+    nats-py swallows a cancellation that lands inside some of its awaits (a
+    publish's flush, a fetch), and ``retry_forever`` would then carry on: so one
+    cancel() may be lost, and this repeats it until the task is done.
+    """
+    if task is None:
+        return
+    while not task.done():
+        task.cancel()
+        await asyncio.wait([task], timeout=0.5)
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

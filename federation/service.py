@@ -1,9 +1,9 @@
 """A running consortium: views and aggregator, built from a ConsortiumConfig."""
 
 import asyncio
-import contextlib
 import datetime as dt
 
+from commonweal.retry import stop_task
 from commonweal.storage import construct_tracked_tables
 from federation.aggregator import Aggregator
 from federation.config import ConsortiumConfig
@@ -37,9 +37,6 @@ class ConsortiumService:
         return build_report(self.views, self.registry.lineage(), as_of)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_task(self._task)
         self.views.factory.close()
         self.registry.close()

@@ -1,10 +1,10 @@
 """A running node: the application and its replicator, built from a NodeConfig."""
 
 import asyncio
-import contextlib
 
 import msgspec
 
+from commonweal.retry import stop_task
 from commonweal.storage import construct_tracked_tables
 from node.application import ALLOWLIST, CoopNode
 from node.config import NodeConfig
@@ -57,13 +57,6 @@ class NodeService:
         return self.replicator.published.position >= last
 
     async def stop(self) -> None:
-        if self._task is not None:
-            # nats-py swallows a cancellation that lands inside a publish's flush,
-            # so one cancel() may be lost: repeat until the task has ended.
-            while not self._task.done():
-                self._task.cancel()
-                await asyncio.wait([self._task], timeout=0.5)
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_task(self._task)
         self.app.close()
         self.replication_log.factory.close()
