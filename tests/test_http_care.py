@@ -1,0 +1,189 @@
+"""The care APIs (time bank, visits, care plans, expenses) over a real server,
+SQLite store and broker: each role boundary, and bad input that names the field
+and writes nothing."""
+
+from typing import Any
+
+from tests.test_http_node import admitted_member, call, events
+from tests.web import LiveNode
+
+
+async def staff_token(http: LiveNode, role: str, name: str) -> tuple[str, str]:
+    """An admitted member with a ``role`` token: (member id, token)."""
+    member, _ = await admitted_member(http, name=name)
+    status, issued = await call(
+        http,
+        "POST",
+        f"/api/members/{member}/tokens",
+        token=http.admin_token,
+        json={"role": role},
+    )
+    assert status == 201, issued
+    return member, issued["token"]
+
+
+async def open_account(http: LiveNode, member: str, **limits: Any) -> dict[str, Any]:
+    status, account = await call(
+        http,
+        "POST",
+        "/api/timebank/accounts",
+        token=http.admin_token,
+        json={"member_id": member, **limits},
+    )
+    assert status == 201, account
+    return account
+
+
+async def test_a_member_transfers_hours_and_reads_only_their_own_statement(
+    http_node: LiveNode,
+) -> None:
+    rosa, rosa_token = await admitted_member(http_node, "volunteer", "Rosa")
+    omar, omar_token = await admitted_member(http_node, "volunteer", "Omar")
+    _, coordinator = await staff_token(http_node, "coordinator", "Cal")
+    await open_account(http_node, rosa)
+    await open_account(http_node, omar)
+
+    status, moved = await call(
+        http_node,
+        "POST",
+        "/api/timebank/transfers",
+        token=rosa_token,
+        json={"to_member": omar, "minutes": 90, "purpose": "gift", "note": "thanks"},
+    )
+    assert status == 201, moved
+    assert (moved["from_member"], moved["to_member"], moved["minutes"]) == (
+        rosa,
+        omar,
+        90,
+    )
+
+    status, mine = await call(
+        http_node, "GET", f"/api/timebank/accounts/{rosa}", token=rosa_token
+    )
+    assert status == 200 and mine["balance"] == -90
+    [line] = mine["statement"]["items"]
+    assert (line["minutes"], line["balance"], line["purpose"]) == (-90, -90, "gift")
+
+    # The role boundary: a member may not read another member's statement...
+    status, refused = await call(
+        http_node, "GET", f"/api/timebank/accounts/{omar}", token=rosa_token
+    )
+    assert status == 403, refused
+    assert "thanks" not in str(refused)
+    # ...nor move hours out of it; the coordinator may do both.
+    before = events(http_node)
+    status, refused = await call(
+        http_node,
+        "POST",
+        "/api/timebank/transfers",
+        token=rosa_token,
+        json={"from_member": omar, "to_member": rosa, "minutes": 30, "purpose": "gift"},
+    )
+    assert status == 403 and events(http_node) == before
+    status, theirs = await call(
+        http_node, "GET", f"/api/timebank/accounts/{omar}", token=coordinator
+    )
+    assert status == 200 and theirs["balance"] == 90
+    status, _ = await call(
+        http_node,
+        "POST",
+        "/api/timebank/transfers",
+        token=coordinator,
+        json={
+            "from_member": omar,
+            "to_member": rosa,
+            "minutes": 30,
+            "purpose": "adjustment",
+        },
+    )
+    assert status == 201
+    status, own = await call(
+        http_node, "GET", f"/api/timebank/accounts/{omar}", token=omar_token
+    )
+    assert status == 200 and own["balance"] == 60
+
+
+async def test_a_statement_is_paginated_oldest_first(http_node: LiveNode) -> None:
+    rosa, rosa_token = await admitted_member(http_node, "volunteer", "Rosa")
+    omar, _ = await admitted_member(http_node, "volunteer", "Omar")
+    await open_account(http_node, rosa)
+    await open_account(http_node, omar)
+    for minutes in (10, 20, 30):
+        status, _ = await call(
+            http_node,
+            "POST",
+            "/api/timebank/transfers",
+            token=rosa_token,
+            json={"to_member": omar, "minutes": minutes, "purpose": "respite"},
+        )
+        assert status == 201
+    path = f"/api/timebank/accounts/{rosa}?limit=2"
+    status, first = await call(http_node, "GET", path, token=rosa_token)
+    assert status == 200
+    assert [e["minutes"] for e in first["statement"]["items"]] == [-10, -20]
+    cursor = first["statement"]["next_cursor"]
+    assert cursor is not None
+    status, rest = await call(
+        http_node, "GET", f"{path}&cursor={cursor}", token=rosa_token
+    )
+    assert [e["minutes"] for e in rest["statement"]["items"]] == [-30]
+    assert rest["statement"]["next_cursor"] is None and rest["balance"] == -60
+
+
+async def test_refused_transfers_name_the_problem_and_write_nothing(
+    http_node: LiveNode,
+) -> None:
+    rosa, rosa_token = await admitted_member(http_node, "volunteer", "Rosa")
+    omar, _ = await admitted_member(http_node, "volunteer", "Omar")
+    stranger, stranger_token = await admitted_member(http_node, "volunteer", "Sam")
+    await open_account(http_node, rosa, minimum=-60)
+    await open_account(http_node, omar)
+    before = events(http_node)
+
+    async def transfer(token: str, **body: Any) -> tuple[int, Any]:
+        return await call(
+            http_node, "POST", "/api/timebank/transfers", token=token, json=body
+        )
+
+    # Crossing the minimum balance: a conflict with the account's state.
+    status, error = await transfer(
+        rosa_token, to_member=omar, minutes=61, purpose="gift"
+    )
+    assert (status, error["error"]["code"]) == (409, "balance_limit_exceeded"), error
+    # A purpose outside the list, a non-positive amount: the field is named.
+    status, error = await transfer(
+        rosa_token, to_member=omar, minutes=10, purpose="bribe"
+    )
+    assert status == 400 and "purpose" in str(error)
+    status, error = await transfer(
+        rosa_token, to_member=omar, minutes=-5, purpose="gift"
+    )
+    assert status == 400 and "minutes" in str(error)
+    status, error = await transfer(
+        rosa_token, to_member=omar, minutes=1.5, purpose="gift"
+    )
+    assert status == 400 and error["error"]["field"] == "minutes"
+    # No account open: a conflict naming the side. The admin has no account.
+    status, error = await transfer(
+        stranger_token, to_member=omar, minutes=5, purpose="gift"
+    )
+    assert (status, error["error"]["code"]) == (409, "unknown_account")
+    assert error["error"]["field"] == "from_member"
+    status, error = await transfer(
+        http_node.admin_token, to_member=omar, minutes=5, purpose="gift"
+    )
+    assert status == 403 and "from_member" in error["error"]["message"]
+    # A member may not open accounts.
+    status, _ = await call(
+        http_node,
+        "POST",
+        "/api/timebank/accounts",
+        token=stranger_token,
+        json={"member_id": stranger},
+    )
+    assert status == 403
+    assert events(http_node) == before
+    status, account = await call(
+        http_node, "GET", f"/api/timebank/accounts/{rosa}", token=rosa_token
+    )
+    assert account["balance"] == 0 and account["statement"]["items"] == []
