@@ -187,3 +187,129 @@ async def test_refused_transfers_name_the_problem_and_write_nothing(
         http_node, "GET", f"/api/timebank/accounts/{rosa}", token=rosa_token
     )
     assert account["balance"] == 0 and account["statement"]["items"] == []
+
+
+async def test_the_coordinator_schedules_delivers_misses_and_lists_visits(
+    http_node: LiveNode,
+) -> None:
+    user, user_token = await admitted_member(http_node, "service_user", "Una")
+    worker, _ = await admitted_member(http_node, "worker", "Wes")
+    _, coordinator = await staff_token(http_node, "coordinator", "Cal")
+    service = http_node.node.app.coop().profile.service_types[0]
+    new = {
+        "service_user": user,
+        "scheduled_for": "2026-03-02T09:00:00Z",
+        "service_types": [service],
+        "address": "1 Mill Lane",
+    }
+    visits = []
+    for _ in range(2):
+        status, visit = await call(
+            http_node, "POST", "/api/visits", token=coordinator, json=new
+        )
+        assert (status, visit["status"]) == (201, "scheduled"), visit
+        visits.append(visit["id"])
+    status, done = await call(
+        http_node,
+        "POST",
+        f"/api/visits/{visits[0]}/deliver",
+        token=coordinator,
+        json={"worker": worker, "started_at": "2026-03-02T09:05:00Z", "minutes": 45},
+    )
+    assert status == 200 and (done["status"], done["minutes"]) == ("delivered", 45)
+    status, missed = await call(
+        http_node,
+        "POST",
+        f"/api/visits/{visits[1]}/miss",
+        token=coordinator,
+        json={"reason": "service_user_unwell"},
+    )
+    assert status == 200 and missed["status"] == "missed", missed
+    status, page = await call(
+        http_node, "GET", "/api/visits?limit=1", token=coordinator
+    )
+    assert status == 200 and [v["id"] for v in page["items"]] == visits[:1]
+    assert "Mill Lane" not in str(page)
+    status, rest = await call(
+        http_node,
+        "GET",
+        f"/api/visits?cursor={page['next_cursor']}",
+        token=coordinator,
+    )
+    assert [v["id"] for v in rest["items"]] == visits[1:]
+    # A member (even the service user) neither lists nor schedules visits.
+    before = events(http_node)
+    assert (await call(http_node, "GET", "/api/visits", token=user_token))[0] == 403
+    status, _ = await call(http_node, "POST", "/api/visits", token=user_token, json=new)
+    assert status == 403 and events(http_node) == before
+
+
+async def test_bad_visits_name_the_field_and_write_nothing(http_node: LiveNode) -> None:
+    user, _ = await admitted_member(http_node, "service_user", "Una")
+    worker, _ = await admitted_member(http_node, "worker", "Wes")
+    service = http_node.node.app.coop().profile.service_types[0]
+    status, visit = await call(
+        http_node,
+        "POST",
+        "/api/visits",
+        token=http_node.admin_token,
+        json={
+            "service_user": user,
+            "scheduled_for": "2026-03-02T09:00:00Z",
+            "service_types": [service],
+        },
+    )
+    assert status == 201
+    before = events(http_node)
+    deliver = f"/api/visits/{visit['id']}/deliver"
+    status, error = await call(
+        http_node,
+        "POST",
+        deliver,
+        token=http_node.admin_token,
+        json={"worker": worker, "started_at": "2026-03-02T09:00:00Z", "minutes": -30},
+    )
+    assert status == 400 and error["error"]["field"] == "minutes"
+    stranger = "00000000-0000-4000-8000-000000000001"
+    status, error = await call(
+        http_node,
+        "POST",
+        deliver,
+        token=http_node.admin_token,
+        json={"worker": stranger, "started_at": "2026-03-02T09:00:00Z", "minutes": 30},
+    )
+    assert (status, error["error"]["code"]) == (409, "not_a_member")
+    assert stranger in error["error"]["message"]
+    status, error = await call(
+        http_node,
+        "POST",
+        "/api/visits",
+        token=http_node.admin_token,
+        json={
+            "service_user": stranger,
+            "scheduled_for": "2026-03-02T09:00:00Z",
+            "service_types": [service],
+        },
+    )
+    assert (status, error["error"]["code"]) == (409, "not_a_member")
+    status, error = await call(
+        http_node,
+        "POST",
+        "/api/visits",
+        token=http_node.admin_token,
+        json={
+            "service_user": user,
+            "scheduled_for": "2026-03-02T09:00:00Z",
+            "service_types": ["juggling"],
+        },
+    )
+    assert status == 400 and error["error"]["field"] == "service_types"
+    status, error = await call(
+        http_node,
+        "POST",
+        f"/api/visits/{visit['id']}/miss",
+        token=http_node.admin_token,
+        json={"reason": "bored"},
+    )
+    assert status == 400 and error["error"]["field"] == "reason"
+    assert events(http_node) == before
