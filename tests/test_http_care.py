@@ -313,3 +313,90 @@ async def test_bad_visits_name_the_field_and_write_nothing(http_node: LiveNode) 
     )
     assert status == 400 and error["error"]["field"] == "reason"
     assert events(http_node) == before
+
+
+async def test_care_plans_open_review_close_for_the_coordinator_only(
+    http_node: LiveNode,
+) -> None:
+    user, user_token = await admitted_member(http_node, "service_user", "Una")
+    _, coordinator = await staff_token(http_node, "coordinator", "Cal")
+    _, board = await staff_token(http_node, "board", "Bea")
+    goal = "Walk to the market on my own"
+    status, plan = await call(
+        http_node,
+        "POST",
+        "/api/care-plans",
+        token=coordinator,
+        json={
+            "service_user": user,
+            "goals": [{"text": goal, "performance": 3, "satisfaction": 2}],
+        },
+    )
+    assert status == 201 and plan["scores"] == [[[3, 2]]], plan
+    path = f"/api/care-plans/{plan['id']}"
+    status, reviewed = await call(
+        http_node,
+        "POST",
+        f"{path}/reviews",
+        token=coordinator,
+        json={"scores": [{"performance": 6, "satisfaction": 7}]},
+    )
+    assert status == 200 and reviewed["scores"] == [[[3, 2]], [[6, 7]]]
+    status, page = await call(http_node, "GET", "/api/care-plans", token=coordinator)
+    assert status == 200 and page["items"][0]["goals"] == [goal]
+
+    # Goal text is never answered to anyone but the coordinator and admin.
+    for token in (user_token, board):
+        status, refused = await call(http_node, "GET", "/api/care-plans", token=token)
+        assert status == 403 and goal not in str(refused)
+
+    before = events(http_node)
+    # Wrong number of scores, a bad score, a bad reason: named, nothing written.
+    status, error = await call(
+        http_node,
+        "POST",
+        f"{path}/reviews",
+        token=coordinator,
+        json={"scores": [{"performance": 6, "satisfaction": 7}] * 2},
+    )
+    assert (status, error["error"]["field"]) == (400, "scores"), error
+    status, error = await call(
+        http_node,
+        "POST",
+        f"{path}/reviews",
+        token=coordinator,
+        json={"scores": [{"performance": 11, "satisfaction": 7}]},
+    )
+    assert status == 400 and "performance" in str(error), error
+    status, error = await call(
+        http_node, "POST", f"{path}/close", token=coordinator, json={"reason": "meh"}
+    )
+    assert (status, error["error"]["field"]) == (400, "reason")
+    status, _ = await call(
+        http_node,
+        "POST",
+        f"{path}/close",
+        token=user_token,
+        json={"reason": "goals_met"},
+    )
+    assert status == 403
+    assert events(http_node) == before
+
+    status, closed = await call(
+        http_node,
+        "POST",
+        f"{path}/close",
+        token=coordinator,
+        json={"reason": "goals_met", "closed_on": "2026-06-01"},
+    )
+    assert (status, closed["closed_on"]) == (200, "2026-06-01")
+    before = events(http_node)
+    status, error = await call(
+        http_node,
+        "POST",
+        f"{path}/reviews",
+        token=coordinator,
+        json={"scores": [{"performance": 6, "satisfaction": 7}]},
+    )
+    assert (status, error["error"]["code"]) == (409, "plan_closed")
+    assert events(http_node) == before

@@ -10,7 +10,7 @@ from commonweal.http.observe import HttpMetrics
 from commonweal.http.openapi import openapi_document
 from commonweal.http.pages import environment
 from commonweal.http.routes import Api, json_response
-from node.http import ballots, members, ops, timebank, visits
+from node.http import ballots, care_plans, members, ops, timebank, visits
 from node.http.ballot_pages import ballot_pages
 from node.http.context import NODE, RUNNER, TEMPLATES, Runner
 from node.http.errors import translate
@@ -18,7 +18,14 @@ from node.http.guard import authenticate
 from node.http.pages import pages
 from node.service import NodeService
 
-APIS: tuple[Api, ...] = (members.api, ballots.api, timebank.api, visits.api, ops.api)
+APIS: tuple[Api, ...] = (
+    members.api,
+    ballots.api,
+    timebank.api,
+    visits.api,
+    care_plans.api,
+    ops.api,
+)
 
 
 def node_document(node: NodeService) -> dict[str, Any]:

@@ -36,6 +36,7 @@ STATUS: dict[str, tuple[int, str | None]] = {
     errors.UnknownReason.code: (400, "reason"),
     errors.UnknownCarePlan.code: (404, None),
     errors.PlanClosed.code: (409, None),
+    errors.InvalidScore.code: (400, "scores"),
     errors.UnknownExpenseClaim.code: (404, None),
     errors.ExpenseNotApproved.code: (409, None),
 }
