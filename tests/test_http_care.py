@@ -400,3 +400,71 @@ async def test_care_plans_open_review_close_for_the_coordinator_only(
     )
     assert (status, error["error"]["code"]) == (409, "plan_closed")
     assert events(http_node) == before
+
+
+async def test_a_volunteer_claims_expenses_and_the_coordinator_decides(
+    http_node: LiveNode,
+) -> None:
+    ada, ada_token = await admitted_member(http_node, "volunteer", "Ada")
+    _, ben_token = await admitted_member(http_node, "volunteer", "Ben")
+    _, coordinator = await staff_token(http_node, "coordinator", "Cal")
+
+    async def claim(token: str, **body: Any) -> tuple[int, Any]:
+        return await call(http_node, "POST", "/api/expenses", token=token, json=body)
+
+    status, bus = await claim(ada_token, category="travel", amount=480)
+    assert (status, bus["claimant"], bus["status"]) == (201, ada, "claimed"), bus
+    status, lunch = await claim(ada_token, category="meals", amount=650.0)
+    assert status == 201 and lunch["amount"] == 650
+    status, other = await claim(ben_token, category="uniform", amount=2000)
+    assert status == 201
+
+    # Each member lists their own claims; the coordinator everyone's.
+    status, mine = await call(http_node, "GET", "/api/expenses", token=ada_token)
+    assert status == 200
+    assert [c["id"] for c in mine["items"]] == [bus["id"], lunch["id"]]
+    status, everyone = await call(http_node, "GET", "/api/expenses", token=coordinator)
+    assert [c["id"] for c in everyone["items"]] == [bus["id"], lunch["id"], other["id"]]
+
+    before = events(http_node)
+    # A member decides nothing, not even their own claim; a claim must be approved
+    # before it is paid; the admin has no claims of its own.
+    for action in ("approve", "pay"):
+        status, _ = await call(
+            http_node, "POST", f"/api/expenses/{bus['id']}/{action}", token=ada_token
+        )
+        assert status == 403
+    status, error = await call(
+        http_node, "POST", f"/api/expenses/{bus['id']}/pay", token=coordinator
+    )
+    assert (status, error["error"]["code"]) == (409, "expense_not_approved")
+    status, _ = await claim(http_node.admin_token, category="travel", amount=100)
+    assert status == 403
+    status, error = await claim(ada_token, category="travel", amount=0)
+    assert (status, error["error"]["field"]) == (400, "amount")
+    status, error = await call(
+        http_node,
+        "POST",
+        f"/api/expenses/{lunch['id']}/reject",
+        token=coordinator,
+        json={"reason": "too_tasty"},
+    )
+    assert (status, error["error"]["field"]) == (400, "reason")
+    assert events(http_node) == before
+
+    status, approved = await call(
+        http_node, "POST", f"/api/expenses/{bus['id']}/approve", token=coordinator
+    )
+    assert (status, approved["status"]) == (200, "approved")
+    status, paid = await call(
+        http_node, "POST", f"/api/expenses/{bus['id']}/pay", token=http_node.admin_token
+    )
+    assert (status, paid["status"]) == (200, "paid")
+    status, rejected = await call(
+        http_node,
+        "POST",
+        f"/api/expenses/{lunch['id']}/reject",
+        token=coordinator,
+        json={"reason": "no_receipt"},
+    )
+    assert (status, rejected["status"]) == (200, "rejected")

@@ -10,7 +10,15 @@ from commonweal.http.observe import HttpMetrics
 from commonweal.http.openapi import openapi_document
 from commonweal.http.pages import environment
 from commonweal.http.routes import Api, json_response
-from node.http import ballots, care_plans, members, ops, timebank, visits
+from node.http import (
+    ballots,
+    care_plans,
+    expenses,
+    members,
+    ops,
+    timebank,
+    visits,
+)
 from node.http.ballot_pages import ballot_pages
 from node.http.context import NODE, RUNNER, TEMPLATES, Runner
 from node.http.errors import translate
@@ -24,6 +32,7 @@ APIS: tuple[Api, ...] = (
     timebank.api,
     visits.api,
     care_plans.api,
+    expenses.api,
     ops.api,
 )
 
