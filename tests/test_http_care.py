@@ -468,3 +468,33 @@ async def test_a_volunteer_claims_expenses_and_the_coordinator_decides(
         json={"reason": "no_receipt"},
     )
     assert (status, rejected["status"]) == (200, "rejected")
+
+
+async def test_the_home_page_shows_my_balance_and_statement_only(
+    http_node: LiveNode,
+) -> None:
+    rosa, rosa_token = await admitted_member(http_node, "volunteer", "Rosa")
+    omar, omar_token = await admitted_member(http_node, "volunteer", "Omar")
+    status, page = await call(http_node, "GET", "/", token=rosa_token)
+    assert status == 200 and "no time-bank account yet" in page
+    await open_account(http_node, rosa)
+    await open_account(http_node, omar)
+    status, _ = await call(
+        http_node,
+        "POST",
+        "/api/timebank/transfers",
+        token=omar_token,
+        json={
+            "to_member": rosa,
+            "minutes": 95,
+            "purpose": "gift",
+            "note": "for Tuesday",
+        },
+    )
+    assert status == 201
+    status, page = await call(http_node, "GET", "/", token=rosa_token)
+    assert status == 200
+    assert '<strong id="timebank-balance">1h35</strong>' in page
+    assert "for Tuesday" in page
+    status, page = await call(http_node, "GET", "/", token=omar_token)
+    assert '<strong id="timebank-balance">-1h35</strong>' in page

@@ -182,3 +182,18 @@ async def get_account(request: web.Request, query: ListQuery) -> AccountView:
     member_id = path_uuid(request)
     require_self_or(request, member_id, CARE, "read time-bank statements")
     return await run(request, account_view, request.app[NODE].app, member_id, query)
+
+
+def my_time_account(
+    app: CoopNode, member_id: UUID, latest: int = 20
+) -> AccountView | None:
+    """For the member's home page: balance and the ``latest`` entries, newest
+    first; None if no account has been opened for them."""
+    try:
+        view = account_view(app, member_id, ListQuery(limit=500, cursor=0))
+    except UnknownAccount:
+        return None
+    while view.statement.next_cursor is not None:  # long statements: the last page
+        view = account_view(app, member_id, ListQuery(500, view.statement.next_cursor))
+    items = view.statement.items[::-1][:latest]
+    return msgspec.structs.replace(view, statement=Page(items, None))
