@@ -10,7 +10,15 @@ from commonweal.http.observe import HttpMetrics
 from commonweal.http.openapi import openapi_document
 from commonweal.http.pages import environment
 from commonweal.http.routes import Api, json_response
-from node.http import ballots, members, ops
+from node.http import (
+    ballots,
+    care_plans,
+    expenses,
+    members,
+    ops,
+    timebank,
+    visits,
+)
 from node.http.ballot_pages import ballot_pages
 from node.http.context import NODE, RUNNER, TEMPLATES, Runner
 from node.http.errors import translate
@@ -18,7 +26,15 @@ from node.http.guard import authenticate
 from node.http.pages import pages
 from node.service import NodeService
 
-APIS: tuple[Api, ...] = (members.api, ballots.api, ops.api)
+APIS: tuple[Api, ...] = (
+    members.api,
+    ballots.api,
+    timebank.api,
+    visits.api,
+    care_plans.api,
+    expenses.api,
+    ops.api,
+)
 
 
 def node_document(node: NodeService) -> dict[str, Any]:
@@ -31,12 +47,16 @@ def node_document(node: NodeService) -> dict[str, Any]:
     rules = {
         "member_class": list(profile.class_names),
         "threshold": [*profile.thresholds],
+        "service_types": list(profile.service_types),
     }
     for schema in document["components"]["schemas"].values():
         for name, allowed in rules.items():
             prop = schema.get("properties", {}).get(name)
-            if prop is not None and "pattern" in prop:
-                prop["enum"] = allowed
+            # A list's rule is on its items (through anyOf when optional).
+            for part in [prop or {}, *(prop or {}).get("anyOf", [])]:
+                part = part.get("items", part)
+                if "pattern" in part:
+                    part["enum"] = allowed
     return document
 
 

@@ -27,6 +27,18 @@ STATUS: dict[str, tuple[int, str | None]] = {
     errors.InvalidReceipt.code: (400, "receipt"),
     errors.MembershipCapReached.code: (409, None),
     errors.BoardRulesBroken.code: (409, None),
+    errors.UnknownAccount.code: (404, None),
+    errors.BalanceLimitExceeded.code: (409, None),
+    errors.NotAMember.code: (409, None),
+    errors.UnknownVisit.code: (404, None),
+    errors.InvalidDuration.code: (400, "minutes"),
+    errors.UnknownServiceType.code: (400, "service_types"),
+    errors.UnknownReason.code: (400, "reason"),
+    errors.UnknownCarePlan.code: (404, None),
+    errors.PlanClosed.code: (409, None),
+    errors.InvalidScore.code: (400, "scores"),
+    errors.UnknownExpenseClaim.code: (404, None),
+    errors.ExpenseNotApproved.code: (409, None),
 }
 
 

@@ -22,6 +22,7 @@ from node.http.ballots import my_ballots
 from node.http.context import NODE, TEMPLATES, run, written
 from node.http.guard import COOKIE, PRINCIPAL, resolve
 from node.http.members import MembershipApplication, member_view, token_view
+from node.http.timebank import my_time_account
 
 pages = web.RouteTableDef()
 
@@ -93,6 +94,7 @@ async def home(request: web.Request) -> web.Response:
             "member": member_view(app.member(who.member_id)),
             "tokens": [token_view(t) for t in app.tokens_of(who.member_id)],
             "ballots": my_ballots(app, who.member_id),
+            "timebank": my_time_account(app, who.member_id),
         }
 
     return render(request, "home.html", **await run(request, read))

@@ -1,0 +1,177 @@
+"""Care-plans API for the coordinator: open a plan with the person's goals and
+starting scores, review it, close it, list plans.
+
+Goal text is in the person's own words: only the coordinator and admin reach
+these routes, so nobody else is ever answered it.
+"""
+
+import datetime as dt
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+from aiohttp import web
+
+from commonweal.http.paging import ListQuery, Page
+from commonweal.http.routes import Api, path_uuid
+from node.application import CoopNode
+from node.auth import CARE
+from node.care import CarePlan
+from node.http.context import NODE, run, written
+from node.http.guard import require
+from schemas.care import PlanCloseReason
+
+api = Api()
+ID = {"id": UUID}
+# 1 to 10, whole (read as a float with no fraction: JSON Schema's integer).
+Score = Annotated[float, msgspec.Meta(ge=1, le=10, multiple_of=1)]
+Notes = Annotated[str, msgspec.Meta(max_length=2000)]
+
+
+class Goal(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    text: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+    performance: Score
+    satisfaction: Score
+
+
+class ScorePair(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    performance: Score
+    satisfaction: Score
+
+
+class NewPlan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    service_user: UUID
+    goals: Annotated[list[Goal], msgspec.Meta(min_length=1, max_length=20)]
+    opened_on: dt.date | None = None
+
+
+class Review(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One score pair per goal, in the plan's order."""
+
+    scores: Annotated[list[ScorePair], msgspec.Meta(min_length=1, max_length=20)]
+    notes: Notes = ""
+    reviewed_on: dt.date | None = None
+
+
+class Closing(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    reason: PlanCloseReason
+    notes: Notes = ""
+    closed_on: dt.date | None = None
+
+
+class PlanView(msgspec.Struct, frozen=True):
+    id: UUID
+    service_user: UUID
+    goals: list[str]
+    # (performance, satisfaction) per goal: at the start, then at each review.
+    scores: list[list[tuple[int, int]]]
+    opened_on: dt.date
+    closed_on: dt.date | None
+
+
+def plan_view(plan: CarePlan) -> PlanView:
+    return PlanView(
+        plan.id,
+        plan.service_user,
+        list(plan.goals),
+        [[(p, s) for p, s in round_] for round_ in plan.scores],
+        plan.opened_on,
+        plan.closed_on,
+    )
+
+
+def plan_page(app: CoopNode, query: ListQuery) -> Page[PlanView]:
+    rows = app.recorder.select_notifications(
+        start=query.cursor + 1, limit=query.limit, topics=[CarePlan.Opened.TOPIC]
+    )
+    items = [plan_view(app.care_plan(row.originator_id)) for row in rows]
+    more = len(rows) == query.limit
+    return Page(items, rows[-1].id if more else None)
+
+
+def pair(score: Goal | ScorePair) -> tuple[int, int]:
+    return int(score.performance), int(score.satisfaction)
+
+
+@api.route(
+    "GET",
+    "/api/care-plans",
+    summary="List care plans, oldest first (coordinator, admin)",
+    tag="care plans",
+    query=ListQuery,
+    response=Page[PlanView],
+)
+async def list_plans(request: web.Request, query: ListQuery) -> Page[PlanView]:
+    require(request, CARE, "read care plans")
+    return await run(request, plan_page, request.app[NODE].app, query)
+
+
+@api.route(
+    "POST",
+    "/api/care-plans",
+    summary="Open a care plan with the person's goals and starting scores "
+    "(coordinator, admin)",
+    tag="care plans",
+    body=NewPlan,
+    response=PlanView,
+    status=201,
+)
+async def open_plan(request: web.Request, body: NewPlan) -> PlanView:
+    require(request, CARE, "open care plans")
+    app = request.app[NODE].app
+
+    def command() -> PlanView:
+        goals = [(g.text, *pair(g)) for g in body.goals]
+        plan_id = app.open_care_plan(body.service_user, goals, body.opened_on)
+        return plan_view(app.care_plan(plan_id))
+
+    view = await run(request, command)
+    written(request)
+    return view
+
+
+@api.route(
+    "POST",
+    "/api/care-plans/{id}/reviews",
+    summary="Review a care plan: new scores for each goal (coordinator, admin)",
+    tag="care plans",
+    body=Review,
+    response=PlanView,
+    params=ID,
+)
+async def review_plan(request: web.Request, body: Review) -> PlanView:
+    require(request, CARE, "review care plans")
+    plan_id = path_uuid(request)
+    app = request.app[NODE].app
+
+    def command() -> PlanView:
+        scores = [pair(s) for s in body.scores]
+        app.review_care_plan(plan_id, scores, body.notes, body.reviewed_on)
+        return plan_view(app.care_plan(plan_id))
+
+    view = await run(request, command)
+    written(request)
+    return view
+
+
+@api.route(
+    "POST",
+    "/api/care-plans/{id}/close",
+    summary="Close a care plan, with the reason (coordinator, admin)",
+    tag="care plans",
+    body=Closing,
+    response=PlanView,
+    params=ID,
+)
+async def close_plan(request: web.Request, body: Closing) -> PlanView:
+    require(request, CARE, "close care plans")
+    plan_id = path_uuid(request)
+    app = request.app[NODE].app
+
+    def command() -> PlanView:
+        app.close_care_plan(plan_id, body.reason, body.notes, body.closed_on)
+        return plan_view(app.care_plan(plan_id))
+
+    view = await run(request, command)
+    written(request)
+    return view

@@ -1,0 +1,177 @@
+"""Expenses API: a member claims expenses for themselves; the coordinator or
+admin approves, rejects and pays; each member lists their own claims, the
+coordinator and admin everyone's.
+"""
+
+import datetime as dt
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+from aiohttp import web
+
+from commonweal.http.errors import forbidden
+from commonweal.http.paging import ListQuery, Page
+from commonweal.http.routes import Api, path_uuid
+from node.application import CoopNode
+from node.auth import CARE
+from node.expenses import ExpenseClaim
+from node.http.context import NODE, run, written
+from node.http.guard import principal, require
+from schemas.timebank import ExpenseCategory, RejectionReason
+
+api = Api()
+ID = {"id": UUID}
+
+
+class NewClaim(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    category: ExpenseCategory
+    # Minor units (pence), whole: read as a float with no fraction, as JSON Schema's
+    # integer allows.
+    amount: Annotated[float, msgspec.Meta(ge=1, le=10_000_000, multiple_of=1)]
+    description: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+    claimed_on: dt.date | None = None
+
+
+class Decision(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    on: dt.date | None = None
+
+
+class Rejection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    reason: RejectionReason
+    note: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+    on: dt.date | None = None
+
+
+class ClaimView(msgspec.Struct, frozen=True):
+    id: UUID
+    claimant: UUID
+    category: str
+    amount: int
+    description: str
+    claimed_on: dt.date
+    status: str
+
+
+def claim_view(claim: ExpenseClaim) -> ClaimView:
+    return ClaimView(
+        claim.id,
+        claim.claimant,
+        claim.category,
+        claim.amount,
+        claim.description,
+        claim.claimed_on,
+        claim.status,
+    )
+
+
+def claim_page(
+    app: CoopNode, query: ListQuery, claimant: UUID | None
+) -> Page[ClaimView]:
+    """A page of claims, oldest first; only ``claimant``'s when given (then a page
+    may hold fewer than ``limit`` items while more follow)."""
+    rows = app.recorder.select_notifications(
+        start=query.cursor + 1, limit=query.limit, topics=[ExpenseClaim.Claimed.TOPIC]
+    )
+    claims = [app.expense_claim(row.originator_id) for row in rows]
+    items = [
+        claim_view(c) for c in claims if claimant is None or c.claimant == claimant
+    ]
+    more = len(rows) == query.limit
+    return Page(items, rows[-1].id if more else None)
+
+
+@api.route(
+    "GET",
+    "/api/expenses",
+    summary="List expense claims, oldest first: your own; everyone's for the "
+    "coordinator and admin",
+    tag="expenses",
+    query=ListQuery,
+    response=Page[ClaimView],
+)
+async def list_claims(request: web.Request, query: ListQuery) -> Page[ClaimView]:
+    who = principal(request)
+    claimant = None if who.role in CARE else who.member_id
+    return await run(request, claim_page, request.app[NODE].app, query, claimant)
+
+
+@api.route(
+    "POST",
+    "/api/expenses",
+    summary="Claim expenses for yourself",
+    tag="expenses",
+    body=NewClaim,
+    response=ClaimView,
+    status=201,
+)
+async def claim(request: web.Request, body: NewClaim) -> ClaimView:
+    who = principal(request)
+    if who.member_id is None:
+        raise forbidden("only a member's own token can claim expenses")
+    claimant = who.member_id
+    app = request.app[NODE].app
+
+    def command() -> ClaimView:
+        claim_id = app.claim_expense(
+            claimant, body.category, int(body.amount), body.description, body.claimed_on
+        )
+        return claim_view(app.expense_claim(claim_id))
+
+    view = await run(request, command)
+    written(request)
+    return view
+
+
+async def decide(request: web.Request, action: str, *args: object) -> ClaimView:
+    require(request, CARE, f"{action} expense claims")
+    claim_id = path_uuid(request)
+    app = request.app[NODE].app
+    command = getattr(app, f"{action}_expense")
+
+    def apply() -> ClaimView:
+        command(claim_id, *args)
+        return claim_view(app.expense_claim(claim_id))
+
+    view = await run(request, apply)
+    written(request)
+    return view
+
+
+@api.route(
+    "POST",
+    "/api/expenses/{id}/approve",
+    summary="Approve a claim (coordinator, admin)",
+    tag="expenses",
+    body=Decision,
+    response=ClaimView,
+    params=ID,
+)
+async def approve(request: web.Request, body: Decision) -> ClaimView:
+    return await decide(request, "approve", body.on)
+
+
+@api.route(
+    "POST",
+    "/api/expenses/{id}/reject",
+    summary="Reject a claim, with the reason (coordinator, admin)",
+    tag="expenses",
+    body=Rejection,
+    response=ClaimView,
+    params=ID,
+)
+async def reject(request: web.Request, body: Rejection) -> ClaimView:
+    return await decide(request, "reject", body.reason, body.note, body.on)
+
+
+@api.route(
+    "POST",
+    "/api/expenses/{id}/pay",
+    summary="Pay an approved claim (coordinator, admin)",
+    tag="expenses",
+    body=Decision,
+    response=ClaimView,
+    params=ID,
+)
+async def pay(request: web.Request, body: Decision) -> ClaimView:
+    return await decide(request, "pay", body.on)

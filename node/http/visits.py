@@ -1,0 +1,181 @@
+"""Visits API for the coordinator: schedule a visit, record it delivered or
+missed, list visits.
+
+Only the coordinator and admin reach these; a visit's address and notes are care
+records and are never answered in a list.
+"""
+
+import datetime as dt
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+from aiohttp import web
+
+from commonweal.http.paging import ListQuery, Page
+from commonweal.http.routes import Api, path_uuid
+from node.application import CoopNode
+from node.auth import CARE
+from node.http.context import NODE, run, written
+from node.http.guard import require
+from node.visits import MAX_VISIT_MINUTES, Visit
+from schemas.care import VisitReason
+
+api = Api()
+ID = {"id": UUID}
+# Narrowed to this co-op's service types in the node's OpenAPI document.
+ServiceType = Annotated[str, msgspec.Meta(pattern=r"^[a-z_]+$", max_length=64)]
+ServiceTypes = Annotated[list[ServiceType], msgspec.Meta(min_length=1, max_length=20)]
+Notes = Annotated[str, msgspec.Meta(max_length=2000)]
+# With a timezone, so the schema says date-time and a visit's time is unambiguous.
+Moment = Annotated[dt.datetime, msgspec.Meta(tz=True)]
+
+
+class NewVisit(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    service_user: UUID
+    scheduled_for: Moment
+    service_types: ServiceTypes
+    address: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    notes: Notes = ""
+
+
+class Delivery(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    worker: UUID
+    started_at: Moment
+    # Whole minutes, read as a float with no fraction (JSON Schema's integer).
+    minutes: Annotated[float, msgspec.Meta(ge=1, le=MAX_VISIT_MINUTES, multiple_of=1)]
+    service_types: ServiceTypes | None = None
+    notes: Notes = ""
+
+
+class Miss(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    reason: VisitReason
+    notes: Notes = ""
+    missed_on: dt.date | None = None
+
+
+class VisitView(msgspec.Struct, frozen=True):
+    id: UUID
+    service_user: UUID
+    scheduled_for: dt.datetime
+    service_types: list[str]
+    status: str
+    worker: UUID | None
+    minutes: int
+    reason: str | None
+
+
+def visit_view(visit: Visit) -> VisitView:
+    return VisitView(
+        visit.id,
+        visit.service_user,
+        visit.scheduled_for,
+        list(visit.service_types),
+        visit.status,
+        visit.worker,
+        visit.minutes,
+        visit.reason,
+    )
+
+
+def visit_page(app: CoopNode, query: ListQuery) -> Page[VisitView]:
+    rows = app.recorder.select_notifications(
+        start=query.cursor + 1, limit=query.limit, topics=[Visit.Scheduled.TOPIC]
+    )
+    items = [visit_view(app.visit(row.originator_id)) for row in rows]
+    more = len(rows) == query.limit
+    return Page(items, rows[-1].id if more else None)
+
+
+def distinct(types: list[str]) -> list[str]:
+    return list(dict.fromkeys(types))
+
+
+@api.route(
+    "GET",
+    "/api/visits",
+    summary="List visits, oldest scheduled first (coordinator, admin)",
+    tag="visits",
+    query=ListQuery,
+    response=Page[VisitView],
+)
+async def list_visits(request: web.Request, query: ListQuery) -> Page[VisitView]:
+    require(request, CARE, "list visits")
+    return await run(request, visit_page, request.app[NODE].app, query)
+
+
+@api.route(
+    "POST",
+    "/api/visits",
+    summary="Schedule a visit to a member (coordinator, admin)",
+    tag="visits",
+    body=NewVisit,
+    response=VisitView,
+    status=201,
+)
+async def schedule_visit(request: web.Request, body: NewVisit) -> VisitView:
+    require(request, CARE, "schedule visits")
+    app = request.app[NODE].app
+
+    def command() -> VisitView:
+        visit_id = app.schedule_visit(
+            body.service_user,
+            body.scheduled_for,
+            distinct(body.service_types),
+            body.address,
+            body.notes,
+        )
+        return visit_view(app.visit(visit_id))
+
+    view = await run(request, command)
+    written(request)
+    return view
+
+
+@api.route(
+    "POST",
+    "/api/visits/{id}/deliver",
+    summary="Record a visit as delivered by a worker or volunteer (coordinator, admin)",
+    tag="visits",
+    body=Delivery,
+    response=VisitView,
+    params=ID,
+)
+async def deliver_visit(request: web.Request, body: Delivery) -> VisitView:
+    require(request, CARE, "record visits")
+    visit_id = path_uuid(request)
+    app = request.app[NODE].app
+
+    def command() -> VisitView:
+        types = distinct(body.service_types) if body.service_types else None
+        app.deliver_visit(
+            visit_id, body.worker, body.started_at, int(body.minutes), types, body.notes
+        )
+        return visit_view(app.visit(visit_id))
+
+    view = await run(request, command)
+    written(request)
+    return view
+
+
+@api.route(
+    "POST",
+    "/api/visits/{id}/miss",
+    summary="Record a visit as missed, with the reason (coordinator, admin)",
+    tag="visits",
+    body=Miss,
+    response=VisitView,
+    params=ID,
+)
+async def miss_visit(request: web.Request, body: Miss) -> VisitView:
+    require(request, CARE, "record visits")
+    visit_id = path_uuid(request)
+    app = request.app[NODE].app
+
+    def command() -> VisitView:
+        app.miss_visit(visit_id, body.reason, body.notes, body.missed_on)
+        return visit_view(app.visit(visit_id))
+
+    view = await run(request, command)
+    written(request)
+    return view
