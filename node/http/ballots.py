@@ -21,7 +21,7 @@ from commonweal.http.routes import Api, path_uuid
 from node.application import CoopNode
 from node.auth import BOARD, Principal
 from node.ballots import Ballot
-from node.http.context import NODE, run, written
+from node.http.context import NODE, run, write
 from node.http.guard import principal, require
 
 api = Api()
@@ -178,8 +178,7 @@ async def open_ballot(request: web.Request, body: NewBallot) -> BallotView:
         )
         return ballot_view(app, app.ballot(ballot_id))
 
-    view = await run(request, command)
-    written(request)
+    view = await write(request, command)
     return view
 
 
@@ -213,8 +212,7 @@ async def cast_vote(request: web.Request, body: VoteRequest) -> VoteRecorded:
     voter_id = voter(principal(request))
     ballot_id = path_uuid(request)
     app = request.app[NODE].app
-    recorded = await run(request, vote, app, ballot_id, voter_id, body)
-    written(request)
+    recorded = await write(request, vote, app, ballot_id, voter_id, body)
     return recorded
 
 
@@ -237,8 +235,7 @@ async def appoint_proxy(request: web.Request, body: ProxyRequest) -> BallotView:
         app.appoint_proxy(ballot_id, member_id, body.holder)
         return ballot_view(app, app.ballot(ballot_id))
 
-    view = await run(request, command)
-    written(request)
+    view = await write(request, command)
     return view
 
 
@@ -260,8 +257,7 @@ async def close_ballot(request: web.Request, body: ClosingDay) -> BallotView:
         app.close_ballot(ballot_id, body.on)
         return ballot_view(app, app.ballot(ballot_id))
 
-    view = await run(request, command)
-    written(request)
+    view = await write(request, command)
     return view
 
 

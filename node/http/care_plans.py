@@ -17,7 +17,7 @@ from commonweal.http.routes import Api, path_uuid
 from node.application import CoopNode
 from node.auth import CARE
 from node.care import CarePlan
-from node.http.context import NODE, run, written
+from node.http.context import NODE, run, write
 from node.http.guard import require
 from schemas.care import PlanCloseReason
 
@@ -125,8 +125,7 @@ async def open_plan(request: web.Request, body: NewPlan) -> PlanView:
         plan_id = app.open_care_plan(body.service_user, goals, body.opened_on)
         return plan_view(app.care_plan(plan_id))
 
-    view = await run(request, command)
-    written(request)
+    view = await write(request, command)
     return view
 
 
@@ -149,8 +148,7 @@ async def review_plan(request: web.Request, body: Review) -> PlanView:
         app.review_care_plan(plan_id, scores, body.notes, body.reviewed_on)
         return plan_view(app.care_plan(plan_id))
 
-    view = await run(request, command)
-    written(request)
+    view = await write(request, command)
     return view
 
 
@@ -172,6 +170,5 @@ async def close_plan(request: web.Request, body: Closing) -> PlanView:
         app.close_care_plan(plan_id, body.reason, body.notes, body.closed_on)
         return plan_view(app.care_plan(plan_id))
 
-    view = await run(request, command)
-    written(request)
+    view = await write(request, command)
     return view

@@ -52,6 +52,14 @@ async def run(request: web.Request, fn: Callable[..., T], *args: object) -> T:
     return await request.app[RUNNER](fn, *args)
 
 
+async def write(request: web.Request, fn: Callable[..., T], *args: object) -> T:
+    """Run a command that writes, then wake the replicator: every write route goes
+    through here, so none can forget to."""
+    result = await run(request, fn, *args)
+    written(request)
+    return result
+
+
 def written(request: web.Request) -> None:
     """After a write: let the replicator publish it now rather than at its next poll."""
     request.app[NODE].replicator.wake()

@@ -16,7 +16,7 @@ from commonweal.http.routes import Api, path_uuid
 from node.application import CoopNode
 from node.auth import CARE
 from node.expenses import ExpenseClaim
-from node.http.context import NODE, run, written
+from node.http.context import NODE, run, write
 from node.http.guard import principal, require
 from schemas.timebank import ExpenseCategory, RejectionReason
 
@@ -118,8 +118,7 @@ async def claim(request: web.Request, body: NewClaim) -> ClaimView:
         )
         return claim_view(app.expense_claim(claim_id))
 
-    view = await run(request, command)
-    written(request)
+    view = await write(request, command)
     return view
 
 
@@ -133,8 +132,7 @@ async def decide(request: web.Request, action: str, *args: object) -> ClaimView:
         command(claim_id, *args)
         return claim_view(app.expense_claim(claim_id))
 
-    view = await run(request, apply)
-    written(request)
+    view = await write(request, apply)
     return view
 
 

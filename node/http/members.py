@@ -18,7 +18,7 @@ from commonweal.http.paging import ListQuery, Page
 from commonweal.http.routes import Api, path_uuid
 from node.application import CoopNode
 from node.auth import ADMIN, BOARD, STAFF, AccessToken, MemberRole, Principal
-from node.http.context import NODE, run, written
+from node.http.context import NODE, run, write
 from node.http.guard import principal, require, require_self_or
 from node.membership import Member
 from node.rules import ClassName
@@ -162,8 +162,7 @@ async def apply(request: web.Request, body: MembershipApplication) -> MemberView
         )
         return member_view(app.member(member_id))
 
-    view = await run(request, command)
-    written(request)
+    view = await write(request, command)
     return view
 
 
@@ -203,8 +202,7 @@ async def admit(request: web.Request, body: OnDay) -> Admission:
             NewToken(issued.token, token_view(issued.access)),
         )
 
-    admission = await run(request, command)
-    written(request)
+    admission = await write(request, command)
     return admission
 
 
@@ -226,8 +224,7 @@ async def withdraw(request: web.Request, body: OnDay) -> MemberView:
         app.withdraw_member(member_id, body.on)
         return member_view(app.member(member_id))
 
-    view = await run(request, command)
-    written(request)
+    view = await write(request, command)
     return view
 
 
@@ -249,8 +246,7 @@ async def change_class(request: web.Request, body: ClassChange) -> MemberView:
         app.change_member_class(member_id, body.member_class, body.on)
         return member_view(app.member(member_id))
 
-    view = await run(request, command)
-    written(request)
+    view = await write(request, command)
     return view
 
 

@@ -19,7 +19,7 @@ from commonweal.http.routes import Api, path_uuid
 from node.application import CoopNode
 from node.auth import CARE
 from node.errors import UnknownAccount
-from node.http.context import NODE, run, written
+from node.http.context import NODE, run, write
 from node.http.guard import principal, require, require_self_or
 from node.timebank import DEFAULT_MAXIMUM, DEFAULT_MINIMUM, time_account_id
 from schemas.timebank import Purpose
@@ -119,8 +119,7 @@ async def open_account(request: web.Request, body: NewAccount) -> AccountView:
         )
         return account_view(app, body.member_id, ListQuery())
 
-    view = await run(request, command)
-    written(request)
+    view = await write(request, command)
     return view
 
 
@@ -163,8 +162,7 @@ async def transfer(request: web.Request, body: TransferRequest) -> TransferView:
             transfer_id, source, body.to_member, int(body.minutes), body.purpose
         )
 
-    view = await run(request, command)
-    written(request)
+    view = await write(request, command)
     return view
 
 

@@ -16,7 +16,7 @@ from commonweal.http.paging import ListQuery, Page
 from commonweal.http.routes import Api, path_uuid
 from node.application import CoopNode
 from node.auth import CARE
-from node.http.context import NODE, run, written
+from node.http.context import NODE, run, write
 from node.http.guard import require
 from node.visits import MAX_VISIT_MINUTES, Visit
 from schemas.care import VisitReason
@@ -127,8 +127,7 @@ async def schedule_visit(request: web.Request, body: NewVisit) -> VisitView:
         )
         return visit_view(app.visit(visit_id))
 
-    view = await run(request, command)
-    written(request)
+    view = await write(request, command)
     return view
 
 
@@ -153,8 +152,7 @@ async def deliver_visit(request: web.Request, body: Delivery) -> VisitView:
         )
         return visit_view(app.visit(visit_id))
 
-    view = await run(request, command)
-    written(request)
+    view = await write(request, command)
     return view
 
 
@@ -176,6 +174,5 @@ async def miss_visit(request: web.Request, body: Miss) -> VisitView:
         app.miss_visit(visit_id, body.reason, body.notes, body.missed_on)
         return visit_view(app.visit(visit_id))
 
-    view = await run(request, command)
-    written(request)
+    view = await write(request, command)
     return view
