@@ -177,7 +177,7 @@ def generate_care(
         disadvantaged = rng.random() < (0.4 if type_b else 0.1)
         worker_id = app.hire_worker(member.id, joined, disadvantaged)
         made["workers"] += 1
-        if rng.random() < 0.2:
+        if rng.random() < 0.2 and joined <= end:
             left = joined + dt.timedelta(days=rng.randrange(30, 300))
             app.worker_leaves(worker_id, "moved on", min(left, end))
     types = app.coop().profile.service_types

@@ -43,6 +43,15 @@ class Cursor:
         return self._raw.fetchall()
 
 
+def group_rows(rows: list[Any], column: str = "coop_id") -> dict[str, list[Any]]:
+    """Rows by the value of ``column`` (a co-op's id by default), in their order:
+    reports read every co-op in one query and split the rows here."""
+    groups: dict[str, list[Any]] = {}
+    for row in rows:
+        groups.setdefault(row[column], []).append(row)
+    return groups
+
+
 class TrackedTables(TrackingRecorder):
     """Mixin for a tracking recorder that also owns the tables in ``TABLES``.
 

@@ -10,11 +10,11 @@ until the final rounding, so they do not depend on the order rows are read.
 import datetime as dt
 from collections.abc import Callable
 from fractions import Fraction
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 
-from commonweal.storage import Cursor
+from commonweal.storage import Cursor, group_rows
 from federation.projection import Projection
 from federation.suppression import People, Withheld
 from schemas import Envelope, Payload
@@ -201,8 +201,85 @@ class CareReport(msgspec.Struct, frozen=True):
 
 
 def care_report(cursor: Cursor) -> CareReport:
-    coop_ids = _coop_ids(cursor)
-    coops = [_coop_care(cursor, coop_id) for coop_id in coop_ids]
+    """Every co-op's care in a fixed number of grouped queries, however many
+    co-ops there are."""
+    months = group_rows(
+        cursor.execute(
+            "SELECT coop_id, month, delivered, missed, cancelled, minutes "
+            "FROM care_visit_months ORDER BY coop_id, month"
+        ).fetchall()
+    )
+    volunteer_months = {
+        (r["coop_id"], r["month"]): (int(r["n"]), int(r["minutes"]))
+        for r in cursor.execute(
+            "SELECT coop_id, month, COUNT(*) AS n, SUM(minutes) AS minutes "
+            "FROM care_volunteer_months GROUP BY coop_id, month"
+        ).fetchall()
+    }
+    active = {
+        r["coop_id"]: int(r["n"])
+        for r in cursor.execute(
+            "SELECT coop_id, COUNT(DISTINCT volunteer) AS n "
+            "FROM care_volunteer_months GROUP BY coop_id"
+        ).fetchall()
+    }
+    services = group_rows(
+        cursor.execute(
+            "SELECT coop_id, month, service_type, minutes FROM care_service_minutes "
+            "ORDER BY coop_id, month, service_type"
+        ).fetchall()
+    )
+    incidents = group_rows(
+        cursor.execute(
+            "SELECT coop_id, kind, CASE WHEN closed_on IS NULL THEN 1 ELSE 0 END "
+            "AS is_open, COUNT(*) AS n FROM care_incidents "
+            "GROUP BY coop_id, kind, CASE WHEN closed_on IS NULL THEN 1 ELSE 0 END"
+        ).fetchall()
+    )
+    plans = group_rows(
+        cursor.execute(
+            "SELECT coop_id, goals, "
+            "SUM(CASE WHEN closed_on IS NULL THEN 1 ELSE 0 END) AS open, "
+            "SUM(CASE WHEN reviews > 0 THEN 1 ELSE 0 END) AS reviewed, "
+            "SUM(CASE WHEN reviews > 0 "
+            "THEN latest_performance - first_performance ELSE 0 END) AS performance, "
+            "SUM(CASE WHEN reviews > 0 "
+            "THEN latest_satisfaction - first_satisfaction ELSE 0 END) AS satisfaction "
+            "FROM care_plans GROUP BY coop_id, goals"
+        ).fetchall()
+    )
+    coops = [
+        _coop_care(
+            coop_id,
+            [
+                CareMonth(
+                    month=r["month"],
+                    delivered=int(r["delivered"]),
+                    missed=int(r["missed"]),
+                    cancelled=int(r["cancelled"]),
+                    minutes=int(r["minutes"]),
+                    volunteer_minutes=volunteer_months.get(
+                        (coop_id, r["month"]), (0, 0)
+                    )[1],
+                    active_volunteers=volunteer_months.get(
+                        (coop_id, r["month"]), (0, 0)
+                    )[0],
+                )
+                for r in months.get(coop_id, [])
+            ],
+            [
+                ServiceMinutes(r["month"], r["service_type"], int(r["minutes"]))
+                for r in services.get(coop_id, [])
+            ],
+            active.get(coop_id, 0),
+            {
+                (r["kind"], bool(r["is_open"])): int(r["n"])
+                for r in incidents.get(coop_id, [])
+            },
+            _outcomes(plans.get(coop_id, [])),
+        )
+        for coop_id in sorted(set(months) | set(plans) | set(incidents))
+    ]
     delivered = sum(x.delivered for x in coops)
     missed = sum(x.missed for x in coops)
     by_service: dict[str, int] = {}
@@ -220,63 +297,18 @@ def care_report(cursor: Cursor) -> CareReport:
         minutes_by_service=dict(sorted(by_service.items())),
         volunteer_minutes=sum(x.volunteer_minutes for x in coops),
         active_volunteers=sum(x.active_volunteers for x in coops),
-        outcomes=_outcomes(cursor, None),
+        outcomes=_outcomes([row for rows in plans.values() for row in rows]),
     )
 
 
-def _coop_ids(cursor: Cursor) -> list[str]:
-    rows = cursor.execute(
-        "SELECT coop_id FROM care_visit_months UNION "
-        "SELECT coop_id FROM care_plans UNION SELECT coop_id FROM care_incidents"
-    ).fetchall()
-    return sorted({row["coop_id"] for row in rows})
-
-
-def _coop_care(cursor: Cursor, coop_id: str) -> CoopCare:
-    volunteers = cursor.execute(
-        "SELECT month, COUNT(*) AS n, SUM(minutes) AS minutes "
-        "FROM care_volunteer_months WHERE coop_id = ? GROUP BY month",
-        (coop_id,),
-    ).fetchall()
-    by_month = {r["month"]: (int(r["n"]), int(r["minutes"])) for r in volunteers}
-    months = [
-        CareMonth(
-            month=r["month"],
-            delivered=int(r["delivered"]),
-            missed=int(r["missed"]),
-            cancelled=int(r["cancelled"]),
-            minutes=int(r["minutes"]),
-            volunteer_minutes=by_month.get(r["month"], (0, 0))[1],
-            active_volunteers=by_month.get(r["month"], (0, 0))[0],
-        )
-        for r in cursor.execute(
-            "SELECT month, delivered, missed, cancelled, minutes "
-            "FROM care_visit_months WHERE coop_id = ? ORDER BY month",
-            (coop_id,),
-        ).fetchall()
-    ]
-    services = [
-        ServiceMinutes(r["month"], r["service_type"], int(r["minutes"]))
-        for r in cursor.execute(
-            "SELECT month, service_type, minutes FROM care_service_minutes "
-            "WHERE coop_id = ? ORDER BY month, service_type",
-            (coop_id,),
-        ).fetchall()
-    ]
-    active = cursor.execute(
-        "SELECT COUNT(DISTINCT volunteer) AS n FROM care_volunteer_months "
-        "WHERE coop_id = ?",
-        (coop_id,),
-    ).fetchone()
-    incidents = {
-        (r["kind"], bool(r["is_open"])): int(r["n"])
-        for r in cursor.execute(
-            "SELECT kind, CASE WHEN closed_on IS NULL THEN 1 ELSE 0 END AS is_open, "
-            "COUNT(*) AS n FROM care_incidents WHERE coop_id = ? "
-            "GROUP BY kind, CASE WHEN closed_on IS NULL THEN 1 ELSE 0 END",
-            (coop_id,),
-        ).fetchall()
-    }
+def _coop_care(
+    coop_id: str,
+    months: list[CareMonth],
+    services: list[ServiceMinutes],
+    active_volunteers: int,
+    incidents: dict[tuple[str, bool], int],
+    outcomes: Outcomes,
+) -> CoopCare:
     delivered = sum(m.delivered for m in months)
     missed = sum(m.missed for m in months)
     return CoopCare(
@@ -287,8 +319,8 @@ def _coop_care(cursor: Cursor, coop_id: str) -> CoopCare:
         missed_rate=_rate(missed, delivered + missed),
         minutes=sum(m.minutes for m in months),
         volunteer_minutes=sum(m.volunteer_minutes for m in months),
-        active_volunteers=int(active["n"]),
-        outcomes=_outcomes(cursor, coop_id),
+        active_volunteers=active_volunteers,
+        outcomes=outcomes,
         incidents_raised=sum(n for (k, _), n in incidents.items() if k == "incident"),
         incidents_open=incidents.get(("incident", True), 0),
         safeguarding_raised=sum(
@@ -300,38 +332,24 @@ def _coop_care(cursor: Cursor, coop_id: str) -> CoopCare:
     )
 
 
-def _outcomes(cursor: Cursor, coop_id: str | None) -> Outcomes:
-    where, params = ("WHERE coop_id = ?", (coop_id,)) if coop_id else ("", ())
-    rows = cursor.execute(
-        "SELECT goals, first_performance, first_satisfaction, latest_performance, "
-        f"latest_satisfaction, reviews, closed_on FROM care_plans {where}",
-        params,
-    ).fetchall()
-    reviewed = [r for r in rows if r["reviews"]]
+def _outcomes(groups: list[Any]) -> Outcomes:
+    """From care_plans rows summed by number of goals: each group's score changes
+    share one denominator, so the mean over plans stays an exact fraction."""
+    reviewed = sum(int(g["reviewed"]) for g in groups)
     return Outcomes(
-        plans_open=sum(1 for r in rows if r["closed_on"] is None),
-        plans_reviewed=len(reviewed),
-        performance_change=mean_change(
-            [
-                (r["goals"], r["first_performance"], r["latest_performance"])
-                for r in reviewed
-            ]
-        ),
-        satisfaction_change=mean_change(
-            [
-                (r["goals"], r["first_satisfaction"], r["latest_satisfaction"])
-                for r in reviewed
-            ]
-        ),
+        plans_open=sum(int(g["open"]) for g in groups),
+        plans_reviewed=reviewed,
+        performance_change=_mean_change(groups, "performance", reviewed),
+        satisfaction_change=_mean_change(groups, "satisfaction", reviewed),
     )
 
 
-def mean_change(plans: list[tuple[int, int, int]]) -> float | None:
-    """Mean over plans of (latest - first score sums) / goals, to 2 places."""
+def _mean_change(groups: list[Any], score: str, plans: int) -> float | None:
+    """Mean over reviewed plans of (latest - first score sums) / goals, to 2 places."""
     if not plans:
         return None
-    total = sum(Fraction(latest - first, goals) for goals, first, latest in plans)
-    return round(float(total / len(plans)), 2)
+    total = sum(Fraction(int(g[score]), int(g["goals"])) for g in groups)
+    return round(float(total / plans), 2)
 
 
 def _rate(part: int, whole: int) -> float | None:

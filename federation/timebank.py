@@ -8,10 +8,11 @@ so anything else means a broken ledger.
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import msgspec
 
-from commonweal.storage import Cursor
+from commonweal.storage import Cursor, group_rows
 from federation.care import month_of
 from federation.projection import Projection
 from federation.suppression import People
@@ -138,13 +139,57 @@ class TimebankReport(msgspec.Struct, frozen=True):
 
 
 def timebank_report(cursor: Cursor, as_of: dt.date) -> TimebankReport:
-    rows = cursor.execute(
-        "SELECT coop_id FROM timebank_accounts UNION SELECT coop_id FROM expense_claims"
-    ).fetchall()
-    coops = [
-        _coop(cursor, coop_id, as_of)
-        for coop_id in sorted({r["coop_id"] for r in rows})
-    ]
+    """Every co-op's time bank and expenses in a fixed number of grouped queries."""
+    accounts = {
+        r["coop_id"]: r
+        for r in cursor.execute(
+            "SELECT coop_id, "
+            "SUM(CASE WHEN kind = 'member' THEN 1 ELSE 0 END) AS members, "
+            "SUM(CASE WHEN kind = 'member' AND entries > 0 THEN 1 ELSE 0 END) "
+            "AS active, SUM(balance) AS balance_sum "
+            "FROM timebank_accounts GROUP BY coop_id"
+        ).fetchall()
+    }
+    months = group_rows(
+        cursor.execute(
+            "SELECT coop_id, month, earned, spent FROM timebank_months "
+            "ORDER BY coop_id, month"
+        ).fetchall()
+    )
+    claims = group_rows(
+        cursor.execute(
+            "SELECT coop_id, status, SUM(amount) AS amount FROM expense_claims "
+            "GROUP BY coop_id, status"
+        ).fetchall()
+    )
+    outstanding = group_rows(
+        cursor.execute(
+            "SELECT coop_id, claimed_on, COUNT(*) AS n FROM expense_claims "
+            "WHERE status IN (?, ?) GROUP BY coop_id, claimed_on",
+            OUTSTANDING,
+        ).fetchall()
+    )
+    coops = []
+    for coop_id in sorted(set(accounts) | set(claims)):
+        coop_months = [
+            TimebankMonth(r["month"], int(r["earned"]), int(r["spent"]))
+            for r in months.get(coop_id, [])
+        ]
+        account = accounts.get(coop_id)
+        coops.append(
+            CoopTimebank(
+                coop_id=coop_id,
+                accounts=int(account["members"]) if account else 0,
+                active_accounts=int(account["active"]) if account else 0,
+                earned=sum(m.earned for m in coop_months),
+                spent=sum(m.spent for m in coop_months),
+                balance_sum=int(account["balance_sum"]) if account else 0,
+                months=coop_months,
+                expenses=_expenses(
+                    claims.get(coop_id, []), outstanding.get(coop_id, []), as_of
+                ),
+            )
+        )
     return TimebankReport(
         as_of=as_of,
         coops=coops,
@@ -152,52 +197,33 @@ def timebank_report(cursor: Cursor, as_of: dt.date) -> TimebankReport:
         active_accounts=sum(x.active_accounts for x in coops),
         earned=sum(x.earned for x in coops),
         spent=sum(x.spent for x in coops),
-        expenses=_expenses(cursor, None, as_of),
+        expenses=_expenses(
+            [r for rows in claims.values() for r in rows],
+            [r for rows in outstanding.values() for r in rows],
+            as_of,
+        ),
     )
 
 
-def _coop(cursor: Cursor, coop_id: str, as_of: dt.date) -> CoopTimebank:
-    accounts = cursor.execute(
-        "SELECT kind, balance, entries FROM timebank_accounts WHERE coop_id = ?",
-        (coop_id,),
-    ).fetchall()
-    members = [a for a in accounts if a["kind"] == "member"]
-    months = [
-        TimebankMonth(r["month"], int(r["earned"]), int(r["spent"]))
-        for r in cursor.execute(
-            "SELECT month, earned, spent FROM timebank_months WHERE coop_id = ? "
-            "ORDER BY month",
-            (coop_id,),
-        ).fetchall()
-    ]
-    return CoopTimebank(
-        coop_id=coop_id,
-        accounts=len(members),
-        active_accounts=sum(1 for a in members if a["entries"]),
-        earned=sum(m.earned for m in months),
-        spent=sum(m.spent for m in months),
-        balance_sum=sum(int(a["balance"]) for a in accounts),
-        months=months,
-        expenses=_expenses(cursor, coop_id, as_of),
-    )
-
-
-def _expenses(cursor: Cursor, coop_id: str | None, as_of: dt.date) -> Expenses:
-    where, params = ("WHERE coop_id = ?", (coop_id,)) if coop_id else ("", ())
-    rows = cursor.execute(
-        f"SELECT amount, claimed_on, status FROM expense_claims {where}", params
-    ).fetchall()
-    outstanding = [r for r in rows if r["status"] in OUTSTANDING]
+def _expenses(claims: list[Any], outstanding: list[Any], as_of: dt.date) -> Expenses:
+    """From amounts summed by status, and outstanding claims counted by the day
+    they were made."""
+    amount = {status: 0 for status in ("paid", "rejected", *OUTSTANDING)}
+    for row in claims:
+        amount[row["status"]] = amount.get(row["status"], 0) + int(row["amount"])
     ages = [
-        max(0, (as_of - dt.date.fromisoformat(r["claimed_on"])).days)
+        (max(0, (as_of - dt.date.fromisoformat(r["claimed_on"])).days), int(r["n"]))
         for r in outstanding
     ]
+    count = sum(n for _, n in ages)
     return Expenses(
-        claimed=sum(int(r["amount"]) for r in rows),
-        paid=sum(int(r["amount"]) for r in rows if r["status"] == "paid"),
-        rejected=sum(int(r["amount"]) for r in rows if r["status"] == "rejected"),
-        outstanding_count=len(outstanding),
-        outstanding_amount=sum(int(r["amount"]) for r in outstanding),
-        oldest_outstanding_days=max(ages) if ages else None,
-        mean_outstanding_days=round(sum(ages) / len(ages), 1) if ages else None,
+        claimed=sum(amount.values()),
+        paid=amount["paid"],
+        rejected=amount["rejected"],
+        outstanding_count=count,
+        outstanding_amount=sum(amount[status] for status in OUTSTANDING),
+        oldest_outstanding_days=max(age for age, _ in ages) if ages else None,
+        mean_outstanding_days=(
+            round(sum(age * n for age, n in ages) / count, 1) if count else None
+        ),
     )

@@ -168,14 +168,14 @@ def _window_start(known: list[WorkforceDay], as_of: dt.date) -> dt.date:
 
 
 def _headcount_days(known: list[WorkforceDay], start: dt.date, end: dt.date) -> int:
-    """The sum over each day of the window of the headcount at the end of that day."""
-    headcount = sum(d.joined - d.left for d in known if d.day < start)
-    changes = {d.day: d.joined - d.left for d in known if d.day >= start}
-    total, day = 0, start
-    while day <= end:
-        headcount += changes.get(day, 0)
-        total += headcount
-        day += dt.timedelta(days=1)
+    """The sum over each day of the window of the headcount at the end of that day:
+    the headcount before the window for every day of it, and each change for the
+    days from its own to the end."""
+    before = sum(d.joined - d.left for d in known if d.day < start)
+    total = before * ((end - start).days + 1)
+    for d in known:
+        if start <= d.day <= end:
+            total += (d.joined - d.left) * ((end - d.day).days + 1)
     return total
 
 

@@ -1,21 +1,35 @@
 """Consortium scale and footprint.
 
-Run: python -m tests.bench.scale --coops 10 100 1000 --members 100
+Run: python -m tests.bench.scale --coops 10 100 1000 --stores /var/tmp/cw-stores
 
-For each size: that many co-ops, each with its own real SQLite store (100 members
-with a realistic membership history) and its own hash chain, built by the node's own
-sharing policy and envelope code and published to a real nats-server; then a
-consortium process (`commonweal consortium run`) ingests the stream from the start.
-Reported: ingest cost per envelope, the consortium process's RSS once caught up,
-and report query p95 over the projections on SQLite and on PostgreSQL. Also the
-RSS of one idle node process (`commonweal node run`).
+Each co-op is a real node store (SQLite) with 100 members and a realistic history
+written through the node's own commands: membership over 18 months, six weeks of
+care (visits, care plans, workforce, time-bank transfers, expenses) and a general
+meeting with secret and open ballots and a board election. Stores are generated
+once into ``--stores`` (in parallel, one process per core) and reused by later runs.
+
+For each size: the stores are copied (so each run replicates from the start), the
+co-ops' real ``Replicator``s run as asyncio tasks in this process, a hundred at a
+time, each with its own store, chain and NATS connection, and publish everything
+to a real nats-server. Then, with the stream full and nothing else running:
+
+- ingest cost per envelope: an aggregator in this process applies the whole stream
+  to a fresh consortium store, timed from the consumer being ready to the last
+  envelope applied (median of three runs below 100,000 envelopes), on SQLite and
+  on PostgreSQL;
+- consortium RSS: a ``commonweal consortium run`` process ingests the same stream,
+  and its RSS is read once it has caught up;
+- report query p95: ``build_report`` over the projections, on SQLite and PostgreSQL.
+
+Also the RSS of one idle node process (``commonweal node run``).
 """
 
 import argparse
 import asyncio
 import contextlib
 import datetime as dt
-import random
+import multiprocessing
+import shutil
 import statistics
 import subprocess
 import sys
@@ -24,12 +38,18 @@ import time
 import uuid
 from pathlib import Path
 
-import msgspec
 import nats
 import psycopg
+from msgspec.structs import replace
 
-from commonweal.activity import MemberGenerator
-from commonweal.config import BrokerConfig, HttpConfig, StoreConfig, write_config
+from commonweal.activity import generate_care, generate_governance, generate_membership
+from commonweal.config import (
+    BrokerConfig,
+    HttpConfig,
+    StoreConfig,
+    load_config,
+    write_config,
+)
 from commonweal.storage import construct_tracked_tables
 from federation.aggregator import Aggregator
 from federation.broker import NatsServer, ensure_federation_stream
@@ -37,14 +57,13 @@ from federation.config import ConsortiumConfig
 from federation.report import build_report
 from federation.views import ConsortiumViews
 from node.config import NodeConfig, new_secret
-from node.membership import Member
-from node.replicator import ChainHead, build_envelopes, pack
-from node.rules import profile_named
 from node.service import NodeService
-from schemas import GENESIS_HASH
-from schemas.envelope import WireBody
 
 POSTGRES = {"host": "127.0.0.1", "port": 5432, "dbname": "test", "user": "postgres"}
+MEMBERS_FROM = dt.date(2025, 1, 1)
+CARE_FROM = dt.date(2026, 6, 1)  # once most members have been admitted
+MEETING_ON = dt.date(2026, 7, 20)
+REPLICATING_AT_ONCE = 100
 
 
 def node_config(coop_id: str, path: Path, servers: list[str]) -> NodeConfig:
@@ -58,41 +77,110 @@ def node_config(coop_id: str, path: Path, servers: list[str]) -> NodeConfig:
     )
 
 
-def build_coop(
-    coop_id: str, path: Path, members: int, seed: int
-) -> tuple[list[bytes], int]:
-    """A co-op's store with ``members`` members, and its envelopes packed as the
-    replicator packs them; returns the message bodies (subject is per co-op)."""
-    node = NodeService(node_config(coop_id, path, ["nats://127.0.0.1:1"]))
-    node.app.found_coop(f"Co-op {coop_id}", profile_named("uk_multi_stakeholder"))
-    people = MemberGenerator(seed)
-    rng = random.Random(seed)
-    classes = list(node.app.coop().profile.class_names)
-    day = dt.date(2025, 1, 1)
-    chunk = []
-    for n in range(members):
-        member = Member(
-            member_class=rng.choice(classes[:2]),
-            applied_on=day + dt.timedelta(days=n),
-            **people.person(),
-        )
-        member.admit(day + dt.timedelta(days=n + 3))
-        member.buy_shares(rng.choice([100, 500]), day)
-        if rng.random() < 0.1:
-            member.withdraw(day + dt.timedelta(days=n + 90))
-        chunk.append(member)
-    node.app.save(*chunk)
-    notifications = node.app.recorder.select_notifications(start=1, limit=100_000)
-    outgoing, _ = build_envelopes(
-        node.app,
-        node.policy,
-        ChainHead(0, 0, GENESIS_HASH),
-        notifications,
-        notifications[-1].id,
-    )
+def coop_id_of(n: int) -> str:
+    return f"c{n:04d}"
+
+
+def generate_coop(job: tuple[Path, int, int]) -> None:
+    """One co-op's store and config in ``stores``, written through its commands."""
+    stores, n, members = job
+    coop_id = coop_id_of(n)
+    config = node_config(coop_id, Path(f"{coop_id}.db"), ["nats://127.0.0.1:1"])
+    partial = stores / f"{coop_id}.db.partial"
+    partial.unlink(missing_ok=True)
+    node = NodeService(replace(config, store=StoreConfig(path=str(partial))))
+    node.found_if_new()
+    generate_membership(node.app, members=members, seed=n, start=MEMBERS_FROM)
+    generate_care(node.app, seed=n, start=CARE_FROM, days=45)
+    generate_governance(node.app, seed=n, day=MEETING_ON)
     node.app.close()
     node.replication_log.factory.close()
-    return [m.data for m in pack(outgoing, 250)], len(outgoing)
+    write_config(stores / f"{coop_id}.toml", config)
+    partial.rename(stores / f"{coop_id}.db")  # complete, or not there at all
+
+
+def ensure_stores(stores: Path, size: int, members: int) -> None:
+    stores.mkdir(parents=True, exist_ok=True)
+    missing = [
+        (stores, n, members)
+        for n in range(size)
+        if not (stores / f"{coop_id_of(n)}.db").exists()
+    ]
+    if not missing:
+        return
+    started = time.perf_counter()
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        for done, _ in enumerate(pool.imap_unordered(generate_coop, missing), 1):
+            if done % 100 == 0:
+                print(f"  generated {done}/{len(missing)} stores", flush=True)
+    print(
+        f"  generated {len(missing)} stores in {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
+
+
+async def replicate(run: Path, url: str, coop_ids: list[str]) -> int:
+    """Run the co-ops' replicators until each has published its whole store;
+    returns the number of envelopes published."""
+    nc = await nats.connect(url)
+    await ensure_federation_stream(nc.jetstream())
+    await nc.close()
+    published = 0
+    for start in range(0, len(coop_ids), REPLICATING_AT_ONCE):
+        group = coop_ids[start : start + REPLICATING_AT_ONCE]
+        nodes = [
+            NodeService(
+                replace(
+                    load_config(run / f"{c}.toml", NodeConfig),
+                    store=StoreConfig(path=str(run / f"{c}.db")),
+                    broker=BrokerConfig(servers=[url]),
+                )
+            )
+            for c in group
+        ]
+        for node in nodes:
+            node.start()
+        while not all(node.caught_up for node in nodes):
+            await asyncio.sleep(0.05)
+        for node in nodes:
+            published += node.replicator.envelopes_published
+            await node.stop()
+            node.app.close()
+            node.replication_log.factory.close()
+    return published
+
+
+async def timed_ingest(url: str, store: StoreConfig, envelopes: int) -> float:
+    """Seconds for an aggregator (in this process) to apply the whole stream."""
+    views = construct_tracked_tables(ConsortiumViews, store.env())
+    aggregator = Aggregator(views, [url], durable=f"timed{uuid.uuid4().hex[:6]}")
+    task = asyncio.create_task(aggregator.run())
+    while not aggregator.ready:  # connected, stream checked: start the clock
+        await asyncio.sleep(0.001)
+    started = time.perf_counter()
+    while aggregator.totals.applied < envelopes:
+        if aggregator.totals.dead_letters or aggregator.last_error:
+            raise RuntimeError(f"ingest failed: {aggregator.totals} {aggregator.last_error}")
+        await asyncio.sleep(0.002)
+    elapsed = time.perf_counter() - started
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    views.factory.close()
+    if aggregator.totals.dead_letters:
+        raise RuntimeError(f"{aggregator.totals.dead_letters} dead letters")
+    return elapsed
+
+
+def ingest_cost(url: str, make_store, envelopes: int) -> tuple[float, StoreConfig]:  # type: ignore[no-untyped-def]
+    """Microseconds per envelope (median of 3 runs for small streams), and the
+    store of the last run, left for the report queries."""
+    runs = 3 if envelopes < 100_000 else 1
+    timings = []
+    for _ in range(runs):
+        store = make_store()
+        timings.append(asyncio.run(timed_ingest(url, store, envelopes)))
+    return statistics.median(timings) * 1e6 / envelopes, store
 
 
 def rss_mb(pid: int) -> float:
@@ -102,49 +190,20 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError("no VmRSS")
 
 
-async def publish_all(url: str, coops: dict[str, list[bytes]]) -> None:
-    nc = await nats.connect(url)
-    js = nc.jetstream(timeout=10)
-    await ensure_federation_stream(js)
-    for coop_id, bodies in coops.items():
-        acks = [
-            await js.publish_async(f"cw.coop.{coop_id}.membership", body)
-            for body in bodies
-        ]
-        await asyncio.gather(*acks)
-    await nc.close()
-
-
-def report_p95(store: StoreConfig, runs: int = 60) -> float:
-    views = construct_tracked_tables(ConsortiumViews, store.env())
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        build_report(views)
-        timings.append(time.perf_counter() - started)
-    views.factory.close()
-    return statistics.quantiles(timings, n=20)[18] * 1000
-
-
-def ingest(
-    work: Path,
-    url: str,
-    store: StoreConfig,
-    coop_ids: list[str],
-    last_seq: dict[str, int],
-) -> tuple[float, float]:
-    """Run a consortium process until it has applied everything: (seconds, RSS MB)."""
+def consortium_rss(work: Path, url: str, coops: int) -> float:
+    """RSS of a ``commonweal consortium run`` process once it has applied the
+    whole stream (every co-op tracked at its last position)."""
+    store = StoreConfig(path=str(work / f"rss-{uuid.uuid4().hex[:6]}.db"))
     config = ConsortiumConfig(
         store=store,
         registry=StoreConfig(path=str(work / f"registry-{uuid.uuid4().hex[:6]}.db")),
         broker=BrokerConfig(servers=[url]),
-        durable=f"bench{uuid.uuid4().hex[:6]}",
+        durable=f"rss{uuid.uuid4().hex[:6]}",
         http=HttpConfig(port=0),
     )
     path = work / f"{config.durable}.toml"
     write_config(path, config)
     views = construct_tracked_tables(ConsortiumViews, store.env())
-    started = time.perf_counter()
     process = subprocess.Popen(
         [
             sys.executable,
@@ -159,35 +218,34 @@ def ingest(
         stderr=subprocess.DEVNULL,
     )
     try:
-        pending = list(coop_ids)
-        while pending:
-            pending = [c for c in pending if views.position(c) < last_seq[c]]
-            time.sleep(0.02)
-        elapsed = time.perf_counter() - started
-        rss = rss_mb(process.pid)
+        while caught_up(views) < coops:
+            time.sleep(0.5)
+        return rss_mb(process.pid)
     finally:
         process.terminate()
         process.wait()
         views.factory.close()
-    return elapsed, rss
 
 
-async def ingest_in_process(url: str, store: StoreConfig, envelopes: int) -> float:
-    """Seconds for an aggregator (in this process) to apply the whole stream."""
+def caught_up(views: ConsortiumViews) -> int:
+    """How many co-ops the consortium has applied to the end (nothing held)."""
+    with views.transaction() as cursor:
+        row = cursor.execute(
+            "SELECT COUNT(*) AS n FROM chains WHERE coop_id NOT IN "
+            "(SELECT coop_id FROM held)"
+        ).fetchone()
+    return int(row["n"])
+
+
+def report_p95(store: StoreConfig, runs: int = 40) -> float:
     views = construct_tracked_tables(ConsortiumViews, store.env())
-    aggregator = Aggregator(views, [url], durable=f"timed{uuid.uuid4().hex[:6]}")
-    task = asyncio.create_task(aggregator.run())
-    while not aggregator.ready:  # connected, stream checked: start the clock
-        await asyncio.sleep(0.001)
-    started = time.perf_counter()
-    while aggregator.totals.applied < envelopes:
-        await asyncio.sleep(0.002)
-    elapsed = time.perf_counter() - started
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        build_report(views)
+        timings.append(time.perf_counter() - started)
     views.factory.close()
-    return elapsed
+    return statistics.quantiles(timings, n=20)[18] * 1000
 
 
 def idle_node_rss(work: Path) -> float:
@@ -214,56 +272,65 @@ def pg_store() -> StoreConfig:
     return StoreConfig(kind="postgres", dbname="test", user="postgres", schema=schema)
 
 
-def drop(store: StoreConfig) -> None:
+def drop_bench_schemas() -> None:
     with psycopg.connect(**POSTGRES, autocommit=True) as conn:  # type: ignore[arg-type]
-        conn.execute(f'DROP SCHEMA "{store.schema}" CASCADE')
+        rows = conn.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'bench\\_%'"
+        ).fetchall()
+        for (schema,) in rows:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def measure(work: Path, stores: Path, size: int) -> None:
+    run = work / f"run{size}"
+    run.mkdir()
+    coop_ids = [coop_id_of(n) for n in range(size)]
+    for coop_id in coop_ids:
+        for suffix in (".db", ".toml"):
+            shutil.copy(stores / f"{coop_id}{suffix}", run / f"{coop_id}{suffix}")
+    with NatsServer(run / "broker") as server:
+        started = time.perf_counter()
+        envelopes = asyncio.run(replicate(run, server.url, coop_ids))
+        publish_seconds = time.perf_counter() - started
+        counter = iter(range(10))
+
+        def sqlite_store() -> StoreConfig:
+            return StoreConfig(path=str(run / f"consortium{next(counter)}.db"))
+
+        sqlite_us, sqlite = ingest_cost(server.url, sqlite_store, envelopes)
+        sqlite_p95 = report_p95(sqlite)
+        pg_us, postgres = ingest_cost(server.url, pg_store, envelopes)
+        pg_p95 = report_p95(postgres)
+        drop_bench_schemas()
+        rss = consortium_rss(run, server.url, size)
+    print(
+        f"| {size:,} | {envelopes:,} | {publish_seconds:.1f} s | {sqlite_us:.1f} "
+        f"| {pg_us:.1f} | {sqlite_p95:.1f} | {pg_p95:.1f} | {rss:.0f} |",
+        flush=True,
+    )
+    shutil.rmtree(run)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--coops", type=int, nargs="+", default=[10, 100, 1000])
     parser.add_argument("--members", type=int, default=100)
+    parser.add_argument(
+        "--stores", type=Path, default=Path(tempfile.gettempdir()) / "cw-stores"
+    )
     args = parser.parse_args()
+    ensure_stores(args.stores, max(args.coops), args.members)
     with tempfile.TemporaryDirectory(prefix="cw-scale-") as tmp:
         work = Path(tmp)
         print(f"idle node RSS: {idle_node_rss(work):.1f} MB")
+        print(
+            "| co-ops | envelopes | replicators publish | ingest us/env SQLite "
+            "| ingest us/env PostgreSQL | report p95 ms SQLite "
+            "| report p95 ms PostgreSQL | consortium RSS MB |"
+        )
+        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
         for size in args.coops:
-            run = work / f"run{size}"
-            run.mkdir()
-            bodies: dict[str, list[bytes]] = {}
-            last_seq: dict[str, int] = {}
-            envelopes = 0
-            for n in range(size):
-                coop_id = f"c{n:04d}"
-                data, count = build_coop(
-                    coop_id, run / f"{coop_id}.db", args.members, n
-                )
-                bodies[coop_id] = data
-                envelopes += count
-                last = msgspec.json.decode(data[-1], type=WireBody)
-                last_seq[coop_id] = (last[-1] if isinstance(last, list) else last).seq
-            with NatsServer(run / "broker") as server:
-                asyncio.run(publish_all(server.url, bodies))
-                sqlite = StoreConfig(path=str(run / "consortium.db"))
-                seconds, rss = ingest(run, server.url, sqlite, list(bodies), last_seq)
-                sqlite_p95 = report_p95(sqlite)
-                postgres = pg_store()
-                try:
-                    pg_seconds, _ = ingest(
-                        run, server.url, postgres, list(bodies), last_seq
-                    )
-                    pg_p95 = report_p95(postgres)
-                finally:
-                    drop(postgres)
-            print(
-                f"{size:5} co-ops, {envelopes} envelopes: SQLite ingest "
-                f"{seconds * 1e6 / envelopes:.1f} us/envelope "
-                f"({envelopes / seconds:,.0f}/s), consortium RSS {rss:.0f} MB, "
-                f"report p95 {sqlite_p95:.1f} ms; PostgreSQL ingest "
-                f"{pg_seconds * 1e6 / envelopes:.1f} us/envelope, report p95 "
-                f"{pg_p95:.1f} ms",
-                flush=True,
-            )
+            measure(work, args.stores, size)
 
 
 if __name__ == "__main__":
