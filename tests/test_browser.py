@@ -6,6 +6,7 @@ artifacts/screenshots/."""
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 from playwright.async_api import Page, expect
@@ -17,7 +18,8 @@ from federation.http import make_consortium_app
 from federation.service import ConsortiumService
 from node.service import NodeService
 from tests.browser import chromium, screenshot_path
-from tests.test_http_node import admitted_member
+from tests.test_http_care import staff_token
+from tests.test_http_node import admitted_member, call
 from tests.web import LiveNode, serving
 
 pytestmark = pytest.mark.browser
@@ -97,6 +99,63 @@ async def test_a_member_votes_and_the_admin_sees_turnout_then_closes(
         await member.reload()
         await expect(member.locator("#my-votes")).to_contain_text("for")
         await expect(member.locator("#ballots form.vote")).to_have_count(0)
+
+
+async def test_a_coordinator_logs_a_visit_and_approves_an_expense(
+    http_node: LiveNode,
+) -> None:
+    user, _ = await admitted_member(http_node, "service_user", "Una Ward")
+    worker, _ = await admitted_member(http_node, "worker", "Wes Tan")
+    _, ada_token = await admitted_member(http_node, "volunteer", "Ada Lim")
+    _, coordinator = await staff_token(http_node, "coordinator", "Cal Roy")
+    service = http_node.node.app.coop().profile.service_types[0]
+    status, visit = await call(
+        http_node,
+        "POST",
+        "/api/visits",
+        token=coordinator,
+        json={
+            "service_user": user,
+            "scheduled_for": "2026-03-02T09:00:00Z",
+            "service_types": [service],
+        },
+    )
+    assert status == 201
+    status, bus = await call(
+        http_node,
+        "POST",
+        "/api/expenses",
+        token=ada_token,
+        json={"category": "travel", "amount": 480},
+    )
+    assert status == 201
+    async with chromium() as browser:
+        page = await browser.new_page(viewport=PHONE)
+        await sign_in(page, http_node.url, coordinator)
+        await page.click("header a[href='/staff/visits']")
+        card = page.locator(f"#visit-{visit['id']}")
+        await expect(card).to_contain_text("Una Ward")
+        await card.locator("summary", has_text="Delivered").click()
+        who = card.locator("select[name=worker]")
+        await who.select_option(label="Wes Tan (worker)")
+        await card.locator("input[name=minutes]").fill("50")
+        await page.screenshot(path=screenshot_path("visit-form"), full_page=True)
+        await card.locator("form.deliver button[type=submit]").click()
+        await expect(page.locator("#recorded")).to_contain_text("Visit recorded")
+        row = page.locator(f"#recent-visits tr[data-id='{visit['id']}']")
+        await expect(row.locator(".status")).to_have_text("delivered")
+        await expect(row).to_contain_text("Wes Tan")
+        await page.screenshot(path=screenshot_path("visit-logged"), full_page=True)
+
+        await page.click("header a[href='/staff/expenses']")
+        await page.click("button[aria-label='Approve claim by Ada Lim for 4.80']")
+        await expect(page.locator("#decided")).to_contain_text("Claim updated")
+        await expect(page.locator("#approved-claims")).to_contain_text("Ada Lim")
+        await page.screenshot(path=screenshot_path("expense-approved"), full_page=True)
+    app = http_node.node.app
+    done = app.visit(UUID(visit["id"]))
+    assert (done.status, done.minutes, done.worker) == ("delivered", 50, UUID(worker))
+    assert app.expense_claim(UUID(bus["id"])).status == "approved"
 
 
 async def test_consortium_dashboard_has_charts_growth_tree_and_csv(
