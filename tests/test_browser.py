@@ -11,7 +11,7 @@ from uuid import UUID
 import pytest
 from playwright.async_api import Page, expect
 
-from commonweal.activity import generate_membership
+from commonweal.activity import generate_care, generate_membership
 from commonweal.demo import wait_until_caught_up
 from federation.broker import NatsServer
 from federation.http import make_consortium_app
@@ -164,9 +164,13 @@ async def test_consortium_dashboard_has_charts_growth_tree_and_csv(
     make_consortium: Callable[..., ConsortiumService],
 ) -> None:
     consortium = make_consortium([nats_server.url])
-    nodes = [make_node(c, [nats_server.url]) for c in ("alpha", "beta", "gamma")]
+    share = ["membership", "care"]
+    nodes = [
+        make_node(c, [nats_server.url], share=share) for c in ("alpha", "beta", "gamma")
+    ]
     for seed, node in enumerate(nodes):
         generate_membership(node.app, members=25, seed=seed, start=dt.date(2024, 1, 1))
+        generate_care(node.app, seed=seed, start=dt.date(2024, 7, 1), days=180)
         node.replicator.wake()
     await wait_until_caught_up(nodes, consortium)
     async with serving(make_consortium_app(consortium)) as url, chromium() as browser:
@@ -177,6 +181,8 @@ async def test_consortium_dashboard_has_charts_growth_tree_and_csv(
         over_time = page.locator("#members-by-class-over-time svg polyline.series")
         assert await over_time.count() >= 3
         assert await page.locator("#members-by-class svg rect.bar").count() >= 3
+        care = page.locator("#care-hours-by-month svg polyline.series")
+        assert await care.count() >= 2
         tree = page.locator("#growth-tree svg circle.coop")
         await expect(tree).to_have_count(3)
         async with page.expect_download() as download_info:
