@@ -124,12 +124,24 @@ async def test_the_coordinator_records_visits_delivered_and_missed(
         "missed",
         "service_user_unwell",
     )
+    # A visit scheduled without a time zone (as a script may) is read in the
+    # machine's own, and the form may leave the start time as scheduled.
+    naive = dt.datetime(2026, 3, 3, 14, 0)
+    third = app.schedule_visit(UUID(s["user"]), naive, s["types"][:1])
+    status, _ = await post(
+        http_node,
+        f"/staff/visits/{third}/deliver",
+        s["coordinator"],
+        [("worker", s["worker"]), ("minutes", "20"), ("service_types", s["types"][0])],
+    )
+    assert status == 303
+    assert app.visit(third).started_at == naive.astimezone()
     status, page = await call(
         http_node, "GET", f"/staff/visits?recorded={first}", token=s["coordinator"]
     )
     assert status == 200 and 'id="recorded"' in page
     assert "No visits are waiting" in page
-    assert page.count('class="status">delivered<') == 1
+    assert page.count('class="status">delivered<') == 2
     assert page.count('class="status">missed<') == 1
 
 

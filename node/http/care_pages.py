@@ -94,11 +94,12 @@ async def staff_visits(request: web.Request) -> web.Response:
 
 def started_at(value: str, scheduled_for: dt.datetime) -> dt.datetime:
     """The form's local date and time, in the scheduled time's zone; the
-    scheduled time itself when left blank."""
-    if not value:
-        return scheduled_for
-    moment = dt.datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=scheduled_for.tzinfo)
+    scheduled time itself when left blank. A visit scheduled without a zone
+    (by a script, say) is read in the node machine's own."""
+    moment = dt.datetime.fromisoformat(value) if value else scheduled_for
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=scheduled_for.tzinfo)
+    return moment if moment.tzinfo else moment.astimezone()
 
 
 @care_pages.post("/staff/visits/{id}/deliver")
