@@ -141,7 +141,7 @@ async def test_a_coordinator_logs_a_visit_and_approves_an_expense(
         await card.locator("input[name=minutes]").fill("50")
         await page.screenshot(path=screenshot_path("visit-form"), full_page=True)
         await card.locator("form.deliver button[type=submit]").click()
-        await expect(page.locator("#recorded")).to_contain_text("Visit recorded")
+        await expect(page.locator("#done")).to_contain_text("Visit recorded")
         row = page.locator(f"#recent-visits tr[data-id='{visit['id']}']")
         await expect(row.locator(".status")).to_have_text("delivered")
         await expect(row).to_contain_text("Wes Tan")
@@ -149,7 +149,7 @@ async def test_a_coordinator_logs_a_visit_and_approves_an_expense(
 
         await page.click("header a[href='/staff/expenses']")
         await page.click("button[aria-label='Approve claim by Ada Lim for 4.80']")
-        await expect(page.locator("#decided")).to_contain_text("Claim updated")
+        await expect(page.locator("#done")).to_contain_text("Claim updated")
         await expect(page.locator("#approved-claims")).to_contain_text("Ada Lim")
         await page.screenshot(path=screenshot_path("expense-approved"), full_page=True)
     app = http_node.node.app

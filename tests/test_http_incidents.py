@@ -7,6 +7,7 @@ from uuid import UUID
 
 from tests.test_http_care import staff_token
 from tests.test_http_node import admitted_member, call, events
+from tests.test_http_staff_pages import schedule
 from tests.web import LiveNode
 
 NOBODY = "00000000-0000-4000-8000-000000000001"
@@ -16,19 +17,7 @@ SECRET = "Una fell on the stairs; bruised wrist"
 async def a_visit(http: LiveNode) -> str:
     user, _ = await admitted_member(http, "service_user", "Una")
     service = http.node.app.coop().profile.service_types[0]
-    status, visit = await call(
-        http,
-        "POST",
-        "/api/visits",
-        token=http.admin_token,
-        json={
-            "service_user": user,
-            "scheduled_for": "2026-03-02T09:00:00Z",
-            "service_types": [service],
-        },
-    )
-    assert status == 201, visit
-    return str(visit["id"])
+    return str(await schedule(http, user, [service]))
 
 
 async def raise_one(http: LiveNode, token: str, **body: Any) -> tuple[int, Any]:

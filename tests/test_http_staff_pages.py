@@ -101,7 +101,7 @@ async def test_the_coordinator_records_visits_delivered_and_missed(
             ("notes", "All well"),
         ],
     )
-    assert (status, location) == (303, f"/staff/visits?recorded={first}#recorded")
+    assert (status, location) == (303, f"/staff/visits?done={first}#done")
     visit = app.visit(first)
     assert (visit.status, visit.worker, visit.minutes) == (
         "delivered",
@@ -137,9 +137,9 @@ async def test_the_coordinator_records_visits_delivered_and_missed(
     assert status == 303
     assert app.visit(third).started_at == naive.astimezone()
     status, page = await call(
-        http_node, "GET", f"/staff/visits?recorded={first}", token=s["coordinator"]
+        http_node, "GET", f"/staff/visits?done={first}", token=s["coordinator"]
     )
-    assert status == 200 and 'id="recorded"' in page
+    assert status == 200 and 'id="done"' in page
     assert "No visits are waiting" in page
     assert page.count('class="status">delivered<') == 2
     assert page.count('class="status">missed<') == 1
@@ -162,7 +162,7 @@ async def test_the_coordinator_approves_rejects_and_pays_claims(
     status, location = await post(
         http_node, f"/staff/expenses/{bus}/approve", s["coordinator"], []
     )
-    assert (status, location) == (303, f"/staff/expenses?decided={bus}#decided")
+    assert (status, location) == (303, f"/staff/expenses?done={bus}#done")
     assert app.expense_claim(bus).status == "approved"
     status, _ = await post(
         http_node,

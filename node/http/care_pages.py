@@ -8,7 +8,7 @@ the API cannot disagree about what is valid or who may do it.
 """
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from uuid import UUID
 
@@ -76,14 +76,24 @@ def _visits_context(app: CoopNode) -> dict[str, Any]:
     }
 
 
+async def _page(
+    request: web.Request,
+    template: str,
+    context: Callable[[CoopNode], dict[str, Any]],
+    status: int,
+    error: str | None,
+) -> web.Response:
+    """A care page; ``?done=<id>`` (where a form redirects) marks what was just
+    recorded or decided."""
+    data = await run(request, context, request.app[NODE].app)
+    done = request.query.get("done")
+    return render(request, template, status, error=error, done=done, **data)
+
+
 async def visits_page(
     request: web.Request, status: int = 200, error: str | None = None
 ) -> web.Response:
-    data = await run(request, _visits_context, request.app[NODE].app)
-    recorded = request.query.get("recorded")
-    return render(
-        request, "visits.html", status, error=error, recorded=recorded, **data
-    )
+    return await _page(request, "visits.html", _visits_context, status, error)
 
 
 @care_pages.get("/staff/visits")
@@ -126,7 +136,7 @@ async def staff_deliver(request: web.Request) -> web.Response:
         return await visits_page(request, 400, form_error(error, HINTS))
     except DomainError as error:
         return await visits_page(request, status_of(error), str(error))
-    raise web.HTTPSeeOther(f"/staff/visits?recorded={visit_id}#recorded")
+    raise web.HTTPSeeOther(f"/staff/visits?done={visit_id}#done")
 
 
 @care_pages.post("/staff/visits/{id}/miss")
@@ -142,7 +152,7 @@ async def staff_miss(request: web.Request) -> web.Response:
         return await visits_page(request, 400, form_error(error, HINTS))
     except DomainError as error:
         return await visits_page(request, status_of(error), str(error))
-    raise web.HTTPSeeOther(f"/staff/visits?recorded={visit_id}#recorded")
+    raise web.HTTPSeeOther(f"/staff/visits?done={visit_id}#done")
 
 
 def _expenses_context(app: CoopNode) -> dict[str, Any]:
@@ -161,11 +171,7 @@ def _expenses_context(app: CoopNode) -> dict[str, Any]:
 async def expenses_page(
     request: web.Request, status: int = 200, error: str | None = None
 ) -> web.Response:
-    data = await run(request, _expenses_context, request.app[NODE].app)
-    decided = request.query.get("decided")
-    return render(
-        request, "expenses.html", status, error=error, decided=decided, **data
-    )
+    return await _page(request, "expenses.html", _expenses_context, status, error)
 
 
 @care_pages.get("/staff/expenses")
@@ -194,4 +200,4 @@ async def staff_decide(request: web.Request) -> web.Response:
         return await expenses_page(request, 400, form_error(error, HINTS))
     except DomainError as error:
         return await expenses_page(request, status_of(error), str(error))
-    raise web.HTTPSeeOther(f"/staff/expenses?decided={claim_id}#decided")
+    raise web.HTTPSeeOther(f"/staff/expenses?done={claim_id}#done")
