@@ -263,3 +263,31 @@ async def test_bad_forms_are_answered_in_plain_words_and_write_nothing(
     assert events(http_node) == before
     assert http_node.node.app.visit(visit).status == "scheduled"
     assert http_node.node.app.expense_claim(bus).status == "claimed"
+
+
+async def test_the_visits_page_loads_open_visits_and_only_the_latest_ended(
+    http_node: LiveNode,
+) -> None:
+    s = await care_setup(http_node)
+    app = http_node.node.app
+    user, worker = UUID(s["user"]), UUID(s["worker"])
+    ended = []
+    for day in range(1, 26):
+        when = dt.datetime(2026, 1, day, 9, tzinfo=dt.UTC)
+        visit = app.schedule_visit(user, when, s["types"][:1])
+        app.deliver_visit(visit, worker, when, day)
+        ended.append(visit)
+    # Ended out of the order they were scheduled in: the latest to end is first.
+    february = dt.datetime(2026, 2, 1, 9, tzinfo=dt.UTC)
+    waiting = [app.schedule_visit(user, february, s["types"])]
+    late = app.schedule_visit(user, dt.datetime(2025, 12, 1, 9), s["types"])
+    app.miss_visit(late, "no_access")
+    waiting.append(app.schedule_visit(user, dt.datetime(2026, 1, 30, 9), s["types"]))
+    status, page = await call(http_node, "GET", "/staff/visits", token=s["coordinator"])
+    assert status == 200
+    rows = page.split('<table id="recent-visits">')[1].split("</table>")[0]
+    shown = [UUID(part.split('"')[0]) for part in rows.split('data-id="')[1:]]
+    assert shown == [late, *ended[::-1]][:20]
+    cards = [UUID(part.split('"')[0]) for part in page.split('data-id="')[1:]]
+    # The waiting visits come first, soonest first (with or without a zone).
+    assert cards[:2] == waiting[::-1]

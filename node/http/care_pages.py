@@ -19,12 +19,13 @@ from multidict import MultiDictProxy
 from node.application import CoopNode
 from node.auth import CARE
 from node.errors import DomainError
-from node.expenses import REJECTION_REASONS
+from node.expenses import REJECTION_REASONS, ExpenseClaim
 from node.http.context import NODE, run, write
 from node.http.expenses import Action, Rejection, claim_view, decision
 from node.http.pages import form_error, render, signed_in, status_of
 from node.http.visits import Delivery, Miss, deliver, miss, visit_view
-from node.visits import VISIT_REASONS
+from node.records import event_ids
+from node.visits import VISIT_REASONS, Visit
 
 care_pages = web.RouteTableDef()
 RECENT = 20
@@ -52,24 +53,34 @@ def _filled(form: MultiDictProxy[Any], names: Iterable[str]) -> dict[str, str]:
     return {name: value for name, value in values.items() if value}
 
 
-def _names(app: CoopNode) -> dict[UUID, str]:
-    return {m.id: m.name for m in app.members()}
+def _open_and_ended(
+    app: CoopNode, created: str, ending: tuple[str, ...]
+) -> tuple[list[UUID], list[UUID]]:
+    """Ids of the records still open (oldest first) and of the last ``RECENT`` to
+    end (latest first), read from the event log's topics: only the open ones and
+    those few are then loaded, however long the co-op's history."""
+    ended = list(dict.fromkeys(event_ids(app, *ending)))
+    done = set(ended)
+    still_open = [i for i in event_ids(app, created) if i not in done]
+    return still_open, ended[::-1][:RECENT]
 
 
 def _visits_context(app: CoopNode) -> dict[str, Any]:
-    names = _names(app)
-    visits = [visit_view(v) for v in app.visits()]
+    ending = (Visit.Delivered.TOPIC, Visit.Missed.TOPIC, Visit.Cancelled.TOPIC)
+    scheduled, ended = _open_and_ended(app, Visit.Scheduled.TOPIC, ending)
+    members = list(app.members())
     workers = sorted(
-        (m for m in app.members() if m.is_admitted),
+        (m for m in members if m.is_admitted),
         key=lambda m: (m.member_class not in ("worker", "volunteer"), m.name),
     )
     return {
         "scheduled": sorted(
-            (v for v in visits if v.status == "scheduled"),
-            key=lambda v: v.scheduled_for,
+            (visit_view(app.visit(i)) for i in scheduled),
+            # Visits scheduled without a zone are in the machine's own.
+            key=lambda v: v.scheduled_for.astimezone(),
         ),
-        "recent": [v for v in reversed(visits) if v.status != "scheduled"][:RECENT],
-        "names": names,
+        "recent": [visit_view(app.visit(i)) for i in ended],
+        "names": {m.id: m.name for m in members},
         "workers": workers,
         "service_types": list(app.coop().profile.service_types),
         "reasons": VISIT_REASONS,
@@ -156,14 +167,14 @@ async def staff_miss(request: web.Request) -> web.Response:
 
 
 def _expenses_context(app: CoopNode) -> dict[str, Any]:
-    claims = [claim_view(c) for c in app.expense_claims()]
+    ending = (ExpenseClaim.Rejected.TOPIC, ExpenseClaim.Paid.TOPIC)
+    still_open, ended = _open_and_ended(app, ExpenseClaim.Claimed.TOPIC, ending)
+    claims = [claim_view(app.expense_claim(i)) for i in still_open]
     return {
         "claimed": [c for c in claims if c.status == "claimed"],
         "approved": [c for c in claims if c.status == "approved"],
-        "recent": [c for c in reversed(claims) if c.status in ("rejected", "paid")][
-            :RECENT
-        ],
-        "names": _names(app),
+        "recent": [claim_view(app.expense_claim(i)) for i in ended],
+        "names": {m.id: m.name for m in app.members()},
         "reasons": REJECTION_REASONS,
     }
 
