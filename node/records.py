@@ -32,10 +32,16 @@ def load(
 
 def created_ids(app: Application[UUID], created_topic: str) -> Iterator[UUID]:
     """Ids of every aggregate whose first event has ``created_topic``, oldest first."""
+    return event_ids(app, created_topic)
+
+
+def event_ids(app: Application[UUID], *topics: str) -> Iterator[UUID]:
+    """The aggregate id of every event with one of ``topics``, in the order they
+    were stored, without loading any aggregate."""
     start = 1
     while True:
         page = app.recorder.select_notifications(
-            start=start, limit=PAGE, topics=[created_topic]
+            start=start, limit=PAGE, topics=list(topics)
         )
         for notification in page:
             yield notification.originator_id

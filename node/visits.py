@@ -191,6 +191,7 @@ class Incident(Aggregate):
         self.description = description
         self.raised_on = raised_on
         self.closed_on: dt.date | None = None
+        self.outcome = ""
 
     def close(self, outcome: str, closed_on: dt.date) -> None:
         if self.closed_on is not None:
@@ -200,6 +201,7 @@ class Incident(Aggregate):
     @event(Closed)
     def _closed(self, kind: str, outcome: str, closed_on: dt.date) -> None:
         self.closed_on = closed_on
+        self.outcome = outcome
 
 
 def _require_reason(reason: str) -> None:

@@ -6,18 +6,20 @@ artifacts/screenshots/."""
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 from playwright.async_api import Page, expect
 
-from commonweal.activity import generate_membership
+from commonweal.activity import generate_care, generate_membership
 from commonweal.demo import wait_until_caught_up
 from federation.broker import NatsServer
 from federation.http import make_consortium_app
 from federation.service import ConsortiumService
 from node.service import NodeService
 from tests.browser import chromium, screenshot_path
-from tests.test_http_node import admitted_member
+from tests.test_http_care import staff_token
+from tests.test_http_node import admitted_member, call
 from tests.web import LiveNode, serving
 
 pytestmark = pytest.mark.browser
@@ -99,15 +101,76 @@ async def test_a_member_votes_and_the_admin_sees_turnout_then_closes(
         await expect(member.locator("#ballots form.vote")).to_have_count(0)
 
 
+async def test_a_coordinator_logs_a_visit_and_approves_an_expense(
+    http_node: LiveNode,
+) -> None:
+    user, _ = await admitted_member(http_node, "service_user", "Una Ward")
+    worker, _ = await admitted_member(http_node, "worker", "Wes Tan")
+    _, ada_token = await admitted_member(http_node, "volunteer", "Ada Lim")
+    _, coordinator = await staff_token(http_node, "coordinator", "Cal Roy")
+    service = http_node.node.app.coop().profile.service_types[0]
+    status, visit = await call(
+        http_node,
+        "POST",
+        "/api/visits",
+        token=coordinator,
+        json={
+            "service_user": user,
+            "scheduled_for": "2026-03-02T09:00:00Z",
+            "service_types": [service],
+        },
+    )
+    assert status == 201
+    status, bus = await call(
+        http_node,
+        "POST",
+        "/api/expenses",
+        token=ada_token,
+        json={"category": "travel", "amount": 480},
+    )
+    assert status == 201
+    async with chromium() as browser:
+        page = await browser.new_page(viewport=PHONE)
+        await sign_in(page, http_node.url, coordinator)
+        await page.click("header a[href='/staff/visits']")
+        card = page.locator(f"#visit-{visit['id']}")
+        await expect(card).to_contain_text("Una Ward")
+        await card.locator("summary", has_text="Delivered").click()
+        who = card.locator("select[name=worker]")
+        await who.select_option(label="Wes Tan (worker)")
+        await card.locator("input[name=minutes]").fill("50")
+        await page.screenshot(path=screenshot_path("visit-form"), full_page=True)
+        await card.locator("form.deliver button[type=submit]").click()
+        await expect(page.locator("#done")).to_contain_text("Visit recorded")
+        row = page.locator(f"#recent-visits tr[data-id='{visit['id']}']")
+        await expect(row.locator(".status")).to_have_text("delivered")
+        await expect(row).to_contain_text("Wes Tan")
+        await page.screenshot(path=screenshot_path("visit-logged"), full_page=True)
+
+        await page.click("header a[href='/staff/expenses']")
+        await page.click("button[aria-label='Approve claim by Ada Lim for 4.80']")
+        await expect(page.locator("#done")).to_contain_text("Claim updated")
+        await expect(page.locator("#approved-claims")).to_contain_text("Ada Lim")
+        await page.screenshot(path=screenshot_path("expense-approved"), full_page=True)
+    app = http_node.node.app
+    done = app.visit(UUID(visit["id"]))
+    assert (done.status, done.minutes, done.worker) == ("delivered", 50, UUID(worker))
+    assert app.expense_claim(UUID(bus["id"])).status == "approved"
+
+
 async def test_consortium_dashboard_has_charts_growth_tree_and_csv(
     nats_server: NatsServer,
     make_node: Callable[..., NodeService],
     make_consortium: Callable[..., ConsortiumService],
 ) -> None:
     consortium = make_consortium([nats_server.url])
-    nodes = [make_node(c, [nats_server.url]) for c in ("alpha", "beta", "gamma")]
+    share = ["membership", "care"]
+    nodes = [
+        make_node(c, [nats_server.url], share=share) for c in ("alpha", "beta", "gamma")
+    ]
     for seed, node in enumerate(nodes):
         generate_membership(node.app, members=25, seed=seed, start=dt.date(2024, 1, 1))
+        generate_care(node.app, seed=seed, start=dt.date(2024, 7, 1), days=180)
         node.replicator.wake()
     await wait_until_caught_up(nodes, consortium)
     async with serving(make_consortium_app(consortium)) as url, chromium() as browser:
@@ -118,6 +181,8 @@ async def test_consortium_dashboard_has_charts_growth_tree_and_csv(
         over_time = page.locator("#members-by-class-over-time svg polyline.series")
         assert await over_time.count() >= 3
         assert await page.locator("#members-by-class svg rect.bar").count() >= 3
+        care = page.locator("#care-hours-by-month svg polyline.series")
+        assert await care.count() >= 2
         tree = page.locator("#growth-tree svg circle.coop")
         await expect(tree).to_have_count(3)
         async with page.expect_download() as download_info:

@@ -149,3 +149,84 @@ async def test_turnout_by_class_figure_and_csv_match_the_nodes_rolls(
     assert rows[0] == ["member_class", "electorate", "voted", "turnout_percent"]
     assert rows[1:] == expected
     assert any(int(r[2]) > 0 for r in rows[1:])
+
+
+# (day, service types, minutes) of each co-op's visits: split evenly over the
+# types, the remainder to the first; February has none.
+VISITS = {
+    "alpha": [
+        (dt.date(2025, 1, 10), ["personal_care"], 60),
+        (dt.date(2025, 1, 20), ["personal_care", "cleaning"], 91),
+        (dt.date(2025, 3, 5), ["cleaning"], 30),
+    ],
+    "beta": [
+        (dt.date(2025, 1, 15), ["personal_care"], 30),
+        (dt.date(2025, 3, 1), ["transport"], 120),
+    ],
+}
+
+
+async def test_care_hours_by_month_and_service_type_chart_and_csv(
+    nats_server: NatsServer,
+    make_node: Callable[..., NodeService],
+    make_consortium: Callable[..., ConsortiumService],
+) -> None:
+    consortium = make_consortium([nats_server.url])
+    nodes = []
+    for coop_id, visits in VISITS.items():
+        node = make_node(coop_id, [nats_server.url], share=["membership", "care"])
+        app = node.app
+        people = {}
+        for name, member_class in (("Una", "service_user"), ("Wes", "worker")):
+            people[name] = app.apply_for_membership(
+                name=name, email=f"{name}@example.org", member_class=member_class
+            )
+            app.admit_member(people[name], START)
+        for day, types, minutes in visits:
+            when = dt.datetime.combine(day, dt.time(9), dt.UTC)
+            visit = app.schedule_visit(people["Una"], when, types)
+            app.deliver_visit(visit, people["Wes"], when, minutes)
+        missed = app.schedule_visit(people["Una"], when, types)
+        app.miss_visit(missed, "no_access")
+        node.replicator.wake()
+        nodes.append(node)
+    await wait_until_caught_up(nodes, consortium)
+    # The truth, from the nodes' own visits.
+    expected: dict[tuple[str, str], int] = {}
+    for node in nodes:
+        for visit in node.app.visits():
+            if visit.started_at is None:
+                continue
+            for service, part in visit.minutes_by_service.items():
+                key = (visit.started_at.strftime("%Y-%m"), service)
+                expected[key] = expected.get(key, 0) + part
+    assert expected[("2025-01", "personal_care")] == 60 + 46 + 30
+    assert expected[("2025-01", "cleaning")] == 45
+
+    async with (
+        serving(make_consortium_app(consortium)) as url,
+        aiohttp.ClientSession() as session,
+    ):
+        async with session.get(url + "/") as response:
+            page = await response.text()
+        async with session.get(url + "/figures/care-hours-by-month.csv") as response:
+            assert response.status == 200
+            rows = list(csv.reader(io.StringIO(await response.text())))
+    start = page.index('<figure id="care-hours-by-month">')
+    figure = page[start : page.index("</figure>", start)]
+    assert 'href="/figures/care-hours-by-month.csv"' in figure
+    assert figure.count("<svg") == 1
+    services = ["cleaning", "personal_care", "transport"]
+    assert figure.count('<polyline class="series"') == len(services)
+    for service in services:
+        assert f'data-series="{service}"' in figure
+        assert f">{service}</text>" in figure
+    # One point per month, the empty February included.
+    points = figure.split('data-series="transport"')[1].split('points="')[1]
+    assert len(points.split('"')[0].split()) == 3
+
+    assert rows[0] == ["month", "service_type", "minutes", "hours"]
+    got = {(m, s): int(n) for m, s, n, _ in rows[1:]}
+    assert got == expected
+    hours = {(m, s): float(h) for m, s, _, h in rows[1:]}
+    assert hours[("2025-03", "transport")] == 2.0

@@ -84,7 +84,7 @@ def _error_statuses(op: Operation) -> list[int]:
         statuses.append(404)
     if op.method != "GET":
         statuses.append(409)
-    return statuses
+    return sorted({*statuses, *op.errors})
 
 
 def _path_params(op: Operation) -> list[dict[str, Any]]:

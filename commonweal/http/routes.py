@@ -33,6 +33,8 @@ class Operation(NamedTuple):
     status: int
     auth: bool
     params: dict[str, type]
+    # Error statuses beyond those the route's shape implies (see openapi.py).
+    errors: tuple[int, ...] = ()
 
     @property
     def body_required(self) -> bool:
@@ -61,11 +63,22 @@ class Api:
         status: int = 200,
         auth: bool = True,
         params: dict[str, type] | None = None,
+        errors: tuple[int, ...] = (),
     ) -> Callable[[Handler], Handler]:
         names = _PARAM.findall(path)
         declared = {name: (params or {}).get(name, str) for name in names}
         operation = Operation(
-            method, path, summary, tag, body, query, response, status, auth, declared
+            method,
+            path,
+            summary,
+            tag,
+            body,
+            query,
+            response,
+            status,
+            auth,
+            declared,
+            errors,
         )
 
         def register(handler: Handler) -> Handler:

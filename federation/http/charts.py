@@ -1,10 +1,21 @@
 """Charts as SVG, drawn on the server: no JavaScript, readable on a phone, and
 the same numbers as the figure's CSV."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 
-PALETTE = ["#2f6f5e", "#c0612b", "#3b6fb6", "#9a4f96", "#b59a1b", "#6b7a80"]
+PALETTE = [
+    "#2f6f5e",
+    "#c0612b",
+    "#3b6fb6",
+    "#9a4f96",
+    "#b59a1b",
+    "#6b7a80",
+    "#d14a6a",
+    "#5fa83b",
+]
+# What fits in the legend column at this font size.
+LEGEND_CHARS = 20
 WIDTH, HEIGHT = 640, 300
 LEFT, RIGHT, TOP, BOTTOM = 48, 150, 16, 40
 
@@ -17,14 +28,15 @@ def _frame(body: list[str], label: str, height: int = HEIGHT) -> str:
     )
 
 
-def _nice_max(value: int) -> int:
+def _nice_max(value: float) -> float:
     step = 1
     while step * 10 < value:
         step *= 10
-    return max(step, -(-value // step) * step)
+    top = max(step, -(-value // step) * step)
+    return float(top) if isinstance(value, float) else top
 
 
-def _axes(top: int) -> list[str]:
+def _axes(top: float) -> list[str]:
     plot_h = HEIGHT - TOP - BOTTOM
     parts = []
     for i in range(5):
@@ -33,12 +45,28 @@ def _axes(top: int) -> list[str]:
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
             'stroke="#d7dee0"/>'
             f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
-            f"{top * i // 4}</text>"
+            f"{_tick(top, i)}</text>"
         )
     return parts
 
 
-def line_chart(labels: Sequence[str], series: dict[str, list[int]], title: str) -> str:
+def _tick(top: float, i: int) -> str:
+    """The i-th of five gridline labels: whole numbers for counts, as before;
+    a measure in fractions (hours) to two places at most."""
+    if isinstance(top, int):
+        return str(top * i // 4)
+    return f"{round(top * i / 4, 2):g}"
+
+
+def _legend_name(name: str) -> str:
+    if len(name) <= LEGEND_CHARS:
+        return escape(name)
+    return f"<title>{escape(name)}</title>{escape(name[: LEGEND_CHARS - 1])}…"
+
+
+def line_chart(
+    labels: Sequence[str], series: Mapping[str, Sequence[float]], title: str
+) -> str:
     """One line per series over ``labels`` (e.g. months)."""
     top = _nice_max(max((v for vs in series.values() for v in vs), default=1))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -65,7 +93,7 @@ def line_chart(labels: Sequence[str], series: dict[str, list[int]], title: str) 
         body.append(
             f'<rect x="{WIDTH - RIGHT + 10}" y="{y - 8}" width="10" height="10" '
             f'fill="{colour}"/><text x="{WIDTH - RIGHT + 24}" y="{y + 1}">'
-            f"{escape(name)}</text>"
+            f"{_legend_name(name)}</text>"
         )
     return _frame(body, title)
 

@@ -47,6 +47,41 @@ def turnout_by_class(report: ConsortiumReport) -> Figure:
     )
 
 
+def _months(first: str, last: str) -> list[str]:
+    """Every month from ``first`` to ``last`` ("YYYY-MM"), gaps included."""
+    year, month = map(int, first.split("-"))
+    months = []
+    while (label := f"{year:04d}-{month:02d}") <= last:
+        months.append(label)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def care_hours_by_month(report: ConsortiumReport) -> Figure:
+    """Care delivered across the network, by month and service type: the co-ops'
+    minutes summed (minutes count no people, so nothing is suppressed)."""
+    minutes: dict[tuple[str, str], int] = {}
+    for coop in report.care.coops:
+        for row in coop.services:
+            key = (row.month, row.service_type)
+            minutes[key] = minutes.get(key, 0) + row.minutes
+    types = sorted({service for _, service in minutes})
+    months = _months(min(minutes)[0], max(minutes)[0]) if minutes else []
+    return Figure(
+        "care-hours-by-month",
+        "Care hours delivered by month and service type, all co-ops",
+        ["month", "service_type", "minutes", "hours"],
+        [[m, t, n, round(n / 60, 2)] for (m, t), n in sorted(minutes.items())],
+        line_chart(
+            months,
+            {t: [round(minutes.get((m, t), 0) / 60, 1) for m in months] for t in types},
+            "Care hours by month and service type",
+        )
+        if minutes
+        else None,
+    )
+
+
 def figures(report: ConsortiumReport, trend: list[ClassMonth]) -> list[Figure]:
     membership = report.membership
     classes = sorted({c for month in trend for c in month.members_by_class})
@@ -70,6 +105,7 @@ def figures(report: ConsortiumReport, trend: list[ClassMonth]) -> list[Figure]:
                 "Members by class over time",
             ),
         ),
+        care_hours_by_month(report),
         Figure(
             "coops",
             "Co-ops",

@@ -14,12 +14,15 @@ from node.http import (
     ballots,
     care_plans,
     expenses,
+    incidents,
     members,
     ops,
+    pool,
     timebank,
     visits,
 )
 from node.http.ballot_pages import ballot_pages
+from node.http.care_pages import care_pages
 from node.http.context import NODE, RUNNER, TEMPLATES, Runner
 from node.http.errors import translate
 from node.http.guard import authenticate
@@ -30,7 +33,9 @@ APIS: tuple[Api, ...] = (
     members.api,
     ballots.api,
     timebank.api,
+    pool.api,
     visits.api,
+    incidents.api,
     care_plans.api,
     expenses.api,
     ops.api,
@@ -78,6 +83,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
         app.add_routes(api.routes)
     app.add_routes(pages)
     app.add_routes(ballot_pages)
+    app.add_routes(care_pages)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/metrics", metrics.handler)
 

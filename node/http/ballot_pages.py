@@ -11,14 +11,12 @@ from uuid import UUID
 import msgspec
 from aiohttp import web
 
-from commonweal.http.errors import ApiError
 from node.application import CoopNode
 from node.auth import BOARD, STAFF
 from node.errors import DomainError
 from node.http.ballots import VoteRequest, ballot_view, vote
 from node.http.context import NODE, run, written
-from node.http.errors import translate
-from node.http.pages import render, signed_in
+from node.http.pages import render, signed_in, status_of
 
 ballot_pages = web.RouteTableDef()
 
@@ -28,11 +26,6 @@ def _ballot_id(request: web.Request) -> UUID:
         return UUID(request.match_info["id"])
     except ValueError:
         raise web.HTTPNotFound(text="No such ballot.") from None
-
-
-def _status(error: DomainError) -> int:
-    translated = translate(error)
-    return translated.status if isinstance(translated, ApiError) else 409
 
 
 @ballot_pages.post("/ballots/{id}/vote")
@@ -56,7 +49,7 @@ async def vote_form(request: web.Request) -> web.Response:
             error="Choose for, against or abstain.",
         )
     except DomainError as error:
-        return render(request, "vote_recorded.html", _status(error), error=str(error))
+        return render(request, "vote_recorded.html", status_of(error), error=str(error))
     written(request)
     if recorded.receipt is not None:
         # Shown on this page only: the node keeps just its hash.
@@ -104,7 +97,7 @@ async def staff_open_ballot(request: web.Request) -> web.Response:
             ),
         )
     except DomainError as error:
-        return await ballots_page(request, _status(error), str(error))
+        return await ballots_page(request, status_of(error), str(error))
     written(request)
     raise web.HTTPSeeOther("/staff/ballots")
 
@@ -117,6 +110,6 @@ async def staff_close_ballot(request: web.Request) -> web.Response:
     try:
         await run(request, app.close_ballot, ballot_id, None)
     except DomainError as error:
-        return await ballots_page(request, _status(error), str(error))
+        return await ballots_page(request, status_of(error), str(error))
     written(request)
     raise web.HTTPSeeOther(f"/staff/ballots#ballot-{ballot_id}")

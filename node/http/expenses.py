@@ -4,7 +4,7 @@ coordinator and admin everyone's.
 """
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 import msgspec
@@ -122,18 +122,21 @@ async def claim(request: web.Request, body: NewClaim) -> ClaimView:
     return view
 
 
-async def decide(request: web.Request, action: str, *args: object) -> ClaimView:
+Action = Literal["approve", "reject", "pay"]
+
+
+def decision(app: CoopNode, claim_id: UUID, action: Action, *args: object) -> ClaimView:
+    """Approve, reject or pay a claim: shared by the API and the staff pages
+    (node.http.care_pages)."""
+    getattr(app, f"{action}_expense")(claim_id, *args)
+    return claim_view(app.expense_claim(claim_id))
+
+
+async def decide(request: web.Request, action: Action, *args: object) -> ClaimView:
     require(request, CARE, f"{action} expense claims")
     claim_id = path_uuid(request)
     app = request.app[NODE].app
-    command = getattr(app, f"{action}_expense")
-
-    def apply() -> ClaimView:
-        command(claim_id, *args)
-        return claim_view(app.expense_claim(claim_id))
-
-    view = await write(request, apply)
-    return view
+    return await write(request, decision, app, claim_id, action, *args)
 
 
 @api.route(

@@ -20,6 +20,7 @@ from node.auth import ADMIN, BOARD, STAFF, Principal
 from node.errors import DomainError
 from node.http.ballots import my_ballots
 from node.http.context import NODE, TEMPLATES, run, written
+from node.http.errors import translate
 from node.http.guard import COOKIE, PRINCIPAL, resolve
 from node.http.members import MembershipApplication, member_view, token_view
 from node.http.timebank import my_time_account
@@ -38,6 +39,23 @@ def render(
         who=request.get(PRINCIPAL),
         **context,
     )
+
+
+def form_error(
+    error: msgspec.ValidationError, hints: dict[str, str] | None = None
+) -> str:
+    """A form's bad field for people: the field's name, then what was wrong (a
+    plain-words hint for the field if one is given)."""
+    problem = invalid_input(error, "form").detail
+    field = problem.field or "form"
+    message = (hints or {}).get(field) or problem.message.removeprefix("form: ")
+    return f"{field}: {message}"
+
+
+def status_of(error: DomainError) -> int:
+    """The status the API would answer for a refused command (409 by default)."""
+    translated = translate(error)
+    return translated.status if translated is not None else 409
 
 
 def signed_in(request: web.Request, roles: Collection[str] | None = None) -> Principal:
@@ -135,9 +153,7 @@ async def staff_apply(request: web.Request) -> web.Response:
             {k: v for k, v in form.items() if v}, MembershipApplication, strict=False
         )
     except msgspec.ValidationError as error:
-        problem = invalid_input(error, "form").detail
-        message = f"{problem.field or 'form'}: {problem.message.removeprefix('form: ')}"
-        return await staff_page(request, status=400, error=message, form=form)
+        return await staff_page(request, status=400, error=form_error(error), form=form)
     app = request.app[NODE].app
     try:
         await run(

@@ -21,7 +21,12 @@ from node.auth import CARE
 from node.errors import UnknownAccount
 from node.http.context import NODE, run, write
 from node.http.guard import principal, require, require_self_or
-from node.timebank import DEFAULT_MAXIMUM, DEFAULT_MINIMUM, time_account_id
+from node.timebank import (
+    DEFAULT_MAXIMUM,
+    DEFAULT_MINIMUM,
+    StatementLine,
+    time_account_id,
+)
 from schemas.timebank import Purpose
 
 api = Api()
@@ -83,9 +88,6 @@ def account_view(app: CoopNode, member_id: UUID, query: ListQuery) -> AccountVie
     """Balance and one page of the statement, oldest entries first. The cursor is
     the number of entries already read."""
     account = app.time_account_of(member_id)
-    lines = app.statement(account.id)
-    page = lines[query.cursor : query.cursor + query.limit]
-    end = query.cursor + len(page)
     return AccountView(
         member_id=member_id,
         account_id=account.id,
@@ -93,10 +95,18 @@ def account_view(app: CoopNode, member_id: UUID, query: ListQuery) -> AccountVie
         minimum=account.minimum,
         maximum=account.maximum,
         opened_on=account.opened_on,
-        statement=Page(
-            [StatementEntry(*line) for line in page],
-            end if end < len(lines) else None,
-        ),
+        statement=statement_page(app.statement(account.id), query),
+    )
+
+
+def statement_page(
+    lines: list[StatementLine], query: ListQuery
+) -> Page[StatementEntry]:
+    """One page of a statement; the cursor is the number of entries already read."""
+    page = lines[query.cursor : query.cursor + query.limit]
+    end = query.cursor + len(page)
+    return Page(
+        [StatementEntry(*line) for line in page], end if end < len(lines) else None
     )
 
 

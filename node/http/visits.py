@@ -91,6 +91,22 @@ def distinct(types: list[str]) -> list[str]:
     return list(dict.fromkeys(types))
 
 
+# The commands, shared by the API and the staff pages (node.http.care_pages).
+
+
+def deliver(app: CoopNode, visit_id: UUID, body: Delivery) -> VisitView:
+    types = distinct(body.service_types) if body.service_types else None
+    app.deliver_visit(
+        visit_id, body.worker, body.started_at, int(body.minutes), types, body.notes
+    )
+    return visit_view(app.visit(visit_id))
+
+
+def miss(app: CoopNode, visit_id: UUID, body: Miss) -> VisitView:
+    app.miss_visit(visit_id, body.reason, body.notes, body.missed_on)
+    return visit_view(app.visit(visit_id))
+
+
 @api.route(
     "GET",
     "/api/visits",
@@ -143,17 +159,7 @@ async def schedule_visit(request: web.Request, body: NewVisit) -> VisitView:
 async def deliver_visit(request: web.Request, body: Delivery) -> VisitView:
     require(request, CARE, "record visits")
     visit_id = path_uuid(request)
-    app = request.app[NODE].app
-
-    def command() -> VisitView:
-        types = distinct(body.service_types) if body.service_types else None
-        app.deliver_visit(
-            visit_id, body.worker, body.started_at, int(body.minutes), types, body.notes
-        )
-        return visit_view(app.visit(visit_id))
-
-    view = await write(request, command)
-    return view
+    return await write(request, deliver, request.app[NODE].app, visit_id, body)
 
 
 @api.route(
@@ -168,11 +174,4 @@ async def deliver_visit(request: web.Request, body: Delivery) -> VisitView:
 async def miss_visit(request: web.Request, body: Miss) -> VisitView:
     require(request, CARE, "record visits")
     visit_id = path_uuid(request)
-    app = request.app[NODE].app
-
-    def command() -> VisitView:
-        app.miss_visit(visit_id, body.reason, body.notes, body.missed_on)
-        return visit_view(app.visit(visit_id))
-
-    view = await write(request, command)
-    return view
+    return await write(request, miss, request.app[NODE].app, visit_id, body)

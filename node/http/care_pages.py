@@ -1,0 +1,214 @@
+"""Staff pages for the coordinator (and admin): record scheduled visits delivered
+or missed, and approve, reject and pay expense claims. Plain forms that post and
+redirect; no JavaScript needed, readable on a phone.
+
+The forms are decoded into the API's own bodies (``Delivery``, ``Miss``,
+``Rejection``) and run the API's own commands through ``write``, so a page and
+the API cannot disagree about what is valid or who may do it.
+"""
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from aiohttp import web
+from multidict import MultiDictProxy
+
+from node.application import CoopNode
+from node.auth import CARE
+from node.errors import DomainError
+from node.expenses import REJECTION_REASONS, ExpenseClaim
+from node.http.context import NODE, run, write
+from node.http.expenses import Action, Rejection, claim_view, decision
+from node.http.pages import form_error, render, signed_in, status_of
+from node.http.visits import Delivery, Miss, deliver, miss, visit_view
+from node.records import event_ids
+from node.visits import VISIT_REASONS, Visit
+
+care_pages = web.RouteTableDef()
+RECENT = 20
+HINTS = {
+    "worker": "choose who delivered the visit",
+    "minutes": "write the visit's length in whole minutes, 1 to 1440",
+    "service_types": "tick at least one service type",
+    "reason": "choose a reason",
+    "notes": "the notes are too long (2000 characters at most)",
+    "note": "the note is too long (1000 characters at most)",
+}
+
+
+def _id(request: web.Request) -> UUID:
+    try:
+        return UUID(request.match_info["id"])
+    except ValueError:
+        raise web.HTTPNotFound(text="No such record.") from None
+
+
+def _filled(form: MultiDictProxy[Any], names: Iterable[str]) -> dict[str, str]:
+    """The form's non-blank fields among ``names``: a blank one counts as left out,
+    so a required one is reported missing by name."""
+    values = {name: str(form.get(name, "")).strip() for name in names}
+    return {name: value for name, value in values.items() if value}
+
+
+def _open_and_ended(
+    app: CoopNode, created: str, ending: tuple[str, ...]
+) -> tuple[list[UUID], list[UUID]]:
+    """Ids of the records still open (oldest first) and of the last ``RECENT`` to
+    end (latest first), read from the event log's topics: only the open ones and
+    those few are then loaded, however long the co-op's history."""
+    ended = list(dict.fromkeys(event_ids(app, *ending)))
+    done = set(ended)
+    still_open = [i for i in event_ids(app, created) if i not in done]
+    return still_open, ended[::-1][:RECENT]
+
+
+def _visits_context(app: CoopNode) -> dict[str, Any]:
+    ending = (Visit.Delivered.TOPIC, Visit.Missed.TOPIC, Visit.Cancelled.TOPIC)
+    scheduled, ended = _open_and_ended(app, Visit.Scheduled.TOPIC, ending)
+    members = list(app.members())
+    workers = sorted(
+        (m for m in members if m.is_admitted),
+        key=lambda m: (m.member_class not in ("worker", "volunteer"), m.name),
+    )
+    return {
+        "scheduled": sorted(
+            (visit_view(app.visit(i)) for i in scheduled),
+            # Visits scheduled without a zone are in the machine's own.
+            key=lambda v: v.scheduled_for.astimezone(),
+        ),
+        "recent": [visit_view(app.visit(i)) for i in ended],
+        "names": {m.id: m.name for m in members},
+        "workers": workers,
+        "service_types": list(app.coop().profile.service_types),
+        "reasons": VISIT_REASONS,
+    }
+
+
+async def _page(
+    request: web.Request,
+    template: str,
+    context: Callable[[CoopNode], dict[str, Any]],
+    status: int,
+    error: str | None,
+) -> web.Response:
+    """A care page; ``?done=<id>`` (where a form redirects) marks what was just
+    recorded or decided."""
+    data = await run(request, context, request.app[NODE].app)
+    done = request.query.get("done")
+    return render(request, template, status, error=error, done=done, **data)
+
+
+async def visits_page(
+    request: web.Request, status: int = 200, error: str | None = None
+) -> web.Response:
+    return await _page(request, "visits.html", _visits_context, status, error)
+
+
+@care_pages.get("/staff/visits")
+async def staff_visits(request: web.Request) -> web.Response:
+    signed_in(request, CARE)
+    return await visits_page(request)
+
+
+def started_at(value: str, scheduled_for: dt.datetime) -> dt.datetime:
+    """The form's local date and time, in the scheduled time's zone; the
+    scheduled time itself when left blank. A visit scheduled without a zone
+    (by a script, say) is read in the node machine's own."""
+    moment = dt.datetime.fromisoformat(value) if value else scheduled_for
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=scheduled_for.tzinfo)
+    return moment if moment.tzinfo else moment.astimezone()
+
+
+@care_pages.post("/staff/visits/{id}/deliver")
+async def staff_deliver(request: web.Request) -> web.Response:
+    signed_in(request, CARE)
+    visit_id = _id(request)
+    form = await request.post()
+    app = request.app[NODE].app
+    try:
+        visit = await run(request, app.visit, visit_id)
+        fields: dict[str, Any] = _filled(form, ("worker", "minutes", "notes"))
+        try:
+            fields["started_at"] = started_at(
+                str(form.get("started_at", "")).strip(), visit.scheduled_for
+            )
+        except ValueError:
+            return await visits_page(
+                request, 400, "started_at: write the date and time the visit began"
+            )
+        fields["service_types"] = [str(t) for t in form.getall("service_types", [])]
+        body = msgspec.convert(fields, Delivery, strict=False)
+        await write(request, deliver, app, visit_id, body)
+    except msgspec.ValidationError as error:
+        return await visits_page(request, 400, form_error(error, HINTS))
+    except DomainError as error:
+        return await visits_page(request, status_of(error), str(error))
+    raise web.HTTPSeeOther(f"/staff/visits?done={visit_id}#done")
+
+
+@care_pages.post("/staff/visits/{id}/miss")
+async def staff_miss(request: web.Request) -> web.Response:
+    signed_in(request, CARE)
+    visit_id = _id(request)
+    form = await request.post()
+    app = request.app[NODE].app
+    try:
+        body = msgspec.convert(_filled(form, ("reason", "notes")), Miss, strict=False)
+        await write(request, miss, app, visit_id, body)
+    except msgspec.ValidationError as error:
+        return await visits_page(request, 400, form_error(error, HINTS))
+    except DomainError as error:
+        return await visits_page(request, status_of(error), str(error))
+    raise web.HTTPSeeOther(f"/staff/visits?done={visit_id}#done")
+
+
+def _expenses_context(app: CoopNode) -> dict[str, Any]:
+    ending = (ExpenseClaim.Rejected.TOPIC, ExpenseClaim.Paid.TOPIC)
+    still_open, ended = _open_and_ended(app, ExpenseClaim.Claimed.TOPIC, ending)
+    claims = [claim_view(app.expense_claim(i)) for i in still_open]
+    return {
+        "claimed": [c for c in claims if c.status == "claimed"],
+        "approved": [c for c in claims if c.status == "approved"],
+        "recent": [claim_view(app.expense_claim(i)) for i in ended],
+        "names": {m.id: m.name for m in app.members()},
+        "reasons": REJECTION_REASONS,
+    }
+
+
+async def expenses_page(
+    request: web.Request, status: int = 200, error: str | None = None
+) -> web.Response:
+    return await _page(request, "expenses.html", _expenses_context, status, error)
+
+
+@care_pages.get("/staff/expenses")
+async def staff_expenses(request: web.Request) -> web.Response:
+    signed_in(request, CARE)
+    return await expenses_page(request)
+
+
+@care_pages.post("/staff/expenses/{id}/{action:approve|reject|pay}")
+async def staff_decide(request: web.Request) -> web.Response:
+    signed_in(request, CARE)
+    claim_id = _id(request)
+    action: Action = request.match_info["action"]  # type: ignore[assignment]
+    form = await request.post()
+    app = request.app[NODE].app
+    try:
+        if action == "reject":
+            body = msgspec.convert(
+                _filled(form, ("reason", "note")), Rejection, strict=False
+            )
+            args: tuple[object, ...] = (body.reason, body.note, body.on)
+        else:
+            args = (None,)  # decided or paid today
+        await write(request, decision, app, claim_id, action, *args)
+    except msgspec.ValidationError as error:
+        return await expenses_page(request, 400, form_error(error, HINTS))
+    except DomainError as error:
+        return await expenses_page(request, status_of(error), str(error))
+    raise web.HTTPSeeOther(f"/staff/expenses?done={claim_id}#done")
