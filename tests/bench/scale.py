@@ -160,7 +160,8 @@ async def timed_ingest(url: str, store: StoreConfig, envelopes: int) -> float:
     started = time.perf_counter()
     while aggregator.totals.applied < envelopes:
         if aggregator.totals.dead_letters or aggregator.last_error:
-            raise RuntimeError(f"ingest failed: {aggregator.totals} {aggregator.last_error}")
+            failure = aggregator.last_error or aggregator.totals
+            raise RuntimeError(f"ingest failed: {failure}")
         await asyncio.sleep(0.002)
     elapsed = time.perf_counter() - started
     task.cancel()
