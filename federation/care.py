@@ -7,7 +7,6 @@ satisfaction; the report averages that over plans. Averages are exact fractions
 until the final rounding, so they do not depend on the order rows are read.
 """
 
-import datetime as dt
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Annotated, Any
@@ -15,14 +14,10 @@ from typing import Annotated, Any
 import msgspec
 
 from commonweal.storage import Cursor, group_rows
-from federation.projection import Projection
+from federation.projection import Projection, Sums, month_of
 from federation.suppression import People, Withheld
 from schemas import Envelope, Payload
 from schemas import care as c
-
-
-def month_of(day: dt.date) -> str:
-    return day.strftime("%Y-%m")
 
 
 class CareProjection(Projection):
@@ -49,6 +44,20 @@ class CareProjection(Projection):
         "raised_on TEXT NOT NULL, closed_on TEXT, PRIMARY KEY (coop_id, incident))",
     )
 
+    def __init__(self) -> None:
+        self.visits = Sums(
+            "care_visit_months",
+            ("coop_id", "month"),
+            ("delivered", "missed", "cancelled", "minutes"),
+        )
+        self.services = Sums(
+            "care_service_minutes", ("coop_id", "month", "service_type"), ("minutes",)
+        )
+        self.volunteers = Sums(
+            "care_volunteer_months", ("coop_id", "month", "volunteer"), ("minutes",)
+        )
+        self.sums = (self.visits, self.services, self.volunteers)
+
     def apply(self, cursor: Cursor, envelope: Envelope, payload: Payload) -> None:
         handler = self._handlers.get(type(payload))
         if handler is not None:
@@ -57,40 +66,17 @@ class CareProjection(Projection):
     def _delivered(self, cur: Cursor, coop_id: str, p: c.VisitDelivered) -> None:
         month = month_of(p.delivered_on)
         minutes = sum(p.minutes_by_service.values())
-        self._count(cur, coop_id, month, "delivered", minutes)
-        for service_type, part in sorted(p.minutes_by_service.items()):
-            cur.execute(
-                "INSERT INTO care_service_minutes "
-                "(coop_id, month, service_type, minutes) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (coop_id, month, service_type) DO UPDATE SET "
-                "minutes = care_service_minutes.minutes + excluded.minutes",
-                (coop_id, month, service_type, part),
-            )
+        self.visits.add((coop_id, month), 1, 0, 0, minutes)
+        for service_type, part in p.minutes_by_service.items():
+            self.services.add((coop_id, month, service_type), part)
         if p.worker_class == "volunteer":
-            cur.execute(
-                "INSERT INTO care_volunteer_months "
-                "(coop_id, month, volunteer, minutes) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (coop_id, month, volunteer) DO UPDATE SET "
-                "minutes = care_volunteer_months.minutes + excluded.minutes",
-                (coop_id, month, p.worker, minutes),
-            )
+            self.volunteers.add((coop_id, month, p.worker), minutes)
 
     def _missed(self, cur: Cursor, coop_id: str, p: c.VisitMissed) -> None:
-        self._count(cur, coop_id, month_of(p.missed_on), "missed")
+        self.visits.add((coop_id, month_of(p.missed_on)), 0, 1, 0, 0)
 
     def _cancelled(self, cur: Cursor, coop_id: str, p: c.VisitCancelled) -> None:
-        self._count(cur, coop_id, month_of(p.cancelled_on), "cancelled")
-
-    def _count(
-        self, cur: Cursor, coop_id: str, month: str, column: str, minutes: int = 0
-    ) -> None:
-        cur.execute(
-            f"INSERT INTO care_visit_months (coop_id, month, {column}, minutes) "
-            f"VALUES (?, ?, 1, ?) ON CONFLICT (coop_id, month) DO UPDATE SET "
-            f"{column} = care_visit_months.{column} + 1, "
-            f"minutes = care_visit_months.minutes + excluded.minutes",
-            (coop_id, month, minutes),
-        )
+        self.visits.add((coop_id, month_of(p.cancelled_on)), 0, 0, 1, 0)
 
     def _opened(self, cur: Cursor, coop_id: str, p: c.CarePlanOpened) -> None:
         performance = sum(s.performance for s in p.scores)

@@ -1,20 +1,15 @@
 """Membership projection: co-ops, pseudonymous members, monthly joiners and leavers."""
 
-import datetime as dt
 import json
 from collections.abc import Callable
 
 import msgspec
 
 from commonweal.storage import Cursor
-from federation.projection import Projection
+from federation.projection import Projection, Sums, month_of
 from federation.suppression import People
 from schemas import Envelope, Payload
 from schemas import membership as m
-
-
-def _month(day: dt.date) -> str:
-    return day.strftime("%Y-%m")
 
 
 class MembershipProjection(Projection):
@@ -33,10 +28,12 @@ class MembershipProjection(Projection):
     )
 
     def __init__(self) -> None:
-        # Buffered per batch: (coop_id, month) -> [joiners, leavers], and
-        # (coop_id, member) -> change in shares. Both commute, so they are summed
-        # in memory and written once per batch.
-        self._months: dict[tuple[str, str], list[int]] = {}
+        self.months = Sums(
+            "membership_months", ("coop_id", "month"), ("joiners", "leavers")
+        )
+        self.sums = (self.months,)
+        # (coop_id, member) -> change in shares: it commutes, so it is summed
+        # over the batch and written once.
         self._shares: dict[tuple[str, str], int] = {}
 
     def apply(self, cursor: Cursor, envelope: Envelope, payload: Payload) -> None:
@@ -45,13 +42,7 @@ class MembershipProjection(Projection):
             handler(self, cursor, envelope.coop_id, payload)
 
     def flush(self, cursor: Cursor) -> None:
-        cursor.executemany(
-            "INSERT INTO membership_months (coop_id, month, joiners, leavers) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT (coop_id, month) DO UPDATE SET "
-            "joiners = membership_months.joiners + excluded.joiners, "
-            "leavers = membership_months.leavers + excluded.leavers",
-            [(coop, month, j, lv) for (coop, month), (j, lv) in self._months.items()],
-        )
+        super().flush(cursor)
         cursor.executemany(
             "UPDATE members SET shares = shares + ? WHERE coop_id = ? AND member = ?",
             [(delta, coop, member) for (coop, member), delta in self._shares.items()],
@@ -59,7 +50,7 @@ class MembershipProjection(Projection):
         self.discard()
 
     def discard(self) -> None:
-        self._months = {}
+        super().discard()
         self._shares = {}
 
     def _founded(self, c: Cursor, coop_id: str, p: m.CoopFounded) -> None:
@@ -84,7 +75,7 @@ class MembershipProjection(Projection):
             "SET member_class = excluded.member_class, status = 'admitted'",
             (coop_id, p.member, p.member_class),
         )
-        self._count_month(coop_id, p.admitted_on, 0)
+        self.months.add((coop_id, month_of(p.admitted_on)), 1, 0)  # a joiner
 
     def _class_changed(self, c: Cursor, coop_id: str, p: m.MemberClassChanged) -> None:
         c.execute(
@@ -97,7 +88,7 @@ class MembershipProjection(Projection):
             "UPDATE members SET status = 'withdrawn' WHERE coop_id = ? AND member = ?",
             (coop_id, p.member),
         )
-        self._count_month(coop_id, p.withdrawn_on, 1)
+        self.months.add((coop_id, month_of(p.withdrawn_on)), 0, 1)  # a leaver
 
     def _shares_bought(self, c: Cursor, coop_id: str, p: m.SharesBought) -> None:
         self._add_shares(c, coop_id, p.member, p.amount)
@@ -108,10 +99,6 @@ class MembershipProjection(Projection):
     def _add_shares(self, c: Cursor, coop_id: str, member: str, amount: int) -> None:
         key = (coop_id, member)
         self._shares[key] = self._shares.get(key, 0) + amount
-
-    def _count_month(self, coop_id: str, day: dt.date, column: int) -> None:
-        counts = self._months.setdefault((coop_id, _month(day)), [0, 0])
-        counts[column] += 1
 
     _handlers: dict[type[Payload], Callable[..., None]] = {
         m.CoopFounded: _founded,

@@ -13,8 +13,7 @@ from typing import Any
 import msgspec
 
 from commonweal.storage import Cursor, group_rows
-from federation.care import month_of
-from federation.projection import Projection
+from federation.projection import Projection, Sums, month_of
 from federation.suppression import People
 from schemas import Envelope, Payload
 from schemas import timebank as t
@@ -38,6 +37,16 @@ class TimebankProjection(Projection):
         "PRIMARY KEY (coop_id, claim))",
     )
 
+    def __init__(self) -> None:
+        self.accounts = Sums(
+            "timebank_accounts",
+            ("coop_id", "account"),
+            ("balance", "entries"),
+            also=("kind",),
+        )
+        self.months = Sums("timebank_months", ("coop_id", "month"), ("earned", "spent"))
+        self.sums = (self.accounts, self.months)
+
     def apply(self, cursor: Cursor, envelope: Envelope, payload: Payload) -> None:
         handler = self._handlers.get(type(payload))
         if handler is not None:
@@ -51,22 +60,10 @@ class TimebankProjection(Projection):
         )
 
     def _entry(self, cur: Cursor, coop_id: str, p: t.LedgerEntry) -> None:
-        cur.execute(
-            "INSERT INTO timebank_accounts (coop_id, account, kind, balance, entries) "
-            "VALUES (?, ?, ?, ?, 1) ON CONFLICT (coop_id, account) DO UPDATE SET "
-            "balance = timebank_accounts.balance + excluded.balance, "
-            "entries = timebank_accounts.entries + 1",
-            (coop_id, p.account, p.kind, p.minutes),
-        )
-        if p.kind != "member":
-            return
-        column = "earned" if p.minutes > 0 else "spent"
-        cur.execute(
-            f"INSERT INTO timebank_months (coop_id, month, {column}) VALUES (?, ?, ?) "
-            f"ON CONFLICT (coop_id, month) DO UPDATE SET "
-            f"{column} = timebank_months.{column} + excluded.{column}",
-            (coop_id, month_of(p.entered_on), abs(p.minutes)),
-        )
+        self.accounts.add((coop_id, p.account), p.minutes, 1, also=(p.kind,))
+        if p.kind == "member":
+            earned, spent = (p.minutes, 0) if p.minutes > 0 else (0, -p.minutes)
+            self.months.add((coop_id, month_of(p.entered_on)), earned, spent)
 
     def _claimed(self, cur: Cursor, coop_id: str, p: t.ExpenseClaimed) -> None:
         cur.execute(

@@ -3,12 +3,11 @@ dashboard can draw how many members of each class there were, month by month
 (a running sum), and a rebuild from the stream gives the same numbers."""
 
 import datetime as dt
-from collections import Counter
 
 import msgspec
 
 from commonweal.storage import Cursor
-from federation.projection import Projection
+from federation.projection import Projection, Sums, month_of
 from schemas import Envelope, Payload
 from schemas import membership as m
 
@@ -22,8 +21,8 @@ class ClassTrendProjection(Projection):
     )
 
     def __init__(self) -> None:
-        # Net changes commute, so a batch's are summed here and written in flush.
-        self._pending: Counter[tuple[str, str, str]] = Counter()
+        self.net = Sums("class_months", ("coop_id", "month", "member_class"), ("net",))
+        self.sums = (self.net,)
 
     def apply(self, cursor: Cursor, envelope: Envelope, payload: Payload) -> None:
         coop = envelope.coop_id
@@ -36,19 +35,7 @@ class ClassTrendProjection(Projection):
             self._count(coop, payload.changed_on, payload.to_class, 1)
 
     def _count(self, coop_id: str, day: dt.date, member_class: str, n: int) -> None:
-        self._pending[(coop_id, day.strftime("%Y-%m"), member_class)] += n
-
-    def flush(self, cursor: Cursor) -> None:
-        cursor.executemany(
-            "INSERT INTO class_months (coop_id, month, member_class, net) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT (coop_id, month, member_class) "
-            "DO UPDATE SET net = class_months.net + excluded.net",
-            [(*key, n) for key, n in sorted(self._pending.items()) if n],
-        )
-        self._pending.clear()
-
-    def discard(self) -> None:
-        self._pending.clear()
+        self.net.add((coop_id, month_of(day), member_class), n)
 
 
 class ClassMonth(msgspec.Struct, frozen=True):
