@@ -49,8 +49,7 @@ def growth_report(
     size = {
         row["coop_id"]: int(row["n"])
         for row in cursor.execute(
-            "SELECT coop_id, COUNT(*) AS n FROM members WHERE status = 'admitted' "
-            "GROUP BY coop_id"
+            "SELECT coop_id, SUM(admitted) AS n FROM member_counts GROUP BY coop_id"
         ).fetchall()
     }
     registered = {entry.coop_id: entry for entry in lineage}

@@ -25,13 +25,32 @@ class MembershipProjection(Projection):
         "coop_id TEXT NOT NULL, month TEXT NOT NULL, "
         "joiners INTEGER NOT NULL DEFAULT 0, leavers INTEGER NOT NULL DEFAULT 0, "
         "PRIMARY KEY (coop_id, month))",
+        # Running totals, so that a report reads a few rows per co-op rather than
+        # every member. The two INSERTs fill them from the members table when
+        # they are new beside an older store; each computes what the counters
+        # hold, so running them again at every start changes nothing.
+        "CREATE TABLE IF NOT EXISTS member_counts ("
+        "coop_id TEXT NOT NULL, member_class TEXT NOT NULL, "
+        "admitted INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (coop_id, member_class))",
+        "CREATE TABLE IF NOT EXISTS coop_capital ("
+        "coop_id TEXT PRIMARY KEY, shares BIGINT NOT NULL DEFAULT 0)",
+        "INSERT INTO member_counts (coop_id, member_class, admitted) "
+        "SELECT coop_id, member_class, "
+        "SUM(CASE WHEN status = 'admitted' THEN 1 ELSE 0 END) FROM members "
+        "WHERE NOT EXISTS (SELECT 1 FROM member_counts) "
+        "GROUP BY coop_id, member_class",
+        "INSERT INTO coop_capital (coop_id, shares) "
+        "SELECT coop_id, SUM(shares) FROM members "
+        "WHERE NOT EXISTS (SELECT 1 FROM coop_capital) GROUP BY coop_id",
     )
 
     def __init__(self) -> None:
         self.months = Sums(
             "membership_months", ("coop_id", "month"), ("joiners", "leavers")
         )
-        self.sums = (self.months,)
+        self.classes = Sums("member_counts", ("coop_id", "member_class"), ("admitted",))
+        self.capital = Sums("coop_capital", ("coop_id",), ("shares",))
+        self.sums = (self.months, self.classes, self.capital)
         # (coop_id, member) -> change in shares: it commutes, so it is summed
         # over the batch and written once.
         self._shares: dict[tuple[str, str], int] = {}
@@ -76,12 +95,15 @@ class MembershipProjection(Projection):
             (coop_id, p.member, p.member_class),
         )
         self.months.add((coop_id, month_of(p.admitted_on)), 1, 0)  # a joiner
+        self.classes.add((coop_id, p.member_class), 1)
 
     def _class_changed(self, c: Cursor, coop_id: str, p: m.MemberClassChanged) -> None:
         c.execute(
             "UPDATE members SET member_class = ? WHERE coop_id = ? AND member = ?",
             (p.to_class, coop_id, p.member),
         )
+        self.classes.add((coop_id, p.from_class), -1)
+        self.classes.add((coop_id, p.to_class), 1)
 
     def _withdrawn(self, c: Cursor, coop_id: str, p: m.MemberWithdrawn) -> None:
         c.execute(
@@ -89,6 +111,7 @@ class MembershipProjection(Projection):
             (coop_id, p.member),
         )
         self.months.add((coop_id, month_of(p.withdrawn_on)), 0, 1)  # a leaver
+        self.classes.add((coop_id, p.member_class), -1)
 
     def _shares_bought(self, c: Cursor, coop_id: str, p: m.SharesBought) -> None:
         self._add_shares(c, coop_id, p.member, p.amount)
@@ -99,6 +122,7 @@ class MembershipProjection(Projection):
     def _add_shares(self, c: Cursor, coop_id: str, member: str, amount: int) -> None:
         key = (coop_id, member)
         self._shares[key] = self._shares.get(key, 0) + amount
+        self.capital.add((coop_id,), amount)
 
     _handlers: dict[type[Payload], Callable[..., None]] = {
         m.CoopFounded: _founded,
@@ -139,11 +163,10 @@ def membership_report(cursor: Cursor) -> MembershipReport:
         "SELECT coop_id, name, profile, member_classes FROM coops ORDER BY coop_id"
     ).fetchall()
     counts = cursor.execute(
-        "SELECT coop_id, member_class, COUNT(*) AS n FROM members "
-        "WHERE status = 'admitted' GROUP BY coop_id, member_class"
+        "SELECT coop_id, member_class, admitted AS n FROM member_counts"
     ).fetchall()
     capital = cursor.execute(
-        "SELECT coop_id, SUM(shares) AS total FROM members GROUP BY coop_id"
+        "SELECT coop_id, shares AS total FROM coop_capital"
     ).fetchall()
     months = cursor.execute(
         "SELECT coop_id, month, joiners, leavers FROM membership_months "
@@ -151,6 +174,8 @@ def membership_report(cursor: Cursor) -> MembershipReport:
     ).fetchall()
     by_coop: dict[str, dict[str, int]] = {}
     for row in counts:
+        if not row["n"]:
+            continue  # everyone of that class has left: as if never counted
         by_coop.setdefault(row["coop_id"], {})[row["member_class"]] = int(row["n"])
     capital_by_coop = {row["coop_id"]: int(row["total"] or 0) for row in capital}
     coop_rows = []

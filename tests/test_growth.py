@@ -26,17 +26,19 @@ def test_growth_tree_ages_sizes_and_overdue(store: StoreConfig) -> None:
                 "founded_on) VALUES (?, ?, 'p', '[]', ?)",
                 (coop_id, coop_id.title(), day.isoformat()),
             )
-        for n, coop_id in enumerate(["old-root", "old-root", "child", "loner"]):
+        # Admitted members by class, as the membership projection counts them
+        # (child's second class has had its only member withdraw).
+        for coop_id, member_class, admitted in [
+            ("old-root", "worker", 2),
+            ("child", "worker", 1),
+            ("child", "volunteer", 0),
+            ("loner", "worker", 1),
+        ]:
             cursor.execute(
-                "INSERT INTO members (coop_id, member, member_class, status) "
-                "VALUES (?, ?, 'worker', 'admitted')",
-                (coop_id, f"{n:032x}"),
+                "INSERT INTO member_counts (coop_id, member_class, admitted) "
+                "VALUES (?, ?, ?)",
+                (coop_id, member_class, admitted),
             )
-        cursor.execute(
-            "INSERT INTO members (coop_id, member, member_class, status) "
-            "VALUES ('child', ?, 'worker', 'withdrawn')",
-            ("f" * 32,),
-        )
         lineage = [
             Lineage("old-root", "Old Root", None, dt.date(2023, 1, 1), False),
             Lineage("child", "Child", "old-root", dt.date(2024, 3, 1), False),

@@ -137,3 +137,25 @@ async def test_upgraded_nodes_to_an_old_consortium_then_it_upgrades(
     report = upgraded.report()
     assert reported_membership(report, "alpha") == membership_truth(node.app)
     assert report.dead_letters == 0
+
+
+async def test_member_counters_are_filled_from_an_older_consortium_store(
+    nats_server: NatsServer,
+    make_node: Callable[..., NodeService],
+    make_consortium: Callable[..., ConsortiumService],
+) -> None:
+    """A consortium store from before the running member counters: its members
+    table is there, the counters are not. On start they are filled from it."""
+    consortium = make_consortium([nats_server.url])
+    node = make_node("alpha", [nats_server.url])
+    activity(node)
+    await wait_until_caught_up([node], consortium)
+    truth = membership_truth(node.app)
+    assert truth["members"] and truth["share_capital"]
+    with consortium.views.transaction() as cursor:
+        cursor.execute("DROP TABLE member_counts")
+        cursor.execute("DROP TABLE coop_capital")
+    consortium.views.create_table()  # what a restart of the new version does
+    assert reported_membership(consortium.report(), "alpha") == truth
+    consortium.views.create_table()  # and the next restart changes nothing
+    assert reported_membership(consortium.report(), "alpha") == truth
