@@ -36,6 +36,13 @@ class Cursor:
             sql = sql.replace("?", self._placeholder)
         self._raw.executemany(sql, rows)
 
+    def days_since(self, column: str) -> str:
+        """SQL for the whole days from the ISO date in ``column`` to the date given
+        as the next parameter: the one thing the two dialects spell differently."""
+        if self._placeholder == "?":
+            return f"CAST(julianday(?) - julianday({column}) AS INTEGER)"
+        return f"(CAST(? AS date) - CAST({column} AS date))"
+
     def fetchone(self) -> Any:
         return self._raw.fetchone()
 

@@ -154,8 +154,7 @@ class MembershipReport(msgspec.Struct, frozen=True):
     members_by_class: dict[str, People]
     members: People
     share_capital: int
-    months: list[MonthMovement]
-    months_by_coop: dict[str, list[MonthMovement]]
+    months: list[MonthMovement]  # across the network
 
 
 def membership_report(cursor: Cursor) -> MembershipReport:
@@ -169,8 +168,8 @@ def membership_report(cursor: Cursor) -> MembershipReport:
         "SELECT coop_id, shares AS total FROM coop_capital"
     ).fetchall()
     months = cursor.execute(
-        "SELECT coop_id, month, joiners, leavers FROM membership_months "
-        "ORDER BY month, coop_id"
+        "SELECT month, SUM(joiners) AS joiners, SUM(leavers) AS leavers "
+        "FROM membership_months GROUP BY month ORDER BY month"
     ).fetchall()
     by_coop: dict[str, dict[str, int]] = {}
     for row in counts:
@@ -196,22 +195,13 @@ def membership_report(cursor: Cursor) -> MembershipReport:
     for coop in coop_rows:
         for name, n in coop.members_by_class.items():
             totals[name] = totals.get(name, 0) + n
-    network_months: dict[str, list[int]] = {}
-    months_by_coop: dict[str, list[MonthMovement]] = {}
-    for row in months:
-        joiners, leavers = int(row["joiners"]), int(row["leavers"])
-        movement = MonthMovement(row["month"], joiners, leavers)
-        months_by_coop.setdefault(row["coop_id"], []).append(movement)
-        total = network_months.setdefault(row["month"], [0, 0])
-        total[0] += joiners
-        total[1] += leavers
     return MembershipReport(
         coops=coop_rows,
         members_by_class=dict(sorted(totals.items())),
         members=sum(totals.values()),
         share_capital=sum(c.share_capital for c in coop_rows),
         months=[
-            MonthMovement(k, j, lv) for k, (j, lv) in sorted(network_months.items())
+            MonthMovement(r["month"], int(r["joiners"]), int(r["leavers"]))
+            for r in months
         ],
-        months_by_coop=months_by_coop,
     )

@@ -159,13 +159,17 @@ def timebank_report(cursor: Cursor, as_of: dt.date) -> TimebankReport:
             "GROUP BY coop_id, status"
         ).fetchall()
     )
-    outstanding = group_rows(
-        cursor.execute(
-            "SELECT coop_id, claimed_on, COUNT(*) AS n FROM expense_claims "
-            "WHERE status IN (?, ?) GROUP BY coop_id, claimed_on",
-            OUTSTANDING,
+    age = cursor.days_since("claimed_on")
+    outstanding = {
+        r["coop_id"]: r
+        for r in cursor.execute(
+            "SELECT coop_id, COUNT(*) AS n, MAX(age) AS oldest, SUM(age) AS days "
+            f"FROM (SELECT coop_id, CASE WHEN {age} < 0 THEN 0 ELSE {age} END "
+            "AS age FROM expense_claims WHERE status IN (?, ?)) AS outstanding "
+            "GROUP BY coop_id",
+            (as_of.isoformat(), as_of.isoformat(), *OUTSTANDING),
         ).fetchall()
-    )
+    }
     coops = []
     for coop_id in sorted(set(accounts) | set(claims)):
         coop_months = [
@@ -182,9 +186,7 @@ def timebank_report(cursor: Cursor, as_of: dt.date) -> TimebankReport:
                 spent=sum(m.spent for m in coop_months),
                 balance_sum=int(account["balance_sum"]) if account else 0,
                 months=coop_months,
-                expenses=_expenses(
-                    claims.get(coop_id, []), outstanding.get(coop_id, []), as_of
-                ),
+                expenses=_expenses(claims.get(coop_id, []), [outstanding.get(coop_id)]),
             )
         )
     return TimebankReport(
@@ -195,32 +197,27 @@ def timebank_report(cursor: Cursor, as_of: dt.date) -> TimebankReport:
         earned=sum(x.earned for x in coops),
         spent=sum(x.spent for x in coops),
         expenses=_expenses(
-            [r for rows in claims.values() for r in rows],
-            [r for rows in outstanding.values() for r in rows],
-            as_of,
+            [r for rows in claims.values() for r in rows], list(outstanding.values())
         ),
     )
 
 
-def _expenses(claims: list[Any], outstanding: list[Any], as_of: dt.date) -> Expenses:
-    """From amounts summed by status, and outstanding claims counted by the day
-    they were made."""
+def _expenses(claims: list[Any], outstanding: list[Any]) -> Expenses:
+    """From amounts summed by status, and outstanding claims counted with their
+    ages (days since claimed, as of the report) summed and the oldest."""
     amount = {status: 0 for status in ("paid", "rejected", *OUTSTANDING)}
     for row in claims:
         amount[row["status"]] = amount.get(row["status"], 0) + int(row["amount"])
-    ages = [
-        (max(0, (as_of - dt.date.fromisoformat(r["claimed_on"])).days), int(r["n"]))
-        for r in outstanding
-    ]
-    count = sum(n for _, n in ages)
+    rows = [r for r in outstanding if r is not None]
+    count = sum(int(r["n"]) for r in rows)
     return Expenses(
         claimed=sum(amount.values()),
         paid=amount["paid"],
         rejected=amount["rejected"],
         outstanding_count=count,
         outstanding_amount=sum(amount[status] for status in OUTSTANDING),
-        oldest_outstanding_days=max(age for age, _ in ages) if ages else None,
+        oldest_outstanding_days=max(int(r["oldest"]) for r in rows) if count else None,
         mean_outstanding_days=(
-            round(sum(age * n for age, n in ages) / count, 1) if count else None
+            round(sum(int(r["days"]) for r in rows) / count, 1) if count else None
         ),
     )

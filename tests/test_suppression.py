@@ -32,7 +32,7 @@ def report(people: int) -> ConsortiumReport:
         generated_at=dt.datetime(2026, 4, 1),
         membership=MembershipReport(
             [coop], {"worker": people}, people, 100,
-            [MonthMovement("2026-03", people, people)], {},
+            [MonthMovement("2026-03", people, people)],
         ),
         governance=GovernanceReport([], 0, 0, None, []),
         growth=GrowthReport([], []),
