@@ -10,7 +10,7 @@ from collections.abc import Callable
 import msgspec
 
 from commonweal.storage import Cursor
-from federation.projection import Projection
+from federation.projection import Projection, Sums
 from schemas import Envelope, Payload
 from schemas import governance as g
 
@@ -29,7 +29,31 @@ class GovernanceProjection(Projection):
         "coop_id TEXT PRIMARY KEY, board TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS gov_rules ("
         "coop_id TEXT PRIMARY KEY, rules TEXT NOT NULL)",
+        # Totals by co-op (and class), kept as ballots close, so a report reads a
+        # few rows per co-op; filled from the tables above when new beside an
+        # older store.
+        "CREATE TABLE IF NOT EXISTS gov_totals ("
+        "coop_id TEXT PRIMARY KEY, ballots INTEGER NOT NULL, "
+        "quorate INTEGER NOT NULL)",
+        "INSERT INTO gov_totals (coop_id, ballots, quorate) "
+        "SELECT coop_id, COUNT(*), SUM(quorate) FROM gov_ballots "
+        "WHERE NOT EXISTS (SELECT 1 FROM gov_totals) GROUP BY coop_id",
+        "CREATE TABLE IF NOT EXISTS gov_class_turnout ("
+        "coop_id TEXT NOT NULL, member_class TEXT NOT NULL, "
+        "electorate INTEGER NOT NULL, voted INTEGER NOT NULL, "
+        "PRIMARY KEY (coop_id, member_class))",
+        "INSERT INTO gov_class_turnout (coop_id, member_class, electorate, voted) "
+        "SELECT coop_id, member_class, SUM(electorate), SUM(voted) FROM gov_turnout "
+        "WHERE NOT EXISTS (SELECT 1 FROM gov_class_turnout) "
+        "GROUP BY coop_id, member_class",
     )
+
+    def __init__(self) -> None:
+        self.totals = Sums("gov_totals", ("coop_id",), ("ballots", "quorate"))
+        self.turnout = Sums(
+            "gov_class_turnout", ("coop_id", "member_class"), ("electorate", "voted")
+        )
+        self.sums = (self.totals, self.turnout)
 
     def apply(self, cursor: Cursor, envelope: Envelope, payload: Payload) -> None:
         handler = self._handlers.get(type(payload))
@@ -51,6 +75,7 @@ class GovernanceProjection(Projection):
                 None if p.passed is None else int(p.passed),
             ),
         )
+        self.totals.add((coop_id,), 1, int(p.quorate))
         for member_class, electorate in p.electorate_by_class.items():
             c.execute(
                 "INSERT INTO gov_turnout (coop_id, ballot, member_class, electorate, "
@@ -64,6 +89,8 @@ class GovernanceProjection(Projection):
                     p.voted_by_class.get(member_class, 0),
                 ),
             )
+            voted = p.voted_by_class.get(member_class, 0)
+            self.turnout.add((coop_id, member_class), electorate, voted)
 
     def _board_elected(self, c: Cursor, coop_id: str, p: g.BoardElected) -> None:
         self._upsert(c, "gov_boards", "board", coop_id, p.board_by_class)
@@ -134,12 +161,11 @@ def board_breaches(board: dict[str, int], rules: g.BoardRules) -> list[str]:
 
 def governance_report(cursor: Cursor) -> GovernanceReport:
     ballots = cursor.execute(
-        "SELECT coop_id, COUNT(*) AS n, SUM(quorate) AS q FROM gov_ballots "
-        "GROUP BY coop_id"
+        "SELECT coop_id, ballots AS n, quorate AS q FROM gov_totals"
     ).fetchall()
     turnout = cursor.execute(
-        "SELECT coop_id, member_class, SUM(electorate) AS e, SUM(voted) AS v "
-        "FROM gov_turnout GROUP BY coop_id, member_class"
+        "SELECT coop_id, member_class, electorate AS e, voted AS v "
+        "FROM gov_class_turnout"
     ).fetchall()
     boards = {
         r["coop_id"]: json.loads(r["board"])

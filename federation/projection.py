@@ -32,7 +32,10 @@ class Sums:
         keys: tuple[str, ...],
         sums: tuple[str, ...],
         also: tuple[str, ...] = (),
+        *,
+        skip_zero: bool = False,
     ) -> None:
+        self._skip_zero = skip_zero  # leave out rows the batch added nothing to
         columns = ", ".join((*keys, *also, *sums))
         marks = ", ".join("?" * (len(keys) + len(also) + len(sums)))
         updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in sums)
@@ -54,13 +57,17 @@ class Sums:
             for i, delta in enumerate(deltas):
                 row[i] += delta
 
+    def holds(self, key: tuple[Any, ...]) -> bool:
+        """Whether this batch has already added to the row at ``key``."""
+        return key in self._rows
+
     def flush(self, cursor: Cursor) -> None:
         cursor.executemany(
             self._sql,
             [
                 (*key, *self._also[key], *row)
                 for key, row in sorted(self._rows.items())
-                if any(row)  # adding nothing would only leave an empty row behind
+                if any(row) or not self._skip_zero
             ],
         )
         self.discard()

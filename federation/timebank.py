@@ -35,6 +35,26 @@ class TimebankProjection(Projection):
         "coop_id TEXT NOT NULL, claim TEXT NOT NULL, category TEXT NOT NULL, "
         "amount BIGINT NOT NULL, claimed_on TEXT NOT NULL, status TEXT NOT NULL, "
         "PRIMARY KEY (coop_id, claim))",
+        # Outstanding claims are read by status: a few among many paid.
+        "CREATE INDEX IF NOT EXISTS expense_claims_by_status "
+        "ON expense_claims (status, coop_id, claimed_on)",
+        # Totals by co-op, kept as accounts and claims change, so a report reads a
+        # few rows per co-op; filled from the tables above when new beside an
+        # older store.
+        "CREATE TABLE IF NOT EXISTS timebank_totals ("
+        "coop_id TEXT PRIMARY KEY, members INTEGER NOT NULL, "
+        "active INTEGER NOT NULL, balance BIGINT NOT NULL)",
+        "INSERT INTO timebank_totals (coop_id, members, active, balance) "
+        "SELECT coop_id, SUM(CASE WHEN kind = 'member' THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN kind = 'member' AND entries > 0 THEN 1 ELSE 0 END), "
+        "SUM(balance) FROM timebank_accounts "
+        "WHERE NOT EXISTS (SELECT 1 FROM timebank_totals) GROUP BY coop_id",
+        "CREATE TABLE IF NOT EXISTS expense_totals ("
+        "coop_id TEXT NOT NULL, status TEXT NOT NULL, claims INTEGER NOT NULL, "
+        "amount BIGINT NOT NULL, PRIMARY KEY (coop_id, status))",
+        "INSERT INTO expense_totals (coop_id, status, claims, amount) "
+        "SELECT coop_id, status, COUNT(*), SUM(amount) FROM expense_claims "
+        "WHERE NOT EXISTS (SELECT 1 FROM expense_totals) GROUP BY coop_id, status",
     )
 
     def __init__(self) -> None:
@@ -45,7 +65,13 @@ class TimebankProjection(Projection):
             also=("kind",),
         )
         self.months = Sums("timebank_months", ("coop_id", "month"), ("earned", "spent"))
-        self.sums = (self.accounts, self.months)
+        self.totals = Sums(
+            "timebank_totals", ("coop_id",), ("members", "active", "balance")
+        )
+        self.claims = Sums(
+            "expense_totals", ("coop_id", "status"), ("claims", "amount")
+        )
+        self.sums = (self.accounts, self.months, self.totals, self.claims)
 
     def apply(self, cursor: Cursor, envelope: Envelope, payload: Payload) -> None:
         handler = self._handlers.get(type(payload))
@@ -58,9 +84,22 @@ class TimebankProjection(Projection):
             "ON CONFLICT (coop_id, account) DO NOTHING",
             (coop_id, p.account, p.kind),
         )
+        if p.kind == "member":
+            self.totals.add((coop_id,), 1, 0, 0)
 
     def _entry(self, cur: Cursor, coop_id: str, p: t.LedgerEntry) -> None:
-        self.accounts.add((coop_id, p.account), p.minutes, 1, also=(p.kind,))
+        key = (coop_id, p.account)
+        opened = active = False  # is this the account's first sight, first entry
+        if p.kind == "member" and not self.accounts.holds(key):
+            row = cur.execute(
+                "SELECT entries FROM timebank_accounts "
+                "WHERE coop_id = ? AND account = ?",
+                key,
+            ).fetchone()
+            opened = row is None  # an entry before its opening: count it here
+            active = row is None or not row["entries"]
+        self.totals.add((coop_id,), int(opened), int(active), p.minutes)
+        self.accounts.add(key, p.minutes, 1, also=(p.kind,))
         if p.kind == "member":
             earned, spent = (p.minutes, 0) if p.minutes > 0 else (0, -p.minutes)
             self.months.add((coop_id, month_of(p.entered_on)), earned, spent)
@@ -72,8 +111,16 @@ class TimebankProjection(Projection):
             "VALUES (?, ?, ?, ?, ?, 'claimed') ON CONFLICT (coop_id, claim) DO NOTHING",
             (coop_id, p.claim, p.category, p.amount, p.claimed_on.isoformat()),
         )
+        self.claims.add((coop_id, "claimed"), 1, p.amount)
 
     def _status(self, cur: Cursor, coop_id: str, claim: str, status: str) -> None:
+        row = cur.execute(
+            "SELECT status, amount FROM expense_claims WHERE coop_id = ? AND claim = ?",
+            (coop_id, claim),
+        ).fetchone()
+        if row is not None and row["status"] != status:
+            self.claims.add((coop_id, row["status"]), -1, -int(row["amount"]))
+            self.claims.add((coop_id, status), 1, int(row["amount"]))
         cur.execute(
             "UPDATE expense_claims SET status = ? WHERE coop_id = ? AND claim = ?",
             (status, coop_id, claim),
@@ -140,11 +187,8 @@ def timebank_report(cursor: Cursor, as_of: dt.date) -> TimebankReport:
     accounts = {
         r["coop_id"]: r
         for r in cursor.execute(
-            "SELECT coop_id, "
-            "SUM(CASE WHEN kind = 'member' THEN 1 ELSE 0 END) AS members, "
-            "SUM(CASE WHEN kind = 'member' AND entries > 0 THEN 1 ELSE 0 END) "
-            "AS active, SUM(balance) AS balance_sum "
-            "FROM timebank_accounts GROUP BY coop_id"
+            "SELECT coop_id, members, active, balance AS balance_sum "
+            "FROM timebank_totals"
         ).fetchall()
     }
     months = group_rows(
@@ -154,10 +198,7 @@ def timebank_report(cursor: Cursor, as_of: dt.date) -> TimebankReport:
         ).fetchall()
     )
     claims = group_rows(
-        cursor.execute(
-            "SELECT coop_id, status, SUM(amount) AS amount FROM expense_claims "
-            "GROUP BY coop_id, status"
-        ).fetchall()
+        cursor.execute("SELECT coop_id, status, amount FROM expense_totals").fetchall()
     )
     age = cursor.days_since("claimed_on")
     outstanding = {

@@ -21,7 +21,13 @@ class ClassTrendProjection(Projection):
     )
 
     def __init__(self) -> None:
-        self.net = Sums("class_months", ("coop_id", "month", "member_class"), ("net",))
+        # A month whose changes cancel out gets no row, whatever the batches were.
+        self.net = Sums(
+            "class_months",
+            ("coop_id", "month", "member_class"),
+            ("net",),
+            skip_zero=True,
+        )
         self.sums = (self.net,)
 
     def apply(self, cursor: Cursor, envelope: Envelope, payload: Payload) -> None:
