@@ -14,6 +14,7 @@ import msgspec
 
 from commonweal.storage import Cursor
 from federation.registry import Lineage
+from federation.suppression import People, publish
 
 YEAR = dt.timedelta(days=365)
 
@@ -26,7 +27,7 @@ class CoopGrowth(msgspec.Struct, frozen=True):
     spun_off_on: dt.date | None
     founded_on: dt.date | None  # None until its coop.founded event arrives
     age_days: int
-    members: int
+    members: People
     runners_sent: int  # co-ops spun off from this one
     suspended: bool
 
@@ -100,9 +101,10 @@ def growth_report(
 
 
 def render_growth(growth: GrowthReport) -> list[str]:
-    """The lineage tree as indented text lines, for the report table."""
+    """The lineage tree as indented text lines, for the published report table
+    (a co-op's members below 5 read "<5")."""
     lines = ["Growth (lineage: who spun off whom)"]
-    for coop in growth.coops:
+    for coop in publish(growth).coops:
         since = f", spun off {coop.spun_off_on.isoformat()}" if coop.spun_off_on else ""
         flags = " [suspended]" if coop.suspended else ""
         lines.append(

@@ -8,6 +8,7 @@ import msgspec
 
 from commonweal.storage import Cursor
 from federation.projection import Projection, Sums, month_of
+from federation.suppression import People
 from schemas import Envelope, Payload
 from schemas import membership as m
 
@@ -46,7 +47,7 @@ class ClassTrendProjection(Projection):
 
 class ClassMonth(msgspec.Struct, frozen=True):
     month: str
-    members_by_class: dict[str, int]
+    members_by_class: dict[str, People]
 
 
 def members_by_class_over_time(cursor: Cursor) -> list[ClassMonth]:

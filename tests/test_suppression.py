@@ -2,6 +2,7 @@
 figures derived from a suppressed count are withheld; exact figures stay inside."""
 
 import datetime as dt
+from typing import Any
 
 import msgspec
 import pytest
@@ -16,7 +17,13 @@ from federation.report import (
     render_table,
     report_json,
 )
-from federation.suppression import published, suppress
+from federation.suppression import (
+    People,
+    publish,
+    published,
+    published_type,
+    suppress,
+)
 from federation.timebank import Expenses, TimebankReport
 from federation.workforce import CoopWorkforce, WorkforceReport
 
@@ -81,6 +88,20 @@ def test_person_counts_are_suppressed_below_five(people: int, shown: object) -> 
     assert exact.care.outcomes.performance_change == 1.5
     if withheld:
         assert "<5" in render_table(exact)
+    # The typed twin is the same view, of the type the API documents: there a
+    # count of people is an integer of at least 5 or "<5", so the exact figures
+    # do not fit it unless no count is small.
+    twin_type = published_type(ConsortiumReport)
+    twin = publish(exact)
+    assert type(twin) is twin_type and twin_type.__name__ == "ConsortiumReport"
+    assert msgspec.to_builtins(twin) == view
+    assert msgspec.convert(view, twin_type) == twin
+    if withheld:
+        with pytest.raises(msgspec.ValidationError, match="Expected `int` >= 5"):
+            msgspec.convert(msgspec.to_builtins(exact), twin_type)
+    # Parts with no count of people in them are shared, not copied.
+    assert twin.care.coops[0].services is exact.care.coops[0].services
+    assert published_type(Expenses) is Expenses
 
 
 def test_published_leaves_structs_without_people_alone() -> None:
@@ -89,3 +110,32 @@ def test_published_leaves_structs_without_people_alone() -> None:
         rate: float | None
 
     assert published(Plain(3, None)) == {"count": 3, "rate": None}
+    assert published_type(Plain) is Plain
+    assert publish(Plain(3, None)) == Plain(3, None)
+
+
+def test_the_twin_follows_the_marks_through_containers_unions_and_any() -> None:
+    class Inner(msgspec.Struct):
+        n: People
+
+    class Holder(msgspec.Struct):
+        pair: tuple[str, People]
+        many: tuple[People, ...]
+        rows: list[Inner]
+        loose: dict[str, Any]  # a count of people is found by its struct
+        maybe: People | None = None
+
+    exact = Holder(("x", 2), (1, 9), [Inner(4), Inner(5)], {"a": Inner(3)}, 2)
+    twin = publish(exact)
+    answer = msgspec.json.encode(twin)
+    assert msgspec.json.decode(answer) == {
+        "pair": ["x", "<5"],
+        "many": ["<5", 9],
+        "rows": [{"n": "<5"}, {"n": 5}],
+        "loose": {"a": {"n": "<5"}},
+        "maybe": "<5",
+    }
+    # The answer is of the twin's type (under Any, a struct reads back as a dict).
+    again = msgspec.json.decode(answer, type=published_type(Holder))
+    assert again.rows == twin.rows and msgspec.json.encode(again) == answer
+    assert publish(Holder(("x", 9), (), [], {}, None)).maybe is None

@@ -1,10 +1,13 @@
 """The consortium's JSON API and metrics. Everything here is already pseudonymous
-and aggregated: it is what the co-ops chose to share."""
+and aggregated: it is what the co-ops chose to share. The API answers the published
+view (``federation.suppression``): counts of people below 5 read "<5", and its
+OpenAPI types are the published twins of the report's, so they say so."""
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import msgspec
 import nats
@@ -17,6 +20,7 @@ from federation.growth import CoopGrowth
 from federation.membership import CoopMembership
 from federation.report import ConsortiumReport
 from federation.service import ConsortiumService
+from federation.suppression import publish, published_type
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +45,24 @@ async def _report(request: web.Request) -> ConsortiumReport:
     return await asyncio.to_thread(service.report)
 
 
+async def _published(
+    request: web.Request, part: Callable[[ConsortiumReport], object]
+) -> Any:
+    """``part`` of the report as it may be published, built off the event loop."""
+    service = request.app[SERVICE]
+    return await asyncio.to_thread(lambda: publish(part(service.report())))
+
+
 @api.route(
     "GET",
     "/api/report",
     summary="The consortium report",
     tag="reports",
-    response=ConsortiumReport,
+    response=published_type(ConsortiumReport),
     auth=False,
 )
-async def report(request: web.Request) -> ConsortiumReport:
-    return await _report(request)
+async def report(request: web.Request) -> Any:
+    return await _published(request, lambda report: report)
 
 
 @api.route(
@@ -58,13 +70,16 @@ async def report(request: web.Request) -> ConsortiumReport:
     "/api/coops",
     summary="Member co-ops: membership and place in the growth tree",
     tag="coops",
-    response=list[Coop],
+    response=published_type(list[Coop]),
     auth=False,
 )
-async def coops(request: web.Request) -> list[Coop]:
-    current = await _report(request)
-    growth = {g.coop_id: g for g in current.growth.coops}
-    return [Coop(c, growth.get(c.coop_id)) for c in current.membership.coops]
+async def coops(request: web.Request) -> Any:
+    return await _published(request, _coops)
+
+
+def _coops(report: ConsortiumReport) -> list[Coop]:
+    growth = {g.coop_id: g for g in report.growth.coops}
+    return [Coop(c, growth.get(c.coop_id)) for c in report.membership.coops]
 
 
 @api.route(
@@ -72,11 +87,11 @@ async def coops(request: web.Request) -> list[Coop]:
     "/api/lineage",
     summary="The growth tree, depth first: each co-op with its parent",
     tag="coops",
-    response=list[CoopGrowth],
+    response=published_type(list[CoopGrowth]),
     auth=False,
 )
-async def lineage(request: web.Request) -> list[CoopGrowth]:
-    return (await _report(request)).growth.coops
+async def lineage(request: web.Request) -> Any:
+    return await _published(request, lambda report: report.growth.coops)
 
 
 @api.route(

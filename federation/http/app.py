@@ -1,6 +1,8 @@
-"""The consortium's aiohttp application: JSON API, dashboard, metrics."""
+"""The consortium's aiohttp application: JSON API, dashboard, metrics. The
+dashboard, like the API, shows only the published view: no count of people below 5."""
 
 import asyncio
+from typing import Any
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry
@@ -13,26 +15,29 @@ from commonweal.http.routes import json_response
 from federation.http.api import SERVICE, ConsortiumCollector, ConsumerLag, api
 from federation.http.figures import Figure, figures
 from federation.service import ConsortiumService
+from federation.suppression import publish
 from federation.trends import members_by_class_over_time
 
 TEMPLATES = web.AppKey("templates", object)
 
 
-def _figures(service: ConsortiumService) -> tuple[object, list[Figure]]:
+def _figures(service: ConsortiumService) -> tuple[Any, list[Figure]]:
+    """The report's published view (what the page may show) and the figures."""
     report = service.report()
+    view = publish(report)
     with service.views.transaction() as cursor:
         trend = members_by_class_over_time(cursor)
-    return report, figures(report, trend)
+    return view, figures(report, view, trend)
 
 
 async def dashboard(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
-    report, figs = await asyncio.to_thread(_figures, service)
+    view, figs = await asyncio.to_thread(_figures, service)
     return render(
         request.app[TEMPLATES],  # type: ignore[arg-type]
         "dashboard.html",
         name=service.config.name,
-        report=report,
+        report=view,
         figures=figs,
     )
 

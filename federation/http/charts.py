@@ -1,8 +1,14 @@
 """Charts as SVG, drawn on the server: no JavaScript, readable on a phone, and
-the same numbers as the figure's CSV."""
+the same numbers as the figure's CSV: only what may be published, so a count of
+people below 5 is never drawn to scale."""
 
 from collections.abc import Mapping, Sequence
 from html import escape
+
+from federation.suppression import MIN_CELL, SUPPRESSED
+
+# A point or bar: a number, a suppressed count of people ("<5"), or withheld (None).
+Value = float | str | None
 
 PALETTE = [
     "#2f6f5e",
@@ -65,13 +71,18 @@ def _legend_name(name: str) -> str:
 
 
 def line_chart(
-    labels: Sequence[str], series: Mapping[str, Sequence[float]], title: str
+    labels: Sequence[str], series: Mapping[str, Sequence[Value]], title: str
 ) -> str:
-    """One line per series over ``labels`` (e.g. months)."""
-    top = _nice_max(max((v for vs in series.values() for v in vs), default=1))
+    """One line per series over ``labels`` (e.g. months). A point that is not a
+    number (a suppressed count, or withheld) breaks its line; where any count was
+    suppressed, the band below ``MIN_CELL`` is shaded and labelled instead."""
+    suppressed = any(_suppressed(v) for vs in series.values() for v in vs)
+    top = _top([v for vs in series.values() for v in vs])
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     n = max(len(labels) - 1, 1)
     body = _axes(top)
+    if suppressed:
+        body.append(_band(top))
     for i, label in enumerate(labels):
         if i % max(1, len(labels) // 6) == 0 or i == len(labels) - 1:
             x = LEFT + plot_w * i / n
@@ -81,14 +92,21 @@ def line_chart(
             )
     for k, (name, values) in enumerate(series.items()):
         colour = PALETTE[k % len(PALETTE)]
-        points = " ".join(
-            f"{LEFT + plot_w * i / n:.1f},{TOP + plot_h - plot_h * v / top:.1f}"
-            for i, v in enumerate(values)
-        )
-        body.append(
-            f'<polyline class="series" data-series="{escape(name)}" fill="none" '
-            f'stroke="{colour}" stroke-width="2" points="{points}"/>'
-        )
+        for run in _runs(values):
+            points = [
+                (LEFT + plot_w * i / n, TOP + plot_h - plot_h * v / top) for i, v in run
+            ]
+            body.append(
+                f'<polyline class="series" data-series="{escape(name)}" fill="none" '
+                f'stroke="{colour}" stroke-width="2" points="'
+                + " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+                + '"/>'
+            )
+            if len(points) == 1:  # a lone point draws no line: mark it
+                x, y = points[0]
+                body.append(
+                    f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{colour}"/>'
+                )
         y = TOP + 14 * k + 8
         body.append(
             f'<rect x="{WIDTH - RIGHT + 10}" y="{y - 8}" width="10" height="10" '
@@ -98,22 +116,80 @@ def line_chart(
     return _frame(body, title)
 
 
-def bar_chart(values: dict[str, int], title: str) -> str:
-    top = _nice_max(max(values.values(), default=1))
+def bar_chart(values: Mapping[str, Value], title: str) -> str:
+    """One bar per entry. A suppressed count is drawn as a dashed outline up to
+    ``MIN_CELL`` (somewhere below it); a withheld figure (None) has no bar."""
+    top = _top(list(values.values()))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(len(values), 1)
     body = _axes(top)
     for i, (name, value) in enumerate(values.items()):
-        h = plot_h * value / top
         x = LEFT + slot * i + slot * 0.15
+        colour = PALETTE[i % len(PALETTE)]
+        label = f"<title>{escape(name)}: {escape(_shown(value))}</title>"
+        if value is None:
+            body.append(
+                f'<text class="withheld" data-label="{escape(name)}" '
+                f'x="{x + slot * 0.35:.1f}" y="{TOP + plot_h - 4}" '
+                f'text-anchor="middle" fill="#6b7a80">{label}withheld</text>'
+            )
+        else:
+            shown = MIN_CELL if _suppressed(value) else float(value)
+            h = plot_h * shown / top
+            style = (
+                f'fill="none" stroke="{colour}" stroke-dasharray="4 3"'
+                if _suppressed(value)
+                else f'fill="{colour}"'
+            )
+            body.append(
+                f'<rect class="bar{" suppressed" if _suppressed(value) else ""}" '
+                f'data-label="{escape(name)}" x="{x:.1f}" y="{TOP + plot_h - h:.1f}" '
+                f'width="{slot * 0.7:.1f}" height="{h:.1f}" {style}>{label}</rect>'
+            )
         body.append(
-            f'<rect class="bar" data-label="{escape(name)}" x="{x:.1f}" '
-            f'y="{TOP + plot_h - h:.1f}" width="{slot * 0.7:.1f}" height="{h:.1f}" '
-            f'fill="{PALETTE[i % len(PALETTE)]}"><title>{escape(name)}: {value}'
-            f'</title></rect><text x="{x + slot * 0.35:.1f}" '
-            f'y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">{escape(name)}</text>'
+            f'<text x="{x + slot * 0.35:.1f}" y="{HEIGHT - BOTTOM + 16}" '
+            f'text-anchor="middle">{escape(name)}</text>'
         )
     return _frame(body, title)
+
+
+def _suppressed(value: Value) -> bool:
+    return value == SUPPRESSED
+
+
+def _shown(value: Value) -> str:
+    return "withheld" if value is None else str(value)
+
+
+def _top(values: Sequence[Value]) -> float:
+    """The axis maximum: over the numbers, and at least ``MIN_CELL`` when a
+    suppressed count is drawn up to it."""
+    numbers = [v for v in values if isinstance(v, int | float)]
+    if any(_suppressed(v) for v in values):
+        numbers.append(MIN_CELL)
+    return _nice_max(max(numbers, default=1))
+
+
+def _runs(values: Sequence[Value]) -> list[list[tuple[int, float]]]:
+    """The indexed numbers of ``values`` in runs broken at each non-number."""
+    runs: list[list[tuple[int, float]]] = [[]]
+    for i, value in enumerate(values):
+        if isinstance(value, int | float):
+            runs[-1].append((i, value))
+        elif runs[-1]:
+            runs.append([])
+    return [run for run in runs if run]
+
+
+def _band(top: float) -> str:
+    plot_h = HEIGHT - TOP - BOTTOM
+    h = plot_h * MIN_CELL / top
+    return (
+        f'<rect class="suppressed-band" x="{LEFT}" y="{TOP + plot_h - h:.1f}" '
+        f'width="{WIDTH - LEFT - RIGHT}" height="{h:.1f}" fill="#eef1f2"/>'
+        f'<text x="{WIDTH - RIGHT - 4}" y="{TOP + plot_h - 4}" text-anchor="end" '
+        f'fill="#6b7a80">{escape(SUPPRESSED)}: not shown</text>'
+    )
 
 
 class TreeNode:

@@ -1,21 +1,38 @@
 """The dashboard's figures: each one a table (its CSV) and the chart drawn from
-the same rows, so what you download is what you saw."""
+the same rows, so what you download is what you saw. Only what may be published
+goes in a row: every count of people below 5 reads "<5" (a co-op's cells come from
+the report's published twin; a figure that sums over co-ops suppresses its own
+sums), and a share that would reveal such a count is withheld (empty)."""
 
 import csv
 import io
-from typing import NamedTuple
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
-from federation.http.charts import TreeNode, bar_chart, growth_tree, line_chart
+from federation.http.charts import (
+    TreeNode,
+    Value,
+    bar_chart,
+    growth_tree,
+    line_chart,
+)
 from federation.report import ConsortiumReport
+from federation.suppression import MIN_CELL, SUPPRESSED, publish, suppress
 from federation.trends import ClassMonth
+
+SUPPRESSION_NOTE = (
+    f"Counts of fewer than {MIN_CELL} people are not published: they read "
+    f"“{SUPPRESSED}”"
+)
 
 
 class Figure(NamedTuple):
     name: str
     title: str
     header: list[str]
-    rows: list[list[object]]
+    rows: list[list[object]]  # None: withheld, an empty cell
     svg: str | None  # None: shown as a table only
+    note: str | None = None  # how suppressed cells are shown, when there are any
 
     def csv(self) -> str:
         out = io.StringIO()
@@ -26,7 +43,9 @@ class Figure(NamedTuple):
 
 
 def turnout_by_class(report: ConsortiumReport) -> Figure:
-    """Turnout of every closed ballot in every co-op, by member class."""
+    """Turnout of every closed ballot in every co-op, by member class. The sums
+    (electors and votes over ballots and co-ops) are suppressed below 5, and the
+    turnout withheld then: with the other count it would give the small one."""
     electorate: dict[str, int] = {}
     voted: dict[str, int] = {}
     for coop in report.governance.coops:
@@ -34,17 +53,33 @@ def turnout_by_class(report: ConsortiumReport) -> Figure:
             electorate[member_class] = electorate.get(member_class, 0) + t.electorate
             voted[member_class] = voted.get(member_class, 0) + t.voted
     classes = sorted(electorate)
-    percent = {
-        c: round(100 * voted[c] / electorate[c]) if electorate[c] else 0
+    percent: dict[str, Value] = {
+        c: None
+        if min(electorate[c], voted[c]) < MIN_CELL
+        else round(100 * voted[c] / electorate[c])
         for c in classes
     }
+    rows: list[list[object]] = [
+        [c, suppress(electorate[c]), suppress(voted[c]), percent[c]] for c in classes
+    ]
     return Figure(
         "turnout-by-class",
         "Ballot turnout by class (% of electors who voted, all closed ballots)",
         ["member_class", "electorate", "voted", "turnout_percent"],
-        [[c, electorate[c], voted[c], percent[c]] for c in classes],
+        rows,
         bar_chart(percent, "Turnout by class (%)"),
+        _note(
+            [cell for row in rows for cell in row[1:]],
+            "; turnout is withheld where either count is.",
+        ),
     )
+
+
+def _note(cells: Iterable[object], how: str) -> str | None:
+    """The suppression note, if any of ``cells`` is suppressed or withheld."""
+    if any(cell == SUPPRESSED or cell is None for cell in cells):
+        return SUPPRESSION_NOTE + how
+    return None
 
 
 def _months(first: str, last: str) -> list[str]:
@@ -82,27 +117,50 @@ def care_hours_by_month(report: ConsortiumReport) -> Figure:
     )
 
 
-def figures(report: ConsortiumReport, trend: list[ClassMonth]) -> list[Figure]:
-    membership = report.membership
-    classes = sorted({c for month in trend for c in month.members_by_class})
-    growth = report.growth.coops
+def figures(
+    report: ConsortiumReport, view: Any, trend: list[ClassMonth]
+) -> list[Figure]:
+    """Every figure of the dashboard, holding only what may be published: from
+    the exact ``report`` where a figure sums over co-ops, else from ``view``, its
+    published twin (``publish(report)``); ``trend`` is exact."""
+    membership = view.membership
+    by_class = dict(membership.members_by_class)
+    months = [(m.month, m.members_by_class) for m in publish(trend)]
+    classes = sorted({c for _, counts in months for c in counts})
+    over_time: list[list[object]] = [
+        [month, *(counts[c] for c in classes)] for month, counts in months
+    ]
+    coops: list[list[object]] = [
+        [c.coop_id, c.name, c.profile, c.members, c.share_capital]
+        for c in membership.coops
+    ]
+    growth = view.growth.coops
+    tree: list[list[object]] = [
+        [g.coop_id, g.name, g.parent or "", g.depth, g.founded_on, g.members]
+        for g in growth
+    ]
     return [
         Figure(
             "members-by-class",
             "Members by class, now",
             ["member_class", "members"],
-            [[c, n] for c, n in membership.members_by_class.items()],
-            bar_chart(membership.members_by_class, "Members by class"),
+            [[c, n] for c, n in by_class.items()],
+            bar_chart(by_class, "Members by class"),
+            _note(by_class.values(), ", drawn as a dashed bar up to 5."),
         ),
         Figure(
             "members-by-class-over-time",
             "Members by class over time (end of month)",
             ["month", *classes],
-            [[m.month, *(m.members_by_class[c] for c in classes)] for m in trend],
+            over_time,
             line_chart(
-                [m.month for m in trend],
-                {c: [m.members_by_class[c] for m in trend] for c in classes},
+                [month for month, _ in months],
+                {c: [counts[c] for _, counts in months] for c in classes},
                 "Members by class over time",
+            ),
+            _note(
+                [cell for row in over_time for cell in row[1:]],
+                ": a class's line breaks while it has fewer.",
             ),
         ),
         care_hours_by_month(report),
@@ -110,21 +168,16 @@ def figures(report: ConsortiumReport, trend: list[ClassMonth]) -> list[Figure]:
             "coops",
             "Co-ops",
             ["coop_id", "name", "profile", "members", "share_capital"],
-            [
-                [c.coop_id, c.name, c.profile, c.members, c.share_capital]
-                for c in membership.coops
-            ],
+            coops,
             None,
+            _note([c.members for c in membership.coops], "."),
         ),
         turnout_by_class(report),
         Figure(
             "growth-tree",
             "Growth tree: who spun off whom",
             ["coop_id", "name", "parent", "depth", "founded_on", "members"],
-            [
-                [g.coop_id, g.name, g.parent or "", g.depth, g.founded_on, g.members]
-                for g in growth
-            ],
+            tree,
             growth_tree(
                 [
                     TreeNode(
@@ -137,5 +190,6 @@ def figures(report: ConsortiumReport, trend: list[ClassMonth]) -> list[Figure]:
                 ],
                 "Growth tree",
             ),
+            _note([g.members for g in growth], "."),
         ),
     ]
