@@ -11,6 +11,7 @@ import msgspec
 
 from commonweal.storage import Cursor
 from federation.projection import Projection, Sums
+from federation.suppression import People
 from schemas import Envelope, Payload
 from schemas import governance as g
 
@@ -116,8 +117,8 @@ class GovernanceProjection(Projection):
 
 
 class Turnout(msgspec.Struct, frozen=True):
-    electorate: int
-    voted: int
+    electorate: People
+    voted: People
 
 
 class CoopGovernance(msgspec.Struct, frozen=True):

@@ -109,38 +109,41 @@ def render_table(report: ConsortiumReport) -> str:
         ),
     ]
     lines += ["", *render_growth(report.growth)]
-    lines += ["", *_governance_lines(report.governance)]
+    lines += ["", *_governance_lines(view["governance"])]
     lines += care_tables(view)
     if report.dead_letters:
         lines += ["", f"Dead letters: {report.dead_letters}"]
     return "\n".join(lines) + "\n"
 
 
-def _governance_lines(governance: GovernanceReport) -> list[str]:
+def _governance_lines(governance: dict[str, Any]) -> list[str]:
+    """The governance section of the published view."""
     rows = []
-    for coop in governance.coops:
+    for coop in governance["coops"]:
         turnout = ", ".join(
-            f"{c} {t.voted}/{t.electorate}" for c, t in coop.turnout_by_class.items()
+            f"{c} {t['voted']}/{t['electorate']}"
+            for c, t in coop["turnout_by_class"].items()
         )
-        board = ", ".join(f"{c} {n}" for c, n in sorted(coop.board_by_class.items()))
+        board = ", ".join(f"{c} {n}" for c, n in sorted(coop["board_by_class"].items()))
+        breaches = coop["breaches"]
         rows.append(
             [
-                coop.coop_id,
-                str(coop.ballots),
-                str(coop.quorate),
+                coop["coop_id"],
+                str(coop["ballots"]),
+                str(coop["quorate"]),
                 turnout or "-",
                 board or "-",
-                "yes" if coop.compliant else "NO: " + "; ".join(coop.breaches),
+                "NO: " + "; ".join(breaches) if breaches else "yes",
             ]
         )
-    share = governance.quorate_share
+    share = governance["quorate_share"]
     return [
         "Governance (turnout: votes / electors, summed over ballots)",
         *_table(
             ["co-op", "ballots", "quorate", "turnout by class", "board", "compliant"],
             rows,
         ),
-        f"Ballots reaching quorum: {governance.quorate} of {governance.ballots}"
+        f"Ballots reaching quorum: {governance['quorate']} of {governance['ballots']}"
         + (f" ({share:.0%})" if share is not None else ""),
     ]
 

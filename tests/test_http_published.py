@@ -141,6 +141,11 @@ async def test_api_dashboard_and_csv_publish_no_count_of_people_below_five(
     assert outcomes["plans_reviewed"] == "<5"
     assert outcomes["performance_change"] is None
     assert outcomes["satisfaction_change"] is None
+    turnout = {
+        c["coop_id"]: c["turnout_by_class"] for c in report["governance"]["coops"]
+    }
+    assert turnout["alpha"]["service_user"]["electorate"] == "<5"
+    assert components_of(document)["Turnout"]["properties"]["voted"] == PERSON_COUNT
     workforce = report["workforce"]["coops"][0]
     assert (workforce["headcount"], workforce["disadvantaged"]) == (6, "<5")
     assert workforce["disadvantaged_share"] is None
@@ -149,7 +154,7 @@ async def test_api_dashboard_and_csv_publish_no_count_of_people_below_five(
     assert by_coop["beta"]["growth"]["members"] == 5
     assert {c["coop_id"]: c["members"] for c in lineage} == {"alpha": 10, "beta": 5}
     # The document says what a person count is, and the answers kept to it.
-    components = document["components"]["schemas"]
+    components = components_of(document)
     assert components["CoopMembership"]["properties"]["members"] == PERSON_COUNT
     assert components["CoopGrowth"]["properties"]["members"] == PERSON_COUNT
     assert components["Outcomes"]["properties"]["performance_change"][
@@ -203,3 +208,8 @@ async def test_api_dashboard_and_csv_publish_no_count_of_people_below_five(
         for row in csvs[name][1:]:
             for i in columns:
                 assert row[i] == "<5" or int(row[i]) >= 5, (name, row)
+
+
+def components_of(document: dict[str, Any]) -> dict[str, Any]:
+    schemas: dict[str, Any] = document["components"]["schemas"]
+    return schemas
