@@ -119,13 +119,16 @@ def ensure_stores(stores: Path, size: int, members: int) -> None:
     )
 
 
-async def replicate(run: Path, url: str, coop_ids: list[str]) -> int:
+async def replicate(
+    run: Path, url: str, coop_ids: list[str]
+) -> dict[str, tuple[int, int]]:
     """Run the co-ops' replicators until each has published its whole store;
-    returns the number of envelopes published."""
+    returns for each co-op how many envelopes it published and the sequence
+    number its chain ended at (the position the consortium will track)."""
     nc = await nats.connect(url)
     await ensure_federation_stream(nc.jetstream())
     await nc.close()
-    published = 0
+    published: dict[str, tuple[int, int]] = {}
     for start in range(0, len(coop_ids), REPLICATING_AT_ONCE):
         group = coop_ids[start : start + REPLICATING_AT_ONCE]
         nodes = [
@@ -143,7 +146,10 @@ async def replicate(run: Path, url: str, coop_ids: list[str]) -> int:
         while not all(node.caught_up for node in nodes):
             await asyncio.sleep(0.05)
         for node in nodes:
-            published += node.replicator.envelopes_published
+            published[node.config.coop_id] = (
+                node.replicator.envelopes_published,
+                node.replicator.published.seq,
+            )
             await node.stop()
             node.app.close()
             node.replication_log.factory.close()
@@ -191,7 +197,7 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError("no VmRSS")
 
 
-def consortium_rss(work: Path, url: str, coops: int) -> float:
+def consortium_rss(work: Path, url: str, last_seq: dict[str, int]) -> float:
     """RSS of a ``commonweal consortium run`` process once it has applied the
     whole stream (every co-op tracked at its last position)."""
     store = StoreConfig(path=str(work / f"rss-{uuid.uuid4().hex[:6]}.db"))
@@ -219,7 +225,7 @@ def consortium_rss(work: Path, url: str, coops: int) -> float:
         stderr=subprocess.DEVNULL,
     )
     try:
-        while caught_up(views) < coops:
+        while not caught_up(views, last_seq):
             time.sleep(0.5)
         return rss_mb(process.pid)
     finally:
@@ -228,14 +234,16 @@ def consortium_rss(work: Path, url: str, coops: int) -> float:
         views.factory.close()
 
 
-def caught_up(views: ConsortiumViews) -> int:
-    """How many co-ops the consortium has applied to the end (nothing held)."""
+def caught_up(views: ConsortiumViews, last_seq: dict[str, int]) -> bool:
+    """Whether the consortium has applied every co-op to its last position: one
+    query, so that waiting does not compete with the process it waits for."""
     with views.transaction() as cursor:
-        row = cursor.execute(
-            "SELECT COUNT(*) AS n FROM chains WHERE coop_id NOT IN "
-            "(SELECT coop_id FROM held)"
-        ).fetchone()
-    return int(row["n"])
+        rows = cursor.execute(  # eventsourcing's SQLite tracking table
+            "SELECT application_name, MAX(notification_id) AS position "
+            "FROM tracking GROUP BY application_name"
+        ).fetchall()
+    positions = {row["application_name"]: row["position"] for row in rows}
+    return all(positions.get(c) == seq for c, seq in last_seq.items())
 
 
 def report_p95(store: StoreConfig, runs: int = 40) -> float:
@@ -291,7 +299,8 @@ def measure(work: Path, stores: Path, size: int) -> None:
             shutil.copy(stores / f"{coop_id}{suffix}", run / f"{coop_id}{suffix}")
     with NatsServer(run / "broker") as server:
         started = time.perf_counter()
-        envelopes = asyncio.run(replicate(run, server.url, coop_ids))
+        published = asyncio.run(replicate(run, server.url, coop_ids))
+        envelopes = sum(count for count, _ in published.values())
         publish_seconds = time.perf_counter() - started
         counter = iter(range(10))
 
@@ -303,7 +312,7 @@ def measure(work: Path, stores: Path, size: int) -> None:
         pg_us, postgres = ingest_cost(server.url, pg_store, envelopes)
         pg_p95 = report_p95(postgres)
         drop_bench_schemas()
-        rss = consortium_rss(run, server.url, size)
+        rss = consortium_rss(run, server.url, {c: s for c, (_, s) in published.items()})
     print(
         f"| {size:,} | {envelopes:,} | {publish_seconds:.1f} s | {sqlite_us:.1f} "
         f"| {pg_us:.1f} | {sqlite_p95:.1f} | {pg_p95:.1f} | {rss:.0f} |",
