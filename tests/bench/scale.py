@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import nats
@@ -50,12 +51,18 @@ from commonweal.config import (
     load_config,
     write_config,
 )
-from commonweal.storage import construct_tracked_tables
+from commonweal.storage import Cursor, construct_tracked_tables
 from federation.aggregator import Aggregator
 from federation.broker import NatsServer, ensure_federation_stream
+from federation.care import care_report
 from federation.config import ConsortiumConfig
+from federation.governance import governance_report
+from federation.growth import growth_report
+from federation.membership import membership_report
 from federation.report import build_report
+from federation.timebank import timebank_report
 from federation.views import ConsortiumViews
+from federation.workforce import workforce_report
 from node.config import NodeConfig, new_secret
 from node.service import NodeService
 
@@ -246,15 +253,35 @@ def caught_up(views: ConsortiumViews, last_seq: dict[str, int]) -> bool:
     return all(positions.get(c) == seq for c, seq in last_seq.items())
 
 
-def report_p95(store: StoreConfig, runs: int = 40) -> float:
+def report_p95(store: StoreConfig, runs: int = 40) -> tuple[float, str]:
+    """p95 of ``build_report`` in ms, and each section's median share of it."""
     views = construct_tracked_tables(ConsortiumViews, store.env())
     timings = []
     for _ in range(runs):
         started = time.perf_counter()
         build_report(views)
         timings.append(time.perf_counter() - started)
+    today = dt.date.today()
+    sections: dict[str, Callable[[Cursor], object]] = {
+        "membership": membership_report,
+        "governance": governance_report,
+        "growth": lambda cursor: growth_report(cursor, ()),
+        "care": care_report,
+        "workforce": lambda cursor: workforce_report(cursor, today),
+        "timebank": lambda cursor: timebank_report(cursor, today),
+    }
+    spent: dict[str, list[float]] = {name: [] for name in sections}
+    for _ in range(10):
+        with views.transaction() as cursor:
+            for name, section in sections.items():
+                started = time.perf_counter()
+                section(cursor)
+                spent[name].append(time.perf_counter() - started)
     views.factory.close()
-    return statistics.quantiles(timings, n=20)[18] * 1000
+    breakdown = ", ".join(
+        f"{name} {statistics.median(t) * 1000:.1f}" for name, t in spent.items()
+    )
+    return statistics.quantiles(timings, n=20)[18] * 1000, breakdown
 
 
 def idle_node_rss(work: Path) -> float:
@@ -308,9 +335,9 @@ def measure(work: Path, stores: Path, size: int) -> None:
             return StoreConfig(path=str(run / f"consortium{next(counter)}.db"))
 
         sqlite_us, sqlite = ingest_cost(server.url, sqlite_store, envelopes)
-        sqlite_p95 = report_p95(sqlite)
+        sqlite_p95, sqlite_sections = report_p95(sqlite)
         pg_us, postgres = ingest_cost(server.url, pg_store, envelopes)
-        pg_p95 = report_p95(postgres)
+        pg_p95, pg_sections = report_p95(postgres)
         drop_bench_schemas()
         rss = consortium_rss(run, server.url, {c: s for c, (_, s) in published.items()})
     print(
@@ -318,6 +345,8 @@ def measure(work: Path, stores: Path, size: int) -> None:
         f"| {pg_us:.1f} | {sqlite_p95:.1f} | {pg_p95:.1f} | {rss:.0f} |",
         flush=True,
     )
+    print(f"  report sections, median ms: SQLite {sqlite_sections}", flush=True)
+    print(f"  report sections, median ms: PostgreSQL {pg_sections}", flush=True)
     shutil.rmtree(run)
 
 
