@@ -43,6 +43,16 @@ class Cursor:
             return f"CAST(julianday(?) - julianday({column}) AS INTEGER)"
         return f"(CAST(? AS date) - CAST({column} AS date))"
 
+    def table_exists(self, table: str) -> bool:
+        if self._placeholder == "?":
+            sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+        else:
+            sql = (
+                "SELECT 1 FROM information_schema.tables "
+                "WHERE table_schema = current_schema() AND table_name = ?"
+            )
+        return self.execute(sql, (table,)).fetchone() is not None
+
     def fetchone(self) -> Any:
         return self._raw.fetchone()
 
@@ -67,6 +77,10 @@ class TrackedTables(TrackingRecorder):
     """
 
     TABLES: ClassVar[tuple[str, ...]] = ()
+    # (table, statement): run once, right after ``table`` is first created, to
+    # fill it from the tables an older release already had. Only then: a reader
+    # opening the store must never need the write lock.
+    FILLS: ClassVar[tuple[tuple[str, str], ...]] = ()
     datastore: Any
 
     @property
@@ -76,8 +90,12 @@ class TrackedTables(TrackingRecorder):
     def create_table(self) -> None:
         super().create_table()  # type: ignore[safe-super]
         with self.transaction() as cursor:
+            new = {table for table, _ in self.FILLS if not cursor.table_exists(table)}
             for statement in self.TABLES:
                 cursor.execute(statement)
+            for table, statement in self.FILLS:
+                if table in new:
+                    cursor.execute(statement)
 
     @contextmanager
     def transaction(self) -> Iterator[Cursor]:

@@ -46,20 +46,25 @@ class CareProjection(Projection):
         # Plans summed by co-op and number of goals, kept as plans change, so a
         # report reads a few rows per co-op. ``performance`` and ``satisfaction``
         # sum (latest - first) over the plans, which is 0 for a plan not yet
-        # reviewed. Filled from care_plans when new beside an older store.
+        # reviewed. FILLS fills it from care_plans when new beside an older store.
         "CREATE TABLE IF NOT EXISTS care_outcomes ("
         "coop_id TEXT NOT NULL, goals INTEGER NOT NULL, plans INTEGER NOT NULL, "
         "open INTEGER NOT NULL, reviewed INTEGER NOT NULL, "
         "performance BIGINT NOT NULL, satisfaction BIGINT NOT NULL, "
         "PRIMARY KEY (coop_id, goals))",
-        "INSERT INTO care_outcomes "
-        "(coop_id, goals, plans, open, reviewed, performance, satisfaction) "
-        "SELECT coop_id, goals, COUNT(*), "
-        "SUM(CASE WHEN closed_on IS NULL THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN reviews > 0 THEN 1 ELSE 0 END), "
-        "SUM(latest_performance - first_performance), "
-        "SUM(latest_satisfaction - first_satisfaction) FROM care_plans "
-        "WHERE NOT EXISTS (SELECT 1 FROM care_outcomes) GROUP BY coop_id, goals",
+    )
+    FILLS = (
+        (
+            "care_outcomes",
+            "INSERT INTO care_outcomes "
+            "(coop_id, goals, plans, open, reviewed, performance, satisfaction) "
+            "SELECT coop_id, goals, COUNT(*), "
+            "SUM(CASE WHEN closed_on IS NULL THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN reviews > 0 THEN 1 ELSE 0 END), "
+            "SUM(latest_performance - first_performance), "
+            "SUM(latest_satisfaction - first_satisfaction) FROM care_plans "
+            "GROUP BY coop_id, goals",
+        ),
     )
 
     def __init__(self) -> None:

@@ -31,22 +31,29 @@ class GovernanceProjection(Projection):
         "CREATE TABLE IF NOT EXISTS gov_rules ("
         "coop_id TEXT PRIMARY KEY, rules TEXT NOT NULL)",
         # Totals by co-op (and class), kept as ballots close, so a report reads a
-        # few rows per co-op; filled from the tables above when new beside an
-        # older store.
+        # few rows per co-op; FILLS fills them from the tables above when new
+        # beside an older store.
         "CREATE TABLE IF NOT EXISTS gov_totals ("
         "coop_id TEXT PRIMARY KEY, ballots INTEGER NOT NULL, "
         "quorate INTEGER NOT NULL)",
-        "INSERT INTO gov_totals (coop_id, ballots, quorate) "
-        "SELECT coop_id, COUNT(*), SUM(quorate) FROM gov_ballots "
-        "WHERE NOT EXISTS (SELECT 1 FROM gov_totals) GROUP BY coop_id",
         "CREATE TABLE IF NOT EXISTS gov_class_turnout ("
         "coop_id TEXT NOT NULL, member_class TEXT NOT NULL, "
         "electorate INTEGER NOT NULL, voted INTEGER NOT NULL, "
         "PRIMARY KEY (coop_id, member_class))",
-        "INSERT INTO gov_class_turnout (coop_id, member_class, electorate, voted) "
-        "SELECT coop_id, member_class, SUM(electorate), SUM(voted) FROM gov_turnout "
-        "WHERE NOT EXISTS (SELECT 1 FROM gov_class_turnout) "
-        "GROUP BY coop_id, member_class",
+    )
+    FILLS = (
+        (
+            "gov_totals",
+            "INSERT INTO gov_totals (coop_id, ballots, quorate) "
+            "SELECT coop_id, COUNT(*), SUM(quorate) FROM gov_ballots "
+            "GROUP BY coop_id",
+        ),
+        (
+            "gov_class_turnout",
+            "INSERT INTO gov_class_turnout (coop_id, member_class, electorate, voted) "
+            "SELECT coop_id, member_class, SUM(electorate), SUM(voted) "
+            "FROM gov_turnout GROUP BY coop_id, member_class",
+        ),
     )
 
     def __init__(self) -> None:

@@ -26,22 +26,28 @@ class MembershipProjection(Projection):
         "joiners INTEGER NOT NULL DEFAULT 0, leavers INTEGER NOT NULL DEFAULT 0, "
         "PRIMARY KEY (coop_id, month))",
         # Running totals, so that a report reads a few rows per co-op rather than
-        # every member. The two INSERTs fill them from the members table when
-        # they are new beside an older store; each computes what the counters
-        # hold, so running them again at every start changes nothing.
+        # every member; FILLS fills them from the members table when they are new
+        # beside an older store.
         "CREATE TABLE IF NOT EXISTS member_counts ("
         "coop_id TEXT NOT NULL, member_class TEXT NOT NULL, "
         "admitted INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (coop_id, member_class))",
         "CREATE TABLE IF NOT EXISTS coop_capital ("
         "coop_id TEXT PRIMARY KEY, shares BIGINT NOT NULL DEFAULT 0)",
-        "INSERT INTO member_counts (coop_id, member_class, admitted) "
-        "SELECT coop_id, member_class, "
-        "SUM(CASE WHEN status = 'admitted' THEN 1 ELSE 0 END) FROM members "
-        "WHERE NOT EXISTS (SELECT 1 FROM member_counts) "
-        "GROUP BY coop_id, member_class",
-        "INSERT INTO coop_capital (coop_id, shares) "
-        "SELECT coop_id, SUM(shares) FROM members "
-        "WHERE NOT EXISTS (SELECT 1 FROM coop_capital) GROUP BY coop_id",
+    )
+    FILLS = (
+        (
+            "member_counts",
+            "INSERT INTO member_counts (coop_id, member_class, admitted) "
+            "SELECT coop_id, member_class, "
+            "SUM(CASE WHEN status = 'admitted' THEN 1 ELSE 0 END) FROM members "
+            "GROUP BY coop_id, member_class",
+        ),
+        (
+            "coop_capital",
+            "INSERT INTO coop_capital (coop_id, shares) "
+            "SELECT coop_id, SUM(shares) FROM members "
+            "GROUP BY coop_id",
+        ),
     )
 
     def __init__(self) -> None:

@@ -79,6 +79,7 @@ class Sums:
 
 class Projection:
     TABLES: ClassVar[tuple[str, ...]] = ()
+    FILLS: ClassVar[tuple[tuple[str, str], ...]] = ()  # see TrackedTables.FILLS
 
     def __init__(self) -> None:
         self.sums: tuple[Sums, ...] = ()

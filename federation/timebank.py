@@ -39,22 +39,30 @@ class TimebankProjection(Projection):
         "CREATE INDEX IF NOT EXISTS expense_claims_by_status "
         "ON expense_claims (status, coop_id, claimed_on)",
         # Totals by co-op, kept as accounts and claims change, so a report reads a
-        # few rows per co-op; filled from the tables above when new beside an
-        # older store.
+        # few rows per co-op; FILLS fills them from the tables above when new
+        # beside an older store.
         "CREATE TABLE IF NOT EXISTS timebank_totals ("
         "coop_id TEXT PRIMARY KEY, members INTEGER NOT NULL, "
         "active INTEGER NOT NULL, balance BIGINT NOT NULL)",
-        "INSERT INTO timebank_totals (coop_id, members, active, balance) "
-        "SELECT coop_id, SUM(CASE WHEN kind = 'member' THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN kind = 'member' AND entries > 0 THEN 1 ELSE 0 END), "
-        "SUM(balance) FROM timebank_accounts "
-        "WHERE NOT EXISTS (SELECT 1 FROM timebank_totals) GROUP BY coop_id",
         "CREATE TABLE IF NOT EXISTS expense_totals ("
         "coop_id TEXT NOT NULL, status TEXT NOT NULL, claims INTEGER NOT NULL, "
         "amount BIGINT NOT NULL, PRIMARY KEY (coop_id, status))",
-        "INSERT INTO expense_totals (coop_id, status, claims, amount) "
-        "SELECT coop_id, status, COUNT(*), SUM(amount) FROM expense_claims "
-        "WHERE NOT EXISTS (SELECT 1 FROM expense_totals) GROUP BY coop_id, status",
+    )
+    FILLS = (
+        (
+            "timebank_totals",
+            "INSERT INTO timebank_totals (coop_id, members, active, balance) "
+            "SELECT coop_id, SUM(CASE WHEN kind = 'member' THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN kind = 'member' AND entries > 0 THEN 1 ELSE 0 END), "
+            "SUM(balance) FROM timebank_accounts "
+            "GROUP BY coop_id",
+        ),
+        (
+            "expense_totals",
+            "INSERT INTO expense_totals (coop_id, status, claims, amount) "
+            "SELECT coop_id, status, COUNT(*), SUM(amount) FROM expense_claims "
+            "GROUP BY coop_id, status",
+        ),
     )
 
     def __init__(self) -> None:

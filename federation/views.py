@@ -92,6 +92,7 @@ class ConsortiumViews(TrackedTables):
         "received_at TEXT NOT NULL, PRIMARY KEY (stream_seq, idx))",
         *(table for projection in PROJECTIONS for table in projection.TABLES),
     )
+    FILLS = tuple(fill for projection in PROJECTIONS for fill in projection.FILLS)
 
     def apply(self, messages: list[Message]) -> Outcome:
         try:

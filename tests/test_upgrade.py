@@ -4,7 +4,9 @@ version it does not know records it, keeps the chain going, and applies it once 
 is upgraded and rebuilds its projections from the stream."""
 
 import datetime as dt
+import sqlite3
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import msgspec
 import pytest
@@ -12,10 +14,12 @@ import pytest
 from commonweal.activity import generate_care, generate_governance, generate_membership
 from commonweal.config import StoreConfig
 from commonweal.demo import wait_until_caught_up
+from commonweal.storage import construct_tracked_tables
 from federation.broker import NatsServer
 from federation.membership import MembershipProjection
 from federation.report import ConsortiumReport
 from federation.service import ConsortiumService
+from federation.views import ConsortiumViews
 from node.application import ALLOWLIST
 from node.membership import Member
 from node.service import NodeService
@@ -187,3 +191,19 @@ async def test_running_totals_are_filled_from_an_older_consortium_store(
 
 def same_figures(a: ConsortiumReport, b: ConsortiumReport) -> bool:
     return msgspec.structs.replace(a, generated_at=b.generated_at) == b
+
+
+def test_opening_an_existing_store_needs_no_write_lock(tmp_path: Path) -> None:
+    """A report or a dashboard opens the store while the aggregator writes: with
+    the tables there, opening it must not wait for the write lock."""
+    store = StoreConfig(path=str(tmp_path / "consortium.db"), lock_timeout=1)
+    construct_tracked_tables(ConsortiumViews, store.env()).factory.close()
+    writer = sqlite3.connect(store.path)
+    writer.execute("BEGIN IMMEDIATE")  # the aggregator, mid-batch
+    try:
+        views = construct_tracked_tables(ConsortiumViews, store.env())
+        assert views.position("alpha") == 0
+        views.factory.close()
+    finally:
+        writer.rollback()
+        writer.close()
