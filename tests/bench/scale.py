@@ -26,7 +26,6 @@ Also the RSS of one idle node process (``commonweal node run``).
 
 import argparse
 import asyncio
-import contextlib
 import datetime as dt
 import multiprocessing
 import shutil
@@ -51,6 +50,7 @@ from commonweal.config import (
     load_config,
     write_config,
 )
+from commonweal.retry import stop_task
 from commonweal.storage import Cursor, construct_tracked_tables
 from federation.aggregator import Aggregator
 from federation.broker import NatsServer, ensure_federation_stream
@@ -187,9 +187,7 @@ async def timed_ingest(
         elif time.perf_counter() - last_change > 1 and caught_up(views, last_seq):
             break
     elapsed = last_change - started
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await stop_task(task)  # nats-py can swallow a single cancel
     views.factory.close()
     return elapsed, applied
 
