@@ -93,6 +93,9 @@ class ConsortiumViews(TrackedTables):
         *(table for projection in PROJECTIONS for table in projection.TABLES),
     )
     FILLS = tuple(fill for projection in PROJECTIONS for fill in projection.FILLS)
+    # At 1,000 co-ops the default 2 MB cache made every index lookup a read from
+    # the OS: 64 MB cut ingest per envelope by a fifth (BENCHMARKS.md, Scale).
+    SQLITE_CACHE_KIB = 65536
 
     def apply(self, messages: list[Message]) -> Outcome:
         try:
