@@ -198,11 +198,11 @@ def ingest_cost(
     last_seq: dict[str, int],
     envelopes: int,
 ) -> tuple[float, StoreConfig]:
-    """Microseconds per envelope (median of 3 runs for small streams), and the
+    """Microseconds per envelope (median of 5 runs for small streams), and the
     store of the last run, left for the report queries. Every run must apply
     exactly ``envelopes``."""
     costs = []
-    for _ in range(3 if envelopes < 100_000 else 1):
+    for _ in range(5 if envelopes < 100_000 else 1):
         store = make_store()
         seconds, applied = asyncio.run(timed_ingest(url, store, last_seq))
         if applied != envelopes:
