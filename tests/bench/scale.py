@@ -15,7 +15,7 @@ to a real nats-server. Then, with the stream full and nothing else running:
 
 - ingest cost per envelope: an aggregator in this process applies the whole stream
   to a fresh consortium store, timed from the consumer being ready to the last
-  envelope applied (median of three runs below 100,000 envelopes), on SQLite and
+  envelope applied (median of five runs below 100,000 envelopes), on SQLite and
   on PostgreSQL;
 - consortium RSS: a ``commonweal consortium run`` process ingests the same stream,
   and its RSS is read once it has caught up;
