@@ -81,8 +81,8 @@ class TrackedTables(TrackingRecorder):
     # fill it from the tables an older release already had. Only then: a reader
     # opening the store must never need the write lock.
     FILLS: ClassVar[tuple[tuple[str, str], ...]] = ()
-    # SQLite's page cache per connection, in KiB (its default is 2,000).
-    SQLITE_CACHE_KIB: ClassVar[int] = 2000
+    # SQLite's page cache per connection, in KiB; None keeps SQLite's 2,000.
+    SQLITE_CACHE_KIB: ClassVar[int | None] = None
     datastore: Any
 
     @property
@@ -106,7 +106,8 @@ class TrackedTables(TrackingRecorder):
                 raw.execute(f'SET LOCAL search_path TO "{self.datastore.schema}"')
                 yield Cursor(raw, "%s")
             else:
-                raw.execute(f"PRAGMA cache_size = -{self.SQLITE_CACHE_KIB}")
+                if self.SQLITE_CACHE_KIB is not None:
+                    raw.execute(f"PRAGMA cache_size = -{self.SQLITE_CACHE_KIB}")
                 yield Cursor(raw, "?")
 
     def insert_tracking_in(self, cursor: Cursor, tracking: Tracking) -> None:
