@@ -1,2 +1,3 @@
-"""commonweal: the command line, the embedded demo, and storage helpers shared by
-the node and the consortium."""
+"""commonweal, the operator's application: the command line, the embedded demo,
+spin-off provisioning and the sample data generator, on top of ``node`` and
+``federation``."""

@@ -11,15 +11,15 @@ from typing import TYPE_CHECKING, TypeVar
 
 import msgspec
 
-from commonweal.cli_spinoff import add_commands as add_spinoff_commands
-from commonweal.config import (
+from commonweal.spinoff_commands import add_commands as add_spinoff_commands
+from node.errors import DomainError
+from toolkit.config import (
     ConfigError,
     HttpConfig,
     StoreConfig,
     load_config,
     write_config,
 )
-from node.errors import DomainError
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     if getattr(args, "json_logs", False):
-        from commonweal.logs import configure
+        from toolkit.logs import configure
 
         configure(args.verbose)
     else:
@@ -137,11 +137,11 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from commonweal.storage import construct_tracked_tables
     from federation.config import ConsortiumConfig
+    from federation.ingest import ConsortiumViews
     from federation.registry import ConsortiumRegistry
     from federation.report import build_report, render_table, report_json
-    from federation.views import ConsortiumViews
+    from toolkit.storage import construct_tracked_tables
 
     config = _load(args.config, ConsortiumConfig)
     views = construct_tracked_tables(ConsortiumViews, config.store_env())
@@ -155,10 +155,10 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _node_init(args: argparse.Namespace) -> int:
-    from commonweal.config import BrokerConfig
     from node.auth import new_token, token_hash
     from node.config import NodeConfig, new_secret
     from node.service import NodeService
+    from toolkit.config import BrokerConfig
 
     admin_token = new_token()
     if args.config.exists():

@@ -11,14 +11,18 @@ import datetime as dt
 import time
 from pathlib import Path
 
-from commonweal.activity import generate_care, generate_governance, generate_membership
-from commonweal.config import BrokerConfig, StoreConfig, write_config
+from commonweal.sample_activity import (
+    generate_care,
+    generate_governance,
+    generate_membership,
+)
 from federation.broker import NatsServer
 from federation.config import ConsortiumConfig
 from federation.report import ConsortiumReport
 from federation.service import ConsortiumService
 from node.config import NodeConfig, new_secret
 from node.service import NodeService
+from toolkit.config import BrokerConfig, StoreConfig, write_config
 
 DEMO_COOPS = [
     ("kirklees-care", "Kirklees Care Co-op", "uk_multi_stakeholder"),
@@ -58,10 +62,10 @@ async def run_demo(
             node.found_if_new()
             node.start()
             nodes.append(node)
-            generate_membership(node.app, members=members, seed=seed, start=start)
+            generate_membership(node.coop_node, members=members, seed=seed, start=start)
             care_start = dt.date.today() - dt.timedelta(days=365)
-            generate_care(node.app, seed=seed, start=care_start)
-            generate_governance(node.app, seed=seed, day=dt.date.today())
+            generate_care(node.coop_node, seed=seed, start=care_start)
+            generate_governance(node.coop_node, seed=seed, day=dt.date.today())
             node.replicator.wake()
         await wait_until_caught_up(nodes, consortium, timeout)
         report = consortium.report()

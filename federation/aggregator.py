@@ -13,9 +13,9 @@ import nats
 from nats.aio.client import Client as NATS
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from commonweal.retry import describe, retry_forever
 from federation.broker import FEDERATION_STREAM, ensure_federation_stream
-from federation.views import ConsortiumViews, Message, Outcome
+from federation.ingest import ConsortiumViews, Message, Outcome
+from toolkit.retry import describe, retry_forever
 
 log = logging.getLogger(__name__)
 

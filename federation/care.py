@@ -14,11 +14,11 @@ from typing import Annotated, Any
 
 import msgspec
 
-from commonweal.storage import Cursor, group_rows
 from federation.projection import Projection, Sums, month_of
 from federation.suppression import People, Withheld
 from schemas import Envelope, Payload
 from schemas import care as c
+from toolkit.storage import Cursor, group_rows
 
 
 class CareProjection(Projection):

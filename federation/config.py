@@ -5,7 +5,7 @@ from typing import Annotated
 
 import msgspec
 
-from commonweal.config import BrokerConfig, HttpConfig, StoreConfig
+from toolkit.config import BrokerConfig, HttpConfig, StoreConfig
 
 
 class BrokerAuthConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -24,10 +24,10 @@ from pathlib import Path
 
 import nkeys
 
-from commonweal.config import BrokerConfig, ConfigError
 from federation.broker import FEDERATION_STREAM
 from federation.config import ConsortiumConfig
 from federation.registry import ConsortiumRegistry
+from toolkit.config import BrokerConfig, ConfigError
 
 CONSORTIUM_INBOX = "_INBOX_consortium"
 

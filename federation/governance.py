@@ -9,11 +9,11 @@ from collections.abc import Callable
 
 import msgspec
 
-from commonweal.storage import Cursor
 from federation.projection import Projection, Sums
 from federation.suppression import People
 from schemas import Envelope, Payload
 from schemas import governance as g
+from toolkit.storage import Cursor
 
 
 class GovernanceProjection(Projection):

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 import msgspec
 
-from commonweal.storage import Cursor
 from federation.registry import Lineage
 from federation.suppression import People, publish
+from toolkit.storage import Cursor
 
 YEAR = dt.timedelta(days=365)
 

@@ -5,11 +5,11 @@ from collections.abc import Callable
 
 import msgspec
 
-from commonweal.storage import Cursor
 from federation.projection import Projection, Sums, month_of
 from federation.suppression import People
 from schemas import Envelope, Payload
 from schemas import membership as m
+from toolkit.storage import Cursor
 
 
 class MembershipProjection(Projection):

@@ -10,8 +10,8 @@ transaction rolls back, so nothing is counted twice.
 import datetime as dt
 from typing import Any, ClassVar
 
-from commonweal.storage import Cursor
 from schemas import Envelope, Payload
+from toolkit.storage import Cursor
 
 
 def month_of(day: dt.date) -> str:

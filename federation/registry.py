@@ -15,9 +15,14 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import Transcoder
 
-from commonweal.transcodings import DateAsISO
-from node.errors import CoopSuspended, DuplicateCoop, InvalidTransition, UnknownCoop
+from federation.errors import (
+    CoopSuspended,
+    DuplicateCoop,
+    RegistryTransitionRefused,
+    UnknownCoop,
+)
 from schemas.envelope import is_valid_coop_id
+from toolkit.transcodings import DateAsISO
 
 
 def member_coop_id(coop_id: str) -> UUID:
@@ -85,7 +90,9 @@ class MemberCoop(Aggregate):
 
     def suspend(self, reason: str, on: dt.date) -> None:
         if self.suspended:
-            raise InvalidTransition(f"co-op {self.coop_id} is suspended already")
+            raise RegistryTransitionRefused(
+                f"co-op {self.coop_id} is suspended already"
+            )
         self._suspended(reason, on)
 
     @event(Suspended)
@@ -94,7 +101,7 @@ class MemberCoop(Aggregate):
 
     def reinstate(self, on: dt.date) -> None:
         if not self.suspended:
-            raise InvalidTransition(f"co-op {self.coop_id} is not suspended")
+            raise RegistryTransitionRefused(f"co-op {self.coop_id} is not suspended")
         self._reinstated(on)
 
     @event(Reinstated)
@@ -115,7 +122,9 @@ class MemberCoop(Aggregate):
 
     def revoke_credentials(self, on: dt.date) -> None:
         if not self.public_key:
-            raise InvalidTransition(f"co-op {self.coop_id} holds no credentials")
+            raise RegistryTransitionRefused(
+                f"co-op {self.coop_id} holds no credentials"
+            )
         self._revoked(self.public_key, on)
 
     @event(CredentialsRevoked)

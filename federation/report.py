@@ -13,11 +13,11 @@ import msgspec
 from federation.care import CareReport, care_report
 from federation.governance import GovernanceReport, governance_report
 from federation.growth import GrowthReport, growth_report, render_growth
+from federation.ingest import ConsortiumViews
 from federation.membership import MembershipReport, membership_report
 from federation.registry import Lineage
 from federation.suppression import published
 from federation.timebank import TimebankReport, timebank_report
-from federation.views import ConsortiumViews
 from federation.workforce import WorkforceReport, workforce_report
 
 

@@ -3,13 +3,13 @@
 import asyncio
 import datetime as dt
 
-from commonweal.retry import stop_task
-from commonweal.storage import construct_tracked_tables
 from federation.aggregator import Aggregator
 from federation.config import ConsortiumConfig
+from federation.ingest import ConsortiumViews
 from federation.registry import ConsortiumRegistry
 from federation.report import ConsortiumReport, build_report
-from federation.views import ConsortiumViews
+from toolkit.retry import stop_task
+from toolkit.storage import construct_tracked_tables
 
 
 class ConsortiumService:

@@ -12,11 +12,11 @@ from typing import Any
 
 import msgspec
 
-from commonweal.storage import Cursor, group_rows
 from federation.projection import Projection, Sums, month_of
 from federation.suppression import People
 from schemas import Envelope, Payload
 from schemas import timebank as t
+from toolkit.storage import Cursor, group_rows
 
 OUTSTANDING = ("claimed", "approved")
 

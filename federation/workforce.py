@@ -13,11 +13,11 @@ from typing import Annotated
 
 import msgspec
 
-from commonweal.storage import Cursor
 from federation.projection import Projection
 from federation.suppression import People, Withheld
 from schemas import Envelope, Payload
 from schemas import care as c
+from toolkit.storage import Cursor
 
 TYPE_B_TARGET = 0.30
 YEAR = 365

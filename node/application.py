@@ -4,6 +4,7 @@ from node.auth import AuthCommands
 from node.care import CARE_PLAN_SHARING, CareCommands
 from node.expenses import EXPENSE_SHARING, ExpenseCommands
 from node.governance import GOVERNANCE_SHARING, GovernanceCommands
+from node.incidents import INCIDENT_SHARING, IncidentCommands
 from node.membership import MEMBERSHIP_SHARING, MembershipCommands
 from node.sharing import Rule
 from node.spinoff import SpinOffCommands
@@ -17,6 +18,7 @@ ALLOWLIST: dict[str, Rule] = {
     **GOVERNANCE_SHARING,
     **CARE_PLAN_SHARING,
     **VISIT_SHARING,
+    **INCIDENT_SHARING,
     **WORKFORCE_SHARING,
     **TIMEBANK_SHARING,
     **EXPENSE_SHARING,
@@ -30,6 +32,7 @@ class CoopNode(
     MembershipCommands,
     CareCommands,
     VisitCommands,
+    IncidentCommands,
     WorkforceCommands,
     TimebankCommands,
     ExpenseCommands,

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import msgspec
 
-from commonweal.config import BrokerConfig, HttpConfig, StoreConfig
 from schemas.envelope import COOP_ID_PATTERN
+from toolkit.config import BrokerConfig, HttpConfig, StoreConfig
 
 DEFAULT_SHARED_STREAMS = ["membership", "governance", "care", "timebank"]
 

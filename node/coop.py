@@ -14,7 +14,6 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import Transcoder
 
-from commonweal.transcodings import DateAsISO
 from node.errors import (
     CoopAlreadyFounded,
     CoopNotFounded,
@@ -22,6 +21,7 @@ from node.errors import (
     UnknownMemberClass,
 )
 from node.rules import RulesProfile
+from toolkit.transcodings import DateAsISO
 
 
 def coop_aggregate_id(coop_id: str) -> UUID:

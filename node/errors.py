@@ -52,22 +52,6 @@ class RunnerNotMember(DomainError):
     code = "runner_not_member"
 
 
-class UnknownCoop(DomainError):
-    """The consortium registry has no such co-op (e.g. an unknown parent)."""
-
-    code = "unknown_coop"
-
-
-class DuplicateCoop(DomainError):
-    """A co-op with this id or name is registered already."""
-
-    code = "duplicate_coop"
-
-
-class CoopSuspended(DomainError):
-    code = "coop_suspended"
-
-
 class MembershipCapReached(DomainError):
     """Admitting the member would break a class's membership cap."""
 

@@ -20,8 +20,6 @@ from eventsourcing.persistence import Notification, Tracking
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 
-from commonweal.retry import describe, retry_forever
-from commonweal.storage import TrackedTables
 from node.application import CoopNode
 from node.sharing import SharingPolicy
 from schemas import (
@@ -32,6 +30,8 @@ from schemas import (
     message_id,
     subject,
 )
+from toolkit.retry import describe, retry_forever
+from toolkit.storage import TrackedTables
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ def pack(outgoing: Sequence[Outgoing], max_envelopes: int) -> list[WireMessage]:
 
 
 def build_envelopes(
-    app: CoopNode,
+    coop_node: CoopNode,
     policy: SharingPolicy,
     head: ChainHead,
     notifications: Sequence[Notification],
@@ -123,12 +123,12 @@ def build_envelopes(
     outgoing = []
     seq, last_hash = head.seq, head.hash
     for notification in notifications:
-        shared = policy.share(app.mapper.to_domain_event(notification))
+        shared = policy.share(coop_node.mapper.to_domain_event(notification))
         if shared is None:
             continue
         payload = encode_payload(shared.payload)
         envelope = Envelope(
-            coop_id=app.coop_id,
+            coop_id=coop_node.coop_id,
             seq=notification.id,
             prev_seq=seq,
             event_id=shared.event_id,
@@ -138,7 +138,7 @@ def build_envelopes(
             prev_hash=last_hash,
             hash=chain_hash(last_hash, payload),
         )
-        outgoing.append(Outgoing(subject(app.coop_id, shared.stream), envelope))
+        outgoing.append(Outgoing(subject(coop_node.coop_id, shared.stream), envelope))
         seq, last_hash = envelope.seq, envelope.hash
     return outgoing, ChainHead(position, seq, last_hash)
 
@@ -148,7 +148,7 @@ class Replicator:
 
     def __init__(
         self,
-        app: CoopNode,
+        coop_node: CoopNode,
         policy: SharingPolicy,
         state: ReplicationLog,
         servers: Sequence[str],
@@ -160,7 +160,7 @@ class Replicator:
         poll_interval: float = 0.1,
         ack_timeout: float = 5.0,
     ) -> None:
-        self.app = app
+        self.coop_node = coop_node
         self.policy = policy
         self.state = state
         self.servers = list(servers)
@@ -170,7 +170,7 @@ class Replicator:
         self.max_in_flight = max_in_flight
         self.poll_interval = poll_interval
         self.ack_timeout = ack_timeout
-        self.published = state.head(app.coop_id)
+        self.published = state.head(coop_node.coop_id)
         self.envelopes_published = 0
         self.messages_published = 0
         self.last_error: str | None = None  # the outage being waited out, if any
@@ -186,7 +186,7 @@ class Replicator:
         try:
             await retry_forever(
                 self._connect_and_replicate,
-                f"replicator of {self.app.coop_id}",
+                f"replicator of {self.coop_node.coop_id}",
                 log,
                 self._note_error,
             )
@@ -208,7 +208,7 @@ class Replicator:
             return
         self._nc = await nats.connect(
             self.servers,
-            name=f"commonweal-node-{self.app.coop_id}",
+            name=f"commonweal-node-{self.coop_node.coop_id}",
             max_reconnect_attempts=-1,
             reconnect_time_wait=0.2,
             connect_timeout=2,
@@ -224,11 +224,11 @@ class Replicator:
                 await self._idle()
                 continue
             outgoing, head = build_envelopes(
-                self.app, self.policy, self.published, *page
+                self.coop_node, self.policy, self.published, *page
             )
             messages = pack(outgoing, self.envelopes_per_message)
             await self._publish(messages)
-            self.state.record_published(self.app.coop_id, head)
+            self.state.record_published(self.coop_node.coop_id, head)
             self.published = head
             self.last_error = None
             self.envelopes_published += len(outgoing)
@@ -281,10 +281,10 @@ class Replicator:
 
     def _next_page(self) -> tuple[list[Notification], int] | None:
         """The next shared notifications, and the log position they take us to."""
-        last = self.app.recorder.max_notification_id() or 0
+        last = self.coop_node.recorder.max_notification_id() or 0
         if last <= self.published.position:
             return None
-        page = self.app.recorder.select_notifications(
+        page = self.coop_node.recorder.select_notifications(
             start=self.published.position + 1,
             limit=self.batch_size,
             stop=last,

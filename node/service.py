@@ -4,25 +4,25 @@ import asyncio
 
 import msgspec
 
-from commonweal.retry import stop_task
-from commonweal.storage import construct_tracked_tables
 from node.application import ALLOWLIST, CoopNode
 from node.config import NodeConfig
 from node.replicator import ReplicationLog, Replicator
 from node.rules import profile_named
 from node.sharing import SharingPolicy
 from node.spinoff import FoundingMember
+from toolkit.retry import stop_task
+from toolkit.storage import construct_tracked_tables
 
 
 class NodeService:
     def __init__(self, config: NodeConfig) -> None:
         self.config = config
         env = config.store_env()
-        self.app = CoopNode(config.coop_id, env)
+        self.coop_node = CoopNode(config.coop_id, env)
         self.replication_log = construct_tracked_tables(ReplicationLog, env)
         self.policy = SharingPolicy(config.secret_bytes, ALLOWLIST, config.share)
         self.replicator = Replicator(
-            self.app,
+            self.coop_node,
             self.policy,
             self.replication_log,
             config.broker.servers,
@@ -34,15 +34,15 @@ class NodeService:
         """Found the co-op in its store the first time the node starts; a spin-off's
         runners (the founders file) become its founding members in the same save."""
         founders_file = self.config.path(self.config.founders)
-        if not self.app.is_founded:
+        if not self.coop_node.is_founded:
             profile = profile_named(self.config.profile)
             if self.config.founders:
                 founders = msgspec.json.decode(
                     founders_file.read_bytes(), type=list[FoundingMember]
                 )
-                self.app.found_with_founders(self.config.name, profile, founders)
+                self.coop_node.found_with_founders(self.config.name, profile, founders)
             else:
-                self.app.found_coop(self.config.name, profile)
+                self.coop_node.found_coop(self.config.name, profile)
         if self.config.founders:
             # Their details are in the store now; no second copy stays on disk.
             founders_file.unlink(missing_ok=True)
@@ -53,10 +53,10 @@ class NodeService:
     @property
     def caught_up(self) -> bool:
         """Everything in the store so far has been published and acknowledged."""
-        last = self.app.recorder.max_notification_id() or 0
+        last = self.coop_node.recorder.max_notification_id() or 0
         return self.replicator.published.position >= last
 
     async def stop(self) -> None:
         await stop_task(self._task)
-        self.app.close()
+        self.coop_node.close()
         self.replication_log.factory.close()

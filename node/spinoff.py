@@ -1,7 +1,7 @@
 """Spin-offs ("strawberry patch"): the parent co-op proposes a new co-op nearby,
 names the runners (its members who go to found it), records each runner's consent,
 and approves it; ``commonweal spinoff`` then provisions the new node
-(federation.provisioning), whose first start admits the runners as its founders.
+(commonweal.provisioning), whose first start admits the runners as its founders.
 
 Nothing here is shared with the consortium: the lineage is recorded by the
 consortium itself when it provisions the new co-op, and a runner who leaves the

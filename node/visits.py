@@ -1,5 +1,4 @@
-"""Visits: scheduled, then delivered, missed or cancelled; and incidents and
-safeguarding concerns raised and closed.
+"""Visits: scheduled, then delivered, missed or cancelled.
 
 Notes, the address of the visit and free-text reasons stay in the node; what is
 shared is who delivered (pseudonym and member class), minutes per service type and
@@ -17,7 +16,6 @@ from node.coop import CoopBase
 from node.errors import (
     InvalidDuration,
     InvalidTransition,
-    UnknownIncident,
     UnknownReason,
     UnknownServiceType,
     UnknownVisit,
@@ -27,7 +25,6 @@ from node.sharing import Rule
 from schemas import care as shared
 
 VISIT_REASONS: tuple[str, ...] = get_args(shared.VisitReason)
-INCIDENT_KINDS: tuple[str, ...] = get_args(shared.IncidentKind)
 MAX_VISIT_MINUTES = 24 * 60
 
 
@@ -158,52 +155,6 @@ class Visit(Aggregate):
             )
 
 
-class Incident(Aggregate):
-    """An incident or a safeguarding concern, raised and later closed."""
-
-    TOPIC = "commonweal.incident"
-
-    class Event(Aggregate.Event):
-        TOPIC = "commonweal.incident.event"
-
-    class Created(Event, Aggregate.Created):
-        TOPIC = "commonweal.incident.created"
-
-    class Raised(Created):
-        TOPIC = "commonweal.incident.raised"
-        kind: str
-        visit: UUID | None
-        description: str
-        raised_on: dt.date
-
-    class Closed(Event):
-        TOPIC = "commonweal.incident.closed"
-        kind: str
-        outcome: str
-        closed_on: dt.date
-
-    @event(Raised)
-    def __init__(
-        self, kind: str, visit: UUID | None, description: str, raised_on: dt.date
-    ) -> None:
-        self.kind = kind
-        self.visit = visit
-        self.description = description
-        self.raised_on = raised_on
-        self.closed_on: dt.date | None = None
-        self.outcome = ""
-
-    def close(self, outcome: str, closed_on: dt.date) -> None:
-        if self.closed_on is not None:
-            raise InvalidTransition(f"{self.kind} {self.id} is already closed")
-        self._closed(self.kind, outcome, closed_on)
-
-    @event(Closed)
-    def _closed(self, kind: str, outcome: str, closed_on: dt.date) -> None:
-        self.closed_on = closed_on
-        self.outcome = outcome
-
-
 def _require_reason(reason: str) -> None:
     if reason not in VISIT_REASONS:
         raise UnknownReason(
@@ -292,49 +243,12 @@ class VisitCommands(CoopBase):
         visit.cancel(reason, notes, cancelled_on or dt.date.today())
         self.save(visit)
 
-    def raise_incident(
-        self,
-        kind: str,
-        description: str,
-        raised_on: dt.date | None = None,
-        visit_id: UUID | None = None,
-    ) -> UUID:
-        if kind not in INCIDENT_KINDS:
-            raise UnknownReason(
-                f"{kind!r} is not a kind of incident; kinds are: "
-                f"{', '.join(INCIDENT_KINDS)}"
-            )
-        if visit_id is not None:
-            self.visit(visit_id)
-        incident = Incident(
-            kind=kind,
-            visit=visit_id,
-            description=description,
-            raised_on=raised_on or dt.date.today(),
-        )
-        self.save(incident)
-        return incident.id
-
-    def close_incident(
-        self, incident_id: UUID, outcome: str = "", closed_on: dt.date | None = None
-    ) -> None:
-        incident = self.incident(incident_id)
-        incident.close(outcome, closed_on or dt.date.today())
-        self.save(incident)
-
     def visit(self, visit_id: UUID) -> Visit:
         return load(self, visit_id, Visit, UnknownVisit)
 
     def visits(self) -> Iterator[Visit]:
         for visit_id in created_ids(self, Visit.Scheduled.TOPIC):
             yield self.visit(visit_id)
-
-    def incident(self, incident_id: UUID) -> Incident:
-        return load(self, incident_id, Incident, UnknownIncident)
-
-    def incidents(self) -> Iterator[Incident]:
-        for incident_id in created_ids(self, Incident.Raised.TOPIC):
-            yield self.incident(incident_id)
 
     def _require_service_types(self, service_types: Sequence[str]) -> None:
         offered = self.coop().profile.service_types
@@ -371,18 +285,6 @@ VISIT_SHARING: dict[str, Rule] = {
             visit=p.pseudonym(e.originator_id),
             reason=e.reason,
             cancelled_on=e.cancelled_on,
-        ),
-    ),
-    Incident.Raised.TOPIC: Rule(
-        shared.IncidentRaised,
-        lambda p, e: shared.IncidentRaised(
-            incident=p.pseudonym(e.originator_id), kind=e.kind, raised_on=e.raised_on
-        ),
-    ),
-    Incident.Closed.TOPIC: Rule(
-        shared.IncidentClosed,
-        lambda p, e: shared.IncidentClosed(
-            incident=p.pseudonym(e.originator_id), kind=e.kind, closed_on=e.closed_on
         ),
     ),
 }

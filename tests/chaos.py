@@ -17,18 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from commonweal.config import (
-    BrokerConfig,
-    HttpConfig,
-    StoreConfig,
-    load_config,
-    write_config,
-)
-from commonweal.storage import construct_tracked_tables
 from federation.broker import NatsServer
 from federation.config import ConsortiumConfig
+from federation.ingest import ConsortiumViews
 from federation.report import build_report
-from federation.views import ConsortiumViews
 from node.config import NodeConfig, new_secret
 from node.service import NodeService
 from tests.truth import (
@@ -40,6 +32,14 @@ from tests.truth import (
     reported_membership,
     timebank_truth,
 )
+from toolkit.config import (
+    BrokerConfig,
+    HttpConfig,
+    StoreConfig,
+    load_config,
+    write_config,
+)
+from toolkit.storage import construct_tracked_tables
 
 # Every process serves HTTP: on a free port each, never a fixed one.
 ANY_PORT = HttpConfig(port=0)
@@ -191,7 +191,7 @@ class Chaos:
         try:
             for path in self.node_configs:
                 node = NodeService(load_config(path, NodeConfig))
-                last = node.app.recorder.max_notification_id() or 0
+                last = node.coop_node.recorder.max_notification_id() or 0
                 head = node.replication_log.head(node.config.coop_id)
                 applied = views.position(node.config.coop_id)
                 if head.position < last or applied < head.seq:
@@ -199,7 +199,7 @@ class Chaos:
                         f"{node.config.coop_id}: stored {last}, published "
                         f"{head.position} (seq {head.seq}), applied {applied}"
                     )
-                node.app.close()
+                node.coop_node.close()
                 node.replication_log.factory.close()
         finally:
             views.factory.close()
@@ -223,22 +223,22 @@ class Chaos:
             for area, truth, shown in (
                 (
                     "membership",
-                    membership_truth(node.app),
+                    membership_truth(node.coop_node),
                     reported_membership(report, coop_id),
                 ),
                 (
                     "governance",
-                    governance_truth(node.app),
+                    governance_truth(node.coop_node),
                     _section(report, coop_id, reported_governance),
                 ),
                 (
                     "care",
-                    care_truth(node.app),
+                    care_truth(node.coop_node),
                     _section(report.care, coop_id, reported),
                 ),
                 (
                     "time bank",
-                    timebank_truth(node.app, today),
+                    timebank_truth(node.coop_node, today),
                     _section(report.timebank, coop_id, reported),
                 ),
             ):
@@ -246,7 +246,7 @@ class Chaos:
                     continue  # no ballot closed yet: nothing to report
                 if truth != shown:
                     found.append(f"{coop_id} {area}: {shown} != truth {truth}")
-            node.app.close()
+            node.coop_node.close()
             node.replication_log.factory.close()
         if report.dead_letters:
             found.append(f"{report.dead_letters} dead letters")

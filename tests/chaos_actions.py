@@ -4,7 +4,7 @@ import datetime as dt
 import random
 from collections.abc import Callable
 
-from commonweal.activity import MemberGenerator
+from commonweal.sample_activity import MemberGenerator
 from node.application import CoopNode
 
 Action = Callable[[CoopNode, random.Random], None]

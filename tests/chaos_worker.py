@@ -11,11 +11,11 @@ import random
 import sys
 from pathlib import Path
 
-from commonweal.config import load_config
 from node.config import NodeConfig
 from node.errors import DomainError
 from node.service import NodeService
 from tests.chaos_actions import ACTIONS
+from toolkit.config import load_config
 
 
 async def work(config: NodeConfig, seed: int) -> None:
@@ -27,7 +27,7 @@ async def work(config: NodeConfig, seed: int) -> None:
         action = rng.choice(ACTIONS)
         # A refused command writes nothing, as it should; the node carries on.
         with contextlib.suppress(DomainError):
-            action(node.app, rng)
+            action(node.coop_node, rng)
         node.replicator.wake()
         await asyncio.sleep(rng.uniform(0.001, 0.01))
 

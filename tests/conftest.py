@@ -14,7 +14,6 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from commonweal.config import BrokerConfig, StoreConfig
 from federation.broker import NatsServer
 from federation.config import ConsortiumConfig
 from federation.service import ConsortiumService
@@ -22,6 +21,7 @@ from node.config import NodeConfig, new_secret
 from node.service import NodeService
 from tests.secured import SecuredHub, start_secured_hub
 from tests.web import LiveNode, live_node
+from toolkit.config import BrokerConfig, StoreConfig
 
 POSTGRES = {"host": "127.0.0.1", "port": 5432, "dbname": "test", "user": "postgres"}
 

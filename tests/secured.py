@@ -4,7 +4,6 @@ users file written from the consortium registry, reloaded by SIGHUP."""
 from dataclasses import dataclass
 from pathlib import Path
 
-from commonweal.config import BrokerConfig, StoreConfig, write_config
 from federation.broker import NatsServer
 from federation.config import BrokerAuthConfig, ConsortiumConfig
 from federation.credentials import (
@@ -17,6 +16,7 @@ from federation.credentials import (
     write_users,
 )
 from federation.registry import ConsortiumRegistry
+from toolkit.config import BrokerConfig, StoreConfig, write_config
 
 HUB_CONFIG = """server_name: commonweal
 pid_file: "nats.pid"

@@ -7,7 +7,6 @@ import nats
 import pytest
 from nats.js.api import ConsumerConfig
 
-from commonweal.config import StoreConfig
 from commonweal.demo import wait_until_caught_up
 from federation.credentials import sync_broker_users
 from federation.registry import ConsortiumRegistry
@@ -17,6 +16,7 @@ from tests.conftest import node_config, wait_for
 from tests.secured import SecuredHub
 from tests.streams import stream_messages
 from tests.truth import membership_truth, reported_membership
+from toolkit.config import StoreConfig
 
 DAY = dt.date(2026, 5, 4)
 
@@ -37,10 +37,10 @@ def _fields(config: object) -> dict[str, object]:
 
 def admit(node: NodeService, n: int = 1) -> None:
     for i in range(n):
-        member = node.app.apply_for_membership(
+        member = node.coop_node.apply_for_membership(
             name=f"Runner {i}", email=f"r{i}@example.org", member_class="worker"
         )
-        node.app.admit_member(member, DAY)
+        node.coop_node.admit_member(member, DAY)
     node.replicator.wake()
 
 
@@ -83,7 +83,9 @@ async def test_a_node_cannot_forge_another_coops_subjects_nor_read_its_stream(
             await js.get_msg("CW_FEDERATION", 1)
         with pytest.raises(TimeoutError):
             await js.add_consumer("CW_FEDERATION", ConsumerConfig(durable_name="spy"))
-        beta.app.apply_for_membership(name="X", email="x@e.org", member_class="worker")
+        beta.coop_node.apply_for_membership(
+            name="X", email="x@e.org", member_class="worker"
+        )
         admit(beta)
         await wait_until_caught_up([alpha, beta], consortium)
         with pytest.raises(TimeoutError):
@@ -103,8 +105,8 @@ async def test_a_node_cannot_forge_another_coops_subjects_nor_read_its_stream(
         }
         assert not any(data == b'"{}"' for _, data in messages)
         report = consortium.report()
-        assert reported_membership(report, "beta") == membership_truth(beta.app)
-        assert reported_membership(report, "alpha") == membership_truth(alpha.app)
+        assert reported_membership(report, "beta") == membership_truth(beta.coop_node)
+        assert reported_membership(report, "alpha") == membership_truth(alpha.coop_node)
         assert report.dead_letters == 0
     finally:
         for node in (alpha, beta):
@@ -158,9 +160,9 @@ async def test_a_revoked_coop_is_refused_at_once_while_others_carry_on(
         assert alpha.replicator.published == published_before
         assert not alpha.caught_up
         report = consortium.report()
-        assert reported_membership(report, "beta") == membership_truth(beta.app)
+        assert reported_membership(report, "beta") == membership_truth(beta.coop_node)
         assert reported_membership(report, "alpha")["members"] == 2
-        assert membership_truth(alpha.app)["members"] == 4
+        assert membership_truth(alpha.coop_node)["members"] == 4
     finally:
         for node in (alpha, beta):
             await node.stop()

@@ -11,8 +11,8 @@ from uuid import UUID
 import pytest
 from playwright.async_api import Page, expect
 
-from commonweal.activity import generate_care, generate_membership
 from commonweal.demo import wait_until_caught_up
+from commonweal.sample_activity import generate_care, generate_membership
 from federation.broker import NatsServer
 from federation.http import make_consortium_app
 from federation.service import ConsortiumService
@@ -108,7 +108,7 @@ async def test_a_coordinator_logs_a_visit_and_approves_an_expense(
     worker, _ = await admitted_member(http_node, "worker", "Wes Tan")
     _, ada_token = await admitted_member(http_node, "volunteer", "Ada Lim")
     _, coordinator = await staff_token(http_node, "coordinator", "Cal Roy")
-    service = http_node.node.app.coop().profile.service_types[0]
+    service = http_node.node.coop_node.coop().profile.service_types[0]
     status, visit = await call(
         http_node,
         "POST",
@@ -152,7 +152,7 @@ async def test_a_coordinator_logs_a_visit_and_approves_an_expense(
         await expect(page.locator("#done")).to_contain_text("Claim updated")
         await expect(page.locator("#approved-claims")).to_contain_text("Ada Lim")
         await page.screenshot(path=screenshot_path("expense-approved"), full_page=True)
-    app = http_node.node.app
+    app = http_node.node.coop_node
     done = app.visit(UUID(visit["id"]))
     assert (done.status, done.minutes, done.worker) == ("delivered", 50, UUID(worker))
     assert app.expense_claim(UUID(bus["id"])).status == "approved"
@@ -169,8 +169,10 @@ async def test_consortium_dashboard_has_charts_growth_tree_and_csv(
         make_node(c, [nats_server.url], share=share) for c in ("alpha", "beta", "gamma")
     ]
     for seed, node in enumerate(nodes):
-        generate_membership(node.app, members=25, seed=seed, start=dt.date(2024, 1, 1))
-        generate_care(node.app, seed=seed, start=dt.date(2024, 7, 1), days=180)
+        generate_membership(
+            node.coop_node, members=25, seed=seed, start=dt.date(2024, 1, 1)
+        )
+        generate_care(node.coop_node, seed=seed, start=dt.date(2024, 7, 1), days=180)
         node.replicator.wake()
     await wait_until_caught_up(nodes, consortium)
     async with serving(make_consortium_app(consortium)) as url, chromium() as browser:

@@ -9,7 +9,6 @@ from uuid import UUID, uuid4
 import msgspec
 import pytest
 
-from commonweal.config import StoreConfig
 from node.application import CoopNode
 from node.errors import (
     DomainError,
@@ -24,6 +23,7 @@ from node.errors import (
     UnknownVisit,
 )
 from node.rules import profile_named
+from toolkit.config import StoreConfig
 
 DAY = dt.date(2026, 3, 2)
 AT = dt.datetime(2026, 3, 2, 10, 30)

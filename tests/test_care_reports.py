@@ -12,8 +12,8 @@ from pathlib import Path
 import msgspec
 import psycopg
 
-from commonweal.activity import generate_care, generate_membership
 from commonweal.demo import wait_until_caught_up
+from commonweal.sample_activity import generate_care, generate_membership
 from federation.broker import NatsServer
 from federation.report import ConsortiumReport, published_report
 from federation.service import ConsortiumService
@@ -47,17 +47,17 @@ def assert_report_is_the_truth(
     report: ConsortiumReport, nodes: list[NodeService]
 ) -> None:
     for node in nodes:
-        coop_id, app = node.config.coop_id, node.app
+        coop_id, app = node.config.coop_id, node.coop_node
         assert reported(report.care, coop_id) == care_truth(app)
         assert reported(report.workforce, coop_id) == workforce_truth(app, AS_OF)
         assert reported(report.timebank, coop_id) == timebank_truth(app, AS_OF)
         assert reported_membership(report, coop_id) == membership_truth(app)
-    care = [care_truth(n.app) for n in nodes]
+    care = [care_truth(n.coop_node) for n in nodes]
     assert report.care.delivered == sum(c["delivered"] for c in care)
     assert report.care.minutes == sum(c["minutes"] for c in care)
     assert report.care.minutes == sum(report.care.minutes_by_service.values())
     assert report.timebank.earned == sum(
-        timebank_truth(n.app, AS_OF)["earned"] for n in nodes
+        timebank_truth(n.coop_node, AS_OF)["earned"] for n in nodes
     )
     assert all(coop.balance_sum == 0 for coop in report.timebank.coops)
     assert report.dead_letters == 0
@@ -67,7 +67,7 @@ def sensitive_values(nodes: list[NodeService]) -> set[str]:
     """Every name, contact detail, goal text, note, address and description held."""
     values: set[str] = set()
     for node in nodes:
-        app = node.app
+        app = node.coop_node
         for m in app.members():
             values |= {m.name, m.email, m.phone, m.address, str(m.id)}
         for plan in app.care_plans():
@@ -125,12 +125,12 @@ async def test_a_year_of_care_in_three_coops_reaches_the_reports_exactly(
             coop_id, [nats_server.url], profile=profile, share=DEFAULT_SHARED_STREAMS
         )
         generate_membership(
-            node.app, members=60, seed=seed, start=dt.date(2024, 6, 1), days=180
+            node.coop_node, members=60, seed=seed, start=dt.date(2024, 6, 1), days=180
         )
-        generate_care(node.app, seed=seed, start=CARE_START)
+        generate_care(node.coop_node, seed=seed, start=CARE_START)
         node.replicator.wake()
         nodes.append(node)
-    visits = sum(1 for n in nodes for _ in n.app.visits())
+    visits = sum(1 for n in nodes for _ in n.coop_node.visits())
     assert visits > 2500
     await wait_until_caught_up(nodes, consortium, timeout=60)
 

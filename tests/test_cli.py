@@ -31,10 +31,10 @@ def test_demo_prints_the_report_and_report_json_agrees(tmp_path: Path) -> None:
     assert len(figures["coops"]) == 3
 
     # Every co-op's figures equal what its own store holds.
-    from commonweal.config import load_config
     from federation.suppression import suppress
     from node.application import CoopNode
     from node.config import NodeConfig
+    from toolkit.config import load_config
 
     for coop in figures["coops"]:
         config = load_config(data / f"{coop['coop_id']}.toml", NodeConfig)

@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from commonweal.activity import generate_membership
 from commonweal.cli import _ensure_leaf_stream
-from commonweal.config import BrokerConfig, StoreConfig, load_config
 from commonweal.demo import wait_until_caught_up
+from commonweal.sample_activity import generate_membership
 from federation.broker import NatsServer, free_port
 from federation.config import ConsortiumConfig
 from federation.credentials import (
@@ -29,6 +28,7 @@ from node.service import NodeService
 from tests.conftest import wait_for
 from tests.proxy import LinkProxy
 from tests.truth import membership_truth, reported_membership
+from toolkit.config import BrokerConfig, StoreConfig, load_config
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 START = dt.date(2025, 3, 1)
@@ -63,7 +63,7 @@ def make_node(
 
 def assert_exact(report: object, nodes: list[NodeService]) -> None:
     for node in nodes:
-        truth = membership_truth(node.app)
+        truth = membership_truth(node.coop_node)
         assert reported_membership(report, node.config.coop_id) == truth
     assert report.dead_letters == 0  # type: ignore[attr-defined]
 
@@ -123,12 +123,12 @@ async def test_three_server_cluster_loses_a_server_while_nodes_publish(
     ]
     try:
         for seed, node in enumerate(nodes):
-            generate_membership(node.app, members=40, seed=seed, start=START)
+            generate_membership(node.coop_node, members=40, seed=seed, start=START)
             node.replicator.wake()
         await wait_for(lambda: consortium.aggregator.totals.applied > 0, 60, "data")
         servers[1].kill()  # while the nodes are still publishing
         for seed, node in enumerate(nodes):
-            generate_membership(node.app, members=40, seed=seed + 10, start=START)
+            generate_membership(node.coop_node, members=40, seed=seed + 10, start=START)
             node.replicator.wake()
         await wait_until_caught_up(nodes, consortium, timeout=90)
         assert_exact(consortium.report(), nodes)
@@ -200,14 +200,14 @@ async def test_leaf_node_keeps_working_while_its_link_to_the_hub_is_cut(
     consortium.start()
     node = make_node("alpha", tmp_path, BrokerConfig(servers=[leaf.url]))
     try:
-        generate_membership(node.app, members=30, seed=1, start=START)
+        generate_membership(node.coop_node, members=30, seed=1, start=START)
         node.replicator.wake()
         await wait_until_caught_up([node], consortium, timeout=60)
         assert_exact(consortium.report(), [node])
 
         await link.cut()
         cut_at = consortium.views.position("alpha")
-        generate_membership(node.app, members=30, seed=2, start=START)
+        generate_membership(node.coop_node, members=30, seed=2, start=START)
         node.replicator.wake()
         # The node carries on: everything is acknowledged by its own leaf broker ...
         await wait_for(lambda: node.caught_up, 20, "the node to publish to its leaf")

@@ -13,23 +13,23 @@ import psycopg
 import pytest
 from eventsourcing.persistence import OperationalError
 
-from commonweal.config import StoreConfig
 from commonweal.demo import wait_until_caught_up
 from federation.broker import NatsServer, ensure_federation_stream
 from federation.service import ConsortiumService
 from node.service import NodeService
 from tests.conftest import POSTGRES, wait_for
 from tests.truth import membership_truth, reported_membership
+from toolkit.config import StoreConfig
 
 NodeFactory = Callable[..., NodeService]
 ConsortiumFactory = Callable[..., ConsortiumService]
 
 
 def join(node: NodeService, n: int) -> None:
-    member_id = node.app.apply_for_membership(
+    member_id = node.coop_node.apply_for_membership(
         name=f"Member {n}", email=f"m{n}@example.org", member_class="worker"
     )
-    node.app.admit_member(member_id)
+    node.coop_node.admit_member(member_id)
     node.replicator.wake()
 
 
@@ -70,7 +70,7 @@ async def test_a_locked_node_store_refuses_clearly_and_loses_nothing(
     for n in range(5, 8):
         join(node, n)
     await wait_until_caught_up([node], consortium)
-    truth = membership_truth(node.app)
+    truth = membership_truth(node.coop_node)
     assert truth["members"] == 8  # the refused admission wrote nothing at all
     assert reported_membership(consortium.report(), "alpha") == truth
 
@@ -118,7 +118,7 @@ async def test_consortium_postgres_connections_cut_under_load(
     report = consortium.report()
     for node in nodes:
         assert reported_membership(report, node.config.coop_id) == membership_truth(
-            node.app
+            node.coop_node
         )
     assert report.dead_letters == 0
 
@@ -146,5 +146,5 @@ async def test_jetstream_storage_full_refuses_then_catches_up(
     await nc.close()
     await wait_until_caught_up([node], consortium, timeout=30)
     report = consortium.report()
-    assert reported_membership(report, "alpha") == membership_truth(node.app)
+    assert reported_membership(report, "alpha") == membership_truth(node.coop_node)
     assert report.membership.members == 1201

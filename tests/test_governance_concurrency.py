@@ -9,11 +9,11 @@ from uuid import UUID
 
 import pytest
 
-from commonweal.config import StoreConfig
 from node.application import CoopNode
 from node.ballots import Roll, roll_id
 from node.errors import AlreadyVoted
 from node.rules import profile_named
+from toolkit.config import StoreConfig
 
 DAY = dt.date(2026, 5, 4)
 

@@ -26,12 +26,12 @@ ConsortiumFactory = Callable[..., ConsortiumService]
 def admit(node: NodeService, member_class: str, n: int) -> list[UUID]:
     ids = []
     for i in range(n):
-        m = node.app.apply_for_membership(
+        m = node.coop_node.apply_for_membership(
             name=f"Voter {member_class} {i}",
             email=f"{member_class}{i}@example.org",
             member_class=member_class,
         )
-        node.app.admit_member(m, DAY)
+        node.coop_node.admit_member(m, DAY)
         ids.append(m)
     return ids
 
@@ -41,7 +41,7 @@ async def test_no_stored_record_or_stream_message_ties_a_voter_to_a_choice(
 ) -> None:
     consortium = make_consortium([nats_server.url])
     node = make_node("alpha", [nats_server.url], share=SHARE)
-    app = node.app
+    app = node.coop_node
     workers = admit(node, "worker", 6)
     users = admit(node, "service_user", 4)
     everyone = workers + users
@@ -124,31 +124,35 @@ async def test_consortium_report_equals_node_results_after_a_broker_outage(
     b_workers = admit(beta, "worker", 5)
     b_users = admit(beta, "service_user", 6)
     b_investors = admit(beta, "investor", 3)
-    first = alpha.app.open_ballot("Accounts", opened_on=DAY)
-    secret = beta.app.open_ballot("Merge", threshold="three_quarters", secret=True)
-    election = beta.app.open_election(
+    first = alpha.coop_node.open_ballot("Accounts", opened_on=DAY)
+    secret = beta.coop_node.open_ballot(
+        "Merge", threshold="three_quarters", secret=True
+    )
+    election = beta.coop_node.open_election(
         "Board", {"worker": b_workers[:4], "investor": b_investors[:2]}
     )
     for v in a_workers[:4]:
-        alpha.app.cast_vote(first, v, "for")
+        alpha.coop_node.cast_vote(first, v, "for")
     for v in b_workers[:2]:
-        beta.app.cast_vote(secret, v, "for")
+        beta.coop_node.cast_vote(secret, v, "for")
     await wait_until_caught_up([alpha, beta], consortium)
 
     nats_server.kill()  # in the middle of voting: the co-ops carry on
     for v in a_workers[4:] + a_users:
-        alpha.app.cast_vote(first, v, "against")
-    alpha.app.close_ballot(first, DAY)
-    unquorate = alpha.app.open_ballot("Nobody came", opened_on=DAY)
-    alpha.app.cast_vote(unquorate, a_users[0], "for")
-    alpha.app.close_ballot(unquorate, DAY)
+        alpha.coop_node.cast_vote(first, v, "against")
+    alpha.coop_node.close_ballot(first, DAY)
+    unquorate = alpha.coop_node.open_ballot("Nobody came", opened_on=DAY)
+    alpha.coop_node.cast_vote(unquorate, a_users[0], "for")
+    alpha.coop_node.close_ballot(unquorate, DAY)
     for v in b_users + b_investors:
-        beta.app.cast_vote(secret, v, "for")
-    beta.app.close_ballot(secret, DAY)
+        beta.coop_node.cast_vote(secret, v, "for")
+    beta.coop_node.close_ballot(secret, DAY)
     for i, v in enumerate(b_workers):
-        beta.app.cast_vote(election, v, [b_workers[i % 4], b_workers[(i + 2) % 4]])
-    beta.app.cast_vote(election, b_investors[0], [b_investors[1]])
-    beta.app.close_ballot(election, DAY)
+        beta.coop_node.cast_vote(
+            election, v, [b_workers[i % 4], b_workers[(i + 2) % 4]]
+        )
+    beta.coop_node.cast_vote(election, b_investors[0], [b_investors[1]])
+    beta.coop_node.close_ballot(election, DAY)
     assert not alpha.caught_up and not beta.caught_up
 
     nats_server.start()
@@ -156,7 +160,7 @@ async def test_consortium_report_equals_node_results_after_a_broker_outage(
     report = consortium.report()
     for node in (alpha, beta):
         assert reported_governance(report, node.config.coop_id) == governance_truth(
-            node.app
+            node.coop_node
         )
     assert reported_governance(report, "alpha")["turnout_by_class"] == {
         "service_user": (2 * 5, 5 + 1),
@@ -181,7 +185,7 @@ async def test_consortium_report_equals_node_results_after_a_broker_outage(
             for c in profile_named("somerset_weighted").member_classes
         ),
     )
-    beta.app.amend_rules(fewer, DAY)
+    beta.coop_node.amend_rules(fewer, DAY)
     beta.replicator.wake()
     await wait_until_caught_up([alpha, beta], consortium)
     gov = consortium.report().governance

@@ -2,11 +2,11 @@
 
 import datetime as dt
 
-from commonweal.config import StoreConfig
-from commonweal.storage import construct_tracked_tables
 from federation.growth import growth_report, render_growth
+from federation.ingest import ConsortiumViews
 from federation.registry import Lineage
-from federation.views import ConsortiumViews
+from toolkit.config import StoreConfig
+from toolkit.storage import construct_tracked_tables
 
 TODAY = dt.date(2026, 6, 1)
 

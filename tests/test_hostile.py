@@ -11,12 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commonweal.config import StoreConfig
-from commonweal.storage import construct_tracked_tables
+from federation.ingest import ConsortiumViews, Message
 from federation.report import build_report
-from federation.views import ConsortiumViews, Message
 from schemas import membership as m
 from tests.streams import ChainWriter
+from toolkit.config import StoreConfig
+from toolkit.storage import construct_tracked_tables
 
 DAY = dt.date(2026, 1, 5)
 FOUNDED = m.CoopFounded(

@@ -195,7 +195,7 @@ async def test_the_coordinator_schedules_delivers_misses_and_lists_visits(
     user, user_token = await admitted_member(http_node, "service_user", "Una")
     worker, _ = await admitted_member(http_node, "worker", "Wes")
     _, coordinator = await staff_token(http_node, "coordinator", "Cal")
-    service = http_node.node.app.coop().profile.service_types[0]
+    service = http_node.node.coop_node.coop().profile.service_types[0]
     new = {
         "service_user": user,
         "scheduled_for": "2026-03-02T09:00:00Z",
@@ -247,7 +247,7 @@ async def test_the_coordinator_schedules_delivers_misses_and_lists_visits(
 async def test_bad_visits_name_the_field_and_write_nothing(http_node: LiveNode) -> None:
     user, _ = await admitted_member(http_node, "service_user", "Una")
     worker, _ = await admitted_member(http_node, "worker", "Wes")
-    service = http_node.node.app.coop().profile.service_types[0]
+    service = http_node.node.coop_node.coop().profile.service_types[0]
     status, visit = await call(
         http_node,
         "POST",

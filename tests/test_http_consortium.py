@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 import aiohttp
 
-from commonweal.activity import generate_membership
 from commonweal.demo import wait_until_caught_up
+from commonweal.sample_activity import generate_membership
 from federation.broker import NatsServer
 from federation.http import make_consortium_app
 from federation.service import ConsortiumService
@@ -31,7 +31,7 @@ async def test_report_coops_lineage_dashboard_csv_and_metrics(
     consortium = make_consortium([nats_server.url])
     nodes = [make_node(c, [nats_server.url]) for c in ("alpha", "beta")]
     for seed, node in enumerate(nodes):
-        generate_membership(node.app, members=30, seed=seed, start=START)
+        generate_membership(node.coop_node, members=30, seed=seed, start=START)
         node.replicator.wake()
     await wait_until_caught_up(nodes, consortium)
     expected = consortium.report().membership
@@ -121,20 +121,20 @@ async def test_turnout_by_class_figure_and_csv_match_the_nodes_rolls(
     share = ["membership", "governance"]
     nodes = [make_node(c, [nats_server.url], share=share) for c in ("alpha", "beta")]
     for seed, node in enumerate(nodes):
-        generate_membership(node.app, members=20, seed=seed, start=START)
-        ballot = node.app.open_ballot("Accounts")
-        voters = [m.id for m in node.app.members() if m.is_admitted]
+        generate_membership(node.coop_node, members=20, seed=seed, start=START)
+        ballot = node.coop_node.open_ballot("Accounts")
+        voters = [m.id for m in node.coop_node.members() if m.is_admitted]
         for voter in voters[: len(voters) // (seed + 2)]:
-            node.app.cast_vote(ballot, voter, "for")
-        node.app.close_ballot(ballot)
+            node.coop_node.cast_vote(ballot, voter, "for")
+        node.coop_node.close_ballot(ballot)
         node.replicator.wake()
     await wait_until_caught_up(nodes, consortium)
     # The truth, from each node's own rolls.
     electorate: dict[str, int] = {}
     voted: dict[str, int] = {}
     for node in nodes:
-        for ballot in node.app.ballots():
-            roll = node.app.roll(ballot.id)
+        for ballot in node.coop_node.ballots():
+            roll = node.coop_node.roll(ballot.id)
             for member, (member_class, _) in roll.electorate.items():
                 electorate[member_class] = electorate.get(member_class, 0) + 1
                 voted[member_class] = voted.get(member_class, 0) + (
@@ -189,7 +189,7 @@ async def test_care_hours_by_month_and_service_type_chart_and_csv(
     nodes = []
     for coop_id, visits in VISITS.items():
         node = make_node(coop_id, [nats_server.url], share=["membership", "care"])
-        app = node.app
+        app = node.coop_node
         people = {}
         for name, member_class in (("Una", "service_user"), ("Wes", "worker")):
             people[name] = app.apply_for_membership(
@@ -208,7 +208,7 @@ async def test_care_hours_by_month_and_service_type_chart_and_csv(
     # The truth, from the nodes' own visits.
     expected: dict[tuple[str, str], int] = {}
     for node in nodes:
-        for visit in node.app.visits():
+        for visit in node.coop_node.visits():
             if visit.started_at is None:
                 continue
             for service, part in visit.minutes_by_service.items():

@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.generation.modes import GenerationMode
 
-from commonweal.config import StoreConfig
 from federation.broker import NatsServer
 from tests.conftest import node_config
 from tests.web import LiveNode, bearer, live_node
+from toolkit.config import StoreConfig
 
 
 class Background:

@@ -16,7 +16,7 @@ SECRET = "Una fell on the stairs; bruised wrist"
 
 async def a_visit(http: LiveNode) -> str:
     user, _ = await admitted_member(http, "service_user", "Una")
-    service = http.node.app.coop().profile.service_types[0]
+    service = http.node.coop_node.coop().profile.service_types[0]
     return str(await schedule(http, user, [service]))
 
 
@@ -86,7 +86,7 @@ async def test_the_coordinator_raises_lists_reads_and_closes_incidents(
     )
     assert record["outcome"] == "GP saw her; no fracture"
     assert record["incident"]["status"] == "closed"
-    incident = http_node.node.app.incident(UUID(fall["id"]))
+    incident = http_node.node.coop_node.incident(UUID(fall["id"]))
     assert incident.closed_on is not None and incident.outcome.startswith("GP")
 
     before = events(http_node)
@@ -120,7 +120,7 @@ async def test_members_and_the_board_reach_no_incident(http_node: LiveNode) -> N
     status, _ = await call(http_node, "GET", "/api/incidents")
     assert status == 401
     assert events(http_node) == before
-    assert http_node.node.app.incident(UUID(fall["id"])).closed_on is None
+    assert http_node.node.coop_node.incident(UUID(fall["id"])).closed_on is None
 
 
 async def test_unknown_incidents_and_bad_input_name_the_problem_and_write_nothing(
@@ -158,7 +158,7 @@ async def test_unknown_incidents_and_bad_input_name_the_problem_and_write_nothin
         "visit",
     )
     assert events(http_node) == before
-    assert list(http_node.node.app.incidents()) == []
+    assert list(http_node.node.coop_node.incidents()) == []
 
 
 async def test_incident_routes_are_in_the_openapi_document(

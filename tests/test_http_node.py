@@ -60,7 +60,7 @@ async def admitted_member(
 
 
 def events(http: LiveNode) -> int:
-    return http.node.app.recorder.max_notification_id() or 0
+    return http.node.coop_node.recorder.max_notification_id() or 0
 
 
 async def test_apply_admit_and_the_member_token(http_node: LiveNode) -> None:
@@ -83,7 +83,9 @@ async def test_apply_admit_and_the_member_token(http_node: LiveNode) -> None:
     # Only the hash is stored: the token's text is nowhere in the event store.
     assert (
         token.encode()
-        not in http_node.node.app.recorder.select_notifications(start=1, limit=1000)
+        not in http_node.node.coop_node.recorder.select_notifications(
+            start=1, limit=1000
+        )
         .__repr__()
         .encode()
     )

@@ -90,7 +90,7 @@ async def test_the_coordinator_pays_a_volunteer_from_the_pool_and_takes_hours_ba
     )
     assert [e["minutes"] for e in rest["statement"]["items"]] == [30]
     assert rest["statement"]["next_cursor"] is None
-    account = http_node.node.app.time_account(UUID(pool["account_id"]))
+    account = http_node.node.coop_node.time_account(UUID(pool["account_id"]))
     assert (account.kind, account.balance) == ("pool", -90)
 
 

@@ -33,10 +33,10 @@ def admit(node: NodeService, member_class: str, count: int) -> list[Any]:
     ids = []
     for i in range(count):
         name = f"{member_class}-{i}"
-        member = node.app.apply_for_membership(
+        member = node.coop_node.apply_for_membership(
             name=name, email=f"{name}@example.org", member_class=member_class
         )
-        node.app.admit_member(member, dt.date(2025, 1 + i, 3))
+        node.coop_node.admit_member(member, dt.date(2025, 1 + i, 3))
         ids.append(member)
     return ids
 
@@ -48,23 +48,23 @@ def alpha_activity(node: NodeService) -> None:
     users = admit(node, "service_user", 3)
     workers = admit(node, "worker", 7)
     for user in users[:2]:
-        plan = node.app.open_care_plan(user, [("walk to the shop", 3, 4)])
-        node.app.review_care_plan(plan, [(6, 7)])
+        plan = node.coop_node.open_care_plan(user, [("walk to the shop", 3, 4)])
+        node.coop_node.review_care_plan(plan, [(6, 7)])
     for i, worker in enumerate(workers[:6]):
-        node.app.hire_worker(worker, dt.date(2025, 2, 1), disadvantaged=i < 2)
-    ballot = node.app.open_ballot("Accounts")
+        node.coop_node.hire_worker(worker, dt.date(2025, 2, 1), disadvantaged=i < 2)
+    ballot = node.coop_node.open_ballot("Accounts")
     for voter in [*workers, users[0]]:
-        node.app.cast_vote(ballot, voter, "for")
-    node.app.close_ballot(ballot)
+        node.coop_node.cast_vote(ballot, voter, "for")
+    node.coop_node.close_ballot(ballot)
 
 
 def beta_activity(node: NodeService) -> None:
     """Exactly 5 supporters; 2 of them vote."""
     supporters = admit(node, "supporter", 5)
-    ballot = node.app.open_ballot("Accounts")
+    ballot = node.coop_node.open_ballot("Accounts")
     for voter in supporters[:2]:
-        node.app.cast_vote(ballot, voter, "for")
-    node.app.close_ballot(ballot)
+        node.coop_node.cast_vote(ballot, voter, "for")
+    node.coop_node.close_ballot(ballot)
 
 
 PERSON_COUNT = {

@@ -64,7 +64,7 @@ async def care_setup(http: LiveNode) -> dict[str, Any]:
     worker, _ = await admitted_member(http, "worker", "Wes Tan")
     volunteer, volunteer_token = await admitted_member(http, "volunteer", "Ada Lim")
     _, coordinator = await staff_token(http, "coordinator", "Cal Roy")
-    types = list(http.node.app.coop().profile.service_types[:2])
+    types = list(http.node.coop_node.coop().profile.service_types[:2])
     return {
         "user": user,
         "worker": worker,
@@ -79,7 +79,7 @@ async def test_the_coordinator_records_visits_delivered_and_missed(
     http_node: LiveNode,
 ) -> None:
     s = await care_setup(http_node)
-    app = http_node.node.app
+    app = http_node.node.coop_node
     first = await schedule(http_node, s["user"], s["types"][:1])
     second = await schedule(http_node, s["user"], s["types"])
     status, page = await call(http_node, "GET", "/staff/visits", token=s["coordinator"])
@@ -149,7 +149,7 @@ async def test_the_coordinator_approves_rejects_and_pays_claims(
     http_node: LiveNode,
 ) -> None:
     s = await care_setup(http_node)
-    app = http_node.node.app
+    app = http_node.node.coop_node
     bus = await claim(http_node, s["volunteer_token"], 480)
     lunch = await claim(http_node, s["volunteer_token"], 650)
     status, page = await call(
@@ -187,7 +187,7 @@ async def test_the_coordinator_approves_rejects_and_pays_claims(
     assert page.count('class="status">rejected<') == 1
 
 
-async def test_members_and_the_board_are_refused_the_care_pages(
+async def test_members_and_the_board_are_refused_the_staff_pages(
     http_node: LiveNode,
 ) -> None:
     s = await care_setup(http_node)
@@ -214,8 +214,8 @@ async def test_members_and_the_board_are_refused_the_care_pages(
     ):
         assert (r.status, r.headers["Location"]) == (303, "/login")
     assert events(http_node) == before
-    assert http_node.node.app.visit(visit).status == "scheduled"
-    assert http_node.node.app.expense_claim(bus).status == "claimed"
+    assert http_node.node.coop_node.visit(visit).status == "scheduled"
+    assert http_node.node.coop_node.expense_claim(bus).status == "claimed"
     # The links are on staff pages for the coordinator only.
     _, page = await call(http_node, "GET", "/staff", token=board)
     assert 'href="/staff/visits"' not in page
@@ -261,15 +261,15 @@ async def test_bad_forms_are_answered_in_plain_words_and_write_nothing(
     status, _ = await post(http_node, "/staff/expenses/nope/approve", token, [])
     assert status == 404
     assert events(http_node) == before
-    assert http_node.node.app.visit(visit).status == "scheduled"
-    assert http_node.node.app.expense_claim(bus).status == "claimed"
+    assert http_node.node.coop_node.visit(visit).status == "scheduled"
+    assert http_node.node.coop_node.expense_claim(bus).status == "claimed"
 
 
 async def test_the_visits_page_loads_open_visits_and_only_the_latest_ended(
     http_node: LiveNode,
 ) -> None:
     s = await care_setup(http_node)
-    app = http_node.node.app
+    app = http_node.node.coop_node
     user, worker = UUID(s["user"]), UUID(s["worker"])
     ended = []
     for day in range(1, 26):

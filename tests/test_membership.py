@@ -6,7 +6,6 @@ from uuid import uuid4
 
 import pytest
 
-from commonweal.config import StoreConfig
 from node.application import CoopNode
 from node.errors import (
     CoopAlreadyFounded,
@@ -18,6 +17,7 @@ from node.errors import (
 )
 from node.membership import Member
 from node.rules import profile_named
+from toolkit.config import StoreConfig
 
 DAY = dt.date(2026, 3, 2)
 

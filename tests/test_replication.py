@@ -9,9 +9,8 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from commonweal.activity import generate_membership
-from commonweal.config import StoreConfig
 from commonweal.demo import wait_until_caught_up
+from commonweal.sample_activity import generate_membership
 from federation.broker import NatsServer
 from federation.service import ConsortiumService
 from node.service import NodeService
@@ -19,6 +18,7 @@ from schemas import Envelope, chain_hash
 from tests.conftest import postgres_store, wait_for
 from tests.streams import publish_raw, stream_envelopes, stream_messages
 from tests.truth import membership_truth, reported_membership
+from toolkit.config import StoreConfig
 
 DAY = dt.date(2026, 2, 10)
 NodeFactory = Callable[..., NodeService]
@@ -26,13 +26,13 @@ ConsortiumFactory = Callable[..., ConsortiumService]
 
 
 def join(node: NodeService, member_class: str, *, day: dt.date = DAY) -> object:
-    member_id = node.app.apply_for_membership(
+    member_id = node.coop_node.apply_for_membership(
         name="Giulia Rossi",
         email="giulia@example.org",
         member_class=member_class,
         applied_on=day,
     )
-    node.app.admit_member(member_id, day)
+    node.coop_node.admit_member(member_id, day)
     return member_id
 
 
@@ -56,17 +56,17 @@ async def test_membership_on_two_nodes_reaches_the_report_exactly(
     a1 = join(alpha, "worker")
     a2 = join(alpha, "worker")
     a3 = join(alpha, "volunteer", day=dt.date(2026, 3, 5))
-    alpha.app.apply_for_membership(  # applied, never admitted: not a member yet
+    alpha.coop_node.apply_for_membership(  # applied, never admitted: not a member yet
         name="Owen Walsh", email="owen@example.org", member_class="supporter"
     )
-    alpha.app.buy_shares(a1, 2500, DAY)
-    alpha.app.buy_shares(a2, 1000, DAY)
-    alpha.app.change_member_class(a3, "service_user", dt.date(2026, 3, 20))
-    alpha.app.withdraw_member(a2, dt.date(2026, 3, 31))
+    alpha.coop_node.buy_shares(a1, 2500, DAY)
+    alpha.coop_node.buy_shares(a2, 1000, DAY)
+    alpha.coop_node.change_member_class(a3, "service_user", dt.date(2026, 3, 20))
+    alpha.coop_node.withdraw_member(a2, dt.date(2026, 3, 31))
     join(beta, "worker")  # first: volunteers may be at most half (381/1991)
     b1 = join(beta, "volunteer")
-    beta.app.buy_shares(b1, 500, DAY)
-    beta.app.redeem_shares(b1, 200, dt.date(2026, 4, 1))
+    beta.coop_node.buy_shares(b1, 500, DAY)
+    beta.coop_node.redeem_shares(b1, 200, dt.date(2026, 4, 1))
 
     await wait_until_caught_up([alpha, beta], consortium, timeout=20)
     report = consortium.report()
@@ -97,7 +97,7 @@ async def test_membership_on_two_nodes_reaches_the_report_exactly(
     assert report.dead_letters == 0
     for node in (alpha, beta):
         assert reported_membership(report, node.config.coop_id) == membership_truth(
-            node.app
+            node.coop_node
         )
 
 
@@ -116,7 +116,7 @@ async def test_broker_killed_while_a_node_keeps_admitting(
     # The co-op carries on: admissions succeed while the broker is gone.
     ids = [join(node, "volunteer") for _ in range(25)]
     for member_id in ids[:5]:
-        node.app.buy_shares(member_id, 100, DAY)
+        node.coop_node.buy_shares(member_id, 100, DAY)
     join(other, "supporter")
     assert not node.caught_up
 
@@ -126,14 +126,14 @@ async def test_broker_killed_while_a_node_keeps_admitting(
     await wait_until_caught_up([node, other], consortium, timeout=30)
 
     report = consortium.report()
-    assert reported_membership(report, "alpha") == membership_truth(node.app)
+    assert reported_membership(report, "alpha") == membership_truth(node.coop_node)
     assert reported_membership(report, "alpha")["members_by_class"] == {
         "worker": 10,
         "volunteer": 25,
         "service_user": 5,
         "supporter": 0,
     }
-    assert reported_membership(report, "beta") == membership_truth(other.app)
+    assert reported_membership(report, "beta") == membership_truth(other.coop_node)
     assert report.dead_letters == 0
 
 
@@ -144,14 +144,16 @@ async def test_consortium_killed_mid_stream_resumes_exactly(
     make_consortium: ConsortiumFactory,
 ) -> None:
     node = make_node("alpha", [nats_server.url])
-    generate_membership(node.app, members=80, seed=7, start=dt.date(2025, 1, 1))
+    generate_membership(node.coop_node, members=80, seed=7, start=dt.date(2025, 1, 1))
     first = make_consortium([nats_server.url])
     await wait_for(lambda: first.aggregator.totals.applied > 0, what="first batch")
     await first.stop()  # stopped between batches, with work left on the stream
 
     second = make_consortium([nats_server.url])
     await wait_until_caught_up([node], second)
-    assert reported_membership(second.report(), "alpha") == membership_truth(node.app)
+    assert reported_membership(second.report(), "alpha") == membership_truth(
+        node.coop_node
+    )
 
 
 async def test_replaying_the_stream_from_the_start_changes_nothing(
@@ -159,7 +161,7 @@ async def test_replaying_the_stream_from_the_start_changes_nothing(
 ) -> None:
     consortium = make_consortium([nats_server.url])
     node = make_node("alpha", [nats_server.url])
-    generate_membership(node.app, members=40, seed=3, start=dt.date(2025, 6, 1))
+    generate_membership(node.coop_node, members=40, seed=3, start=dt.date(2025, 6, 1))
     await wait_until_caught_up([node], consortium)
     before = msgspec.structs.replace(consortium.report(), generated_at=dt.datetime.min)
     published = len(await stream_envelopes(nats_server.url))
@@ -219,7 +221,7 @@ async def test_malformed_and_forged_messages_become_dead_letters(
     await wait_until_caught_up([node], consortium)
 
     report = consortium.report()
-    assert reported_membership(report, "alpha") == membership_truth(node.app)
+    assert reported_membership(report, "alpha") == membership_truth(node.coop_node)
     assert report.membership.members == 4
     reasons = [letter["reason"] for letter in consortium.views.dead_letters()]
     assert len(reasons) == 3
@@ -234,8 +236,8 @@ async def test_no_personal_field_of_any_member_is_on_the_stream(
     consortium = make_consortium([nats_server.url])
     alpha = make_node("alpha", [nats_server.url])
     beta = make_node("beta", [nats_server.url], profile="quebec_solidarity")
-    generate_membership(alpha.app, members=40, seed=11, start=dt.date(2025, 1, 1))
-    generate_membership(beta.app, members=40, seed=12, start=dt.date(2025, 1, 1))
+    generate_membership(alpha.coop_node, members=40, seed=11, start=dt.date(2025, 1, 1))
+    generate_membership(beta.coop_node, members=40, seed=12, start=dt.date(2025, 1, 1))
     await wait_until_caught_up([alpha, beta], consortium)
 
     messages = await stream_messages(nats_server.url)
@@ -243,7 +245,7 @@ async def test_no_personal_field_of_any_member_is_on_the_stream(
     stream_text = b"\n".join(data for _, data in messages).decode()
     personal = []
     for node in (alpha, beta):
-        for member in node.app.members():
+        for member in node.coop_node.members():
             personal += [member.name, member.email, member.phone, member.address]
             personal.append(str(member.id))  # raw ids are pseudonymised too
     assert len(personal) == 400

@@ -10,19 +10,17 @@ from uuid import UUID
 import msgspec
 import pytest
 
-from commonweal.config import BrokerConfig, StoreConfig, load_config, write_config
+from commonweal.provisioning import allocate_coop_id, provision_spinoff
 from federation.config import ConsortiumConfig
-from federation.provisioning import allocate_coop_id, provision_spinoff
+from federation.errors import DuplicateCoop, UnknownCoop
 from federation.registry import ConsortiumRegistry
 from federation.service import ConsortiumService
 from node.application import CoopNode
 from node.config import NodeConfig, new_secret
 from node.errors import (
-    DuplicateCoop,
     InvalidTransition,
     RunnerNotMember,
     SpinOffNotReady,
-    UnknownCoop,
     UnknownMemberClass,
     UnknownSpinOff,
 )
@@ -32,6 +30,7 @@ from tests.conftest import wait_for
 from tests.secured import SecuredHub
 from tests.streams import stream_messages
 from tests.test_cli import commonweal
+from toolkit.config import BrokerConfig, StoreConfig, load_config, write_config
 
 DAY = dt.date(2026, 1, 12)
 RUNNERS = [
@@ -138,9 +137,9 @@ def test_bad_spinoff_input_is_refused_and_provisions_nothing(
     parent = load_node(parent_path)
     node = NodeService(parent)
     node.found_if_new()
-    spinoff, runners = prepare_parent(node.app)
-    unconsented, _ = prepare_parent(node.app, consent=False)
-    node.app.close()
+    spinoff, runners = prepare_parent(node.coop_node)
+    unconsented, _ = prepare_parent(node.coop_node, consent=False)
+    node.coop_node.close()
     out = tmp_path / "nodes"
     users_file = consortium.path(consortium.auth.users_file)
 
@@ -206,7 +205,7 @@ async def test_spinoff_command_provisions_a_node_that_reports_with_its_lineage(
     parent.start()
     new_node: NodeService | None = None
     try:
-        spinoff, runners = prepare_parent(parent.app)
+        spinoff, runners = prepare_parent(parent.coop_node)
         await wait_for(lambda: consortium.views.position("alpha") > 0, what="alpha")
 
         started = time.monotonic()
@@ -244,7 +243,7 @@ async def test_spinoff_command_provisions_a_node_that_reports_with_its_lineage(
         assert first_event_after < 30  # the benchmark measures it properly
 
         # The runners are its founding members, with their details, in its store.
-        members = list(new_node.app.members())
+        members = list(new_node.coop_node.members())
         assert sorted(m.name for m in members) == sorted(n for n, _, _ in RUNNERS)
         assert all(m.is_admitted for m in members)
         assert sorted(m.member_class for m in members) == ["service_user", "worker"]
@@ -260,11 +259,11 @@ async def test_spinoff_command_provisions_a_node_that_reports_with_its_lineage(
         assert growth["alpha"].members == 3
         assert [c.coop_id for c in report.growth.coops] == ["alpha", "riverside-care"]
         assert "riverside-care" not in report.growth.no_runner_yet
-        assert parent.app.spinoff(spinoff).coop_id == "riverside-care"
+        assert parent.coop_node.spinoff(spinoff).coop_id == "riverside-care"
 
         # The runners leave alpha: the parent records their departure.
         for runner in runners:
-            parent.app.record_runner_departure(spinoff, runner)
+            parent.coop_node.record_runner_departure(spinoff, runner)
         parent.replicator.wake()
         await wait_for(
             lambda: consortium.report().growth.coops[0].members == 1,

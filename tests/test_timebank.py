@@ -9,7 +9,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commonweal.config import StoreConfig
 from node.application import CoopNode
 from node.errors import (
     BalanceLimitExceeded,
@@ -21,6 +20,7 @@ from node.errors import (
     UnknownReason,
 )
 from node.rules import profile_named
+from toolkit.config import StoreConfig
 
 DAY = dt.date(2026, 3, 2)
 LIMITS = [(-120, 240), (-60, 60), (0, 300), (-300, 0)]  # minutes: min, max

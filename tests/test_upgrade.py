@@ -11,15 +11,17 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from commonweal.activity import generate_care, generate_governance, generate_membership
-from commonweal.config import StoreConfig
 from commonweal.demo import wait_until_caught_up
-from commonweal.storage import construct_tracked_tables
+from commonweal.sample_activity import (
+    generate_care,
+    generate_governance,
+    generate_membership,
+)
 from federation.broker import NatsServer
+from federation.ingest import ConsortiumViews
 from federation.membership import MembershipProjection
 from federation.report import ConsortiumReport
 from federation.service import ConsortiumService
-from federation.views import ConsortiumViews
 from node.application import ALLOWLIST
 from node.membership import Member
 from node.service import NodeService
@@ -28,6 +30,8 @@ from schemas import PAYLOAD_TYPES, Payload
 from schemas import membership as m
 from schemas.payloads import UPCASTERS
 from tests.truth import membership_truth, reported_membership
+from toolkit.config import StoreConfig
+from toolkit.storage import construct_tracked_tables
 
 DAY = dt.date(2026, 4, 1)
 AS_OF = dt.date(2027, 3, 1)
@@ -90,11 +94,11 @@ def nodes_publish_v2(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def activity(node: NodeService) -> None:
     for n in range(6):
-        member_id = node.app.apply_for_membership(
+        member_id = node.coop_node.apply_for_membership(
             name=f"Member {n}", email=f"m{n}@example.org", member_class="worker"
         )
-        node.app.admit_member(member_id, DAY)
-        node.app.buy_shares(member_id, 100, DAY)
+        node.coop_node.admit_member(member_id, DAY)
+        node.coop_node.buy_shares(member_id, 100, DAY)
     node.replicator.wake()
 
 
@@ -109,7 +113,7 @@ async def test_old_nodes_to_an_upgraded_consortium(
     activity(node)
     await wait_until_caught_up([node], consortium)
     report = consortium.report()
-    assert reported_membership(report, "alpha") == membership_truth(node.app)
+    assert reported_membership(report, "alpha") == membership_truth(node.coop_node)
     assert report.dead_letters == 0
 
 
@@ -143,7 +147,7 @@ async def test_upgraded_nodes_to_an_old_consortium_then_it_upgrades(
     )
     await wait_until_caught_up([node], upgraded)
     report = upgraded.report()
-    assert reported_membership(report, "alpha") == membership_truth(node.app)
+    assert reported_membership(report, "alpha") == membership_truth(node.coop_node)
     assert report.dead_letters == 0
 
 
@@ -172,9 +176,9 @@ async def test_running_totals_are_filled_from_an_older_consortium_store(
         [nats_server.url],
         share=["membership", "governance", "care", "timebank"],
     )
-    generate_membership(node.app, members=40, seed=3, start=DAY, days=100)
-    generate_care(node.app, seed=3, start=DAY + dt.timedelta(days=120), days=120)
-    generate_governance(node.app, seed=3, day=DAY + dt.timedelta(days=300))
+    generate_membership(node.coop_node, members=40, seed=3, start=DAY, days=100)
+    generate_care(node.coop_node, seed=3, start=DAY + dt.timedelta(days=120), days=120)
+    generate_governance(node.coop_node, seed=3, day=DAY + dt.timedelta(days=300))
     node.replicator.wake()
     await wait_until_caught_up([node], consortium, timeout=60)
     before = consortium.report(AS_OF)

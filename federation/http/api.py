@@ -14,13 +14,13 @@ import nats
 from aiohttp import web
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from commonweal.http.routes import Api
 from federation.broker import FEDERATION_STREAM
 from federation.growth import CoopGrowth
 from federation.membership import CoopMembership
 from federation.report import ConsortiumReport
 from federation.service import ConsortiumService
 from federation.suppression import publish, published_type
+from toolkit.web.routes import Api
 
 log = logging.getLogger(__name__)
 

@@ -7,16 +7,16 @@ from typing import Any
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
-from commonweal.http.errors import error_middleware
-from commonweal.http.observe import HttpMetrics
-from commonweal.http.openapi import openapi_document
-from commonweal.http.pages import environment, render
-from commonweal.http.routes import json_response
 from federation.http.api import SERVICE, ConsortiumCollector, ConsumerLag, api
 from federation.http.figures import Figure, figures
+from federation.members_over_time import members_by_class_over_time
 from federation.service import ConsortiumService
 from federation.suppression import publish
-from federation.trends import members_by_class_over_time
+from toolkit.web.errors import error_middleware
+from toolkit.web.observe import HttpMetrics
+from toolkit.web.openapi import openapi_document
+from toolkit.web.pages import environment, render
+from toolkit.web.routes import json_response
 
 TEMPLATES = web.AppKey("templates", object)
 

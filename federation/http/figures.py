@@ -16,9 +16,9 @@ from federation.http.charts import (
     growth_tree,
     line_chart,
 )
+from federation.members_over_time import ClassMonth
 from federation.report import ConsortiumReport
 from federation.suppression import MIN_CELL, SUPPRESSED, publish, suppress
-from federation.trends import ClassMonth
 
 SUPPRESSION_NOTE = (
     f"Counts of fewer than {MIN_CELL} people are not published: they read "

@@ -5,11 +5,6 @@ from typing import Any
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
-from commonweal.http.errors import error_middleware
-from commonweal.http.observe import HttpMetrics
-from commonweal.http.openapi import openapi_document
-from commonweal.http.pages import environment
-from commonweal.http.routes import Api, json_response
 from node.http import (
     ballots,
     care_plans,
@@ -22,12 +17,17 @@ from node.http import (
     visits,
 )
 from node.http.ballot_pages import ballot_pages
-from node.http.care_pages import care_pages
 from node.http.context import NODE, RUNNER, TEMPLATES, Runner
 from node.http.errors import translate
 from node.http.guard import authenticate
 from node.http.pages import pages
+from node.http.staff_pages import staff_pages
 from node.service import NodeService
+from toolkit.web.errors import error_middleware
+from toolkit.web.observe import HttpMetrics
+from toolkit.web.openapi import openapi_document
+from toolkit.web.pages import environment
+from toolkit.web.routes import Api, json_response
 
 APIS: tuple[Api, ...] = (
     members.api,
@@ -48,7 +48,7 @@ def node_document(node: NodeService) -> dict[str, Any]:
     document = openapi_document(
         APIS, title=f"commonweal node {node.config.coop_id}", version="1"
     )
-    profile = node.app.coop().profile
+    profile = node.coop_node.coop().profile
     rules = {
         "member_class": list(profile.class_names),
         "threshold": [*profile.thresholds],
@@ -83,7 +83,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
         app.add_routes(api.routes)
     app.add_routes(pages)
     app.add_routes(ballot_pages)
-    app.add_routes(care_pages)
+    app.add_routes(staff_pages)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/metrics", metrics.handler)
 

@@ -37,7 +37,7 @@ async def vote_form(request: web.Request) -> web.Response:
             request, "vote_recorded.html", 403, error="The admin token cannot vote."
         )
     form = await request.post()
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
     try:
         body = msgspec.convert({"choice": form.get("choice")}, VoteRequest)
         recorded = await run(request, vote, app, ballot_id, who.member_id, body)
@@ -69,7 +69,7 @@ def _ballots_context(app: CoopNode) -> dict[str, Any]:
 async def ballots_page(
     request: web.Request, status: int = 200, error: str | None = None
 ) -> web.Response:
-    data = await run(request, _ballots_context, request.app[NODE].app)
+    data = await run(request, _ballots_context, request.app[NODE].coop_node)
     return render(request, "ballots.html", status, error=error, **data)
 
 
@@ -86,7 +86,7 @@ async def staff_open_ballot(request: web.Request) -> web.Response:
     title = str(form.get("title", "")).strip()
     if not title:
         return await ballots_page(request, 400, "Write the proposal to vote on.")
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
     try:
         await run(
             request,
@@ -106,7 +106,7 @@ async def staff_open_ballot(request: web.Request) -> web.Response:
 async def staff_close_ballot(request: web.Request) -> web.Response:
     signed_in(request, {"admin"})
     ballot_id = _ballot_id(request)
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
     try:
         await run(request, app.close_ballot, ballot_id, None)
     except DomainError as error:

@@ -15,14 +15,14 @@ from uuid import UUID
 import msgspec
 from aiohttp import web
 
-from commonweal.http.errors import forbidden
-from commonweal.http.paging import ListQuery, Page
-from commonweal.http.routes import Api, path_uuid
 from node.application import CoopNode
 from node.auth import BOARD, Principal
 from node.ballots import Ballot
 from node.http.context import NODE, run, write
 from node.http.guard import principal, require
+from toolkit.web.errors import forbidden
+from toolkit.web.paging import ListQuery, Page
+from toolkit.web.routes import Api, path_uuid
 
 api = Api()
 ID = {"id": UUID}
@@ -153,7 +153,7 @@ def vote(
 )
 async def list_ballots(request: web.Request, query: ListQuery) -> Page[BallotView]:
     principal(request)
-    return await run(request, ballot_page, request.app[NODE].app, query)
+    return await run(request, ballot_page, request.app[NODE].coop_node, query)
 
 
 @api.route(
@@ -167,7 +167,7 @@ async def list_ballots(request: web.Request, query: ListQuery) -> Page[BallotVie
 )
 async def open_ballot(request: web.Request, body: NewBallot) -> BallotView:
     require(request, BOARD, "open ballots")
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
 
     def command() -> BallotView:
         ballot_id = app.open_ballot(
@@ -193,7 +193,7 @@ async def open_ballot(request: web.Request, body: NewBallot) -> BallotView:
 async def get_ballot(request: web.Request) -> BallotView:
     principal(request)
     ballot_id = path_uuid(request)
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
     return await run(request, lambda: ballot_view(app, app.ballot(ballot_id)))
 
 
@@ -211,7 +211,7 @@ async def get_ballot(request: web.Request) -> BallotView:
 async def cast_vote(request: web.Request, body: VoteRequest) -> VoteRecorded:
     voter_id = voter(principal(request))
     ballot_id = path_uuid(request)
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
     recorded = await write(request, vote, app, ballot_id, voter_id, body)
     return recorded
 
@@ -228,7 +228,7 @@ async def cast_vote(request: web.Request, body: VoteRequest) -> VoteRecorded:
 async def appoint_proxy(request: web.Request, body: ProxyRequest) -> BallotView:
     member_id = voter(principal(request))
     ballot_id = path_uuid(request)
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
 
     def command() -> BallotView:
         app.ballot(ballot_id)  # 404 for an unknown ballot before touching its roll
@@ -251,7 +251,7 @@ async def appoint_proxy(request: web.Request, body: ProxyRequest) -> BallotView:
 async def close_ballot(request: web.Request, body: ClosingDay) -> BallotView:
     require(request, {"admin"}, "close ballots")
     ballot_id = path_uuid(request)
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
 
     def command() -> BallotView:
         app.close_ballot(ballot_id, body.on)

@@ -12,14 +12,14 @@ from uuid import UUID
 import msgspec
 from aiohttp import web
 
-from commonweal.http.paging import ListQuery, Page
-from commonweal.http.routes import Api, path_uuid
 from node.application import CoopNode
 from node.auth import CARE
 from node.care import CarePlan
 from node.http.context import NODE, run, write
 from node.http.guard import require
 from schemas.care import PlanCloseReason
+from toolkit.web.paging import ListQuery, Page
+from toolkit.web.routes import Api, path_uuid
 
 api = Api()
 ID = {"id": UUID}
@@ -103,7 +103,7 @@ def pair(score: Goal | ScorePair) -> tuple[int, int]:
 )
 async def list_plans(request: web.Request, query: ListQuery) -> Page[PlanView]:
     require(request, CARE, "read care plans")
-    return await run(request, plan_page, request.app[NODE].app, query)
+    return await run(request, plan_page, request.app[NODE].coop_node, query)
 
 
 @api.route(
@@ -118,7 +118,7 @@ async def list_plans(request: web.Request, query: ListQuery) -> Page[PlanView]:
 )
 async def open_plan(request: web.Request, body: NewPlan) -> PlanView:
     require(request, CARE, "open care plans")
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
 
     def command() -> PlanView:
         goals = [(g.text, *pair(g)) for g in body.goals]
@@ -141,7 +141,7 @@ async def open_plan(request: web.Request, body: NewPlan) -> PlanView:
 async def review_plan(request: web.Request, body: Review) -> PlanView:
     require(request, CARE, "review care plans")
     plan_id = path_uuid(request)
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
 
     def command() -> PlanView:
         scores = [pair(s) for s in body.scores]
@@ -164,7 +164,7 @@ async def review_plan(request: web.Request, body: Review) -> PlanView:
 async def close_plan(request: web.Request, body: Closing) -> PlanView:
     require(request, CARE, "close care plans")
     plan_id = path_uuid(request)
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
 
     def command() -> PlanView:
         app.close_care_plan(plan_id, body.reason, body.notes, body.closed_on)

@@ -2,8 +2,8 @@
 
 from eventsourcing.persistence import IntegrityError
 
-from commonweal.http.errors import ApiError
 from node import errors
+from toolkit.web.errors import ApiError
 
 # code -> (status, the request field the error is about, if any). A refused command
 # whose code is not here conflicts with the current state: 409.

@@ -10,15 +10,15 @@ from uuid import UUID
 import msgspec
 from aiohttp import web
 
-from commonweal.http.errors import forbidden
-from commonweal.http.paging import ListQuery, Page
-from commonweal.http.routes import Api, path_uuid
 from node.application import CoopNode
 from node.auth import CARE
 from node.expenses import ExpenseClaim
 from node.http.context import NODE, run, write
 from node.http.guard import principal, require
 from schemas.timebank import ExpenseCategory, RejectionReason
+from toolkit.web.errors import forbidden
+from toolkit.web.paging import ListQuery, Page
+from toolkit.web.routes import Api, path_uuid
 
 api = Api()
 ID = {"id": UUID}
@@ -93,7 +93,7 @@ def claim_page(
 async def list_claims(request: web.Request, query: ListQuery) -> Page[ClaimView]:
     who = principal(request)
     claimant = None if who.role in CARE else who.member_id
-    return await run(request, claim_page, request.app[NODE].app, query, claimant)
+    return await run(request, claim_page, request.app[NODE].coop_node, query, claimant)
 
 
 @api.route(
@@ -110,7 +110,7 @@ async def claim(request: web.Request, body: NewClaim) -> ClaimView:
     if who.member_id is None:
         raise forbidden("only a member's own token can claim expenses")
     claimant = who.member_id
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
 
     def command() -> ClaimView:
         claim_id = app.claim_expense(
@@ -127,7 +127,7 @@ Action = Literal["approve", "reject", "pay"]
 
 def decision(app: CoopNode, claim_id: UUID, action: Action, *args: object) -> ClaimView:
     """Approve, reject or pay a claim: shared by the API and the staff pages
-    (node.http.care_pages)."""
+    (node.http.staff_pages)."""
     getattr(app, f"{action}_expense")(claim_id, *args)
     return claim_view(app.expense_claim(claim_id))
 
@@ -135,7 +135,7 @@ def decision(app: CoopNode, claim_id: UUID, action: Action, *args: object) -> Cl
 async def decide(request: web.Request, action: Action, *args: object) -> ClaimView:
     require(request, CARE, f"{action} expense claims")
     claim_id = path_uuid(request)
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
     return await write(request, decision, app, claim_id, action, *args)
 
 

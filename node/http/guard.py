@@ -10,9 +10,9 @@ from uuid import UUID
 
 from aiohttp import web
 
-from commonweal.http.errors import ApiError, error_response, forbidden, unauthorized
 from node.auth import ADMIN, Principal, is_admin_token
 from node.http.context import NODE, RUNNER
+from toolkit.web.errors import ApiError, error_response, forbidden, unauthorized
 
 COOKIE = "cw_token"
 PRINCIPAL = web.RequestKey("principal", Principal | None)  # type: ignore[arg-type]
@@ -29,7 +29,7 @@ async def resolve(request: web.Request, token: str) -> Principal | None:
     node = request.app[NODE]
     if is_admin_token(token, node.config.http.admin_token_sha256):
         return ADMIN
-    return await request.app[RUNNER](node.app.authenticate, token)
+    return await request.app[RUNNER](node.coop_node.authenticate, token)
 
 
 @web.middleware

@@ -13,16 +13,16 @@ from uuid import UUID
 import msgspec
 from aiohttp import web
 
-from commonweal.http.errors import ApiError
-from commonweal.http.paging import ListQuery, Page
-from commonweal.http.routes import Api, path_uuid
 from node.application import CoopNode
 from node.auth import CARE
 from node.errors import UnknownVisit
 from node.http.context import NODE, run, write
 from node.http.guard import require
-from node.visits import Incident
+from node.incidents import Incident
 from schemas.care import IncidentKind
+from toolkit.web.errors import ApiError
+from toolkit.web.paging import ListQuery, Page
+from toolkit.web.routes import Api, path_uuid
 
 api = Api()
 ID = {"id": UUID}
@@ -97,7 +97,7 @@ def incident_record(app: CoopNode, incident_id: UUID) -> IncidentRecord:
 )
 async def list_incidents(request: web.Request, query: ListQuery) -> Page[IncidentView]:
     require(request, CARE, "list incidents")
-    return await run(request, incident_page, request.app[NODE].app, query)
+    return await run(request, incident_page, request.app[NODE].coop_node, query)
 
 
 @api.route(
@@ -111,7 +111,7 @@ async def list_incidents(request: web.Request, query: ListQuery) -> Page[Inciden
 )
 async def raise_incident(request: web.Request, body: NewIncident) -> IncidentView:
     require(request, CARE, "raise incidents")
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
 
     def command() -> IncidentView:
         try:
@@ -137,7 +137,7 @@ async def raise_incident(request: web.Request, body: NewIncident) -> IncidentVie
 async def get_incident(request: web.Request) -> IncidentRecord:
     require(request, CARE, "read incidents")
     incident_id = path_uuid(request)
-    return await run(request, incident_record, request.app[NODE].app, incident_id)
+    return await run(request, incident_record, request.app[NODE].coop_node, incident_id)
 
 
 @api.route(
@@ -152,7 +152,7 @@ async def get_incident(request: web.Request) -> IncidentRecord:
 async def close_incident(request: web.Request, body: IncidentClosing) -> IncidentView:
     require(request, CARE, "close incidents")
     incident_id = path_uuid(request)
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
 
     def command() -> IncidentView:
         app.close_incident(incident_id, body.outcome, body.closed_on)

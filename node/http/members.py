@@ -13,15 +13,15 @@ from uuid import UUID
 import msgspec
 from aiohttp import web
 
-from commonweal.http.errors import forbidden
-from commonweal.http.paging import ListQuery, Page
-from commonweal.http.routes import Api, path_uuid
 from node.application import CoopNode
 from node.auth import ADMIN, BOARD, STAFF, AccessToken, MemberRole, Principal
 from node.http.context import NODE, run, write
 from node.http.guard import principal, require, require_self_or
 from node.membership import Member
 from node.rules import ClassName
+from toolkit.web.errors import forbidden
+from toolkit.web.paging import ListQuery, Page
+from toolkit.web.routes import Api, path_uuid
 
 api = Api()
 ID = {"id": UUID}
@@ -135,7 +135,7 @@ def member_page(app: CoopNode, query: ListQuery) -> Page[MemberView]:
 )
 async def list_members(request: web.Request, query: ListQuery) -> Page[MemberView]:
     require(request, STAFF, "list members")
-    return await run(request, member_page, request.app[NODE].app, query)
+    return await run(request, member_page, request.app[NODE].coop_node, query)
 
 
 @api.route(
@@ -149,7 +149,7 @@ async def list_members(request: web.Request, query: ListQuery) -> Page[MemberVie
 )
 async def apply(request: web.Request, body: MembershipApplication) -> MemberView:
     require(request, BOARD, "record applications")
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
 
     def command() -> MemberView:
         member_id = app.apply_for_membership(
@@ -177,7 +177,7 @@ async def apply(request: web.Request, body: MembershipApplication) -> MemberView
 async def get_member(request: web.Request) -> MemberView:
     member_id = path_uuid(request)
     require_self_or(request, member_id, STAFF, "read member records")
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
     return member_view(await run(request, app.member, member_id))
 
 
@@ -193,7 +193,7 @@ async def get_member(request: web.Request) -> MemberView:
 async def admit(request: web.Request, body: OnDay) -> Admission:
     require(request, BOARD, "admit members")
     member_id = path_uuid(request)
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
 
     def command() -> Admission:
         issued = app.admit_with_token(member_id, body.on)
@@ -218,7 +218,7 @@ async def admit(request: web.Request, body: OnDay) -> Admission:
 async def withdraw(request: web.Request, body: OnDay) -> MemberView:
     member_id = path_uuid(request)
     require_self_or(request, member_id, BOARD, "withdraw memberships")
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
 
     def command() -> MemberView:
         app.withdraw_member(member_id, body.on)
@@ -240,7 +240,7 @@ async def withdraw(request: web.Request, body: OnDay) -> MemberView:
 async def change_class(request: web.Request, body: ClassChange) -> MemberView:
     require(request, BOARD, "change member classes")
     member_id = path_uuid(request)
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
 
     def command() -> MemberView:
         app.change_member_class(member_id, body.member_class, body.on)
@@ -261,7 +261,7 @@ async def change_class(request: web.Request, body: ClassChange) -> MemberView:
 async def list_tokens(request: web.Request) -> list[TokenView]:
     member_id = path_uuid(request)
     require_self_or(request, member_id, {"admin"}, "list tokens")
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
 
     def query() -> list[TokenView]:
         app.member(member_id)  # 404 for an unknown member rather than []
@@ -283,7 +283,7 @@ async def list_tokens(request: web.Request) -> list[TokenView]:
 async def issue_token(request: web.Request, body: TokenRequest) -> NewToken:
     require(request, {"admin"}, "issue tokens")
     member_id = path_uuid(request)
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
     issued = await run(request, app.issue_token, member_id, body.role)
     return NewToken(issued.token, token_view(issued.access))
 
@@ -299,7 +299,7 @@ async def issue_token(request: web.Request, body: TokenRequest) -> NewToken:
 async def revoke_token(request: web.Request) -> TokenView:
     access_id = path_uuid(request)
     who = principal(request)
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
 
     def command() -> TokenView:
         access = app.access_token(access_id)
@@ -325,5 +325,5 @@ async def me(request: web.Request) -> Me:
 async def my_record(request: web.Request, who: Principal) -> MemberView | None:
     if who == ADMIN or who.member_id is None:
         return None
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
     return member_view(await run(request, app.member, who.member_id))

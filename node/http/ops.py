@@ -6,11 +6,11 @@ import msgspec
 from aiohttp import web
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from commonweal.http.routes import Api
 from node.http.context import NODE, run
 from node.http.guard import principal
 from node.report import LocalReport, local_report
 from node.service import NodeService
+from toolkit.web.routes import Api
 
 api = Api()
 
@@ -31,7 +31,7 @@ class Health(msgspec.Struct, frozen=True):
 )
 async def report(request: web.Request) -> LocalReport:
     principal(request)
-    return await run(request, local_report, request.app[NODE].app)
+    return await run(request, local_report, request.app[NODE].coop_node)
 
 
 @api.route(
@@ -49,7 +49,7 @@ async def healthz(request: web.Request) -> Health:
 
 
 def _events_stored(node: NodeService) -> int:
-    return node.app.recorder.max_notification_id() or 0
+    return node.coop_node.recorder.max_notification_id() or 0
 
 
 def _lag(node: NodeService, stored: int) -> int:

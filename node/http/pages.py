@@ -13,8 +13,6 @@ from uuid import UUID
 import msgspec
 from aiohttp import web
 
-from commonweal.http.errors import invalid_input
-from commonweal.http.pages import render as render_page
 from node.application import CoopNode
 from node.auth import ADMIN, BOARD, STAFF, Principal
 from node.errors import DomainError
@@ -24,6 +22,8 @@ from node.http.errors import translate
 from node.http.guard import COOKIE, PRINCIPAL, resolve
 from node.http.members import MembershipApplication, member_view, token_view
 from node.http.timebank import my_time_account
+from toolkit.web.errors import invalid_input
+from toolkit.web.pages import render as render_page
 
 pages = web.RouteTableDef()
 
@@ -104,7 +104,7 @@ async def home(request: web.Request) -> web.Response:
     who = signed_in(request)
     if who == ADMIN:
         raise web.HTTPSeeOther("/staff")
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
     assert who.member_id is not None
 
     def read() -> dict[str, Any]:
@@ -130,7 +130,7 @@ def _staff_context(app: CoopNode) -> dict[str, Any]:
 async def staff_page(
     request: web.Request, status: int = 200, **context: Any
 ) -> web.Response:
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
     data = await run(request, _staff_context, app)
     context.setdefault("error", None)
     context.setdefault("admitted", None)
@@ -154,7 +154,7 @@ async def staff_apply(request: web.Request) -> web.Response:
         )
     except msgspec.ValidationError as error:
         return await staff_page(request, status=400, error=form_error(error), form=form)
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
     try:
         await run(
             request,
@@ -169,7 +169,7 @@ async def staff_apply(request: web.Request) -> web.Response:
 @pages.post("/staff/members/{id}/admit")
 async def staff_admit(request: web.Request) -> web.Response:
     signed_in(request, BOARD)
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
     try:
         member_id = UUID(request.match_info["id"])
         issued = await run(request, app.admit_with_token, member_id, None)

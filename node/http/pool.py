@@ -13,9 +13,6 @@ from uuid import UUID
 import msgspec
 from aiohttp import web
 
-from commonweal.http.errors import ApiError
-from commonweal.http.paging import ListQuery, Page
-from commonweal.http.routes import Api
 from node.application import CoopNode
 from node.auth import CARE
 from node.errors import UnknownAccount
@@ -24,6 +21,9 @@ from node.http.guard import require
 from node.http.timebank import Minutes, StatementEntry, statement_page
 from node.timebank import time_account_id
 from schemas.timebank import Purpose
+from toolkit.web.errors import ApiError
+from toolkit.web.paging import ListQuery, Page
+from toolkit.web.routes import Api
 
 api = Api()
 POOL = time_account_id(None)
@@ -96,7 +96,7 @@ def pool_view(app: CoopNode, query: ListQuery) -> PoolView:
 )
 async def open_pool(request: web.Request, body: NewPool) -> PoolView:
     require(request, CARE, "open the pool account")
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
 
     def command() -> PoolView:
         app.open_pool_account(int(body.minimum), int(body.maximum), body.opened_on)
@@ -117,7 +117,7 @@ async def open_pool(request: web.Request, body: NewPool) -> PoolView:
 )
 async def get_pool(request: web.Request, query: ListQuery) -> PoolView:
     require(request, CARE, "read the pool account")
-    return await run(request, pool_view, request.app[NODE].app, query)
+    return await run(request, pool_view, request.app[NODE].coop_node, query)
 
 
 @api.route(
@@ -131,7 +131,7 @@ async def get_pool(request: web.Request, query: ListQuery) -> PoolView:
 )
 async def pool_transfer(request: web.Request, body: PoolTransfer) -> PoolTransferView:
     require(request, CARE, "move hours in or out of the pool")
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
     member_account = time_account_id(body.member)
 
     def command() -> PoolTransferView:

@@ -13,9 +13,6 @@ from uuid import UUID
 import msgspec
 from aiohttp import web
 
-from commonweal.http.errors import ApiError, forbidden
-from commonweal.http.paging import ListQuery, Page
-from commonweal.http.routes import Api, path_uuid
 from node.application import CoopNode
 from node.auth import CARE
 from node.errors import UnknownAccount
@@ -28,6 +25,9 @@ from node.timebank import (
     time_account_id,
 )
 from schemas.timebank import Purpose
+from toolkit.web.errors import ApiError, forbidden
+from toolkit.web.paging import ListQuery, Page
+from toolkit.web.routes import Api, path_uuid
 
 api = Api()
 ID = {"id": UUID}
@@ -121,7 +121,7 @@ def statement_page(
 )
 async def open_account(request: web.Request, body: NewAccount) -> AccountView:
     require(request, CARE, "open time-bank accounts")
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
 
     def command() -> AccountView:
         app.open_time_account(
@@ -150,7 +150,7 @@ async def transfer(request: web.Request, body: TransferRequest) -> TransferView:
         raise forbidden("the admin has no time account of its own: name from_member")
     if source != who.member_id and who.role not in CARE:
         raise forbidden(f"a {who.role} may only transfer hours from their own account")
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
 
     def command() -> TransferView:
         # An account named in the body, not the path: a missing one is a conflict
@@ -189,7 +189,9 @@ async def transfer(request: web.Request, body: TransferRequest) -> TransferView:
 async def get_account(request: web.Request, query: ListQuery) -> AccountView:
     member_id = path_uuid(request)
     require_self_or(request, member_id, CARE, "read time-bank statements")
-    return await run(request, account_view, request.app[NODE].app, member_id, query)
+    return await run(
+        request, account_view, request.app[NODE].coop_node, member_id, query
+    )
 
 
 def my_time_account(

@@ -12,14 +12,14 @@ from uuid import UUID
 import msgspec
 from aiohttp import web
 
-from commonweal.http.paging import ListQuery, Page
-from commonweal.http.routes import Api, path_uuid
 from node.application import CoopNode
 from node.auth import CARE
 from node.http.context import NODE, run, write
 from node.http.guard import require
 from node.visits import MAX_VISIT_MINUTES, Visit
 from schemas.care import VisitReason
+from toolkit.web.paging import ListQuery, Page
+from toolkit.web.routes import Api, path_uuid
 
 api = Api()
 ID = {"id": UUID}
@@ -91,7 +91,7 @@ def distinct(types: list[str]) -> list[str]:
     return list(dict.fromkeys(types))
 
 
-# The commands, shared by the API and the staff pages (node.http.care_pages).
+# The commands, shared by the API and the staff pages (node.http.staff_pages).
 
 
 def deliver(app: CoopNode, visit_id: UUID, body: Delivery) -> VisitView:
@@ -117,7 +117,7 @@ def miss(app: CoopNode, visit_id: UUID, body: Miss) -> VisitView:
 )
 async def list_visits(request: web.Request, query: ListQuery) -> Page[VisitView]:
     require(request, CARE, "list visits")
-    return await run(request, visit_page, request.app[NODE].app, query)
+    return await run(request, visit_page, request.app[NODE].coop_node, query)
 
 
 @api.route(
@@ -131,7 +131,7 @@ async def list_visits(request: web.Request, query: ListQuery) -> Page[VisitView]
 )
 async def schedule_visit(request: web.Request, body: NewVisit) -> VisitView:
     require(request, CARE, "schedule visits")
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
 
     def command() -> VisitView:
         visit_id = app.schedule_visit(
@@ -159,7 +159,7 @@ async def schedule_visit(request: web.Request, body: NewVisit) -> VisitView:
 async def deliver_visit(request: web.Request, body: Delivery) -> VisitView:
     require(request, CARE, "record visits")
     visit_id = path_uuid(request)
-    return await write(request, deliver, request.app[NODE].app, visit_id, body)
+    return await write(request, deliver, request.app[NODE].coop_node, visit_id, body)
 
 
 @api.route(
@@ -174,4 +174,4 @@ async def deliver_visit(request: web.Request, body: Delivery) -> VisitView:
 async def miss_visit(request: web.Request, body: Miss) -> VisitView:
     require(request, CARE, "record visits")
     visit_id = path_uuid(request)
-    return await write(request, miss, request.app[NODE].app, visit_id, body)
+    return await write(request, miss, request.app[NODE].coop_node, visit_id, body)

@@ -25,10 +25,10 @@ from pathlib import Path
 import aiohttp
 import nats
 
-from commonweal.config import StoreConfig
 from federation.broker import NatsServer, ensure_federation_stream
 from tests.conftest import node_config
 from tests.web import LiveNode, bearer, live_node
+from toolkit.config import StoreConfig
 
 APPLICANT = {"name": "Bench Member", "email": "bench@example.org"}
 
@@ -70,7 +70,7 @@ class Admissions(Workload):
     name, unit = "admissions", "apply + admit with token"
 
     def raw(self, live: LiveNode) -> None:
-        app = live.node.app
+        app = live.node.coop_node
         member_id = app.apply_for_membership(member_class="worker", **APPLICANT)
         live.node.replicator.wake()
         app.admit_with_token(member_id)
@@ -94,7 +94,7 @@ class Visits(Workload):
     WHEN = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
 
     def prepare(self, live: LiveNode) -> None:
-        app = live.node.app
+        app = live.node.coop_node
         self.user, self.worker = (
             app.apply_for_membership(member_class=c, **APPLICANT)
             for c in ("service_user", "worker")
@@ -104,7 +104,7 @@ class Visits(Workload):
         self.types = list(app.coop().profile.service_types[:2])
 
     def raw(self, live: LiveNode) -> None:
-        app = live.node.app
+        app = live.node.coop_node
         visit = app.schedule_visit(self.user, self.WHEN, self.types, "", "")
         live.node.replicator.wake()
         app.deliver_visit(visit, self.worker, self.WHEN, 45, None, "")

@@ -25,8 +25,8 @@ async def one_run(base: Path) -> tuple[float, float]:
     registered = load_node(parent_path)
     parent = NodeService(registered)
     parent.found_if_new()
-    spinoff, _ = prepare_parent(parent.app)
-    parent.app.close()
+    spinoff, _ = prepare_parent(parent.coop_node)
+    parent.coop_node.close()
     new_node = None
     try:
         started = time.monotonic()

@@ -19,8 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from commonweal.activity import MemberGenerator
-from commonweal.config import BrokerConfig, StoreConfig
+from commonweal.sample_activity import MemberGenerator
 from federation.aggregator import Aggregator
 from federation.broker import NatsServer
 from federation.config import ConsortiumConfig
@@ -29,6 +28,7 @@ from node.config import NodeConfig, new_secret
 from node.membership import Member
 from node.rules import profile_named
 from node.service import NodeService
+from toolkit.config import BrokerConfig, StoreConfig
 
 SECRET = new_secret()
 
@@ -46,12 +46,12 @@ def node_config(path: Path, servers: list[str]) -> NodeConfig:
 def generate_store(path: Path, events: int, seed: int = 1) -> int:
     """Write about ``events`` membership events, many aggregates per transaction."""
     node = NodeService(node_config(path, ["nats://127.0.0.1:1"]))
-    node.app.found_coop("Bench Care", profile_named("uk_multi_stakeholder"))
+    node.coop_node.found_coop("Bench Care", profile_named("uk_multi_stakeholder"))
     people = MemberGenerator(seed)
     rng = random.Random(seed)
-    classes = node.app.coop().profile.class_names
+    classes = node.coop_node.coop().profile.class_names
     day = dt.date(2024, 1, 1)
-    while (node.app.recorder.max_notification_id() or 0) < events:
+    while (node.coop_node.recorder.max_notification_id() or 0) < events:
         chunk = []
         for _ in range(250):
             joins_as, moves_to = rng.sample(classes, 2)
@@ -63,9 +63,9 @@ def generate_store(path: Path, events: int, seed: int = 1) -> int:
             if rng.random() < 0.2:
                 member.withdraw(day)
             chunk.append(member)
-        node.app.save(*chunk)
-    total = node.app.recorder.max_notification_id() or 0
-    node.app.close()
+        node.coop_node.save(*chunk)
+    total = node.coop_node.recorder.max_notification_id() or 0
+    node.coop_node.close()
     node.replication_log.factory.close()
     return total
 
@@ -75,12 +75,12 @@ def shared_seqs(node_db: Path) -> tuple[int, int]:
     node = NodeService(node_config(node_db, ["nats://127.0.0.1:1"]))
     ids = []
     start = 1
-    while page := node.app.recorder.select_notifications(
+    while page := node.coop_node.recorder.select_notifications(
         start=start, limit=10_000, topics=sorted(node.policy.topics)
     ):
         ids += [n.id for n in page]
         start = page[-1].id + 1
-    node.app.close()
+    node.coop_node.close()
     node.replication_log.factory.close()
     return len(ids), ids[-1]
 

@@ -22,16 +22,16 @@ from pathlib import Path
 
 import msgspec
 
-from commonweal.activity import MemberGenerator
-from commonweal.config import BrokerConfig, StoreConfig
-from commonweal.storage import construct_tracked_tables
+from commonweal.sample_activity import MemberGenerator
 from federation.aggregator import Aggregator
 from federation.broker import NatsServer
-from federation.views import ConsortiumViews, Message, Outcome
+from federation.ingest import ConsortiumViews, Message, Outcome
 from node.config import NodeConfig, new_secret
 from node.errors import DomainError
 from node.service import NodeService
 from schemas.envelope import WireBody
+from toolkit.config import BrokerConfig, StoreConfig
+from toolkit.storage import construct_tracked_tables
 
 
 class TimedViews(ConsortiumViews):
@@ -64,10 +64,12 @@ def make_node(work: Path, coop_id: str, url: str) -> NodeService:
 
 
 def admit(node: NodeService, people: MemberGenerator) -> int:
-    member_id = node.app.apply_for_membership(member_class="worker", **people.person())
-    node.app.admit_member(member_id)
+    member_id = node.coop_node.apply_for_membership(
+        member_class="worker", **people.person()
+    )
+    node.coop_node.admit_member(member_id)
     node.replicator.wake()
-    return node.app.recorder.max_notification_id() or 0
+    return node.coop_node.recorder.max_notification_id() or 0
 
 
 async def live(work: Path, nodes: int, seconds: float) -> list[float]:
@@ -119,33 +121,37 @@ async def offline(work: Path) -> tuple[int, float]:
     members = []
     for _ in range(100):  # the co-op as it was, replicated
         members.append(
-            node.app.apply_for_membership(member_class="worker", **people.person())
+            node.coop_node.apply_for_membership(
+                member_class="worker", **people.person()
+            )
         )
-        node.app.admit_member(members[-1])
-    while views.position("offline") < node.app.recorder.max_notification_id():
+        node.coop_node.admit_member(members[-1])
+    while views.position("offline") < node.coop_node.recorder.max_notification_id():
         await asyncio.sleep(0.05)
     server.kill()
-    before = node.app.recorder.max_notification_id() or 0
-    while (node.app.recorder.max_notification_id() or 0) - before < 1000:  # a week
+    before = node.coop_node.recorder.max_notification_id() or 0
+    while (
+        node.coop_node.recorder.max_notification_id() or 0
+    ) - before < 1000:  # a week
         try:
             if rng.random() < 0.3:
                 members.append(
-                    node.app.apply_for_membership(
+                    node.coop_node.apply_for_membership(
                         member_class="worker", **people.person()
                     )
                 )
-                node.app.admit_member(members[-1])
+                node.coop_node.admit_member(members[-1])
             elif rng.random() < 0.9:
-                node.app.buy_shares(rng.choice(members), 100)
+                node.coop_node.buy_shares(rng.choice(members), 100)
             else:
-                node.app.withdraw_member(rng.choice(members))
+                node.coop_node.withdraw_member(rng.choice(members))
         except DomainError:
             pass
     await asyncio.sleep(3)  # the replicator is well into its retries
-    events = (node.app.recorder.max_notification_id() or 0) - before
+    events = (node.coop_node.recorder.max_notification_id() or 0) - before
     server.start()
     started = time.perf_counter()
-    last = node.app.recorder.max_notification_id() or 0
+    last = node.coop_node.recorder.max_notification_id() or 0
     while views.position("offline") < last:
         await asyncio.sleep(0.005)
     elapsed = time.perf_counter() - started

@@ -42,29 +42,33 @@ import nats
 import psycopg
 from msgspec.structs import replace
 
-from commonweal.activity import generate_care, generate_governance, generate_membership
-from commonweal.config import (
-    BrokerConfig,
-    HttpConfig,
-    StoreConfig,
-    load_config,
-    write_config,
+from commonweal.sample_activity import (
+    generate_care,
+    generate_governance,
+    generate_membership,
 )
-from commonweal.retry import stop_task
-from commonweal.storage import Cursor, construct_tracked_tables
 from federation.aggregator import Aggregator
 from federation.broker import NatsServer, ensure_federation_stream
 from federation.care import care_report
 from federation.config import ConsortiumConfig
 from federation.governance import governance_report
 from federation.growth import growth_report
+from federation.ingest import ConsortiumViews
 from federation.membership import membership_report
 from federation.report import build_report
 from federation.timebank import timebank_report
-from federation.views import ConsortiumViews
 from federation.workforce import workforce_report
 from node.config import NodeConfig, new_secret
 from node.service import NodeService
+from toolkit.config import (
+    BrokerConfig,
+    HttpConfig,
+    StoreConfig,
+    load_config,
+    write_config,
+)
+from toolkit.retry import stop_task
+from toolkit.storage import Cursor, construct_tracked_tables
 
 POSTGRES = {"host": "127.0.0.1", "port": 5432, "dbname": "test", "user": "postgres"}
 MEMBERS_FROM = dt.date(2025, 1, 1)
@@ -97,10 +101,10 @@ def generate_coop(job: tuple[Path, int, int]) -> None:
     partial.unlink(missing_ok=True)
     node = NodeService(replace(config, store=StoreConfig(path=str(partial))))
     node.found_if_new()
-    generate_membership(node.app, members=members, seed=n, start=MEMBERS_FROM)
-    generate_care(node.app, seed=n, start=CARE_FROM, days=45)
-    generate_governance(node.app, seed=n, day=MEETING_ON)
-    node.app.close()
+    generate_membership(node.coop_node, members=members, seed=n, start=MEMBERS_FROM)
+    generate_care(node.coop_node, seed=n, start=CARE_FROM, days=45)
+    generate_governance(node.coop_node, seed=n, day=MEETING_ON)
+    node.coop_node.close()
     node.replication_log.factory.close()
     write_config(stores / f"{coop_id}.toml", config)
     partial.rename(stores / f"{coop_id}.db")  # complete, or not there at all
@@ -158,7 +162,7 @@ async def replicate(
                 node.replicator.published.seq,
             )
             await node.stop()
-            node.app.close()
+            node.coop_node.close()
             node.replication_log.factory.close()
     return published
 
@@ -214,12 +218,12 @@ def ingest_cost(
 def shared_envelopes(store: Path) -> int:
     """How many events in a node's store its sharing policy turns into envelopes."""
     node = NodeService(node_config(store.stem, store, ["nats://127.0.0.1:1"]))
-    last = node.app.recorder.max_notification_id() or 0
+    last = node.coop_node.recorder.max_notification_id() or 0
     topics = sorted(node.policy.topics)
     count = len(
-        node.app.recorder.select_notifications(1, last, stop=last, topics=topics)
+        node.coop_node.recorder.select_notifications(1, last, stop=last, topics=topics)
     )
-    node.app.close()
+    node.coop_node.close()
     node.replication_log.factory.close()
     return count
 

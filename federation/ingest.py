@@ -8,15 +8,21 @@ or behind the tracked position changes nothing, so redelivery and replay are saf
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import msgspec
 from eventsourcing.persistence import Tracking
 
-from commonweal.storage import Cursor, TrackedTables
-from federation.projections import PROJECTIONS
+from federation.care import CareProjection
+from federation.governance import GovernanceProjection
+from federation.members_over_time import ClassTrendProjection
+from federation.membership import MembershipProjection
+from federation.projection import Projection
+from federation.timebank import TimebankProjection
+from federation.workforce import WorkforceProjection
 from schemas import GENESIS_HASH, Envelope, UnknownSchema, decode_payload
 from schemas.envelope import WireBody
+from toolkit.storage import Cursor, TrackedTables
 
 MAX_BODY_KEPT = 8192
 # What decoding bytes from the stream may raise (msgspec raises UnicodeDecodeError
@@ -77,6 +83,17 @@ class Rejected(Exception):
     """The envelope cannot be applied; the message says why (the dead letter reason)."""
 
 
+# The projections the consortium keeps, in the order envelopes are applied to them.
+PROJECTION_TYPES: tuple[type[Projection], ...] = (
+    MembershipProjection,
+    GovernanceProjection,
+    ClassTrendProjection,
+    CareProjection,
+    WorkforceProjection,
+    TimebankProjection,
+)
+
+
 class ConsortiumViews(TrackedTables):
     TABLES = (
         "CREATE TABLE IF NOT EXISTS chains ("
@@ -90,18 +107,23 @@ class ConsortiumViews(TrackedTables):
         "stream_seq BIGINT NOT NULL, idx INTEGER NOT NULL, subject TEXT NOT NULL, "
         "coop_id TEXT, seq BIGINT, reason TEXT NOT NULL, body TEXT NOT NULL, "
         "received_at TEXT NOT NULL, PRIMARY KEY (stream_seq, idx))",
-        *(table for projection in PROJECTIONS for table in projection.TABLES),
+        *(table for projection in PROJECTION_TYPES for table in projection.TABLES),
     )
-    FILLS = tuple(fill for projection in PROJECTIONS for fill in projection.FILLS)
+    FILLS = tuple(fill for projection in PROJECTION_TYPES for fill in projection.FILLS)
     # At 1,000 co-ops the default 2 MB cache made every index lookup a read from
     # the OS: 64 MB cut ingest per envelope by a fifth (BENCHMARKS.md, Scale).
     SQLITE_CACHE_KIB = 65536
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Each store its own: a projection buffers a batch's counters until commit.
+        self.projections = tuple(kind() for kind in PROJECTION_TYPES)
 
     def apply(self, messages: list[Message]) -> Outcome:
         try:
             return self._apply(messages)
         except BaseException:
-            for projection in PROJECTIONS:
+            for projection in self.projections:
                 projection.discard()
             raise
 
@@ -115,7 +137,7 @@ class ConsortiumViews(TrackedTables):
                 coop_id = self._apply_message(batch, message)
                 if coop_id in batch.waiting:
                     self._release_held(batch, coop_id)
-            for projection in PROJECTIONS:
+            for projection in self.projections:
                 projection.flush(cursor)
             for coop_id, chain in batch.chains.items():
                 if chain.position > chain.start:
@@ -203,7 +225,7 @@ class ConsortiumViews(TrackedTables):
         ) as error:
             self._reject(batch, arrival, f"invalid payload: {error}")
             return
-        for projection in PROJECTIONS:
+        for projection in self.projections:
             projection.apply(batch.cursor, envelope, payload)
         batch.outcome.applied += 1
 

@@ -14,7 +14,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram
 from prometheus_client.exposition import generate_latest
 
-access_log = logging.getLogger("commonweal.http.access")
+access_log = logging.getLogger("toolkit.web.access")
 
 
 class HttpMetrics:

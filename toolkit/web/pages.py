@@ -12,7 +12,7 @@ def environment(package: str) -> jinja2.Environment:
         loader=jinja2.ChoiceLoader(
             [
                 jinja2.PackageLoader(package, "templates"),
-                jinja2.PackageLoader("commonweal.http", "templates"),
+                jinja2.PackageLoader("toolkit.web", "templates"),
             ]
         ),
         autoescape=True,

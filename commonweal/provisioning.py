@@ -18,7 +18,6 @@ from uuid import UUID
 
 import msgspec
 
-from commonweal.config import ConfigError, StoreConfig, write_config
 from federation.config import ConsortiumConfig
 from federation.credentials import (
     new_user_seed,
@@ -26,11 +25,13 @@ from federation.credentials import (
     public_key,
     sync_broker_users,
 )
+from federation.errors import CoopSuspended, UnknownCoop
 from federation.registry import ConsortiumRegistry
 from node.application import CoopNode
 from node.config import NodeConfig, new_secret
-from node.errors import CoopSuspended, UnknownCoop, UnknownMemberClass
+from node.errors import UnknownMemberClass
 from node.rules import profile_named
+from toolkit.config import ConfigError, StoreConfig, write_config
 
 FOUNDERS_FILE = "founders.json"
 

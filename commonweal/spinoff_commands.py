@@ -74,8 +74,8 @@ def add_commands(
 
 
 def _provision(args: argparse.Namespace, load: Loader) -> int:
+    from commonweal.provisioning import provision_spinoff
     from federation.config import ConsortiumConfig
-    from federation.provisioning import provision_spinoff
     from node.config import NodeConfig
 
     result = provision_spinoff(
@@ -117,8 +117,8 @@ def _node_step(args: argparse.Namespace, load: Loader) -> int:
 
 
 def _register(args: argparse.Namespace, load: Loader) -> int:
+    from commonweal.provisioning import register_existing
     from federation.config import ConsortiumConfig
-    from federation.provisioning import register_existing
     from node.config import NodeConfig
 
     node_config = load(args.node_config, NodeConfig)

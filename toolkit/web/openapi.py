@@ -6,8 +6,8 @@ from uuid import UUID
 
 import msgspec
 
-from commonweal.http.errors import ErrorBody
-from commonweal.http.routes import Api, Operation
+from toolkit.web.errors import ErrorBody
+from toolkit.web.routes import Api, Operation
 
 REF = "#/components/schemas/{name}"
 

@@ -1,6 +1,6 @@
 """The route registry: one declaration gives the aiohttp route, the msgspec
 decoding of its body and query, the JSON encoding of its answer, and its OpenAPI
-operation (see ``commonweal.http.openapi``), so the document is never written by
+operation (see ``toolkit.web.openapi``), so the document is never written by
 hand.
 
 A handler is ``async def h(request, *, body=..., query=...) -> Struct | Response``;
@@ -15,7 +15,7 @@ from uuid import UUID
 import msgspec
 from aiohttp import web
 
-from commonweal.http.errors import ApiError, invalid_input
+from toolkit.web.errors import ApiError, invalid_input
 
 Handler = Callable[..., Awaitable[Any]]
 

@@ -6,11 +6,11 @@ import datetime as dt
 
 import msgspec
 
-from commonweal.storage import Cursor
 from federation.projection import Projection, Sums, month_of
 from federation.suppression import People
 from schemas import Envelope, Payload
 from schemas import membership as m
+from toolkit.storage import Cursor
 
 
 class ClassTrendProjection(Projection):

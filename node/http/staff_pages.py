@@ -27,7 +27,7 @@ from node.http.visits import Delivery, Miss, deliver, miss, visit_view
 from node.records import event_ids
 from node.visits import VISIT_REASONS, Visit
 
-care_pages = web.RouteTableDef()
+staff_pages = web.RouteTableDef()
 RECENT = 20
 HINTS = {
     "worker": "choose who delivered the visit",
@@ -96,7 +96,7 @@ async def _page(
 ) -> web.Response:
     """A care page; ``?done=<id>`` (where a form redirects) marks what was just
     recorded or decided."""
-    data = await run(request, context, request.app[NODE].app)
+    data = await run(request, context, request.app[NODE].coop_node)
     done = request.query.get("done")
     return render(request, template, status, error=error, done=done, **data)
 
@@ -107,7 +107,7 @@ async def visits_page(
     return await _page(request, "visits.html", _visits_context, status, error)
 
 
-@care_pages.get("/staff/visits")
+@staff_pages.get("/staff/visits")
 async def staff_visits(request: web.Request) -> web.Response:
     signed_in(request, CARE)
     return await visits_page(request)
@@ -123,12 +123,12 @@ def started_at(value: str, scheduled_for: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.astimezone()
 
 
-@care_pages.post("/staff/visits/{id}/deliver")
+@staff_pages.post("/staff/visits/{id}/deliver")
 async def staff_deliver(request: web.Request) -> web.Response:
     signed_in(request, CARE)
     visit_id = _id(request)
     form = await request.post()
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
     try:
         visit = await run(request, app.visit, visit_id)
         fields: dict[str, Any] = _filled(form, ("worker", "minutes", "notes"))
@@ -150,12 +150,12 @@ async def staff_deliver(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(f"/staff/visits?done={visit_id}#done")
 
 
-@care_pages.post("/staff/visits/{id}/miss")
+@staff_pages.post("/staff/visits/{id}/miss")
 async def staff_miss(request: web.Request) -> web.Response:
     signed_in(request, CARE)
     visit_id = _id(request)
     form = await request.post()
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
     try:
         body = msgspec.convert(_filled(form, ("reason", "notes")), Miss, strict=False)
         await write(request, miss, app, visit_id, body)
@@ -185,19 +185,19 @@ async def expenses_page(
     return await _page(request, "expenses.html", _expenses_context, status, error)
 
 
-@care_pages.get("/staff/expenses")
+@staff_pages.get("/staff/expenses")
 async def staff_expenses(request: web.Request) -> web.Response:
     signed_in(request, CARE)
     return await expenses_page(request)
 
 
-@care_pages.post("/staff/expenses/{id}/{action:approve|reject|pay}")
+@staff_pages.post("/staff/expenses/{id}/{action:approve|reject|pay}")
 async def staff_decide(request: web.Request) -> web.Response:
     signed_in(request, CARE)
     claim_id = _id(request)
     action: Action = request.match_info["action"]  # type: ignore[assignment]
     form = await request.post()
-    app = request.app[NODE].app
+    app = request.app[NODE].coop_node
     try:
         if action == "reject":
             body = msgspec.convert(
