@@ -1,0 +1,177 @@
+"""What release 0.1.0 left on disk is read unchanged by this release.
+
+tests/fixtures/release-0.1.0 holds what `commonweal demo` wrote at that release
+(tests/fixtures/make_release_0_1_0.py): three node stores, the broker's JetStream
+store, the consortium's store and registry, and the report it gave. Modules have
+moved since; stored events and envelopes carry explicit topics and schema tags,
+so none of that may matter.
+"""
+
+import asyncio
+import datetime as dt
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+
+from federation.broker import NatsServer
+from federation.config import ConsortiumConfig
+from federation.service import ConsortiumService
+from node.config import NodeConfig
+from node.service import NodeService
+from toolkit.config import BrokerConfig, StoreConfig, load_config
+
+RELEASE = Path(__file__).parent / "fixtures" / "release-0.1.0"
+COOPS = ("kirklees-care", "cura-bologna", "solidarite-quebec")
+
+
+class Expected(msgspec.Struct):
+    as_of: dt.date
+    report: dict[str, Any]
+
+
+@pytest.fixture
+def release(tmp_path: Path) -> Path:
+    """A private copy: opening a store may add tables or move a WAL."""
+    copy = tmp_path / "release"
+    shutil.copytree(RELEASE, copy)
+    return copy
+
+
+def expected() -> Expected:
+    return msgspec.json.decode((RELEASE / "report.json").read_bytes(), type=Expected)
+
+
+def report_of(consortium: ConsortiumService, as_of: dt.date) -> dict[str, Any]:
+    report: dict[str, Any] = msgspec.to_builtins(consortium.report(as_of))
+    del report["generated_at"]
+    return report
+
+
+def without_generated_at(report: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in report.items() if key != "generated_at"}
+
+
+def consortium_config(
+    release: Path, store: str, broker: str, durable: str = "consortium"
+) -> ConsortiumConfig:
+    return ConsortiumConfig(
+        durable=durable,
+        store=StoreConfig(path=str(release / store)),
+        registry=StoreConfig(path=str(release / "registry.db")),
+        broker=BrokerConfig(servers=[broker]),
+    )
+
+
+def node_config(release: Path, coop_id: str, broker: str) -> NodeConfig:
+    old = load_config(release / f"{coop_id}.toml", NodeConfig)
+    return msgspec.structs.replace(
+        old,
+        store=StoreConfig(path=str(release / f"{coop_id}.db")),
+        broker=BrokerConfig(servers=[broker]),
+    )
+
+
+def old_broker(release: Path) -> NatsServer:
+    """The release's nats-server store, served again on a free port."""
+    return NatsServer(release / "broker").start()
+
+
+async def until(condition: Any, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+async def test_the_old_consortium_store_gives_the_same_report(release: Path) -> None:
+    want = expected()
+    config = consortium_config(release, "consortium.db", "nats://127.0.0.1:1")
+    consortium = ConsortiumService(config)
+    try:
+        assert report_of(consortium, want.as_of) == without_generated_at(want.report)
+    finally:
+        await consortium.stop()
+
+
+async def test_the_old_stream_replayed_gives_the_same_report(release: Path) -> None:
+    want = expected()
+    broker = old_broker(release)
+    try:
+        config = consortium_config(release, "rebuilt.db", broker.url, "rebuilt")
+        consortium = ConsortiumService(config)
+        consortium.start()
+        old = ConsortiumService(consortium_config(release, "consortium.db", broker.url))
+        positions = {coop: old.views.position(coop) for coop in COOPS}
+        await old.stop()
+        assert all(positions.values())
+        await until(
+            lambda: all(
+                consortium.views.position(coop) >= seq
+                for coop, seq in positions.items()
+            )
+        )
+        assert report_of(consortium, want.as_of) == without_generated_at(want.report)
+        await consortium.stop()
+    finally:
+        broker.kill()
+
+
+async def test_old_node_stores_carry_on_into_the_old_stream(release: Path) -> None:
+    """Every aggregate of an old node store loads; a node carries on from where its
+    replicator stopped, extending its chain on the old stream, and the consortium
+    applies the new envelopes after the old ones with no dead letter."""
+    broker = old_broker(release)
+    nodes: list[NodeService] = []
+    consortium = ConsortiumService(
+        consortium_config(release, "consortium.db", broker.url)
+    )
+    try:
+        consortium.start()
+        for coop_id in COOPS:
+            node = NodeService(node_config(release, coop_id, broker.url))
+            node.found_if_new()  # founded already: a no-op
+            app = node.coop_node
+            loaded = [
+                *app.members(),
+                *app.ballots(),
+                *app.care_plans(),
+                *app.visits(),
+                *app.incidents(),
+                *app.expense_claims(),
+            ]
+            assert loaded, coop_id
+            before = node.replicator.published.seq
+            applicant = app.apply_for_membership(
+                name="Ada Newcomer",
+                email="ada@example.org",
+                member_class=app.coop().profile.class_names[0],
+            )
+            app.admit_member(applicant)
+            node.start()
+            nodes.append(node)
+            await until(lambda n=node, b=before: n.replicator.published.seq > b)
+        await until(
+            lambda: all(
+                consortium.views.position(n.config.coop_id)
+                >= n.replicator.published.seq
+                for n in nodes
+            )
+        )
+        report = consortium.report()
+        assert report.dead_letters == 0
+        sizes = {row.coop_id: row.members for row in report.membership.coops}
+        for node in nodes:
+            admitted = sum(
+                1 for m in node.coop_node.members() if m.status == "admitted"
+            )
+            assert sizes[node.config.coop_id] == admitted
+    finally:
+        for node in nodes:
+            await node.stop()
+        await consortium.stop()
+        broker.kill()
