@@ -19,6 +19,7 @@ from node.http.context import NODE, run, write
 from node.http.guard import principal, require, require_self_or
 from node.membership import Member
 from node.rules import ClassName
+from toolkit.ids import originator_uuid
 from toolkit.web.errors import forbidden
 from toolkit.web.paging import ListQuery, Page
 from toolkit.web.routes import Api, path_uuid
@@ -120,7 +121,7 @@ def member_page(app: CoopNode, query: ListQuery) -> Page[MemberView]:
     rows = app.recorder.select_notifications(
         start=query.cursor + 1, limit=query.limit, topics=[Member.Applied.TOPIC]
     )
-    items = [member_view(app.member(row.originator_id)) for row in rows]
+    items = [member_view(app.member(originator_uuid(row))) for row in rows]
     more = len(rows) == query.limit
     return Page(items, rows[-1].id if more else None)
 
