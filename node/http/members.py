@@ -7,7 +7,7 @@ withdraw themselves and revoke their own tokens.
 """
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID
 
 import msgspec
@@ -17,7 +17,7 @@ from node.application import CoopNode
 from node.auth import ADMIN, BOARD, STAFF, AccessToken, MemberRole, Principal
 from node.http.context import NODE, run, write
 from node.http.guard import principal, require, require_self_or
-from node.membership import Member
+from node.membership import Member, MemberStatus
 from node.rules import ClassName
 from toolkit.ids import originator_uuid
 from toolkit.web.errors import forbidden
@@ -27,8 +27,6 @@ from toolkit.web.routes import Api, path_uuid
 api = Api()
 ID = {"id": UUID}
 
-Status = Literal["applied", "admitted", "withdrawn"]
-
 
 class MemberView(msgspec.Struct, frozen=True):
     id: UUID
@@ -37,7 +35,7 @@ class MemberView(msgspec.Struct, frozen=True):
     phone: str
     address: str
     member_class: str
-    status: Status
+    status: MemberStatus
     applied_on: dt.date
     admitted_on: dt.date | None
     withdrawn_on: dt.date | None
@@ -103,7 +101,7 @@ def member_view(member: Member) -> MemberView:
         phone=member.phone,
         address=member.address,
         member_class=member.member_class,
-        status=member.status,  # type: ignore[arg-type]
+        status=member.status,
         applied_on=member.applied_on,
         admitted_on=member.admitted_on,
         withdrawn_on=member.withdrawn_on,
