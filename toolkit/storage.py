@@ -116,6 +116,7 @@ class TrackedTables(TrackingRecorder):
 
     def insert_tracking_in(self, cursor: Cursor, tracking: Tracking) -> None:
         """Record ``tracking`` inside the transaction of ``cursor``."""
+        # A private method of the backend recorders, undeclared on TrackingRecorder.
         self._insert_tracking(cursor._raw, tracking)  # type: ignore[attr-defined]
 
 
