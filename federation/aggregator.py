@@ -8,6 +8,7 @@ position turns into a no-op.
 import contextlib
 import logging
 from collections.abc import Sequence
+from typing import TypedDict
 
 import nats
 from nats.aio.client import Client as NATS
@@ -23,6 +24,14 @@ log = logging.getLogger(__name__)
 TOP_UP_SECONDS = 0.02
 
 
+class StreamOptions(TypedDict, total=False):
+    """The keywords of ``ensure_federation_stream`` beyond the JetStream context."""
+
+    replicas: int
+    max_bytes: int | None
+    leaf_domains: Sequence[str]
+
+
 class Aggregator:
     def __init__(
         self,
@@ -33,7 +42,7 @@ class Aggregator:
         connect_options: dict[str, object] | None = None,
         batch_size: int = 500,
         fetch_timeout: float = 1.0,
-        stream_options: dict[str, object] | None = None,
+        stream_options: StreamOptions | None = None,
     ) -> None:
         self.views = views
         self.servers = list(servers)
@@ -41,7 +50,7 @@ class Aggregator:
         self.connect_options = connect_options or {}
         self.batch_size = batch_size
         self.fetch_timeout = fetch_timeout
-        self.stream_options = stream_options or {}
+        self.stream_options: StreamOptions = stream_options or {}
         self.totals = Outcome()
         self.batches = 0
         self.ready = False  # the stream exists and the consumer is about to start
@@ -67,10 +76,10 @@ class Aggregator:
                 reconnect_time_wait=0.2,
                 connect_timeout=2,
                 error_cb=_quiet,
-                **self.connect_options,  # type: ignore[arg-type]
+                **self.connect_options,
             )
         js = self._nc.jetstream()
-        await ensure_federation_stream(js, **self.stream_options)  # type: ignore[arg-type]
+        await ensure_federation_stream(js, **self.stream_options)
         self.ready = True
         subscription = await js.pull_subscribe(
             "cw.coop.>",

@@ -34,11 +34,13 @@ CONSORTIUM_INBOX = "_INBOX_consortium"
 
 def new_user_seed() -> str:
     """A fresh nkey user seed (``SU...``); its holder signs the server's nonce."""
-    return nkeys.encode_seed(os.urandom(32), nkeys.PREFIX_BYTE_USER).decode()
+    seed: bytes = nkeys.encode_seed(os.urandom(32), nkeys.PREFIX_BYTE_USER)
+    return seed.decode()
 
 
 def public_key(seed: str) -> str:
-    return nkeys.from_seed(bytearray(seed.encode())).public_key.decode()
+    key: bytes = nkeys.from_seed(bytearray(seed.encode())).public_key
+    return key.decode()
 
 
 def node_inbox(coop_id: str) -> str:

@@ -41,7 +41,7 @@ def growth_report(
     cursor: Cursor, lineage: Sequence[Lineage], today: dt.date | None = None
 ) -> GrowthReport:
     today = today or dt.date.today()
-    founded = {
+    founded: dict[str, tuple[str, dt.date]] = {
         row["coop_id"]: (row["name"], dt.date.fromisoformat(row["founded_on"]))
         for row in cursor.execute(
             "SELECT coop_id, name, founded_on FROM coops"
@@ -70,6 +70,11 @@ def growth_report(
             return founded[coop_id][1]
         return registered[coop_id].registered_on
 
+    def name_of(coop_id: str) -> str:
+        if coop_id in founded:
+            return founded[coop_id][0]
+        return registered[coop_id].name
+
     coops: list[CoopGrowth] = []
 
     def visit(coop_id: str, depth: int) -> None:
@@ -78,7 +83,7 @@ def growth_report(
         coops.append(
             CoopGrowth(
                 coop_id=coop_id,
-                name=founded[coop_id][0] if coop_id in founded else entry.name,  # type: ignore[union-attr]
+                name=name_of(coop_id),
                 parent=parent[coop_id],
                 depth=depth,
                 spun_off_on=entry.registered_on if entry and parent[coop_id] else None,

@@ -45,7 +45,7 @@ class Arrival(NamedTuple):
 
     subject: str
     stream_seq: int
-    index: int
+    place: int
     envelope: Envelope
 
 
@@ -173,8 +173,8 @@ class ConsortiumViews(TrackedTables):
             )
             return None
         envelopes = body if isinstance(body, list) else [body]
-        for index, envelope in enumerate(envelopes):
-            arrival = Arrival(message.subject, message.stream_seq, index, envelope)
+        for place, envelope in enumerate(envelopes):
+            arrival = Arrival(message.subject, message.stream_seq, place, envelope)
             self._apply_envelope(batch, arrival)
         return envelopes[0].coop_id if envelopes else None
 
@@ -262,7 +262,7 @@ class ConsortiumViews(TrackedTables):
                 envelope.hash,
                 arrival.subject,
                 arrival.stream_seq,
-                arrival.index,
+                arrival.place,
                 msgspec.json.encode(envelope).decode(),
             ),
         )
@@ -305,7 +305,7 @@ class ConsortiumViews(TrackedTables):
             batch,
             arrival.subject,
             arrival.stream_seq,
-            arrival.index,
+            arrival.place,
             envelope,
             reason,
             msgspec.json.encode(envelope),

@@ -13,7 +13,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 import msgspec
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, event
-from eventsourcing.persistence import Transcoder
+from eventsourcing.persistence import JSONTranscoder
 
 from federation.errors import (
     CoopSuspended,
@@ -22,6 +22,7 @@ from federation.errors import (
     UnknownCoop,
 )
 from schemas.envelope import is_valid_coop_id
+from toolkit.ids import originator_uuid
 from toolkit.transcodings import DateAsISO
 
 
@@ -149,7 +150,7 @@ class Lineage(msgspec.Struct, frozen=True):
 class ConsortiumRegistry(Application[UUID]):
     name = "ConsortiumRegistry"
 
-    def register_transcodings(self, transcoder: Transcoder) -> None:
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
 
@@ -217,7 +218,7 @@ class ConsortiumRegistry(Application[UUID]):
 
     def find(self, coop_id: str) -> MemberCoop | None:
         try:
-            coop = self.repository.get(member_coop_id(coop_id))
+            coop: Aggregate = self.repository.get(member_coop_id(coop_id))
         except AggregateNotFoundError:
             return None
         return coop if isinstance(coop, MemberCoop) else None
@@ -230,12 +231,13 @@ class ConsortiumRegistry(Application[UUID]):
 
     def coops(self) -> list[MemberCoop]:
         """Every registered co-op, in the order they were registered."""
-        coops, start = [], 1
+        coops: list[MemberCoop] = []
+        start = 1
         while True:
             page = self.recorder.select_notifications(
                 start=start, limit=500, topics=[MemberCoop.Registered.TOPIC]
             )
-            coops += [self.repository.get(n.originator_id) for n in page]
+            coops += [self.repository.get(originator_uuid(n)) for n in page]
             if len(page) < 500:
                 return coops
             start = page[-1].id + 1

@@ -15,7 +15,9 @@ from toolkit.storage import construct_tracked_tables
 class ConsortiumService:
     def __init__(self, config: ConsortiumConfig) -> None:
         self.config = config
-        self.views = construct_tracked_tables(ConsortiumViews, config.store_env())
+        # mypy takes the mixin for a class that cannot be built (it is abstract
+        # until construct_tracked_tables joins it with a backend's recorder).
+        self.views = construct_tracked_tables(ConsortiumViews, config.store_env())  # type: ignore[type-abstract]
         self.registry = ConsortiumRegistry(config.registry_env())
         self.aggregator = Aggregator(
             self.views,

@@ -19,14 +19,17 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_typ
 import msgspec
 
 MIN_CELL = 5
-SUPPRESSED = f"<{MIN_CELL}"
+# What a count below MIN_CELL reads as: written out, since a Literal type needs the
+# text itself; the annotation makes mypy check that the two agree.
+Suppressed = Literal["<5"]
+SUPPRESSED: Suppressed = "<5"
 
 PEOPLE = msgspec.Meta(description=f"a count of people; published as {SUPPRESSED!r}")
 People = Annotated[int, PEOPLE]
 # What a ``People`` field becomes in the published twin. The lower bound is part of
 # the contract: a client (or a schema check) can tell that no small count leaked.
 PublishedPeople = Annotated[
-    Annotated[int, msgspec.Meta(ge=MIN_CELL)] | Literal[SUPPRESSED],  # type: ignore[valid-type]
+    Annotated[int, msgspec.Meta(ge=MIN_CELL)] | Suppressed,
     msgspec.Meta(
         description=f"a count of people: {SUPPRESSED!r} when below {MIN_CELL}"
     ),
@@ -44,7 +47,7 @@ class Withheld:
         self.count = count
 
 
-def suppress(count: int) -> int | str:
+def suppress(count: int) -> int | Suppressed:
     return SUPPRESSED if count < MIN_CELL else count
 
 
@@ -56,7 +59,9 @@ def published(value: Any, hint: Any = None) -> Any:
 def publish(value: Any, hint: Any = None) -> Any:
     """The published twin of ``value`` (of type ``hint``, or its own type): an
     instance of ``published_type`` of it, sharing every part with no people in it."""
-    convert = _converter(type(value) if hint is None else hint)
+    if hint is None:
+        hint = type(value)
+    convert = _converter(hint)
     return value if convert is None else convert(value)
 
 
@@ -82,8 +87,8 @@ def _converter(hint: Any) -> Convert | None:
         if not any(places):
             return None
         return lambda t: tuple(c(v) if c else v for c, v in zip(places, t, strict=True))
-    if origin is dict and (item := _converter(args[1])) is not None:
-        return lambda d: {k: item(v) for k, v in d.items()}
+    if origin is dict and (value := _converter(args[1])) is not None:
+        return lambda d: {k: value(v) for k, v in d.items()}
     if origin in (list, tuple) and (item := _converter(args[0])) is not None:
         return lambda items: origin(item(v) for v in items)
     return None
@@ -108,8 +113,8 @@ def _struct_converter(cls: type[msgspec.Struct]) -> Convert | None:
     changed, withheld = [], []
     for i, name in enumerate(names):
         hint = hints[name]
-        if (convert := _converter(hint)) is not None:
-            changed.append((i, convert))
+        if (convert_field := _converter(hint)) is not None:
+            changed.append((i, convert_field))
         marks = get_args(hint)[1:] if get_origin(hint) is Annotated else ()
         if counts := [names.index(m.count) for m in marks if isinstance(m, Withheld)]:
             withheld.append((i, counts))
@@ -135,8 +140,11 @@ def _union_converter(options: tuple[Any, ...]) -> Convert | None:
     for option in options:
         base = get_args(option)[0] if get_origin(option) is Annotated else option
         kind = get_origin(base) or base
-        if isinstance(kind, type) and (convert := _converter(option)) is not None:
-            by_kind.append((kind, convert))
+        if (
+            isinstance(kind, type)
+            and (convert_option := _converter(option)) is not None
+        ):
+            by_kind.append((kind, convert_option))
     if not by_kind:
         return None
 

@@ -22,6 +22,7 @@ from eventsourcing.domain import Aggregate, event
 
 from node.errors import InvalidTransition, UnknownToken
 from node.membership import MembershipCommands
+from toolkit.ids import originator_uuid
 
 Role = Literal["admin", "board", "coordinator", "member"]
 MemberRole = Literal["board", "coordinator", "member"]
@@ -74,7 +75,7 @@ class AccessToken(Aggregate):
     class Issued(Created):
         TOPIC = "commonweal.access_token.issued"
         token_hash: str
-        role: str
+        role: MemberRole
         member_id: UUID
         issued_on: dt.date
 
@@ -88,7 +89,7 @@ class AccessToken(Aggregate):
 
     @event(Issued)
     def __init__(
-        self, token_hash: str, role: str, member_id: UUID, issued_on: dt.date
+        self, token_hash: str, role: MemberRole, member_id: UUID, issued_on: dt.date
     ) -> None:
         self.token_hash = token_hash
         self.role = role
@@ -144,7 +145,7 @@ class AuthCommands(MembershipCommands):
 
     def access_token(self, access_id: UUID) -> AccessToken:
         try:
-            access = self.repository.get(access_id)
+            access: Aggregate = self.repository.get(access_id)
         except AggregateNotFoundError:
             raise UnknownToken(f"no token {access_id}") from None
         if not isinstance(access, AccessToken):
@@ -160,7 +161,7 @@ class AuthCommands(MembershipCommands):
                 start=start, limit=500, topics=[AccessToken.Issued.TOPIC]
             )
             for notification in page:
-                access = self.access_token(notification.originator_id)
+                access = self.access_token(originator_uuid(notification))
                 if access.member_id == member_id:
                     found.append(access)
             if len(page) < 500:
@@ -177,10 +178,10 @@ class AuthCommands(MembershipCommands):
         # departing) can no longer act, whatever tokens they still hold.
         if not access.active or not self.member(access.member_id).is_admitted:
             return None
-        return Principal(access.role, access.member_id, access.id)  # type: ignore[arg-type]
+        return Principal(access.role, access.member_id, access.id)
 
 
-def _issue(member_id: UUID, role: str) -> IssuedToken:
+def _issue(member_id: UUID, role: MemberRole) -> IssuedToken:
     token = new_token()
     access = AccessToken(
         token_hash=token_hash(token),

@@ -15,7 +15,7 @@
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -28,6 +28,9 @@ from node.errors import (
     NotInElectorate,
 )
 from node.tally import CHOICES
+from schemas.governance import BallotKind
+
+BallotStatus = Literal["open", "closed", "cancelled"]
 
 
 def _day_timestamp() -> dt.datetime:
@@ -58,7 +61,7 @@ class Ballot(Aggregate):
 
     class Opened(Created):
         TOPIC = "commonweal.ballot.opened"
-        kind: str  # "proposal" or "election"
+        kind: BallotKind
         title: str
         threshold: str | None
         # Elections: member class -> {"seats": n, "candidates": [member ids]}
@@ -68,7 +71,7 @@ class Ballot(Aggregate):
 
     class Closed(Event):
         TOPIC = "commonweal.ballot.closed"
-        kind: str
+        kind: BallotKind
         secret: bool
         result: dict[str, Any]
         closed_on: dt.date
@@ -81,7 +84,7 @@ class Ballot(Aggregate):
     @event(Opened)
     def __init__(
         self,
-        kind: str,
+        kind: BallotKind,
         title: str,
         threshold: str | None,
         constituencies: dict[str, dict[str, Any]],
@@ -94,7 +97,7 @@ class Ballot(Aggregate):
         self.constituencies = constituencies
         self.secret = secret
         self.opened_on = opened_on
-        self.status = "open"
+        self.status: BallotStatus = "open"
         self.result: dict[str, Any] | None = None
 
     @property
@@ -110,7 +113,11 @@ class Ballot(Aggregate):
 
     @event(Closed)
     def _closed(
-        self, kind: str, secret: bool, result: dict[str, Any], closed_on: dt.date
+        self,
+        kind: BallotKind,
+        secret: bool,
+        result: dict[str, Any],
+        closed_on: dt.date,
     ) -> None:
         self.status = "closed"
         self.result = result

@@ -12,7 +12,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 import msgspec
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, event
-from eventsourcing.persistence import Transcoder
+from eventsourcing.persistence import JSONTranscoder
 
 from node.errors import (
     CoopAlreadyFounded,
@@ -100,7 +100,7 @@ class CoopBase(Application[UUID]):
         super().__init__(env)
         self.coop_id = coop_id
 
-    def register_transcodings(self, transcoder: Transcoder) -> None:
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
 

@@ -20,6 +20,7 @@ from uuid import UUID
 
 import msgspec
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import RecordConflictError
 
 from node.ballots import Ballot, BallotBox, Roll, box_id, receipt_hash, roll_id
@@ -44,6 +45,7 @@ from node.tally import (
     voter_weights,
 )
 from schemas import governance as shared
+from toolkit.ids import originator_uuid
 
 T = TypeVar("T")
 RETRIES = 50
@@ -241,7 +243,7 @@ class GovernanceCommands(MembershipCommands):
 
     def ballot(self, ballot_id: UUID) -> Ballot:
         try:
-            ballot = self.repository.get(ballot_id)
+            ballot: Aggregate = self.repository.get(ballot_id)
         except AggregateNotFoundError:
             raise UnknownBallot(f"no ballot {ballot_id} in this co-op") from None
         if not isinstance(ballot, Ballot):
@@ -258,13 +260,13 @@ class GovernanceCommands(MembershipCommands):
         notifications = self.recorder.select_notifications(
             start=1, limit=1_000_000, topics=[Ballot.Opened.TOPIC]
         )
-        return [self.ballot(n.originator_id) for n in notifications]
+        return [self.ballot(originator_uuid(n)) for n in notifications]
 
     # --- inside ----------------------------------------------------------------
 
     def _open(
         self,
-        kind: str,
+        kind: shared.BallotKind,
         title: str,
         threshold: str | None,
         constituencies: dict[str, dict[str, Any]],
@@ -373,12 +375,12 @@ class GovernanceCommands(MembershipCommands):
         return self.member(UUID(member)).status == "withdrawn"
 
     def _roll(self, ballot_id: UUID) -> Roll:
-        roll = self.repository.get(roll_id(ballot_id))
+        roll: Aggregate = self.repository.get(roll_id(ballot_id))
         assert isinstance(roll, Roll)
         return roll
 
     def _box(self, ballot_id: UUID) -> BallotBox:
-        box = self.repository.get(box_id(ballot_id))
+        box: Aggregate = self.repository.get(box_id(ballot_id))
         assert isinstance(box, BallotBox)
         return box
 

@@ -6,6 +6,7 @@ node except through the sharing policy, which drops those fields.
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import Literal
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -22,6 +23,9 @@ from node.errors import (
 from node.rules import membership_cap_breach
 from node.sharing import Rule
 from schemas import membership as shared
+from toolkit.ids import originator_uuid
+
+MemberStatus = Literal["applied", "admitted", "withdrawn"]
 
 
 class Member(Aggregate):
@@ -84,7 +88,7 @@ class Member(Aggregate):
         self.address = address
         self.member_class = member_class
         self.applied_on = applied_on
-        self.status = "applied"
+        self.status: MemberStatus = "applied"
         self.admitted_on: dt.date | None = None
         self.withdrawn_on: dt.date | None = None
         self.shares = 0
@@ -244,7 +248,7 @@ class MembershipCommands(CoopBase):
 
     def member(self, member_id: UUID) -> Member:
         try:
-            member = self.repository.get(member_id)
+            member: Aggregate = self.repository.get(member_id)
         except AggregateNotFoundError:
             raise UnknownMember(f"no member {member_id} in this co-op") from None
         if not isinstance(member, Member):
@@ -259,7 +263,7 @@ class MembershipCommands(CoopBase):
                 start=start, limit=500, topics=[Member.Applied.TOPIC]
             )
             for notification in page:
-                yield self.member(notification.originator_id)
+                yield self.member(originator_uuid(notification))
             if len(page) < 500:
                 return
             start = page[-1].id + 1

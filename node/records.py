@@ -9,6 +9,7 @@ from eventsourcing.domain import Aggregate
 
 from node.errors import DomainError, NotAMember
 from node.membership import Member
+from toolkit.ids import originator_uuid
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -21,7 +22,7 @@ def load(
     """The aggregate of ``kind`` at ``aggregate_id``, or ``error`` naming what is
     missing."""
     try:
-        aggregate = app.repository.get(aggregate_id)
+        aggregate: Aggregate | None = app.repository.get(aggregate_id)
     except AggregateNotFoundError:
         aggregate = None
     if not isinstance(aggregate, kind):
@@ -44,7 +45,7 @@ def event_ids(app: Application[UUID], *topics: str) -> Iterator[UUID]:
             start=start, limit=PAGE, topics=list(topics)
         )
         for notification in page:
-            yield notification.originator_id
+            yield originator_uuid(notification)
         if len(page) < PAGE:
             return
         start = page[-1].id + 1
@@ -53,7 +54,7 @@ def event_ids(app: Application[UUID], *topics: str) -> Iterator[UUID]:
 def admitted_member(app: Application[UUID], member_id: UUID, role: str) -> Member:
     """The member at ``member_id``, who must be admitted to act as ``role``."""
     try:
-        member = app.repository.get(member_id)
+        member: Aggregate | None = app.repository.get(member_id)
     except AggregateNotFoundError:
         member = None
     if not isinstance(member, Member):

@@ -19,6 +19,7 @@ import nats
 from eventsourcing.persistence import Notification, Tracking
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
+from nats.js.api import PubAck
 
 from node.application import CoopNode
 from node.sharing import SharingPolicy
@@ -213,7 +214,7 @@ class Replicator:
             reconnect_time_wait=0.2,
             connect_timeout=2,
             error_cb=_quiet,
-            **self.connect_options,  # type: ignore[arg-type]
+            **self.connect_options,
         )
         self._js = self._nc.jetstream(timeout=self.ack_timeout)
 
@@ -238,7 +239,7 @@ class Replicator:
         """Publish messages in order, up to ``max_in_flight`` awaiting their acks at
         once, and return when every one is acknowledged."""
         assert self._js is not None
-        pending: list[tuple[asyncio.Future[object], WireMessage]] = []
+        pending: list[tuple[asyncio.Future[PubAck], WireMessage]] = []
         try:
             for message in messages:
                 if len(pending) == self.max_in_flight:
@@ -256,7 +257,7 @@ class Replicator:
                 ack.cancel()
 
     async def _await_acks(
-        self, pending: list[tuple[asyncio.Future[object], WireMessage]]
+        self, pending: list[tuple[asyncio.Future[PubAck], WireMessage]]
     ) -> None:
         if not pending:
             return
@@ -264,8 +265,12 @@ class Replicator:
             [ack for ack, _ in pending], timeout=self.ack_timeout
         )
         for ack, _ in pending:
-            if ack.done() and not ack.cancelled() and ack.exception() is not None:
-                raise ack.exception()  # type: ignore[misc]
+            if (
+                ack.done()
+                and not ack.cancelled()
+                and (error := ack.exception()) is not None
+            ):
+                raise error
         if not late:
             return
         # nats-py loses some error replies to pipelined publishes (a full stream's

@@ -169,10 +169,6 @@ def membership_cap_breach(
     return None
 
 
-def _cls(name: str, description: str, **rules: object) -> MemberClass:
-    return MemberClass(name, description, **rules)  # type: ignore[arg-type]
-
-
 PROFILES: dict[str, RulesProfile] = {
     profile.name: profile
     for profile in (
@@ -182,14 +178,18 @@ PROFILES: dict[str, RulesProfile] = {
         RulesProfile(
             "uk_multi_stakeholder",
             (
-                _cls(
+                MemberClass(
                     "service_user",
                     "people who receive care, and families",
                     board_seats=3,
                 ),
-                _cls("worker", "care workers employed by the co-op", board_seats=3),
-                _cls("volunteer", "volunteers and time-bank members", board_seats=1),
-                _cls("supporter", "community supporters", board_seats=2),
+                MemberClass(
+                    "worker", "care workers employed by the co-op", board_seats=3
+                ),
+                MemberClass(
+                    "volunteer", "volunteers and time-bank members", board_seats=1
+                ),
+                MemberClass("supporter", "community supporters", board_seats=2),
             ),
             board_size=9,
             proxies_per_holder=2,
@@ -202,15 +202,15 @@ PROFILES: dict[str, RulesProfile] = {
         RulesProfile(
             "italy_type_a",
             (
-                _cls("worker", "soci lavoratori", board_seats=3),
-                _cls(
+                MemberClass("worker", "soci lavoratori", board_seats=3),
+                MemberClass(
                     "volunteer",
                     "soci volontari (at most half of all members)",
                     membership_cap="1/2",
                     board_seats=1,
                 ),
-                _cls("service_user", "soci fruitori", board_seats=1),
-                _cls(
+                MemberClass("service_user", "soci fruitori", board_seats=1),
+                MemberClass(
                     "financer",
                     "soci sovventori",
                     voting_cap="1/3",
@@ -228,20 +228,20 @@ PROFILES: dict[str, RulesProfile] = {
         RulesProfile(
             "somerset_weighted",
             (
-                _cls(
+                MemberClass(
                     "worker",
                     "workers (half of all voting strength)",
                     voting_share="1/2",
                     board_seats=3,
                     quorum="1/5",
                 ),
-                _cls(
+                MemberClass(
                     "service_user",
                     "people who receive care, and families",
                     board_seats=2,
                 ),
-                _cls("supporter", "community supporters", board_seats=1),
-                _cls(
+                MemberClass("supporter", "community supporters", board_seats=1),
+                MemberClass(
                     "investor",
                     "investor members (at most a tenth of voting strength)",
                     voting_cap="1/10",
@@ -258,9 +258,11 @@ PROFILES: dict[str, RulesProfile] = {
         RulesProfile(
             "quebec_solidarity",
             (
-                _cls("user", "membres utilisateurs", board_seats=4),
-                _cls("worker", "membres travailleurs", board_seats=3),
-                _cls("supporter", "membres de soutien", board_seats=2, board_max=3),
+                MemberClass("user", "membres utilisateurs", board_seats=4),
+                MemberClass("worker", "membres travailleurs", board_seats=3),
+                MemberClass(
+                    "supporter", "membres de soutien", board_seats=2, board_max=3
+                ),
             ),
             board_size=9,
             proxies_per_holder=0,

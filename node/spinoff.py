@@ -270,7 +270,7 @@ class SpinOffCommands(MembershipCommands):
 
     def spinoff(self, spinoff_id: UUID) -> SpinOff:
         try:
-            spinoff = self.repository.get(spinoff_id)
+            spinoff: Aggregate = self.repository.get(spinoff_id)
         except AggregateNotFoundError:
             raise UnknownSpinOff(f"no spin-off {spinoff_id} in this co-op") from None
         if not isinstance(spinoff, SpinOff):

@@ -30,6 +30,7 @@ def class_shares(
     every class is capped)."""
     present = {c.name: c for c in profile.member_classes if counts.get(c.name, 0) > 0}
     fixed = {n: share(c.voting_share) for n, c in present.items() if c.voting_share}
+    caps = {n: share(c.voting_cap) for n, c in present.items() if c.voting_cap}
     pooled = [n for n in present if n not in fixed]
     if not pooled:
         total = sum(fixed.values())
@@ -44,15 +45,11 @@ def class_shares(
             break
         for n in pool:
             shares[n] = rest * counts[n] / heads
-        over = [
-            n
-            for n in pool
-            if present[n].voting_cap and shares[n] > share(present[n].voting_cap)  # type: ignore[arg-type]
-        ]
+        over = [n for n in pool if n in caps and shares[n] > caps[n]]
         if not over:
             break
         for n in over:
-            capped[n] = share(present[n].voting_cap)  # type: ignore[arg-type]
+            capped[n] = caps[n]
     shares.update(capped)
     return shares
 
@@ -142,7 +139,9 @@ def tally_proposal(
     quorate, reasons, class_quorate = turnout(
         profile, electorate_by_class, voted_by_class
     )
-    total = {ch: sum(strength[c][ch] for c in strength) for ch in CHOICES}
+    total = {
+        ch: sum((strength[c][ch] for c in strength), Fraction(0)) for ch in CHOICES
+    }
     passed = quorate and threshold.passes(total["for"], total["against"])
     if quorate and not passed:
         bar = "at least" if threshold.inclusive else "more than"

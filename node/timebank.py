@@ -8,7 +8,7 @@ refused before anything is written. Hours are kept as whole minutes.
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import NamedTuple, get_args
+from typing import NamedTuple, TypeGuard, get_args
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -56,21 +56,21 @@ class TimeAccount(Aggregate):
 
     class Debited(Event):
         TOPIC = "commonweal.time_account.debited"
-        kind: str
+        kind: shared.AccountKind
         transfer: UUID
         counterparty: UUID
         minutes: int
-        purpose: str
+        purpose: shared.Purpose
         note: str
         entered_on: dt.date
 
     class Credited(Event):
         TOPIC = "commonweal.time_account.credited"
-        kind: str
+        kind: shared.AccountKind
         transfer: UUID
         counterparty: UUID
         minutes: int
-        purpose: str
+        purpose: shared.Purpose
         note: str
         entered_on: dt.date
 
@@ -89,7 +89,7 @@ class TimeAccount(Aggregate):
         self.balance = 0
 
     @property
-    def kind(self) -> str:
+    def kind(self) -> shared.AccountKind:
         return "pool" if self.owner is None else "member"
 
     def check(self, minutes: int) -> None:
@@ -109,11 +109,11 @@ class TimeAccount(Aggregate):
     @event(Debited)
     def debit(
         self,
-        kind: str,
+        kind: shared.AccountKind,
         transfer: UUID,
         counterparty: UUID,
         minutes: int,
-        purpose: str,
+        purpose: shared.Purpose,
         note: str,
         entered_on: dt.date,
     ) -> None:
@@ -122,15 +122,19 @@ class TimeAccount(Aggregate):
     @event(Credited)
     def credit(
         self,
-        kind: str,
+        kind: shared.AccountKind,
         transfer: UUID,
         counterparty: UUID,
         minutes: int,
-        purpose: str,
+        purpose: shared.Purpose,
         note: str,
         entered_on: dt.date,
     ) -> None:
         self.balance += minutes
+
+
+def is_purpose(purpose: str) -> TypeGuard[shared.Purpose]:
+    return purpose in PURPOSES
 
 
 def time_account_id(owner: UUID | None) -> UUID:
@@ -209,7 +213,7 @@ class TimebankCommands(CoopBase):
         """Move ``minutes`` from one account to another: both sides or neither."""
         if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0:
             raise InvalidAmount(f"minutes must be a positive whole number: {minutes!r}")
-        if purpose not in PURPOSES:
+        if not is_purpose(purpose):
             raise UnknownReason(
                 f"{purpose!r} is not a purpose; purposes are: {', '.join(PURPOSES)}"
             )

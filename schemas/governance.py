@@ -22,11 +22,14 @@ class BoardRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     board_max: dict[ClassName, Count]  # the most seats a class's members may hold
 
 
+BallotKind = Literal["proposal", "election"]
+
+
 class BallotClosed(Payload, frozen=True):
     SCHEMA = "ballot.closed/1"
     STREAM = "governance"
     ballot: Pseudonym
-    kind: Literal["proposal", "election"]
+    kind: BallotKind
     secret: bool
     threshold: str | None  # proposals: the threshold it needed
     electorate_by_class: dict[ClassName, Count]

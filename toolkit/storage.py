@@ -57,7 +57,8 @@ class Cursor:
         return self._raw.fetchone()
 
     def fetchall(self) -> list[Any]:
-        return self._raw.fetchall()
+        rows: list[Any] = self._raw.fetchall()
+        return rows
 
 
 def group_rows(rows: list[Any], column: str = "coop_id") -> dict[str, list[Any]]:
@@ -84,13 +85,16 @@ class TrackedTables(TrackingRecorder):
     # SQLite's page cache per connection, in KiB; None keeps SQLite's 2,000.
     SQLITE_CACHE_KIB: ClassVar[int | None] = None
     datastore: Any
+    factory: InfrastructureFactory  # set by construct_tracked_tables
 
     @property
     def is_postgres(self) -> bool:
         return isinstance(self, PostgresTrackingRecorder)
 
     def create_table(self) -> None:
-        super().create_table()  # type: ignore[safe-super]
+        # The backend's recorder that construct_tracked_tables puts after this mixin
+        # has create_table; TrackingRecorder, all mypy sees, does not declare it.
+        super().create_table()  # type: ignore[misc]
         with self.transaction() as cursor:
             new = {table for table, _ in self.FILLS if not cursor.table_exists(table)}
             for statement in self.TABLES:
@@ -112,6 +116,7 @@ class TrackedTables(TrackingRecorder):
 
     def insert_tracking_in(self, cursor: Cursor, tracking: Tracking) -> None:
         """Record ``tracking`` inside the transaction of ``cursor``."""
+        # A private method of the backend recorders, undeclared on TrackingRecorder.
         self._insert_tracking(cursor._raw, tracking)  # type: ignore[attr-defined]
 
 
@@ -126,7 +131,9 @@ def construct_tracked_tables(mixin: type[T], env: Mapping[str, str]) -> T:
         base: type[TrackingRecorder] = SQLiteTrackingRecorder
     else:
         base = PostgresTrackingRecorder
-    cls = type(f"{mixin.__name__}On{base.__name__}", (mixin, base), {})
-    recorder = factory.tracking_recorder(cls)  # type: ignore[arg-type]
+    cls: type[T] = type(f"{mixin.__name__}On{base.__name__}", (mixin, base), {})
+    # eventsourcing types the recorder by the factory's type parameter, not by the
+    # class it is asked to build.
+    recorder: T = factory.tracking_recorder(cls)  # type: ignore[assignment]
     recorder.factory = factory  # keeps the datastore's pool open with the recorder
-    return recorder  # type: ignore[return-value]
+    return recorder

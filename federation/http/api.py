@@ -144,7 +144,7 @@ class ConsumerLag:
                             config.broker.servers,
                             connect_timeout=2,
                             max_reconnect_attempts=-1,
-                            **config.broker.connect_options(),  # type: ignore[arg-type]
+                            **config.broker.connect_options(),
                         )
                     info = await nc.jetstream().consumer_info(
                         FEDERATION_STREAM, config.durable

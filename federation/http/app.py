@@ -4,6 +4,7 @@ dashboard, like the API, shows only the published view: no count of people below
 import asyncio
 from typing import Any
 
+import jinja2
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
@@ -18,7 +19,7 @@ from toolkit.web.openapi import openapi_document
 from toolkit.web.pages import environment, render
 from toolkit.web.routes import json_response
 
-TEMPLATES = web.AppKey("templates", object)
+TEMPLATES = web.AppKey("templates", jinja2.Environment)
 
 
 def _figures(service: ConsortiumService) -> tuple[Any, list[Figure]]:
@@ -34,7 +35,7 @@ async def dashboard(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     view, figs = await asyncio.to_thread(_figures, service)
     return render(
-        request.app[TEMPLATES],  # type: ignore[arg-type]
+        request.app[TEMPLATES],
         "dashboard.html",
         name=service.config.name,
         report=view,

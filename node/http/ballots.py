@@ -17,9 +17,10 @@ from aiohttp import web
 
 from node.application import CoopNode
 from node.auth import BOARD, Principal
-from node.ballots import Ballot
+from node.ballots import Ballot, BallotStatus
 from node.http.context import NODE, run, write
 from node.http.guard import principal, require
+from toolkit.ids import originator_uuid
 from toolkit.web.errors import forbidden
 from toolkit.web.paging import ListQuery, Page
 from toolkit.web.routes import Api, path_uuid
@@ -27,7 +28,6 @@ from toolkit.web.routes import Api, path_uuid
 api = Api()
 ID = {"id": UUID}
 
-BallotStatus = Literal["open", "closed", "cancelled"]
 Proposal = Literal["for", "against", "abstain"]
 
 
@@ -102,7 +102,7 @@ def ballot_view(app: CoopNode, ballot: Ballot) -> BallotView:
         title=ballot.title,
         threshold=ballot.threshold,
         secret=ballot.secret,
-        status=ballot.status,  # type: ignore[arg-type]
+        status=ballot.status,
         opened_on=ballot.opened_on,
         electorate=len(roll.electorate),
         voted=len(roll.voted),
@@ -117,7 +117,7 @@ def ballot_page(app: CoopNode, query: ListQuery) -> Page[BallotView]:
     rows = app.recorder.select_notifications(
         start=query.cursor + 1, limit=query.limit, topics=[Ballot.Opened.TOPIC]
     )
-    items = [ballot_view(app, app.ballot(row.originator_id)) for row in rows]
+    items = [ballot_view(app, app.ballot(originator_uuid(row))) for row in rows]
     more = len(rows) == query.limit
     return Page(items, rows[-1].id if more else None)
 

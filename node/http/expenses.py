@@ -16,6 +16,7 @@ from node.expenses import ExpenseClaim
 from node.http.context import NODE, run, write
 from node.http.guard import principal, require
 from schemas.timebank import ExpenseCategory, RejectionReason
+from toolkit.ids import originator_uuid
 from toolkit.web.errors import forbidden
 from toolkit.web.paging import ListQuery, Page
 from toolkit.web.routes import Api, path_uuid
@@ -73,7 +74,7 @@ def claim_page(
     rows = app.recorder.select_notifications(
         start=query.cursor + 1, limit=query.limit, topics=[ExpenseClaim.Claimed.TOPIC]
     )
-    claims = [app.expense_claim(row.originator_id) for row in rows]
+    claims = [app.expense_claim(originator_uuid(row)) for row in rows]
     items = [
         claim_view(c) for c in claims if claimant is None or c.claimant == claimant
     ]

@@ -15,7 +15,7 @@ from node.http.context import NODE, RUNNER
 from toolkit.web.errors import ApiError, error_response, forbidden, unauthorized
 
 COOKIE = "cw_token"
-PRINCIPAL = web.RequestKey("principal", Principal | None)  # type: ignore[arg-type]
+PRINCIPAL = web.RequestKey[Principal | None]("principal")
 
 
 def presented_token(request: web.Request) -> str | None:
@@ -52,7 +52,8 @@ async def authenticate(
 
 
 def principal(request: web.Request) -> Principal:
-    who = request.get(PRINCIPAL)
+    # aiohttp types get() by key only for str keys: it gives Any for a RequestKey.
+    who: Principal | None = request.get(PRINCIPAL)
     if who is None:
         raise unauthorized()
     return who

@@ -20,6 +20,7 @@ from node.http.context import NODE, run, write
 from node.http.guard import require
 from node.incidents import Incident
 from schemas.care import IncidentKind
+from toolkit.ids import originator_uuid
 from toolkit.web.errors import ApiError
 from toolkit.web.paging import ListQuery, Page
 from toolkit.web.routes import Api, path_uuid
@@ -74,7 +75,7 @@ def incident_page(app: CoopNode, query: ListQuery) -> Page[IncidentView]:
     rows = app.recorder.select_notifications(
         start=query.cursor + 1, limit=query.limit, topics=[Incident.Raised.TOPIC]
     )
-    items = [incident_view(app.incident(row.originator_id)) for row in rows]
+    items = [incident_view(app.incident(originator_uuid(row))) for row in rows]
     more = len(rows) == query.limit
     return Page(items, rows[-1].id if more else None)
 

@@ -59,7 +59,8 @@ def status_of(error: DomainError) -> int:
 
 
 def signed_in(request: web.Request, roles: Collection[str] | None = None) -> Principal:
-    who = request.get(PRINCIPAL)
+    # aiohttp types get() by key only for str keys: it gives Any for a RequestKey.
+    who: Principal | None = request.get(PRINCIPAL)
     if who is None:
         raise web.HTTPSeeOther("/login")
     if roles is not None and who.role not in roles:
@@ -105,14 +106,15 @@ async def home(request: web.Request) -> web.Response:
     if who == ADMIN:
         raise web.HTTPSeeOther("/staff")
     app = request.app[NODE].coop_node
-    assert who.member_id is not None
+    member_id = who.member_id
+    assert member_id is not None
 
     def read() -> dict[str, Any]:
         return {
-            "member": member_view(app.member(who.member_id)),
-            "tokens": [token_view(t) for t in app.tokens_of(who.member_id)],
-            "ballots": my_ballots(app, who.member_id),
-            "timebank": my_time_account(app, who.member_id),
+            "member": member_view(app.member(member_id)),
+            "tokens": [token_view(t) for t in app.tokens_of(member_id)],
+            "ballots": my_ballots(app, member_id),
+            "timebank": my_time_account(app, member_id),
         }
 
     return render(request, "home.html", **await run(request, read))

@@ -195,7 +195,7 @@ async def staff_expenses(request: web.Request) -> web.Response:
 async def staff_decide(request: web.Request) -> web.Response:
     signed_in(request, CARE)
     claim_id = _id(request)
-    action: Action = request.match_info["action"]  # type: ignore[assignment]
+    action: Action = msgspec.convert(request.match_info["action"], Action)
     form = await request.post()
     app = request.app[NODE].coop_node
     try:

@@ -18,6 +18,7 @@ from node.http.context import NODE, run, write
 from node.http.guard import require
 from node.visits import MAX_VISIT_MINUTES, Visit
 from schemas.care import VisitReason
+from toolkit.ids import originator_uuid
 from toolkit.web.paging import ListQuery, Page
 from toolkit.web.routes import Api, path_uuid
 
@@ -82,7 +83,7 @@ def visit_page(app: CoopNode, query: ListQuery) -> Page[VisitView]:
     rows = app.recorder.select_notifications(
         start=query.cursor + 1, limit=query.limit, topics=[Visit.Scheduled.TOPIC]
     )
-    items = [visit_view(app.visit(row.originator_id)) for row in rows]
+    items = [visit_view(app.visit(originator_uuid(row))) for row in rows]
     more = len(rows) == query.limit
     return Page(items, rows[-1].id if more else None)
 

@@ -8,7 +8,7 @@ A handler is ``async def h(request, *, body=..., query=...) -> Struct | Response
 """
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -62,7 +62,7 @@ class Api:
         response: type | None = None,
         status: int = 200,
         auth: bool = True,
-        params: dict[str, type] | None = None,
+        params: Mapping[str, type] | None = None,
         errors: tuple[int, ...] = (),
     ) -> Callable[[Handler], Handler]:
         names = _PARAM.findall(path)
