@@ -17,11 +17,11 @@ import secrets
 from typing import Literal, NamedTuple, get_args
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate, event
 
 from node.errors import InvalidTransition, UnknownToken
 from node.membership import MembershipCommands
+from toolkit.aggregates import events_with, get
 
 Role = Literal["admin", "board", "coordinator", "member"]
 MemberRole = Literal["board", "coordinator", "member"]
@@ -143,29 +143,20 @@ class AuthCommands(MembershipCommands):
         return access
 
     def access_token(self, access_id: UUID) -> AccessToken:
-        try:
-            access = self.repository.get(access_id)
-        except AggregateNotFoundError:
-            raise UnknownToken(f"no token {access_id}") from None
-        if not isinstance(access, AccessToken):
-            raise UnknownToken(f"{access_id} is not a token")
+        access = get(self, access_id, AccessToken)
+        if access is None:
+            raise UnknownToken(f"no token {access_id}")
         return access
 
     def tokens_of(self, member_id: UUID) -> list[AccessToken]:
         """Every token ever issued to a member, oldest first."""
-        found = []
-        start = 1
-        while True:
-            page = self.recorder.select_notifications(
-                start=start, limit=500, topics=[AccessToken.Issued.TOPIC]
-            )
-            for notification in page:
-                access = self.access_token(notification.originator_id)
-                if access.member_id == member_id:
-                    found.append(access)
-            if len(page) < 500:
-                return found
-            start = page[-1].id + 1
+        # The issued events say whose each token is: only the member's own tokens
+        # are loaded, however many the co-op has issued.
+        return [
+            self.access_token(issued.originator_id)
+            for issued in events_with(self, AccessToken.Issued.TOPIC)
+            if isinstance(issued, AccessToken.Issued) and issued.member_id == member_id
+        ]
 
     def authenticate(self, token: str) -> Principal | None:
         """The principal a member token stands for, or None if unknown or revoked."""

@@ -20,7 +20,7 @@ from node.http.guard import principal, require, require_self_or
 from node.membership import Member
 from node.rules import ClassName
 from toolkit.web.errors import forbidden
-from toolkit.web.paging import ListQuery, Page
+from toolkit.web.paging import ListQuery, Page, ids_page
 from toolkit.web.routes import Api, path_uuid
 
 api = Api()
@@ -117,12 +117,8 @@ def token_view(access: AccessToken) -> TokenView:
 
 
 def member_page(app: CoopNode, query: ListQuery) -> Page[MemberView]:
-    rows = app.recorder.select_notifications(
-        start=query.cursor + 1, limit=query.limit, topics=[Member.Applied.TOPIC]
-    )
-    items = [member_view(app.member(row.originator_id)) for row in rows]
-    more = len(rows) == query.limit
-    return Page(items, rows[-1].id if more else None)
+    ids = ids_page(app, Member.Applied.TOPIC, query)
+    return Page([member_view(app.member(i)) for i in ids.items], ids.next_cursor)
 
 
 @api.route(
