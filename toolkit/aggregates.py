@@ -29,7 +29,7 @@ def get(app: Application[UUID], aggregate_id: UUID, kind: type[A]) -> A | None:
     """The aggregate of ``kind`` at ``aggregate_id``, or None if there is none of
     that kind there."""
     try:
-        aggregate = app.repository.get(aggregate_id)
+        aggregate: object = app.repository.get(aggregate_id)
     except AggregateNotFoundError:
         return None
     return aggregate if isinstance(aggregate, kind) else None
@@ -50,7 +50,14 @@ def ids_with(app: Application[UUID], *topics: str) -> Iterator[UUID]:
     the events were stored, without loading any aggregate. With a created event's
     topic: every aggregate of that kind, oldest first."""
     for notification in notifications_with(app, *topics):
-        yield notification.originator_id
+        yield originator(notification)
+
+
+def originator(notification: Notification) -> UUID:
+    """The id of the aggregate a notification's event belongs to."""
+    # eventsourcing types it ``UUID | str``; our applications use UUIDs.
+    originator_id = notification.originator_id
+    return originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
 
 
 def events_with(

@@ -42,7 +42,7 @@ class BrokerConnection:
                 reconnect_time_wait=0.2,
                 connect_timeout=2,
                 error_cb=_quiet,
-                **self.options,  # type: ignore[arg-type]
+                **self.options,
             )
         return self.client
 

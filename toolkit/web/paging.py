@@ -12,6 +12,8 @@ from uuid import UUID
 import msgspec
 from eventsourcing.application import Application, LocalNotificationLog
 
+from toolkit.aggregates import originator
+
 T = TypeVar("T")
 
 MAX_LIMIT = 500
@@ -35,4 +37,4 @@ def ids_page(app: Application[Any], topic: str, query: ListQuery) -> Page[UUID]:
     log = LocalNotificationLog(app.recorder, section_size=MAX_LIMIT)
     rows = log.select(start=query.cursor + 1, limit=query.limit, topics=[topic])
     more = len(rows) == query.limit
-    return Page([row.originator_id for row in rows], rows[-1].id if more else None)
+    return Page([originator(row) for row in rows], rows[-1].id if more else None)
