@@ -8,28 +8,18 @@ position turns into a no-op.
 import contextlib
 import logging
 from collections.abc import Sequence
-from typing import TypedDict
 
-import nats
 from nats.aio.client import Client as NATS
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from federation.broker import FEDERATION_STREAM, ensure_federation_stream
 from federation.ingest import ConsortiumViews, Message, Outcome
-from toolkit.retry import describe, retry_forever
+from toolkit.broker_connection import BrokerConnection
 
 log = logging.getLogger(__name__)
 
 # How long a fetch waits for more messages once one has arrived.
 TOP_UP_SECONDS = 0.02
-
-
-class StreamOptions(TypedDict, total=False):
-    """The keywords of ``ensure_federation_stream`` beyond the JetStream context."""
-
-    replicas: int
-    max_bytes: int | None
-    leaf_domains: Sequence[str]
 
 
 class Aggregator:
@@ -42,44 +32,31 @@ class Aggregator:
         connect_options: dict[str, object] | None = None,
         batch_size: int = 500,
         fetch_timeout: float = 1.0,
-        stream_options: StreamOptions | None = None,
+        stream_options: dict[str, object] | None = None,
     ) -> None:
         self.views = views
-        self.servers = list(servers)
         self.durable = durable
-        self.connect_options = connect_options or {}
+        self.broker = BrokerConnection(
+            servers, f"commonweal-consortium-{durable}", connect_options
+        )
         self.batch_size = batch_size
         self.fetch_timeout = fetch_timeout
-        self.stream_options: StreamOptions = stream_options or {}
+        self.stream_options = stream_options or {}
         self.totals = Outcome()
         self.batches = 0
         self.ready = False  # the stream exists and the consumer is about to start
-        self.last_error: str | None = None  # the outage being waited out, if any
-        self._nc: NATS | None = None
+
+    @property
+    def last_error(self) -> str | None:
+        """The outage being waited out, if any."""
+        return self.broker.last_error
 
     async def run(self) -> None:
-        try:
-            await retry_forever(self._consume, "aggregator", log, self._note_error)
-        finally:
-            if self._nc is not None and not self._nc.is_closed:
-                await self._nc.close()
+        await self.broker.keep_running(self._consume, "aggregator", log)
 
-    def _note_error(self, error: BaseException | None) -> None:
-        self.last_error = None if error is None else describe(error)
-
-    async def _consume(self) -> None:
-        if self._nc is None or self._nc.is_closed:
-            self._nc = await nats.connect(
-                self.servers,
-                name=f"commonweal-consortium-{self.durable}",
-                max_reconnect_attempts=-1,
-                reconnect_time_wait=0.2,
-                connect_timeout=2,
-                error_cb=_quiet,
-                **self.connect_options,
-            )
-        js = self._nc.jetstream()
-        await ensure_federation_stream(js, **self.stream_options)
+    async def _consume(self, nc: NATS) -> None:
+        js = nc.jetstream()
+        await ensure_federation_stream(js, **self.stream_options)  # type: ignore[arg-type]
         self.ready = True
         subscription = await js.pull_subscribe(
             "cw.coop.>",
@@ -116,7 +93,7 @@ class Aggregator:
                 for msg in fetched
             ]
             outcome = self.views.apply(messages)
-            self.last_error = None
+            self.broker.note_error(None)
             for msg in fetched:
                 await msg.ack()
             self._count(outcome)
@@ -129,7 +106,3 @@ class Aggregator:
         self.totals.dead_letters += outcome.dead_letters
         for reason in outcome.reasons:
             log.warning("dead letter: %s", reason)
-
-
-async def _quiet(error: Exception) -> None:
-    log.debug("nats: %r", error)

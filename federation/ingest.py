@@ -234,19 +234,10 @@ class ConsortiumViews(TrackedTables):
             row = batch.cursor.execute(
                 "SELECT hash FROM chains WHERE coop_id = ?", (coop_id,)
             ).fetchone()
-            position = self._tracked_position(batch.cursor, coop_id)
+            position = self.tracked_position(batch.cursor, coop_id)
             last_hash = row["hash"] if row else GENESIS_HASH
             batch.chains[coop_id] = ChainState(position, last_hash)
         return batch.chains[coop_id]
-
-    def _tracked_position(self, cursor: Cursor, coop_id: str) -> int:
-        table = "notification_tracking" if self.is_postgres else "tracking"
-        row = cursor.execute(
-            f"SELECT MAX(notification_id) AS position FROM {table} "
-            "WHERE application_name = ?",
-            (coop_id,),
-        ).fetchone()
-        return int(row["position"] or 0)
 
     def _hold(self, batch: Batch, arrival: Arrival) -> None:
         """Keep an envelope that arrived before its predecessor, until it comes."""

@@ -11,7 +11,7 @@ import datetime as dt
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import msgspec
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import JSONTranscoder
 
@@ -22,7 +22,7 @@ from federation.errors import (
     UnknownCoop,
 )
 from schemas.envelope import is_valid_coop_id
-from toolkit.ids import originator_uuid
+from toolkit.aggregates import get, ids_with
 from toolkit.transcodings import DateAsISO
 
 
@@ -217,11 +217,7 @@ class ConsortiumRegistry(Application[UUID]):
         self.save(coop)
 
     def find(self, coop_id: str) -> MemberCoop | None:
-        try:
-            coop: Aggregate = self.repository.get(member_coop_id(coop_id))
-        except AggregateNotFoundError:
-            return None
-        return coop if isinstance(coop, MemberCoop) else None
+        return get(self, member_coop_id(coop_id), MemberCoop)
 
     def require(self, coop_id: str) -> MemberCoop:
         coop = self.find(coop_id)
@@ -231,16 +227,9 @@ class ConsortiumRegistry(Application[UUID]):
 
     def coops(self) -> list[MemberCoop]:
         """Every registered co-op, in the order they were registered."""
-        coops: list[MemberCoop] = []
-        start = 1
-        while True:
-            page = self.recorder.select_notifications(
-                start=start, limit=500, topics=[MemberCoop.Registered.TOPIC]
-            )
-            coops += [self.repository.get(originator_uuid(n)) for n in page]
-            if len(page) < 500:
-                return coops
-            start = page[-1].id + 1
+        return [
+            self.repository.get(i) for i in ids_with(self, MemberCoop.Registered.TOPIC)
+        ]
 
     def lineage(self) -> list[Lineage]:
         return [

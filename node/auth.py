@@ -17,12 +17,11 @@ import secrets
 from typing import Literal, NamedTuple, get_args
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate, event
 
 from node.errors import InvalidTransition, UnknownToken
 from node.membership import MembershipCommands
-from toolkit.ids import originator_uuid
+from toolkit.aggregates import events_with, get
 
 Role = Literal["admin", "board", "coordinator", "member"]
 MemberRole = Literal["board", "coordinator", "member"]
@@ -75,7 +74,7 @@ class AccessToken(Aggregate):
     class Issued(Created):
         TOPIC = "commonweal.access_token.issued"
         token_hash: str
-        role: MemberRole
+        role: str
         member_id: UUID
         issued_on: dt.date
 
@@ -89,7 +88,7 @@ class AccessToken(Aggregate):
 
     @event(Issued)
     def __init__(
-        self, token_hash: str, role: MemberRole, member_id: UUID, issued_on: dt.date
+        self, token_hash: str, role: str, member_id: UUID, issued_on: dt.date
     ) -> None:
         self.token_hash = token_hash
         self.role = role
@@ -144,29 +143,20 @@ class AuthCommands(MembershipCommands):
         return access
 
     def access_token(self, access_id: UUID) -> AccessToken:
-        try:
-            access: Aggregate = self.repository.get(access_id)
-        except AggregateNotFoundError:
-            raise UnknownToken(f"no token {access_id}") from None
-        if not isinstance(access, AccessToken):
-            raise UnknownToken(f"{access_id} is not a token")
+        access = get(self, access_id, AccessToken)
+        if access is None:
+            raise UnknownToken(f"no token {access_id}")
         return access
 
     def tokens_of(self, member_id: UUID) -> list[AccessToken]:
         """Every token ever issued to a member, oldest first."""
-        found = []
-        start = 1
-        while True:
-            page = self.recorder.select_notifications(
-                start=start, limit=500, topics=[AccessToken.Issued.TOPIC]
-            )
-            for notification in page:
-                access = self.access_token(originator_uuid(notification))
-                if access.member_id == member_id:
-                    found.append(access)
-            if len(page) < 500:
-                return found
-            start = page[-1].id + 1
+        # The issued events say whose each token is: only the member's own tokens
+        # are loaded, however many the co-op has issued.
+        return [
+            self.access_token(issued.originator_id)
+            for issued in events_with(self, AccessToken.Issued.TOPIC)
+            if isinstance(issued, AccessToken.Issued) and issued.member_id == member_id
+        ]
 
     def authenticate(self, token: str) -> Principal | None:
         """The principal a member token stands for, or None if unknown or revoked."""
@@ -178,10 +168,10 @@ class AuthCommands(MembershipCommands):
         # departing) can no longer act, whatever tokens they still hold.
         if not access.active or not self.member(access.member_id).is_admitted:
             return None
-        return Principal(access.role, access.member_id, access.id)
+        return Principal(access.role, access.member_id, access.id)  # type: ignore[arg-type]
 
 
-def _issue(member_id: UUID, role: MemberRole) -> IssuedToken:
+def _issue(member_id: UUID, role: str) -> IssuedToken:
     token = new_token()
     access = AccessToken(
         token_hash=token_hash(token),

@@ -14,9 +14,11 @@ from eventsourcing.domain import Aggregate, event
 
 from node.coop import CoopBase
 from node.errors import InvalidScore, PlanClosed, UnknownCarePlan, UnknownReason
-from node.records import admitted_member, created_ids, load
+from node.membership import admitted_member
+from node.records import load
 from node.sharing import Rule
 from schemas import care as shared
+from toolkit.aggregates import ids_with
 
 PLAN_CLOSE_REASONS: tuple[str, ...] = get_args(shared.PlanCloseReason)
 
@@ -171,7 +173,7 @@ class CareCommands(CoopBase):
         return load(self, plan_id, CarePlan, UnknownCarePlan)
 
     def care_plans(self) -> Iterator[CarePlan]:
-        for plan_id in created_ids(self, CarePlan.Opened.TOPIC):
+        for plan_id in ids_with(self, CarePlan.Opened.TOPIC):
             yield self.care_plan(plan_id)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import msgspec
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import JSONTranscoder
 
@@ -21,6 +21,7 @@ from node.errors import (
     UnknownMemberClass,
 )
 from node.rules import RulesProfile
+from toolkit.aggregates import get
 from toolkit.transcodings import DateAsISO
 
 
@@ -151,10 +152,7 @@ class CoopBase(Application[UUID]):
         return coop
 
     def _find_coop(self) -> Coop | None:
-        try:
-            return self.repository.get(coop_aggregate_id(self.coop_id))
-        except AggregateNotFoundError:
-            return None
+        return get(self, coop_aggregate_id(self.coop_id), Coop)
 
     def _require_class(self, member_class: str) -> None:
         classes = self.coop().profile.class_names

@@ -16,9 +16,11 @@ from node.errors import (
     UnknownExpenseClaim,
     UnknownReason,
 )
-from node.records import admitted_member, created_ids, load
+from node.membership import admitted_member
+from node.records import load
 from node.sharing import Rule
 from schemas import timebank as shared
+from toolkit.aggregates import ids_with
 
 CATEGORIES: tuple[str, ...] = get_args(shared.ExpenseCategory)
 REJECTION_REASONS: tuple[str, ...] = get_args(shared.RejectionReason)
@@ -168,7 +170,7 @@ class ExpenseCommands(CoopBase):
         return load(self, claim_id, ExpenseClaim, UnknownExpenseClaim)
 
     def expense_claims(self) -> Iterator[ExpenseClaim]:
-        for claim_id in created_ids(self, ExpenseClaim.Claimed.TOPIC):
+        for claim_id in ids_with(self, ExpenseClaim.Claimed.TOPIC):
             yield self.expense_claim(claim_id)
 
 

@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import msgspec
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import RecordConflictError
 
@@ -36,6 +35,7 @@ from node.errors import (
     UnknownBallot,
 )
 from node.membership import MembershipCommands
+from node.records import load
 from node.rules import RulesProfile
 from node.sharing import Rule
 from node.tally import (
@@ -45,7 +45,7 @@ from node.tally import (
     voter_weights,
 )
 from schemas import governance as shared
-from toolkit.ids import originator_uuid
+from toolkit.aggregates import ids_with
 
 T = TypeVar("T")
 RETRIES = 50
@@ -242,13 +242,7 @@ class GovernanceCommands(MembershipCommands):
     # --- reading ---------------------------------------------------------------
 
     def ballot(self, ballot_id: UUID) -> Ballot:
-        try:
-            ballot: Aggregate = self.repository.get(ballot_id)
-        except AggregateNotFoundError:
-            raise UnknownBallot(f"no ballot {ballot_id} in this co-op") from None
-        if not isinstance(ballot, Ballot):
-            raise UnknownBallot(f"{ballot_id} is not a ballot")
-        return ballot
+        return load(self, ballot_id, Ballot, UnknownBallot)
 
     def roll(self, ballot_id: UUID) -> Roll:
         """The ballot's electorate, proxies and who has voted (not how, if secret)."""
@@ -257,10 +251,7 @@ class GovernanceCommands(MembershipCommands):
 
     def ballots(self) -> list[Ballot]:
         """Every ballot ever opened, oldest first."""
-        notifications = self.recorder.select_notifications(
-            start=1, limit=1_000_000, topics=[Ballot.Opened.TOPIC]
-        )
-        return [self.ballot(originator_uuid(n)) for n in notifications]
+        return [self.ballot(i) for i in ids_with(self, Ballot.Opened.TOPIC)]
 
     # --- inside ----------------------------------------------------------------
 

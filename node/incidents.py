@@ -18,10 +18,11 @@ from node.errors import (
     UnknownReason,
     UnknownVisit,
 )
-from node.records import created_ids, load
+from node.records import load
 from node.sharing import Rule
 from node.visits import Visit
 from schemas import care as shared
+from toolkit.aggregates import ids_with
 
 INCIDENT_KINDS: tuple[str, ...] = get_args(shared.IncidentKind)
 
@@ -107,7 +108,7 @@ class IncidentCommands(CoopBase):
         return load(self, incident_id, Incident, UnknownIncident)
 
     def incidents(self) -> Iterator[Incident]:
-        for incident_id in created_ids(self, Incident.Raised.TOPIC):
+        for incident_id in ids_with(self, Incident.Raised.TOPIC):
             yield self.incident(incident_id)
 
 

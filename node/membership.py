@@ -6,10 +6,9 @@ node except through the sharing policy, which drops those fields.
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import Literal
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
 from node.coop import Coop, CoopBase
@@ -18,14 +17,14 @@ from node.errors import (
     InvalidAmount,
     InvalidTransition,
     MembershipCapReached,
+    NotAMember,
     UnknownMember,
 )
+from node.records import load
 from node.rules import membership_cap_breach
 from node.sharing import Rule
 from schemas import membership as shared
-from toolkit.ids import originator_uuid
-
-MemberStatus = Literal["applied", "admitted", "withdrawn"]
+from toolkit.aggregates import get, ids_with
 
 
 class Member(Aggregate):
@@ -88,7 +87,7 @@ class Member(Aggregate):
         self.address = address
         self.member_class = member_class
         self.applied_on = applied_on
-        self.status: MemberStatus = "applied"
+        self.status = "applied"
         self.admitted_on: dt.date | None = None
         self.withdrawn_on: dt.date | None = None
         self.shares = 0
@@ -247,26 +246,25 @@ class MembershipCommands(CoopBase):
             raise MembershipCapReached(f"cannot admit one more {joining}: {breach}")
 
     def member(self, member_id: UUID) -> Member:
-        try:
-            member: Aggregate = self.repository.get(member_id)
-        except AggregateNotFoundError:
-            raise UnknownMember(f"no member {member_id} in this co-op") from None
-        if not isinstance(member, Member):
-            raise UnknownMember(f"{member_id} is not a member")
-        return member
+        return load(self, member_id, Member, UnknownMember)
 
     def members(self) -> Iterator[Member]:
         """Every member who ever applied, oldest first."""
-        start = 1
-        while True:
-            page = self.recorder.select_notifications(
-                start=start, limit=500, topics=[Member.Applied.TOPIC]
-            )
-            for notification in page:
-                yield self.member(originator_uuid(notification))
-            if len(page) < 500:
-                return
-            start = page[-1].id + 1
+        for member_id in ids_with(self, Member.Applied.TOPIC):
+            yield self.member(member_id)
+
+
+def admitted_member(app: Application[UUID], member_id: UUID, role: str) -> Member:
+    """The member at ``member_id``, who must be admitted to act as ``role``."""
+    member = get(app, member_id, Member)
+    if member is None:
+        raise NotAMember(f"{member_id} is not a member of this co-op, so not a {role}")
+    if not member.is_admitted:
+        raise NotAMember(
+            f"member {member_id} is {member.status}; "
+            f"a {role} must be an admitted member"
+        )
+    return member
 
 
 MEMBERSHIP_SHARING: dict[str, Rule] = {

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 import msgspec
-import nats
 from eventsourcing.persistence import Notification, Tracking
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
@@ -31,7 +30,7 @@ from schemas import (
     message_id,
     subject,
 )
-from toolkit.retry import describe, retry_forever
+from toolkit.broker_connection import BrokerConnection
 from toolkit.storage import TrackedTables
 
 log = logging.getLogger(__name__)
@@ -164,8 +163,9 @@ class Replicator:
         self.coop_node = coop_node
         self.policy = policy
         self.state = state
-        self.servers = list(servers)
-        self.connect_options = connect_options or {}
+        self.broker = BrokerConnection(
+            servers, f"commonweal-node-{coop_node.coop_id}", connect_options
+        )
         self.batch_size = batch_size
         self.envelopes_per_message = envelopes_per_message
         self.max_in_flight = max_in_flight
@@ -174,51 +174,25 @@ class Replicator:
         self.published = state.head(coop_node.coop_id)
         self.envelopes_published = 0
         self.messages_published = 0
-        self.last_error: str | None = None  # the outage being waited out, if any
         self._wake = asyncio.Event()
-        self._nc: NATS | None = None
         self._js: JetStreamContext | None = None
+
+    @property
+    def last_error(self) -> str | None:
+        """The outage being waited out, if any."""
+        return self.broker.last_error
 
     def wake(self) -> None:
         """Tell the replicator there is something new to publish."""
         self._wake.set()
 
     async def run(self) -> None:
-        try:
-            await retry_forever(
-                self._connect_and_replicate,
-                f"replicator of {self.coop_node.coop_id}",
-                log,
-                self._note_error,
-            )
-        finally:
-            if self._nc is not None and not self._nc.is_closed:
-                # The broker may have dropped us (e.g. revoked credentials).
-                with contextlib.suppress(nats.errors.Error, OSError):
-                    await self._nc.close()
-
-    def _note_error(self, error: BaseException | None) -> None:
-        self.last_error = None if error is None else describe(error)
-
-    async def _connect_and_replicate(self) -> None:
-        await self._connect()
-        await self._replicate()
-
-    async def _connect(self) -> None:
-        if self._nc is not None and not self._nc.is_closed:
-            return
-        self._nc = await nats.connect(
-            self.servers,
-            name=f"commonweal-node-{self.coop_node.coop_id}",
-            max_reconnect_attempts=-1,
-            reconnect_time_wait=0.2,
-            connect_timeout=2,
-            error_cb=_quiet,
-            **self.connect_options,
+        await self.broker.keep_running(
+            self._replicate, f"replicator of {self.coop_node.coop_id}", log
         )
-        self._js = self._nc.jetstream(timeout=self.ack_timeout)
 
-    async def _replicate(self) -> None:
+    async def _replicate(self, nc: NATS) -> None:
+        self._js = nc.jetstream(timeout=self.ack_timeout)
         while True:
             page = self._next_page()
             if page is None:
@@ -231,7 +205,7 @@ class Replicator:
             await self._publish(messages)
             self.state.record_published(self.coop_node.coop_id, head)
             self.published = head
-            self.last_error = None
+            self.broker.note_error(None)
             self.envelopes_published += len(outgoing)
             self.messages_published += len(messages)
 
@@ -265,12 +239,8 @@ class Replicator:
             [ack for ack, _ in pending], timeout=self.ack_timeout
         )
         for ack, _ in pending:
-            if (
-                ack.done()
-                and not ack.cancelled()
-                and (error := ack.exception()) is not None
-            ):
-                raise error
+            if ack.done() and not ack.cancelled() and ack.exception() is not None:
+                raise ack.exception()  # type: ignore[misc]
         if not late:
             return
         # nats-py loses some error replies to pipelined publishes (a full stream's
@@ -303,7 +273,3 @@ class Replicator:
         self._wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), self.poll_interval)
-
-
-async def _quiet(error: Exception) -> None:
-    log.debug("nats: %r", error)

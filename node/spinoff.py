@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from uuid import UUID
 
 import msgspec
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate, event
 
 from node.coop import Coop
@@ -24,6 +23,7 @@ from node.errors import (
     UnknownSpinOff,
 )
 from node.membership import Member, MembershipCommands
+from node.records import load
 from node.rules import RulesProfile
 
 
@@ -269,13 +269,7 @@ class SpinOffCommands(MembershipCommands):
         self.save(coop, *members)
 
     def spinoff(self, spinoff_id: UUID) -> SpinOff:
-        try:
-            spinoff: Aggregate = self.repository.get(spinoff_id)
-        except AggregateNotFoundError:
-            raise UnknownSpinOff(f"no spin-off {spinoff_id} in this co-op") from None
-        if not isinstance(spinoff, SpinOff):
-            raise UnknownSpinOff(f"{spinoff_id} is not a spin-off")
-        return spinoff
+        return load(self, spinoff_id, SpinOff, UnknownSpinOff, "spin-off")
 
     def _require_member(self, member_id: UUID) -> None:
         member = self.member(member_id)

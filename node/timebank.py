@@ -21,10 +21,12 @@ from node.errors import (
     UnknownAccount,
     UnknownReason,
 )
-from node.records import admitted_member, created_ids, load
+from node.membership import admitted_member
+from node.records import load
 from node.sharing import Rule, SharingPolicy
 from schemas import Payload
 from schemas import timebank as shared
+from toolkit.aggregates import ids_with
 
 PURPOSES: tuple[str, ...] = get_args(shared.Purpose)
 # Ten hours of overdraft lets a newcomer receive help before giving any.
@@ -236,7 +238,7 @@ class TimebankCommands(CoopBase):
         return self.time_account(time_account_id(member_id))
 
     def time_accounts(self) -> Iterator[TimeAccount]:
-        for account_id in created_ids(self, TimeAccount.Opened.TOPIC):
+        for account_id in ids_with(self, TimeAccount.Opened.TOPIC):
             yield self.time_account(account_id)
 
     def statement(self, account_id: UUID) -> list[StatementLine]:

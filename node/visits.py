@@ -20,9 +20,11 @@ from node.errors import (
     UnknownServiceType,
     UnknownVisit,
 )
-from node.records import admitted_member, created_ids, load
+from node.membership import admitted_member
+from node.records import load
 from node.sharing import Rule
 from schemas import care as shared
+from toolkit.aggregates import ids_with
 
 VISIT_REASONS: tuple[str, ...] = get_args(shared.VisitReason)
 MAX_VISIT_MINUTES = 24 * 60
@@ -247,7 +249,7 @@ class VisitCommands(CoopBase):
         return load(self, visit_id, Visit, UnknownVisit)
 
     def visits(self) -> Iterator[Visit]:
-        for visit_id in created_ids(self, Visit.Scheduled.TOPIC):
+        for visit_id in ids_with(self, Visit.Scheduled.TOPIC):
             yield self.visit(visit_id)
 
     def _require_service_types(self, service_types: Sequence[str]) -> None:

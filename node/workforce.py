@@ -13,9 +13,11 @@ from eventsourcing.domain import Aggregate, event
 
 from node.coop import CoopBase
 from node.errors import InvalidTransition, UnknownWorker
-from node.records import admitted_member, created_ids, load
+from node.membership import admitted_member
+from node.records import load
 from node.sharing import Rule
 from schemas import care as shared
+from toolkit.aggregates import ids_with
 
 
 class Worker(Aggregate):
@@ -103,7 +105,7 @@ class WorkforceCommands(CoopBase):
         return load(self, worker_id, Worker, UnknownWorker)
 
     def workers(self) -> Iterator[Worker]:
-        for worker_id in created_ids(self, Worker.Joined.TOPIC):
+        for worker_id in ids_with(self, Worker.Joined.TOPIC):
             yield self.worker(worker_id)
 
 

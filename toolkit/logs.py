@@ -5,6 +5,10 @@ import logging
 
 import msgspec
 
+# A record logged with ``extra={FIELDS: {...}}`` (an access-log line) is those
+# fields, merged into the entry: its message is only for plain-text handlers.
+FIELDS = "fields"
+
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
@@ -13,15 +17,11 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
         }
-        message = record.getMessage()
-        # Access-log lines are JSON already: merge them rather than nest a string.
-        if message.startswith("{"):
-            try:
-                entry.update(msgspec.json.decode(message))
-            except msgspec.DecodeError:
-                entry["message"] = message
+        fields = getattr(record, FIELDS, None)
+        if isinstance(fields, dict):
+            entry.update(fields)
         else:
-            entry["message"] = message
+            entry["message"] = record.getMessage()
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return msgspec.json.encode(entry).decode()

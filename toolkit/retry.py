@@ -7,6 +7,7 @@ survive anything the outside world does to them; this is the one loop they share
 import asyncio
 import contextlib
 import logging
+import random
 from collections.abc import Awaitable, Callable
 
 import nats.errors
@@ -15,7 +16,35 @@ from eventsourcing.persistence import PersistenceError
 # Outages we expect and wait out: the broker restarting, a stream not yet created,
 # the database locked, restarted or unreachable.
 ROUTINE = (nats.errors.Error, OSError, TimeoutError, PersistenceError)
+MIN_BACKOFF = 0.1
 MAX_BACKOFF = 2.0
+# Failures in a row said at info level before they are worth a warning.
+QUIET_FAILURES = 5
+
+
+class Backoff:
+    """Delays between retries with "decorrelated jitter": each one is drawn at
+    random between the shortest and three times the last, capped. After a broker
+    restart a thousand nodes then come back spread out, not all in the same
+    instant, and each still backs off while the outage lasts."""
+
+    def __init__(
+        self,
+        shortest: float = MIN_BACKOFF,
+        longest: float = MAX_BACKOFF,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.shortest = shortest
+        self.longest = longest
+        self.rng = rng or random.Random()
+        self.last = shortest
+
+    def next(self) -> float:
+        self.last = min(self.longest, self.rng.uniform(self.shortest, self.last * 3))
+        return self.last
+
+    def reset(self) -> None:
+        self.last = self.shortest
 
 
 def describe(error: BaseException) -> str:
@@ -36,23 +65,27 @@ async def retry_forever(
     ``on_error`` hears of every failure (and of None once work ran cleanly) so the
     owner can report its health.
     """
-    backoff = 0.1
+    backoff = Backoff()
+    failures = 0
     while True:
         try:
             await work()
             on_error(None)
-            backoff = 0.1
+            backoff.reset()
+            failures = 0
             continue
         except ROUTINE as error:
+            delay = backoff.next()
+            failures += 1
             # Short outages are routine: say so quietly until one lasts.
-            level = logging.WARNING if backoff >= MAX_BACKOFF else logging.INFO
-            log.log(level, "%s: %s; retrying in %.1fs", what, describe(error), backoff)
+            level = logging.WARNING if failures > QUIET_FAILURES else logging.INFO
+            log.log(level, "%s: %s; retrying in %.1fs", what, describe(error), delay)
             on_error(error)
         except Exception as error:  # a bug must not silently stop replication
-            log.exception("%s failed unexpectedly; retrying in %.1fs", what, backoff)
+            delay = backoff.next()
+            log.exception("%s failed unexpectedly; retrying in %.1fs", what, delay)
             on_error(error)
-        await asyncio.sleep(backoff)
-        backoff = min(backoff * 2, MAX_BACKOFF)
+        await asyncio.sleep(delay)
 
 
 async def stop_task(task: asyncio.Task[None] | None) -> None:

@@ -10,7 +10,12 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, ClassVar, TypeVar
 
-from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingRecorder
+from eventsourcing.persistence import (
+    InfrastructureFactory,
+    IntegrityError,
+    Tracking,
+    TrackingRecorder,
+)
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteFactory, SQLiteTrackingRecorder
 from eventsourcing.utils import Environment
@@ -114,10 +119,46 @@ class TrackedTables(TrackingRecorder):
                     raw.execute(f"PRAGMA cache_size = -{self.SQLITE_CACHE_KIB}")
                 yield Cursor(raw, "?")
 
+    @property
+    def tracking_table(self) -> str:
+        """eventsourcing's tracking table (columns ``application_name``,
+        ``notification_id``, one row per name)."""
+        if isinstance(self, PostgresTrackingRecorder):
+            return self.tracking_table_name
+        return "tracking"  # eventsourcing 9.5's SQLite recorder: fixed, no attribute
+
     def insert_tracking_in(self, cursor: Cursor, tracking: Tracking) -> None:
-        """Record ``tracking`` inside the transaction of ``cursor``."""
-        # A private method of the backend recorders, undeclared on TrackingRecorder.
-        self._insert_tracking(cursor._raw, tracking)  # type: ignore[attr-defined]
+        """Record ``tracking`` inside the transaction of ``cursor``.
+
+        eventsourcing 9.5's public ``insert_tracking`` opens a transaction of its
+        own, and the recorders have no public method that takes ours: so this is
+        their single-row tracking statement, written against their table. Like
+        theirs, it refuses to move a position backwards or to repeat it.
+        """
+        table = self.tracking_table
+        row = cursor.execute(
+            f"INSERT INTO {table} (application_name, notification_id) VALUES (?, ?) "
+            "ON CONFLICT (application_name) DO UPDATE "
+            "SET notification_id = excluded.notification_id "
+            f"WHERE {table}.notification_id < excluded.notification_id "
+            "RETURNING notification_id",
+            (tracking.application_name, tracking.notification_id),
+        ).fetchone()
+        if row is None:
+            raise IntegrityError(
+                f"Failed to record tracking for {tracking.application_name} "
+                f"{tracking.notification_id}"
+            )
+
+    def tracked_position(self, cursor: Cursor, application_name: str) -> int:
+        """The tracked position of ``application_name`` (0 if none), read inside
+        the transaction of ``cursor``."""
+        row = cursor.execute(
+            f"SELECT MAX(notification_id) AS position FROM {self.tracking_table} "
+            "WHERE application_name = ?",
+            (application_name,),
+        ).fetchone()
+        return int(row["position"] or 0)
 
 
 T = TypeVar("T", bound=TrackedTables)

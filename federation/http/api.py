@@ -20,6 +20,8 @@ from federation.membership import CoopMembership
 from federation.report import ConsortiumReport
 from federation.service import ConsortiumService
 from federation.suppression import publish, published_type
+from toolkit.broker_connection import BrokerConnection
+from toolkit.retry import describe
 from toolkit.web.routes import Api
 
 log = logging.getLogger(__name__)
@@ -135,31 +137,36 @@ class ConsumerLag:
 
     async def _poll(self) -> None:
         config = self.service.config
-        nc = None
+        broker = BrokerConnection(
+            config.broker.servers,
+            f"commonweal-consortium-{config.durable}-lag",
+            config.broker.connect_options(),
+        )
         try:
             while True:
-                try:
-                    if nc is None or nc.is_closed:
-                        nc = await nats.connect(
-                            config.broker.servers,
-                            connect_timeout=2,
-                            max_reconnect_attempts=-1,
-                            **config.broker.connect_options(),
-                        )
-                    info = await nc.jetstream().consumer_info(
-                        FEDERATION_STREAM, config.durable
-                    )
-                    self.pending, self.ack_pending = (
-                        info.num_pending,
-                        info.num_ack_pending,
-                    )
-                except (nats.errors.Error, OSError, TimeoutError) as error:
-                    log.debug("consumer lag unknown: %r", error)
-                    self.pending = self.ack_pending = None
+                await self._ask(broker)
                 await asyncio.sleep(self.interval)
         finally:
-            if nc is not None and not nc.is_closed:
-                await nc.close()
+            await broker.close()
+
+    async def _ask(self, broker: BrokerConnection) -> None:
+        """Ask the broker for the consumer's counts; an outage is said once, in a
+        line, when it starts and when it ends."""
+        try:
+            nc = await broker.connect()
+            info = await nc.jetstream().consumer_info(
+                FEDERATION_STREAM, self.service.config.durable
+            )
+        except (nats.errors.Error, OSError, TimeoutError) as error:
+            if broker.last_error is None:
+                log.info("consumer lag unknown: %s", describe(error))
+            broker.note_error(error)
+            self.pending = self.ack_pending = None
+            return
+        if broker.last_error is not None:
+            log.info("consumer lag known again")
+            broker.note_error(None)
+        self.pending, self.ack_pending = info.num_pending, info.num_ack_pending
 
 
 class ConsortiumCollector:

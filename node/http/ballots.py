@@ -17,17 +17,17 @@ from aiohttp import web
 
 from node.application import CoopNode
 from node.auth import BOARD, Principal
-from node.ballots import Ballot, BallotStatus
+from node.ballots import Ballot
 from node.http.context import NODE, run, write
 from node.http.guard import principal, require
-from toolkit.ids import originator_uuid
 from toolkit.web.errors import forbidden
-from toolkit.web.paging import ListQuery, Page
+from toolkit.web.paging import ListQuery, Page, ids_page
 from toolkit.web.routes import Api, path_uuid
 
 api = Api()
 ID = {"id": UUID}
 
+BallotStatus = Literal["open", "closed", "cancelled"]
 Proposal = Literal["for", "against", "abstain"]
 
 
@@ -114,12 +114,8 @@ def ballot_view(app: CoopNode, ballot: Ballot) -> BallotView:
 
 
 def ballot_page(app: CoopNode, query: ListQuery) -> Page[BallotView]:
-    rows = app.recorder.select_notifications(
-        start=query.cursor + 1, limit=query.limit, topics=[Ballot.Opened.TOPIC]
-    )
-    items = [ballot_view(app, app.ballot(originator_uuid(row))) for row in rows]
-    more = len(rows) == query.limit
-    return Page(items, rows[-1].id if more else None)
+    ids = ids_page(app, Ballot.Opened.TOPIC, query)
+    return Page([ballot_view(app, app.ballot(i)) for i in ids.items], ids.next_cursor)
 
 
 def voter(who: Principal) -> UUID:

@@ -18,8 +18,7 @@ from node.care import CarePlan
 from node.http.context import NODE, run, write
 from node.http.guard import require
 from schemas.care import PlanCloseReason
-from toolkit.ids import originator_uuid
-from toolkit.web.paging import ListQuery, Page
+from toolkit.web.paging import ListQuery, Page, ids_page
 from toolkit.web.routes import Api, path_uuid
 
 api = Api()
@@ -82,12 +81,8 @@ def plan_view(plan: CarePlan) -> PlanView:
 
 
 def plan_page(app: CoopNode, query: ListQuery) -> Page[PlanView]:
-    rows = app.recorder.select_notifications(
-        start=query.cursor + 1, limit=query.limit, topics=[CarePlan.Opened.TOPIC]
-    )
-    items = [plan_view(app.care_plan(originator_uuid(row))) for row in rows]
-    more = len(rows) == query.limit
-    return Page(items, rows[-1].id if more else None)
+    ids = ids_page(app, CarePlan.Opened.TOPIC, query)
+    return Page([plan_view(app.care_plan(i)) for i in ids.items], ids.next_cursor)
 
 
 def pair(score: Goal | ScorePair) -> tuple[int, int]:

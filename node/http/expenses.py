@@ -16,9 +16,8 @@ from node.expenses import ExpenseClaim
 from node.http.context import NODE, run, write
 from node.http.guard import principal, require
 from schemas.timebank import ExpenseCategory, RejectionReason
-from toolkit.ids import originator_uuid
 from toolkit.web.errors import forbidden
-from toolkit.web.paging import ListQuery, Page
+from toolkit.web.paging import ListQuery, Page, ids_page
 from toolkit.web.routes import Api, path_uuid
 
 api = Api()
@@ -71,15 +70,12 @@ def claim_page(
 ) -> Page[ClaimView]:
     """A page of claims, oldest first; only ``claimant``'s when given (then a page
     may hold fewer than ``limit`` items while more follow)."""
-    rows = app.recorder.select_notifications(
-        start=query.cursor + 1, limit=query.limit, topics=[ExpenseClaim.Claimed.TOPIC]
-    )
-    claims = [app.expense_claim(originator_uuid(row)) for row in rows]
+    ids = ids_page(app, ExpenseClaim.Claimed.TOPIC, query)
+    claims = [app.expense_claim(i) for i in ids.items]
     items = [
         claim_view(c) for c in claims if claimant is None or c.claimant == claimant
     ]
-    more = len(rows) == query.limit
-    return Page(items, rows[-1].id if more else None)
+    return Page(items, ids.next_cursor)
 
 
 @api.route(

@@ -20,9 +20,8 @@ from node.http.context import NODE, run, write
 from node.http.guard import require
 from node.incidents import Incident
 from schemas.care import IncidentKind
-from toolkit.ids import originator_uuid
 from toolkit.web.errors import ApiError
-from toolkit.web.paging import ListQuery, Page
+from toolkit.web.paging import ListQuery, Page, ids_page
 from toolkit.web.routes import Api, path_uuid
 
 api = Api()
@@ -72,12 +71,8 @@ def incident_view(incident: Incident) -> IncidentView:
 
 
 def incident_page(app: CoopNode, query: ListQuery) -> Page[IncidentView]:
-    rows = app.recorder.select_notifications(
-        start=query.cursor + 1, limit=query.limit, topics=[Incident.Raised.TOPIC]
-    )
-    items = [incident_view(app.incident(originator_uuid(row))) for row in rows]
-    more = len(rows) == query.limit
-    return Page(items, rows[-1].id if more else None)
+    ids = ids_page(app, Incident.Raised.TOPIC, query)
+    return Page([incident_view(app.incident(i)) for i in ids.items], ids.next_cursor)
 
 
 def incident_record(app: CoopNode, incident_id: UUID) -> IncidentRecord:

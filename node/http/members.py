@@ -7,7 +7,7 @@ withdraw themselves and revoke their own tokens.
 """
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 import msgspec
@@ -17,15 +17,16 @@ from node.application import CoopNode
 from node.auth import ADMIN, BOARD, STAFF, AccessToken, MemberRole, Principal
 from node.http.context import NODE, run, write
 from node.http.guard import principal, require, require_self_or
-from node.membership import Member, MemberStatus
+from node.membership import Member
 from node.rules import ClassName
-from toolkit.ids import originator_uuid
 from toolkit.web.errors import forbidden
-from toolkit.web.paging import ListQuery, Page
+from toolkit.web.paging import ListQuery, Page, ids_page
 from toolkit.web.routes import Api, path_uuid
 
 api = Api()
 ID = {"id": UUID}
+
+Status = Literal["applied", "admitted", "withdrawn"]
 
 
 class MemberView(msgspec.Struct, frozen=True):
@@ -35,7 +36,7 @@ class MemberView(msgspec.Struct, frozen=True):
     phone: str
     address: str
     member_class: str
-    status: MemberStatus
+    status: Status
     applied_on: dt.date
     admitted_on: dt.date | None
     withdrawn_on: dt.date | None
@@ -101,7 +102,7 @@ def member_view(member: Member) -> MemberView:
         phone=member.phone,
         address=member.address,
         member_class=member.member_class,
-        status=member.status,
+        status=member.status,  # type: ignore[arg-type]
         applied_on=member.applied_on,
         admitted_on=member.admitted_on,
         withdrawn_on=member.withdrawn_on,
@@ -116,12 +117,8 @@ def token_view(access: AccessToken) -> TokenView:
 
 
 def member_page(app: CoopNode, query: ListQuery) -> Page[MemberView]:
-    rows = app.recorder.select_notifications(
-        start=query.cursor + 1, limit=query.limit, topics=[Member.Applied.TOPIC]
-    )
-    items = [member_view(app.member(originator_uuid(row))) for row in rows]
-    more = len(rows) == query.limit
-    return Page(items, rows[-1].id if more else None)
+    ids = ids_page(app, Member.Applied.TOPIC, query)
+    return Page([member_view(app.member(i)) for i in ids.items], ids.next_cursor)
 
 
 @api.route(

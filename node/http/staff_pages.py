@@ -24,8 +24,8 @@ from node.http.context import NODE, run, write
 from node.http.expenses import Action, Rejection, claim_view, decision
 from node.http.pages import form_error, render, signed_in, status_of
 from node.http.visits import Delivery, Miss, deliver, miss, visit_view
-from node.records import event_ids
 from node.visits import VISIT_REASONS, Visit
+from toolkit.aggregates import ids_with
 
 staff_pages = web.RouteTableDef()
 RECENT = 20
@@ -59,9 +59,9 @@ def _open_and_ended(
     """Ids of the records still open (oldest first) and of the last ``RECENT`` to
     end (latest first), read from the event log's topics: only the open ones and
     those few are then loaded, however long the co-op's history."""
-    ended = list(dict.fromkeys(event_ids(app, *ending)))
+    ended = list(dict.fromkeys(ids_with(app, *ending)))
     done = set(ended)
-    still_open = [i for i in event_ids(app, created) if i not in done]
+    still_open = [i for i in ids_with(app, created) if i not in done]
     return still_open, ended[::-1][:RECENT]
 
 

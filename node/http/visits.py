@@ -18,8 +18,7 @@ from node.http.context import NODE, run, write
 from node.http.guard import require
 from node.visits import MAX_VISIT_MINUTES, Visit
 from schemas.care import VisitReason
-from toolkit.ids import originator_uuid
-from toolkit.web.paging import ListQuery, Page
+from toolkit.web.paging import ListQuery, Page, ids_page
 from toolkit.web.routes import Api, path_uuid
 
 api = Api()
@@ -80,12 +79,8 @@ def visit_view(visit: Visit) -> VisitView:
 
 
 def visit_page(app: CoopNode, query: ListQuery) -> Page[VisitView]:
-    rows = app.recorder.select_notifications(
-        start=query.cursor + 1, limit=query.limit, topics=[Visit.Scheduled.TOPIC]
-    )
-    items = [visit_view(app.visit(originator_uuid(row))) for row in rows]
-    more = len(rows) == query.limit
-    return Page(items, rows[-1].id if more else None)
+    ids = ids_page(app, Visit.Scheduled.TOPIC, query)
+    return Page([visit_view(app.visit(i)) for i in ids.items], ids.next_cursor)
 
 
 def distinct(types: list[str]) -> list[str]:

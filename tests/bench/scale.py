@@ -275,11 +275,10 @@ def consortium_rss(work: Path, url: str, last_seq: dict[str, int]) -> float:
 def caught_up(views: ConsortiumViews, last_seq: dict[str, int]) -> bool:
     """Whether the consortium has applied every co-op to its last position: one
     query, so that waiting does not compete with the process it waits for."""
-    table = "notification_tracking" if views.is_postgres else "tracking"
     with views.transaction() as cursor:
-        rows = cursor.execute(  # eventsourcing's tracking table
+        rows = cursor.execute(
             "SELECT application_name, MAX(notification_id) AS position "
-            f"FROM {table} GROUP BY application_name"
+            f"FROM {views.tracking_table} GROUP BY application_name"
         ).fetchall()
     positions = {row["application_name"]: row["position"] for row in rows}
     return all(positions.get(c) == seq for c, seq in last_seq.items())

@@ -1,4 +1,4 @@
-"""Operations: request latency histograms, one JSON access-log line per request,
+"""Operations: request latency histograms, one access-log record per request,
 and the ``/metrics`` and ``/healthz`` plumbing.
 
 Each app owns its own ``CollectorRegistry`` so two apps in one process (tests, the
@@ -9,10 +9,11 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-import msgspec
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram
 from prometheus_client.exposition import generate_latest
+
+from toolkit.logs import FIELDS
 
 access_log = logging.getLogger("toolkit.web.access")
 
@@ -48,18 +49,21 @@ class HttpMetrics:
                 route = _route_name(request)
                 self.latency.labels(request.method, route, str(status)).observe(elapsed)
                 if access_log.isEnabledFor(logging.INFO):
+                    fields = {
+                        "event": "http_request",
+                        "method": request.method,
+                        "route": route,
+                        "path": request.path,
+                        "status": status,
+                        "ms": round(elapsed * 1000, 2),
+                        "remote": request.remote,
+                    }
                     access_log.info(
-                        msgspec.json.encode(
-                            {
-                                "event": "http_request",
-                                "method": request.method,
-                                "route": route,
-                                "path": request.path,
-                                "status": status,
-                                "ms": round(elapsed * 1000, 2),
-                                "remote": request.remote,
-                            }
-                        ).decode()
+                        "%s %s %s",
+                        request.method,
+                        request.path,
+                        status,
+                        extra={FIELDS: fields},
                     )
 
         return observe
