@@ -528,12 +528,15 @@ async def test_a_coordinator_cannot_approve_or_pay_their_own_claim(
             http_node, "POST", f"{path}/{action}", token=cal_token, json=body
         )
         assert (status, error["error"]["code"]) == (403, "own_claim"), error
-    async with aiohttp.ClientSession(
-        cookies={COOKIE: cal_token}, headers={"Origin": http_node.url}
-    ) as session, session.post(
-        f"{http_node.url}/staff/expenses/{claim['id']}/approve",
-        allow_redirects=False,
-    ) as response:
+    async with (
+        aiohttp.ClientSession(
+            cookies={COOKIE: cal_token}, headers={"Origin": http_node.url}
+        ) as session,
+        session.post(
+            f"{http_node.url}/staff/expenses/{claim['id']}/approve",
+            allow_redirects=False,
+        ) as response,
+    ):
         assert response.status == 403
         assert "own expense claim" in await response.text()
     assert events(http_node) == before
