@@ -26,6 +26,7 @@ from node.errors import (
     InvalidChoice,
     InvalidReceipt,
     NotInElectorate,
+    ProxyRefused,
 )
 from node.tally import CHOICES
 from schemas.governance import BallotKind
@@ -200,6 +201,7 @@ class Roll(Aggregate):
         self.proxies: dict[str, str] = {}  # member -> holder
         self.voted: set[str] = set()
         self.votes: dict[str, Any] = {}  # open ballots only
+        self.in_person: set[str] = set()  # open ballots: voted themselves
         self.is_open = True
 
     def require_open(self) -> None:
@@ -225,12 +227,19 @@ class Roll(Aggregate):
 
     def cast(self, member: str, cast_by: str, choice: Any) -> None:
         self.require_open()
+        if cast_by != member and member in self.in_person:
+            # A member who came to vote themselves has taken their vote back.
+            raise ProxyRefused(
+                "this member has voted in person; the proxy no longer applies"
+            )
         self._vote_cast(member, cast_by, choice)
 
     @event(VoteCast)
     def _vote_cast(self, member: str, cast_by: str, choice: Any) -> None:
         self.voted.add(member)
         self.votes[member] = choice
+        if cast_by == member:
+            self.in_person.add(member)
 
     @event(Closed)
     def close(self) -> None:

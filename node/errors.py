@@ -169,5 +169,11 @@ class ExpenseNotApproved(DomainError):
     code = "expense_not_approved"
 
 
+class OwnClaim(DomainError):
+    """Separation of duties: a coordinator may not decide or pay their own claim."""
+
+    code = "own_claim"
+
+
 class UnknownWorker(DomainError):
     code = "unknown_worker"

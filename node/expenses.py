@@ -13,6 +13,7 @@ from node.errors import (
     ExpenseNotApproved,
     InvalidAmount,
     InvalidTransition,
+    OwnClaim,
     UnknownExpenseClaim,
     UnknownReason,
 )
@@ -149,22 +150,42 @@ class ExpenseCommands(CoopBase):
         self.save(claim)
         return claim.id
 
-    def approve_expense(self, claim_id: UUID, on: dt.date | None = None) -> None:
-        claim = self.expense_claim(claim_id)
+    def approve_expense(
+        self, claim_id: UUID, on: dt.date | None = None, *, by: UUID | None = None
+    ) -> None:
+        """``by``: the member deciding (None for the co-op's admin token)."""
+        claim = self._decidable_claim(claim_id, by, "approve")
         claim.approve(on or dt.date.today())
         self.save(claim)
 
     def reject_expense(
-        self, claim_id: UUID, reason: str, note: str = "", on: dt.date | None = None
+        self,
+        claim_id: UUID,
+        reason: str,
+        note: str = "",
+        on: dt.date | None = None,
+        *,
+        by: UUID | None = None,
     ) -> None:
-        claim = self.expense_claim(claim_id)
+        claim = self._decidable_claim(claim_id, by, "reject")
         claim.reject(reason, note, on or dt.date.today())
         self.save(claim)
 
-    def pay_expense(self, claim_id: UUID, on: dt.date | None = None) -> None:
-        claim = self.expense_claim(claim_id)
+    def pay_expense(
+        self, claim_id: UUID, on: dt.date | None = None, *, by: UUID | None = None
+    ) -> None:
+        claim = self._decidable_claim(claim_id, by, "pay")
         claim.pay(on or dt.date.today())
         self.save(claim)
+
+    def _decidable_claim(
+        self, claim_id: UUID, by: UUID | None, action: str
+    ) -> ExpenseClaim:
+        """Separation of duties: nobody decides or pays their own claim."""
+        claim = self.expense_claim(claim_id)
+        if by is not None and by == claim.claimant:
+            raise OwnClaim(f"nobody may {action} their own expense claim")
+        return claim
 
     def expense_claim(self, claim_id: UUID) -> ExpenseClaim:
         return load(self, claim_id, ExpenseClaim, UnknownExpenseClaim)

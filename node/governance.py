@@ -154,9 +154,10 @@ class GovernanceCommands(MembershipCommands):
                 raise ProxyRefused(f"member {member} has already voted")
             held = sum(1 for h in roll.proxies.values() if h == holder)
             if held >= profile.proxies_per_holder:
+                # Say the rule, not how many proxies the other member holds.
                 raise ProxyRefused(
-                    f"member {holder} already holds {held} proxies, the most the "
-                    f"rules allow"
+                    "that member cannot take another proxy (the rules allow "
+                    f"{profile.proxies_per_holder} each); choose another holder"
                 )
             roll.appoint_proxy(member, holder)
             self.save(roll)

@@ -96,16 +96,18 @@ class TimeAccount(Aggregate):
 
     def check(self, minutes: int) -> None:
         """Refuse a change of ``minutes`` that would cross this account's limits."""
+        # The refusal may reach another member (the one paying this account):
+        # it names the rule broken, never the balance or the limits.
         after = self.balance + minutes
         if after < self.minimum:
             raise BalanceLimitExceeded(
-                f"debiting {hours(-minutes)} would take account {self.id} to "
-                f"{hours(after)}, below its minimum of {hours(self.minimum)}"
+                f"account {self.id} cannot be debited {hours(-minutes)}: it would "
+                "go below its minimum"
             )
         if after > self.maximum:
             raise BalanceLimitExceeded(
-                f"crediting {hours(minutes)} would take account {self.id} to "
-                f"{hours(after)}, above its maximum of {hours(self.maximum)}"
+                f"account {self.id} cannot be credited {hours(minutes)}: it would "
+                "go above its maximum"
             )
 
     @event(Debited)

@@ -213,8 +213,9 @@ def test_proxies_where_the_rules_allow_them(make_app: AppFactory) -> None:
         app.cast_vote(ballot, holder, "for", for_member=a)
     app.appoint_proxy(ballot, a, holder)
     app.appoint_proxy(ballot, b, holder)
-    with pytest.raises(ProxyRefused, match="already holds 2 proxies"):
+    with pytest.raises(ProxyRefused, match="cannot take another proxy") as refused:
         app.appoint_proxy(ballot, c, holder)
+    assert "holds 2" not in str(refused.value)  # how many they hold is theirs
     with pytest.raises(ProxyRefused):
         app.cast_vote(ballot, stranger, "against", for_member=a)
     app.cast_vote(ballot, holder, "for", for_member=a)
@@ -227,6 +228,28 @@ def test_proxies_where_the_rules_allow_them(make_app: AppFactory) -> None:
         3,
         "2/5",
         "1/5",
+    )
+
+
+def test_a_vote_cast_in_person_supersedes_the_proxy(make_app: AppFactory) -> None:
+    """In an open ballot the member's own vote stands, whichever comes first: a
+    proxy holder can neither overwrite it nor vote for them after it."""
+    app = make_app("uk_multi_stakeholder")
+    holder, member = admit(app, "worker", 2)
+    ballot = app.open_ballot("Budget", opened_on=DAY)
+    app.appoint_proxy(ballot, member, holder)
+    app.cast_vote(ballot, holder, "for", for_member=member)
+    app.cast_vote(ballot, member, "against")  # came to the meeting after all
+    before = stored(app)
+    with pytest.raises(ProxyRefused, match="voted in person"):
+        app.cast_vote(ballot, holder, "for", for_member=member)
+    assert stored(app) == before
+    app.cast_vote(ballot, member, "abstain")  # their own vote they may change
+    result = app.close_ballot(ballot, DAY)
+    assert (result.voted, result.strength_for, result.strength_against) == (
+        1,
+        "0",
+        "0",
     )
 
 

@@ -4,6 +4,9 @@ and writes nothing."""
 
 from typing import Any
 
+import aiohttp
+
+from node.http.guard import COOKIE
 from tests.test_http_node import admitted_member, call, events
 from tests.web import LiveNode
 
@@ -498,3 +501,55 @@ async def test_the_home_page_shows_my_balance_and_statement_only(
     assert "for Tuesday" in page
     status, page = await call(http_node, "GET", "/", token=omar_token)
     assert '<strong id="timebank-balance">-1h35</strong>' in page
+
+
+async def test_a_coordinator_cannot_approve_or_pay_their_own_claim(
+    http_node: LiveNode,
+) -> None:
+    """The attack: a coordinator claims £100,000 and approves and pays it
+    themselves. Separation of duties refuses it, through the API and the staff
+    page alike; another coordinator may decide it."""
+    cal, cal_token = await staff_token(http_node, "coordinator", "Cal")
+    _, dee_token = await staff_token(http_node, "coordinator", "Dee")
+    status, claim = await call(
+        http_node,
+        "POST",
+        "/api/expenses",
+        token=cal_token,
+        json={"category": "travel", "amount": 10_000_000},
+    )
+    assert (status, claim["claimant"]) == (201, cal), claim
+    path = f"/api/expenses/{claim['id']}"
+
+    before = events(http_node)
+    for action in ("approve", "reject"):
+        body = {"reason": "duplicate"} if action == "reject" else {}
+        status, error = await call(
+            http_node, "POST", f"{path}/{action}", token=cal_token, json=body
+        )
+        assert (status, error["error"]["code"]) == (403, "own_claim"), error
+    async with (
+        aiohttp.ClientSession(
+            cookies={COOKIE: cal_token}, headers={"Origin": http_node.url}
+        ) as session,
+        session.post(
+            f"{http_node.url}/staff/expenses/{claim['id']}/approve",
+            allow_redirects=False,
+        ) as response,
+    ):
+        assert response.status == 403
+        assert "own expense claim" in await response.text()
+    assert events(http_node) == before
+
+    status, approved = await call(
+        http_node, "POST", f"{path}/approve", token=dee_token, json={}
+    )
+    assert (status, approved["status"]) == (200, "approved")
+    status, error = await call(
+        http_node, "POST", f"{path}/pay", token=cal_token, json={}
+    )
+    assert (status, error["error"]["code"]) == (403, "own_claim")
+    status, paid = await call(
+        http_node, "POST", f"{path}/pay", token=dee_token, json={}
+    )
+    assert (status, paid["status"]) == (200, "paid")

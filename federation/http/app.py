@@ -18,6 +18,7 @@ from toolkit.web.observe import HttpMetrics
 from toolkit.web.openapi import openapi_document
 from toolkit.web.pages import environment, render
 from toolkit.web.routes import json_response
+from toolkit.web.security import secure
 
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 
@@ -64,6 +65,7 @@ def make_consortium_app(service: ConsortiumService) -> web.Application:
     app = web.Application(middlewares=[metrics.middleware(), error_middleware(_none)])
     app[SERVICE] = service
     app[TEMPLATES] = environment("federation.http")
+    secure(app)
     document = openapi_document(
         [api], title=f"commonweal consortium {service.config.name}", version="1"
     )

@@ -38,8 +38,20 @@ class Figure(NamedTuple):
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(self.header)
-        writer.writerows(self.rows)
+        writer.writerows([spreadsheet_safe(cell) for cell in row] for row in self.rows)
         return out.getvalue()
+
+
+# What a spreadsheet reads as the start of a formula (OWASP's CSV injection list).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: object) -> object:
+    """A text cell a spreadsheet would run as a formula (a co-op named
+    "=HYPERLINK(…)") gets a leading apostrophe, so it shows as the text it is."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
 
 
 def turnout_by_class(report: ConsortiumReport) -> Figure:

@@ -1,5 +1,6 @@
 """The node's aiohttp application."""
 
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -28,6 +29,7 @@ from toolkit.web.observe import HttpMetrics
 from toolkit.web.openapi import openapi_document
 from toolkit.web.pages import environment
 from toolkit.web.routes import Api, json_response
+from toolkit.web.security import secure
 
 APIS: tuple[Api, ...] = (
     members.api,
@@ -75,6 +77,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     )
     app[NODE] = node
     app[TEMPLATES] = environment("node.http")
+    secure(app, ("/static/node/", Path(__file__).parent / "static"))
 
     async def openapi(request: web.Request) -> web.Response:
         return json_response(node_document(node))

@@ -13,6 +13,7 @@ STATUS: dict[str, tuple[int, str | None]] = {
     errors.UnknownMemberClass.code: (400, "member_class"),
     errors.InvalidAmount.code: (400, "amount"),
     errors.InvalidTransition.code: (409, None),
+    errors.OwnClaim.code: (403, None),
     errors.InsufficientShares.code: (409, None),
     errors.CoopAlreadyFounded.code: (409, None),
     errors.CoopNotFounded.code: (409, None),

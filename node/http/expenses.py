@@ -122,18 +122,20 @@ async def claim(request: web.Request, body: NewClaim) -> ClaimView:
 Action = Literal["approve", "reject", "pay"]
 
 
-def decision(app: CoopNode, claim_id: UUID, action: Action, *args: object) -> ClaimView:
-    """Approve, reject or pay a claim: shared by the API and the staff pages
-    (node.http.staff_pages)."""
-    getattr(app, f"{action}_expense")(claim_id, *args)
+def decision(
+    app: CoopNode, claim_id: UUID, by: UUID | None, action: Action, *args: object
+) -> ClaimView:
+    """Approve, reject or pay a claim as member ``by`` (None: the admin token):
+    shared by the API and the staff pages (node.http.staff_pages)."""
+    getattr(app, f"{action}_expense")(claim_id, *args, by=by)
     return claim_view(app.expense_claim(claim_id))
 
 
 async def decide(request: web.Request, action: Action, *args: object) -> ClaimView:
-    require(request, CARE, f"{action} expense claims")
+    who = require(request, CARE, f"{action} expense claims")
     claim_id = path_uuid(request)
     app = request.app[NODE].coop_node
-    return await write(request, decision, app, claim_id, action, *args)
+    return await write(request, decision, app, claim_id, who.member_id, action, *args)
 
 
 @api.route(

@@ -193,7 +193,7 @@ async def staff_expenses(request: web.Request) -> web.Response:
 
 @staff_pages.post("/staff/expenses/{id}/{action:approve|reject|pay}")
 async def staff_decide(request: web.Request) -> web.Response:
-    signed_in(request, CARE)
+    who = signed_in(request, CARE)
     claim_id = _id(request)
     action: Action = msgspec.convert(request.match_info["action"], Action)
     form = await request.post()
@@ -206,7 +206,7 @@ async def staff_decide(request: web.Request) -> web.Response:
             args: tuple[object, ...] = (body.reason, body.note, body.on)
         else:
             args = (None,)  # decided or paid today
-        await write(request, decision, app, claim_id, action, *args)
+        await write(request, decision, app, claim_id, who.member_id, action, *args)
     except msgspec.ValidationError as error:
         return await expenses_page(request, 400, form_error(error, HINTS))
     except DomainError as error:
