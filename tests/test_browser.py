@@ -11,15 +11,14 @@ from uuid import UUID
 import pytest
 from playwright.async_api import Page, expect
 
-from commonweal.demo import wait_until_caught_up
 from commonweal.sample_activity import generate_care, generate_membership
 from federation.broker import NatsServer
 from federation.http import make_consortium_app
 from federation.service import ConsortiumService
 from node.service import NodeService
 from tests.browser import chromium, screenshot_path
-from tests.test_http_care import staff_token
-from tests.test_http_node import admitted_member, call
+from tests.node_api import admitted_member, call, staff_token
+from tests.waiting import wait_until_caught_up
 from tests.web import LiveNode, serving
 
 pytestmark = pytest.mark.browser

@@ -187,6 +187,7 @@ def test_fuzz_random_bytes_never_crash_the_views(tmp_path: Path, data: bytes) ->
     assert outcome.dead_letters + outcome.duplicates + outcome.held >= 1
 
 
+@pytest.mark.slow
 @settings(
     max_examples=5_200,
     deadline=None,
