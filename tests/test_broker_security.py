@@ -56,6 +56,7 @@ async def connect_as(node: NodeService, errors: list[str]) -> nats.NATS:
     )
 
 
+@pytest.mark.slow
 async def test_a_node_cannot_forge_another_coops_subjects_nor_read_its_stream(
     secured_hub: SecuredHub, tmp_path: object
 ) -> None:

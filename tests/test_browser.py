@@ -62,6 +62,7 @@ async def test_staff_admit_a_member_who_signs_in_with_the_token(
         await expect(other.locator(".error")).to_contain_text("not valid")
 
 
+@pytest.mark.slow
 async def test_a_member_votes_and_the_admin_sees_turnout_then_closes(
     http_node: LiveNode,
 ) -> None:

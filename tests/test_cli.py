@@ -3,10 +3,13 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.commands import commonweal
 from tests.truth import membership_truth
 
 
+@pytest.mark.slow
 def test_demo_prints_the_report_and_report_json_agrees(tmp_path: Path) -> None:
     data = tmp_path / "demo"
     run = commonweal("demo", "--data-dir", str(data), "--members", "30")

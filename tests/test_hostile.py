@@ -174,6 +174,7 @@ def test_a_batch_with_one_bad_envelope_keeps_the_good_ones(feed: Feed) -> None:
     assert reasons(feed.views) == ["hash does not match prev_hash and payload"]
 
 
+@pytest.mark.slow
 @settings(
     max_examples=5_200,
     deadline=None,
