@@ -74,8 +74,9 @@ def named(url: str) -> Postgres:
 def private_postgres() -> Iterator[Postgres]:
     """Start a PostgreSQL of our own; stop it and delete its data afterwards.
 
-    PostgreSQL refuses to run as root: pgserver then runs it as a system user named
-    ``pgserver``, which it creates with ``useradd`` the first time.
+    PostgreSQL refuses to run as root: as root, pgserver runs it as a system user
+    named ``pgserver`` (created with ``useradd`` the first time) and lets that user
+    read and traverse the folders above its binaries and the data directory.
     """
     with warnings.catch_warnings():
         # platformdirs warns that XDG_RUNTIME_DIR is unset (as it is for root and
