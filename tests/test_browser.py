@@ -31,6 +31,7 @@ async def sign_in(page: Page, url: str, token: str) -> None:
     await page.click("button[type=submit]")
 
 
+@pytest.mark.slow
 async def test_staff_admit_a_member_who_signs_in_with_the_token(
     http_node: LiveNode,
 ) -> None:
