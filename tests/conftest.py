@@ -54,8 +54,8 @@ def postgres(request: pytest.FixtureRequest) -> Postgres:
 def pg_schema_factory(request: pytest.FixtureRequest) -> Iterator[Callable[[], str]]:
     """Fresh PostgreSQL schemas, one per call, all dropped after the test.
 
-    The server is asked for only on the first call, so fixtures that merely may
-    need a schema (``make_node``) do not start one for SQLite tests.
+    The server is asked for only when a schema is made, so fixtures that merely
+    may need one (``make_node``) never start it for SQLite tests.
     """
     made: list[tuple[Postgres, str]] = []
 
