@@ -67,7 +67,7 @@ async def run_demo(
             generate_care(node.coop_node, seed=seed, start=care_start)
             generate_governance(node.coop_node, seed=seed, day=dt.date.today())
             node.replicator.wake()
-        await wait_until_caught_up(nodes, consortium, timeout)
+        await _wait_until_caught_up(nodes, consortium, timeout)
         report = consortium.report()
         for node in nodes:
             await node.stop()
@@ -77,7 +77,7 @@ async def run_demo(
         broker.kill()
 
 
-async def wait_until_caught_up(
+async def _wait_until_caught_up(
     nodes: list[NodeService], consortium: ConsortiumService, timeout: float = 20.0
 ) -> None:
     """Until every node has published all it holds and the consortium applied it."""

@@ -1,7 +1,9 @@
 """Generate JSON Schema for the wire contract into schemas/json/, or check it."""
 
+import inspect
 import json
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -17,11 +19,30 @@ def file_name(schema: str) -> str:
     return f"{name}.v{version}.json"
 
 
+def cleaned(node: Any) -> Any:
+    """``node`` with every description dedented as ``inspect.cleandoc`` does.
+
+    msgspec copies docstrings into descriptions, and its releases differ on
+    dedenting them (0.23 does, 0.19 keeps the indentation): cleaning them here keeps
+    the committed files the same whichever release generated them.
+    """
+    if isinstance(node, dict):
+        return {
+            key: inspect.cleandoc(value)
+            if key == "description" and isinstance(value, str)
+            else cleaned(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [cleaned(item) for item in node]
+    return node
+
+
 def generated() -> dict[str, str]:
     """Every schema file's name and text, as the Structs say it should be."""
-    files = {"envelope.json": msgspec.json.schema(Envelope)}
+    files = {"envelope.json": cleaned(msgspec.json.schema(Envelope))}
     for schema, payload_type in sorted(PAYLOAD_TYPES.items()):
-        document = msgspec.json.schema(payload_type)
+        document = cleaned(msgspec.json.schema(payload_type))
         document["$id"] = schema
         files[file_name(schema)] = document
     return {

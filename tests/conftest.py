@@ -1,29 +1,27 @@
 """Shared fixtures: real nats-server processes, real SQLite files, real PostgreSQL.
 
-PostgreSQL tests run against 127.0.0.1:5432 (database ``test``, user postgres, trust
-auth), each in a schema of its own that is dropped afterwards. They are never
-skipped: a machine without that server fails them, which is the point.
+PostgreSQL tests (marked ``postgres``) run against the server that tests/postgres.py
+finds or starts, once per session, each test in schemas of its own that are dropped
+afterwards. They are never skipped. Tests without the mark never touch PostgreSQL:
+the server starts only when a marked test first asks for it.
 """
 
-import asyncio
-import time
+import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from federation.broker import NatsServer
 from federation.config import ConsortiumConfig
 from federation.service import ConsortiumService
-from node.config import NodeConfig, new_secret
 from node.service import NodeService
+from tests.configs import node_config
+from tests.postgres import ENV_VAR, Postgres, named, private_postgres
 from tests.secured import SecuredHub, start_secured_hub
 from tests.web import LiveNode, live_node
 from toolkit.config import BrokerConfig, StoreConfig
-
-POSTGRES = {"host": "127.0.0.1", "port": 5432, "dbname": "test", "user": "postgres"}
 
 
 @pytest.fixture
@@ -32,66 +30,80 @@ def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
         yield server
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Postgres]:
+    """The server named by the environment, or a private one for this session."""
+    url = os.environ.get(ENV_VAR)
+    if url:
+        yield named(url)
+        return
+    with private_postgres() as server:
+        yield server
+
+
 @pytest.fixture
-def pg_schema_factory() -> Iterator[Callable[[], str]]:
-    """Fresh PostgreSQL schemas, one per call, all dropped after the test."""
-    made: list[str] = []
+def postgres(request: pytest.FixtureRequest) -> Postgres:
+    """The session's PostgreSQL server, for tests marked ``postgres`` only."""
+    if request.node.get_closest_marker("postgres") is None:
+        pytest.fail(f"{request.node.nodeid} uses PostgreSQL: mark it `postgres`")
+    server: Postgres = request.getfixturevalue("postgres_server")
+    return server
+
+
+@pytest.fixture
+def pg_schema_factory(request: pytest.FixtureRequest) -> Iterator[Callable[[], str]]:
+    """Fresh PostgreSQL schemas, one per call, all dropped after the test.
+
+    The server is asked for only when a schema is made, so fixtures that merely
+    may need one (``make_node``) never start it for SQLite tests.
+    """
+    made: list[tuple[Postgres, str]] = []
 
     def make() -> str:
+        postgres: Postgres = request.getfixturevalue("postgres")
         schema = f"cw_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(**POSTGRES, autocommit=True) as conn:  # type: ignore[arg-type]
+        with postgres.connect() as conn:
             conn.execute(f'CREATE SCHEMA "{schema}"')
-        made.append(schema)
+        made.append((postgres, schema))
         return schema
 
     yield make
-    with psycopg.connect(**POSTGRES, autocommit=True) as conn:  # type: ignore[arg-type]
-        for schema in made:
+    for postgres, schema in made:
+        with postgres.connect() as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
-def postgres_store(schema: str) -> StoreConfig:
-    return StoreConfig(
-        kind="postgres",
-        dbname=POSTGRES["dbname"],  # type: ignore[arg-type]
-        host=POSTGRES["host"],  # type: ignore[arg-type]
-        user=POSTGRES["user"],  # type: ignore[arg-type]
-        schema=schema,
-    )
+@pytest.fixture
+def pg_store_factory(
+    request: pytest.FixtureRequest, pg_schema_factory: Callable[[], str]
+) -> Callable[[], StoreConfig]:
+    """PostgreSQL stores, each in a fresh schema dropped after the test."""
+
+    def make() -> StoreConfig:
+        postgres: Postgres = request.getfixturevalue("postgres")
+        return postgres.store(schema=pg_schema_factory())
+
+    return make
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreConfig:
     """A store of each kind: every test that takes it runs on both backends."""
     if request.param == "sqlite":
         return StoreConfig(path=str(tmp_path / "store.db"))
-    return postgres_store(request.getfixturevalue("pg_schema_factory")())
-
-
-def node_config(
-    coop_id: str,
-    store: StoreConfig,
-    servers: list[str],
-    *,
-    profile: str = "uk_multi_stakeholder",
-    share: list[str] | None = None,
-) -> NodeConfig:
-    return NodeConfig(
-        coop_id=coop_id,
-        name=f"{coop_id.title()} Care Co-op",
-        secret=new_secret(),
-        profile=profile,
-        share=share or ["membership"],
-        store=store,
-        broker=BrokerConfig(servers=servers),
-    )
+    make: Callable[[], StoreConfig] = request.getfixturevalue("pg_store_factory")
+    return make()
 
 
 @pytest.fixture
 async def make_node(
     tmp_path: Path, pg_schema_factory: object
 ) -> AsyncIterator[Callable[..., NodeService]]:
-    """Build started nodes with SQLite stores in tmp_path; all stopped at the end."""
+    """Build started nodes with SQLite stores in tmp_path; all stopped at the end.
+
+    Taking ``pg_schema_factory`` makes its teardown, dropping any schema a node
+    was given, come after the nodes have stopped.
+    """
     nodes: list[NodeService] = []
 
     def make(coop_id: str, servers: list[str], **kwargs: object) -> NodeService:
@@ -113,6 +125,8 @@ async def make_node(
 async def make_consortium(
     tmp_path: Path, pg_schema_factory: object
 ) -> AsyncIterator[Callable[..., ConsortiumService]]:
+    """Build started consortiums (SQLite by default); all stopped at the end, before
+    ``pg_schema_factory`` drops their schemas."""
     services: list[ConsortiumService] = []
 
     def make(
@@ -145,17 +159,6 @@ async def http_node(tmp_path: Path, nats_server: NatsServer) -> AsyncIterator[Li
     store = StoreConfig(path=str(tmp_path / "http-node.db"))
     async with live_node(node_config("alpha", store, [nats_server.url])) as live:
         yield live
-
-
-async def wait_for(
-    condition: Callable[[], bool], timeout: float = 20.0, what: str = "condition"
-) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 @pytest.fixture

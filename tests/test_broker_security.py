@@ -7,15 +7,15 @@ import nats
 import pytest
 from nats.js.api import ConsumerConfig
 
-from commonweal.demo import wait_until_caught_up
 from federation.credentials import sync_broker_users
 from federation.registry import ConsortiumRegistry
 from federation.service import ConsortiumService
 from node.service import NodeService
-from tests.conftest import node_config, wait_for
+from tests.configs import node_config
 from tests.secured import SecuredHub
 from tests.streams import stream_messages
 from tests.truth import membership_truth, reported_membership
+from tests.waiting import wait_for, wait_until_caught_up
 from toolkit.config import StoreConfig
 
 DAY = dt.date(2026, 5, 4)
@@ -56,6 +56,7 @@ async def connect_as(node: NodeService, errors: list[str]) -> nats.NATS:
     )
 
 
+@pytest.mark.slow
 async def test_a_node_cannot_forge_another_coops_subjects_nor_read_its_stream(
     secured_hub: SecuredHub, tmp_path: object
 ) -> None:

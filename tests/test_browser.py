@@ -11,15 +11,14 @@ from uuid import UUID
 import pytest
 from playwright.async_api import Page, expect
 
-from commonweal.demo import wait_until_caught_up
 from commonweal.sample_activity import generate_care, generate_membership
 from federation.broker import NatsServer
 from federation.http import make_consortium_app
 from federation.service import ConsortiumService
 from node.service import NodeService
 from tests.browser import chromium, screenshot_path
-from tests.test_http_care import staff_token
-from tests.test_http_node import admitted_member, call
+from tests.node_api import admitted_member, call, staff_token
+from tests.waiting import wait_until_caught_up
 from tests.web import LiveNode, serving
 
 pytestmark = pytest.mark.browser
@@ -32,6 +31,7 @@ async def sign_in(page: Page, url: str, token: str) -> None:
     await page.click("button[type=submit]")
 
 
+@pytest.mark.slow
 async def test_staff_admit_a_member_who_signs_in_with_the_token(
     http_node: LiveNode,
 ) -> None:
@@ -63,6 +63,7 @@ async def test_staff_admit_a_member_who_signs_in_with_the_token(
         await expect(other.locator(".error")).to_contain_text("not valid")
 
 
+@pytest.mark.slow
 async def test_a_member_votes_and_the_admin_sees_turnout_then_closes(
     http_node: LiveNode,
 ) -> None:

@@ -10,16 +10,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
-import psycopg
+import pytest
 
-from commonweal.demo import wait_until_caught_up
 from commonweal.sample_activity import generate_care, generate_membership
 from federation.broker import NatsServer
 from federation.report import ConsortiumReport, published_report
 from federation.service import ConsortiumService
 from node.config import DEFAULT_SHARED_STREAMS
 from node.service import NodeService
-from tests.conftest import POSTGRES, postgres_store
+from tests.postgres import Postgres
 from tests.streams import stream_envelopes, stream_messages
 from tests.truth import (
     care_truth,
@@ -29,6 +28,7 @@ from tests.truth import (
     timebank_truth,
     workforce_truth,
 )
+from tests.waiting import wait_until_caught_up
 
 CARE_START = dt.date(2025, 1, 1)
 AS_OF = dt.date(2025, 12, 31)
@@ -93,8 +93,8 @@ def sqlite_cells(path: str) -> list[str]:
         ]
 
 
-def postgres_cells(schema: str) -> list[str]:
-    with psycopg.connect(**POSTGRES) as conn:  # type: ignore[arg-type]
+def postgres_cells(postgres: Postgres, schema: str) -> list[str]:
+    with postgres.connect() as conn:
         tables = [
             r[0]
             for r in conn.execute(
@@ -111,11 +111,14 @@ def postgres_cells(schema: str) -> list[str]:
         ]
 
 
+@pytest.mark.slow
+@pytest.mark.postgres
 async def test_a_year_of_care_in_three_coops_reaches_the_reports_exactly(
     tmp_path: Path,
     nats_server: NatsServer,
     make_node: Callable[..., NodeService],
     make_consortium: Callable[..., ConsortiumService],
+    postgres: Postgres,
     pg_schema_factory: Callable[[], str],
 ) -> None:
     consortium = make_consortium([nats_server.url])
@@ -143,7 +146,7 @@ async def test_a_year_of_care_in_three_coops_reaches_the_reports_exactly(
     # reading from the start, the same report.
     schema = pg_schema_factory()
     rebuilt = make_consortium(
-        [nats_server.url], store=postgres_store(schema), durable="rebuild"
+        [nats_server.url], store=postgres.store(schema=schema), durable="rebuild"
     )
     await wait_until_caught_up(nodes, rebuilt, timeout=60)
     again = rebuilt.report(AS_OF)
@@ -159,7 +162,7 @@ async def test_a_year_of_care_in_three_coops_reaches_the_reports_exactly(
     assert [s for s in secrets if s in stream_text] == []
     for cells in (
         sqlite_cells(str(tmp_path / "consortium.db")),
-        postgres_cells(schema),
+        postgres_cells(postgres, schema),
     ):
         assert len(cells) > 1000
         table_text = "\n".join(cells)

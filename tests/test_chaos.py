@@ -8,6 +8,7 @@ import pytest
 from tests.chaos import Chaos
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_reports_are_exact_after_chaos(tmp_path: Path, seed: int) -> None:
     chaos = Chaos(tmp_path, seed)

@@ -1,23 +1,15 @@
 """The command line, run as a user runs it: as a separate process."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
+import pytest
+
+from tests.commands import commonweal
 from tests.truth import membership_truth
 
 
-def commonweal(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "commonweal", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-    )
-
-
+@pytest.mark.slow
 def test_demo_prints_the_report_and_report_json_agrees(tmp_path: Path) -> None:
     data = tmp_path / "demo"
     run = commonweal("demo", "--data-dir", str(data), "--members", "30")

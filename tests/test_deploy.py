@@ -11,7 +11,6 @@ import pytest
 import yaml
 
 from commonweal.cli import _ensure_leaf_stream
-from commonweal.demo import wait_until_caught_up
 from commonweal.sample_activity import generate_membership
 from federation.broker import NatsServer, free_port
 from federation.config import ConsortiumConfig
@@ -25,9 +24,9 @@ from federation.credentials import (
 from federation.service import ConsortiumService
 from node.config import NodeConfig, new_secret
 from node.service import NodeService
-from tests.conftest import wait_for
 from tests.proxy import LinkProxy
 from tests.truth import membership_truth, reported_membership
+from tests.waiting import wait_for, wait_until_caught_up
 from toolkit.config import BrokerConfig, StoreConfig, load_config
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
@@ -68,6 +67,7 @@ def assert_exact(report: object, nodes: list[NodeService]) -> None:
     assert report.dead_letters == 0  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow
 async def test_three_server_cluster_loses_a_server_while_nodes_publish(
     tmp_path: Path,
 ) -> None:

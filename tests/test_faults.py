@@ -9,16 +9,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import nats
-import psycopg
 import pytest
 from eventsourcing.persistence import OperationalError
 
-from commonweal.demo import wait_until_caught_up
 from federation.broker import NatsServer, ensure_federation_stream
 from federation.service import ConsortiumService
 from node.service import NodeService
-from tests.conftest import POSTGRES, wait_for
+from tests.postgres import Postgres
 from tests.truth import membership_truth, reported_membership
+from tests.waiting import wait_for, wait_until_caught_up
 from toolkit.config import StoreConfig
 
 NodeFactory = Callable[..., NodeService]
@@ -76,19 +75,19 @@ async def test_a_locked_node_store_refuses_clearly_and_loses_nothing(
 
 
 @pytest.fixture
-def pg_database() -> Iterator[str]:
+def pg_database(postgres: Postgres) -> Iterator[str]:
     """A database of its own, so its connections can be cut without touching others."""
     name = f"cw_fault_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(**POSTGRES, autocommit=True) as conn:  # type: ignore[arg-type]
+    with postgres.connect() as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     yield name
-    with psycopg.connect(**POSTGRES, autocommit=True) as conn:  # type: ignore[arg-type]
+    with postgres.connect() as conn:
         conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
-def cut_connections(database: str) -> int:
+def cut_connections(postgres: Postgres, database: str) -> int:
     """What the consortium sees when its PostgreSQL restarts: every connection gone."""
-    with psycopg.connect(**POSTGRES, autocommit=True) as conn:  # type: ignore[arg-type]
+    with postgres.connect() as conn:
         rows = conn.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = %s AND pid <> pg_backend_pid()",
@@ -97,13 +96,16 @@ def cut_connections(database: str) -> int:
     return len(rows)
 
 
+@pytest.mark.slow
+@pytest.mark.postgres
 async def test_consortium_postgres_connections_cut_under_load(
+    postgres: Postgres,
     pg_database: str,
     nats_server: NatsServer,
     make_node: NodeFactory,
     make_consortium: ConsortiumFactory,
 ) -> None:
-    store = StoreConfig(kind="postgres", dbname=pg_database, user="postgres")
+    store = postgres.store(dbname=pg_database)
     consortium = make_consortium([nats_server.url], store=store)
     nodes = [make_node(f"coop-{n}", [nats_server.url]) for n in range(2)]
     cuts = 0
@@ -112,7 +114,7 @@ async def test_consortium_postgres_connections_cut_under_load(
             for n in range(20):
                 join(node, round_ * 100 + n)
         await asyncio.sleep(0.2)
-        cuts += cut_connections(pg_database)
+        cuts += cut_connections(postgres, pg_database)
     assert cuts >= 3
     await wait_until_caught_up(nodes, consortium, timeout=60)
     report = consortium.report()
@@ -123,6 +125,7 @@ async def test_consortium_postgres_connections_cut_under_load(
     assert report.dead_letters == 0
 
 
+@pytest.mark.slow
 async def test_jetstream_storage_full_refuses_then_catches_up(
     nats_server: NatsServer,
     make_node: NodeFactory,

@@ -8,7 +8,6 @@ from uuid import UUID
 
 import msgspec
 
-from commonweal.demo import wait_until_caught_up
 from federation.broker import NatsServer
 from federation.service import ConsortiumService
 from node.ballots import BallotBox, Roll
@@ -16,6 +15,7 @@ from node.rules import profile_named
 from node.service import NodeService
 from tests.streams import stream_envelopes, stream_messages
 from tests.truth import governance_truth, reported_governance
+from tests.waiting import wait_until_caught_up
 
 DAY = dt.date(2026, 6, 1)
 SHARE = ["membership", "governance"]

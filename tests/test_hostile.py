@@ -174,6 +174,7 @@ def test_a_batch_with_one_bad_envelope_keeps_the_good_ones(feed: Feed) -> None:
     assert reasons(feed.views) == ["hash does not match prev_hash and payload"]
 
 
+@pytest.mark.slow
 @settings(
     max_examples=5_200,
     deadline=None,
@@ -187,6 +188,7 @@ def test_fuzz_random_bytes_never_crash_the_views(tmp_path: Path, data: bytes) ->
     assert outcome.dead_letters + outcome.duplicates + outcome.held >= 1
 
 
+@pytest.mark.slow
 @settings(
     max_examples=5_200,
     deadline=None,

@@ -6,7 +6,7 @@ from typing import Any
 
 import aiohttp
 
-from tests.test_http_node import admitted_member, call, events
+from tests.node_api import admitted_member, call, events
 from tests.web import LiveNode, bearer
 
 

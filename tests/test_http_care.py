@@ -7,34 +7,8 @@ from typing import Any
 import aiohttp
 
 from node.http.guard import COOKIE
-from tests.test_http_node import admitted_member, call, events
+from tests.node_api import admitted_member, call, events, open_account, staff_token
 from tests.web import LiveNode
-
-
-async def staff_token(http: LiveNode, role: str, name: str) -> tuple[str, str]:
-    """An admitted member with a ``role`` token: (member id, token)."""
-    member, _ = await admitted_member(http, name=name)
-    status, issued = await call(
-        http,
-        "POST",
-        f"/api/members/{member}/tokens",
-        token=http.admin_token,
-        json={"role": role},
-    )
-    assert status == 201, issued
-    return member, issued["token"]
-
-
-async def open_account(http: LiveNode, member: str, **limits: Any) -> dict[str, Any]:
-    status, account = await call(
-        http,
-        "POST",
-        "/api/timebank/accounts",
-        token=http.admin_token,
-        json={"member_id": member, **limits},
-    )
-    assert status == 201, account
-    return account
 
 
 async def test_a_member_transfers_hours_and_reads_only_their_own_statement(

@@ -11,13 +11,13 @@ from collections.abc import Callable
 
 import aiohttp
 
-from commonweal.demo import wait_until_caught_up
 from commonweal.sample_activity import generate_membership
 from federation.broker import NatsServer
 from federation.http import make_consortium_app
 from federation.service import ConsortiumService
 from federation.suppression import suppress
 from node.service import NodeService
+from tests.waiting import wait_until_caught_up
 from tests.web import serving
 
 START = dt.date(2024, 1, 1)

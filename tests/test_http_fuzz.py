@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from schemathesis.generation.modes import GenerationMode
 
 from federation.broker import NatsServer
-from tests.conftest import node_config
+from tests.configs import node_config
 from tests.web import LiveNode, bearer, live_node
 from toolkit.config import StoreConfig
 
@@ -59,6 +59,7 @@ def fuzzed_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveNode]:
         yield live
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_no_500_and_every_response_matches_the_schema(
     fuzzed_node: LiveNode, mode: GenerationMode

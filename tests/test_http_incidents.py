@@ -5,9 +5,7 @@ single read; unknown ids, bad input and refused roles write nothing."""
 from typing import Any
 from uuid import UUID
 
-from tests.test_http_care import staff_token
-from tests.test_http_node import admitted_member, call, events
-from tests.test_http_staff_pages import schedule
+from tests.node_api import admitted_member, call, events, schedule, staff_token
 from tests.web import LiveNode
 
 NOBODY = "00000000-0000-4000-8000-000000000001"

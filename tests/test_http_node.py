@@ -4,63 +4,10 @@ pagination, the report, health, metrics and the OpenAPI document."""
 
 from typing import Any
 
-import aiohttp
 import pytest
 
-from tests.web import LiveNode, bearer
-
-APPLICANT = {
-    "name": "Rosa Bianchi",
-    "email": "rosa@example.org",
-    "member_class": "worker",
-}
-
-
-async def call(
-    http: LiveNode,
-    method: str,
-    path: str,
-    *,
-    token: str | None = None,
-    json: Any = None,
-    data: bytes | None = None,
-) -> tuple[int, Any]:
-    headers = bearer(token) if token else {}
-    async with (
-        aiohttp.ClientSession() as session,
-        session.request(
-            method, http.url + path, headers=headers, json=json, data=data
-        ) as response,
-    ):
-        body = (
-            await response.json()
-            if response.content_type.endswith("json")
-            else await response.text()
-        )
-        return response.status, body
-
-
-async def admitted_member(
-    http: LiveNode, member_class: str = "worker", name: str = "Rosa Bianchi"
-) -> tuple[str, str]:
-    """Apply and admit through the API; returns (member id, member token)."""
-    status, member = await call(
-        http,
-        "POST",
-        "/api/members",
-        token=http.admin_token,
-        json={**APPLICANT, "name": name, "member_class": member_class},
-    )
-    assert status == 201, member
-    status, admission = await call(
-        http, "POST", f"/api/members/{member['id']}/admit", token=http.admin_token
-    )
-    assert status == 200, admission
-    return member["id"], admission["token"]["token"]
-
-
-def events(http: LiveNode) -> int:
-    return http.node.coop_node.recorder.max_notification_id() or 0
+from tests.node_api import APPLICANT, admitted_member, call, events
+from tests.web import LiveNode
 
 
 async def test_apply_admit_and_the_member_token(http_node: LiveNode) -> None:

@@ -4,8 +4,7 @@ accounts and bad input refused with nothing written."""
 
 from uuid import UUID
 
-from tests.test_http_care import open_account, staff_token
-from tests.test_http_node import admitted_member, call, events
+from tests.node_api import admitted_member, call, events, open_account, staff_token
 from tests.web import LiveNode
 
 POOL = "/api/timebank/pool"

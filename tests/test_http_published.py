@@ -13,11 +13,11 @@ from typing import Any
 import aiohttp
 import schemathesis
 
-from commonweal.demo import wait_until_caught_up
 from federation.broker import NatsServer
 from federation.http import make_consortium_app
 from federation.service import ConsortiumService
 from node.service import NodeService
+from tests.waiting import wait_until_caught_up
 from tests.web import serving
 
 # Members of each class, admitted a month apart from January 2025, so that the

@@ -4,7 +4,7 @@ token, or a withdrawn member's, is refused; no token at all is a 401."""
 
 import aiohttp
 
-from tests.test_http_node import APPLICANT, admitted_member, call, events
+from tests.node_api import APPLICANT, admitted_member, call, events
 from tests.web import LiveNode
 
 

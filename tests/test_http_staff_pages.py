@@ -9,8 +9,7 @@ from uuid import UUID
 
 import aiohttp
 
-from tests.test_http_care import staff_token
-from tests.test_http_node import admitted_member, call, events
+from tests.node_api import admitted_member, call, events, schedule, staff_token
 from tests.web import LiveNode, bearer
 
 NOBODY = "00000000-0000-4000-8000-000000000001"
@@ -28,23 +27,6 @@ async def post(http: LiveNode, path: str, token: str, data: Form) -> tuple[int, 
         if response.status == 303:
             return 303, response.headers["Location"]
         return response.status, await response.text()
-
-
-async def schedule(http: LiveNode, user: str, types: list[str]) -> UUID:
-    status, visit = await call(
-        http,
-        "POST",
-        "/api/visits",
-        token=http.admin_token,
-        json={
-            "service_user": user,
-            "scheduled_for": "2026-03-02T09:00:00+01:00",
-            "service_types": types,
-            "address": "1 Mill Lane",
-        },
-    )
-    assert status == 201, visit
-    return UUID(visit["id"])
 
 
 async def claim(http: LiveNode, token: str, amount: int) -> UUID:

@@ -9,15 +9,14 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from commonweal.demo import wait_until_caught_up
 from commonweal.sample_activity import generate_membership
 from federation.broker import NatsServer
 from federation.service import ConsortiumService
 from node.service import NodeService
 from schemas import Envelope, chain_hash
-from tests.conftest import postgres_store, wait_for
 from tests.streams import publish_raw, stream_envelopes, stream_messages
 from tests.truth import membership_truth, reported_membership
+from tests.waiting import wait_for, wait_until_caught_up
 from toolkit.config import StoreConfig
 
 DAY = dt.date(2026, 2, 10)
@@ -36,17 +35,19 @@ def join(node: NodeService, member_class: str, *, day: dt.date = DAY) -> object:
     return member_id
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 async def test_membership_on_two_nodes_reaches_the_report_exactly(
     backend: str,
     nats_server: NatsServer,
     make_node: NodeFactory,
     make_consortium: ConsortiumFactory,
-    pg_schema_factory: Callable[[], str],
+    pg_store_factory: Callable[[], StoreConfig],
 ) -> None:
     stores: dict[str, StoreConfig | None] = {"alpha": None, "beta": None, "c": None}
     if backend == "postgres":
-        stores = {k: postgres_store(pg_schema_factory()) for k in stores}
+        stores = {k: pg_store_factory() for k in stores}
     consortium = make_consortium([nats_server.url], store=stores["c"])
     alpha = make_node("alpha", [nats_server.url], store=stores["alpha"])
     beta = make_node(

@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 from uuid import UUID
 
-import msgspec
 import pytest
 
 from commonweal.provisioning import allocate_coop_id, provision_spinoff
@@ -16,7 +15,6 @@ from federation.errors import DuplicateCoop, UnknownCoop
 from federation.registry import ConsortiumRegistry
 from federation.service import ConsortiumService
 from node.application import CoopNode
-from node.config import NodeConfig, new_secret
 from node.errors import (
     InvalidTransition,
     RunnerNotMember,
@@ -26,57 +24,18 @@ from node.errors import (
 )
 from node.rules import profile_named
 from node.service import NodeService
-from tests.conftest import wait_for
+from tests.commands import commonweal
 from tests.secured import SecuredHub
+from tests.spinoff_parent import (
+    DAY,
+    RUNNERS,
+    load_node,
+    prepare_parent,
+    write_parent,
+)
 from tests.streams import stream_messages
-from tests.test_cli import commonweal
-from toolkit.config import BrokerConfig, StoreConfig, load_config, write_config
-
-DAY = dt.date(2026, 1, 12)
-RUNNERS = [
-    ("Aisha Okafor", "aisha@example.org", "worker"),
-    ("Tomasz Novak", "tomasz@example.org", "service_user"),
-]
-
-
-def write_parent(base: Path, servers: list[str]) -> Path:
-    path = base / "alpha" / "node.toml"
-    config = NodeConfig(
-        coop_id="alpha",
-        name="Alpha Care",
-        secret=new_secret(),
-        store=StoreConfig(path="node.db"),
-        broker=BrokerConfig(servers=servers),
-    )
-    write_config(path, config)
-    return path
-
-
-def load_node(path: Path) -> NodeConfig:
-    config = load_config(path, NodeConfig)
-    return msgspec.structs.replace(config, base_dir=str(path.parent))
-
-
-def prepare_parent(app: CoopNode, *, consent: bool = True) -> tuple[UUID, list[UUID]]:
-    """Alpha admits members, proposes Riverside Care with two runners, approves it."""
-    runners = []
-    for name, email, member_class in RUNNERS:
-        member = app.apply_for_membership(
-            name=name, email=email, phone="07700", member_class=member_class
-        )
-        app.admit_member(member, DAY)
-        runners.append(member)
-    stayer = app.apply_for_membership(
-        name="Stay Put", email="stay@example.org", member_class="volunteer"
-    )
-    app.admit_member(stayer, DAY)
-    spinoff = app.propose_spinoff("Riverside Care")
-    for runner in runners:
-        app.name_runner(spinoff, runner)
-        if consent:
-            app.record_runner_consent(spinoff, runner)
-    app.approve_spinoff(spinoff, ballot_id="agm-2026")
-    return spinoff, runners
+from tests.waiting import wait_for
+from toolkit.config import StoreConfig, load_config
 
 
 def test_spinoff_lifecycle_in_the_parent(tmp_path: Path, store: StoreConfig) -> None:

@@ -11,7 +11,6 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from commonweal.demo import wait_until_caught_up
 from commonweal.sample_activity import (
     generate_care,
     generate_governance,
@@ -30,6 +29,7 @@ from schemas import PAYLOAD_TYPES, Payload
 from schemas import membership as m
 from schemas.payloads import UPCASTERS
 from tests.truth import membership_truth, reported_membership
+from tests.waiting import wait_until_caught_up
 from toolkit.config import StoreConfig
 from toolkit.storage import construct_tracked_tables
 

@@ -26,7 +26,7 @@ import aiohttp
 import nats
 
 from federation.broker import NatsServer, ensure_federation_stream
-from tests.conftest import node_config
+from tests.configs import node_config
 from tests.web import LiveNode, bearer, live_node
 from toolkit.config import StoreConfig
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from federation.service import ConsortiumService
 from node.service import NodeService
+from tests.commands import commonweal
 from tests.secured import start_secured_hub
-from tests.test_cli import commonweal
-from tests.test_spinoff import load_node, prepare_parent, write_parent
+from tests.spinoff_parent import load_node, prepare_parent, write_parent
 
 
 async def one_run(base: Path) -> tuple[float, float]:

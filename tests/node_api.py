@@ -1,0 +1,105 @@
+"""The node's HTTP API as a client calls it: one request, and the few steps most
+tests begin with (an admitted member, a staff token, an account, a visit)."""
+
+from typing import Any
+from uuid import UUID
+
+import aiohttp
+
+from tests.web import LiveNode, bearer
+
+APPLICANT = {
+    "name": "Rosa Bianchi",
+    "email": "rosa@example.org",
+    "member_class": "worker",
+}
+
+
+async def call(
+    http: LiveNode,
+    method: str,
+    path: str,
+    *,
+    token: str | None = None,
+    json: Any = None,
+    data: bytes | None = None,
+) -> tuple[int, Any]:
+    headers = bearer(token) if token else {}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(
+            method, http.url + path, headers=headers, json=json, data=data
+        ) as response,
+    ):
+        body = (
+            await response.json()
+            if response.content_type.endswith("json")
+            else await response.text()
+        )
+        return response.status, body
+
+
+async def admitted_member(
+    http: LiveNode, member_class: str = "worker", name: str = "Rosa Bianchi"
+) -> tuple[str, str]:
+    """Apply and admit through the API; returns (member id, member token)."""
+    status, member = await call(
+        http,
+        "POST",
+        "/api/members",
+        token=http.admin_token,
+        json={**APPLICANT, "name": name, "member_class": member_class},
+    )
+    assert status == 201, member
+    status, admission = await call(
+        http, "POST", f"/api/members/{member['id']}/admit", token=http.admin_token
+    )
+    assert status == 200, admission
+    return member["id"], admission["token"]["token"]
+
+
+def events(http: LiveNode) -> int:
+    return http.node.coop_node.recorder.max_notification_id() or 0
+
+
+async def staff_token(http: LiveNode, role: str, name: str) -> tuple[str, str]:
+    """An admitted member with a ``role`` token: (member id, token)."""
+    member, _ = await admitted_member(http, name=name)
+    status, issued = await call(
+        http,
+        "POST",
+        f"/api/members/{member}/tokens",
+        token=http.admin_token,
+        json={"role": role},
+    )
+    assert status == 201, issued
+    return member, issued["token"]
+
+
+async def open_account(http: LiveNode, member: str, **limits: Any) -> dict[str, Any]:
+    status, account = await call(
+        http,
+        "POST",
+        "/api/timebank/accounts",
+        token=http.admin_token,
+        json={"member_id": member, **limits},
+    )
+    assert status == 201, account
+    return account
+
+
+async def schedule(http: LiveNode, user: str, types: list[str]) -> UUID:
+    status, visit = await call(
+        http,
+        "POST",
+        "/api/visits",
+        token=http.admin_token,
+        json={
+            "service_user": user,
+            "scheduled_for": "2026-03-02T09:00:00+01:00",
+            "service_types": types,
+            "address": "1 Mill Lane",
+        },
+    )
+    assert status == 201, visit
+    return UUID(visit["id"])
