@@ -10,7 +10,7 @@ import pytest
 from federation.broker import NatsServer
 from federation.http.api import ConsumerLag
 from federation.service import ConsortiumService
-from tests.conftest import wait_for
+from tests.waiting import wait_for
 
 
 async def test_a_broker_restart_is_logged_without_a_traceback(
