@@ -70,7 +70,7 @@ def node_document(node: NodeService) -> dict[str, Any]:
 def make_app(node: NodeService, *, workers: int | None = None) -> web.Application:
     """The node's HTTP app. ``workers`` overrides ``node.config.http.workers``."""
     registry = CollectorRegistry()
-    metrics = HttpMetrics(registry)
+    metrics = HttpMetrics(registry, node.config.http.metrics_token_sha256)
     registry.register(ops.NodeCollector(node))
     app = web.Application(
         middlewares=[metrics.middleware(), error_middleware(translate), authenticate]

@@ -15,6 +15,7 @@ from node.http.context import NODE, RUNNER
 from toolkit.web.errors import ApiError, error_response, forbidden, unauthorized
 
 COOKIE = "cw_token"
+METRICS_PATH = "/metrics"
 PRINCIPAL = web.RequestKey[Principal | None]("principal")
 
 
@@ -37,6 +38,11 @@ async def authenticate(
     request: web.Request,
     handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
 ) -> web.StreamResponse:
+    if request.path == METRICS_PATH:
+        # Its bearer is the scraper's metrics token (toolkit.web.observe), not
+        # a member's.
+        request[PRINCIPAL] = None
+        return await handler(request)
     token = presented_token(request)
     principal = await resolve(request, token) if token else None
     if token and principal is None:
