@@ -1,11 +1,11 @@
 """The co-op node's application: every area's commands over one event store."""
 
-from node.auth import AuthCommands
 from node.care import CARE_PLAN_SHARING, CareCommands
 from node.expenses import EXPENSE_SHARING, ExpenseCommands
 from node.governance import GOVERNANCE_SHARING, GovernanceCommands
 from node.incidents import INCIDENT_SHARING, IncidentCommands
 from node.membership import MEMBERSHIP_SHARING, MembershipCommands
+from node.sessions import SessionCommands
 from node.sharing import Rule
 from node.spinoff import SpinOffCommands
 from node.timebank import TIMEBANK_SHARING, TimebankCommands
@@ -26,7 +26,7 @@ ALLOWLIST: dict[str, Rule] = {
 
 
 class CoopNode(
-    AuthCommands,
+    SessionCommands,
     SpinOffCommands,
     GovernanceCommands,
     MembershipCommands,

@@ -160,15 +160,19 @@ class AuthCommands(MembershipCommands):
 
     def authenticate(self, token: str) -> Principal | None:
         """The principal a member token stands for, or None if unknown or revoked."""
-        try:
-            access = self.access_token(token_id(token_hash(token)))
-        except UnknownToken:
-            return None
-        # A member who has left (by any path: withdrawal, a spin-off's runner
-        # departing) can no longer act, whatever tokens they still hold.
-        if not access.active or not self.member(access.member_id).is_admitted:
+        access = get(self, token_id(token_hash(token)), AccessToken)
+        if access is None or not self._usable(access):
             return None
         return Principal(access.role, access.member_id, access.id)  # type: ignore[arg-type]
+
+    def token_still_valid(self, access_id: UUID) -> bool:
+        access = get(self, access_id, AccessToken)
+        return access is not None and self._usable(access)
+
+    def _usable(self, access: AccessToken) -> bool:
+        # A member who has left (by any path: withdrawal, a spin-off's runner
+        # departing) can no longer act, whatever tokens they still hold.
+        return access.active and self.member(access.member_id).is_admitted
 
 
 def _issue(member_id: UUID, role: str) -> IssuedToken:

@@ -4,11 +4,8 @@ and writes nothing."""
 
 from typing import Any
 
-import aiohttp
-
-from node.http.guard import COOKIE
 from tests.node_api import admitted_member, call, events, open_account, staff_token
-from tests.web import LiveNode
+from tests.web import LiveNode, browser_session, csrf_of
 
 
 async def test_a_member_transfers_hours_and_reads_only_their_own_statement(
@@ -502,18 +499,17 @@ async def test_a_coordinator_cannot_approve_or_pay_their_own_claim(
             http_node, "POST", f"{path}/{action}", token=cal_token, json=body
         )
         assert (status, error["error"]["code"]) == (403, "own_claim"), error
-    async with (
-        aiohttp.ClientSession(
-            cookies={COOKIE: cal_token}, headers={"Origin": http_node.url}
-        ) as session,
-        session.post(
-            f"{http_node.url}/staff/expenses/{claim['id']}/approve",
+    async with browser_session(http_node, cal_token) as browser:
+        async with browser.get("/staff/expenses") as response:
+            csrf = csrf_of(await response.text())
+        async with browser.post(
+            f"/staff/expenses/{claim['id']}/approve",
+            data={"csrf": csrf},
             allow_redirects=False,
-        ) as response,
-    ):
-        assert response.status == 403
-        assert "own expense claim" in await response.text()
-    assert events(http_node) == before
+        ) as response:
+            assert response.status == 403
+            assert "own expense claim" in await response.text()
+    assert events(http_node) == before + 1  # the sign-in's session, nothing else
 
     status, approved = await call(
         http_node, "POST", f"{path}/approve", token=dee_token, json={}

@@ -97,7 +97,7 @@ async def test_report_coops_lineage_dashboard_csv_and_metrics(
         assert "commonweal_consortium_dead_letters 0.0" in metrics
         assert 'commonweal_consortium_applied_seq{coop_id="alpha"}' in metrics
         status, health = await get("/healthz")
-        assert status == 200 and '"coops":2' in health
+        assert (status, health) == (200, '{"status":"ok"}')
         status, document = await get("/openapi.json")
         for path in ("/api/report", "/api/coops", "/api/lineage"):
             assert f'"{path}"' in document

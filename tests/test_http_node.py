@@ -184,8 +184,7 @@ async def test_local_report_counts_members_by_class(http_node: LiveNode) -> None
 async def test_healthz_metrics_and_openapi(http_node: LiveNode) -> None:
     await admitted_member(http_node)
     status, health = await call(http_node, "GET", "/healthz")
-    assert (status, health["status"], health["coop_id"]) == (200, "ok", "alpha")
-    assert health["events_stored"] == events(http_node)
+    assert (status, health) == (200, {"status": "ok"})  # and nothing more
     status, text = await call(http_node, "GET", "/metrics")
     assert status == 200
     stored = f'commonweal_node_events_stored{{coop_id="alpha"}} {events(http_node)}.0'

@@ -1,8 +1,10 @@
 """Serving an aiohttp app for real on a free loopback port, for tests and benchmarks."""
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import aiohttp
 import msgspec
 from aiohttp import web
 
@@ -60,3 +62,26 @@ async def live_node(
             yield LiveNode(node, url, admin_token)
     finally:
         await node.stop()
+
+
+@asynccontextmanager
+async def browser_session(
+    http: LiveNode, token: str
+) -> AsyncIterator[aiohttp.ClientSession]:
+    """A client that signed in through the login form, as a browser does: it
+    holds the session cookie, never the token."""
+    # unsafe: aiohttp keeps no cookies from an IP-address host otherwise.
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(base_url=http.url, cookie_jar=jar) as session:
+        async with session.post(
+            "/login", data={"token": token}, allow_redirects=False
+        ) as response:
+            assert response.status == 303, await response.text()
+        yield session
+
+
+def csrf_of(page: str) -> str:
+    """The CSRF token a page's forms post back."""
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
+    assert found, "the page has no form with a CSRF token"
+    return found.group(1)

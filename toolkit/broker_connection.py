@@ -46,6 +46,11 @@ class BrokerConnection:
             )
         return self.client
 
+    @property
+    def connected(self) -> bool:
+        """Whether the broker can be reached now (for health checks)."""
+        return self.client is not None and self.client.is_connected
+
     def note_error(self, error: BaseException | None) -> None:
         """Remember ``error`` as the outage being waited out; None: it is over."""
         self.last_error = None if error is None else describe(error)

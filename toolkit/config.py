@@ -85,6 +85,12 @@ class HttpConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # them on the loop itself, which tests/bench/bench_http.py measured faster on
     # SQLite. Give a PostgreSQL node a few, so network waits do not stall the loop.
     workers: int = 0
+    # sha256 of the token a Prometheus scraper presents for /metrics; empty:
+    # /metrics answers only clients on loopback (behind a proxy, set a token).
+    metrics_token_sha256: str = ""
+    # Behind TLS (a reverse proxy that terminates it): mark the session cookie
+    # Secure, so a browser never sends it over plain HTTP.
+    secure_cookies: bool = False
 
 
 C = TypeVar("C")

@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 import nats
 from aiohttp import web
+from eventsourcing.persistence import PersistenceError
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from federation.broker import FEDERATION_STREAM
@@ -22,6 +23,7 @@ from federation.service import ConsortiumService
 from federation.suppression import publish, published_type
 from toolkit.broker_connection import BrokerConnection
 from toolkit.retry import describe
+from toolkit.web.health import Health, health
 from toolkit.web.routes import Api
 
 log = logging.getLogger(__name__)
@@ -33,13 +35,6 @@ SERVICE = web.AppKey("consortium", ConsortiumService)
 class Coop(msgspec.Struct, frozen=True):
     membership: CoopMembership
     growth: CoopGrowth | None
-
-
-class Health(msgspec.Struct, frozen=True):
-    status: str
-    coops: int
-    dead_letters: int
-    aggregator_error: str | None
 
 
 async def _report(request: web.Request) -> ConsortiumReport:
@@ -99,20 +94,19 @@ async def lineage(request: web.Request) -> Any:
 @api.route(
     "GET",
     "/healthz",
-    summary="Liveness: the views answer; the aggregator's last error",
+    summary="ok when the views answer and the broker can be reached; else 503",
     tag="operations",
     response=Health,
     auth=False,
+    errors=(503,),
 )
 async def healthz(request: web.Request) -> Health:
     service = request.app[SERVICE]
-    current = await _report(request)
-    return Health(
-        "ok",
-        len(current.membership.coops),
-        current.dead_letters,
-        getattr(service.aggregator, "last_error", None),
-    )
+    try:
+        service.views.position("")  # one indexed read: the store answers
+    except PersistenceError:
+        return health(False)
+    return health(service.aggregator.broker.connected)
 
 
 class ConsumerLag:

@@ -59,7 +59,7 @@ async def figure_csv(request: web.Request) -> web.Response:
 
 def make_consortium_app(service: ConsortiumService) -> web.Application:
     registry = CollectorRegistry()
-    metrics = HttpMetrics(registry)
+    metrics = HttpMetrics(registry, service.config.http.metrics_token_sha256)
     lag = ConsumerLag(service)
     registry.register(ConsortiumCollector(service, lag))
     app = web.Application(middlewares=[metrics.middleware(), error_middleware(_none)])

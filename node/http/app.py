@@ -18,7 +18,7 @@ from node.http import (
     visits,
 )
 from node.http.ballot_pages import ballot_pages
-from node.http.context import NODE, RUNNER, TEMPLATES, Runner
+from node.http.context import NODE, RUNNER, SIGN_IN_LIMIT, TEMPLATES, Runner
 from node.http.errors import translate
 from node.http.guard import authenticate
 from node.http.pages import pages
@@ -28,6 +28,7 @@ from toolkit.web.errors import error_middleware
 from toolkit.web.observe import HttpMetrics
 from toolkit.web.openapi import openapi_document
 from toolkit.web.pages import environment
+from toolkit.web.rate_limit import FailureLimit
 from toolkit.web.routes import Api, json_response
 from toolkit.web.security import secure
 
@@ -70,13 +71,14 @@ def node_document(node: NodeService) -> dict[str, Any]:
 def make_app(node: NodeService, *, workers: int | None = None) -> web.Application:
     """The node's HTTP app. ``workers`` overrides ``node.config.http.workers``."""
     registry = CollectorRegistry()
-    metrics = HttpMetrics(registry)
+    metrics = HttpMetrics(registry, node.config.http.metrics_token_sha256)
     registry.register(ops.NodeCollector(node))
     app = web.Application(
         middlewares=[metrics.middleware(), error_middleware(translate), authenticate]
     )
     app[NODE] = node
     app[TEMPLATES] = environment("node.http")
+    app[SIGN_IN_LIMIT] = FailureLimit(failures=10, window_seconds=600)
     secure(app, ("/static/node/", Path(__file__).parent / "static"))
 
     async def openapi(request: web.Request) -> web.Response:

@@ -11,6 +11,7 @@ import jinja2
 from aiohttp import web
 
 from node.service import NodeService
+from toolkit.web.rate_limit import FailureLimit
 
 T = TypeVar("T")
 
@@ -46,6 +47,8 @@ class Runner:
 NODE = web.AppKey("node", NodeService)
 RUNNER = web.AppKey("runner", Runner)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
+# Wrong sign-in tokens per client address (node.http.pages).
+SIGN_IN_LIMIT = web.AppKey("sign_in_limit", FailureLimit)
 
 
 async def run(request: web.Request, fn: Callable[..., T], *args: object) -> T:

@@ -2,24 +2,18 @@
 
 from collections.abc import Iterator
 
-import msgspec
 from aiohttp import web
+from eventsourcing.persistence import PersistenceError
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from node.http.context import NODE, run
 from node.http.guard import principal
 from node.report import LocalReport, local_report
 from node.service import NodeService
+from toolkit.web.health import Health, health
 from toolkit.web.routes import Api
 
 api = Api()
-
-
-class Health(msgspec.Struct, frozen=True):
-    status: str
-    coop_id: str
-    events_stored: int
-    replication_lag: int
 
 
 @api.route(
@@ -37,15 +31,19 @@ async def report(request: web.Request) -> LocalReport:
 @api.route(
     "GET",
     "/healthz",
-    summary="Liveness: the store answers; how far replication lags",
+    summary="ok when the store answers and the broker can be reached; else 503",
     tag="operations",
     response=Health,
     auth=False,
+    errors=(503,),
 )
 async def healthz(request: web.Request) -> Health:
     node = request.app[NODE]
-    stored = await run(request, _events_stored, node)
-    return Health("ok", node.config.coop_id, stored, _lag(node, stored))
+    try:
+        await run(request, _events_stored, node)
+    except PersistenceError:
+        return health(False)
+    return health(node.replicator.broker.connected)
 
 
 def _events_stored(node: NodeService) -> int:

@@ -1,9 +1,10 @@
 """Server-rendered pages for members and staff: plain HTML forms, no JavaScript
 needed, readable on a phone.
 
-Signing in posts the token once; it is kept in an HttpOnly, SameSite=Strict
-cookie (which is also what stops other sites from posting these forms for the
-signed-in browser). The API's bearer header works here too.
+Signing in posts the token once and starts a session (node.sessions): the
+browser keeps only the session's secret, in an HttpOnly, SameSite=Strict cookie,
+and every form posts the session's CSRF token (node.http.guard checks it). Wrong
+tokens are limited per address. The API's bearer header works here too.
 """
 
 from collections.abc import Collection
@@ -17,11 +18,12 @@ from node.application import CoopNode
 from node.auth import ADMIN, BOARD, STAFF, Principal
 from node.errors import DomainError
 from node.http.ballots import my_ballots
-from node.http.context import NODE, TEMPLATES, run, written
+from node.http.context import NODE, SIGN_IN_LIMIT, TEMPLATES, run, write, written
 from node.http.errors import translate
-from node.http.guard import COOKIE, PRINCIPAL, resolve
+from node.http.guard import COOKIE, CSRF_FIELD, PRINCIPAL, SESSION, resolve
 from node.http.members import MembershipApplication, member_view, token_view
 from node.http.timebank import my_time_account
+from node.sessions import SESSION_HOURS, csrf_token
 from toolkit.web.errors import invalid_input
 from toolkit.web.pages import render as render_page
 
@@ -37,6 +39,7 @@ def render(
         status,
         coop_name=request.app[NODE].config.name,
         who=request.get(PRINCIPAL),
+        csrf=csrf_token(secret) if (secret := request.get(SESSION)) else "",
         **context,
     )
 
@@ -79,22 +82,44 @@ async def login_form(request: web.Request) -> web.Response:
 
 @pages.post("/login")
 async def login(request: web.Request) -> web.Response:
+    address = request.remote or "unknown"
+    limit = request.app[SIGN_IN_LIMIT]
+    if limit.blocked(address):
+        return render(
+            request,
+            "login.html",
+            status=429,
+            error="Too many wrong tokens from here. Wait a few minutes, then try "
+            "again.",
+        )
     form = await request.post()
     token = str(form.get("token", "")).strip()
     who = await resolve(request, token) if token else None
     if who is None:
+        limit.failed(address)
         return render(
             request, "login.html", status=401, error="That token is not valid."
         )
+    node = request.app[NODE]
+    secret = await write(request, node.coop_node.start_session, who)
     response = web.HTTPSeeOther("/")
     response.set_cookie(
-        COOKIE, token, httponly=True, samesite="Strict", secure=request.secure, path="/"
+        COOKIE,
+        secret,
+        httponly=True,
+        samesite="Strict",
+        secure=node.config.http.secure_cookies or request.secure,
+        path="/",
+        max_age=SESSION_HOURS * 3600,
     )
     raise response
 
 
 @pages.post("/logout")
 async def logout(request: web.Request) -> web.Response:
+    secret = request.get(SESSION)
+    if secret:
+        await write(request, request.app[NODE].coop_node.end_session, secret)
     response = web.HTTPSeeOther("/login")
     response.del_cookie(COOKIE, path="/")
     raise response
@@ -149,7 +174,8 @@ async def staff(request: web.Request) -> web.Response:
 @pages.post("/staff/apply")
 async def staff_apply(request: web.Request) -> web.Response:
     signed_in(request, BOARD)
-    form = {k: str(v).strip() for k, v in (await request.post()).items()}
+    posted = await request.post()
+    form = {k: str(v).strip() for k, v in posted.items() if k != CSRF_FIELD}
     try:
         application = msgspec.convert(
             {k: v for k, v in form.items() if v}, MembershipApplication, strict=False

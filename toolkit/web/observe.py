@@ -1,10 +1,13 @@
 """Operations: request latency histograms, one access-log record per request,
-and the ``/metrics`` and ``/healthz`` plumbing.
+and the ``/metrics`` handler, open to a token or to loopback only.
 
 Each app owns its own ``CollectorRegistry`` so two apps in one process (tests, the
 demo) never share or clash on metrics.
 """
 
+import hashlib
+import hmac
+import ipaddress
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -19,8 +22,12 @@ access_log = logging.getLogger("toolkit.web.access")
 
 
 class HttpMetrics:
-    def __init__(self, registry: CollectorRegistry) -> None:
+    """``token_sha256``: the sha256 of the token a scraper must present as a
+    bearer; empty, /metrics answers only clients on this machine's loopback."""
+
+    def __init__(self, registry: CollectorRegistry, token_sha256: str = "") -> None:
         self.registry = registry
+        self.token_sha256 = token_sha256
         self.latency = Histogram(
             "commonweal_http_request_duration_seconds",
             "HTTP request latency by route, method and status",
@@ -69,10 +76,27 @@ class HttpMetrics:
         return observe
 
     async def handler(self, request: web.Request) -> web.Response:
+        if not self.may_scrape(request):
+            raise web.HTTPForbidden(text="metrics need the metrics token")
         return web.Response(
             body=generate_latest(self.registry),
             headers={"Content-Type": CONTENT_TYPE_LATEST},
         )
+
+    def may_scrape(self, request: web.Request) -> bool:
+        if self.token_sha256:
+            header = request.headers.get("Authorization", "")
+            token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+            presented = hashlib.sha256(token.encode()).hexdigest()
+            return bool(token) and hmac.compare_digest(presented, self.token_sha256)
+        return is_loopback(request.remote)
+
+
+def is_loopback(address: str | None) -> bool:
+    try:
+        return address is not None and ipaddress.ip_address(address).is_loopback
+    except ValueError:  # a unix socket's peer, say: not an address we can place
+        return False
 
 
 def _route_name(request: web.Request) -> str:

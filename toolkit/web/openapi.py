@@ -17,6 +17,7 @@ ERRORS = {
     403: "the token's role or owner may not do this",
     404: "no such resource",
     409: "conflicts with the current state (e.g. admitted twice)",
+    503: "not ok: a part it depends on (the store, the broker) cannot be reached",
 }
 
 
