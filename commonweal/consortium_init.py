@@ -69,6 +69,7 @@ def _hub_config(folder: Path) -> str:
         "# The hub's nats-server config, written by `commonweal consortium init`:\n"
         "#   commonweal broker run --config hub.conf --store-dir DIR --port PORT\n"
         "# adds the listen address and JetStream. The users are the registry's.\n"
+        "server_name: hub\n"
         f'pid_file: "{pid_file}"\n'
         f"include {USERS_FILE}\n"
     )

@@ -111,8 +111,12 @@ class NatsServer:
         if not self.complete_config:
             command += [
                 "-a", self.host, "-p", str(self.port), "-js",
-                "-sd", str(self.store_dir / "jetstream"), "-n", self.name,
+                "-sd", str(self.store_dir / "jetstream"),
             ]  # fmt: skip
+            # An operator's file names the server (server_name): a reload refuses
+            # a name that differs from the one it started with.
+            if self.config_file is None:
+                command += ["-n", self.name]
         log_file = open(self.store_dir / f"{self.name}.log", "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
             command,

@@ -53,13 +53,16 @@ def commands(block: str) -> list[str]:
 
 
 class Reader:
-    """Runs README commands in ``folder``; stops what it started in ``close``."""
+    """Runs README commands in ``folder`` (made if need be); stops what it started
+    in ``close``. What background processes print is in ``logs``, beside it."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self.logs = folder.with_name(folder.name + ".logs")
         self.ports = {port: free_port() for port in README_PORTS}
         self.values: dict[str, str] = {}
         self.background: list[tuple[str, subprocess.Popen[str]]] = []
+        folder.mkdir(exist_ok=True)
         scripts = str(Path(sys.executable).parent)
         self.env = {**os.environ, "PATH": scripts + os.pathsep + os.environ["PATH"]}
 
@@ -94,23 +97,29 @@ class Reader:
         return done.stdout
 
     def _start(self, command: str, timeout: float = 30.0) -> str:
-        # exec: the process to signal at the end is commonweal itself.
-        process = subprocess.Popen(
-            ["bash", "-c", "exec " + command],
-            cwd=self.folder,
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        # Its output goes to a log beside the folder (a pipe nobody reads would
+        # block it once full); exec: the process to signal is commonweal itself.
+        self.logs.mkdir(exist_ok=True)
+        log = self.logs / f"{len(self.background)}.log"
+        with log.open("w") as out:
+            process = subprocess.Popen(
+                ["bash", "-c", "exec " + command],
+                cwd=self.folder,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
         self.background.append((command, process))
-        assert process.stdout is not None
-        line = process.stdout.readline()  # each prints one line when it is up
-        if not line:
-            assert process.stderr is not None
-            process.wait(timeout)
-            raise AssertionError(f"{command} did not start:\n{process.stderr.read()}")
-        return line
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:  # each prints a line when it is up
+            first = log.read_text().partition("\n")
+            if first[1]:
+                return first[0]
+            if process.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"{command} did not start:\n{log.read_text()}")
 
     def close(self, timeout: float = 20.0) -> dict[str, int]:
         """SIGTERM to each background process, last started first; their exit
@@ -152,11 +161,11 @@ def curl(command: str) -> str:
     return body.decode()
 
 
-def wait_until(check: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+def settle(check: Callable[[], bool], timeout: float = 60.0) -> None:
+    """Wait until ``check()`` holds or ``timeout`` passes; the caller then asserts
+    what it waited for, so a failure shows the difference."""
     deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+    while not check() and time.monotonic() < deadline:
         time.sleep(0.3)
 
 

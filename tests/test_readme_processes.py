@@ -8,14 +8,15 @@ from tests.readme_blocks import (
     commands,
     held,
     reported,
+    settle,
     shell_blocks,
-    wait_until,
 )
 
 
 def test_readme_separate_processes_block_runs_as_written(tmp_path: Path) -> None:
     (block,) = shell_blocks("Running the parts as separate processes")
-    reader = Reader(tmp_path)
+    reader = Reader(tmp_path / "readme")
+    tmp_path = reader.folder
     *setup, report_command = commands(block)
     try:
         for command in setup:
@@ -23,10 +24,8 @@ def test_readme_separate_processes_block_runs_as_written(tmp_path: Path) -> None
         assert (tmp_path / "alpha" / "node.toml").stat().st_mode & 0o777 == 0o600
 
         truth = dict([held(tmp_path / "alpha" / "node.toml")])
-        wait_until(
-            lambda: reported(tmp_path / "consortium.toml") == truth,
-            "the consortium to report what alpha holds",
-        )
+        settle(lambda: reported(tmp_path / "consortium.toml") == truth)
+        assert reported(tmp_path / "consortium.toml") == truth
         table = reader.run(report_command)
         assert "Alpha Care" in table
     finally:
