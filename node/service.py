@@ -33,19 +33,19 @@ class NodeService:
     def found_if_new(self) -> None:
         """Found the co-op in its store the first time the node starts; a spin-off's
         runners (the founders file) become its founding members in the same save."""
-        founders_file = self.config.path(self.config.founders)
         if not self.coop_node.is_founded:
             profile = profile_named(self.config.profile)
             if self.config.founders:
                 founders = msgspec.json.decode(
-                    founders_file.read_bytes(), type=list[FoundingMember]
+                    self.config.path(self.config.founders).read_bytes(),
+                    type=list[FoundingMember],
                 )
                 self.coop_node.found_with_founders(self.config.name, profile, founders)
             else:
                 self.coop_node.found_coop(self.config.name, profile)
         if self.config.founders:
             # Their details are in the store now; no second copy stays on disk.
-            founders_file.unlink(missing_ok=True)
+            self.config.path(self.config.founders).unlink(missing_ok=True)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.replicator.run(), name="replicator")
