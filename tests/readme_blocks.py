@@ -22,11 +22,19 @@ README_PORTS = (4222, 8080, 8081, 8090)
 
 
 def section(title: str) -> str:
-    """README's text under the heading ``title``, up to the next heading."""
-    text = README.read_text()
-    start = text.index(f"### {title}\n")
-    end = text.find("\n#", start + 1)
-    return text[start : end if end != -1 else len(text)]
+    """README's text under the heading ``title``, up to the next heading (a line
+    starting with ``#`` inside a code block is a comment, not a heading)."""
+    lines = README.read_text().splitlines(keepends=True)
+    start = lines.index(f"### {title}\n")
+    fenced = False
+    for end in range(start + 1, len(lines)):
+        if lines[end].startswith("```"):
+            fenced = not fenced
+        elif lines[end].startswith("#") and not fenced:
+            break
+    else:
+        end = len(lines)
+    return "".join(lines[start:end])
 
 
 def shell_blocks(title: str) -> list[str]:
