@@ -7,7 +7,7 @@ import signal
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 import msgspec
 
@@ -23,8 +23,6 @@ from toolkit.config import (
 
 if TYPE_CHECKING:
     from aiohttp import web
-
-C = TypeVar("C", bound=msgspec.Struct)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="action"
     )
     init = node.add_parser("init", help="write node.toml and found the co-op")
-    init.add_argument("--config", type=Path, default=Path("node.toml"))
+    init.add_argument("--config", type=Path, required=True, help="node.toml to write")
     init.add_argument("--coop-id", required=True)
     init.add_argument("--name", required=True)
     init.add_argument("--profile", default="uk_multi_stakeholder")
@@ -99,7 +97,9 @@ def _parser() -> argparse.ArgumentParser:
     broker_actions = broker.add_subparsers(metavar="action")
     run_broker = broker_actions.add_parser("run", help="run nats-server with JetStream")
     run_broker.add_argument("--port", type=int, default=4222)
-    run_broker.add_argument("--store-dir", type=Path, default=Path("broker"))
+    run_broker.add_argument(
+        "--store-dir", type=Path, required=True, help="JetStream's data and the log"
+    )
     run_broker.add_argument("--config", type=Path, help="a nats-server config file")
     run_broker.add_argument(
         "--complete", action="store_true", help="the config sets listen and JetStream"
@@ -109,7 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     run_broker.set_defaults(handler=_broker_run)
 
-    add_spinoff_commands(commands, node, consortium_actions, _load)
+    add_spinoff_commands(commands, node, consortium_actions)
 
     schemas = commands.add_parser("schemas", help="regenerate schemas/json")
     schemas.add_argument("--check", action="store_true", help="fail if stale")
@@ -141,12 +141,9 @@ def _report(args: argparse.Namespace) -> int:
     from federation.ingest import ConsortiumViews
     from federation.registry import ConsortiumRegistry
     from federation.report import build_report, render_table, report_json
-    from toolkit.storage import construct_tracked_tables
 
-    config = _load(args.config, ConsortiumConfig)
-    # mypy takes the mixin for a class that cannot be built (it is abstract
-    # until construct_tracked_tables joins it with a backend's recorder).
-    views = construct_tracked_tables(ConsortiumViews, config.store_env())  # type: ignore[type-abstract]
+    config = load_config(args.config, ConsortiumConfig)
+    views = ConsortiumViews.construct(config.store_env())
     registry = ConsortiumRegistry(config.registry_env())
     report = build_report(views, registry.lineage())
     if args.json:
@@ -157,14 +154,14 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _node_init(args: argparse.Namespace) -> int:
-    from node.auth import new_token, token_hash
+    from commonweal.provisioning import new_node_http, show_admin_token
     from node.config import NodeConfig, new_secret
     from node.service import NodeService
     from toolkit.config import BrokerConfig
 
-    admin_token = new_token()
     if args.config.exists():
         raise ConfigError(f"{args.config} exists already; refusing to overwrite it")
+    http, admin_token = new_node_http(args.http_port)
     config = msgspec.convert(
         {
             "coop_id": args.coop_id,
@@ -173,20 +170,18 @@ def _node_init(args: argparse.Namespace) -> int:
             "profile": args.profile,
             "store": msgspec.to_builtins(StoreConfig(path=args.store_path)),
             "broker": msgspec.to_builtins(BrokerConfig(servers=[args.broker])),
-            "http": {
-                "port": args.http_port,
-                "admin_token_sha256": token_hash(admin_token),
-            },
+            "http": msgspec.to_builtins(http),
         },
         NodeConfig,
     )
     _check_profile(config.profile)
-    located = msgspec.structs.replace(config, base_dir=str(args.config.parent))
-    NodeService(located).found_if_new()
+    folder = args.config.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    NodeService(msgspec.structs.replace(config, base_dir=str(folder))).found_if_new()
     write_config(args.config, config)
+    args.config.chmod(0o600)  # holds the node's secret
     print(f"wrote {args.config}; co-op {config.coop_id} founded")
-    # Shown this once: the config keeps only its hash.
-    print(f"admin token: {admin_token}")
+    show_admin_token(admin_token)
     return 0
 
 
@@ -194,7 +189,7 @@ def _node_run(args: argparse.Namespace) -> int:
     from node.config import NodeConfig
     from node.service import NodeService
 
-    config = _load(args.config, NodeConfig)
+    config = load_config(args.config, NodeConfig)
 
     async def run() -> None:
         from node.http import make_app
@@ -215,7 +210,7 @@ def _consortium_run(args: argparse.Namespace) -> int:
     from federation.config import ConsortiumConfig
     from federation.service import ConsortiumService
 
-    config = _load(args.config, ConsortiumConfig)
+    config = load_config(args.config, ConsortiumConfig)
 
     async def run() -> None:
         from federation.http import make_consortium_app
@@ -232,21 +227,36 @@ def _consortium_run(args: argparse.Namespace) -> int:
 
 
 def _broker_run(args: argparse.Namespace) -> int:
-    from federation.broker import NatsServer
+    from federation.broker import NatsServer, PortInUse
 
-    config = args.config.read_text() if args.config else None
     server = NatsServer(
-        args.store_dir, port=args.port, config=config, complete_config=args.complete
-    ).start()
-    if args.leaf_stream:
-        asyncio.run(_ensure_leaf_stream(server.url))
-    print(f"nats-server listening on {server.url}; Ctrl-C stops it")
+        args.store_dir,
+        port=args.port,
+        config_file=args.config,
+        complete_config=args.complete,
+    )
+    # nats-server runs in a session of its own (a Ctrl-C in the terminal is not
+    # sent to it), so this process stops it on SIGINT and SIGTERM alike.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.default_int_handler)
     try:
+        server.start()
+        if args.leaf_stream:
+            asyncio.run(_ensure_leaf_stream(server.url))
+        print(f"nats-server listening on {server.url}; Ctrl-C stops it", flush=True)
         assert server.process is not None
-        server.process.wait()
+        returncode = server.process.wait()
+        print(f"nats-server exited ({returncode})", file=sys.stderr)
+        return 1
+    except PortInUse as error:
+        print(
+            f"commonweal: {error}; is a broker running there already?", file=sys.stderr
+        )
+        return 1
+    except KeyboardInterrupt:
+        return 0
     finally:
         server.stop()
-    return 0
 
 
 async def _ensure_leaf_stream(url: str) -> None:
@@ -275,14 +285,6 @@ def _schemas(args: argparse.Namespace) -> int:
     for name in jsonschema.write():
         print(f"wrote schemas/json/{name}")
     return 0
-
-
-def _load(path: Path, config_type: type[C]) -> C:
-    """Load a config; relative store paths are resolved from the file's folder."""
-    config = load_config(path, config_type)
-    if getattr(config, "base_dir", None) == ".":
-        return msgspec.structs.replace(config, base_dir=str(path.parent))
-    return config
 
 
 def _check_profile(name: str) -> None:

@@ -34,6 +34,7 @@ DEMO_COOPS = [
 async def run_demo(
     data_dir: Path, *, members: int = 60, timeout: float = 60.0
 ) -> ConsortiumReport:
+    data_dir = data_dir.absolute()  # the configs it writes must not depend on cwd
     broker = NatsServer(data_dir / "broker").start()
     try:
         servers = BrokerConfig(servers=[broker.url])

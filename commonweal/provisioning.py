@@ -18,6 +18,7 @@ from uuid import UUID
 
 import msgspec
 
+from federation.broker import free_port
 from federation.config import ConsortiumConfig
 from federation.credentials import (
     new_user_seed,
@@ -28,10 +29,11 @@ from federation.credentials import (
 from federation.errors import CoopSuspended, UnknownCoop
 from federation.registry import ConsortiumRegistry
 from node.application import CoopNode
+from node.auth import new_token, token_hash
 from node.config import NodeConfig, new_secret
 from node.errors import UnknownMemberClass
 from node.rules import profile_named
-from toolkit.config import ConfigError, StoreConfig, write_config
+from toolkit.config import ConfigError, HttpConfig, StoreConfig, write_config
 
 FOUNDERS_FILE = "founders.json"
 
@@ -43,6 +45,19 @@ class Provisioned(msgspec.Struct, frozen=True):
     node_dir: str
     config_path: str
     founders: int
+    http_port: int
+    admin_token: str  # to be shown once: the node's config keeps only its hash
+
+
+def new_node_http(port: int) -> tuple[HttpConfig, str]:
+    """A new node's HTTP settings with a fresh admin token, which is returned to
+    be shown once (``show_admin_token``): the config keeps only its hash."""
+    token = new_token()
+    return HttpConfig(port=port, admin_token_sha256=token_hash(token)), token
+
+
+def show_admin_token(token: str) -> None:
+    print(f"admin token: {token}")
 
 
 def allocate_coop_id(name: str, taken: set[str]) -> str:
@@ -65,6 +80,7 @@ def provision_spinoff(
     *,
     profile: str | None = None,
     servers: list[str] | None = None,
+    http_port: int | None = None,
 ) -> Provisioned:
     registry = ConsortiumRegistry(consortium.registry_env())
     parent_app = CoopNode(parent_config.coop_id, parent_config.store_env())
@@ -96,6 +112,7 @@ def provision_spinoff(
             raise ConfigError("[auth] users_file is set but [broker] nkey_seed is not")
 
         seed = new_user_seed()
+        http, admin_token = new_node_http(http_port or free_port())
         config = NodeConfig(
             coop_id=coop_id,
             name=spinoff.name,
@@ -108,6 +125,7 @@ def provision_spinoff(
                 servers or consortium.node_servers or consortium.broker.servers,
                 seed,
             ),
+            http=http,
             founders=FOUNDERS_FILE,
         )
         _write_node_dir(node_dir, config, msgspec.json.encode(founders))
@@ -131,6 +149,8 @@ def provision_spinoff(
             node_dir=str(node_dir),
             config_path=str(node_dir / "node.toml"),
             founders=len(founders),
+            http_port=http.port,
+            admin_token=admin_token,
         )
     finally:
         parent_app.close()
@@ -174,8 +194,9 @@ def register_existing(
             public_key=public_key(seed),
             provisioned=True,
         )
-        updated = msgspec.structs.replace(node_config, broker=broker, base_dir=".")
-        write_config(node_config_path, updated)
+        write_config(
+            node_config_path, msgspec.structs.replace(node_config, broker=broker)
+        )
         node_config_path.chmod(0o600)
         sync_broker_users(consortium, registry)
         return public_key(seed)

@@ -3,24 +3,22 @@
 - ``commonweal node spinoff propose|runner|consent|approve|depart``: the parent
   node's side, run against its node.toml.
 - ``commonweal spinoff``: provision the new node of an approved spin-off.
+- ``commonweal consortium init``: a new consortium's folder, keys and users file.
 - ``commonweal consortium register|revoke|suspend|reinstate``: the registry.
 """
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-Loader = Callable[[Path, type[Any]], Any]
+from toolkit.config import load_config
+
+# What each registry action did, as the operator reads it.
+DONE = {"revoke": "revoked", "suspend": "suspended", "reinstate": "reinstated"}
 
 
-def add_commands(
-    commands: Any, node_actions: Any, consortium_actions: Any, load: Loader
-) -> None:
-    def handler(function: Callable[[argparse.Namespace, Loader], int]) -> Any:
-        return lambda args: function(args, load)
-
+def add_commands(commands: Any, node_actions: Any, consortium_actions: Any) -> None:
     spinoff = commands.add_parser(
         "spinoff", help="provision the new node of an approved spin-off"
     )
@@ -30,7 +28,10 @@ def add_commands(
     spinoff.add_argument("--out", type=Path, required=True, help="where its dir goes")
     spinoff.add_argument("--profile", help="rules profile (default: the parent's)")
     spinoff.add_argument("--broker", action="append", help="broker URL for the node")
-    spinoff.set_defaults(handler=handler(_provision))
+    spinoff.add_argument(
+        "--http-port", type=int, help="the node's HTTP port (default: a free one)"
+    )
+    spinoff.set_defaults(handler=_provision)
 
     node = node_actions.add_parser("spinoff", help="propose and approve a spin-off")
     steps = node.add_subparsers(metavar="step")
@@ -53,7 +54,15 @@ def add_commands(
             parser.add_argument(
                 "--ballot", default="", help="the ballot that carried it"
             )
-        parser.set_defaults(handler=handler(_node_step), step=step)
+        parser.set_defaults(handler=_node_step, step=step)
+
+    init = consortium_actions.add_parser(
+        "init", help="write a new consortium's config, keys and the hub's users file"
+    )
+    init.add_argument("--dir", type=Path, required=True, help="the folder to write")
+    init.add_argument("--broker", action="append", help="the hub's URL (repeatable)")
+    init.add_argument("--http-port", type=int, default=8090)
+    init.set_defaults(handler=_init)
 
     register = consortium_actions.add_parser(
         "register", help="register a co-op and issue its broker credentials"
@@ -61,7 +70,7 @@ def add_commands(
     register.add_argument("--config", type=Path, default=Path("consortium.toml"))
     register.add_argument("--node-config", type=Path, required=True)
     register.add_argument("--parent", help="the co-op it spun off from")
-    register.set_defaults(handler=handler(_register))
+    register.set_defaults(handler=_register)
     for action in ("revoke", "suspend", "reinstate"):
         parser = consortium_actions.add_parser(
             action, help=f"{action} a co-op's broker credentials"
@@ -70,35 +79,52 @@ def add_commands(
         parser.add_argument("--coop-id", required=True)
         if action == "suspend":
             parser.add_argument("--reason", required=True)
-        parser.set_defaults(handler=handler(_registry_action), action=action)
+        parser.set_defaults(handler=_registry_action, action=action)
 
 
-def _provision(args: argparse.Namespace, load: Loader) -> int:
-    from commonweal.provisioning import provision_spinoff
-    from federation.config import ConsortiumConfig
-    from node.config import NodeConfig
+def _init(args: argparse.Namespace) -> int:
+    from commonweal.consortium_init import init_consortium
 
-    result = provision_spinoff(
-        load(args.parent_config, NodeConfig),
-        args.spinoff,
-        load(args.consortium_config, ConsortiumConfig),
-        args.out,
-        profile=args.profile,
-        servers=args.broker,
+    config = init_consortium(
+        args.dir,
+        servers=args.broker or ["nats://127.0.0.1:4222"],
+        http_port=args.http_port,
     )
     print(
-        f"provisioned {result.coop_id} ({result.name}), spun off from "
-        f"{result.parent}, {result.founders} founding member(s): "
-        f"commonweal node run --config {result.config_path}"
+        f"wrote {config} (with the consortium's nkey seed), and the hub's "
+        f"{args.dir / 'users.conf'} and {args.dir / 'hub.conf'}"
     )
     return 0
 
 
-def _node_step(args: argparse.Namespace, load: Loader) -> int:
+def _provision(args: argparse.Namespace) -> int:
+    from commonweal.provisioning import provision_spinoff, show_admin_token
+    from federation.config import ConsortiumConfig
+    from node.config import NodeConfig
+
+    result = provision_spinoff(
+        load_config(args.parent_config, NodeConfig),
+        args.spinoff,
+        load_config(args.consortium_config, ConsortiumConfig),
+        args.out,
+        profile=args.profile,
+        servers=args.broker,
+        http_port=args.http_port,
+    )
+    print(
+        f"provisioned {result.coop_id} ({result.name}), spun off from "
+        f"{result.parent}, {result.founders} founding member(s), HTTP on port "
+        f"{result.http_port}: commonweal node run --config {result.config_path}"
+    )
+    show_admin_token(result.admin_token)
+    return 0
+
+
+def _node_step(args: argparse.Namespace) -> int:
     from node.application import CoopNode
     from node.config import NodeConfig
 
-    config = load(args.config, NodeConfig)
+    config = load_config(args.config, NodeConfig)
     app = CoopNode(config.coop_id, config.store_env())
     try:
         if args.step == "propose":
@@ -116,14 +142,14 @@ def _node_step(args: argparse.Namespace, load: Loader) -> int:
     return 0
 
 
-def _register(args: argparse.Namespace, load: Loader) -> int:
+def _register(args: argparse.Namespace) -> int:
     from commonweal.provisioning import register_existing
     from federation.config import ConsortiumConfig
     from node.config import NodeConfig
 
-    node_config = load(args.node_config, NodeConfig)
+    node_config = load_config(args.node_config, NodeConfig)
     key = register_existing(
-        load(args.config, ConsortiumConfig),
+        load_config(args.config, ConsortiumConfig),
         args.node_config,
         node_config,
         parent=args.parent,
@@ -132,12 +158,12 @@ def _register(args: argparse.Namespace, load: Loader) -> int:
     return 0
 
 
-def _registry_action(args: argparse.Namespace, load: Loader) -> int:
+def _registry_action(args: argparse.Namespace) -> int:
     from federation.config import ConsortiumConfig
     from federation.credentials import sync_broker_users
     from federation.registry import ConsortiumRegistry
 
-    config = load(args.config, ConsortiumConfig)
+    config = load_config(args.config, ConsortiumConfig)
     registry = ConsortiumRegistry(config.registry_env())
     try:
         if args.action == "revoke":
@@ -149,5 +175,5 @@ def _registry_action(args: argparse.Namespace, load: Loader) -> int:
         sync_broker_users(config, registry)
     finally:
         registry.close()
-    print(f"{args.coop_id}: {args.action}d")
+    print(f"{args.coop_id}: {DONE[args.action]}")
     return 0

@@ -47,9 +47,27 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+class PortInUse(RuntimeError):
+    """Another process already listens where this broker was to listen."""
+
+
+def _listening(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
 class NatsServer:
     """A nats-server process with JetStream, on loopback, that can be killed and
-    restarted on the same port and store (the way tests inject broker faults)."""
+    restarted on the same port and store (the way tests inject broker faults).
+
+    It runs in ``store_dir``, so relative paths in its config (a pid file, say)
+    land there rather than in the caller's current directory. Its config is
+    ``config`` (text, written into ``store_dir``) or ``config_file`` (an operator's
+    file, read where it is, so its includes resolve beside it).
+    """
 
     def __init__(
         self,
@@ -58,10 +76,12 @@ class NatsServer:
         port: int | None = None,
         host: str = "127.0.0.1",
         config: str | None = None,
+        config_file: Path | None = None,
         name: str = "commonweal",
         complete_config: bool = False,
     ) -> None:
-        self.store_dir = Path(store_dir)
+        self.store_dir = Path(store_dir).absolute()
+        self.config_file = None if config_file is None else config_file.absolute()
         # A complete config (deploy/nats/*.conf) sets listen, JetStream and name
         # itself; otherwise the command line adds them to ``config``.
         self.complete_config = complete_config
@@ -76,20 +96,34 @@ class NatsServer:
         return f"nats://{self.host}:{self.port}"
 
     def start(self, timeout: float = 10.0) -> "NatsServer":
+        # Checked first: an orphan on the port would answer the wait below and
+        # pass for this server.
+        if _listening(self.host, self.port):
+            raise PortInUse(f"{self.url} is in use by another process")
         self.store_dir.mkdir(parents=True, exist_ok=True)
         command = [nats_server_binary()]
-        if self.config is not None:
+        if self.config_file is not None:
+            command += ["-c", str(self.config_file)]
+        elif self.config is not None:
             config_file = self.store_dir / f"{self.name}.conf"
             config_file.write_text(self.config)
             command += ["-c", str(config_file)]
         if not self.complete_config:
             command += [
                 "-a", self.host, "-p", str(self.port), "-js",
-                "-sd", str(self.store_dir / "jetstream"), "-n", self.name,
+                "-sd", str(self.store_dir / "jetstream"),
             ]  # fmt: skip
+            # An operator's file names the server (server_name): a reload refuses
+            # a name that differs from the one it started with.
+            if self.config_file is None:
+                command += ["-n", self.name]
         log_file = open(self.store_dir / f"{self.name}.log", "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
-            command, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            cwd=self.store_dir,
+            start_new_session=True,
         )
         log_file.close()
         self._wait_until_listening(timeout)
@@ -102,11 +136,9 @@ class NatsServer:
             if self.process.poll() is not None:
                 log = (self.store_dir / f"{self.name}.log").read_text()[-2000:]
                 raise RuntimeError(f"nats-server exited at start:\n{log}")
-            try:
-                with socket.create_connection((self.host, self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
+            if _listening(self.host, self.port):
+                return
+            time.sleep(0.05)
         raise TimeoutError(f"nats-server did not listen on {self.url} in {timeout}s")
 
     def kill(self) -> None:

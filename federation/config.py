@@ -5,7 +5,7 @@ from typing import Annotated
 
 import msgspec
 
-from toolkit.config import BrokerConfig, HttpConfig, StoreConfig
+from toolkit.config import BrokerConfig, HttpConfig, StoreConfig, located
 
 
 class BrokerAuthConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -42,15 +42,16 @@ class ConsortiumConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     leaf_domains: list[str] = msgspec.field(default_factory=list)
     # The broker URLs written into new nodes' configs; the consortium's own when empty.
     node_servers: list[str] = msgspec.field(default_factory=list)
-    base_dir: str = "."
+    # Where relative paths are resolved: the config file's folder, set when loaded
+    # (toolkit.config.load_config); empty in a config built in code.
+    base_dir: str = ""
 
     def store_env(self) -> dict[str, str]:
-        return self.store.env(Path(self.base_dir))
+        return self.store.env(self.base_dir)
 
     def registry_env(self) -> dict[str, str]:
-        return self.registry.env(Path(self.base_dir))
+        return self.registry.env(self.base_dir)
 
     def path(self, name: str) -> Path:
         """A path from the config, relative ones resolved from the config's folder."""
-        path = Path(name)
-        return path if path.is_absolute() else Path(self.base_dir) / path
+        return located(self.base_dir, name)

@@ -100,7 +100,7 @@ def write_users(users_file: Path, text: str) -> None:
     users_file.parent.mkdir(parents=True, exist_ok=True)
     partial = users_file.with_name(users_file.name + ".partial")
     partial.write_text(text)
-    partial.chmod(0o640)
+    partial.chmod(0o600)
     partial.replace(users_file)
 
 

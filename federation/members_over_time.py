@@ -1,6 +1,11 @@
 """Members by class over time: each month's net change per co-op and class, so the
 dashboard can draw how many members of each class there were, month by month
-(a running sum), and a rebuild from the stream gives the same numbers."""
+(a running sum), and a rebuild from the stream gives the same numbers.
+
+A month is listed when, across the network, some class's count changed in it:
+one whose changes cancel out is not, however the envelopes were batched (a
+batch leaves out a row it added nothing to, but two batches can leave a row of
+zero behind)."""
 
 import datetime as dt
 
@@ -22,7 +27,7 @@ class ClassTrendProjection(Projection):
     )
 
     def __init__(self) -> None:
-        # A month whose changes cancel out gets no row, whatever the batches were.
+        # Rows a batch added nothing to are left out, to keep the table small.
         self.net = Sums(
             "class_months",
             ("coop_id", "month", "member_class"),
@@ -54,7 +59,8 @@ def members_by_class_over_time(cursor: Cursor) -> list[ClassMonth]:
     """Members of each class at the end of each month, across the network."""
     rows = cursor.execute(
         "SELECT month, member_class, SUM(net) AS net FROM class_months "
-        "GROUP BY month, member_class ORDER BY month, member_class"
+        "GROUP BY month, member_class HAVING SUM(net) <> 0 "
+        "ORDER BY month, member_class"
     ).fetchall()
     running: dict[str, int] = {}
     months: dict[str, dict[str, int]] = {}

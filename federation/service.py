@@ -9,15 +9,12 @@ from federation.ingest import ConsortiumViews
 from federation.registry import ConsortiumRegistry
 from federation.report import ConsortiumReport, build_report
 from toolkit.retry import stop_task
-from toolkit.storage import construct_tracked_tables
 
 
 class ConsortiumService:
     def __init__(self, config: ConsortiumConfig) -> None:
         self.config = config
-        # mypy takes the mixin for a class that cannot be built (it is abstract
-        # until construct_tracked_tables joins it with a backend's recorder).
-        self.views = construct_tracked_tables(ConsortiumViews, config.store_env())  # type: ignore[type-abstract]
+        self.views = ConsortiumViews.construct(config.store_env())
         self.registry = ConsortiumRegistry(config.registry_env())
         self.aggregator = Aggregator(
             self.views,

@@ -7,7 +7,7 @@ from typing import Annotated
 import msgspec
 
 from schemas.envelope import COOP_ID_PATTERN
-from toolkit.config import BrokerConfig, HttpConfig, StoreConfig
+from toolkit.config import BrokerConfig, HttpConfig, StoreConfig, located
 
 DEFAULT_SHARED_STREAMS = ["membership", "governance", "care", "timebank"]
 
@@ -28,19 +28,19 @@ class NodeConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # A spin-off's runners (node.spinoff.FoundingMember, JSON), admitted as founding
     # members on first start; the file is deleted once they are in the store.
     founders: str = ""
-    # Where relative store paths are resolved; the config file's folder when loaded.
-    base_dir: str = "."
+    # Where relative paths are resolved: the config file's folder, set when loaded
+    # (toolkit.config.load_config); empty in a config built in code.
+    base_dir: str = ""
 
     @property
     def secret_bytes(self) -> bytes:
         return bytes.fromhex(self.secret)
 
     def store_env(self) -> dict[str, str]:
-        return self.store.env(Path(self.base_dir))
+        return self.store.env(self.base_dir)
 
     def path(self, name: str) -> Path:
-        path = Path(name)
-        return path if path.is_absolute() else Path(self.base_dir) / path
+        return located(self.base_dir, name)
 
 
 def new_secret() -> str:

@@ -11,7 +11,6 @@ from node.rules import profile_named
 from node.sharing import SharingPolicy
 from node.spinoff import FoundingMember
 from toolkit.retry import stop_task
-from toolkit.storage import construct_tracked_tables
 
 
 class NodeService:
@@ -19,9 +18,7 @@ class NodeService:
         self.config = config
         env = config.store_env()
         self.coop_node = CoopNode(config.coop_id, env)
-        # mypy takes the mixin for a class that cannot be built (it is abstract
-        # until construct_tracked_tables joins it with a backend's recorder).
-        self.replication_log = construct_tracked_tables(ReplicationLog, env)  # type: ignore[type-abstract]
+        self.replication_log = ReplicationLog.construct(env)
         self.policy = SharingPolicy(config.secret_bytes, ALLOWLIST, config.share)
         self.replicator = Replicator(
             self.coop_node,
@@ -35,19 +32,19 @@ class NodeService:
     def found_if_new(self) -> None:
         """Found the co-op in its store the first time the node starts; a spin-off's
         runners (the founders file) become its founding members in the same save."""
-        founders_file = self.config.path(self.config.founders)
         if not self.coop_node.is_founded:
             profile = profile_named(self.config.profile)
             if self.config.founders:
                 founders = msgspec.json.decode(
-                    founders_file.read_bytes(), type=list[FoundingMember]
+                    self.config.path(self.config.founders).read_bytes(),
+                    type=list[FoundingMember],
                 )
                 self.coop_node.found_with_founders(self.config.name, profile, founders)
             else:
                 self.coop_node.found_coop(self.config.name, profile)
         if self.config.founders:
             # Their details are in the store now; no second copy stays on disk.
-            founders_file.unlink(missing_ok=True)
+            self.config.path(self.config.founders).unlink(missing_ok=True)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.replicator.run(), name="replicator")

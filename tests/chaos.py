@@ -39,7 +39,6 @@ from toolkit.config import (
     load_config,
     write_config,
 )
-from toolkit.storage import construct_tracked_tables
 
 # Every process serves HTTP: on a free port each, never a fixed one.
 ANY_PORT = HttpConfig(port=0)
@@ -206,9 +205,7 @@ class Chaos:
         return lag
 
     def _views(self) -> ConsortiumViews:
-        return construct_tracked_tables(
-            ConsortiumViews, self.consortium_config.store_env()
-        )
+        return ConsortiumViews.construct(self.consortium_config.store_env())
 
     def differences(self) -> list[str]:
         """Where the consortium report differs from each node's own truth."""

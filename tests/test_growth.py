@@ -6,13 +6,12 @@ from federation.growth import growth_report, render_growth
 from federation.ingest import ConsortiumViews
 from federation.registry import Lineage
 from toolkit.config import StoreConfig
-from toolkit.storage import construct_tracked_tables
 
 TODAY = dt.date(2026, 6, 1)
 
 
 def test_growth_tree_ages_sizes_and_overdue(store: StoreConfig) -> None:
-    views = construct_tracked_tables(ConsortiumViews, store.env())
+    views = ConsortiumViews.construct(store.env())
     founded = {
         "old-root": dt.date(2023, 1, 1),  # sent one runner
         "child": dt.date(2024, 3, 1),  # over a year, none sent

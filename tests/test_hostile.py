@@ -16,7 +16,6 @@ from federation.report import build_report
 from schemas import membership as m
 from tests.streams import ChainWriter
 from toolkit.config import StoreConfig
-from toolkit.storage import construct_tracked_tables
 
 DAY = dt.date(2026, 1, 5)
 FOUNDED = m.CoopFounded(
@@ -30,7 +29,7 @@ def admitted(n: int) -> m.MemberAdmitted:
 
 @pytest.fixture
 def views(store: StoreConfig) -> Iterator[ConsortiumViews]:
-    views = construct_tracked_tables(ConsortiumViews, store.env())
+    views = ConsortiumViews.construct(store.env())
     yield views
     views.factory.close()
 
@@ -222,7 +221,7 @@ def _fuzz_views(tmp_path: Path) -> ConsortiumViews:
     """One views store for all fuzz examples (a fresh store per example is slow)."""
     if "views" not in _FUZZ:
         store = StoreConfig(path=str(tmp_path / "fuzz.db"))
-        _FUZZ["views"] = construct_tracked_tables(ConsortiumViews, store.env())
+        _FUZZ["views"] = ConsortiumViews.construct(store.env())
     return _FUZZ["views"]  # type: ignore[return-value]
 
 

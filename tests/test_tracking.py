@@ -7,7 +7,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from toolkit.config import StoreConfig
-from toolkit.storage import TrackedTables, construct_tracked_tables
+from toolkit.storage import TrackedTables
 
 
 class Notes(TrackedTables):
@@ -26,7 +26,7 @@ class Notes(TrackedTables):
 
 @pytest.fixture
 def notes(store: StoreConfig) -> Iterator[Notes]:
-    recorder = construct_tracked_tables(Notes, store.env())
+    recorder = Notes.construct(store.env())
     yield recorder
     recorder.factory.close()
 

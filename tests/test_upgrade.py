@@ -31,7 +31,6 @@ from schemas.payloads import UPCASTERS
 from tests.truth import membership_truth, reported_membership
 from tests.waiting import wait_until_caught_up
 from toolkit.config import StoreConfig
-from toolkit.storage import construct_tracked_tables
 
 DAY = dt.date(2026, 4, 1)
 AS_OF = dt.date(2027, 3, 1)
@@ -201,11 +200,11 @@ def test_opening_an_existing_store_needs_no_write_lock(tmp_path: Path) -> None:
     """A report or a dashboard opens the store while the aggregator writes: with
     the tables there, opening it must not wait for the write lock."""
     store = StoreConfig(path=str(tmp_path / "consortium.db"), lock_timeout=1)
-    construct_tracked_tables(ConsortiumViews, store.env()).factory.close()
+    ConsortiumViews.construct(store.env()).factory.close()
     writer = sqlite3.connect(store.path)
     writer.execute("BEGIN IMMEDIATE")  # the aggregator, mid-batch
     try:
-        views = construct_tracked_tables(ConsortiumViews, store.env())
+        views = ConsortiumViews.construct(store.env())
         assert views.position("alpha") == 0
         views.factory.close()
     finally:

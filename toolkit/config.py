@@ -2,6 +2,11 @@
 
 Config files are TOML decoded by msgspec, so a wrong or misspelt key is an error
 that names it rather than a silently ignored setting.
+
+Relative paths in a config are resolved from the folder of its file (its
+``base_dir``, set by ``load_config``). A config built in code has no folder, so a
+relative path there is refused rather than quietly resolved from the current
+directory of whatever process happens to hold it.
 """
 
 from pathlib import Path
@@ -28,12 +33,11 @@ class StoreConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # Seconds a writer waits for a lock held by another process before giving up.
     lock_timeout: Annotated[int, msgspec.Meta(ge=1)] = 10
 
-    def env(self, base_dir: Path | None = None) -> dict[str, str]:
-        """The eventsourcing environment for this store."""
+    def env(self, base_dir: str = "") -> dict[str, str]:
+        """The eventsourcing environment for this store; a relative SQLite path is
+        resolved from ``base_dir`` (the config file's folder)."""
         if self.kind == "sqlite":
-            path = Path(self.path)
-            if base_dir is not None and not path.is_absolute():
-                path = base_dir / path
+            path = located(base_dir, self.path)
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(path),
@@ -93,20 +97,44 @@ class HttpConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     secure_cookies: bool = False
 
 
-C = TypeVar("C")
+def located(base_dir: str, name: str) -> Path:
+    """``name`` resolved from ``base_dir``; an error if it is relative and there
+    is no ``base_dir`` to resolve it from."""
+    path = Path(name)
+    if path.is_absolute():
+        return path
+    if not base_dir:
+        raise ConfigError(
+            f"relative path {name!r} in a config that was not loaded from a file: "
+            "give an absolute path or the config's base_dir"
+        )
+    return Path(base_dir) / path
+
+
+C = TypeVar("C", bound=msgspec.Struct)
 
 
 def load_config(path: Path, config_type: type[C]) -> C:
+    """Decode a config file; a config with a ``base_dir`` gets the file's folder
+    (a ``base_dir`` written in the file is taken from that folder)."""
     try:
         data = Path(path).read_bytes()
     except OSError as error:
         raise ConfigError(f"cannot read config {path}: {error.strerror}") from None
     try:
-        return msgspec.toml.decode(data, type=config_type)
+        config = msgspec.toml.decode(data, type=config_type)
     except (msgspec.DecodeError, msgspec.ValidationError) as error:
         raise ConfigError(f"{path}: {error}") from None
+    if "base_dir" in config_type.__struct_fields__:
+        base_dir = str(Path(path).parent / getattr(config, "base_dir", ""))
+        config = msgspec.structs.replace(config, base_dir=base_dir)
+    return config
 
 
-def write_config(path: Path, config: object) -> None:
+def write_config(path: Path, config: msgspec.Struct) -> None:
+    """Write a config file, and the folder it goes in. Its ``base_dir`` is left
+    out: that is where the file is, not what it says."""
+    fields = msgspec.to_builtins(config)
+    fields.pop("base_dir", None)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_bytes(msgspec.toml.encode(config))
+    Path(path).write_bytes(msgspec.toml.encode(fields))

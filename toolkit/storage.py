@@ -8,7 +8,7 @@ same database and hands out transactions in which both can be written.
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Self
 
 from eventsourcing.persistence import (
     InfrastructureFactory,
@@ -90,14 +90,14 @@ class TrackedTables(TrackingRecorder):
     # SQLite's page cache per connection, in KiB; None keeps SQLite's 2,000.
     SQLITE_CACHE_KIB: ClassVar[int | None] = None
     datastore: Any
-    factory: InfrastructureFactory  # set by construct_tracked_tables
+    factory: InfrastructureFactory  # set by construct
 
     @property
     def is_postgres(self) -> bool:
         return isinstance(self, PostgresTrackingRecorder)
 
     def create_table(self) -> None:
-        # The backend's recorder that construct_tracked_tables puts after this mixin
+        # The backend's recorder that construct puts after this mixin
         # has create_table; TrackingRecorder, all mypy sees, does not declare it.
         super().create_table()  # type: ignore[misc]
         with self.transaction() as cursor:
@@ -160,21 +160,18 @@ class TrackedTables(TrackingRecorder):
         ).fetchone()
         return int(row["position"] or 0)
 
-
-T = TypeVar("T", bound=TrackedTables)
-
-
-def construct_tracked_tables(mixin: type[T], env: Mapping[str, str]) -> T:
-    """Build ``mixin`` on the backend ``env`` names (eventsourcing's
-    PERSISTENCE_MODULE, SQLITE_DBNAME, POSTGRES_* keys), creating its tables."""
-    factory = InfrastructureFactory.construct(Environment(env=dict(env)))
-    if isinstance(factory, SQLiteFactory):
-        base: type[TrackingRecorder] = SQLiteTrackingRecorder
-    else:
-        base = PostgresTrackingRecorder
-    cls: type[T] = type(f"{mixin.__name__}On{base.__name__}", (mixin, base), {})
-    # eventsourcing types the recorder by the factory's type parameter, not by the
-    # class it is asked to build.
-    recorder: T = factory.tracking_recorder(cls)  # type: ignore[assignment]
-    recorder.factory = factory  # keeps the datastore's pool open with the recorder
-    return recorder
+    @classmethod
+    def construct(cls, env: Mapping[str, str]) -> Self:
+        """This mixin built on the backend ``env`` names (eventsourcing's
+        PERSISTENCE_MODULE, SQLITE_DBNAME, POSTGRES_* keys), its tables created."""
+        factory = InfrastructureFactory.construct(Environment(env=dict(env)))
+        if isinstance(factory, SQLiteFactory):
+            base: type[TrackingRecorder] = SQLiteTrackingRecorder
+        else:
+            base = PostgresTrackingRecorder
+        joined: type[Self] = type(f"{cls.__name__}On{base.__name__}", (cls, base), {})
+        # eventsourcing types the recorder by the factory's type parameter, not by
+        # the class it is asked to build.
+        recorder: Self = factory.tracking_recorder(joined)  # type: ignore[assignment]
+        recorder.factory = factory  # keeps the datastore's pool open with it
+        return recorder

@@ -111,6 +111,7 @@ async def replicate(store: Path, work: Path, *, naive: bool) -> tuple[int, float
         consortium = ConsortiumService(
             ConsortiumConfig(
                 store=StoreConfig(path=str(work / "consortium.db")),
+                registry=StoreConfig(path=str(work / "registry.db")),
                 broker=BrokerConfig(servers=[server.url]),
             )
         )

@@ -31,7 +31,6 @@ from node.errors import DomainError
 from node.service import NodeService
 from schemas.envelope import WireBody
 from toolkit.config import BrokerConfig, StoreConfig
-from toolkit.storage import construct_tracked_tables
 
 
 class TimedViews(ConsortiumViews):
@@ -74,8 +73,7 @@ def admit(node: NodeService, people: MemberGenerator) -> int:
 
 async def live(work: Path, nodes: int, seconds: float) -> list[float]:
     with NatsServer(work / "broker") as server:
-        views = construct_tracked_tables(
-            TimedViews, {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        views = TimedViews.construct({"PERSISTENCE_MODULE": "eventsourcing.sqlite",
                          "SQLITE_DBNAME": str(work / "consortium.db")}
         )  # fmt: skip
         views.applied_at = {}
@@ -109,8 +107,7 @@ async def live(work: Path, nodes: int, seconds: float) -> list[float]:
 
 async def offline(work: Path) -> tuple[int, float]:
     server = NatsServer(work / "offline-broker").start()
-    views = construct_tracked_tables(
-        ConsortiumViews, {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+    views = ConsortiumViews.construct({"PERSISTENCE_MODULE": "eventsourcing.sqlite",
                           "SQLITE_DBNAME": str(work / "offline-consortium.db")}
     )  # fmt: skip
     aggregator = Aggregator(views, [server.url])

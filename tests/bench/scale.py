@@ -68,7 +68,7 @@ from toolkit.config import (
     write_config,
 )
 from toolkit.retry import stop_task
-from toolkit.storage import Cursor, construct_tracked_tables
+from toolkit.storage import Cursor
 
 POSTGRES = {"host": "127.0.0.1", "port": 5432, "dbname": "test", "user": "postgres"}
 MEMBERS_FROM = dt.date(2025, 1, 1)
@@ -174,7 +174,7 @@ async def timed_ingest(
     how many envelopes it applied. The clock stops at the last envelope applied;
     once nothing more comes, the co-ops' tracked positions are checked (one
     query), so the wait does not compete with the work it times."""
-    views = construct_tracked_tables(ConsortiumViews, store.env())
+    views = ConsortiumViews.construct(store.env())
     aggregator = Aggregator(views, [url], durable=f"timed{uuid.uuid4().hex[:6]}")
     task = asyncio.create_task(aggregator.run())
     while not aggregator.ready:  # connected, stream checked: start the clock
@@ -248,7 +248,7 @@ def consortium_rss(work: Path, url: str, last_seq: dict[str, int]) -> float:
     )
     path = work / f"{config.durable}.toml"
     write_config(path, config)
-    views = construct_tracked_tables(ConsortiumViews, store.env())
+    views = ConsortiumViews.construct(store.env())
     process = subprocess.Popen(
         [
             sys.executable,
@@ -286,7 +286,7 @@ def caught_up(views: ConsortiumViews, last_seq: dict[str, int]) -> bool:
 
 def report_p95(store: StoreConfig, runs: int = 40) -> tuple[float, str]:
     """p95 of ``build_report`` in ms, and each section's median share of it."""
-    views = construct_tracked_tables(ConsortiumViews, store.env())
+    views = ConsortiumViews.construct(store.env())
     timings = []
     for _ in range(runs):
         started = time.perf_counter()
