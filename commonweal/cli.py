@@ -20,6 +20,7 @@ from toolkit.config import (
     load_config,
     write_config,
 )
+from toolkit.private_files import private_folder
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -124,7 +125,7 @@ def _demo(args: argparse.Namespace) -> int:
     if args.data_dir is not None:
         if args.data_dir.exists() and any(args.data_dir.iterdir()):
             raise ConfigError(f"--data-dir {args.data_dir} is not empty")
-        args.data_dir.mkdir(parents=True, exist_ok=True)
+        private_folder(args.data_dir)
         report = asyncio.run(run_demo(args.data_dir, members=args.members))
     else:
         with tempfile.TemporaryDirectory(prefix="commonweal-demo-") as tmp:
@@ -176,10 +177,9 @@ def _node_init(args: argparse.Namespace) -> int:
     )
     _check_profile(config.profile)
     folder = args.config.parent
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)
     NodeService(msgspec.structs.replace(config, base_dir=str(folder))).found_if_new()
-    write_config(args.config, config)
-    args.config.chmod(0o600)  # holds the node's secret
+    write_config(args.config, config)  # 0600: it holds the node's secret
     print(f"wrote {args.config}; co-op {config.coop_id} founded")
     show_admin_token(admin_token)
     return 0

@@ -25,6 +25,7 @@ from toolkit.config import (
     StoreConfig,
     write_config,
 )
+from toolkit.private_files import write_private
 
 CONFIG_FILE = "consortium.toml"
 USERS_FILE = "users.conf"
@@ -52,11 +53,8 @@ def init_consortium(folder: Path, *, servers: list[str], http_port: int) -> Path
         auth=BrokerAuthConfig(users_file=USERS_FILE, pid_file=PID_FILE),
     )
     write_users(folder / USERS_FILE, render_users(public_key(seed), {}))
-    hub = folder / HUB_FILE
-    hub.write_text(_hub_config(folder))
-    hub.chmod(0o600)
+    write_private(folder / HUB_FILE, _hub_config(folder).encode())
     write_config(folder / CONFIG_FILE, config)
-    (folder / CONFIG_FILE).chmod(0o600)
     return folder / CONFIG_FILE
 
 

@@ -34,6 +34,7 @@ from node.config import NodeConfig, new_secret
 from node.errors import UnknownMemberClass
 from node.rules import profile_named
 from toolkit.config import ConfigError, HttpConfig, StoreConfig, write_config
+from toolkit.private_files import private_folder, write_private
 
 FOUNDERS_FILE = "founders.json"
 
@@ -161,11 +162,9 @@ def _write_node_dir(node_dir: Path, config: NodeConfig, founders: bytes) -> None
     """Write into a hidden sibling and rename, so a half-written node never exists."""
     staging = node_dir.with_name(f".{node_dir.name}.partial")
     shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True, mode=0o700)
-    write_config(staging / "node.toml", config)
-    (staging / "node.toml").chmod(0o600)  # holds the node secret and the nkey seed
-    (staging / FOUNDERS_FILE).write_bytes(founders)
-    (staging / FOUNDERS_FILE).chmod(0o600)
+    private_folder(staging)
+    write_config(staging / "node.toml", config)  # the node secret, the nkey seed
+    write_private(staging / FOUNDERS_FILE, founders)
     staging.rename(node_dir)
 
 
@@ -197,7 +196,6 @@ def register_existing(
         write_config(
             node_config_path, msgspec.structs.replace(node_config, broker=broker)
         )
-        node_config_path.chmod(0o600)
         sync_broker_users(consortium, registry)
         return public_key(seed)
     finally:

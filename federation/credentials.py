@@ -28,6 +28,7 @@ from federation.broker import FEDERATION_STREAM
 from federation.config import ConsortiumConfig
 from federation.registry import ConsortiumRegistry
 from toolkit.config import BrokerConfig, ConfigError
+from toolkit.private_files import write_private
 
 CONSORTIUM_INBOX = "_INBOX_consortium"
 
@@ -97,11 +98,7 @@ def _conf(value: object) -> str:
 
 def write_users(users_file: Path, text: str) -> None:
     """Replace the users file in one rename, so the broker never reads half of it."""
-    users_file.parent.mkdir(parents=True, exist_ok=True)
-    partial = users_file.with_name(users_file.name + ".partial")
-    partial.write_text(text)
-    partial.chmod(0o600)
-    partial.replace(users_file)
+    write_private(users_file, text.encode())
 
 
 def reload_broker(pid_file: Path) -> None:

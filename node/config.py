@@ -10,6 +10,9 @@ from schemas.envelope import COOP_ID_PATTERN
 from toolkit.config import BrokerConfig, HttpConfig, StoreConfig, located
 
 DEFAULT_SHARED_STREAMS = ["membership", "governance", "care", "timebank"]
+# The secret in deploy/config/node.example.toml: published, so anyone could link
+# the pseudonyms of a node that kept it. A node refuses to start with it.
+EXAMPLE_SECRET = "00000000000000000000000000000000000000000000000000000000000000aa"
 
 
 class NodeConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -31,6 +34,13 @@ class NodeConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # Where relative paths are resolved: the config file's folder, set when loaded
     # (toolkit.config.load_config); empty in a config built in code.
     base_dir: str = ""
+
+    def __post_init__(self) -> None:
+        if self.secret == EXAMPLE_SECRET:
+            raise ValueError(
+                "secret is the example's, published for everyone: make this node's "
+                "own with `python3 -c 'import secrets; print(secrets.token_hex(32))'`"
+            )
 
     @property
     def secret_bytes(self) -> bytes:

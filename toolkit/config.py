@@ -14,6 +14,8 @@ from typing import Annotated, Literal, TypeVar
 
 import msgspec
 
+from toolkit.private_files import private_file, write_private
+
 
 class ConfigError(ValueError):
     """A config file is missing or does not match its schema."""
@@ -35,9 +37,11 @@ class StoreConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     def env(self, base_dir: str = "") -> dict[str, str]:
         """The eventsourcing environment for this store; a relative SQLite path is
-        resolved from ``base_dir`` (the config file's folder)."""
+        resolved from ``base_dir`` (the config file's folder), and the file is
+        made private (0600) before SQLite first opens it."""
         if self.kind == "sqlite":
             path = located(base_dir, self.path)
+            private_file(path)
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(path),
@@ -132,9 +136,8 @@ def load_config(path: Path, config_type: type[C]) -> C:
 
 
 def write_config(path: Path, config: msgspec.Struct) -> None:
-    """Write a config file, and the folder it goes in. Its ``base_dir`` is left
-    out: that is where the file is, not what it says."""
+    """Write a config file, 0600, and the folder it goes in. Its ``base_dir`` is
+    left out: that is where the file is, not what it says."""
     fields = msgspec.to_builtins(config)
     fields.pop("base_dir", None)
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_bytes(msgspec.toml.encode(fields))
+    write_private(Path(path), msgspec.toml.encode(fields))
