@@ -62,6 +62,12 @@ def add_commands(commands: Any, node_actions: Any, consortium_actions: Any) -> N
     init.add_argument("--dir", type=Path, required=True, help="the folder to write")
     init.add_argument("--broker", action="append", help="the hub's URL (repeatable)")
     init.add_argument("--http-port", type=int, default=8090)
+    init.add_argument(
+        "--monitor-port",
+        type=int,
+        default=8222,
+        help="the hub's monitoring port (loopback), read to confirm reloads",
+    )
     init.set_defaults(handler=_init)
 
     register = consortium_actions.add_parser(
@@ -89,6 +95,7 @@ def _init(args: argparse.Namespace) -> int:
         args.dir,
         servers=args.broker or ["nats://127.0.0.1:4222"],
         http_port=args.http_port,
+        monitor_port=args.monitor_port,
     )
     print(
         f"wrote {config} (with the consortium's nkey seed), and the hub's "
