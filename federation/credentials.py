@@ -136,9 +136,12 @@ def write_users(users_file: Path, text: str) -> None:
     partial.replace(users_file)
 
 
-def sync_broker_users(config: ConsortiumConfig, registry: ConsortiumRegistry) -> None:
+def sync_broker_users(
+    config: ConsortiumConfig, registry: ConsortiumRegistry, *, reload: bool = True
+) -> None:
     """Write the users file from the registry, have the broker reload it, and
-    confirm that it did: raises BrokerNotReloaded (with the reason) otherwise."""
+    confirm that it did: raises BrokerNotReloaded (with the reason) otherwise.
+    ``reload=False`` only writes it, for a broker that is stopped."""
     if not config.auth.users_file:
         return
     if not config.broker.nkey_seed:
@@ -164,7 +167,7 @@ def sync_broker_users(config: ConsortiumConfig, registry: ConsortiumRegistry) ->
     before = listed_keys(users_file)
     text = render_users(public_key(config.broker.nkey_seed), registry.publishing_keys())
     write_users(users_file, text)
-    if config.auth.pid_file:
+    if reload and config.auth.pid_file:
         reload_and_confirm(
             config.path(config.auth.pid_file),
             config.auth.monitor_url,

@@ -263,6 +263,17 @@ async def test_revoke_fails_when_the_broker_does_not_reload(
     nc = await connect(alpha, [])
     await nc.close()
 
+    # The operator puts the name back; sync-users applies the revocation.
+    config_file.write_text(
+        config_file.read_text().replace("server_name: x", "server_name: commonweal")
+    )
+    run = commonweal(
+        "consortium", "sync-users", "--config", str(secured_hub.config_path)
+    )
+    assert run.returncode == 0, run.stderr
+    with pytest.raises(nats.errors.Error):
+        await connect(alpha, [])
+
 
 async def test_revoke_disconnects_the_coop_before_it_returns(
     secured_hub: SecuredHub,
