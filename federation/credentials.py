@@ -46,7 +46,7 @@ CONSORTIUM_ACCOUNT = "CONSORTIUM"
 COOPS_ACCOUNT = "COOPS"
 # Co-ops' inboxes are ``_INBOX_<id>``; the consortium's is outside that family.
 CONSORTIUM_INBOX = "_CONSORTIUM_INBOX"
-# What consortium.toml said before 0.3; see README, "Upgrading a secured hub".
+# What consortium.toml said before the two accounts; README, "Upgrading a secured hub".
 OLD_CONSORTIUM_INBOX = "_INBOX_consortium"
 
 
