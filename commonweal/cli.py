@@ -105,9 +105,6 @@ def _parser() -> argparse.ArgumentParser:
     run_broker.add_argument(
         "--complete", action="store_true", help="the config sets listen and JetStream"
     )
-    run_broker.add_argument(
-        "--leaf-stream", action="store_true", help="create a leaf's local stream"
-    )
     run_broker.set_defaults(handler=_broker_run)
 
     add_spinoff_commands(commands, node, consortium_actions)
@@ -241,8 +238,6 @@ def _broker_run(args: argparse.Namespace) -> int:
         signal.signal(sig, signal.default_int_handler)
     try:
         server.start()
-        if args.leaf_stream:
-            asyncio.run(_ensure_leaf_stream(server.url))
         print(f"nats-server listening on {server.url}; Ctrl-C stops it", flush=True)
         assert server.process is not None
         returncode = server.process.wait()
@@ -257,18 +252,6 @@ def _broker_run(args: argparse.Namespace) -> int:
         return 0
     finally:
         server.stop()
-
-
-async def _ensure_leaf_stream(url: str) -> None:
-    import nats
-
-    from federation.broker import ensure_leaf_stream
-
-    nc = await nats.connect(url)
-    try:
-        await ensure_leaf_stream(nc.jetstream())
-    finally:
-        await nc.close()
 
 
 def _schemas(args: argparse.Namespace) -> int:

@@ -33,7 +33,9 @@ HUB_FILE = "hub.conf"
 PID_FILE = "nats.pid"
 
 
-def init_consortium(folder: Path, *, servers: list[str], http_port: int) -> Path:
+def init_consortium(
+    folder: Path, *, servers: list[str], http_port: int, monitor_port: int = 8222
+) -> Path:
     """Write the consortium's folder; returns the path of its config."""
     for name in (CONFIG_FILE, USERS_FILE, HUB_FILE):
         if (folder / name).exists():
@@ -50,18 +52,23 @@ def init_consortium(folder: Path, *, servers: list[str], http_port: int) -> Path
             servers=servers, nkey_seed=seed, inbox_prefix=CONSORTIUM_INBOX
         ),
         http=HttpConfig(port=http_port),
-        auth=BrokerAuthConfig(users_file=USERS_FILE, pid_file=PID_FILE),
+        auth=BrokerAuthConfig(
+            users_file=USERS_FILE,
+            pid_file=PID_FILE,
+            monitor_url=f"http://127.0.0.1:{monitor_port}",
+        ),
     )
     write_users(folder / USERS_FILE, render_users(public_key(seed), {}))
-    write_private(folder / HUB_FILE, _hub_config(folder).encode())
+    write_private(folder / HUB_FILE, _hub_config(folder, monitor_port).encode())
     write_config(folder / CONFIG_FILE, config)
     return folder / CONFIG_FILE
 
 
-def _hub_config(folder: Path) -> str:
+def _hub_config(folder: Path, monitor_port: int) -> str:
     # nats-server resolves an include beside this file but a pid file from where
     # it runs, so the pid file is named in full: the consortium signals that pid
-    # to reload the users file.
+    # to reload the users file, and reads the monitoring port (on loopback only)
+    # to confirm that the reload took.
     pid_file = str((folder / PID_FILE).absolute()).replace('"', '\\"')
     return (
         "# The hub's nats-server config, written by `commonweal consortium init`:\n"
@@ -69,5 +76,6 @@ def _hub_config(folder: Path) -> str:
         "# adds the listen address and JetStream. The users are the registry's.\n"
         "server_name: hub\n"
         f'pid_file: "{pid_file}"\n'
+        f'http: "127.0.0.1:{monitor_port}"\n'
         f"include {USERS_FILE}\n"
     )

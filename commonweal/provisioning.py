@@ -63,8 +63,11 @@ def show_admin_token(token: str) -> None:
 
 def allocate_coop_id(name: str, taken: set[str]) -> str:
     """A readable id from the name (``Riverside Care`` -> ``riverside-care``), made
-    unique against ``taken`` with a numeric suffix."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    unique against ``taken`` with a numeric suffix. NFKC first folds compatibility
+    forms (full-width letters) to ASCII, so the registry's reserved words catch
+    them; NFD then drops accents (``Coopérative`` -> ``cooperative``)."""
+    folded = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", name))
+    ascii_name = folded.encode("ascii", "ignore").decode()
     base = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:55] or "coop"
     coop_id, n = base, 1
     while coop_id in taken:
@@ -141,8 +144,10 @@ def provision_spinoff(
         except Exception:
             shutil.rmtree(node_dir)
             raise
-        sync_broker_users(consortium, registry)
+        # Provisioned, whatever the broker does next: a broker that does not take
+        # the new user fails this command with its reason, and nothing is undone.
         parent_app.record_spinoff_provisioned(spinoff_id, coop_id, dt.date.today())
+        sync_broker_users(consortium, registry)
         return Provisioned(
             coop_id=coop_id,
             name=spinoff.name,

@@ -5,6 +5,7 @@
 - ``commonweal spinoff``: provision the new node of an approved spin-off.
 - ``commonweal consortium init``: a new consortium's folder, keys and users file.
 - ``commonweal consortium register|revoke|suspend|reinstate``: the registry.
+- ``commonweal consortium sync-users``: rewrite the hub's users from the registry.
 """
 
 import argparse
@@ -62,6 +63,12 @@ def add_commands(commands: Any, node_actions: Any, consortium_actions: Any) -> N
     init.add_argument("--dir", type=Path, required=True, help="the folder to write")
     init.add_argument("--broker", action="append", help="the hub's URL (repeatable)")
     init.add_argument("--http-port", type=int, default=8090)
+    init.add_argument(
+        "--monitor-port",
+        type=int,
+        default=8222,
+        help="the hub's monitoring port (loopback), read to confirm reloads",
+    )
     init.set_defaults(handler=_init)
 
     register = consortium_actions.add_parser(
@@ -80,6 +87,15 @@ def add_commands(commands: Any, node_actions: Any, consortium_actions: Any) -> N
         if action == "suspend":
             parser.add_argument("--reason", required=True)
         parser.set_defaults(handler=_registry_action, action=action)
+    sync = consortium_actions.add_parser(
+        "sync-users",
+        help="rewrite the hub's users file from the registry and have it reload",
+    )
+    sync.add_argument("--config", type=Path, default=Path("consortium.toml"))
+    sync.add_argument(
+        "--offline", action="store_true", help="only write it: the broker is stopped"
+    )
+    sync.set_defaults(handler=_sync_users)
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -89,6 +105,7 @@ def _init(args: argparse.Namespace) -> int:
         args.dir,
         servers=args.broker or ["nats://127.0.0.1:4222"],
         http_port=args.http_port,
+        monitor_port=args.monitor_port,
     )
     print(
         f"wrote {config} (with the consortium's nkey seed), and the hub's "
@@ -176,4 +193,19 @@ def _registry_action(args: argparse.Namespace) -> int:
     finally:
         registry.close()
     print(f"{args.coop_id}: {DONE[args.action]}")
+    return 0
+
+
+def _sync_users(args: argparse.Namespace) -> int:
+    from federation.config import ConsortiumConfig
+    from federation.credentials import sync_broker_users
+    from federation.registry import ConsortiumRegistry
+
+    config = load_config(args.config, ConsortiumConfig)
+    registry = ConsortiumRegistry(config.registry_env())
+    try:
+        sync_broker_users(config, registry, reload=not args.offline)
+    finally:
+        registry.close()
+    print(f"wrote {config.path(config.auth.users_file)}")
     return 0

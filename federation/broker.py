@@ -11,21 +11,13 @@ import subprocess
 import sys
 import sysconfig
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 from nats.js import JetStreamContext
-from nats.js.api import (
-    DiscardPolicy,
-    ExternalStream,
-    StorageType,
-    StreamConfig,
-    StreamSource,
-)
+from nats.js.api import DiscardPolicy, StorageType, StreamConfig
 from nats.js.errors import BadRequestError
 
 FEDERATION_STREAM = "CW_FEDERATION"
-LEAF_STREAM = "CW_LOCAL"
 FEDERATION_SUBJECTS = ["cw.coop.>"]
 DUPLICATE_WINDOW_SECONDS = 120.0
 
@@ -169,16 +161,14 @@ class NatsServer:
 
 
 async def ensure_federation_stream(
-    js: JetStreamContext,
-    *,
-    replicas: int = 1,
-    max_bytes: int | None = None,
-    leaf_domains: Sequence[str] = (),
+    js: JetStreamContext, *, replicas: int = 1, max_bytes: int | None = None
 ) -> None:
     """Create the stream that holds every co-op's subjects, or bring it up to date.
 
-    Each of ``leaf_domains`` is the JetStream domain of a co-op's own leaf broker
-    (deploy/nats/leaf.conf), whose local stream this one sources across the link.
+    It sources no co-op's leaf broker: a leaf forwards its node's publishes over
+    the co-op's own user instead (deploy/nats/leaf.conf), because sourcing hands
+    the upstream server the subject each message is stored under and the reply
+    subject the hub's flow-control answers go to.
     """
     config = StreamConfig(
         name=FEDERATION_STREAM,
@@ -189,26 +179,6 @@ async def ensure_federation_stream(
         max_bytes=max_bytes,
         # Full means refuse new messages, never drop old ones nobody has read.
         discard=DiscardPolicy.NEW,
-        sources=[
-            StreamSource(
-                name=LEAF_STREAM,
-                external=ExternalStream(api=f"$JS.{domain}.API", deliver=""),
-            )
-            for domain in leaf_domains
-        ]
-        or None,
-    )
-    await _add_or_update(js, config)
-
-
-async def ensure_leaf_stream(js: JetStreamContext) -> None:
-    """The local stream of a co-op's leaf broker: what its node publishes, kept
-    there until the hub has sourced it."""
-    config = StreamConfig(
-        name=LEAF_STREAM,
-        subjects=FEDERATION_SUBJECTS,
-        storage=StorageType.FILE,
-        duplicate_window=DUPLICATE_WINDOW_SECONDS,
     )
     await _add_or_update(js, config)
 

@@ -12,11 +12,14 @@ class BrokerAuthConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Where the hub reads its users from, and how to make it reload them.
 
     Empty ``users_file``: the broker is open (the embedded demo); otherwise every
-    registry change rewrites it and signals the broker whose pid is in ``pid_file``.
+    registry change rewrites it and signals the broker whose pid is in ``pid_file``,
+    then confirms through the broker's monitoring endpoint ``monitor_url`` (its
+    ``http:`` port, on loopback) that the broker applied it.
     """
 
     users_file: str = ""
     pid_file: str = ""
+    monitor_url: str = ""
 
 
 class ConsortiumConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -37,14 +40,22 @@ class ConsortiumConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # A cap on the federation stream's disk; when full, nodes' publishes are refused
     # (and retried) rather than old, perhaps unread, messages dropped. 0: no cap.
     stream_max_bytes: Annotated[int, msgspec.Meta(ge=0)] = 0
-    # JetStream domains of co-ops' leaf brokers whose local streams the federation
-    # stream sources (deploy/nats/leaf.conf).
+    # Read only to refuse it: the federation stream no longer sources co-ops' leaf
+    # brokers (federation.broker.ensure_federation_stream says why).
     leaf_domains: list[str] = msgspec.field(default_factory=list)
     # The broker URLs written into new nodes' configs; the consortium's own when empty.
     node_servers: list[str] = msgspec.field(default_factory=list)
     # Where relative paths are resolved: the config file's folder, set when loaded
     # (toolkit.config.load_config); empty in a config built in code.
     base_dir: str = ""
+
+    def __post_init__(self) -> None:
+        if self.leaf_domains:
+            raise ValueError(
+                "leaf_domains is no longer used: a co-op's leaf broker forwards its "
+                "node's publishes with the co-op's own nkey (deploy/nats/leaf.conf); "
+                "remove leaf_domains from consortium.toml"
+            )
 
     def store_env(self) -> dict[str, str]:
         return self.store.env(self.base_dir)

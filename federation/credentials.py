@@ -6,31 +6,49 @@ holds only public keys (no secret to leak from the hub), there is no operator or
 account JWT hierarchy and no account resolver to run, and the whole authorisation
 state is one generated file an operator can read. nats-server re-checks every
 connection on reload (SIGHUP), so a revoked co-op is disconnected at once while the
-others carry on.
+others carry on; federation.broker_reload confirms that it did.
+
+Two accounts, so that no co-op can make the broker write on another's subjects:
+- ``CONSORTIUM`` holds the federation stream and the consortium's user, and exports
+  ``cw.coop.>`` as a service.
+- ``COOPS`` holds every co-op's user and imports that service. A publish crosses
+  into CONSORTIUM through the import, and its reply subject is rewritten to a
+  private ``_R_`` subject there. So JetStream's acknowledgement can never land on
+  a ``cw.coop.*`` subject of the stream's account, whatever reply subject a co-op
+  sets (in one account, alpha publishing with reply ``cw.coop.beta.membership``
+  had the ack stored as a message on beta's subject).
 
 What each user may do:
 - a node publishes only to ``cw.coop.<id>.>`` and subscribes only to its own inbox
-  prefix ``_INBOX_<id>.>``, where JetStream's publish acks come back. It has no
-  ``$JS.API`` access, so it can neither read the stream nor make a consumer on it;
-  and it cannot subscribe to ``cw.coop.>`` or to anyone else's inbox.
+  prefix ``_INBOX_<id>.>``, where JetStream's publish acks come back. Its account
+  has no JetStream, so it can neither read the stream nor make a consumer on it;
+  and it cannot subscribe to ``cw.coop.>`` or to anyone else's inbox. A co-op's own
+  leaf broker (deploy/nats/leaf.conf) connects with the same nkey and so gets the
+  same user and the same permissions.
 - the consortium uses the JetStream API (stream and durable consumer management,
-  fetching), acknowledges what it consumed, and subscribes to its own inbox.
+  fetching), acknowledges what it consumed, and subscribes to its own inbox, whose
+  prefix starts with no ``_INBOX_`` and so can never be a co-op's.
 """
 
 import os
-import signal
 from collections.abc import Mapping
 from pathlib import Path
 
 import nkeys
 
-from federation.broker import FEDERATION_STREAM
+from federation.broker import FEDERATION_STREAM, FEDERATION_SUBJECTS
+from federation.broker_reload import listed_keys, reload_and_confirm
 from federation.config import ConsortiumConfig
 from federation.registry import ConsortiumRegistry
 from toolkit.config import BrokerConfig, ConfigError
 from toolkit.private_files import write_private
 
-CONSORTIUM_INBOX = "_INBOX_consortium"
+CONSORTIUM_ACCOUNT = "CONSORTIUM"
+COOPS_ACCOUNT = "COOPS"
+# Co-ops' inboxes are ``_INBOX_<id>``; the consortium's is outside that family.
+CONSORTIUM_INBOX = "_CONSORTIUM_INBOX"
+# What consortium.toml said before the two accounts; README, "Upgrading a secured hub".
+OLD_CONSORTIUM_INBOX = "_INBOX_consortium"
 
 
 def new_user_seed() -> str:
@@ -69,20 +87,34 @@ def consortium_permissions() -> dict[str, object]:
 
 
 def render_users(consortium_key: str, node_keys: Mapping[str, str]) -> str:
-    """The nats-server ``authorization`` block for the consortium and every co-op
-    allowed to publish (co-op id -> public key)."""
-    users = [("consortium", consortium_key, consortium_permissions())]
-    users += [(c, k, node_permissions(c)) for c, k in sorted(node_keys.items())]
+    """The nats-server ``accounts`` block: the consortium in its account and every
+    co-op allowed to publish (co-op id -> public key) in theirs."""
+    consortium = [("consortium", consortium_key, consortium_permissions())]
+    coops = [(c, k, node_permissions(c)) for c, k in sorted(node_keys.items())]
+    service = {"account": CONSORTIUM_ACCOUNT, "subject": FEDERATION_SUBJECTS[0]}
     lines = [
         "# Written by commonweal from the consortium registry; edits are overwritten.",
-        "authorization {",
-        "  users = [",
+        "accounts {",
+        f"  {CONSORTIUM_ACCOUNT} {{",
+        "    jetstream: enabled",
+        *_users(consortium),
+        f"    exports = {_conf([{'service': FEDERATION_SUBJECTS[0]}])}",
+        "  }",
+        f"  {COOPS_ACCOUNT} {{",
+        *_users(coops),
+        f"    imports = {_conf([{'service': service}])}",
+        "  }",
+        "}",
     ]
-    for label, key, permissions in users:
-        lines.append(f"    # {label}")
-        lines.append(f"    {{nkey: {_conf(key)}, permissions: {_conf(permissions)}}}")
-    lines += ["  ]", "}"]
     return "\n".join(lines) + "\n"
+
+
+def _users(users: list[tuple[str, str, dict[str, object]]]) -> list[str]:
+    lines = ["    users = ["]
+    for label, key, permissions in users:
+        lines.append(f"      # {label}")
+        lines.append(f"      {{nkey: {_conf(key)}, permissions: {_conf(permissions)}}}")
+    return [*lines, "    ]"]
 
 
 def _conf(value: object) -> str:
@@ -101,23 +133,12 @@ def write_users(users_file: Path, text: str) -> None:
     write_private(users_file, text.encode())
 
 
-def reload_broker(pid_file: Path) -> None:
-    """Ask the running nats-server to reload its config (SIGHUP), as
-    ``nats-server --signal reload`` does."""
-    try:
-        pid = int(Path(pid_file).read_text().strip())
-    except (OSError, ValueError) as error:
-        raise ConfigError(
-            f"cannot read the broker's pid file {pid_file}: {error}"
-        ) from None
-    try:
-        os.kill(pid, signal.SIGHUP)
-    except ProcessLookupError:
-        raise ConfigError(f"no broker process {pid} (from {pid_file})") from None
-
-
-def sync_broker_users(config: ConsortiumConfig, registry: ConsortiumRegistry) -> None:
-    """Write the users file from the registry and have the broker reload it."""
+def sync_broker_users(
+    config: ConsortiumConfig, registry: ConsortiumRegistry, *, reload: bool = True
+) -> None:
+    """Write the users file from the registry, have the broker reload it, and
+    confirm that it did: raises BrokerNotReloaded (with the reason) otherwise.
+    ``reload=False`` only writes it, for a broker that is stopped."""
     if not config.auth.users_file:
         return
     if not config.broker.nkey_seed:
@@ -125,7 +146,27 @@ def sync_broker_users(config: ConsortiumConfig, registry: ConsortiumRegistry) ->
             "[auth] users_file is set but [broker] nkey_seed is not: the consortium "
             "would lock itself out of its own broker"
         )
+    if config.broker.inbox_prefix != CONSORTIUM_INBOX:
+        raise ConfigError(
+            f"[broker] inbox_prefix is {config.broker.inbox_prefix!r}; the broker "
+            f"lets the consortium receive only on {CONSORTIUM_INBOX!r}: set "
+            f'inbox_prefix = "{CONSORTIUM_INBOX}" in consortium.toml (README, '
+            '"Upgrading a secured hub")'
+        )
+    if config.auth.pid_file and not config.auth.monitor_url:
+        raise ConfigError(
+            "[auth] pid_file is set but monitor_url is not: nothing could confirm "
+            "that the broker took the new users; give the hub a monitoring port "
+            '(http: "127.0.0.1:8222" in its config) and set monitor_url = '
+            '"http://127.0.0.1:8222"'
+        )
+    users_file = config.path(config.auth.users_file)
+    before = listed_keys(users_file)
     text = render_users(public_key(config.broker.nkey_seed), registry.publishing_keys())
-    write_users(config.path(config.auth.users_file), text)
-    if config.auth.pid_file:
-        reload_broker(config.path(config.auth.pid_file))
+    write_users(users_file, text)
+    if reload and config.auth.pid_file:
+        reload_and_confirm(
+            config.path(config.auth.pid_file),
+            config.auth.monitor_url,
+            removed=before - listed_keys(users_file),
+        )

@@ -19,6 +19,12 @@ class DuplicateCoop(RegistryError):
     code = "duplicate_coop"
 
 
+class ReservedCoopId(RegistryError):
+    """The co-op id is a word the consortium or the broker uses."""
+
+    code = "reserved_coop_id"
+
+
 class CoopSuspended(RegistryError):
     code = "coop_suspended"
 

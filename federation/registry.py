@@ -19,11 +19,28 @@ from federation.errors import (
     CoopSuspended,
     DuplicateCoop,
     RegistryTransitionRefused,
+    ReservedCoopId,
     UnknownCoop,
 )
 from schemas.envelope import is_valid_coop_id
 from toolkit.aggregates import get, ids_with
 from toolkit.transcodings import DateAsISO
+
+# Words a co-op id may not be, so that no co-op can pass for a part of the
+# federation or the broker: the consortium and its hub, the broker's own names
+# (its system account, JetStream and its API, inboxes, leaf links), the accounts
+# and subject words commonweal itself uses, and catch-all words an operator might
+# read as "everyone". Ids are ASCII already (lower-case a-z, 0-9, -); a name in
+# other scripts is folded with NFKC before an id is made from it, so a full-width
+# "Consortium" is refused as "consortium".
+RESERVED_COOP_IDS = frozenset(
+    {
+        "consortium", "federation", "registry", "dashboard", "hub", "leaf",
+        "broker", "nats", "sys", "system", "js", "jsc", "jetstream", "api",
+        "inbox", "coop", "coops", "cw", "all", "any", "everyone", "none",
+        "admin", "root", "operator", "global", "default",
+    }
+)  # fmt: skip
 
 
 def member_coop_id(coop_id: str) -> UUID:
@@ -182,6 +199,11 @@ class ConsortiumRegistry(Application[UUID]):
     def check_new(self, coop_id: str, name: str) -> None:
         if not is_valid_coop_id(coop_id):
             raise ValueError(f"co-op id {coop_id!r} is not lower-case a-z, 0-9, -")
+        if coop_id in RESERVED_COOP_IDS:
+            raise ReservedCoopId(
+                f"co-op id {coop_id!r} is reserved (the consortium or the broker "
+                "uses the word); give the co-op another id or name"
+            )
         if self.find(coop_id) is not None:
             raise DuplicateCoop(f"co-op id {coop_id!r} is registered already")
         folded = name.strip().casefold()

@@ -24,7 +24,6 @@ class ConsortiumService:
             stream_options={
                 "replicas": config.stream_replicas,
                 "max_bytes": config.stream_max_bytes or None,
-                "leaf_domains": config.leaf_domains,
             },
         )
         self._task: asyncio.Task[None] | None = None

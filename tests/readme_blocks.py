@@ -18,7 +18,7 @@ from pathlib import Path
 from federation.broker import free_port
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-README_PORTS = (4222, 8080, 8081, 8090)
+README_PORTS = (4222, 8080, 8081, 8090, 8222)
 
 
 def section(title: str) -> str:

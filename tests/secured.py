@@ -1,10 +1,11 @@
 """A hub with per-co-op credentials, as production runs it: nkey users in an included
-users file written from the consortium registry, reloaded by SIGHUP."""
+users file written from the consortium registry, reloaded by SIGHUP and confirmed
+on the hub's monitoring port."""
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from federation.broker import NatsServer
+from federation.broker import NatsServer, free_port
 from federation.config import BrokerAuthConfig, ConsortiumConfig
 from federation.credentials import (
     CONSORTIUM_INBOX,
@@ -19,7 +20,9 @@ from federation.registry import ConsortiumRegistry
 from toolkit.config import BrokerConfig, StoreConfig, write_config
 
 HUB_CONFIG = """server_name: commonweal
-pid_file: "nats.pid"
+pid_file: "PID_FILE"
+http: "127.0.0.1:MONITOR_PORT"
+leafnodes { listen: "127.0.0.1:LEAF_PORT" }
 include users.conf
 """
 
@@ -29,6 +32,7 @@ class SecuredHub:
     server: NatsServer
     consortium: ConsortiumConfig
     config_path: Path
+    leaf_port: int
 
     def register(self, coop_id: str, name: str | None = None) -> BrokerConfig:
         """Register a co-op with fresh credentials; the broker takes them at once."""
@@ -45,9 +49,18 @@ class SecuredHub:
 
 
 def start_secured_hub(base: Path) -> SecuredHub:
-    """Start a hub whose users come from the registry at ``base/registry.db``."""
+    """Start a hub whose users come from the registry at ``base/registry.db``,
+    with a leaf port for co-ops' own brokers."""
     broker_dir = base / "broker"
-    server = NatsServer(broker_dir, config=HUB_CONFIG)
+    monitor_port, leaf_port = free_port(), free_port()
+    server = NatsServer(
+        broker_dir,
+        # nats-server resolves pid_file from its working directory: ours is
+        # where the tests run, so the test names the absolute path it reads.
+        config=HUB_CONFIG.replace("PID_FILE", str(broker_dir / "nats.pid"))
+        .replace("MONITOR_PORT", str(monitor_port))
+        .replace("LEAF_PORT", str(leaf_port)),
+    )
     seed = new_user_seed()
     consortium = ConsortiumConfig(
         store=StoreConfig(path=str(base / "consortium.db")),
@@ -57,14 +70,12 @@ def start_secured_hub(base: Path) -> SecuredHub:
         ),
         auth=BrokerAuthConfig(
             users_file=str(broker_dir / "users.conf"),
-            # nats-server resolves pid_file from its working directory: ours is
-            # where the tests run, so the test names the absolute path it reads.
             pid_file=str(broker_dir / "nats.pid"),
+            monitor_url=f"http://127.0.0.1:{monitor_port}",
         ),
     )
     write_users(broker_dir / "users.conf", render_users(public_key(seed), {}))
-    server.config = HUB_CONFIG.replace('"nats.pid"', f'"{broker_dir / "nats.pid"}"')
     server.start()
     config_path = base / "consortium.toml"
     write_config(config_path, consortium)
-    return SecuredHub(server, consortium, config_path)
+    return SecuredHub(server, consortium, config_path, leaf_port)

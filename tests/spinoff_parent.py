@@ -36,8 +36,11 @@ def load_node(path: Path) -> NodeConfig:
     return msgspec.structs.replace(config, base_dir=str(path.parent))
 
 
-def prepare_parent(app: CoopNode, *, consent: bool = True) -> tuple[UUID, list[UUID]]:
-    """Alpha admits members, proposes Riverside Care with two runners, approves it."""
+def prepare_parent(
+    app: CoopNode, *, consent: bool = True, spinoff_name: str = "Riverside Care"
+) -> tuple[UUID, list[UUID]]:
+    """Alpha admits members, proposes ``spinoff_name`` with two runners, approves
+    it."""
     runners = []
     for name, email, member_class in RUNNERS:
         member = app.apply_for_membership(
@@ -49,7 +52,7 @@ def prepare_parent(app: CoopNode, *, consent: bool = True) -> tuple[UUID, list[U
         name="Stay Put", email="stay@example.org", member_class="volunteer"
     )
     app.admit_member(stayer, DAY)
-    spinoff = app.propose_spinoff("Riverside Care")
+    spinoff = app.propose_spinoff(spinoff_name)
     for runner in runners:
         app.name_runner(spinoff, runner)
         if consent:
