@@ -11,14 +11,15 @@ co-op that adopted signing with ``unsigned_until = N`` may still have unsigned
 envelopes up to seq N, which it published before it had a key (and which a
 rebuild needs); never one after.
 
-The keys are loaded once and loaded again when they are older than ``max_age``
-or when a message fails to verify against them (at most once per batch), so a
-co-op registered a moment ago is known by the time its first message is checked,
-and no message costs a registry read.
+The keys are loaded once, and again before a batch whenever the registry has
+changed since (``version``: one indexed read of its event log's last id) or
+when a message fails to verify (at most once per batch). So a rotation or a
+revocation holds from the next batch on, a co-op registered a moment ago is
+known by the time its first message is checked, and no message costs a registry
+read.
 """
 
 import datetime as dt
-import time
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
@@ -43,29 +44,29 @@ class Keyring:
     def __init__(
         self,
         load: Callable[[], Mapping[str, CoopKeys]] = dict,
-        max_age: float = 10.0,
+        version: Callable[[], int] = lambda: 0,
     ) -> None:
         self.load = load
-        self.max_age = max_age
+        self.version = version
         self._keys: dict[str, list[tuple[nacl.signing.VerifyKey, dt.datetime]]] = {}
         self._unsigned_until: dict[str, int] = {}
-        self._loaded_at = -float("inf")
+        self._loaded_version: int | None = None
         self._fresh = False  # loaded during the current batch
 
     def new_batch(self) -> None:
         self._fresh = False
-        if time.monotonic() - self._loaded_at > self.max_age:
+        if self.version() != self._loaded_version:
             self.refresh()
 
     def refresh(self) -> None:
         never = dt.datetime.max.replace(tzinfo=dt.UTC)
+        self._loaded_version = self.version()
         loaded = self.load()
         self._keys = {
             coop_id: [(verify_key(key), until or never) for key, until in coop.keys]
             for coop_id, coop in loaded.items()
         }
         self._unsigned_until = {c: coop.unsigned_until for c, coop in loaded.items()}
-        self._loaded_at = time.monotonic()
         self._fresh = True
 
     def check(

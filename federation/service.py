@@ -18,7 +18,7 @@ class ConsortiumService:
         self.config = config
         self.views = ConsortiumViews.construct(config.store_env())
         self.registry = ConsortiumRegistry(config.registry_env())
-        self.views.keyring = Keyring(self.registry.signing_keys)
+        self.views.keyring = Keyring(self.registry.signing_keys, self._registry_version)
         self.aggregator = Aggregator(
             self.views,
             config.broker.servers,
@@ -37,6 +37,10 @@ class ConsortiumService:
 
     def report(self, as_of: dt.date | None = None) -> ConsortiumReport:
         return build_report(self.views, self.registry.lineage(), as_of)
+
+    def _registry_version(self) -> int:
+        """The registry's last event: it changes whenever the registry does."""
+        return self.registry.recorder.max_notification_id() or 0
 
     def silent_coops(self) -> list[Silence]:
         """Registered co-ops not heard from for ``silent_after_seconds``."""
