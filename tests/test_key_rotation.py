@@ -4,15 +4,23 @@ the old one still signs, against a real nats-server and a real node."""
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
+from commonweal.provisioning import register_existing
 from federation.broker import NatsServer
 from federation.config import ConsortiumConfig
+from federation.errors import DuplicateCoop
+from federation.registry import ConsortiumRegistry
 from federation.service import ConsortiumService
 from node.config import NodeConfig
+from node.replicator import ChainHead
 from node.service import NodeService
 from tests.commands import commonweal
+from tests.configs import node_config
+from tests.keys import coop_public_key
 from tests.truth import membership_truth, reported_membership
 from tests.waiting import wait_for, wait_until_caught_up
-from toolkit.config import load_config
+from toolkit.config import StoreConfig, load_config, write_config
 from toolkit.signing import Signer
 
 CONSORTIUM_TOML = """\
@@ -113,3 +121,37 @@ async def test_the_old_key_signs_until_the_overlap_ends(
     finally:
         await node.stop()
         await consortium.stop()
+
+
+def test_registering_a_coop_of_release_0_1_0_records_its_key_and_horizon(
+    tmp_path: Path,
+) -> None:
+    """A co-op registered by release 0.1.0 (a broker key, no signed-from horizon)
+    is registered again after the upgrade: its node's key is recorded, and
+    unsigned envelopes stay valid up to the last seq its node published."""
+    consortium = ConsortiumConfig(
+        registry=StoreConfig(path=str(tmp_path / "registry.db"))
+    )
+    registry = ConsortiumRegistry(consortium.registry_env())
+    old_key = coop_public_key("alpha-0.1.0")
+    registry.register("alpha", "Alpha Care", public_key=old_key)  # as 0.1.0 did
+    store = StoreConfig(path=str(tmp_path / "alpha.db"))
+    config = node_config("alpha", store, ["nats://127.0.0.1:1"])
+    node = NodeService(config)
+    node.found_if_new()
+    node.replication_log.record_published("alpha", ChainHead(40, 37, "a" * 64))
+    node.coop_node.close()
+    node.replication_log.factory.close()
+    path = tmp_path / "node.toml"
+    write_config(path, config)
+    try:
+        key = register_existing(consortium, path, config)
+        assert key == coop_public_key("alpha")
+        keys = registry.signing_keys()["alpha"]
+        assert keys.unsigned_until == 37
+        ends = dict(keys.keys)
+        assert ends[key] is None and ends[old_key] is not None
+        with pytest.raises(DuplicateCoop):
+            register_existing(consortium, path, config)
+    finally:
+        registry.close()
