@@ -9,6 +9,7 @@ each message.
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 
 import msgspec
 import pytest
@@ -161,7 +162,7 @@ def test_unsigned_envelopes_apply_only_up_to_the_signed_from_horizon(
 
 
 def test_a_rotated_out_key_signs_until_its_overlap_ends(
-    views: ConsortiumViews, tmp_path: object
+    views: ConsortiumViews,
 ) -> None:
     """Judged by when the broker stored the message, so a rebuild long after the
     overlap still takes what the old key signed during it."""
@@ -191,7 +192,7 @@ def test_a_rotated_out_key_signs_until_its_overlap_ends(
 
 
 def test_the_registry_keeps_key_ends_and_the_keyring_reloads_on_a_miss(
-    tmp_path: object, views: ConsortiumViews
+    tmp_path: Path, views: ConsortiumViews
 ) -> None:
     """A co-op registered after the keys were loaded is known by the time its
     first message is checked: a miss reloads the registry once per batch."""
