@@ -153,6 +153,7 @@ def _report(args: argparse.Namespace) -> int:
 
 def _node_init(args: argparse.Namespace) -> int:
     from commonweal.provisioning import new_node_http, show_admin_token
+    from federation.credentials import new_user_seed, public_key
     from node.config import NodeConfig, new_secret
     from node.service import NodeService
     from toolkit.config import BrokerConfig
@@ -167,7 +168,10 @@ def _node_init(args: argparse.Namespace) -> int:
             "secret": new_secret(),
             "profile": args.profile,
             "store": msgspec.to_builtins(StoreConfig(path=args.store_path)),
-            "broker": msgspec.to_builtins(BrokerConfig(servers=[args.broker])),
+            "broker": msgspec.to_builtins(
+                # The node's key: its broker user and what it signs with.
+                BrokerConfig(servers=[args.broker], nkey_seed=new_user_seed())
+            ),
             "http": msgspec.to_builtins(http),
         },
         NodeConfig,
@@ -176,8 +180,11 @@ def _node_init(args: argparse.Namespace) -> int:
     folder = args.config.parent
     private_folder(folder)
     NodeService(msgspec.structs.replace(config, base_dir=str(folder))).found_if_new()
-    write_config(args.config, config)  # 0600: it holds the node's secret
-    print(f"wrote {args.config}; co-op {config.coop_id} founded")
+    write_config(args.config, config)  # 0600: the node's secret and key's seed
+    print(
+        f"wrote {args.config}; co-op {config.coop_id} founded; its public key "
+        f"{public_key(config.broker.nkey_seed)}"
+    )
     show_admin_token(admin_token)
     return 0
 

@@ -11,6 +11,8 @@ import datetime as dt
 import time
 from pathlib import Path
 
+import msgspec
+
 from commonweal.sample_activity import (
     generate_care,
     generate_governance,
@@ -18,6 +20,7 @@ from commonweal.sample_activity import (
 )
 from federation.broker import NatsServer
 from federation.config import ConsortiumConfig
+from federation.credentials import new_user_seed, public_key
 from federation.report import ConsortiumReport
 from federation.service import ConsortiumService
 from node.config import NodeConfig, new_secret
@@ -50,15 +53,19 @@ async def run_demo(
         nodes = []
         start = dt.date.today() - dt.timedelta(days=600)
         for seed, (coop_id, name, profile) in enumerate(DEMO_COOPS):
+            key_seed = new_user_seed()  # the node's key: it signs what it publishes
             config = NodeConfig(
                 coop_id=coop_id,
                 name=name,
                 secret=new_secret(),
                 profile=profile,
                 store=StoreConfig(path=str(data_dir / f"{coop_id}.db")),
-                broker=servers,
+                broker=msgspec.structs.replace(servers, nkey_seed=key_seed),
             )
             write_config(data_dir / f"{coop_id}.toml", config)
+            consortium.registry.register(
+                coop_id, name, public_key=public_key(key_seed), unsigned_until=0
+            )
             node = NodeService(config)
             node.found_if_new()
             node.start()

@@ -18,6 +18,7 @@ from uuid import UUID
 
 import msgspec
 
+from commonweal.coop_keys import published_seq, write_seed
 from federation.broker import free_port
 from federation.config import ConsortiumConfig
 from federation.credentials import (
@@ -26,7 +27,7 @@ from federation.credentials import (
     public_key,
     sync_broker_users,
 )
-from federation.errors import CoopSuspended, UnknownCoop
+from federation.errors import CoopSuspended, DuplicateCoop, UnknownCoop
 from federation.registry import ConsortiumRegistry
 from node.application import CoopNode
 from node.auth import new_token, token_hash
@@ -139,6 +140,7 @@ def provision_spinoff(
                 spinoff.name,
                 parent=parent.coop_id,
                 public_key=public_key(seed),
+                unsigned_until=0,  # a new node signs everything
                 provisioned=True,
             )
         except Exception:
@@ -180,28 +182,40 @@ def register_existing(
     *,
     parent: str | None = None,
 ) -> str:
-    """Register a co-op that joins the consortium (rather than spinning off), issue
-    its credentials and write them into its node.toml. Returns its public key."""
+    """Register a co-op that joins the consortium (rather than spinning off) with
+    the key in its node.toml (a node.toml from release 0.1.0 gets one written),
+    which is its broker user and what it signs with. A co-op registered by
+    release 0.1.0 has its key recorded now. Either way unsigned envelopes are
+    taken up to what its node has published so far (``coop_keys``). Returns the
+    public key."""
     registry = ConsortiumRegistry(consortium.registry_env())
     try:
-        registry.check_new(node_config.coop_id, node_config.name)
-        if parent is not None:
-            registry.require(parent)
-        seed = new_user_seed()
-        broker = node_broker_config(
-            node_config.coop_id, node_config.broker.servers, seed
-        )
-        registry.register(
-            node_config.coop_id,
-            node_config.name,
-            parent=parent,
-            public_key=public_key(seed),
-            provisioned=True,
-        )
-        write_config(
-            node_config_path, msgspec.structs.replace(node_config, broker=broker)
-        )
+        coop_id = node_config.coop_id
+        known = registry.find(coop_id)
+        if known is None:
+            registry.check_new(coop_id, node_config.name)
+            if parent is not None:
+                registry.require(parent)
+        elif known.unsigned_until is not None:
+            raise DuplicateCoop(f"co-op id {coop_id!r} is registered already")
+        seed = node_config.broker.nkey_seed or new_user_seed()
+        key = public_key(seed)
+        unsigned_until = published_seq(node_config)
+        if known is None:
+            registry.register(
+                coop_id,
+                node_config.name,
+                parent=parent,
+                public_key=key,
+                unsigned_until=unsigned_until,
+                provisioned=True,
+            )
+        else:
+            if known.public_key != key:
+                registry.issue_credentials(coop_id, key)
+            registry.adopt_signing(coop_id, unsigned_until)
+        write_seed(node_config_path, node_config, seed)
         sync_broker_users(consortium, registry)
-        return public_key(seed)
+        return key
     finally:
         registry.close()

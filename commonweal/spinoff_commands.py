@@ -6,9 +6,11 @@
 - ``commonweal consortium init``: a new consortium's folder, keys and users file.
 - ``commonweal consortium register|revoke|suspend|reinstate``: the registry.
 - ``commonweal consortium sync-users``: rewrite the hub's users from the registry.
+- ``commonweal consortium rotate-key``: a co-op's new signing key, with an overlap.
 """
 
 import argparse
+import datetime as dt
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -72,12 +74,25 @@ def add_commands(commands: Any, node_actions: Any, consortium_actions: Any) -> N
     init.set_defaults(handler=_init)
 
     register = consortium_actions.add_parser(
-        "register", help="register a co-op and issue its broker credentials"
+        "register",
+        help="register a co-op with its key (its broker user and signing key)",
     )
     register.add_argument("--config", type=Path, default=Path("consortium.toml"))
     register.add_argument("--node-config", type=Path, required=True)
     register.add_argument("--parent", help="the co-op it spun off from")
     register.set_defaults(handler=_register)
+    rotate = consortium_actions.add_parser(
+        "rotate-key", help="give a co-op a new key; the old one signs on a while"
+    )
+    rotate.add_argument("--config", type=Path, default=Path("consortium.toml"))
+    rotate.add_argument("--node-config", type=Path, required=True)
+    rotate.add_argument(
+        "--overlap-hours",
+        type=float,
+        default=24.0,
+        help="how long the old key stays valid (default 24)",
+    )
+    rotate.set_defaults(handler=_rotate)
     for action in ("revoke", "suspend", "reinstate"):
         parser = consortium_actions.add_parser(
             action, help=f"{action} a co-op's broker credentials"
@@ -171,7 +186,26 @@ def _register(args: argparse.Namespace) -> int:
         node_config,
         parent=args.parent,
     )
-    print(f"registered {node_config.coop_id}; broker user {key}")
+    print(f"registered {node_config.coop_id}; its key (broker user, signing) {key}")
+    return 0
+
+
+def _rotate(args: argparse.Namespace) -> int:
+    from commonweal.coop_keys import rotate_key
+    from federation.config import ConsortiumConfig
+    from node.config import NodeConfig
+
+    node_config = load_config(args.node_config, NodeConfig)
+    key, until = rotate_key(
+        load_config(args.config, ConsortiumConfig),
+        args.node_config,
+        node_config,
+        dt.timedelta(hours=args.overlap_hours),
+    )
+    print(
+        f"{node_config.coop_id}: new key {key}, written into {args.node_config}; "
+        f"the old key signs until {until:%Y-%m-%d %H:%M} UTC: restart the node"
+    )
     return 0
 
 

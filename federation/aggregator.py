@@ -15,6 +15,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from federation.broker import FEDERATION_STREAM, ensure_federation_stream
 from federation.ingest import ConsortiumViews, Message, Outcome
 from toolkit.broker_connection import BrokerConnection
+from toolkit.signing import SIGNATURE_HEADER
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,13 @@ class Aggregator:
                         self.batch_size - 1, timeout=TOP_UP_SECONDS
                     )
             messages = [
-                Message(msg.subject, msg.data, msg.metadata.sequence.stream)
+                Message(
+                    msg.subject,
+                    msg.data,
+                    msg.metadata.sequence.stream,
+                    (msg.headers or {}).get(SIGNATURE_HEADER, ""),
+                    msg.metadata.timestamp,
+                )
                 for msg in fetched
             ]
             outcome = self.views.apply(messages)

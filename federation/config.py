@@ -43,6 +43,9 @@ class ConsortiumConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # Read only to refuse it: the federation stream no longer sources co-ops' leaf
     # brokers (federation.broker.ensure_federation_stream says why).
     leaf_domains: list[str] = msgspec.field(default_factory=list)
+    # A registered co-op with no envelope applied for this long is listed as
+    # silent on the dashboard (federation.activity).
+    silent_after_seconds: Annotated[float, msgspec.Meta(ge=0)] = 86400.0
     # The broker URLs written into new nodes' configs; the consortium's own when empty.
     node_servers: list[str] = msgspec.field(default_factory=list)
     # Where relative paths are resolved: the config file's folder, set when loaded

@@ -1,9 +1,12 @@
 """The consortium's projections, written with a per-co-op tracking position.
 
 ``apply`` takes one fetched batch of messages and, in one database transaction,
-checks each envelope, applies it to the projection tables and advances that co-op's
-tracking record (eventsourcing's tracking table, one row per co-op). An envelope at
-or behind the tracked position changes nothing, so redelivery and replay are safe.
+checks each message's signature against the keys of the co-op its subject names
+(``federation.keyring``: before a byte of it is decoded; what fails is a dead
+letter attributed to no co-op), then each envelope, applies it to the projection
+tables and advances that co-op's tracking record (eventsourcing's tracking table,
+one row per co-op). An envelope at or behind the tracked position changes
+nothing, so redelivery and replay are safe.
 """
 
 import datetime as dt
@@ -13,8 +16,10 @@ from typing import Any, NamedTuple
 import msgspec
 from eventsourcing.persistence import Tracking
 
+from federation.activity import LAST_APPLIED_TABLE, record_applied
 from federation.care import CareProjection
 from federation.governance import GovernanceProjection
+from federation.keyring import Keyring, Unverified
 from federation.members_over_time import ClassTrendProjection
 from federation.membership import MembershipProjection
 from federation.projection import Projection
@@ -38,6 +43,8 @@ class Message(NamedTuple):
     subject: str
     data: bytes
     stream_seq: int
+    signature: str = ""  # the message's signature header (toolkit.signing)
+    stored_at: dt.datetime | None = None  # when the broker stored it; None: now
 
 
 class Arrival(NamedTuple):
@@ -107,6 +114,7 @@ class ConsortiumViews(TrackedTables):
         "stream_seq BIGINT NOT NULL, idx INTEGER NOT NULL, subject TEXT NOT NULL, "
         "coop_id TEXT, seq BIGINT, reason TEXT NOT NULL, body TEXT NOT NULL, "
         "received_at TEXT NOT NULL, PRIMARY KEY (stream_seq, idx))",
+        LAST_APPLIED_TABLE,
         *(table for projection in PROJECTION_TYPES for table in projection.TABLES),
     )
     FILLS = tuple(fill for projection in PROJECTION_TYPES for fill in projection.FILLS)
@@ -118,6 +126,8 @@ class ConsortiumViews(TrackedTables):
         super().__init__(*args, **kwargs)
         # Each store its own: a projection buffers a batch's counters until commit.
         self.projections = tuple(kind() for kind in PROJECTION_TYPES)
+        # Knows no co-op until given the registry's keys (ConsortiumService).
+        self.keyring = Keyring()
 
     def apply(self, messages: list[Message]) -> Outcome:
         try:
@@ -129,6 +139,7 @@ class ConsortiumViews(TrackedTables):
 
     def _apply(self, messages: list[Message]) -> Outcome:
         outcome = Outcome()
+        self.keyring.new_batch()
         with self.transaction() as cursor:
             batch = Batch(cursor, outcome)
             rows = cursor.execute("SELECT DISTINCT coop_id FROM held").fetchall()
@@ -147,6 +158,7 @@ class ConsortiumViews(TrackedTables):
                         "ON CONFLICT (coop_id) DO UPDATE SET hash = excluded.hash",
                         (coop_id, chain.last_hash),
                     )
+                    record_applied(cursor, coop_id)
         return outcome
 
     def position(self, coop_id: str) -> int:
@@ -156,27 +168,53 @@ class ConsortiumViews(TrackedTables):
         """Apply, hold, ignore or dead-letter what one message carries; returns the
         co-op id its envelopes claim."""
         try:
+            unsigned_until = self._verify(message)
             body = msgspec.json.decode(message.data, type=WireBody)
-        except (
-            msgspec.DecodeError,
-            msgspec.ValidationError,
-            UnicodeDecodeError,
-        ) as error:
-            self._dead_letter(
-                batch,
-                message.subject,
-                message.stream_seq,
-                0,
-                None,
-                f"malformed message: {error}",
-                message.data,
-            )
+        except Unverified as unverified:
+            self._unattributed(batch, message, str(unverified))
+            return None
+        except UNREADABLE as error:
+            self._unattributed(batch, message, f"malformed message: {error}")
             return None
         envelopes = body if isinstance(body, list) else [body]
+        if unsigned_until is not None and any(
+            envelope.seq > unsigned_until for envelope in envelopes
+        ):
+            self._unattributed(
+                batch,
+                message,
+                f"unsigned envelope after seq {unsigned_until}, from where the "
+                "co-op signs",
+            )
+            return None
         for place, envelope in enumerate(envelopes):
             arrival = Arrival(message.subject, message.stream_seq, place, envelope)
+            if unsigned_until is None and envelope.seq != envelope.prev_seq + 1:
+                self._reject(batch, arrival, "seq does not follow prev_seq by one")
+                continue
             self._apply_envelope(batch, arrival)
         return envelopes[0].coop_id if envelopes else None
+
+    def _verify(self, message: Message) -> int | None:
+        """Check the message is the subject's co-op's (``Keyring.check``)."""
+        parts = message.subject.split(".")
+        if len(parts) != 4 or parts[:2] != ["cw", "coop"]:
+            raise Unverified(f"subject {message.subject} is not a co-op's")
+        stored_at = message.stored_at or dt.datetime.now(dt.UTC)
+        return self.keyring.check(parts[2], message.data, message.signature, stored_at)
+
+    def _unattributed(self, batch: Batch, message: Message, reason: str) -> None:
+        """A dead letter that names no co-op: nothing shows it is the subject's."""
+        self._dead_letter(
+            batch,
+            message.subject,
+            message.stream_seq,
+            0,
+            None,
+            None,
+            reason,
+            message.data,
+        )
 
     def _apply_envelope(self, batch: Batch, arrival: Arrival) -> None:
         envelope = arrival.envelope
@@ -291,13 +329,17 @@ class ConsortiumViews(TrackedTables):
             batch.waiting.discard(coop_id)
 
     def _reject(self, batch: Batch, arrival: Arrival, reason: str) -> None:
+        """A dead letter of the co-op whose key the message verified with (its
+        subject's), whatever co-op its envelope claims to be."""
         envelope = arrival.envelope
+        coop_id = arrival.subject.split(".")[2]
         self._dead_letter(
             batch,
             arrival.subject,
             arrival.stream_seq,
             arrival.place,
-            envelope,
+            coop_id,
+            envelope.seq if envelope.coop_id == coop_id else None,
             reason,
             msgspec.json.encode(envelope),
         )
@@ -308,7 +350,8 @@ class ConsortiumViews(TrackedTables):
         subject: str,
         stream_seq: int,
         index: int,
-        envelope: Envelope | None,
+        coop_id: str | None,
+        seq: int | None,
         reason: str,
         body: bytes,
     ) -> None:
@@ -320,8 +363,8 @@ class ConsortiumViews(TrackedTables):
                 stream_seq,
                 index,
                 subject,
-                envelope.coop_id if envelope else None,
-                envelope.seq if envelope else None,
+                coop_id,
+                seq,
                 _printable(reason[:500]),
                 _printable(body[:MAX_BODY_KEPT].decode("utf-8", errors="replace")),
                 dt.datetime.now(dt.UTC).isoformat(),

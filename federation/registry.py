@@ -22,6 +22,7 @@ from federation.errors import (
     ReservedCoopId,
     UnknownCoop,
 )
+from federation.keyring import CoopKeys
 from schemas.envelope import is_valid_coop_id
 from toolkit.aggregates import get, ids_with
 from toolkit.transcodings import DateAsISO
@@ -85,6 +86,24 @@ class MemberCoop(Aggregate):
         TOPIC = "commonweal.consortium.coop.credentials_revoked"
         public_key: str
         revoked_on: dt.date
+        # When the key stopped signing; None in events of release 0.1.0, whose
+        # keys signed nothing.
+        revoked_at: dt.datetime | None = None
+
+    class KeyRotated(Event):
+        """A new key; the previous one still signs until ``previous_until``."""
+
+        TOPIC = "commonweal.consortium.coop.key_rotated"
+        public_key: str
+        previous_key: str
+        previous_until: dt.datetime
+
+    class SigningAdopted(Event):
+        """From here on the co-op signs: unsigned envelopes are taken only up to
+        ``unsigned_until``, what it published before it had a key (0: none)."""
+
+        TOPIC = "commonweal.consortium.coop.signing_adopted"
+        unsigned_until: int
 
     @staticmethod
     def create_id(coop_id: str, **_: object) -> UUID:
@@ -101,6 +120,10 @@ class MemberCoop(Aggregate):
         self.provisioned_on: dt.date | None = None
         self.suspended = False
         self.public_key = ""  # the live credentials; "" when none or revoked
+        # Every key the co-op has held -> until when it signs (None: live).
+        self.key_ends: dict[str, dt.datetime | None] = {}
+        # The last seq published unsigned (SigningAdopted); None: not adopted yet.
+        self.unsigned_until: int | None = None
 
     @event(Provisioned)
     def provision(self, provisioned_on: dt.date) -> None:
@@ -137,6 +160,7 @@ class MemberCoop(Aggregate):
     @event(CredentialsIssued)
     def _issued(self, public_key: str, issued_on: dt.date) -> None:
         self.public_key = public_key
+        self.key_ends[public_key] = None
 
     def revoke_credentials(self, on: dt.date) -> None:
         if not self.public_key:
@@ -145,9 +169,52 @@ class MemberCoop(Aggregate):
             )
         self._revoked(self.public_key, on)
 
+    def _revoked(self, public_key: str, on: dt.date) -> None:
+        self._revoked_at(public_key, on, dt.datetime.now(dt.UTC))
+
     @event(CredentialsRevoked)
-    def _revoked(self, public_key: str, revoked_on: dt.date) -> None:
+    def _revoked_at(
+        self,
+        public_key: str,
+        revoked_on: dt.date,
+        revoked_at: dt.datetime | None = None,
+    ) -> None:
         self.public_key = ""
+        if revoked_at is None:  # release 0.1.0: the day's start is all we know
+            revoked_at = dt.datetime.combine(revoked_on, dt.time(), dt.UTC)
+        self.key_ends[public_key] = revoked_at
+
+    def rotate_key(self, public_key: str, overlap: dt.timedelta) -> None:
+        if not self.public_key:
+            raise RegistryTransitionRefused(
+                f"co-op {self.coop_id} holds no key to rotate"
+            )
+        if public_key in self.key_ends:
+            raise RegistryTransitionRefused(
+                f"co-op {self.coop_id} has held key {public_key} already"
+            )
+        until = dt.datetime.now(dt.UTC) + overlap
+        self._rotated(public_key, self.public_key, until)
+
+    @event(KeyRotated)
+    def _rotated(
+        self, public_key: str, previous_key: str, previous_until: dt.datetime
+    ) -> None:
+        self.key_ends[previous_key] = previous_until
+        self.key_ends[public_key] = None
+        self.public_key = public_key
+
+    def adopt_signing(self, unsigned_until: int) -> None:
+        if self.unsigned_until is not None:
+            raise RegistryTransitionRefused(
+                f"co-op {self.coop_id} signs already (unsigned up to seq "
+                f"{self.unsigned_until})"
+            )
+        self._adopted(unsigned_until)
+
+    @event(SigningAdopted)
+    def _adopted(self, unsigned_until: int) -> None:
+        self.unsigned_until = unsigned_until
 
     @property
     def may_publish(self) -> bool:
@@ -178,10 +245,12 @@ class ConsortiumRegistry(Application[UUID]):
         *,
         parent: str | None = None,
         public_key: str = "",
+        unsigned_until: int | None = None,
         provisioned: bool = False,
         on: dt.date | None = None,
     ) -> MemberCoop:
-        """Register a co-op (with its first credentials, if given) in one save."""
+        """Register a co-op (with its first credentials, if given) in one save.
+        ``unsigned_until``: it signs what it publishes after that seq."""
         on = on or dt.date.today()
         self.check_new(coop_id, name)
         if parent is not None:
@@ -191,6 +260,8 @@ class ConsortiumRegistry(Application[UUID]):
         )
         if public_key:
             coop.issue_credentials(public_key, on)
+        if unsigned_until is not None:
+            coop.adopt_signing(unsigned_until)
         if provisioned:
             coop.provision(on)
         self.save(coop)
@@ -228,6 +299,24 @@ class ConsortiumRegistry(Application[UUID]):
         coop.revoke_credentials(on or dt.date.today())
         self.save(coop)
 
+    def rotate_key(
+        self, coop_id: str, public_key: str, overlap: dt.timedelta
+    ) -> dt.datetime:
+        """Make ``public_key`` the co-op's key; the old one still signs for
+        ``overlap`` (messages the broker stores until then). Returns that end."""
+        coop = self.require(coop_id)
+        previous = coop.public_key
+        coop.rotate_key(public_key, overlap)
+        self.save(coop)
+        end = coop.key_ends[previous]
+        assert end is not None
+        return end
+
+    def adopt_signing(self, coop_id: str, unsigned_until: int) -> None:
+        coop = self.require(coop_id)
+        coop.adopt_signing(unsigned_until)
+        self.save(coop)
+
     def suspend(self, coop_id: str, reason: str, on: dt.date | None = None) -> None:
         coop = self.require(coop_id)
         coop.suspend(reason, on or dt.date.today())
@@ -258,6 +347,15 @@ class ConsortiumRegistry(Application[UUID]):
             Lineage(c.coop_id, c.name, c.parent or None, c.registered_on, c.suspended)
             for c in self.coops()
         ]
+
+    def signing_keys(self) -> dict[str, CoopKeys]:
+        """What the ingest verifies against: each co-op's keys, with when each
+        stops signing, and how far its unsigned envelopes go. Suspension is the
+        broker's business: what a suspended co-op signed before stays its own."""
+        return {
+            c.coop_id: CoopKeys(tuple(c.key_ends.items()), c.unsigned_until or 0)
+            for c in self.coops()
+        }
 
     def publishing_keys(self) -> dict[str, str]:
         """co-op id -> public key, for every co-op the broker should let publish."""

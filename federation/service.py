@@ -3,9 +3,11 @@
 import asyncio
 import datetime as dt
 
+from federation.activity import Silence, last_applied, silences
 from federation.aggregator import Aggregator
 from federation.config import ConsortiumConfig
 from federation.ingest import ConsortiumViews
+from federation.keyring import Keyring
 from federation.registry import ConsortiumRegistry
 from federation.report import ConsortiumReport, build_report
 from toolkit.retry import stop_task
@@ -16,6 +18,7 @@ class ConsortiumService:
         self.config = config
         self.views = ConsortiumViews.construct(config.store_env())
         self.registry = ConsortiumRegistry(config.registry_env())
+        self.views.keyring = Keyring(self.registry.signing_keys, self._registry_version)
         self.aggregator = Aggregator(
             self.views,
             config.broker.servers,
@@ -33,6 +36,19 @@ class ConsortiumService:
 
     def report(self, as_of: dt.date | None = None) -> ConsortiumReport:
         return build_report(self.views, self.registry.lineage(), as_of)
+
+    def _registry_version(self) -> int:
+        """The registry's last event: it changes whenever the registry does."""
+        return self.registry.recorder.max_notification_id() or 0
+
+    def silent_coops(self) -> list[Silence]:
+        """Registered co-ops not heard from for ``silent_after_seconds``."""
+        with self.views.transaction() as cursor:
+            applied = last_applied(cursor)
+        registered = [
+            (c.coop_id, c.name, c.registered_on) for c in self.registry.coops()
+        ]
+        return silences(registered, applied, self.config.silent_after_seconds)
 
     async def stop(self) -> None:
         await stop_task(self._task)

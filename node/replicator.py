@@ -1,11 +1,19 @@
 """The replicator: follows the node's notification log and publishes what it shares.
 
-Each shared event becomes a hash-chained Envelope on ``cw.coop.<id>.<stream>``. The
-position in the log and the chain head are written to the node's own store (an
-eventsourcing tracking record plus one row) only after JetStream has acknowledged
-every envelope up to that position, so a crash or a broker outage at any moment
-leads to republishing, never to loss; republished envelopes carry the same
-Nats-Msg-Id and the consortium's per-co-op position ignores them anyway.
+Each shared event becomes a hash-chained Envelope on ``cw.coop.<id>.<stream>``,
+numbered densely (1, 2, 3 ... over what is shared, so the gaps reveal nothing of
+unshared events), and each NATS message is signed with the node's key
+(``toolkit.signing``). The position in the log and the chain head are written to
+the node's own store (an eventsourcing tracking record plus one row) only after
+JetStream has acknowledged every envelope up to that position, so a crash or a
+broker outage at any moment leads to republishing, never to loss; the
+consortium's per-co-op position ignores what it has applied already.
+
+Why a "duplicate" acknowledgement counts as delivered: the Nats-Msg-Id is a
+sha256 over the message and its signature, which no one can compute before this
+node has signed those bytes. A duplicate therefore means these very bytes are in
+the stream already (an earlier publish whose acknowledgement was lost), never
+that another co-op claimed the id first to have the message dropped.
 """
 
 import asyncio
@@ -27,15 +35,19 @@ from schemas import (
     Envelope,
     chain_hash,
     encode_payload,
-    message_id,
     subject,
 )
 from toolkit.broker_connection import BrokerConnection
+from toolkit.signing import SIGNATURE_HEADER, Signer, message_id
 from toolkit.storage import TrackedTables
 
 log = logging.getLogger(__name__)
 
 TRACKING_NAME = "replicator"
+NO_KEY = (
+    "no signing key: node.toml has no [broker] nkey_seed, so nothing is published "
+    "(commonweal consortium register writes one)"
+)
 
 
 class ChainHead(NamedTuple):
@@ -85,12 +97,22 @@ class WireMessage(NamedTuple):
 
     subject: str
     data: bytes
-    msg_id: str
+    signature: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        coop_id = self.subject.split(".")[2]
+        return {
+            "Nats-Msg-Id": message_id(coop_id, self.data, self.signature),
+            SIGNATURE_HEADER: self.signature,
+        }
 
 
-def pack(outgoing: Sequence[Outgoing], max_envelopes: int) -> list[WireMessage]:
-    """Pack consecutive envelopes for the same subject into messages of at most
-    ``max_envelopes``; one acknowledged publish then carries many envelopes."""
+def pack(
+    outgoing: Sequence[Outgoing], max_envelopes: int, signer: Signer
+) -> list[WireMessage]:
+    """Pack consecutive envelopes for the same subject into signed messages of at
+    most ``max_envelopes``; one acknowledged publish then carries many."""
     messages = []
     run: list[Envelope] = []
     for index, item in enumerate(outgoing):
@@ -102,11 +124,8 @@ def pack(outgoing: Sequence[Outgoing], max_envelopes: int) -> list[WireMessage]:
             or len(run) == max_envelopes
         ):
             body = run[0] if len(run) == 1 else run
-            first, last = run[0], run[-1]
-            msg_id = message_id(first.coop_id, first.seq, last.seq)
-            messages.append(
-                WireMessage(item.subject, msgspec.json.encode(body), msg_id)
-            )
+            data = msgspec.json.encode(body)
+            messages.append(WireMessage(item.subject, data, signer.sign(data)))
             run = []
     return messages
 
@@ -129,7 +148,7 @@ def build_envelopes(
         payload = encode_payload(shared.payload)
         envelope = Envelope(
             coop_id=coop_node.coop_id,
-            seq=notification.id,
+            seq=seq + 1,
             prev_seq=seq,
             event_id=shared.event_id,
             occurred_at=shared.occurred_at,
@@ -152,6 +171,7 @@ class Replicator:
         policy: SharingPolicy,
         state: ReplicationLog,
         servers: Sequence[str],
+        signer: Signer | None,
         *,
         connect_options: dict[str, object] | None = None,
         batch_size: int = 2000,
@@ -163,6 +183,7 @@ class Replicator:
         self.coop_node = coop_node
         self.policy = policy
         self.state = state
+        self.signer = signer  # None: no key in node.toml, so nothing is published
         self.broker = BrokerConnection(
             servers, f"commonweal-node-{coop_node.coop_id}", connect_options
         )
@@ -174,6 +195,7 @@ class Replicator:
         self.published = state.head(coop_node.coop_id)
         self.envelopes_published = 0
         self.messages_published = 0
+        self.duplicate_acks = 0  # the same bytes were in the stream already
         self._wake = asyncio.Event()
         self._js: JetStreamContext | None = None
 
@@ -187,6 +209,10 @@ class Replicator:
         self._wake.set()
 
     async def run(self) -> None:
+        if self.signer is None:
+            self.broker.last_error = NO_KEY
+            log.error("replicator of %s: %s", self.coop_node.coop_id, NO_KEY)
+            await asyncio.Event().wait()  # the node works on; nothing leaves it
         await self.broker.keep_running(
             self._replicate, f"replicator of {self.coop_node.coop_id}", log
         )
@@ -201,7 +227,8 @@ class Replicator:
             outgoing, head = build_envelopes(
                 self.coop_node, self.policy, self.published, *page
             )
-            messages = pack(outgoing, self.envelopes_per_message)
+            assert self.signer is not None
+            messages = pack(outgoing, self.envelopes_per_message, self.signer)
             await self._publish(messages)
             self.state.record_published(self.coop_node.coop_id, head)
             self.published = head
@@ -220,9 +247,7 @@ class Replicator:
                     await self._await_acks(pending)
                     pending = []
                 ack = await self._js.publish_async(
-                    message.subject,
-                    message.data,
-                    headers={"Nats-Msg-Id": message.msg_id},
+                    message.subject, message.data, headers=message.headers
                 )
                 pending.append((ack, message))
             await self._await_acks(pending)
@@ -239,8 +264,11 @@ class Replicator:
             [ack for ack, _ in pending], timeout=self.ack_timeout
         )
         for ack, _ in pending:
-            if ack.done() and not ack.cancelled() and ack.exception() is not None:
-                raise ack.exception()  # type: ignore[misc]
+            if ack.done() and not ack.cancelled():
+                if ack.exception() is not None:
+                    raise ack.exception()  # type: ignore[misc]
+                if ack.result().duplicate:
+                    self.duplicate_acks += 1
         if not late:
             return
         # nats-py loses some error replies to pipelined publishes (a full stream's
@@ -249,9 +277,7 @@ class Replicator:
         # Nats-Msg-Id) that surfaces the broker's real reason.
         assert self._js is not None
         first = next(message for ack, message in pending if ack in late)
-        await self._js.publish(
-            first.subject, first.data, headers={"Nats-Msg-Id": first.msg_id}
-        )
+        await self._js.publish(first.subject, first.data, headers=first.headers)
         raise TimeoutError(f"{len(late)} publishes not acknowledged in time")
 
     def _next_page(self) -> tuple[list[Notification], int] | None:

@@ -11,6 +11,7 @@ from node.rules import profile_named
 from node.sharing import SharingPolicy
 from node.spinoff import FoundingMember
 from toolkit.retry import stop_task
+from toolkit.signing import Signer
 
 
 class NodeService:
@@ -25,6 +26,7 @@ class NodeService:
             self.policy,
             self.replication_log,
             config.broker.servers,
+            Signer(config.broker.nkey_seed) if config.broker.nkey_seed else None,
             connect_options=config.broker.connect_options(),
         )
         self._task: asyncio.Task[None] | None = None

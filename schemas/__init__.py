@@ -10,7 +10,6 @@ from schemas.envelope import (
     STREAMS,
     Envelope,
     chain_hash,
-    message_id,
     subject,
 )
 from schemas.payloads import (
@@ -34,7 +33,6 @@ __all__ = [
     "encode_payload",
     "governance",
     "membership",
-    "message_id",
     "subject",
     "timebank",
 ]

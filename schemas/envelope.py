@@ -21,6 +21,9 @@ Sha256Hex = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}$")]
 class Envelope(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """One shared event, hash-chained to the co-op's previous shared event.
 
+    ``seq`` is dense per co-op (1, 2, 3 ... over what it shares; release 0.1.0
+    used the node's notification ids, so older envelopes have gaps).
+
     ``payload`` stays as the raw JSON bytes the node encoded: the chain hash is taken
     over exactly those bytes, so the consortium checks what it received, not a
     re-encoding of it.
@@ -54,13 +57,6 @@ def subject(coop_id: str, stream: str) -> str:
     if stream not in STREAMS:
         raise ValueError(f"unknown stream {stream!r}; expected one of {STREAMS}")
     return f"cw.coop.{coop_id}.{stream}"
-
-
-def message_id(coop_id: str, first_seq: int, last_seq: int | None = None) -> str:
-    """The Nats-Msg-Id of the message carrying envelopes ``first_seq..last_seq``."""
-    if last_seq is None or last_seq == first_seq:
-        return f"{coop_id}:{first_seq}"
-    return f"{coop_id}:{first_seq}-{last_seq}"
 
 
 # A message on the stream carries one envelope, or a JSON array of several.

@@ -17,12 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from federation.broker import NatsServer
 from federation.config import ConsortiumConfig
 from federation.ingest import ConsortiumViews
+from federation.registry import ConsortiumRegistry
 from federation.report import build_report
 from node.config import NodeConfig, new_secret
 from node.service import NodeService
+from tests.keys import coop_seed, register_coop_key
 from tests.truth import (
     care_truth,
     governance_truth,
@@ -92,6 +96,7 @@ class Chaos:
         servers = BrokerConfig(servers=[self.broker.url])
         self.consortium_config = ConsortiumConfig(
             store=StoreConfig(path=str(self.workdir / "consortium.db")),
+            registry=StoreConfig(path=str(self.workdir / "registry.db")),
             broker=servers,
             http=ANY_PORT,
         )
@@ -105,8 +110,10 @@ class Chaos:
         )  # fmt: skip
         self.node_configs: list[Path] = []
         self.workers: list[Victim] = []
+        registry = ConsortiumRegistry(self.consortium_config.registry_env())
         for n in range(self.nodes):
             coop_id = f"coop-{n}"
+            register_coop_key(registry, coop_id, f"Chaos Co-op {n}")
             path = self.workdir / f"{coop_id}.toml"
             write_config(
                 path,
@@ -116,7 +123,9 @@ class Chaos:
                     secret=new_secret(),
                     profile=PROFILES[n % len(PROFILES)],
                     store=StoreConfig(path=str(self.workdir / f"{coop_id}.db")),
-                    broker=servers,
+                    broker=msgspec.structs.replace(
+                        servers, nkey_seed=coop_seed(coop_id)
+                    ),
                     http=ANY_PORT,
                 ),
             )
@@ -128,6 +137,7 @@ class Chaos:
                     self.workdir / f"{coop_id}.log",
                 )
             )
+        registry.close()
 
     def run(self, seconds: float) -> None:
         """Everything runs while the harness kills something every so often."""

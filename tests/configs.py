@@ -1,6 +1,7 @@
 """Configs for the nodes tests start."""
 
 from node.config import NodeConfig, new_secret
+from tests.keys import coop_seed
 from toolkit.config import BrokerConfig, StoreConfig
 
 
@@ -19,5 +20,5 @@ def node_config(
         profile=profile,
         share=share or ["membership"],
         store=store,
-        broker=BrokerConfig(servers=servers),
+        broker=BrokerConfig(servers=servers, nkey_seed=coop_seed(coop_id)),
     )

@@ -18,6 +18,7 @@ from federation.config import ConsortiumConfig
 from federation.service import ConsortiumService
 from node.service import NodeService
 from tests.configs import node_config
+from tests.keys import KeyBook
 from tests.postgres import ENV_VAR, Postgres, named, private_postgres
 from tests.secured import SecuredHub, start_secured_hub
 from tests.web import LiveNode, live_node
@@ -96,10 +97,17 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreConfig:
 
 
 @pytest.fixture
+def key_book() -> KeyBook:
+    """The test's co-ops, each registered with its key in each of its consortiums."""
+    return KeyBook()
+
+
+@pytest.fixture
 async def make_node(
-    tmp_path: Path, pg_schema_factory: object
+    tmp_path: Path, pg_schema_factory: object, key_book: KeyBook
 ) -> AsyncIterator[Callable[..., NodeService]]:
     """Build started nodes with SQLite stores in tmp_path; all stopped at the end.
+    Every consortium of the test knows their keys (``key_book``).
 
     Taking ``pg_schema_factory`` makes its teardown, dropping any schema a node
     was given, come after the nodes have stopped.
@@ -111,6 +119,7 @@ async def make_node(
             path=str(tmp_path / f"{coop_id}.db")
         )
         node = NodeService(node_config(coop_id, store, servers, **kwargs))  # type: ignore[arg-type]
+        key_book.add_coop(coop_id, node.config.name)
         node.found_if_new()
         node.start()
         nodes.append(node)
@@ -123,7 +132,7 @@ async def make_node(
 
 @pytest.fixture
 async def make_consortium(
-    tmp_path: Path, pg_schema_factory: object
+    tmp_path: Path, pg_schema_factory: object, key_book: KeyBook
 ) -> AsyncIterator[Callable[..., ConsortiumService]]:
     """Build started consortiums (SQLite by default); all stopped at the end, before
     ``pg_schema_factory`` drops their schemas."""
@@ -144,6 +153,7 @@ async def make_consortium(
             **options,  # type: ignore[arg-type]
         )
         service = ConsortiumService(config)
+        key_book.add_registry(service.registry)
         service.start()
         services.append(service)
         return service

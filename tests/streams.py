@@ -9,6 +9,8 @@ from nats.js.errors import NotFoundError
 from federation.broker import FEDERATION_STREAM
 from schemas import GENESIS_HASH, Envelope, Payload, chain_hash, encode_payload
 from schemas.envelope import WireBody
+from tests.keys import coop_seed
+from toolkit.signing import SIGNATURE_HEADER, Signer
 
 
 async def stream_messages(url: str, **connect: object) -> list[tuple[str, bytes]]:
@@ -34,6 +36,21 @@ async def publish_raw(url: str, subject: str, data: bytes, **connect: object) ->
     nc = await nats.connect(url, **connect)  # type: ignore[arg-type]
     try:
         await nc.jetstream().publish(subject, data)
+    finally:
+        await nc.close()
+
+
+async def publish_signed(
+    url: str, subject: str, data: bytes, **connect: object
+) -> None:
+    """Publish ``data`` signed with the test key of the subject's co-op: what that
+    co-op's own node would send, broken chain or not."""
+    signature = Signer(coop_seed(subject.split(".")[2])).sign(data)
+    nc = await nats.connect(url, **connect)  # type: ignore[arg-type]
+    try:
+        await nc.jetstream().publish(
+            subject, data, headers={SIGNATURE_HEADER: signature}
+        )
     finally:
         await nc.close()
 

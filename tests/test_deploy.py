@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import msgspec
 import pytest
 import yaml
 
@@ -23,6 +24,7 @@ from federation.credentials import (
 from federation.service import ConsortiumService
 from node.config import EXAMPLE_SECRET, NodeConfig, new_secret
 from node.service import NodeService
+from tests.keys import coop_seed
 from tests.proxy import LinkProxy
 from tests.truth import membership_truth, reported_membership
 from tests.waiting import wait_for, wait_until_caught_up
@@ -42,8 +44,22 @@ def deployed(name: str, replacements: dict[str, str]) -> str:
 
 
 def make_node(
-    coop_id: str, tmp_path: Path, broker: BrokerConfig, profile: str = "italy_type_a"
+    coop_id: str,
+    tmp_path: Path,
+    broker: BrokerConfig,
+    consortium: ConsortiumService,
+    profile: str = "italy_type_a",
 ) -> NodeService:
+    """A started node whose key ``consortium`` knows (its broker seed, or the
+    co-op's test key on a leaf broker without users)."""
+    if not broker.nkey_seed:
+        broker = msgspec.structs.replace(broker, nkey_seed=coop_seed(coop_id))
+    consortium.registry.register(
+        coop_id,
+        f"{coop_id.title()} Care",
+        public_key=public_key(broker.nkey_seed),
+        unsigned_until=0,
+    )
     node = NodeService(
         NodeConfig(
             coop_id=coop_id,
@@ -118,7 +134,7 @@ async def test_three_server_cluster_loses_a_server_while_nodes_publish(
     )
     consortium.start()
     nodes = [
-        make_node(coop, tmp_path, node_broker_config(coop, urls, seed))
+        make_node(coop, tmp_path, node_broker_config(coop, urls, seed), consortium)
         for coop, seed in seeds.items()
     ]
     try:
@@ -194,7 +210,10 @@ async def test_leaf_node_keeps_working_while_its_link_to_the_hub_is_cut(
     )
     consortium.start()
     node = make_node(
-        "alpha", tmp_path, node_broker_config("alpha", [leaf.url], alpha_seed)
+        "alpha",
+        tmp_path,
+        node_broker_config("alpha", [leaf.url], alpha_seed),
+        consortium,
     )
     try:
         generate_membership(node.coop_node, members=30, seed=1, start=START)

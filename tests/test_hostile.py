@@ -1,6 +1,10 @@
 """Hostile and broken input at the consortium: each lands as a dead letter with its
 reason (or, for a gap, is held until the missing envelope arrives); none crashes
-the aggregator or changes a report."""
+the aggregator or changes a report.
+
+The inputs here are signed with alpha's key, as a co-op with a broken (or hostile)
+node would send them: the checks behind the signature must hold on their own.
+What is unsigned or signed by someone else is tests/test_signatures.py's."""
 
 import datetime as dt
 from collections.abc import Iterator
@@ -14,6 +18,7 @@ from hypothesis import strategies as st
 from federation.ingest import ConsortiumViews, Message
 from federation.report import build_report
 from schemas import membership as m
+from tests.keys import keyring_for, signed_message
 from tests.streams import ChainWriter
 from toolkit.config import StoreConfig
 
@@ -30,6 +35,7 @@ def admitted(n: int) -> m.MemberAdmitted:
 @pytest.fixture
 def views(store: StoreConfig) -> Iterator[ConsortiumViews]:
     views = ConsortiumViews.construct(store.env())
+    views.keyring = keyring_for("alpha", "beta")
     yield views
     views.factory.close()
 
@@ -44,12 +50,13 @@ class Feed:
     def send(self, data: bytes | object, subject: str = "cw.coop.alpha.membership"):
         self.stream_seq += 1
         body = data if isinstance(data, bytes) else msgspec.json.encode(data)
-        return self.views.apply([Message(subject, body, self.stream_seq)])
+        return self.views.apply([signed_message(subject, body, self.stream_seq)])
 
     def redeliver(self, stream_seq: int, data: object) -> object:
         """The broker delivering an already-seen message again."""
         body = msgspec.json.encode(data)
-        return self.views.apply([Message("cw.coop.alpha.membership", body, stream_seq)])
+        message = signed_message("cw.coop.alpha.membership", body, stream_seq)
+        return self.views.apply([message])
 
 
 def members(views: ConsortiumViews) -> int:
@@ -181,8 +188,10 @@ def test_a_batch_with_one_bad_envelope_keeps_the_good_ones(feed: Feed) -> None:
 )
 @given(data=st.binary(max_size=600))
 def test_fuzz_random_bytes_never_crash_the_views(tmp_path: Path, data: bytes) -> None:
+    """Signed with alpha's key, so they reach the decoder."""
     views = _fuzz_views(tmp_path)
-    outcome = views.apply([Message("cw.coop.alpha.membership", data, _next_seq())])
+    message = signed_message("cw.coop.alpha.membership", data, _next_seq())
+    outcome = views.apply([message])
     assert outcome.applied == 0
     assert outcome.dead_letters + outcome.duplicates + outcome.held >= 1
 
@@ -209,8 +218,14 @@ def test_fuzz_mutated_envelopes_never_crash_or_count(
     if mutated == valid:
         return
     before = build_report(views).membership.members
-    views.apply([Message("cw.coop.alpha.membership", mutated, _next_seq())])
-    # A mutated envelope never applies: its hash, chain or shape no longer fits.
+    subject = "cw.coop.alpha.membership"
+    # Changed on the way, under the genuine signature: it does not verify.
+    genuine = signed_message(subject, valid, 0).signature
+    outcome = views.apply([Message(subject, mutated, _next_seq(), genuine)])
+    assert outcome.dead_letters == 1
+    # Signed as it is (by alpha's own node gone wrong): a mutated envelope never
+    # applies all the same, for its hash, chain or shape no longer fits.
+    views.apply([signed_message(subject, mutated, _next_seq())])
     assert build_report(views).membership.members == before
 
 
@@ -221,7 +236,9 @@ def _fuzz_views(tmp_path: Path) -> ConsortiumViews:
     """One views store for all fuzz examples (a fresh store per example is slow)."""
     if "views" not in _FUZZ:
         store = StoreConfig(path=str(tmp_path / "fuzz.db"))
-        _FUZZ["views"] = ConsortiumViews.construct(store.env())
+        views = ConsortiumViews.construct(store.env())
+        views.keyring = keyring_for("alpha")
+        _FUZZ["views"] = views
     return _FUZZ["views"]  # type: ignore[return-value]
 
 

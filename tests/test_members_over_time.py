@@ -7,12 +7,13 @@ from pathlib import Path
 import msgspec
 
 from federation.http.figures import figures
-from federation.ingest import ConsortiumViews, Message
+from federation.ingest import ConsortiumViews
 from federation.members_over_time import members_by_class_over_time
 from federation.report import build_report
 from federation.suppression import publish
 from schemas import Envelope, Payload
 from schemas import membership as m
+from tests.keys import keyring_for, signed_message
 from tests.streams import ChainWriter
 from toolkit.config import StoreConfig
 
@@ -46,6 +47,7 @@ def over_time_csv(tmp_path: Path, name: str, batches: list[list[Envelope]]) -> s
     """The dashboard's CSV after the views applied ``batches``, one per call."""
     store = StoreConfig(path=str(tmp_path / f"{name}.db"))
     views = ConsortiumViews.construct(store.env())
+    views.keyring = keyring_for("alpha")
     try:
         seq = 0
         for batch in batches:
@@ -53,7 +55,7 @@ def over_time_csv(tmp_path: Path, name: str, batches: list[list[Envelope]]) -> s
             for envelope in batch:
                 seq += 1
                 body = msgspec.json.encode(envelope)
-                messages.append(Message("cw.coop.alpha.membership", body, seq))
+                messages.append(signed_message("cw.coop.alpha.membership", body, seq))
             views.apply(messages)
         report = build_report(views)
         with views.transaction() as cursor:

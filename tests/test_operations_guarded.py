@@ -15,6 +15,7 @@ from federation.broker import NatsServer
 from federation.http import make_consortium_app
 from federation.service import ConsortiumService
 from node.config import NodeConfig, new_secret
+from tests.keys import coop_seed
 from tests.web import live_node, serving
 from toolkit.config import BrokerConfig, HttpConfig, StoreConfig
 from toolkit.web.observe import HttpMetrics
@@ -48,7 +49,7 @@ async def test_node_health_follows_the_broker_and_metrics_need_the_token(
         name="Alpha Care",
         secret=new_secret(),
         store=StoreConfig(path=str(tmp_path / "alpha.db")),
-        broker=BrokerConfig(servers=[broker.url]),
+        broker=BrokerConfig(servers=[broker.url], nkey_seed=coop_seed("alpha")),
         http=HttpConfig(
             metrics_token_sha256=hashlib.sha256(METRICS_TOKEN.encode()).hexdigest()
         ),

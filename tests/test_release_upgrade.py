@@ -5,6 +5,12 @@ tests/fixtures/release-0.1.0 holds what `commonweal demo` wrote at that release
 store, the consortium's store and registry, and the report it gave. Modules have
 moved since; stored events and envelopes carry explicit topics and schema tags,
 so none of that may matter.
+
+Release 0.1.0's nodes signed nothing. The upgrade README describes ("Upgrading
+from release 0.1.0") registers each co-op with the key now in its node.toml,
+recording as its signed-from horizon the last seq its node published unsigned:
+the old unsigned envelopes up to there still apply, a node carries on signing,
+and an unsigned envelope after the horizon is a dead letter.
 """
 
 import asyncio
@@ -17,8 +23,10 @@ from typing import Any
 import msgspec
 import pytest
 
+from commonweal.provisioning import register_existing
 from federation.broker import NatsServer
 from federation.config import ConsortiumConfig
+from federation.registry import ConsortiumRegistry
 from federation.service import ConsortiumService
 from node.config import NodeConfig
 from node.service import NodeService
@@ -71,8 +79,23 @@ def node_config(release: Path, coop_id: str, broker: str) -> NodeConfig:
     return msgspec.structs.replace(
         old,
         store=StoreConfig(path=str(release / f"{coop_id}.db")),
-        broker=BrokerConfig(servers=[broker]),
+        broker=msgspec.structs.replace(old.broker, servers=[broker]),
     )
+
+
+def upgrade(release: Path, broker: str) -> dict[str, int]:
+    """README's upgrade: `commonweal consortium register --node-config` for each
+    co-op (as the command does it, on this copy's paths). Returns the horizons."""
+    config = consortium_config(release, "consortium.db", broker)
+    for coop_id in COOPS:
+        path = release / f"{coop_id}.toml"
+        register_existing(config, path, node_config(release, coop_id, broker))
+    registry = ConsortiumRegistry(config.registry_env())
+    try:
+        keys = registry.signing_keys()
+    finally:
+        registry.close()
+    return {coop_id: keys[coop_id].unsigned_until for coop_id in COOPS}
 
 
 def old_broker(release: Path) -> NatsServer:
@@ -102,6 +125,7 @@ async def test_the_old_stream_replayed_gives_the_same_report(release: Path) -> N
     want = expected()
     broker = old_broker(release)
     try:
+        horizons = upgrade(release, broker.url)
         config = consortium_config(release, "rebuilt.db", broker.url, "rebuilt")
         consortium = ConsortiumService(config)
         consortium.start()
@@ -109,6 +133,8 @@ async def test_the_old_stream_replayed_gives_the_same_report(release: Path) -> N
         positions = {coop: old.views.position(coop) for coop in COOPS}
         await old.stop()
         assert all(positions.values())
+        # Each horizon is where its node stopped publishing: the old stream's end.
+        assert horizons == positions
         await until(
             lambda: all(
                 consortium.views.position(coop) >= seq
@@ -126,6 +152,7 @@ async def test_old_node_stores_carry_on_into_the_old_stream(release: Path) -> No
     replicator stopped, extending its chain on the old stream, and the consortium
     applies the new envelopes after the old ones with no dead letter."""
     broker = old_broker(release)
+    horizons = upgrade(release, broker.url)
     nodes: list[NodeService] = []
     consortium = ConsortiumService(
         consortium_config(release, "consortium.db", broker.url)
@@ -164,6 +191,12 @@ async def test_old_node_stores_carry_on_into_the_old_stream(release: Path) -> No
         )
         report = consortium.report()
         assert report.dead_letters == 0
+        for node in nodes:  # signed from the horizon on, numbered densely:
+            assert node.replicator.signer is not None
+            coop_id = node.config.coop_id
+            # two events stored (the application is not shared), one envelope
+            assert node.replicator.published.seq == horizons[coop_id] + 1
+            assert node.replicator.published.position == horizons[coop_id] + 2
         sizes = {row.coop_id: row.members for row in report.membership.coops}
         for node in nodes:
             admitted = sum(

@@ -14,7 +14,7 @@ from federation.broker import NatsServer
 from federation.service import ConsortiumService
 from node.service import NodeService
 from schemas import Envelope, chain_hash
-from tests.streams import publish_raw, stream_envelopes, stream_messages
+from tests.streams import publish_signed, stream_envelopes, stream_messages
 from tests.truth import membership_truth, reported_membership
 from tests.waiting import wait_for, wait_until_caught_up
 from toolkit.config import StoreConfig
@@ -191,7 +191,9 @@ async def test_malformed_and_forged_messages_become_dead_letters(
     subject = "cw.coop.alpha.membership"
     last = (await stream_envelopes(nats_server.url))[-1]
 
-    await publish_raw(nats_server.url, subject, b'{"coop_id": "alpha", "seq": ')
+    # Signed with alpha's key (a node with a bug, or whose store was replaced):
+    # the checks behind the signature still hold.
+    await publish_signed(nats_server.url, subject, b'{"coop_id": "alpha", "seq": ')
     # A well-formed envelope whose hash is right for its own bytes but which does
     # not continue alpha's chain: a forgery, or a node whose store was replaced.
     payload = (
@@ -209,10 +211,10 @@ async def test_malformed_and_forged_messages_become_dead_letters(
         prev_hash="1" * 64,
         hash=chain_hash("1" * 64, payload),
     )
-    await publish_raw(nats_server.url, subject, msgspec.json.encode(forged))
-    # Bytes changed in flight: the hash no longer matches.
+    await publish_signed(nats_server.url, subject, msgspec.json.encode(forged))
+    # The hash does not match the envelope's bytes.
     tampered = msgspec.json.encode(msgspec.structs.replace(forged, prev_hash=last.hash))
-    await publish_raw(nats_server.url, subject, tampered)
+    await publish_signed(nats_server.url, subject, tampered)
 
     await wait_for(
         lambda: consortium.aggregator.totals.dead_letters == 3, what="dead letters"

@@ -15,6 +15,7 @@ from federation.http import make_consortium_app
 from federation.service import ConsortiumService
 from node.config import NodeConfig, new_secret
 from node.service import NodeService
+from tests.keys import KeyBook, coop_seed
 from tests.web import LiveNode, bearer, serving
 from toolkit.config import BrokerConfig, StoreConfig
 
@@ -72,6 +73,7 @@ async def test_a_coop_named_like_a_formula_is_text_in_the_csv(
     tmp_path: Path,
     nats_server: NatsServer,
     make_consortium: Callable[..., ConsortiumService],
+    key_book: KeyBook,
 ) -> None:
     """A co-op may call itself anything; a spreadsheet opening the consortium's
     CSV must not run its name as a formula."""
@@ -83,9 +85,10 @@ async def test_a_coop_named_like_a_formula_is_text_in_the_csv(
             name=evil,
             secret=new_secret(),
             store=StoreConfig(path=str(tmp_path / "evil.db")),
-            broker=BrokerConfig(servers=[nats_server.url]),
+            broker=BrokerConfig(servers=[nats_server.url], nkey_seed=coop_seed("evil")),
         )
     )
+    key_book.add_coop("evil", evil)
     node.found_if_new()
     node.start()
     try:

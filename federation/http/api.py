@@ -5,6 +5,7 @@ OpenAPI types are the published twins of the report's, so they say so."""
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -15,6 +16,7 @@ from aiohttp import web
 from eventsourcing.persistence import PersistenceError
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from federation.activity import last_applied
 from federation.broker import FEDERATION_STREAM
 from federation.growth import CoopGrowth
 from federation.membership import CoopMembership
@@ -195,6 +197,22 @@ class ConsortiumCollector:
             coop_id = row["coop_id"]
             position.add_metric([coop_id], self.service.views.position(coop_id))
         yield position
+        silence = GaugeMetricFamily(
+            "commonweal_consortium_seconds_since_applied",
+            "seconds since each co-op's last envelope was applied",
+            labels=["coop_id"],
+        )
+        with self.service.views.transaction() as cursor:
+            last = last_applied(cursor)
+        now = dt.datetime.now(dt.UTC)
+        for coop_id, at in sorted(last.items()):
+            silence.add_metric([coop_id], (now - at).total_seconds())
+        yield silence
+        yield GaugeMetricFamily(
+            "commonweal_consortium_silent_coops",
+            "registered co-ops with nothing applied for silent_after_seconds",
+            value=len(self.service.silent_coops()),
+        )
         if self.lag.pending is not None:
             yield GaugeMetricFamily(
                 "commonweal_consortium_consumer_lag",

@@ -23,6 +23,11 @@ from toolkit.web.security import secure
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 
 
+def _dashboard(service: ConsortiumService) -> tuple[Any, list[Figure], Any]:
+    view, figs = _figures(service)
+    return view, figs, service.silent_coops()
+
+
 def _figures(service: ConsortiumService) -> tuple[Any, list[Figure]]:
     """The report's published view (what the page may show) and the figures."""
     report = service.report()
@@ -34,13 +39,15 @@ def _figures(service: ConsortiumService) -> tuple[Any, list[Figure]]:
 
 async def dashboard(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
-    view, figs = await asyncio.to_thread(_figures, service)
+    view, figs, silent = await asyncio.to_thread(_dashboard, service)
     return render(
         request.app[TEMPLATES],
         "dashboard.html",
         name=service.config.name,
         report=view,
         figures=figs,
+        silent=silent,
+        silent_after=service.config.silent_after_seconds,
     )
 
 

@@ -30,6 +30,7 @@ from node.config import NodeConfig, new_secret
 from node.errors import DomainError
 from node.service import NodeService
 from schemas.envelope import WireBody
+from tests.keys import coop_seed, keyring_for
 from toolkit.config import BrokerConfig, StoreConfig
 
 
@@ -55,20 +56,25 @@ def make_node(work: Path, coop_id: str, url: str) -> NodeService:
             name=f"Co-op {coop_id}",
             secret=new_secret(),
             store=StoreConfig(path=str(work / f"{coop_id}.db")),
-            broker=BrokerConfig(servers=[url]),
+            broker=BrokerConfig(servers=[url], nkey_seed=coop_seed(coop_id)),
         )
     )
     node.found_if_new()
     return node
 
 
-def admit(node: NodeService, people: MemberGenerator) -> int:
+def shared(node: NodeService) -> int:
+    """How many envelopes the node's store gives: the seq of its last (dense)."""
+    topics = sorted(node.policy.topics)
+    return len(node.coop_node.recorder.select_notifications(1, 10**9, topics=topics))
+
+
+def admit(node: NodeService, people: MemberGenerator) -> None:
     member_id = node.coop_node.apply_for_membership(
         member_class="worker", **people.person()
     )
     node.coop_node.admit_member(member_id)
     node.replicator.wake()
-    return node.coop_node.recorder.max_notification_id() or 0
 
 
 async def live(work: Path, nodes: int, seconds: float) -> list[float]:
@@ -77,6 +83,7 @@ async def live(work: Path, nodes: int, seconds: float) -> list[float]:
                          "SQLITE_DBNAME": str(work / "consortium.db")}
         )  # fmt: skip
         views.applied_at = {}
+        views.keyring = keyring_for(*(f"n{n:03d}" for n in range(nodes)))
         aggregator = Aggregator(views, [server.url])
         consortium = asyncio.create_task(aggregator.run())
         while not aggregator.ready:
@@ -89,9 +96,11 @@ async def live(work: Path, nodes: int, seconds: float) -> list[float]:
         async def write(node: NodeService, seed: int) -> None:
             rng, people = random.Random(seed), MemberGenerator(seed)
             deadline = time.perf_counter() + seconds
+            seq = shared(node)
             while time.perf_counter() < deadline:
                 await asyncio.sleep(rng.expovariate(2.0))
-                seq = admit(node, people)
+                admit(node, people)
+                seq += 1  # one admission, one envelope
                 committed[(node.config.coop_id, seq)] = time.perf_counter()
 
         await asyncio.gather(*(write(node, n) for n, node in enumerate(services)))
@@ -110,6 +119,7 @@ async def offline(work: Path) -> tuple[int, float]:
     views = ConsortiumViews.construct({"PERSISTENCE_MODULE": "eventsourcing.sqlite",
                           "SQLITE_DBNAME": str(work / "offline-consortium.db")}
     )  # fmt: skip
+    views.keyring = keyring_for("offline")
     aggregator = Aggregator(views, [server.url])
     consortium = asyncio.create_task(aggregator.run())
     node = make_node(work, "offline", server.url)
@@ -123,7 +133,7 @@ async def offline(work: Path) -> tuple[int, float]:
             )
         )
         node.coop_node.admit_member(members[-1])
-    while views.position("offline") < node.coop_node.recorder.max_notification_id():
+    while views.position("offline") < shared(node):
         await asyncio.sleep(0.05)
     server.kill()
     before = node.coop_node.recorder.max_notification_id() or 0
@@ -148,7 +158,7 @@ async def offline(work: Path) -> tuple[int, float]:
     events = (node.coop_node.recorder.max_notification_id() or 0) - before
     server.start()
     started = time.perf_counter()
-    last = node.coop_node.recorder.max_notification_id() or 0
+    last = shared(node)
     while views.position("offline") < last:
         await asyncio.sleep(0.005)
     elapsed = time.perf_counter() - started

@@ -55,11 +55,13 @@ from federation.governance import governance_report
 from federation.growth import growth_report
 from federation.ingest import ConsortiumViews
 from federation.membership import membership_report
+from federation.registry import ConsortiumRegistry
 from federation.report import build_report
 from federation.timebank import timebank_report
 from federation.workforce import workforce_report
 from node.config import NodeConfig, new_secret
 from node.service import NodeService
+from tests.keys import coop_seed, keyring_for, register_coop_key
 from toolkit.config import (
     BrokerConfig,
     HttpConfig,
@@ -83,7 +85,7 @@ def node_config(coop_id: str, path: Path, servers: list[str]) -> NodeConfig:
         name=f"Co-op {coop_id}",
         secret=new_secret(),
         store=StoreConfig(path=str(path)),
-        broker=BrokerConfig(servers=servers),
+        broker=BrokerConfig(servers=servers, nkey_seed=coop_seed(coop_id)),
         http=HttpConfig(port=0),
     )
 
@@ -147,7 +149,7 @@ async def replicate(
                 replace(
                     load_config(run / f"{c}.toml", NodeConfig),
                     store=StoreConfig(path=str(run / f"{c}.db")),
-                    broker=BrokerConfig(servers=[url]),
+                    broker=BrokerConfig(servers=[url], nkey_seed=coop_seed(c)),
                 )
             )
             for c in group
@@ -175,6 +177,7 @@ async def timed_ingest(
     once nothing more comes, the co-ops' tracked positions are checked (one
     query), so the wait does not compete with the work it times."""
     views = ConsortiumViews.construct(store.env())
+    views.keyring = keyring_for(*last_seq)
     aggregator = Aggregator(views, [url], durable=f"timed{uuid.uuid4().hex[:6]}")
     task = asyncio.create_task(aggregator.run())
     while not aggregator.ready:  # connected, stream checked: start the clock
@@ -248,6 +251,10 @@ def consortium_rss(work: Path, url: str, last_seq: dict[str, int]) -> float:
     )
     path = work / f"{config.durable}.toml"
     write_config(path, config)
+    registry = ConsortiumRegistry(config.registry_env())
+    for coop_id in last_seq:
+        register_coop_key(registry, coop_id, f"Co-op {coop_id}")
+    registry.close()
     views = ConsortiumViews.construct(store.env())
     process = subprocess.Popen(
         [
