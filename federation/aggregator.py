@@ -10,6 +10,7 @@ import logging
 from collections.abc import Sequence
 
 from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from federation.broker import FEDERATION_STREAM, ensure_federation_stream
@@ -89,16 +90,7 @@ class Aggregator:
                     fetched += await subscription.fetch(
                         self.batch_size - 1, timeout=TOP_UP_SECONDS
                     )
-            messages = [
-                Message(
-                    msg.subject,
-                    msg.data,
-                    msg.metadata.sequence.stream,
-                    (msg.headers or {}).get(SIGNATURE_HEADER, ""),
-                    msg.metadata.timestamp,
-                )
-                for msg in fetched
-            ]
+            messages = [stream_message(msg) for msg in fetched]
             outcome = self.views.apply(messages)
             self.broker.note_error(None)
             for msg in fetched:
@@ -113,3 +105,14 @@ class Aggregator:
         self.totals.dead_letters += outcome.dead_letters
         for reason in outcome.reasons:
             log.warning("dead letter: %s", reason)
+
+
+def stream_message(msg: Msg) -> Message:
+    """A JetStream message as the views take it."""
+    return Message(
+        msg.subject,
+        msg.data,
+        msg.metadata.sequence.stream,
+        (msg.headers or {}).get(SIGNATURE_HEADER, ""),
+        msg.metadata.timestamp,
+    )

@@ -15,10 +15,11 @@ import pytest
 
 from federation.broker import NatsServer
 from federation.config import ConsortiumConfig
+from federation.ingest import ConsortiumViews
 from federation.service import ConsortiumService
 from node.service import NodeService
 from tests.configs import node_config
-from tests.keys import KeyBook
+from tests.keys import KeyBook, keyring_for
 from tests.postgres import ENV_VAR, Postgres, named, private_postgres
 from tests.secured import SecuredHub, start_secured_hub
 from tests.web import LiveNode, live_node
@@ -177,3 +178,12 @@ def secured_hub(tmp_path: Path) -> Iterator[SecuredHub]:
     hub = start_secured_hub(tmp_path / "hub")
     yield hub
     hub.server.kill()
+
+
+@pytest.fixture
+def views(store: StoreConfig) -> Iterator[ConsortiumViews]:
+    """Consortium views on each backend that know alpha's and beta's test keys."""
+    views = ConsortiumViews.construct(store.env())
+    views.keyring = keyring_for("alpha", "beta")
+    yield views
+    views.factory.close()

@@ -8,9 +8,20 @@ from nats.js.errors import NotFoundError
 
 from federation.broker import FEDERATION_STREAM
 from schemas import GENESIS_HASH, Envelope, Payload, chain_hash, encode_payload
+from schemas import membership as m
 from schemas.envelope import WireBody
 from tests.keys import coop_seed
 from toolkit.signing import SIGNATURE_HEADER, Signer
+
+DAY = dt.date(2026, 1, 5)
+FOUNDED = m.CoopFounded(
+    name="Alpha Care", profile="uk", member_classes=["worker"], founded_on=DAY
+)
+
+
+def admitted(n: int) -> m.MemberAdmitted:
+    """The admission of member ``n`` (a made-up pseudonym), as a payload."""
+    return m.MemberAdmitted(member=f"{n:032x}", member_class="worker", admitted_on=DAY)
 
 
 async def stream_messages(url: str, **connect: object) -> list[tuple[str, bytes]]:

@@ -6,7 +6,6 @@ The inputs here are signed with alpha's key, as a co-op with a broken (or hostil
 node would send them: the checks behind the signature must hold on their own.
 What is unsigned or signed by someone else is tests/test_signatures.py's."""
 
-import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,25 +18,8 @@ from federation.ingest import ConsortiumViews, Message
 from federation.report import build_report
 from schemas import membership as m
 from tests.keys import keyring_for, signed_message
-from tests.streams import ChainWriter
+from tests.streams import DAY, FOUNDED, ChainWriter, admitted
 from toolkit.config import StoreConfig
-
-DAY = dt.date(2026, 1, 5)
-FOUNDED = m.CoopFounded(
-    name="Alpha Care", profile="uk", member_classes=["worker"], founded_on=DAY
-)
-
-
-def admitted(n: int) -> m.MemberAdmitted:
-    return m.MemberAdmitted(member=f"{n:032x}", member_class="worker", admitted_on=DAY)
-
-
-@pytest.fixture
-def views(store: StoreConfig) -> Iterator[ConsortiumViews]:
-    views = ConsortiumViews.construct(store.env())
-    views.keyring = keyring_for("alpha", "beta")
-    yield views
-    views.factory.close()
 
 
 class Feed:

@@ -8,40 +8,21 @@ each message.
 """
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import msgspec
-import pytest
 
 from federation.ingest import ConsortiumViews, Message, Outcome
 from federation.keyring import CoopKeys, Keyring
 from federation.registry import ConsortiumRegistry
 from federation.report import build_report
 from schemas import Envelope
-from schemas import membership as m
-from tests.keys import coop_public_key, coop_seed, keyring_for, signed_message
-from tests.streams import ChainWriter
+from tests.keys import coop_public_key, coop_seed, signed_message
+from tests.streams import FOUNDED, ChainWriter, admitted
 from toolkit.config import StoreConfig
 from toolkit.signing import Signer
 
-DAY = dt.date(2026, 1, 5)
 SUBJECT = "cw.coop.alpha.membership"
-FOUNDED = m.CoopFounded(
-    name="Alpha Care", profile="uk", member_classes=["worker"], founded_on=DAY
-)
-
-
-def admitted(n: int) -> m.MemberAdmitted:
-    return m.MemberAdmitted(member=f"{n:032x}", member_class="worker", admitted_on=DAY)
-
-
-@pytest.fixture
-def views(store: StoreConfig) -> Iterator[ConsortiumViews]:
-    views = ConsortiumViews.construct(store.env())
-    views.keyring = keyring_for("alpha", "beta")
-    yield views
-    views.factory.close()
 
 
 class Sender:

@@ -36,7 +36,7 @@ from commonweal.sample_activity import (
     generate_governance,
     generate_membership,
 )
-from federation.aggregator import Aggregator
+from federation.aggregator import Aggregator, stream_message
 from federation.broker import FEDERATION_STREAM, NatsServer, ensure_federation_stream
 from federation.ingest import ConsortiumViews, Message
 from federation.keyring import Keyring
@@ -45,7 +45,6 @@ from tests.configs import node_config
 from tests.keys import keyring_for
 from toolkit.config import StoreConfig
 from toolkit.retry import stop_task
-from toolkit.signing import SIGNATURE_HEADER
 
 BATCH = 500
 SHARED = ["membership", "governance", "care", "timebank"]
@@ -114,16 +113,7 @@ async def replicate(
             fetched = await subscription.fetch(1000, timeout=1)
         except TimeoutError:
             break
-        messages += [
-            Message(
-                msg.subject,
-                msg.data,
-                msg.metadata.sequence.stream,
-                (msg.headers or {}).get(SIGNATURE_HEADER, ""),
-                msg.metadata.timestamp,
-            )
-            for msg in fetched
-        ]
+        messages += [stream_message(msg) for msg in fetched]
     await nc.close()
     return messages
 
