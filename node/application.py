@@ -5,8 +5,8 @@ from node.expenses import EXPENSE_SHARING, ExpenseCommands
 from node.governance import GOVERNANCE_SHARING, GovernanceCommands
 from node.incidents import INCIDENT_SHARING, IncidentCommands
 from node.membership import MEMBERSHIP_SHARING, MembershipCommands
-from node.sessions import SessionCommands
 from node.sharing import Rule
+from node.sign_in import SignInCommands
 from node.spinoff import SpinOffCommands
 from node.timebank import TIMEBANK_SHARING, TimebankCommands
 from node.visits import VISIT_SHARING, VisitCommands
@@ -26,7 +26,7 @@ ALLOWLIST: dict[str, Rule] = {
 
 
 class CoopNode(
-    SessionCommands,
+    SignInCommands,
     SpinOffCommands,
     GovernanceCommands,
     MembershipCommands,
