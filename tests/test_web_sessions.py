@@ -145,7 +145,7 @@ async def test_wrong_tokens_are_limited_per_address(http_node: LiveNode) -> None
             "/login", data={"token": http_node.admin_token}, allow_redirects=False
         ) as response:
             assert response.status == 429
-            assert "Too many wrong tokens" in await response.text()
+            assert "Too many wrong codes" in await response.text()
 
 
 def test_the_failure_limit_forgets_after_its_window() -> None:

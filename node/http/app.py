@@ -21,7 +21,9 @@ from node.http.ballot_pages import ballot_pages
 from node.http.context import NODE, RUNNER, SIGN_IN_LIMIT, TEMPLATES, Runner
 from node.http.errors import translate
 from node.http.guard import authenticate
+from node.http.letters import LETTERS, OneTimeViews, letters
 from node.http.pages import pages
+from node.http.sign_in_pages import sign_in_pages
 from node.http.staff_pages import staff_pages
 from node.service import NodeService
 from toolkit.web.errors import error_middleware
@@ -79,6 +81,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app[NODE] = node
     app[TEMPLATES] = environment("node.http")
     app[SIGN_IN_LIMIT] = FailureLimit(failures=10, window_seconds=600)
+    app[LETTERS] = OneTimeViews()
     secure(app, ("/static/node/", Path(__file__).parent / "static"))
 
     async def openapi(request: web.Request) -> web.Response:
@@ -87,6 +90,8 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     for api in APIS:
         app.add_routes(api.routes)
     app.add_routes(pages)
+    app.add_routes(sign_in_pages)
+    app.add_routes(letters)
     app.add_routes(ballot_pages)
     app.add_routes(staff_pages)
     app.router.add_get("/openapi.json", openapi)

@@ -19,13 +19,14 @@ from aiohttp import web
 
 from node.auth import ADMIN, Principal, is_admin_token
 from node.http.context import NODE, RUNNER
-from node.sessions import is_csrf_token
+from node.sessions import REMEMBERED_DAYS, is_csrf_token
 from toolkit.web.errors import ApiError, error_response, forbidden, unauthorized
 
 COOKIE = "cw_session"
 CSRF_FIELD = "csrf"
 METRICS_PATH = "/metrics"
 SIGN_IN_PATH = "/login"
+LINK_PREFIX = "/signin/"  # a sign-in link: /signin/<secret>
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PRINCIPAL = web.RequestKey[Principal | None]("principal")
 SESSION = web.RequestKey[str | None]("session")  # the cookie's secret, if any
@@ -71,7 +72,8 @@ async def authenticate(
         request[PRINCIPAL] = principal
         return await handler(request)
     secret = request.cookies.get(COOKIE)
-    if not secret or request.path == SIGN_IN_PATH:
+    # Signing in needs no session; an old cookie must not get in its way.
+    if not secret or signing_in(request):
         return await handler(request)
     principal = await session_principal(request, secret)
     if principal is None:
@@ -81,6 +83,34 @@ async def authenticate(
     request[PRINCIPAL] = principal
     request[SESSION] = secret
     return await handler(request)
+
+
+def signing_in(request: web.Request) -> bool:
+    return request.path == SIGN_IN_PATH or request.path.startswith(LINK_PREFIX)
+
+
+def from_another_site(request: web.Request) -> bool:
+    """Whether a sign-in form was posted by a page of another origin: such a
+    page could sign a visitor in as someone else (login CSRF). Browsers send
+    Origin with every form post; a script without one gains nothing."""
+    origin = request.headers.get("Origin")
+    return origin is not None and origin != f"{request.scheme}://{request.host}"
+
+
+def set_session_cookie(
+    request: web.Request, response: web.StreamResponse, secret: str, remember: bool
+) -> None:
+    """The session's cookie: kept across browser restarts only if remembered
+    (the session itself lasts as long, node.sessions)."""
+    response.set_cookie(
+        COOKIE,
+        secret,
+        httponly=True,
+        samesite="Strict",
+        secure=request.app[NODE].config.http.secure_cookies or request.secure,
+        path="/",
+        max_age=REMEMBERED_DAYS * 24 * 3600 if remember else None,
+    )
 
 
 def _refused(is_api: bool, reason: str) -> web.StreamResponse:

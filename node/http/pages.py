@@ -1,15 +1,14 @@
 """Server-rendered pages for members and staff: plain HTML forms, no JavaScript
 needed, readable on a phone.
 
-Signing in posts the token once and starts a session (node.sessions): the
+Signing in (node.http.sign_in_pages) starts a session (node.sessions): the
 browser keeps only the session's secret, in an HttpOnly, SameSite=Strict cookie,
-and every form posts the session's CSRF token (node.http.guard checks it). Wrong
-tokens are limited per address. The API's bearer header works here too.
+and every form posts the session's CSRF token (node.http.guard checks it). The
+API's bearer header works here too.
 """
 
 from collections.abc import Collection
 from typing import Any
-from uuid import UUID
 
 import msgspec
 from aiohttp import web
@@ -18,12 +17,12 @@ from node.application import CoopNode
 from node.auth import ADMIN, BOARD, STAFF, Principal
 from node.errors import DomainError
 from node.http.ballots import my_ballots
-from node.http.context import NODE, SIGN_IN_LIMIT, TEMPLATES, run, write, written
+from node.http.context import NODE, TEMPLATES, run, write, written
 from node.http.errors import translate
-from node.http.guard import COOKIE, CSRF_FIELD, PRINCIPAL, SESSION, resolve
+from node.http.guard import COOKIE, CSRF_FIELD, PRINCIPAL, SESSION
 from node.http.members import MembershipApplication, member_view, token_view
 from node.http.timebank import my_time_account
-from node.sessions import SESSION_HOURS, csrf_token
+from node.sessions import csrf_token
 from toolkit.web.errors import invalid_input
 from toolkit.web.pages import render as render_page
 
@@ -73,48 +72,6 @@ def signed_in(request: web.Request, roles: Collection[str] | None = None) -> Pri
     return who
 
 
-@pages.get("/login")
-async def login_form(request: web.Request) -> web.Response:
-    expired = "expired" in request.query
-    error = "That token is no longer valid; sign in again." if expired else None
-    return render(request, "login.html", error=error)
-
-
-@pages.post("/login")
-async def login(request: web.Request) -> web.Response:
-    address = request.remote or "unknown"
-    limit = request.app[SIGN_IN_LIMIT]
-    if limit.blocked(address):
-        return render(
-            request,
-            "login.html",
-            status=429,
-            error="Too many wrong tokens from here. Wait a few minutes, then try "
-            "again.",
-        )
-    form = await request.post()
-    token = str(form.get("token", "")).strip()
-    who = await resolve(request, token) if token else None
-    if who is None:
-        limit.failed(address)
-        return render(
-            request, "login.html", status=401, error="That token is not valid."
-        )
-    node = request.app[NODE]
-    secret = await write(request, node.coop_node.start_session, who)
-    response = web.HTTPSeeOther("/")
-    response.set_cookie(
-        COOKIE,
-        secret,
-        httponly=True,
-        samesite="Strict",
-        secure=node.config.http.secure_cookies or request.secure,
-        path="/",
-        max_age=SESSION_HOURS * 3600,
-    )
-    raise response
-
-
 @pages.post("/logout")
 async def logout(request: web.Request) -> web.Response:
     secret = request.get(SESSION)
@@ -160,7 +117,6 @@ async def staff_page(
     app = request.app[NODE].coop_node
     data = await run(request, _staff_context, app)
     context.setdefault("error", None)
-    context.setdefault("admitted", None)
     context.setdefault("form", {})
     return render(request, "staff.html", status=status, **data, **context)
 
@@ -192,20 +148,3 @@ async def staff_apply(request: web.Request) -> web.Response:
         return await staff_page(request, status=400, error=str(error), form=form)
     written(request)
     raise web.HTTPSeeOther("/staff")
-
-
-@pages.post("/staff/members/{id}/admit")
-async def staff_admit(request: web.Request) -> web.Response:
-    signed_in(request, BOARD)
-    app = request.app[NODE].coop_node
-    try:
-        member_id = UUID(request.match_info["id"])
-        issued = await run(request, app.admit_with_token, member_id, None)
-        member = await run(request, app.member, member_id)
-    except (ValueError, DomainError) as error:
-        return await staff_page(request, status=409, error=str(error))
-    written(request)
-    # The token is shown on this page only; it is not stored anywhere readable.
-    return await staff_page(
-        request, admitted={"member": member_view(member), "token": issued.token}
-    )
