@@ -178,6 +178,8 @@ async def test_the_secure_cookie_option(tmp_path: Path) -> None:
         cookie = response.headers["Set-Cookie"]
         assert "Secure" in cookie and "HttpOnly" in cookie
         assert "SameSite=Strict" in cookie
+        # Not remembered: a browser-session cookie, gone when the browser closes.
+        assert "Max-Age" not in cookie and "expires" not in cookie.lower()
 
 
 ATTACK_PAGE = """<!doctype html><html><body>
@@ -207,7 +209,7 @@ async def test_a_same_site_page_of_another_origin_cannot_write(
     async with serving(attacker) as evil_url, chromium() as browser:
         tab = await browser.new_page()
         await tab.goto(http_node.url + "/login")
-        await tab.fill("#token", http_node.admin_token)
+        await tab.fill("#code", http_node.admin_token)
         await tab.click("button[type=submit]")
         await tab.wait_for_url(http_node.url + "/staff")
         async with tab.expect_response(target) as answer:

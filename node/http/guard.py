@@ -91,10 +91,15 @@ def signing_in(request: web.Request) -> bool:
 
 def from_another_site(request: web.Request) -> bool:
     """Whether a sign-in form was posted by a page of another origin: such a
-    page could sign a visitor in as someone else (login CSRF). Browsers send
-    Origin with every form post; a script without one gains nothing."""
-    origin = request.headers.get("Origin")
-    return origin is not None and origin != f"{request.scheme}://{request.host}"
+    page could sign a visitor in as someone else (login CSRF). Browsers say so
+    in Sec-Fetch-Site; older ones in Origin (which is "null" under our
+    no-referrer policy, so only another named origin counts). A script sending
+    neither gains nothing: it signs only itself in."""
+    fetched_from = request.headers.get("Sec-Fetch-Site")
+    if fetched_from is not None:
+        return fetched_from not in ("same-origin", "none")
+    origin = request.headers.get("Origin", "null")
+    return origin != "null" and origin != f"{request.scheme}://{request.host}"
 
 
 def set_session_cookie(
