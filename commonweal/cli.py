@@ -15,7 +15,6 @@ from commonweal.spinoff_commands import add_commands as add_spinoff_commands
 from node.errors import DomainError
 from toolkit.config import (
     ConfigError,
-    HttpConfig,
     StoreConfig,
     load_config,
     write_config,
@@ -23,7 +22,7 @@ from toolkit.config import (
 from toolkit.private_files import private_folder
 
 if TYPE_CHECKING:
-    from aiohttp import web
+    pass
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,6 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--data-dir", type=Path, help="keep the data here (empty dir)")
     demo.add_argument("--members", type=int, default=60, help="applicants per co-op")
     demo.add_argument("--json", action="store_true", help="print the report as JSON")
+    demo.add_argument(
+        "--serve",
+        action="store_true",
+        help="keep it running: the dashboard, each co-op's pages, sign-in links",
+    )
     demo.set_defaults(handler=_demo)
 
     report = commands.add_parser("report", help="print the consortium report")
@@ -116,21 +120,27 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from commonweal.demo import run_demo
+    from commonweal.demo import run_demo, serve_demo
     from federation.report import render_table, report_json
+
+    def demo(data_dir: Path) -> None:
+        if args.serve:
+            asyncio.run(serve_demo(data_dir, members=args.members))
+            return
+        report = asyncio.run(run_demo(data_dir, members=args.members))
+        if args.json:
+            sys.stdout.buffer.write(report_json(report) + b"\n")
+        else:
+            print(render_table(report), end="")
 
     if args.data_dir is not None:
         if args.data_dir.exists() and any(args.data_dir.iterdir()):
             raise ConfigError(f"--data-dir {args.data_dir} is not empty")
         private_folder(args.data_dir)
-        report = asyncio.run(run_demo(args.data_dir, members=args.members))
+        demo(args.data_dir)
     else:
         with tempfile.TemporaryDirectory(prefix="commonweal-demo-") as tmp:
-            report = asyncio.run(run_demo(Path(tmp), members=args.members))
-    if args.json:
-        sys.stdout.buffer.write(report_json(report) + b"\n")
-    else:
-        print(render_table(report), end="")
+            demo(Path(tmp))
     return 0
 
 
@@ -197,12 +207,14 @@ def _node_run(args: argparse.Namespace) -> int:
 
     async def run() -> None:
         from node.http import make_app
+        from toolkit.running import serve, until_signalled
 
         node = NodeService(config)
         node.found_if_new()
         node.start()
-        runner = await _serve(make_app(node), config.http)
-        await _until_signalled()
+        runner, url = await serve(make_app(node), config.http.host, config.http.port)
+        print(f"serving {url}/", flush=True)
+        await until_signalled()
         await runner.cleanup()
         await node.stop()
 
@@ -218,11 +230,14 @@ def _consortium_run(args: argparse.Namespace) -> int:
 
     async def run() -> None:
         from federation.http import make_consortium_app
+        from toolkit.running import serve, until_signalled
 
         consortium = ConsortiumService(config)
         consortium.start()
-        runner = await _serve(make_consortium_app(consortium), config.http)
-        await _until_signalled()
+        app = make_consortium_app(consortium)
+        runner, url = await serve(app, config.http.host, config.http.port)
+        print(f"serving {url}/", flush=True)
+        await until_signalled()
         await runner.cleanup()
         await consortium.stop()
 
@@ -281,22 +296,3 @@ def _check_profile(name: str) -> None:
     from node.rules import profile_named
 
     profile_named(name)
-
-
-async def _serve(app: "web.Application", http: HttpConfig) -> "web.AppRunner":
-    from aiohttp import web
-
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, http.host, http.port).start()
-    host, port = runner.addresses[0][:2]  # port 0 in the config: a free one
-    print(f"serving http://{host}:{port}/", flush=True)
-    return runner
-
-
-async def _until_signalled() -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()

