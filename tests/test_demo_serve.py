@@ -18,9 +18,8 @@ from yarl import URL
 pytestmark = pytest.mark.slow
 
 LINK = re.compile(r"sign in as a (member|coordinator|board member): (\S+)")
-FORM = re.compile(
-    r'<form[^>]*method="post"[^>]*action="([^"]+)"[^>]*>(.*?)</form>', re.S
-)
+FORM = re.compile(r'<form([^>]*method="post"[^>]*)>(.*?)</form>', re.S)
+ACTION = re.compile(r'action="([^"]+)"')
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 
 
@@ -59,11 +58,16 @@ async def sign_in(session: aiohttp.ClientSession, link: str) -> None:
     async with session.get(link) as response:
         assert response.status == 200, await response.text()
         page = await response.text()
-    action, inside = FORM.search(page).groups()  # type: ignore[union-attr]
+    form = FORM.search(page)
+    assert form is not None, page
+    attributes, inside = form.groups()
+    action = ACTION.search(attributes)  # none: the form posts to its own page
+    target = str(
+        response.url.join(URL(html.unescape(action.group(1))))
+        if action
+        else response.url
+    )
     fields = dict(HIDDEN.findall(inside))
-    target = html.unescape(action)
-    if not target.startswith("http"):
-        target = str(response.url.join(URL(target)))
     async with session.post(target, data=fields) as response:
         assert response.status == 200, await response.text()
 
