@@ -3,6 +3,7 @@ SQLite store and broker: each role boundary, and bad input that names the field
 and writes nothing."""
 
 from typing import Any
+from uuid import UUID
 
 from tests.node_api import admitted_member, call, events, open_account, staff_token
 from tests.web import LiveNode, browser_session, csrf_of
@@ -499,6 +500,7 @@ async def test_a_coordinator_cannot_approve_or_pay_their_own_claim(
             http_node, "POST", f"{path}/{action}", token=cal_token, json=body
         )
         assert (status, error["error"]["code"]) == (403, "own_claim"), error
+    assert events(http_node) == before
     async with browser_session(http_node, cal_token) as browser:
         async with browser.get("/staff/expenses") as response:
             csrf = csrf_of(await response.text())
@@ -509,7 +511,9 @@ async def test_a_coordinator_cannot_approve_or_pay_their_own_claim(
         ) as response:
             assert response.status == 403
             assert "own expense claim" in await response.text()
-    assert events(http_node) == before + 1  # the sign-in's session, nothing else
+    # Signing in wrote its session; the claim itself is untouched.
+    stored = http_node.node.coop_node.expense_claim(UUID(claim["id"]))
+    assert stored.status == "claimed"
 
     status, approved = await call(
         http_node, "POST", f"{path}/approve", token=dee_token, json={}
