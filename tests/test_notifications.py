@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from uuid import UUID
 
+import msgspec
 import pytest
 
 from node.config import MailConfig, NodeConfig
@@ -44,11 +45,7 @@ def mail_config(port: int) -> MailConfig:
 
 def config_with_mail(tmp_path: Path, port: int) -> NodeConfig:
     config = node_config("alpha", StoreConfig(path=str(tmp_path / "n.db")), NO_BROKER)
-    return NodeConfig(**{**_fields(config), "mail": mail_config(port)})
-
-
-def _fields(config: NodeConfig) -> dict[str, object]:
-    return {f: getattr(config, f) for f in config.__struct_fields__}
+    return msgspec.structs.replace(config, mail=mail_config(port))
 
 
 def body(message: EmailMessage) -> str:
