@@ -19,11 +19,13 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import (
     ApplicationRecorder,
+    JSONTranscoder,
     ProcessRecorder,
     Tracking,
 )
 
 from toolkit.aggregates import ids_with
+from toolkit.transcodings import DateAsISO
 
 # Tracking names: the composer's position in the node's log, the sender's in ours.
 COMPOSER = "outbox-composer"
@@ -110,6 +112,10 @@ class Outbox(Application[UUID]):
     """The messages, in the node's database (on PostgreSQL, tables of their own)."""
 
     name = "Outbox"
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
 
     def construct_recorder(self) -> ApplicationRecorder:
         # A process recorder writes events and a tracking record in one transaction.
