@@ -15,6 +15,30 @@ DEFAULT_SHARED_STREAMS = ["membership", "governance", "care", "timebank"]
 EXAMPLE_SECRET = "00000000000000000000000000000000000000000000000000000000000000aa"
 
 
+class MailConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Where the node sends its notifications (node.notifier). A node without a
+    ``[mail]`` table, or with ``enabled = false``, queues them and sends none."""
+
+    host: str
+    from_address: Annotated[str, msgspec.Meta(pattern=r"^[^@\s<>]+@[^@\s<>]+$")]
+    port: int = 25
+    user: str = ""
+    password: str = ""
+    # STARTTLS after connecting (port 587), or TLS from the start (port 465).
+    starttls: bool = False
+    tls: bool = False
+    enabled: bool = True
+    # Seconds to wait on the mail server before trying again later.
+    timeout: float = 30.0
+    # The node's public address, for links in messages ("" leaves links out).
+    site_url: str = ""
+
+    @property
+    def domain(self) -> str:
+        """The right-hand side of every Message-ID this node writes."""
+        return self.from_address.rsplit("@", 1)[1]
+
+
 class NodeConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     coop_id: Annotated[str, msgspec.Meta(pattern=COOP_ID_PATTERN)]
     name: Annotated[str, msgspec.Meta(min_length=1)]
@@ -28,6 +52,7 @@ class NodeConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     store: StoreConfig = msgspec.field(default_factory=StoreConfig)
     broker: BrokerConfig = msgspec.field(default_factory=BrokerConfig)
     http: HttpConfig = msgspec.field(default_factory=HttpConfig)
+    mail: MailConfig | None = None
     # A spin-off's runners (node.spinoff.FoundingMember, JSON), admitted as founding
     # members on first start; the file is deleted once they are in the store.
     founders: str = ""

@@ -6,6 +6,7 @@ node except through the sharing policy, which drops those fields.
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import Literal, TypeGuard, get_args
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -25,6 +26,11 @@ from node.rules import membership_cap_breach
 from node.sharing import Rule
 from schemas import membership as shared
 from toolkit.aggregates import get, ids_with
+
+# How a member hears from the co-op: by email, by a letter the office prints, or
+# not at all (node.notifications).
+Channel = Literal["email", "letter", "none"]
+CHANNELS: tuple[str, ...] = get_args(Channel)
 
 
 class Member(Aggregate):
@@ -71,6 +77,10 @@ class Member(Aggregate):
         amount: int
         redeemed_on: dt.date
 
+    class NotificationsChosen(Event):
+        TOPIC = "commonweal.member.notifications_chosen"
+        channel: str
+
     @event(Applied)
     def __init__(
         self,
@@ -91,6 +101,7 @@ class Member(Aggregate):
         self.admitted_on: dt.date | None = None
         self.withdrawn_on: dt.date | None = None
         self.shares = 0
+        self.notify_by: Channel = "email"
 
     @property
     def is_admitted(self) -> bool:
@@ -152,11 +163,28 @@ class Member(Aggregate):
     def _shares_redeemed(self, amount: int, redeemed_on: dt.date) -> None:
         self.shares -= amount
 
+    def choose_notifications(self, channel: str) -> None:
+        if not _is_channel(channel):
+            raise InvalidTransition(
+                f"{channel!r} is not a way to hear from the co-op; choose one of "
+                f"{', '.join(CHANNELS)}"
+            )
+        if channel != self.notify_by:
+            self._notifications_chosen(channel)
+
+    @event(NotificationsChosen)
+    def _notifications_chosen(self, channel: Channel) -> None:
+        self.notify_by = channel
+
     def _require_admitted(self, action: str) -> None:
         if not self.is_admitted:
             raise InvalidTransition(
                 f"member {self.id} is {self.status}; only admitted members can {action}"
             )
+
+
+def _is_channel(channel: str) -> TypeGuard[Channel]:
+    return channel in CHANNELS
 
 
 def _require_positive(amount: int) -> None:
@@ -230,6 +258,12 @@ class MembershipCommands(CoopBase):
     ) -> None:
         member = self.member(member_id)
         member.redeem_shares(amount, redeemed_on or dt.date.today())
+        self.save(member)
+
+    def choose_notifications(self, member_id: UUID, channel: str) -> None:
+        """How ``member_id`` hears from the co-op: email, letter or none."""
+        member = self.member(member_id)
+        member.choose_notifications(channel)
         self.save(member)
 
     def _require_room_in_class(self, joining: str, leaving: str | None = None) -> None:

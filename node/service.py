@@ -6,6 +6,9 @@ import msgspec
 
 from node.application import ALLOWLIST, CoopNode
 from node.config import NodeConfig
+from node.notifications import SignInLink
+from node.notifier import Notifier
+from node.outbox import Outbox
 from node.replicator import ReplicationLog, Replicator
 from node.rules import profile_named
 from node.sharing import SharingPolicy
@@ -29,7 +32,24 @@ class NodeService:
             Signer(config.broker.nkey_seed) if config.broker.nkey_seed else None,
             connect_options=config.broker.connect_options(),
         )
+        self.outbox = Outbox(env)
+        self.notifier = Notifier(
+            self.coop_node, self.outbox, config.mail, sign_in_link=self.sign_in_link()
+        )
         self._task: asyncio.Task[None] | None = None
+        self._notifier_task: asyncio.Task[None] | None = None
+
+    def sign_in_link(self) -> SignInLink | None:
+        """HOOK for the welcome's sign-in: the URL a new member signs in with, or
+        None, and the welcome tells them to ask the office. To wire once sign-in
+        links exist (``CoopNode.issue_sign_in_link(member_id) -> secret``)::
+
+            site = self.config.mail.site_url.rstrip("/")
+            return lambda member_id: (
+                f"{site}/signin/{self.coop_node.issue_sign_in_link(member_id)}"
+            )
+        """
+        return None
 
     def found_if_new(self) -> None:
         """Found the co-op in its store the first time the node starts; a spin-off's
@@ -50,6 +70,7 @@ class NodeService:
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.replicator.run(), name="replicator")
+        self._notifier_task = asyncio.create_task(self.notifier.run(), name="notifier")
 
     @property
     def caught_up(self) -> bool:
@@ -59,5 +80,7 @@ class NodeService:
 
     async def stop(self) -> None:
         await stop_task(self._task)
+        await stop_task(self._notifier_task)
         self.coop_node.close()
+        self.outbox.close()
         self.replication_log.factory.close()

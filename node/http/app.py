@@ -12,6 +12,7 @@ from node.http import (
     expenses,
     incidents,
     members,
+    notifications,
     ops,
     pool,
     timebank,
@@ -44,6 +45,7 @@ APIS: tuple[Api, ...] = (
     care_plans.api,
     expenses.api,
     ops.api,
+    notifications.api,
 )
 
 
@@ -94,6 +96,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(letters)
     app.add_routes(ballot_pages)
     app.add_routes(staff_pages)
+    app.add_routes(notifications.pages)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/metrics", metrics.handler)
 

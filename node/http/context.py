@@ -56,8 +56,8 @@ async def run(request: web.Request, fn: Callable[..., T], *args: object) -> T:
 
 
 async def write(request: web.Request, fn: Callable[..., T], *args: object) -> T:
-    """Run a command that writes, then wake the replicator: every write route goes
-    through here, so none can forget to."""
+    """Run a command that writes, then wake the replicator and the notifier: every
+    write route goes through here, so none can forget to."""
     result = await run(request, fn, *args)
     written(request)
     return result
@@ -66,3 +66,4 @@ async def write(request: web.Request, fn: Callable[..., T], *args: object) -> T:
 def written(request: web.Request) -> None:
     """After a write: let the replicator publish it now rather than at its next poll."""
     request.app[NODE].replicator.wake()
+    request.app[NODE].notifier.wake()

@@ -97,6 +97,7 @@ async def home(request: web.Request) -> web.Response:
             "tokens": [token_view(t) for t in app.tokens_of(member_id)],
             "ballots": my_ballots(app, member_id),
             "timebank": my_time_account(app, member_id),
+            "notify_by": app.member(member_id).notify_by,
         }
 
     return render(request, "home.html", **await run(request, read))

@@ -1,0 +1,108 @@
+"""How a member hears from the co-op (email, letter, none), by the API and on their
+home page; and the office's queue of letters to print."""
+
+import datetime as dt
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from aiohttp import web
+
+from node.auth import STAFF
+from node.http.context import NODE, run, write
+from node.http.guard import principal
+from node.http.pages import render, signed_in
+from node.membership import Channel
+from node.outbox import Message
+from toolkit.web.errors import forbidden
+from toolkit.web.routes import Api
+
+api = Api()
+pages = web.RouteTableDef()
+
+
+class Notifications(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``email`` (the default), ``letter`` printed by the office, or ``none``."""
+
+    channel: Channel
+
+
+def _member_id(request: web.Request) -> UUID:
+    who = principal(request)
+    if who.member_id is None:
+        raise forbidden("only a member has notifications to choose")
+    return who.member_id
+
+
+@api.route(
+    "GET",
+    "/api/me/notifications",
+    summary="How the calling member hears from the co-op",
+    tag="members",
+    response=Notifications,
+)
+async def my_notifications(request: web.Request) -> Notifications:
+    member = await run(request, request.app[NODE].coop_node.member, _member_id(request))
+    return Notifications(member.notify_by)
+
+
+@api.route(
+    "PUT",
+    "/api/me/notifications",
+    summary="Choose how the calling member hears from the co-op",
+    tag="members",
+    body=Notifications,
+    response=Notifications,
+)
+async def choose_notifications(
+    request: web.Request, body: Notifications
+) -> Notifications:
+    app = request.app[NODE].coop_node
+    await write(request, app.choose_notifications, _member_id(request), body.channel)
+    return body
+
+
+@pages.post("/notifications")
+async def choose_on_home(request: web.Request) -> web.Response:
+    who = signed_in(request)
+    form = await request.post()
+    try:
+        channel = msgspec.convert(str(form.get("channel", "")), Channel)
+    except msgspec.ValidationError:
+        raise web.HTTPBadRequest(text="Choose email, letter or none.") from None
+    if who.member_id is None:
+        raise web.HTTPForbidden(text="Only a member has notifications to choose.")
+    app = request.app[NODE].coop_node
+    await write(request, app.choose_notifications, who.member_id, channel)
+    raise web.HTTPSeeOther("/#notifications")
+
+
+def letter_view(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "name": message.name,
+        "address": message.address,
+        "subject": message.subject,
+        "body": message.body,
+    }
+
+
+@pages.get("/staff/print-queue")
+async def letters(request: web.Request) -> web.Response:
+    signed_in(request, STAFF)
+    outbox = request.app[NODE].outbox
+    queued = await run(request, outbox.letters_to_print)
+    return render(request, "print_queue.html", letters=[letter_view(m) for m in queued])
+
+
+@pages.post("/staff/print-queue/{id}/printed")
+async def printed(request: web.Request) -> web.Response:
+    signed_in(request, STAFF)
+    try:
+        message_id = UUID(request.match_info["id"])
+    except ValueError:
+        raise web.HTTPNotFound(text="No such letter.") from None
+    outbox = request.app[NODE].outbox
+    if await run(request, outbox.mark_printed, message_id, dt.date.today()) is None:
+        raise web.HTTPNotFound(text="No such letter.")
+    raise web.HTTPSeeOther("/staff/print-queue")

@@ -1,0 +1,164 @@
+"""What the co-op tells whom, and when: each event of the node's log that someone
+should hear about becomes drafts of messages, one per recipient.
+
+A draft says only what its recipient may see: a claim decision goes to the claimant
+alone, a visit change to the service user on the visit, a ballot's opening and
+result to its electorate, with no more than the ballot page shows them (never who
+voted or how), hours received to the account's owner without the giver's name.
+"""
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from typing import NamedTuple
+from uuid import UUID
+
+from eventsourcing.domain import DomainEventProtocol
+
+from node.application import CoopNode
+from node.ballots import Ballot, Roll
+from node.expenses import ExpenseClaim
+from node.membership import Member
+from node.timebank import TimeAccount, hours
+from node.visits import Visit
+
+# The hook for the welcome's sign-in: given the new member's id, the URL they sign
+# in with, or None where the node cannot issue one (they then ask the office).
+# node.service wires it to the node's sign-in links.
+SignInLink = Callable[[UUID], str | None]
+
+
+class Draft(NamedTuple):
+    recipient: UUID  # a member
+    kind: str
+    subject: str
+    body: str
+
+
+TOPICS = (
+    Member.Admitted.TOPIC,
+    Roll.Opened.TOPIC,
+    Ballot.Closed.TOPIC,
+    ExpenseClaim.Approved.TOPIC,
+    ExpenseClaim.Rejected.TOPIC,
+    ExpenseClaim.Paid.TOPIC,
+    Visit.Scheduled.TOPIC,
+    Visit.Cancelled.TOPIC,
+    TimeAccount.Credited.TOPIC,
+)
+
+
+def one_line(text: str) -> str:
+    """Text fit for a header: user-written titles and names may hold line breaks,
+    which must never become mail headers of their own."""
+    return " ".join(text.split())
+
+
+class Composer:
+    """Turns events into drafts, reading what it needs from the node."""
+
+    def __init__(
+        self,
+        coop_node: CoopNode,
+        site_url: str = "",
+        sign_in_link: SignInLink | None = None,
+    ) -> None:
+        self.coop_node = coop_node
+        self.site_url = site_url.rstrip("/")
+        self.sign_in_link = sign_in_link
+
+    def drafts(self, event: DomainEventProtocol[UUID]) -> Iterator[Draft]:
+        coop = one_line(self.coop_node.coop().name)
+        if isinstance(event, Member.Admitted):
+            yield self._welcome(event.originator_id, coop)
+        elif isinstance(event, Roll.Opened):
+            ballot = self.coop_node.ballot(event.ballot_id)
+            title = one_line(ballot.title)
+            body = (
+                f"A ballot has opened at {coop}: {title}.\n\n"
+                f"You can vote until it closes{self._at(f'/ballots/{ballot.id}')}."
+            )
+            for member in event.electorate:
+                yield Draft(
+                    UUID(member), "ballot_opened", f"Ballot open: {title}", body
+                )
+        elif isinstance(event, Ballot.Closed):
+            yield from self._result(event, coop)
+        elif isinstance(event, ExpenseClaim.Event):
+            yield self._claim(event)
+        elif isinstance(event, Visit.Scheduled | Visit.Cancelled):
+            yield self._visit(event)
+        elif isinstance(event, TimeAccount.Credited) and event.kind == "member":
+            owner = self.coop_node.time_account(event.originator_id).owner
+            if owner is not None:
+                yield Draft(
+                    owner,
+                    "hours_received",
+                    f"{hours(event.minutes)} received",
+                    f"{hours(event.minutes)} were credited to your time account "
+                    f"on {event.entered_on:%d %B %Y}.",
+                )
+
+    def _welcome(self, member_id: UUID, coop: str) -> Draft:
+        link = self.sign_in_link(member_id) if self.sign_in_link else None
+        if link:
+            how = f"Sign in with this link (it works once, for a short time):\n{link}"
+        else:
+            how = "Ask the co-op office for your sign-in letter to sign in."
+        return Draft(
+            member_id,
+            "welcome",
+            f"Welcome to {coop}",
+            f"You are now a member of {coop}.\n\n{how}",
+        )
+
+    def _result(self, event: Ballot.Closed, coop: str) -> Iterator[Draft]:
+        ballot = self.coop_node.ballot(event.originator_id)
+        title = one_line(ballot.title)
+        result = event.result
+        if not result["quorate"]:
+            outcome = "It was not quorate, so nothing was decided."
+        elif event.kind == "proposal":
+            outcome = "It passed." if result.get("passed") else "It did not pass."
+        else:
+            outcome = "The board members elected are shown on the ballot page."
+        body = (
+            f"The ballot at {coop} has closed: {title}.\n\n{outcome}\n\n"
+            f"The full count is on the ballot page{self._at(f'/ballots/{ballot.id}')}."
+        )
+        roll = self.coop_node.roll(ballot.id)
+        for member in roll.electorate:
+            yield Draft(UUID(member), "ballot_result", f"Ballot result: {title}", body)
+
+    def _claim(self, event: ExpenseClaim.Event) -> Draft:
+        claim = self.coop_node.expense_claim(event.originator_id)
+        what = f"Your expense claim of {_money(claim.amount)} ({claim.category})"
+        claimed = f"made on {claim.claimed_on:%d %B %Y}"
+        if isinstance(event, ExpenseClaim.Approved):
+            decision, text = "approved", f"{what}, {claimed}, was approved."
+        elif isinstance(event, ExpenseClaim.Rejected):
+            reason = event.reason.replace("_", " ")
+            decision = "rejected"
+            text = f"{what}, {claimed}, was not approved: {reason}."
+        else:
+            decision, text = "paid", f"{what}, {claimed}, has been paid."
+        return Draft(claim.claimant, "claim_decided", f"Expense claim {decision}", text)
+
+    def _visit(self, event: Visit.Scheduled | Visit.Cancelled) -> Draft:
+        visit = self.coop_node.visit(event.originator_id)
+        when = _when(visit.scheduled_for)
+        if isinstance(event, Visit.Scheduled):
+            subject, text = "Visit booked", f"A visit is booked for {when}."
+        else:
+            subject, text = "Visit cancelled", f"The visit on {when} is cancelled."
+        return Draft(visit.service_user, "visit_changed", subject, text)
+
+    def _at(self, path: str) -> str:
+        return f" at {self.site_url}{path}" if self.site_url else ""
+
+
+def _money(minor_units: int) -> str:
+    return f"{minor_units // 100}.{minor_units % 100:02d}"
+
+
+def _when(moment: dt.datetime) -> str:
+    return f"{moment:%A %d %B %Y at %H:%M}"

@@ -1,0 +1,174 @@
+"""The notifier: two loops beside the node, like the replicator.
+
+- The composer follows the node's notification log from its tracked position and
+  queues a ``Message`` for each draft (node.notifications), by the recipient's
+  chosen channel, in the same transaction as its new position.
+- The sender follows the outbox's queued messages from its tracked position, hands
+  each email to the mail server, then records it sent with its new position.
+
+Both run on their own, so the node's commands never wait on mail; a mail server
+that is down is waited out with backoff (toolkit.retry).
+"""
+
+import asyncio
+import contextlib
+import logging
+import smtplib
+
+from eventsourcing.persistence import Notification
+
+from node.application import CoopNode
+from node.config import MailConfig
+from node.mail import email_for, send
+from node.notifications import TOPICS, Composer, Draft, SignInLink
+from node.outbox import COMPOSER, SENDER, Message, Outbox
+from toolkit.retry import describe, retry_forever
+
+log = logging.getLogger(__name__)
+
+NO_MAIL = "no [mail] in node.toml (or enabled = false): no email is sent"
+
+
+def is_permanent(error: Exception) -> bool:
+    """The mail server refused this message for good: trying again cannot help."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code >= 500
+    return isinstance(error, ValueError)  # an address or header email refuses
+
+
+class Notifier:
+    def __init__(
+        self,
+        coop_node: CoopNode,
+        outbox: Outbox,
+        mail: MailConfig | None,
+        *,
+        sign_in_link: SignInLink | None = None,
+        batch_size: int = 200,
+        poll_interval: float = 0.2,
+    ) -> None:
+        self.coop_node = coop_node
+        self.outbox = outbox
+        self.mail = mail if mail is not None and mail.enabled else None
+        self.composer = Composer(coop_node, mail.site_url if mail else "", sign_in_link)
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.sent = 0
+        self.last_error: str | None = None
+        self._wake = asyncio.Event()
+        # The sender passes over letters without writing: its durable position is
+        # that of the last email it recorded.
+        self._sender_at = outbox.position(SENDER)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        what = f"notifier of {self.coop_node.coop_id}"
+        loops = [retry_forever(self._compose, f"{what} (composer)", log)]
+        if self.mail is None:
+            log.warning("%s: %s", what, NO_MAIL)
+        else:
+            loops.append(
+                retry_forever(self._send, f"{what} (sender)", log, self._note_error)
+            )
+        await asyncio.gather(*loops)
+
+    # --- composer --------------------------------------------------------------
+
+    async def _compose(self) -> None:
+        while True:
+            if not self.compose_page():
+                await self._idle()
+
+    def compose_page(self) -> bool:
+        """Queue the messages of the next page of the log; False if none was new."""
+        position = self.outbox.position(COMPOSER)
+        last = self.coop_node.recorder.max_notification_id() or 0
+        if last <= position:
+            return False
+        page = self.coop_node.recorder.select_notifications(
+            start=position + 1, limit=self.batch_size, stop=last, topics=TOPICS
+        )
+        # A short page means nothing more to compose up to ``last``: skip past it.
+        reached = page[-1].id if len(page) == self.batch_size else last
+        messages = [m for n in page for m in self._messages(n)]
+        self.outbox.queue(messages, reached)
+        if messages:
+            self.wake()
+        return True
+
+    def _messages(self, notification: Notification) -> list[Message]:
+        event = self.coop_node.mapper.to_domain_event(notification)
+        source = f"{notification.originator_id}:{notification.originator_version}"
+        messages = []
+        for draft in self.composer.drafts(event):
+            message = self._message(draft, source)
+            if message is not None:
+                messages.append(message)
+        return messages
+
+    def _message(self, draft: Draft, source: str) -> Message | None:
+        member = self.coop_node.member(draft.recipient)
+        channel = member.notify_by
+        if channel == "none" or (channel == "email" and self.mail is None):
+            return None
+        return Message(
+            source=source,
+            recipient=draft.recipient,
+            channel=channel,
+            address=member.email if channel == "email" else member.address,
+            name=member.name,
+            kind=draft.kind,
+            subject=draft.subject,
+            body=draft.body,
+        )
+
+    # --- sender ----------------------------------------------------------------
+
+    async def _send(self) -> None:
+        while True:
+            if not await self.send_page():
+                await self._idle()
+
+    async def send_page(self) -> bool:
+        """Send the next queued emails; False if there were none."""
+        assert self.mail is not None
+        queued = self.outbox.queued_after(self._sender_at, self.batch_size)
+        coop_name = self.coop_node.coop().name
+        for position, message_id in queued:
+            message = self.outbox.message(message_id)
+            if message is None or message.channel != "email":
+                self._sender_at = position
+                continue
+            if message.status == "queued":
+                await self._deliver(message, coop_name, position)
+            self._sender_at = position
+        return bool(queued)
+
+    async def _deliver(self, message: Message, coop_name: str, position: int) -> None:
+        assert self.mail is not None
+        try:
+            email = email_for(message, self.mail, coop_name)
+            await asyncio.to_thread(send, email, self.mail)
+        except Exception as error:
+            if not is_permanent(error):
+                raise  # the server is down or busy: retry_forever waits it out
+            log.warning("message %s refused: %s", message.id, describe(error))
+            self.outbox.record_failed(message, describe(error), position)
+            return
+        # Dying here, after the server accepted the message and before it is
+        # recorded sent, is the one way a message goes twice (same Message-ID).
+        self.outbox.record_sent(message, position)
+        self.sent += 1
+        self.last_error = None
+
+    def _note_error(self, error: BaseException | None) -> None:
+        self.last_error = None if error is None else describe(error)
+
+    async def _idle(self) -> None:
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), self.poll_interval)
