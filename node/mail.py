@@ -20,15 +20,18 @@ from node.outbox import Message
 PERMANENT = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, ValueError)
 
 
-def email_for(message: Message, config: MailConfig, coop_name: str) -> EmailMessage:
-    """The email of ``message``; its Message-ID is the message's id at the node's
-    domain, the same every time it is built."""
+def email_for(
+    message: Message, config: MailConfig, coop_name: str, body: str
+) -> EmailMessage:
+    """The email of ``message`` with ``body`` (its own, or with a sign-in link
+    filled in); its Message-ID is the message's id at the node's domain, the same
+    every time it is built."""
     email = EmailMessage()
     email["From"] = Address(one_line(coop_name), addr_spec=config.from_address)
     email["To"] = Address(one_line(message.name), addr_spec=message.address)
     email["Subject"] = message.subject
     email["Message-ID"] = f"<{message.id}@{config.domain}>"
-    email.set_content(message.body)
+    email.set_content(body)
     return email
 
 

@@ -8,7 +8,7 @@ voted or how), hours received to the account's owner without the giver's name.
 """
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import NamedTuple
 from uuid import UUID
 
@@ -18,13 +18,13 @@ from node.application import CoopNode
 from node.ballots import Ballot, Roll
 from node.expenses import ExpenseClaim
 from node.membership import Member
+from node.sign_in import LINK_MINUTES, LinkRequest
 from node.timebank import TimeAccount, hours
 from node.visits import Visit
 
-# The hook for the welcome's sign-in: given the new member's id, the URL they sign
-# in with, or None where the node cannot issue one (they then ask the office).
-# node.service wires it to the node's sign-in links.
-SignInLink = Callable[[UUID], str | None]
+# Stands in a draft for a sign-in link: the sender makes a fresh single-use link
+# when it sends the email (node.notifier), so no secret is ever stored.
+SIGN_IN_LINK = "{sign_in_link}"
 
 
 class Draft(NamedTuple):
@@ -36,6 +36,7 @@ class Draft(NamedTuple):
 
 TOPICS = (
     Member.Admitted.TOPIC,
+    LinkRequest.Made.TOPIC,
     Roll.Opened.TOPIC,
     Ballot.Closed.TOPIC,
     ExpenseClaim.Approved.TOPIC,
@@ -60,16 +61,22 @@ class Composer:
         self,
         coop_node: CoopNode,
         site_url: str = "",
-        sign_in_link: SignInLink | None = None,
     ) -> None:
         self.coop_node = coop_node
         self.site_url = site_url.rstrip("/")
-        self.sign_in_link = sign_in_link
 
     def drafts(self, event: DomainEventProtocol[UUID]) -> Iterator[Draft]:
         coop = one_line(self.coop_node.coop().name)
         if isinstance(event, Member.Admitted):
             yield self._welcome(event.originator_id, coop)
+        elif isinstance(event, LinkRequest.Made):
+            yield Draft(
+                event.member_id,
+                "sign_in_link",
+                f"Sign in to {coop}",
+                f"{self._link_lines()}\n\nIf you did not ask for this link, you can "
+                "ignore this email: nobody can use it but you.",
+            )
         elif isinstance(event, Roll.Opened):
             ballot = self.coop_node.ballot(event.ballot_id)
             title = one_line(ballot.title)
@@ -98,11 +105,17 @@ class Composer:
                     f"on {event.entered_on:%d %B %Y}.",
                 )
 
+    def _link_lines(self) -> str:
+        return (
+            f"Sign in with this link (it works once, for {LINK_MINUTES} minutes):\n"
+            f"{SIGN_IN_LINK}\n\nFor a new link at any time: "
+            f"{self.site_url}/signin/email"
+        )
+
     def _welcome(self, member_id: UUID, coop: str) -> Draft:
-        link = self.sign_in_link(member_id) if self.sign_in_link else None
-        if link:
-            how = f"Sign in with this link (it works once, for a short time):\n{link}"
-        else:
+        if self.site_url:
+            how = self._link_lines()
+        else:  # no address to link to: the office's letter it is
             how = "Ask the co-op office for your sign-in letter to sign in."
         return Draft(
             member_id,

@@ -20,7 +20,7 @@ from eventsourcing.persistence import Notification
 from node.application import CoopNode
 from node.config import MailConfig
 from node.mail import email_for, send
-from node.notifications import TOPICS, Composer, Draft, SignInLink
+from node.notifications import SIGN_IN_LINK, TOPICS, Composer, Draft
 from node.outbox import COMPOSER, SENDER, Message, Outbox
 from toolkit.retry import describe, retry_forever
 
@@ -45,14 +45,13 @@ class Notifier:
         outbox: Outbox,
         mail: MailConfig | None,
         *,
-        sign_in_link: SignInLink | None = None,
         batch_size: int = 200,
         poll_interval: float = 0.2,
     ) -> None:
         self.coop_node = coop_node
         self.outbox = outbox
         self.mail = mail if mail is not None and mail.enabled else None
-        self.composer = Composer(coop_node, mail.site_url if mail else "", sign_in_link)
+        self.composer = Composer(coop_node, mail.site_url if mail else "")
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.sent = 0
@@ -151,7 +150,7 @@ class Notifier:
     async def _deliver(self, message: Message, coop_name: str, position: int) -> None:
         assert self.mail is not None
         try:
-            email = email_for(message, self.mail, coop_name)
+            email = email_for(message, self.mail, coop_name, self._filled(message))
             await asyncio.to_thread(send, email, self.mail)
         except Exception as error:
             if not is_permanent(error):
@@ -164,6 +163,16 @@ class Notifier:
         self.outbox.record_sent(message, position)
         self.sent += 1
         self.last_error = None
+
+    def _filled(self, message: Message) -> str:
+        """The body to send: a sign-in link is made now, fresh and single use. A
+        second sending of the same message (a crash in between) gets another."""
+        if SIGN_IN_LINK not in message.body:
+            return message.body
+        assert self.mail is not None
+        secret = self.coop_node.issue_sign_in_link(message.recipient)
+        link = f"{self.mail.site_url.rstrip('/')}/signin/{secret}"
+        return message.body.replace(SIGN_IN_LINK, link)
 
     def _note_error(self, error: BaseException | None) -> None:
         self.last_error = None if error is None else describe(error)

@@ -6,7 +6,6 @@ import msgspec
 
 from node.application import ALLOWLIST, CoopNode
 from node.config import NodeConfig
-from node.notifications import SignInLink
 from node.notifier import Notifier
 from node.outbox import Outbox
 from node.replicator import ReplicationLog, Replicator
@@ -33,23 +32,9 @@ class NodeService:
             connect_options=config.broker.connect_options(),
         )
         self.outbox = Outbox(env)
-        self.notifier = Notifier(
-            self.coop_node, self.outbox, config.mail, sign_in_link=self.sign_in_link()
-        )
+        self.notifier = Notifier(self.coop_node, self.outbox, config.mail)
         self._task: asyncio.Task[None] | None = None
         self._notifier_task: asyncio.Task[None] | None = None
-
-    def sign_in_link(self) -> SignInLink | None:
-        """HOOK for the welcome's sign-in: the URL a new member signs in with, or
-        None, and the welcome tells them to ask the office. To wire once sign-in
-        links exist (``CoopNode.issue_sign_in_link(member_id) -> secret``)::
-
-            site = self.config.mail.site_url.rstrip("/")
-            return lambda member_id: (
-                f"{site}/signin/{self.coop_node.issue_sign_in_link(member_id)}"
-            )
-        """
-        return None
 
     def found_if_new(self) -> None:
         """Found the co-op in its store the first time the node starts; a spin-off's

@@ -146,6 +146,27 @@ class SignInSecret(Aggregate):
         self.revoked = True
 
 
+class LinkRequest(Aggregate):
+    """A member asked for a sign-in link by email: the outbox sends one. The link's
+    secret is made only when the email is sent, so it is never stored."""
+
+    TOPIC = "commonweal.sign_in_request"
+
+    class Event(Aggregate.Event):
+        TOPIC = "commonweal.sign_in_request.event"
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "commonweal.sign_in_request.created"
+
+    class Made(Created):
+        TOPIC = "commonweal.sign_in_request.made"
+        member_id: UUID
+
+    @event(Made)
+    def __init__(self, member_id: UUID) -> None:
+        self.member_id = member_id
+
+
 class Letter(NamedTuple):
     """A printed letter's secrets: shown once, never stored."""
 
@@ -165,6 +186,17 @@ class SignInCommands(SessionCommands):
         expires_at = now + dt.timedelta(minutes=LINK_MINUTES)
         self.save(_secret(secret, member_id, "link", expires_at, None))
         return secret
+
+    def request_sign_in_link(self, email: str) -> bool:
+        """An admitted member with this email address asked for a link by email;
+        False (and nothing written) when no admitted member has it. Callers answer
+        the same either way, so nobody learns who is a member."""
+        wanted = email.strip().casefold()
+        for member in self.members():
+            if member.is_admitted and member.email.strip().casefold() == wanted:
+                self.save(LinkRequest(member_id=member.id))
+                return True
+        return False
 
     def issue_sign_in_letter(
         self, member_id: UUID, now: dt.datetime | None = None

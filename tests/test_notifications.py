@@ -146,7 +146,7 @@ def test_a_header_with_a_line_break_is_refused() -> None:
         body="text",
     )
     with pytest.raises(ValueError):
-        email_for(message, mail_config(25), "Alpha").as_bytes()
+        email_for(message, mail_config(25), "Alpha", message.body).as_bytes()
 
 
 async def test_mail_is_sent_once_the_server_is_back(

@@ -10,7 +10,7 @@ directory of whatever process happens to hold it.
 """
 
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 
@@ -138,6 +138,16 @@ def load_config(path: Path, config_type: type[C]) -> C:
 def write_config(path: Path, config: msgspec.Struct) -> None:
     """Write a config file, 0600, and the folder it goes in. Its ``base_dir`` is
     left out: that is where the file is, not what it says."""
-    fields = msgspec.to_builtins(config)
+    fields = without_none(msgspec.to_builtins(config))
     fields.pop("base_dir", None)
     write_private(Path(path), msgspec.toml.encode(fields))
+
+
+def without_none(fields: dict[str, Any]) -> dict[str, Any]:
+    """TOML has no null: an unset optional section (``mail = None``) is left out,
+    which reads back as None."""
+    return {
+        key: without_none(value) if isinstance(value, dict) else value
+        for key, value in fields.items()
+        if value is not None
+    }

@@ -144,6 +144,36 @@ async def login(request: web.Request) -> web.Response:
     raise await start(request, secret, remember)
 
 
+# Registered before /signin/{secret}, which would otherwise take this path.
+@sign_in_pages.get("/signin/email")
+async def link_by_email_form(request: web.Request) -> web.Response:
+    return render(request, "signin_email.html", sent=False, error=None)
+
+
+@sign_in_pages.post("/signin/email")
+async def link_by_email(request: web.Request) -> web.Response:
+    """Email a sign-in link to the member with this address. The answer is the
+    same whether or not the address is a member's, so nobody can find out who
+    is; requests count against the same per-address limit as wrong codes."""
+    address = request.remote or "unknown"
+    limit = request.app[SIGN_IN_LIMIT]
+    if from_another_site(request):
+        raise web.HTTPForbidden(
+            text="Ask from this co-op's own page.", content_type="text/plain"
+        )
+    if limit.blocked(address):
+        error = "Too many requests from here. Wait a few minutes, then try again."
+        return render(request, "signin_email.html", 429, sent=False, error=error)
+    limit.failed(address)
+    form = await request.post()
+    email = str(form.get("email", "")).strip()
+    if "@" not in email:
+        error = "Write the email address the co-op has for you."
+        return render(request, "signin_email.html", 400, sent=False, error=error)
+    await write(request, request.app[NODE].coop_node.request_sign_in_link, email)
+    return render(request, "signin_email.html", sent=True, error=None)
+
+
 @sign_in_pages.get("/signin/{secret}")
 async def link_page(request: web.Request) -> web.Response:
     secret = request.match_info["secret"]
