@@ -94,6 +94,20 @@ async def sign_in_by_code(
     return await start(request, secret, remember)
 
 
+def refused_post(
+    request: web.Request, template: str, too_many: str, **context: Any
+) -> web.Response | None:
+    """Every sign-in post comes from this co-op's own pages and within the
+    per-address limit: the answer when it does not, else None."""
+    if from_another_site(request):
+        raise web.HTTPForbidden(
+            text="Use this co-op's own page.", content_type="text/plain"
+        )
+    if request.app[SIGN_IN_LIMIT].blocked(request.remote or "unknown"):
+        return render(request, template, 429, error=too_many, **context)
+    return None
+
+
 @sign_in_pages.get("/login")
 async def login_form(request: web.Request) -> web.Response:
     expired = "expired" in request.query
@@ -104,19 +118,11 @@ async def login_form(request: web.Request) -> web.Response:
 @sign_in_pages.post("/login")
 async def login(request: web.Request) -> web.Response:
     """A letter's code, or an access token (scripts may post ``token``)."""
+    too_many = "Too many wrong codes from here. Wait a few minutes, then try again."
+    if answer := refused_post(request, "login.html", too_many):
+        return answer
     address = request.remote or "unknown"
     limit = request.app[SIGN_IN_LIMIT]
-    if from_another_site(request):
-        raise web.HTTPForbidden(
-            text="Sign in from this co-op's own page.", content_type="text/plain"
-        )
-    if limit.blocked(address):
-        return render(
-            request,
-            "login.html",
-            status=429,
-            error="Too many wrong codes from here. Wait a few minutes, then try again.",
-        )
     form = await request.post()
     typed = str(form.get("code") or form.get("token") or "").strip()
     remember = remembered(form)
@@ -155,16 +161,10 @@ async def link_by_email(request: web.Request) -> web.Response:
     """Email a sign-in link to the member with this address. The answer is the
     same whether or not the address is a member's, so nobody can find out who
     is; requests count against the same per-address limit as wrong codes."""
-    address = request.remote or "unknown"
-    limit = request.app[SIGN_IN_LIMIT]
-    if from_another_site(request):
-        raise web.HTTPForbidden(
-            text="Ask from this co-op's own page.", content_type="text/plain"
-        )
-    if limit.blocked(address):
-        error = "Too many requests from here. Wait a few minutes, then try again."
-        return render(request, "signin_email.html", 429, sent=False, error=error)
-    limit.failed(address)
+    too_many = "Too many requests from here. Wait a few minutes, then try again."
+    if answer := refused_post(request, "signin_email.html", too_many, sent=False):
+        return answer
+    request.app[SIGN_IN_LIMIT].failed(request.remote or "unknown")
     form = await request.post()
     email = str(form.get("email", "")).strip()
     if "@" not in email:
@@ -187,15 +187,11 @@ async def link_page(request: web.Request) -> web.Response:
 
 @sign_in_pages.post("/signin/{secret}")
 async def use_link(request: web.Request) -> web.Response:
+    too_many = "Too many wrong sign-ins from here. Wait a few minutes."
+    if answer := refused_post(request, "signin.html", too_many):
+        return answer
     address = request.remote or "unknown"
     limit = request.app[SIGN_IN_LIMIT]
-    if from_another_site(request):
-        raise web.HTTPForbidden(
-            text="Sign in from this co-op's own page.", content_type="text/plain"
-        )
-    if limit.blocked(address):
-        error = "Too many wrong sign-ins from here. Wait a few minutes."
-        return render(request, "signin.html", 429, error=error)
     form = await request.post()
     try:
         raise await sign_in_by_code(
