@@ -1,5 +1,5 @@
-"""Ballots API: list, open (proposal ballots), read with live turnout, vote (as
-oneself or as a proxy), appoint a proxy, close.
+"""Ballots API: list, open (proposal ballots, with an optional closing day), read
+with live turnout, vote (as oneself or as a proxy), appoint a proxy, close.
 
 Anyone signed in reads ballots; while a ballot is open only its turnout by class
 is shown, once closed its full tally. Individual votes are never shown here. A
