@@ -28,6 +28,7 @@ from node.coop import Coop
 from node.errors import (
     BoardRulesBroken,
     InvalidBallot,
+    InvalidClosingDay,
     InvalidReceipt,
     NoElectorate,
     NotInElectorate,
@@ -282,7 +283,7 @@ class GovernanceCommands(MembershipCommands):
     ) -> UUID:
         day = opened_on or dt.date.today()
         if closes_on is not None and closes_on < day:
-            raise InvalidBallot(
+            raise InvalidClosingDay(
                 f"closes_on: {closes_on} is before the opening day, {day}"
             )
         profile = self.coop().profile
