@@ -5,6 +5,7 @@ from node.expenses import EXPENSE_SHARING, ExpenseCommands
 from node.governance import GOVERNANCE_SHARING, GovernanceCommands
 from node.incidents import INCIDENT_SHARING, IncidentCommands
 from node.membership import MEMBERSHIP_SHARING, MembershipCommands
+from node.reminders import ReminderCommands
 from node.sharing import Rule
 from node.sign_in import SignInCommands
 from node.spinoff import SpinOffCommands
@@ -29,6 +30,7 @@ class CoopNode(
     SignInCommands,
     SpinOffCommands,
     GovernanceCommands,
+    ReminderCommands,
     MembershipCommands,
     CareCommands,
     VisitCommands,

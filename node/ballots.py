@@ -82,6 +82,18 @@ class Ballot(Aggregate):
         reason: str
         cancelled_on: dt.date
 
+    # Its own event, saved with the opening: stored ``Opened`` events have no
+    # closing date and must stay readable.
+    class ClosingDateSet(Event):
+        TOPIC = "commonweal.ballot.closing_date_set"
+        closes_on: dt.date
+
+    class ClosingReminded(Event):
+        """The electorate members yet to vote are told it closes tomorrow."""
+
+        TOPIC = "commonweal.ballot.closing_reminded"
+        reminded_on: dt.date
+
     @event(Opened)
     def __init__(
         self,
@@ -100,6 +112,17 @@ class Ballot(Aggregate):
         self.opened_on = opened_on
         self.status: BallotStatus = "open"
         self.result: dict[str, Any] | None = None
+        # When the board means to close it (the admin still closes it).
+        self.closes_on: dt.date | None = None
+        self.reminded = False
+
+    @event(ClosingDateSet)
+    def set_closing_date(self, closes_on: dt.date) -> None:
+        self.closes_on = closes_on
+
+    @event(ClosingReminded)
+    def remind_closing(self, reminded_on: dt.date) -> None:
+        self.reminded = True
 
     @property
     def is_open(self) -> bool:

@@ -82,6 +82,14 @@ class NoElectorate(InvalidBallot):
     code = "no_electorate"
 
 
+class InvalidClosingDay(InvalidBallot):
+    """The closing day is before the opening day (by default today): a request
+    valid yesterday is refused today, so it is the clock's state, not the input's
+    shape, that refuses it."""
+
+    code = "invalid_closing_day"
+
+
 class InvalidChoice(DomainError):
     code = "invalid_choice"
 

@@ -28,6 +28,7 @@ from node.coop import Coop
 from node.errors import (
     BoardRulesBroken,
     InvalidBallot,
+    InvalidClosingDay,
     InvalidReceipt,
     NoElectorate,
     NotInElectorate,
@@ -69,15 +70,20 @@ class GovernanceCommands(MembershipCommands):
         threshold: str = "ordinary",
         secret: bool = False,
         opened_on: dt.date | None = None,
+        closes_on: dt.date | None = None,
     ) -> UUID:
-        """A proposal ballot (for / against / abstain) of every admitted member."""
+        """A proposal ballot (for / against / abstain) of every admitted member.
+        ``closes_on``, if given, is the day the admin means to close it: the
+        electorate members yet to vote are reminded the day before."""
         profile = self.coop().profile
         if threshold not in profile.thresholds:
             raise InvalidBallot(
                 f"threshold {threshold!r} is not in the rules; "
                 f"known: {', '.join(profile.thresholds)}"
             )
-        return self._open("proposal", title, threshold, {}, secret, None, opened_on)
+        return self._open(
+            "proposal", title, threshold, {}, secret, None, opened_on, closes_on
+        )
 
     def open_election(
         self,
@@ -86,6 +92,7 @@ class GovernanceCommands(MembershipCommands):
         *,
         secret: bool = True,
         opened_on: dt.date | None = None,
+        closes_on: dt.date | None = None,
     ) -> UUID:
         """A board election: each member class in ``candidates`` is a constituency
         electing its seats from the rules, voted in by that class's members."""
@@ -111,7 +118,14 @@ class GovernanceCommands(MembershipCommands):
         if not constituencies:
             raise InvalidBallot("an election needs at least one constituency")
         return self._open(
-            "election", title, None, constituencies, secret, set(candidates), opened_on
+            "election",
+            title,
+            None,
+            constituencies,
+            secret,
+            set(candidates),
+            opened_on,
+            closes_on,
         )
 
     def close_ballot(self, ballot_id: UUID, closed_on: dt.date | None = None) -> Any:
@@ -265,7 +279,13 @@ class GovernanceCommands(MembershipCommands):
         secret: bool,
         classes: set[str] | None,
         opened_on: dt.date | None,
+        closes_on: dt.date | None,
     ) -> UUID:
+        day = opened_on or dt.date.today()
+        if closes_on is not None and closes_on < day:
+            raise InvalidClosingDay(
+                f"closes_on: {closes_on} is before the opening day, {day}"
+            )
         profile = self.coop().profile
         frozen = {
             str(m.id): m.member_class
@@ -281,8 +301,10 @@ class GovernanceCommands(MembershipCommands):
             threshold=threshold,
             constituencies=constituencies,
             secret=secret,
-            opened_on=opened_on or dt.date.today(),
+            opened_on=day,
         )
+        if closes_on is not None:
+            ballot.set_closing_date(closes_on)
         roll = Roll(
             ballot_id=ballot.id,
             electorate={m: [c, str(weights[m])] for m, c in frozen.items()},

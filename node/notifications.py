@@ -4,7 +4,9 @@ should hear about becomes drafts of messages, one per recipient.
 A draft says only what its recipient may see: a claim decision goes to the claimant
 alone, a visit change to the service user on the visit, a ballot's opening and
 result to its electorate, with no more than the ballot page shows them (never who
-voted or how), hours received to the account's owner without the giver's name.
+voted or how), the reminder of a ballot closing tomorrow to each member of its
+electorate yet to vote (about nobody else), hours received to the account's owner
+without the giver's name.
 """
 
 import datetime as dt
@@ -38,11 +40,13 @@ TOPICS = (
     Member.Admitted.TOPIC,
     LinkRequest.Made.TOPIC,
     Roll.Opened.TOPIC,
+    Ballot.ClosingReminded.TOPIC,
     Ballot.Closed.TOPIC,
     ExpenseClaim.Approved.TOPIC,
     ExpenseClaim.Rejected.TOPIC,
     ExpenseClaim.Paid.TOPIC,
     Visit.Scheduled.TOPIC,
+    Visit.Rescheduled.TOPIC,
     Visit.Cancelled.TOPIC,
     TimeAccount.Credited.TOPIC,
 )
@@ -88,12 +92,19 @@ class Composer:
                 yield Draft(
                     UUID(member), "ballot_opened", f"Ballot open: {title}", body
                 )
+        elif isinstance(event, Ballot.ClosingReminded):
+            yield from self._closing(event, coop)
         elif isinstance(event, Ballot.Closed):
             yield from self._result(event, coop)
         elif isinstance(event, ExpenseClaim.Event):
             yield self._claim(event)
         elif isinstance(event, Visit.Scheduled | Visit.Cancelled):
             yield self._visit(event)
+        elif isinstance(event, Visit.Rescheduled):
+            visit = self.coop_node.visit(event.originator_id)
+            when = _when(event.scheduled_for)  # this move's time, not a later one
+            text = f"Your visit has moved: it is now on {when}."
+            yield Draft(visit.service_user, "visit_changed", "Visit moved", text)
         elif isinstance(event, TimeAccount.Credited) and event.kind == "member":
             owner = self.coop_node.time_account(event.originator_id).owner
             if owner is not None:
@@ -123,6 +134,22 @@ class Composer:
             f"Welcome to {coop}",
             f"You are now a member of {coop}.\n\n{how}",
         )
+
+    def _closing(self, event: Ballot.ClosingReminded, coop: str) -> Iterator[Draft]:
+        ballot = self.coop_node.ballot(event.originator_id)
+        if not ballot.is_open or ballot.closes_on is None:
+            return  # closed before the reminder was composed: nothing to remind
+        title = one_line(ballot.title)
+        body = (
+            f"The ballot at {coop} closes tomorrow, {ballot.closes_on:%A %d %B %Y}: "
+            f"{title}.\n\nYou have not voted yet. You can vote until it closes"
+            f"{self._at(f'/ballots/{ballot.id}')}."
+        )
+        roll = self.coop_node.roll(ballot.id)
+        for member in roll.electorate:
+            if member not in roll.voted:  # read now: who voted since is spared
+                subject = f"Ballot closing tomorrow: {title}"
+                yield Draft(UUID(member), "ballot_closing", subject, body)
 
     def _result(self, event: Ballot.Closed, coop: str) -> Iterator[Draft]:
         ballot = self.coop_node.ballot(event.originator_id)

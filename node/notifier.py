@@ -3,6 +3,9 @@
 - The composer follows the node's notification log from its tracked position and
   queues a ``Message`` for each draft (node.notifications), by the recipient's
   chosen channel, in the same transaction as its new position.
+- The composer also runs the node's clock-driven reminders (a ballot closing
+  tomorrow, node.reminders) every ``remind_interval`` seconds: they become events
+  of the log, composed like any other.
 - The sender follows the outbox's queued messages from its tracked position, hands
   each email to the mail server, then records it sent with its new position.
 
@@ -12,8 +15,10 @@ that is down is waited out with backoff (toolkit.retry).
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import smtplib
+import time
 
 from eventsourcing.persistence import Notification
 
@@ -47,6 +52,7 @@ class Notifier:
         *,
         batch_size: int = 200,
         poll_interval: float = 0.2,
+        remind_interval: float = 300,
     ) -> None:
         self.coop_node = coop_node
         self.outbox = outbox
@@ -54,6 +60,8 @@ class Notifier:
         self.composer = Composer(coop_node, mail.site_url if mail else "")
         self.batch_size = batch_size
         self.poll_interval = poll_interval
+        self.remind_interval = remind_interval
+        self._reminded_at: float | None = None
         self.sent = 0
         self.last_error: str | None = None
         self._wake = asyncio.Event()
@@ -79,8 +87,19 @@ class Notifier:
 
     async def _compose(self) -> None:
         while True:
+            self.remind_if_due()
             if not self.compose_page():
                 await self._idle()
+
+    def remind_if_due(self) -> None:
+        """Record today's reminders, at most every ``remind_interval`` seconds
+        (recording them is idempotent, so a restart may check again at once)."""
+        now = time.monotonic()
+        last = self._reminded_at
+        if last is not None and now - last < self.remind_interval:
+            return
+        self.coop_node.remind_ballots_closing(dt.date.today())
+        self._reminded_at = now
 
     def compose_page(self) -> bool:
         """Queue the messages of the next page of the log; False if none was new."""

@@ -47,6 +47,10 @@ class Visit(Aggregate):
         address: str
         notes: str
 
+    class Rescheduled(Event):
+        TOPIC = "commonweal.visit.rescheduled"
+        scheduled_for: dt.datetime
+
     class Delivered(Event):
         TOPIC = "commonweal.visit.delivered"
         worker: UUID
@@ -90,6 +94,15 @@ class Visit(Aggregate):
         self.minutes_by_service: dict[str, int] = {}
         self.reason: str | None = None
         self.ended_on: dt.date | None = None
+
+    def reschedule(self, scheduled_for: dt.datetime) -> None:
+        self._require_scheduled("moved")
+        if scheduled_for != self.scheduled_for:  # the same time again changes nothing
+            self._rescheduled(scheduled_for)
+
+    @event(Rescheduled)
+    def _rescheduled(self, scheduled_for: dt.datetime) -> None:
+        self.scheduled_for = scheduled_for
 
     def deliver(
         self,
@@ -192,6 +205,13 @@ class VisitCommands(CoopBase):
         )
         self.save(visit)
         return visit.id
+
+    def reschedule_visit(self, visit_id: UUID, scheduled_for: dt.datetime) -> None:
+        """Move a scheduled visit to another day or time (its service user is told;
+        the move itself is not shared)."""
+        visit = self.visit(visit_id)
+        visit.reschedule(scheduled_for)
+        self.save(visit)
 
     def deliver_visit(
         self,

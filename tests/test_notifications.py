@@ -4,6 +4,7 @@ What is sent when, by each member's chosen channel, and that no message carries
 more than its recipient may see.
 """
 
+import asyncio
 import datetime as dt
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -194,3 +195,54 @@ async def test_a_node_without_mail_sends_nothing_but_queues_letters(
     finally:
         await node.stop()
     assert smtp.received() == []
+
+
+async def test_reminded_once_if_yet_to_vote_and_told_of_a_moved_visit(
+    tmp_path: Path, smtp: SmtpServer
+) -> None:
+    node = NodeService(config_with_mail(tmp_path, smtp.port))
+    node.found_if_new()
+    app = node.coop_node
+    ids = {}
+    for name, member_class in [
+        ("ann", "volunteer"),
+        ("bob", "volunteer"),
+        ("una", "service_user"),
+    ]:
+        ids[name] = app.apply_for_membership(
+            name=name.title(), email=f"{name}@example.org", member_class=member_class
+        )
+        app.admit_member(ids[name])
+    today = dt.date.today()
+    ballot = app.open_ballot("Garden", closes_on=today + dt.timedelta(days=1))
+    app.open_ballot("Later", closes_on=today + dt.timedelta(days=2))
+    app.cast_vote(ballot, ids["ann"], "for")
+    service = app.coop().profile.service_types[0]
+    visit = app.schedule_visit(ids["una"], dt.datetime(2030, 5, 6, 10, 30), [service])
+    app.reschedule_visit(visit, dt.datetime(2030, 5, 7, 14, 0))
+    node.notifier.remind_interval = 0  # check at every turn of the composer
+    node.start()
+    try:
+        # 3 welcomes, 2 ballots opened to 3 each, 2 reminders, visit booked and moved.
+        await wait_for(lambda: len(smtp.received()) == 13, what="thirteen emails")
+        await asyncio.sleep(1)  # the check runs many more times meanwhile
+        received = smtp.received()
+    finally:
+        await node.stop()
+    assert len(received) == 13, "a reminder was sent again"
+    reminders = [m for m in received if "closing" in str(m["Subject"])]
+    assert sorted(str(m["To"]).split("<")[-1] for m in reminders) == [
+        "bob@example.org>",
+        "una@example.org>",
+    ], "the reminder went to someone who has voted, or not to someone who has not"
+    assert {str(m["Subject"]) for m in reminders} == {"Ballot closing tomorrow: Garden"}
+    text = body(reminders[0])
+    assert "not voted yet" in text and f"/ballots/{ballot}" in text
+    assert not any(name in text for name in ("Ann", "Bob", "Una"))
+
+    una = to(received, "una@")
+    moved = [m for m in una if str(m["Subject"]) == "Visit moved"]
+    assert len(moved) == 1
+    assert "Tuesday 07 May 2030 at 14:00" in body(moved[0])
+    assert "10:30" not in body(moved[0])
+    assert not [m for m in to(received, "bob@") if "Visit" in str(m["Subject"])]

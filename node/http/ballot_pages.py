@@ -5,6 +5,7 @@ The forms call the same commands as the API (``node.http.ballots``), so the two
 cannot disagree about who may do what.
 """
 
+import datetime as dt
 from typing import Any
 from uuid import UUID
 
@@ -86,6 +87,13 @@ async def staff_open_ballot(request: web.Request) -> web.Response:
     title = str(form.get("title", "")).strip()
     if not title:
         return await ballots_page(request, 400, "Write the proposal to vote on.")
+    closing = str(form.get("closes_on", "")).strip()
+    try:
+        closes_on = dt.date.fromisoformat(closing) if closing else None
+    except ValueError:
+        return await ballots_page(
+            request, 400, "closes_on: write the closing day as a date"
+        )
     app = request.app[NODE].coop_node
     try:
         await run(
@@ -94,6 +102,7 @@ async def staff_open_ballot(request: web.Request) -> web.Response:
                 title[:200],
                 threshold=str(form.get("threshold", "ordinary")),
                 secret=bool(form.get("secret")),
+                closes_on=closes_on,
             ),
         )
     except DomainError as error:

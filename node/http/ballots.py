@@ -1,5 +1,5 @@
-"""Ballots API: list, open (proposal ballots), read with live turnout, vote (as
-oneself or as a proxy), appoint a proxy, close.
+"""Ballots API: list, open (proposal ballots, with an optional closing day), read
+with live turnout, vote (as oneself or as a proxy), appoint a proxy, close.
 
 Anyone signed in reads ballots; while a ballot is open only its turnout by class
 is shown, once closed its full tally. Individual votes are never shown here. A
@@ -51,6 +51,8 @@ class BallotView(msgspec.Struct, frozen=True):
     # The full tally (counts and strength by class and choice, quorum, outcome)
     # once closed; never who voted how.
     result: dict[str, Any] | None
+    # The day the admin means to close it, if the board gave one.
+    closes_on: dt.date | None = None
 
 
 class NewBallot(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -60,6 +62,8 @@ class NewBallot(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     )
     secret: bool = False
     opened_on: dt.date | None = None
+    # Members yet to vote are reminded the day before; not before opened_on.
+    closes_on: dt.date | None = None
 
 
 class VoteRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -110,6 +114,7 @@ def ballot_view(app: CoopNode, ballot: Ballot) -> BallotView:
             ClassTurnout(c, n, voted.get(c, 0)) for c, n in sorted(electorate.items())
         ],
         result=ballot.result,
+        closes_on=ballot.closes_on,
     )
 
 
@@ -171,6 +176,7 @@ async def open_ballot(request: web.Request, body: NewBallot) -> BallotView:
             threshold=body.threshold,
             secret=body.secret,
             opened_on=body.opened_on,
+            closes_on=body.closes_on,
         )
         return ballot_view(app, app.ballot(ballot_id))
 

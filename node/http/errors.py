@@ -25,6 +25,7 @@ STATUS: dict[str, tuple[int, str | None]] = {
     errors.InvalidChoice.code: (400, "choice"),
     errors.InvalidBallot.code: (400, None),
     errors.NoElectorate.code: (409, None),
+    errors.InvalidClosingDay.code: (409, "closes_on"),
     errors.InvalidReceipt.code: (400, "receipt"),
     errors.MembershipCapReached.code: (409, None),
     errors.BoardRulesBroken.code: (409, None),

@@ -1,8 +1,8 @@
-"""Staff pages for the coordinator (and admin): record scheduled visits delivered
-or missed, and approve, reject and pay expense claims. Plain forms that post and
-redirect; no JavaScript needed, readable on a phone.
+"""Staff pages for the coordinator (and admin): move scheduled visits, record
+them delivered or missed, and approve, reject and pay expense claims. Plain forms
+that post and redirect; no JavaScript needed, readable on a phone.
 
-The forms are decoded into the API's own bodies (``Delivery``, ``Miss``,
+The forms are decoded into the API's own bodies (``Move``, ``Delivery``, ``Miss``,
 ``Rejection``) and run the API's own commands through ``write``, so a page and
 the API cannot disagree about what is valid or who may do it.
 """
@@ -23,7 +23,7 @@ from node.expenses import REJECTION_REASONS, ExpenseClaim
 from node.http.context import NODE, run, write
 from node.http.expenses import Action, Rejection, claim_view, decision
 from node.http.pages import form_error, render, signed_in, status_of
-from node.http.visits import Delivery, Miss, deliver, miss, visit_view
+from node.http.visits import Delivery, Miss, Move, deliver, miss, move, visit_view
 from node.visits import VISIT_REASONS, Visit
 from toolkit.aggregates import ids_with
 
@@ -145,6 +145,29 @@ async def staff_deliver(request: web.Request) -> web.Response:
         await write(request, deliver, app, visit_id, body)
     except msgspec.ValidationError as error:
         return await visits_page(request, 400, form_error(error, HINTS))
+    except DomainError as error:
+        return await visits_page(request, status_of(error), str(error))
+    raise web.HTTPSeeOther(f"/staff/visits?done={visit_id}#done")
+
+
+@staff_pages.post("/staff/visits/{id}/reschedule")
+async def staff_reschedule(request: web.Request) -> web.Response:
+    signed_in(request, CARE)
+    visit_id = _id(request)
+    form = await request.post()
+    app = request.app[NODE].coop_node
+    value = str(form.get("scheduled_for", "")).strip()
+    try:
+        visit = await run(request, app.visit, visit_id)
+        try:
+            if not value:
+                raise ValueError("blank")  # unlike "began at", there is no default
+            moment = started_at(value, visit.scheduled_for)
+        except ValueError:
+            return await visits_page(
+                request, 400, "scheduled_for: write the new date and time"
+            )
+        await write(request, move, app, visit_id, Move(moment))
     except DomainError as error:
         return await visits_page(request, status_of(error), str(error))
     raise web.HTTPSeeOther(f"/staff/visits?done={visit_id}#done")

@@ -1,5 +1,5 @@
-"""Visits API for the coordinator: schedule a visit, record it delivered or
-missed, list visits.
+"""Visits API for the coordinator: schedule a visit, move it, record it delivered
+or missed, list visits.
 
 Only the coordinator and admin reach these; a visit's address and notes are care
 records and are never answered in a list.
@@ -37,6 +37,10 @@ class NewVisit(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     service_types: ServiceTypes
     address: Annotated[str, msgspec.Meta(max_length=500)] = ""
     notes: Notes = ""
+
+
+class Move(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    scheduled_for: Moment
 
 
 class Delivery(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -90,6 +94,11 @@ def distinct(types: list[str]) -> list[str]:
 # The commands, shared by the API and the staff pages (node.http.staff_pages).
 
 
+def move(app: CoopNode, visit_id: UUID, body: Move) -> VisitView:
+    app.reschedule_visit(visit_id, body.scheduled_for)
+    return visit_view(app.visit(visit_id))
+
+
 def deliver(app: CoopNode, visit_id: UUID, body: Delivery) -> VisitView:
     types = distinct(body.service_types) if body.service_types else None
     app.deliver_visit(
@@ -141,6 +150,22 @@ async def schedule_visit(request: web.Request, body: NewVisit) -> VisitView:
 
     view = await write(request, command)
     return view
+
+
+@api.route(
+    "POST",
+    "/api/visits/{id}/reschedule",
+    summary="Move a scheduled visit to another day or time; the service user is "
+    "told (coordinator, admin)",
+    tag="visits",
+    body=Move,
+    response=VisitView,
+    params=ID,
+)
+async def reschedule_visit(request: web.Request, body: Move) -> VisitView:
+    require(request, CARE, "move visits")
+    visit_id = path_uuid(request)
+    return await write(request, move, request.app[NODE].coop_node, visit_id, body)
 
 
 @api.route(
