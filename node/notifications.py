@@ -86,7 +86,7 @@ class Composer:
             title = one_line(ballot.title)
             body = (
                 f"A ballot has opened at {coop}: {title}.\n\n"
-                f"You can vote until it closes{self._at(f'/ballots/{ballot.id}')}."
+                f"You can vote until it closes{self._at(f'/#ballot-{ballot.id}')}."
             )
             for member in event.electorate:
                 yield Draft(
@@ -143,7 +143,7 @@ class Composer:
         body = (
             f"The ballot at {coop} closes tomorrow, {ballot.closes_on:%A %d %B %Y}: "
             f"{title}.\n\nYou have not voted yet. You can vote until it closes"
-            f"{self._at(f'/ballots/{ballot.id}')}."
+            f"{self._at(f'/#ballot-{ballot.id}')}."
         )
         roll = self.coop_node.roll(ballot.id)
         for member in roll.electorate:
@@ -163,7 +163,7 @@ class Composer:
             outcome = "The board members elected are shown on the ballot page."
         body = (
             f"The ballot at {coop} has closed: {title}.\n\n{outcome}\n\n"
-            f"The full count is on the ballot page{self._at(f'/ballots/{ballot.id}')}."
+            f"The full count is on your home page{self._at(f'/#ballot-{ballot.id}')}."
         )
         roll = self.coop_node.roll(ballot.id)
         for member in roll.electorate:

@@ -237,7 +237,7 @@ async def test_reminded_once_if_yet_to_vote_and_told_of_a_moved_visit(
     ], "the reminder went to someone who has voted, or not to someone who has not"
     assert {str(m["Subject"]) for m in reminders} == {"Ballot closing tomorrow: Garden"}
     text = body(reminders[0])
-    assert "not voted yet" in text and f"/ballots/{ballot}" in text
+    assert "not voted yet" in text and f"/#ballot-{ballot}" in text
     assert not any(name in text for name in ("Ann", "Bob", "Una"))
 
     una = to(received, "una@")
