@@ -50,8 +50,8 @@ def form_error(
     plain-words hint for the field if one is given)."""
     problem = invalid_input(error, "form").detail
     field = problem.field or "form"
-    message = (hints or {}).get(field) or problem.message.removeprefix("form: ")
-    return f"{field}: {message}"
+    hint = (hints or {}).get(field)
+    return f"{field}: {hint}" if hint else problem.message.removeprefix("form: ")
 
 
 def status_of(error: DomainError) -> int:

@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable
 import msgspec
 from aiohttp import web
 
+from toolkit.web.plain_words import plain_words
+
 log = logging.getLogger(__name__)
 
 
@@ -64,7 +66,9 @@ def invalid_input(
     if named:
         path = f"{path}.{named['name']}" if path else named["name"]
     if isinstance(error, msgspec.ValidationError):
-        return ApiError(400, "invalid_input", f"{where}: {message}", path or None)
+        words = plain_words(message, path)
+        said = f"{path} {words}" if path else words
+        return ApiError(400, "invalid_input", f"{where}: {said}", path or None)
     return ApiError(400, "malformed_json", f"{where}: {message}")
 
 
