@@ -53,3 +53,22 @@ async def off_screen(page: Page) -> list[str]:
     """Visible elements that end past the right edge of the viewport."""
     found: list[str] = await page.evaluate(OVERFLOW_JS)
     return found
+
+
+SMALL_TARGETS_JS = """() => {
+  const out = [];
+  for (const el of document.querySelectorAll('button, nav a, summary, select')) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) continue;
+    if (box.height < 43.5)
+      out.push(el.tagName.toLowerCase() + ' "' + el.textContent.trim() + '" is ' +
+               Math.round(box.height) + 'px high');
+  }
+  return out.slice(0, 10);
+}"""
+
+
+async def small_targets(page: Page) -> list[str]:
+    """Buttons, menu links and other controls less than 44 px high."""
+    found: list[str] = await page.evaluate(SMALL_TARGETS_JS)
+    return found

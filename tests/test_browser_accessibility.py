@@ -14,7 +14,13 @@ from federation.broker import NatsServer
 from federation.http import make_consortium_app
 from federation.service import ConsortiumService
 from node.service import NodeService
-from tests.accessibility import DESKTOP, PHONE, axe_violations, off_screen
+from tests.accessibility import (
+    DESKTOP,
+    PHONE,
+    axe_violations,
+    off_screen,
+    small_targets,
+)
 from tests.browser import chromium
 from tests.node_api import admitted_member, call, staff_token
 from tests.waiting import wait_until_caught_up
@@ -45,6 +51,7 @@ async def problems(page: Page, url: str, status: int = 200) -> list[str]:
         found += [f"{where}: {v}" for v in await axe_violations(page)]
         if size == PHONE:
             found += [f"{where}: off screen: {o}" for o in await off_screen(page)]
+            found += [f"{where}: too small: {t}" for t in await small_targets(page)]
     return found
 
 
@@ -82,6 +89,13 @@ async def test_every_node_page_for_every_role(http_node: LiveNode) -> None:
         member = await signed_in(browser, url, rosa_token)
         for path in ("/", "/devices"):
             found += await problems(member, url + path)
+        # The skip link comes first; the menu marks the page shown.
+        await member.keyboard.press("Tab")
+        await expect(member.locator(":focus")).to_have_text("Skip to content")
+        await member.keyboard.press("Enter")
+        await expect(member.locator("main")).to_be_focused()
+        current = member.locator("nav[aria-label=Menu] a[aria-current=page]")
+        await expect(current).to_have_attribute("href", "/devices")
         found += await problems(member, url + "/staff", status=403)
         await expect(member.locator("#way-back")).to_have_attribute("href", "/")
         found += await problems(member, url + "/no/such/page", status=404)
