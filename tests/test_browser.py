@@ -60,7 +60,8 @@ async def test_a_member_votes_and_the_admin_sees_turnout_then_closes(
         await expect(card.locator(".voted")).to_have_text("1", timeout=10_000)
         await expect(card.locator("td[data-class=worker]")).to_have_text("1")
         await admin.screenshot(path=screenshot_path("ballot-turnout"), full_page=True)
-        await admin.click("button[aria-label='Close Open a second day centre']")
+        close = "button[aria-label='Close and count Open a second day centre']"
+        await admin.click(close)
         await expect(card.locator(".status")).to_have_text("closed")
         await expect(card.locator(".outcome")).to_contain_text("1 of 2 voted")
         await expect(card.locator("form.close")).to_have_count(0)

@@ -13,7 +13,7 @@ from federation.http.figures import Figure, figures
 from federation.members_over_time import members_by_class_over_time
 from federation.service import ConsortiumService
 from federation.suppression import publish
-from toolkit.web.errors import error_middleware
+from toolkit.web.errors import error_middleware, heading
 from toolkit.web.observe import HttpMetrics
 from toolkit.web.openapi import openapi_document
 from toolkit.web.pages import environment, render
@@ -44,6 +44,7 @@ async def dashboard(request: web.Request) -> web.Response:
         request.app[TEMPLATES],
         "dashboard.html",
         name=service.config.name,
+        current=request.path,
         report=view,
         figures=figs,
         silent=silent,
@@ -64,12 +65,27 @@ async def figure_csv(request: web.Request) -> web.Response:
     raise web.HTTPNotFound(text=f"no figure {name}")
 
 
+def error_page(request: web.Request, status: int, message: str) -> web.Response:
+    """An HTTP error as a page in the dashboard's layout (toolkit.web.errors)."""
+    return render(
+        request.app[TEMPLATES],
+        "error.html",
+        status,
+        name=request.app[SERVICE].config.name,
+        current=request.path,
+        heading=heading(status),
+        message=message,
+    )
+
+
 def make_consortium_app(service: ConsortiumService) -> web.Application:
     registry = CollectorRegistry()
     metrics = HttpMetrics(registry, service.config.http.metrics_token_sha256)
     lag = ConsumerLag(service)
     registry.register(ConsortiumCollector(service, lag))
-    app = web.Application(middlewares=[metrics.middleware(), error_middleware(_none)])
+    app = web.Application(
+        middlewares=[metrics.middleware(), error_middleware(_none, error_page)]
+    )
     app[SERVICE] = service
     app[TEMPLATES] = environment("federation.http")
     secure(app)

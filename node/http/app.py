@@ -23,7 +23,7 @@ from node.http.context import NODE, RUNNER, SIGN_IN_LIMIT, TEMPLATES, Runner
 from node.http.errors import translate
 from node.http.guard import authenticate
 from node.http.letters import LETTERS, OneTimeViews, letters
-from node.http.pages import pages
+from node.http.pages import error_page, pages
 from node.http.sign_in_pages import sign_in_pages
 from node.http.staff_pages import staff_pages
 from node.service import NodeService
@@ -78,7 +78,11 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     metrics = HttpMetrics(registry, node.config.http.metrics_token_sha256)
     registry.register(ops.NodeCollector(node))
     app = web.Application(
-        middlewares=[metrics.middleware(), error_middleware(translate), authenticate]
+        middlewares=[
+            metrics.middleware(),
+            error_middleware(translate, error_page),
+            authenticate,
+        ]
     )
     app[NODE] = node
     app[TEMPLATES] = environment("node.http")

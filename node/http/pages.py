@@ -23,7 +23,7 @@ from node.http.guard import COOKIE, CSRF_FIELD, PRINCIPAL, SESSION
 from node.http.members import MembershipApplication, member_view, token_view
 from node.http.timebank import my_time_account
 from node.sessions import csrf_token
-from toolkit.web.errors import invalid_input
+from toolkit.web.errors import heading, invalid_input
 from toolkit.web.pages import render as render_page
 
 pages = web.RouteTableDef()
@@ -38,8 +38,16 @@ def render(
         status,
         coop_name=request.app[NODE].config.name,
         who=request.get(PRINCIPAL),
+        current=request.path,
         csrf=csrf_token(secret) if (secret := request.get(SESSION)) else "",
         **context,
+    )
+
+
+def error_page(request: web.Request, status: int, message: str) -> web.Response:
+    """An HTTP error as a page in the co-op's layout (toolkit.web.errors)."""
+    return render(
+        request, "error.html", status, heading=heading(status), message=message
     )
 
 
@@ -67,7 +75,7 @@ def signed_in(request: web.Request, roles: Collection[str] | None = None) -> Pri
         raise web.HTTPSeeOther("/login")
     if roles is not None and who.role not in roles:
         raise web.HTTPForbidden(
-            text="This page is for co-op staff. Go back to /", content_type="text/plain"
+            text="This page is for co-op staff.", content_type="text/plain"
         )
     return who
 

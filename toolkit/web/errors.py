@@ -81,11 +81,51 @@ def error_response(status: int, detail: ErrorDetail) -> web.Response:
 
 
 Translate = Callable[[Exception], ApiError | None]
+# An error page in the app's layout: (request, status, message) -> the page.
+ErrorPage = Callable[[web.Request, int, str], web.Response]
+
+# What a page says when the handler gave no message of its own.
+PLAIN_WORDS = {
+    403: "This page is not open to you.",
+    404: "There is no page at this address.",
+    500: "Something went wrong on our side. It has been noted; please try again later.",
+}
+HEADINGS = {403: "Not allowed", 404: "Page not found", 500: "Something went wrong"}
+
+
+def heading(status: int) -> str:
+    return HEADINGS.get(status, "This page could not be shown")
+
+
+def wants_page(request: web.Request) -> bool:
+    """A browser asking for a page, not the API or a script: it gets errors as
+    pages in the layout."""
+    return not request.path.startswith("/api/") and "text/html" in request.headers.get(
+        "Accept", ""
+    )
+
+
+def _message(error: web.HTTPException) -> str:
+    """The handler's own words, if it gave any (not aiohttp's "404: Not Found")."""
+    text = error.text or ""
+    if error.content_type != "text/plain" or text == f"{error.status}: {error.reason}":
+        return PLAIN_WORDS.get(error.status, error.reason)
+    return text
 
 
 def error_middleware(
-    translate: Translate,
+    translate: Translate, page: ErrorPage | None = None
 ) -> Callable[..., Awaitable[web.StreamResponse]]:
+    """Errors as JSON for the API; as pages (when ``page`` is given) for a browser
+    asking for HTML."""
+
+    def answer(request: web.Request, status: int, detail: ErrorDetail) -> web.Response:
+        if page is not None and wants_page(request):
+            # A page never shows the inside of a failure, even in the API's words.
+            message = PLAIN_WORDS[500] if status >= 500 else detail.message
+            return page(request, status, message)
+        return error_response(status, detail)
+
     @web.middleware
     async def errors(
         request: web.Request,
@@ -94,19 +134,25 @@ def error_middleware(
         try:
             return await handler(request)
         except ApiError as error:
-            return error_response(error.status, error.detail)
+            return answer(request, error.status, error.detail)
         except web.HTTPException as error:
-            if error.status < 400 or not request.path.startswith("/api/"):
+            if error.status < 400:
+                raise
+            if page is not None and wants_page(request):
+                return page(request, error.status, _message(error))
+            if not request.path.startswith("/api/"):
                 raise
             code = error.reason.lower().replace(" ", "_")
             return error_response(error.status, ErrorDetail(code, error.reason))
         except Exception as error:
             translated = translate(error)
             if translated is not None:
-                return error_response(translated.status, translated.detail)
+                return answer(request, translated.status, translated.detail)
             log.exception("unhandled error in %s %s", request.method, request.path)
-            return error_response(
-                500, ErrorDetail("internal", "internal error; it has been logged")
+            return answer(
+                request,
+                500,
+                ErrorDetail("internal", "internal error; it has been logged"),
             )
 
     return errors

@@ -1,0 +1,77 @@
+"""axe-core (from the axe-playwright-python package) run in a page, and a check
+that nothing sticks out past the viewport's right edge."""
+
+from pathlib import Path
+from typing import Any
+
+import axe_playwright_python
+from playwright.async_api import Page
+
+AXE_JS = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+async def axe_violations(page: Page) -> list[str]:
+    """Each WCAG 2.1 AA violation on the page as "rule: target, ...". The page's
+    context must bypass the CSP: axe is injected as a script of its own."""
+    await page.add_script_tag(content=AXE_JS)
+    result: dict[str, Any] = await page.evaluate(
+        # Label in name (WCAG 2.5.3) is an experimental rule: asked for by name.
+        """tags => axe.run(document, {
+             runOnly: {type: 'tag', values: tags},
+             rules: {'label-content-name-mismatch': {enabled: true}}})""",
+        WCAG_21_AA,
+    )
+    return [
+        f"{v['id']}: " + ", ".join(str(n["target"]) for n in v["nodes"][:5])
+        for v in result["violations"]
+    ]
+
+
+OVERFLOW_JS = """() => {
+  const width = document.documentElement.clientWidth;
+  const out = [];
+  if (document.documentElement.scrollWidth > width)
+    out.push('page scrolls sideways: ' + document.documentElement.scrollWidth);
+  for (const el of document.body.querySelectorAll('*')) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) continue;
+    if (getComputedStyle(el).visibility === 'hidden') continue;
+    // Inside a scrolling region is fine: the region itself is checked.
+    let inScroller = false;
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      if (getComputedStyle(p).overflowX !== 'visible') { inScroller = true; break; }
+    }
+    if (!inScroller && box.right > width + 0.5)
+      out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+               ' ends at ' + Math.round(box.right));
+  }
+  return out.slice(0, 10);
+}"""
+
+
+async def off_screen(page: Page) -> list[str]:
+    """Visible elements that end past the right edge of the viewport."""
+    found: list[str] = await page.evaluate(OVERFLOW_JS)
+    return found
+
+
+SMALL_TARGETS_JS = """() => {
+  const out = [];
+  for (const el of document.querySelectorAll('button, nav a, summary, select')) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) continue;
+    if (box.height < 43.5)
+      out.push(el.tagName.toLowerCase() + ' "' + el.textContent.trim() + '" is ' +
+               Math.round(box.height) + 'px high');
+  }
+  return out.slice(0, 10);
+}"""
+
+
+async def small_targets(page: Page) -> list[str]:
+    """Buttons, menu links and other controls less than 44 px high."""
+    found: list[str] = await page.evaluate(SMALL_TARGETS_JS)
+    return found
