@@ -230,11 +230,13 @@ async def test_care_hours_by_month_and_service_type_chart_and_csv(
     figure = page[start : page.index("</figure>", start)]
     assert 'href="/figures/care-hours-by-month.csv"' in figure
     assert figure.count("<svg") == 1
-    services = ["cleaning", "personal_care", "transport"]
+    # Drawn by id, shown by name.
+    services = {"cleaning": "Cleaning", "personal_care": "Personal care"}
+    services["transport"] = "Transport"
     assert figure.count('<polyline class="series"') == len(services)
-    for service in services:
+    for service, name in services.items():
         assert f'data-series="{service}"' in figure
-        assert f">{service}</text>" in figure
+        assert f">{name}</text>" in figure
     # One point per month, the empty February included.
     points = figure.split('data-series="transport"')[1].split('points="')[1]
     assert len(points.split('"')[0].split()) == 3

@@ -162,18 +162,18 @@ async def test_api_dashboard_and_csv_publish_no_count_of_people_below_five(
     ] == ("null when plans_reviewed is below 5")
 
     # The dashboard: the network's 3 service users read "<5", drawn to no scale.
-    assert '<td class="num" data-class="service_user">&lt;5</td>' in page
-    assert '<td class="num" data-class="supporter">5</td>' in page
+    assert '<th scope="row">Service user</th><td class="num">&lt;5</td>' in page
+    assert '<th scope="row">Supporter</th><td class="num">5</td>' in page
     start = page.index('<figure id="members-by-class">')
     figure = page[start : page.index("</figure>", start)]
-    assert "<title>service_user: &lt;5</title>" in figure
+    assert "<title>Service user: &lt;5</title>" in figure
     assert 'class="bar suppressed" data-label="service_user"' in figure
-    assert "service_user: 3" not in figure
+    assert "Service user: 3" not in figure
     assert "fewer than 5 people are not published" in figure
     start = page.index('<figure id="turnout-by-class">')
     figure = page[start : page.index("</figure>", start)]
     assert 'class="withheld" data-label="service_user"' in figure
-    assert "<title>worker: 100</title>" in figure
+    assert "<title>Worker: 100</title>" in figure
 
     # The CSVs: the same cells.
     rows = csvs["members-by-class"]

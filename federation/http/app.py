@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry
 
 from federation.http.api import SERVICE, ConsortiumCollector, ConsumerLag, api
 from federation.http.figures import Figure, figures
+from federation.http.sections import Section, key_measures, sections
 from federation.members_over_time import members_by_class_over_time
 from federation.service import ConsortiumService
 from federation.suppression import publish
@@ -21,39 +22,58 @@ from toolkit.web.routes import json_response
 from toolkit.web.security import secure
 
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
+LAG = web.AppKey("lag", ConsumerLag)
 
 
-def _dashboard(service: ConsortiumService) -> tuple[Any, list[Figure], Any]:
-    view, figs = _figures(service)
-    return view, figs, service.silent_coops()
-
-
-def _figures(service: ConsortiumService) -> tuple[Any, list[Figure]]:
-    """The report's published view (what the page may show) and the figures."""
+def _figures(service: ConsortiumService) -> tuple[Any, list[Section], list[Figure]]:
+    """The report's published view (what the page may show), its sections, and
+    every figure of them (each downloadable as CSV)."""
     report = service.report()
     view = publish(report)
     with service.views.transaction() as cursor:
         trend = members_by_class_over_time(cursor)
-    return view, figures(report, view, trend)
+    parts = sections(view, figures(report, view, trend))
+    side_by_side = key_measures(report, view)
+    every = [side_by_side, *(f for part in parts for f in part.figures)]
+    return view, parts, every
 
 
 async def dashboard(request: web.Request) -> web.Response:
+    """The analyst's page: the published report, section by section."""
     service = request.app[SERVICE]
-    view, figs, silent = await asyncio.to_thread(_dashboard, service)
+    view, parts, every = await asyncio.to_thread(_figures, service)
     return render(
         request.app[TEMPLATES],
         "dashboard.html",
         name=service.config.name,
         current=request.path,
         report=view,
-        figures=figs,
+        key_measures=every[0],
+        sections=parts,
+    )
+
+
+async def operations(request: web.Request) -> web.Response:
+    """The operator's page: whether the feed from the co-ops is healthy."""
+    service = request.app[SERVICE]
+    report, silent = await asyncio.to_thread(
+        lambda: (service.report(), service.silent_coops())
+    )
+    return render(
+        request.app[TEMPLATES],
+        "operations.html",
+        name=service.config.name,
+        current=request.path,
+        dead_letters=report.dead_letters,
+        lag=request.app[LAG].pending,
+        ack_pending=request.app[LAG].ack_pending,
         silent=silent,
         silent_after=service.config.silent_after_seconds,
     )
 
 
 async def figure_csv(request: web.Request) -> web.Response:
-    _, figs = await asyncio.to_thread(_figures, request.app[SERVICE])
+    _, _, figs = await asyncio.to_thread(_figures, request.app[SERVICE])
     name = request.match_info["name"]
     for figure in figs:
         if figure.name == name:
@@ -87,6 +107,7 @@ def make_consortium_app(service: ConsortiumService) -> web.Application:
         middlewares=[metrics.middleware(), error_middleware(_none, error_page)]
     )
     app[SERVICE] = service
+    app[LAG] = lag
     app[TEMPLATES] = environment("federation.http")
     secure(app)
     document = openapi_document(
@@ -98,6 +119,7 @@ def make_consortium_app(service: ConsortiumService) -> web.Application:
 
     app.add_routes(api.routes)
     app.router.add_get("/", dashboard)
+    app.router.add_get("/operations", operations)
     app.router.add_get("/figures/{name}.csv", figure_csv)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/metrics", metrics.handler)

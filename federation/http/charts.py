@@ -5,6 +5,7 @@ people below 5 is never drawn to scale."""
 from collections.abc import Mapping, Sequence
 from html import escape
 
+from federation.labels import label as human
 from federation.suppression import MIN_CELL, SUPPRESSED
 
 # A point or bar: a number, a suppressed count of people ("<5"), or withheld (None).
@@ -64,7 +65,8 @@ def _tick(top: float, i: int) -> str:
     return f"{round(top * i / 4, 2):g}"
 
 
-def _legend_name(name: str) -> str:
+def _legend_name(key: str) -> str:
+    name = human(key)
     if len(name) <= LEGEND_CHARS:
         return escape(name)
     return f"<title>{escape(name)}</title>{escape(name[: LEGEND_CHARS - 1])}…"
@@ -126,7 +128,7 @@ def bar_chart(values: Mapping[str, Value], title: str) -> str:
     for i, (name, value) in enumerate(values.items()):
         x = LEFT + slot * i + slot * 0.15
         colour = PALETTE[i % len(PALETTE)]
-        label = f"<title>{escape(name)}: {escape(_shown(value))}</title>"
+        label = f"<title>{escape(human(name))}: {escape(_shown(value))}</title>"
         if value is None:
             body.append(
                 f'<text class="withheld" data-label="{escape(name)}" '
@@ -148,7 +150,7 @@ def bar_chart(values: Mapping[str, Value], title: str) -> str:
             )
         body.append(
             f'<text x="{x + slot * 0.35:.1f}" y="{HEIGHT - BOTTOM + 16}" '
-            f'text-anchor="middle">{escape(name)}</text>'
+            f'text-anchor="middle">{escape(human(name))}</text>'
         )
     return _frame(body, title)
 

@@ -16,6 +16,7 @@ from federation.http.charts import (
     growth_tree,
     line_chart,
 )
+from federation.labels import currency, label, money
 from federation.members_over_time import ClassMonth
 from federation.report import ConsortiumReport
 from federation.suppression import MIN_CELL, SUPPRESSED, publish, suppress
@@ -33,6 +34,15 @@ class Figure(NamedTuple):
     rows: list[list[object]]  # None: withheld, an empty cell
     svg: str | None  # None: shown as a table only
     note: str | None = None  # how suppressed cells are shown, when there are any
+    labelled: tuple[int, ...] = ()  # columns of ids, shown by their human names
+
+    def table(self) -> tuple[list[str], list[list[object]]]:
+        """The header and rows as the page shows them: human names, not ids."""
+        rows = [
+            [label(str(c)) if i in self.labelled else c for i, c in enumerate(row)]
+            for row in self.rows
+        ]
+        return [label(h) for h in self.header], rows
 
     def csv(self) -> str:
         out = io.StringIO()
@@ -84,6 +94,7 @@ def turnout_by_class(report: ConsortiumReport) -> Figure:
             [cell for row in rows for cell in row[1:]],
             "; turnout is withheld where either count is.",
         ),
+        labelled=(0,),
     )
 
 
@@ -126,6 +137,7 @@ def care_hours_by_month(report: ConsortiumReport) -> Figure:
         )
         if minutes
         else None,
+        labelled=(1,),
     )
 
 
@@ -143,7 +155,13 @@ def figures(
         [month, *(counts[c] for c in classes)] for month, counts in months
     ]
     coops: list[list[object]] = [
-        [c.coop_id, c.name, c.profile, c.members, c.share_capital]
+        [
+            c.coop_id,
+            c.name,
+            label(c.profile),
+            c.members,
+            money(c.share_capital, currency(c.profile)),
+        ]
         for c in membership.coops
     ]
     growth = view.growth.coops
@@ -159,6 +177,7 @@ def figures(
             [[c, n] for c, n in by_class.items()],
             bar_chart(by_class, "Members by class"),
             _note(by_class.values(), ", drawn as a dashed bar up to 5."),
+            labelled=(0,),
         ),
         Figure(
             "members-by-class-over-time",

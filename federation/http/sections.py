@@ -1,0 +1,313 @@
+"""The dashboard in the published report's order: one section per part of the
+report (membership, governance, growth, care, workforce, time bank), each with its
+headline totals and its figures, and the co-ops side by side on the key measures.
+Only the published view goes in (a count of people below 5 reads "<5"); ids are
+shown by their human names (federation.labels), each figure in one unit."""
+
+from typing import Any, NamedTuple
+
+from federation.http.figures import Figure, _note
+from federation.labels import (
+    currency,
+    hours,
+    label,
+    money,
+    money_by_currency,
+    percent,
+)
+from federation.suppression import MIN_CELL
+
+
+class Section(NamedTuple):
+    key: str  # the published report's top-level key this section shows
+    heading: str
+    totals: list[tuple[str, object]]
+    figures: list[Figure]
+
+
+def _change(change: float | None) -> str:
+    return "" if change is None else f"{change:+.2f}"
+
+
+def sections(view: Any, figs: list[Figure]) -> list[Section]:
+    """``view`` is the published report (``publish(report)``), ``figs`` the
+    dashboard's charted figures (federation.http.figures), placed by name."""
+    by_name = {f.name: f for f in figs}
+    names = {c.coop_id: c.name for c in view.membership.coops}
+    symbols = {c.coop_id: currency(c.profile) for c in view.membership.coops}
+
+    def coop(coop_id: str) -> str:
+        return str(names.get(coop_id, coop_id))
+
+    membership = view.membership
+    governance = view.governance
+    care = view.care
+    workforce = view.workforce
+    timebank = view.timebank
+    return [
+        Section(
+            "membership",
+            "Membership",
+            [
+                ("Co-ops", len(membership.coops)),
+                ("Members", membership.members),
+                (
+                    "Share capital",
+                    money_by_currency(
+                        (symbols[c.coop_id], c.share_capital) for c in membership.coops
+                    ),
+                ),
+                *(
+                    (label(c), n)
+                    for c, n in sorted(membership.members_by_class.items())
+                ),
+            ],
+            [
+                by_name["members-by-class"],
+                by_name["members-by-class-over-time"],
+                by_name["coops"],
+                Figure(
+                    "joiners-and-leavers",
+                    "Joiners and leavers by month, all co-ops",
+                    ["month", "joiners", "leavers"],
+                    [[m.month, m.joiners, m.leavers] for m in membership.months],
+                    None,
+                    _note(
+                        [c for m in membership.months for c in (m.joiners, m.leavers)],
+                        ".",
+                    ),
+                ),
+            ],
+        ),
+        Section(
+            "governance",
+            "Governance",
+            [
+                ("Ballots closed", governance.ballots),
+                ("Ballots reaching quorum", governance.quorate),
+                ("Share reaching quorum", percent(governance.quorate_share)),
+                (
+                    "Co-ops whose board breaks their rules",
+                    ", ".join(coop(c) for c in governance.out_of_compliance) or "none",
+                ),
+            ],
+            [
+                by_name["turnout-by-class"],
+                Figure(
+                    "governance-by-coop",
+                    "Ballots and board compliance by co-op",
+                    ["coop", "ballots", "quorate", "board_compliance"],
+                    [
+                        [
+                            coop(g.coop_id),
+                            g.ballots,
+                            g.quorate,
+                            "Breaks: " + "; ".join(g.breaches)
+                            if g.breaches
+                            else "Complies",
+                        ]
+                        for g in governance.coops
+                    ],
+                    None,
+                ),
+            ],
+        ),
+        Section(
+            "growth",
+            "Growth",
+            [
+                (
+                    "Co-ops over a year old with no spin-off yet",
+                    ", ".join(coop(c) for c in view.growth.no_runner_yet) or "none",
+                )
+            ],
+            [by_name["growth-tree"]],
+        ),
+        Section(
+            "care",
+            "Care",
+            [
+                ("Visits delivered", care.delivered),
+                ("Visits missed", care.missed),
+                ("Missed-visit rate", percent(care.missed_rate)),
+                ("Care hours", hours(care.minutes)),
+                ("Volunteer hours", hours(care.volunteer_minutes)),
+                ("Active volunteers", care.active_volunteers),
+            ],
+            [
+                by_name["care-hours-by-month"],
+                Figure(
+                    "care-by-coop",
+                    "Visits, outcomes, volunteers and safeguarding by co-op",
+                    [
+                        "coop",
+                        "visits_delivered",
+                        "visits_missed",
+                        "missed_rate",
+                        "plans_reviewed",
+                        "performance_change",
+                        "satisfaction_change",
+                        "active_volunteers",
+                        "volunteer_hours",
+                        "safeguarding_open",
+                        "safeguarding_raised",
+                    ],
+                    [
+                        [
+                            coop(c.coop_id),
+                            c.delivered,
+                            c.missed,
+                            percent(c.missed_rate),
+                            c.outcomes.plans_reviewed,
+                            _change(c.outcomes.performance_change),
+                            _change(c.outcomes.satisfaction_change),
+                            c.active_volunteers,
+                            hours(c.volunteer_minutes),
+                            c.safeguarding_open,
+                            c.safeguarding_raised,
+                        ]
+                        for c in care.coops
+                    ],
+                    None,
+                    _note(
+                        [
+                            x
+                            for c in care.coops
+                            for x in (c.outcomes.plans_reviewed, c.active_volunteers)
+                        ],
+                        "; outcome changes are withheld where plans reviewed is.",
+                    ),
+                ),
+            ],
+        ),
+        Section(
+            "workforce",
+            "Workforce",
+            [
+                ("Workers", workforce.headcount),
+                ("Staff turnover, annualised", percent(workforce.turnover_annualised)),
+            ],
+            [
+                Figure(
+                    "workforce-by-coop",
+                    "Workforce by co-op (turnover over the last 12 months)",
+                    [
+                        "coop",
+                        "workers",
+                        "leavers_12m",
+                        "turnover",
+                        "disadvantaged_share",
+                        "type_b_target",
+                    ],
+                    [
+                        [
+                            coop(w.coop_id),
+                            w.headcount,
+                            w.leavers_12m,
+                            percent(w.turnover_annualised),
+                            percent(w.disadvantaged_share),
+                            {True: "Met", False: "Not met", None: "—"}[
+                                w.meets_type_b_target
+                            ],
+                        ]
+                        for w in workforce.coops
+                    ],
+                    None,
+                    _note(
+                        [x for w in workforce.coops for x in (w.headcount,)],
+                        "; shares are withheld where their count is.",
+                    ),
+                ),
+            ],
+        ),
+        Section(
+            "timebank",
+            "Time bank and expenses",
+            [
+                ("Time-bank accounts", timebank.accounts),
+                ("Hours earned", hours(timebank.earned)),
+                ("Hours spent", hours(timebank.spent)),
+                ("Expense claims due", timebank.expenses.outstanding_count),
+            ],
+            [
+                Figure(
+                    "timebank-by-coop",
+                    "Time bank and volunteer expenses by co-op",
+                    [
+                        "coop",
+                        "accounts",
+                        "hours_earned",
+                        "hours_spent",
+                        "claims_due",
+                        "amount_due",
+                        "oldest_claim_days",
+                    ],
+                    [
+                        [
+                            coop(t.coop_id),
+                            t.accounts,
+                            hours(t.earned),
+                            hours(t.spent),
+                            t.expenses.outstanding_count,
+                            money(
+                                t.expenses.outstanding_amount,
+                                symbols.get(t.coop_id, ""),
+                            ),
+                            t.expenses.oldest_outstanding_days,
+                        ]
+                        for t in timebank.coops
+                    ],
+                    None,
+                    _note([t.accounts for t in timebank.coops], "."),
+                ),
+            ],
+        ),
+    ]
+
+
+def key_measures(report: Any, view: Any) -> Figure:
+    """The co-ops side by side on the measures an analyst compares first. A
+    co-op's turnout (all classes, all closed ballots) comes from the exact
+    ``report`` and is withheld when either of its sums is below 5."""
+    turnout: dict[str, str] = {}
+    for g in report.governance.coops:
+        electorate = sum(t.electorate for t in g.turnout_by_class.values())
+        voted = sum(t.voted for t in g.turnout_by_class.values())
+        shown = min(electorate, voted) >= MIN_CELL
+        turnout[g.coop_id] = percent(voted / electorate) if shown else ""
+    care = {c.coop_id: c for c in view.care.coops}
+    staff = {w.coop_id: w for w in view.workforce.coops}
+    bank = {t.coop_id: t for t in view.timebank.coops}
+    rows: list[list[object]] = []
+    for c in view.membership.coops:
+        k, w, t = care.get(c.coop_id), staff.get(c.coop_id), bank.get(c.coop_id)
+        rows.append(
+            [
+                c.name,
+                percent(k.missed_rate) if k else "",
+                _change(k.outcomes.performance_change) if k else "",
+                percent(w.turnover_annualised) if w else "",
+                turnout.get(c.coop_id, ""),
+                hours(t.earned) if t else "",
+                t.expenses.outstanding_count if t else "",
+                money(t.expenses.outstanding_amount, currency(c.profile)) if t else "",
+            ]
+        )
+    return Figure(
+        "key-measures",
+        "Co-ops side by side on the key measures",
+        [
+            "coop",
+            "missed_rate",
+            "performance_change",
+            "turnover",
+            "turnout",
+            "timebank_hours",
+            "claims_due",
+            "amount_due",
+        ],
+        rows,
+        None,
+        "Empty: not yet reported, or withheld because it rests on fewer than "
+        f"{MIN_CELL} people.",
+    )
