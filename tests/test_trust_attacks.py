@@ -1,6 +1,6 @@
 """Issue 12's attacks on the federation stream, replayed against a real
 nats-server, real nodes and a real consortium: a co-op speaks only for itself and
-cannot silence another, and a co-op that goes silent shows on the dashboard."""
+cannot silence another, and a co-op that goes silent shows on the operator's page."""
 
 import asyncio
 import hashlib
@@ -220,7 +220,7 @@ async def test_a_duplicate_acknowledgement_means_the_same_bytes_are_stored(
     assert stored.count(message.data) == 1
 
 
-async def test_a_silent_coop_shows_on_the_dashboard_and_metrics(
+async def test_a_silent_coop_shows_on_the_operations_page_and_metrics(
     nats_server: NatsServer,
     make_node: NodeFactory,
     make_consortium: ConsortiumFactory,
@@ -242,7 +242,7 @@ async def test_a_silent_coop_shows_on_the_dashboard_and_metrics(
         serving(make_consortium_app(consortium)) as url,
         aiohttp.ClientSession() as session,
     ):
-        async with session.get(f"{url}/") as response:
+        async with session.get(f"{url}/operations") as response:
             page = await response.text()
         async with session.get(f"{url}/metrics") as response:
             metrics = await response.text()
