@@ -134,6 +134,7 @@ async def test_the_consortium_dashboard_and_its_404(
     async with serving(make_consortium_app(consortium)) as url, chromium() as browser:
         page = await signed_in(browser, url, None)
         found = await problems(page, url + "/")
+        found += await problems(page, url + "/operations")
         found += await problems(page, url + "/figures/nothing.csv", status=404)
         await expect(page.locator("#way-back")).to_be_visible()
     assert found == [], "\n".join(found)
