@@ -90,7 +90,7 @@ def turnout_by_class(report: ConsortiumReport) -> Figure:
         ["member_class", "electorate", "voted", "turnout_percent"],
         rows,
         bar_chart(percent, "Turnout by class (%)"),
-        _note(
+        suppression_note(
             [cell for row in rows for cell in row[1:]],
             "; turnout is withheld where either count is.",
         ),
@@ -98,7 +98,7 @@ def turnout_by_class(report: ConsortiumReport) -> Figure:
     )
 
 
-def _note(cells: Iterable[object], how: str) -> str | None:
+def suppression_note(cells: Iterable[object], how: str) -> str | None:
     """The suppression note, if any of ``cells`` is suppressed or withheld."""
     if any(cell == SUPPRESSED or cell is None for cell in cells):
         return SUPPRESSION_NOTE + how
@@ -176,7 +176,7 @@ def figures(
             ["member_class", "members"],
             [[c, n] for c, n in by_class.items()],
             bar_chart(by_class, "Members by class"),
-            _note(by_class.values(), ", drawn as a dashed bar up to 5."),
+            suppression_note(by_class.values(), ", drawn as a dashed bar up to 5."),
             labelled=(0,),
         ),
         Figure(
@@ -189,7 +189,7 @@ def figures(
                 {c: [counts[c] for _, counts in months] for c in classes},
                 "Members by class over time",
             ),
-            _note(
+            suppression_note(
                 [cell for row in over_time for cell in row[1:]],
                 ": a class's line breaks while it has fewer.",
             ),
@@ -201,7 +201,7 @@ def figures(
             ["coop_id", "name", "profile", "members", "share_capital"],
             coops,
             None,
-            _note([c.members for c in membership.coops], "."),
+            suppression_note([c.members for c in membership.coops], "."),
         ),
         turnout_by_class(report),
         Figure(
@@ -221,6 +221,6 @@ def figures(
                 ],
                 "Growth tree",
             ),
-            _note([g.members for g in growth], "."),
+            suppression_note([g.members for g in growth], "."),
         ),
     ]

@@ -6,7 +6,7 @@ shown by their human names (federation.labels), each figure in one unit."""
 
 from typing import Any, NamedTuple
 
-from federation.http.figures import Figure, _note
+from federation.http.figures import Figure, suppression_note
 from federation.labels import (
     currency,
     hours,
@@ -72,7 +72,7 @@ def sections(view: Any, figs: list[Figure]) -> list[Section]:
                     ["month", "joiners", "leavers"],
                     [[m.month, m.joiners, m.leavers] for m in membership.months],
                     None,
-                    _note(
+                    suppression_note(
                         [c for m in membership.months for c in (m.joiners, m.leavers)],
                         ".",
                     ),
@@ -169,7 +169,7 @@ def sections(view: Any, figs: list[Figure]) -> list[Section]:
                         for c in care.coops
                     ],
                     None,
-                    _note(
+                    suppression_note(
                         [
                             x
                             for c in care.coops
@@ -213,7 +213,7 @@ def sections(view: Any, figs: list[Figure]) -> list[Section]:
                         for w in workforce.coops
                     ],
                     None,
-                    _note(
+                    suppression_note(
                         [x for w in workforce.coops for x in (w.headcount,)],
                         "; shares are withheld where their count is.",
                     ),
@@ -258,7 +258,7 @@ def sections(view: Any, figs: list[Figure]) -> list[Section]:
                         for t in timebank.coops
                     ],
                     None,
-                    _note([t.accounts for t in timebank.coops], "."),
+                    suppression_note([t.accounts for t in timebank.coops], "."),
                 ),
             ],
         ),
