@@ -31,6 +31,10 @@ ROLES: tuple[str, ...] = get_args(Role)
 STAFF = frozenset({"admin", "board", "coordinator"})
 BOARD = frozenset({"admin", "board"})
 CARE = frozenset({"admin", "coordinator"})
+ADMIN_ONLY = frozenset({"admin"})
+# Whoever acts as a member of their own (every role but the admin token).
+MEMBERS = frozenset({"board", "coordinator", "member"})
+EVERYONE = frozenset(ROLES)
 
 
 def new_token() -> str:

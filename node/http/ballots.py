@@ -16,7 +16,7 @@ import msgspec
 from aiohttp import web
 
 from node.application import CoopNode
-from node.auth import BOARD, Principal
+from node.auth import ADMIN_ONLY, BOARD, EVERYONE, MEMBERS, Principal
 from node.ballots import Ballot
 from node.http.context import NODE, run, write
 from node.http.guard import principal, require
@@ -151,6 +151,7 @@ def vote(
     tag="ballots",
     query=ListQuery,
     response=Page[BallotView],
+    roles=EVERYONE,
 )
 async def list_ballots(request: web.Request, query: ListQuery) -> Page[BallotView]:
     principal(request)
@@ -165,6 +166,7 @@ async def list_ballots(request: web.Request, query: ListQuery) -> Page[BallotVie
     body=NewBallot,
     response=BallotView,
     status=201,
+    roles=BOARD,
 )
 async def open_ballot(request: web.Request, body: NewBallot) -> BallotView:
     require(request, BOARD, "open ballots")
@@ -191,6 +193,7 @@ async def open_ballot(request: web.Request, body: NewBallot) -> BallotView:
     tag="ballots",
     response=BallotView,
     params=ID,
+    roles=EVERYONE,
 )
 async def get_ballot(request: web.Request) -> BallotView:
     principal(request)
@@ -209,6 +212,7 @@ async def get_ballot(request: web.Request) -> BallotView:
     response=VoteRecorded,
     status=201,
     params=ID,
+    roles=MEMBERS,
 )
 async def cast_vote(request: web.Request, body: VoteRequest) -> VoteRecorded:
     voter_id = voter(principal(request))
@@ -226,6 +230,7 @@ async def cast_vote(request: web.Request, body: VoteRequest) -> VoteRecorded:
     body=ProxyRequest,
     response=BallotView,
     params=ID,
+    roles=MEMBERS,
 )
 async def appoint_proxy(request: web.Request, body: ProxyRequest) -> BallotView:
     member_id = voter(principal(request))
@@ -249,6 +254,7 @@ async def appoint_proxy(request: web.Request, body: ProxyRequest) -> BallotView:
     body=ClosingDay,
     response=BallotView,
     params=ID,
+    roles=ADMIN_ONLY,
 )
 async def close_ballot(request: web.Request, body: ClosingDay) -> BallotView:
     require(request, {"admin"}, "close ballots")

@@ -96,6 +96,7 @@ def pair(score: Goal | ScorePair) -> tuple[int, int]:
     tag="care plans",
     query=ListQuery,
     response=Page[PlanView],
+    roles=CARE,
 )
 async def list_plans(request: web.Request, query: ListQuery) -> Page[PlanView]:
     require(request, CARE, "read care plans")
@@ -111,6 +112,7 @@ async def list_plans(request: web.Request, query: ListQuery) -> Page[PlanView]:
     body=NewPlan,
     response=PlanView,
     status=201,
+    roles=CARE,
 )
 async def open_plan(request: web.Request, body: NewPlan) -> PlanView:
     require(request, CARE, "open care plans")
@@ -133,6 +135,7 @@ async def open_plan(request: web.Request, body: NewPlan) -> PlanView:
     body=Review,
     response=PlanView,
     params=ID,
+    roles=CARE,
 )
 async def review_plan(request: web.Request, body: Review) -> PlanView:
     require(request, CARE, "review care plans")
@@ -156,6 +159,7 @@ async def review_plan(request: web.Request, body: Review) -> PlanView:
     body=Closing,
     response=PlanView,
     params=ID,
+    roles=CARE,
 )
 async def close_plan(request: web.Request, body: Closing) -> PlanView:
     require(request, CARE, "close care plans")

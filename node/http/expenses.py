@@ -11,7 +11,7 @@ import msgspec
 from aiohttp import web
 
 from node.application import CoopNode
-from node.auth import CARE
+from node.auth import CARE, EVERYONE, MEMBERS
 from node.expenses import ExpenseClaim
 from node.http.context import NODE, run, write
 from node.http.guard import principal, require
@@ -86,6 +86,7 @@ def claim_page(
     tag="expenses",
     query=ListQuery,
     response=Page[ClaimView],
+    roles=EVERYONE,
 )
 async def list_claims(request: web.Request, query: ListQuery) -> Page[ClaimView]:
     who = principal(request)
@@ -101,6 +102,7 @@ async def list_claims(request: web.Request, query: ListQuery) -> Page[ClaimView]
     body=NewClaim,
     response=ClaimView,
     status=201,
+    roles=MEMBERS,
 )
 async def claim(request: web.Request, body: NewClaim) -> ClaimView:
     who = principal(request)
@@ -146,6 +148,7 @@ async def decide(request: web.Request, action: Action, *args: object) -> ClaimVi
     body=Decision,
     response=ClaimView,
     params=ID,
+    roles=CARE,
 )
 async def approve(request: web.Request, body: Decision) -> ClaimView:
     return await decide(request, "approve", body.on)
@@ -159,6 +162,7 @@ async def approve(request: web.Request, body: Decision) -> ClaimView:
     body=Rejection,
     response=ClaimView,
     params=ID,
+    roles=CARE,
 )
 async def reject(request: web.Request, body: Rejection) -> ClaimView:
     return await decide(request, "reject", body.reason, body.note, body.on)
@@ -172,6 +176,7 @@ async def reject(request: web.Request, body: Rejection) -> ClaimView:
     body=Decision,
     response=ClaimView,
     params=ID,
+    roles=CARE,
 )
 async def pay(request: web.Request, body: Decision) -> ClaimView:
     return await decide(request, "pay", body.on)

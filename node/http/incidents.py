@@ -90,6 +90,7 @@ def incident_record(app: CoopNode, incident_id: UUID) -> IncidentRecord:
     tag="incidents",
     query=ListQuery,
     response=Page[IncidentView],
+    roles=CARE,
 )
 async def list_incidents(request: web.Request, query: ListQuery) -> Page[IncidentView]:
     require(request, CARE, "list incidents")
@@ -104,6 +105,7 @@ async def list_incidents(request: web.Request, query: ListQuery) -> Page[Inciden
     body=NewIncident,
     response=IncidentView,
     status=201,
+    roles=CARE,
 )
 async def raise_incident(request: web.Request, body: NewIncident) -> IncidentView:
     require(request, CARE, "raise incidents")
@@ -129,6 +131,7 @@ async def raise_incident(request: web.Request, body: NewIncident) -> IncidentVie
     tag="incidents",
     response=IncidentRecord,
     params=ID,
+    roles=CARE,
 )
 async def get_incident(request: web.Request) -> IncidentRecord:
     require(request, CARE, "read incidents")
@@ -144,6 +147,7 @@ async def get_incident(request: web.Request) -> IncidentRecord:
     body=IncidentClosing,
     response=IncidentView,
     params=ID,
+    roles=CARE,
 )
 async def close_incident(request: web.Request, body: IncidentClosing) -> IncidentView:
     require(request, CARE, "close incidents")

@@ -14,7 +14,16 @@ import msgspec
 from aiohttp import web
 
 from node.application import CoopNode
-from node.auth import ADMIN, BOARD, STAFF, AccessToken, MemberRole, Principal
+from node.auth import (
+    ADMIN,
+    ADMIN_ONLY,
+    BOARD,
+    EVERYONE,
+    STAFF,
+    AccessToken,
+    MemberRole,
+    Principal,
+)
 from node.http.context import NODE, run, write
 from node.http.guard import principal, require, require_self_or
 from node.membership import Member
@@ -128,6 +137,7 @@ def member_page(app: CoopNode, query: ListQuery) -> Page[MemberView]:
     tag="members",
     query=ListQuery,
     response=Page[MemberView],
+    roles=STAFF,
 )
 async def list_members(request: web.Request, query: ListQuery) -> Page[MemberView]:
     require(request, STAFF, "list members")
@@ -142,6 +152,7 @@ async def list_members(request: web.Request, query: ListQuery) -> Page[MemberVie
     body=MembershipApplication,
     response=MemberView,
     status=201,
+    roles=BOARD,
 )
 async def apply(request: web.Request, body: MembershipApplication) -> MemberView:
     require(request, BOARD, "record applications")
@@ -169,6 +180,7 @@ async def apply(request: web.Request, body: MembershipApplication) -> MemberView
     tag="members",
     response=MemberView,
     params=ID,
+    roles=EVERYONE,
 )
 async def get_member(request: web.Request) -> MemberView:
     member_id = path_uuid(request)
@@ -185,6 +197,7 @@ async def get_member(request: web.Request) -> MemberView:
     body=OnDay,
     response=Admission,
     params=ID,
+    roles=BOARD,
 )
 async def admit(request: web.Request, body: OnDay) -> Admission:
     require(request, BOARD, "admit members")
@@ -210,6 +223,7 @@ async def admit(request: web.Request, body: OnDay) -> Admission:
     body=OnDay,
     response=MemberView,
     params=ID,
+    roles=EVERYONE,
 )
 async def withdraw(request: web.Request, body: OnDay) -> MemberView:
     member_id = path_uuid(request)
@@ -232,6 +246,7 @@ async def withdraw(request: web.Request, body: OnDay) -> MemberView:
     body=ClassChange,
     response=MemberView,
     params=ID,
+    roles=BOARD,
 )
 async def change_class(request: web.Request, body: ClassChange) -> MemberView:
     require(request, BOARD, "change member classes")
@@ -253,6 +268,7 @@ async def change_class(request: web.Request, body: ClassChange) -> MemberView:
     tag="tokens",
     response=list[TokenView],
     params=ID,
+    roles=EVERYONE,
 )
 async def list_tokens(request: web.Request) -> list[TokenView]:
     member_id = path_uuid(request)
@@ -275,6 +291,7 @@ async def list_tokens(request: web.Request) -> list[TokenView]:
     response=NewToken,
     status=201,
     params=ID,
+    roles=ADMIN_ONLY,
 )
 async def issue_token(request: web.Request, body: TokenRequest) -> NewToken:
     require(request, {"admin"}, "issue tokens")
@@ -291,6 +308,7 @@ async def issue_token(request: web.Request, body: TokenRequest) -> NewToken:
     tag="tokens",
     response=TokenView,
     params=ID,
+    roles=EVERYONE,
 )
 async def revoke_token(request: web.Request) -> TokenView:
     access_id = path_uuid(request)
@@ -312,6 +330,7 @@ async def revoke_token(request: web.Request) -> TokenView:
     summary="Who the token belongs to, and their member record",
     tag="members",
     response=Me,
+    roles=EVERYONE,
 )
 async def me(request: web.Request) -> Me:
     who = principal(request)

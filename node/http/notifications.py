@@ -8,7 +8,7 @@ from uuid import UUID
 import msgspec
 from aiohttp import web
 
-from node.auth import STAFF
+from node.auth import MEMBERS, STAFF
 from node.http.context import NODE, run, write
 from node.http.guard import principal
 from node.http.pages import render, signed_in
@@ -40,6 +40,7 @@ def _member_id(request: web.Request) -> UUID:
     summary="How the calling member hears from the co-op",
     tag="members",
     response=Notifications,
+    roles=MEMBERS,
 )
 async def my_notifications(request: web.Request) -> Notifications:
     member = await run(request, request.app[NODE].coop_node.member, _member_id(request))
@@ -53,6 +54,7 @@ async def my_notifications(request: web.Request) -> Notifications:
     tag="members",
     body=Notifications,
     response=Notifications,
+    roles=MEMBERS,
 )
 async def choose_notifications(
     request: web.Request, body: Notifications

@@ -6,6 +6,7 @@ from aiohttp import web
 from eventsourcing.persistence import PersistenceError
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from node.auth import EVERYONE
 from node.http.context import NODE, run
 from node.http.guard import principal
 from node.report import LocalReport, local_report
@@ -22,6 +23,7 @@ api = Api()
     summary="The co-op's own report (any signed-in member)",
     tag="reports",
     response=LocalReport,
+    roles=EVERYONE,
 )
 async def report(request: web.Request) -> LocalReport:
     principal(request)

@@ -93,6 +93,7 @@ def pool_view(app: CoopNode, query: ListQuery) -> PoolView:
     body=NewPool,
     response=PoolView,
     status=201,
+    roles=CARE,
 )
 async def open_pool(request: web.Request, body: NewPool) -> PoolView:
     require(request, CARE, "open the pool account")
@@ -114,6 +115,7 @@ async def open_pool(request: web.Request, body: NewPool) -> PoolView:
     query=ListQuery,
     response=PoolView,
     errors=(404,),
+    roles=CARE,
 )
 async def get_pool(request: web.Request, query: ListQuery) -> PoolView:
     require(request, CARE, "read the pool account")
@@ -128,6 +130,7 @@ async def get_pool(request: web.Request, query: ListQuery) -> PoolView:
     body=PoolTransfer,
     response=PoolTransferView,
     status=201,
+    roles=CARE,
 )
 async def pool_transfer(request: web.Request, body: PoolTransfer) -> PoolTransferView:
     require(request, CARE, "move hours in or out of the pool")

@@ -14,7 +14,7 @@ import msgspec
 from aiohttp import web
 
 from node.application import CoopNode
-from node.auth import CARE
+from node.auth import CARE, EVERYONE
 from node.errors import UnknownAccount
 from node.http.context import NODE, run, write
 from node.http.guard import principal, require, require_self_or
@@ -118,6 +118,7 @@ def statement_page(
     body=NewAccount,
     response=AccountView,
     status=201,
+    roles=CARE,
 )
 async def open_account(request: web.Request, body: NewAccount) -> AccountView:
     require(request, CARE, "open time-bank accounts")
@@ -142,6 +143,7 @@ async def open_account(request: web.Request, body: NewAccount) -> AccountView:
     body=TransferRequest,
     response=TransferView,
     status=201,
+    roles=EVERYONE,
 )
 async def transfer(request: web.Request, body: TransferRequest) -> TransferView:
     who = principal(request)
@@ -185,6 +187,7 @@ async def transfer(request: web.Request, body: TransferRequest) -> TransferView:
     query=ListQuery,
     response=AccountView,
     params=ID,
+    roles=EVERYONE,
 )
 async def get_account(request: web.Request, query: ListQuery) -> AccountView:
     member_id = path_uuid(request)

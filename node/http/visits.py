@@ -119,6 +119,7 @@ def miss(app: CoopNode, visit_id: UUID, body: Miss) -> VisitView:
     tag="visits",
     query=ListQuery,
     response=Page[VisitView],
+    roles=CARE,
 )
 async def list_visits(request: web.Request, query: ListQuery) -> Page[VisitView]:
     require(request, CARE, "list visits")
@@ -133,6 +134,7 @@ async def list_visits(request: web.Request, query: ListQuery) -> Page[VisitView]
     body=NewVisit,
     response=VisitView,
     status=201,
+    roles=CARE,
 )
 async def schedule_visit(request: web.Request, body: NewVisit) -> VisitView:
     require(request, CARE, "schedule visits")
@@ -161,6 +163,7 @@ async def schedule_visit(request: web.Request, body: NewVisit) -> VisitView:
     body=Move,
     response=VisitView,
     params=ID,
+    roles=CARE,
 )
 async def reschedule_visit(request: web.Request, body: Move) -> VisitView:
     require(request, CARE, "move visits")
@@ -176,6 +179,7 @@ async def reschedule_visit(request: web.Request, body: Move) -> VisitView:
     body=Delivery,
     response=VisitView,
     params=ID,
+    roles=CARE,
 )
 async def deliver_visit(request: web.Request, body: Delivery) -> VisitView:
     require(request, CARE, "record visits")
@@ -191,6 +195,7 @@ async def deliver_visit(request: web.Request, body: Delivery) -> VisitView:
     body=Miss,
     response=VisitView,
     params=ID,
+    roles=CARE,
 )
 async def miss_visit(request: web.Request, body: Miss) -> VisitView:
     require(request, CARE, "record visits")

@@ -74,6 +74,8 @@ def _operation(op: Operation, ref: dict[type, Any]) -> dict[str, Any]:
     operation["responses"] = responses
     if op.auth:
         operation["security"] = [{"bearer": []}, {"cookie": []}]
+    if op.roles:
+        operation["x-roles"] = sorted(op.roles)
     return operation
 
 

@@ -8,7 +8,7 @@ from aiohttp import web
 
 def environment(package: str) -> jinja2.Environment:
     """Templates from ``<package>/templates``, falling back to the shared layout."""
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(
             [
                 jinja2.PackageLoader(package, "templates"),
@@ -17,7 +17,12 @@ def environment(package: str) -> jinja2.Environment:
         ),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
     )
+    # Templates write {{ _("Text %(name)s", name=...) }}; each request's language
+    # is installed by the caller (toolkit.web.i18n).
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    return env
 
 
 def render(

@@ -8,7 +8,7 @@ A handler is ``async def h(request, *, body=..., query=...) -> Struct | Response
 """
 
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -35,6 +35,9 @@ class Operation(NamedTuple):
     params: dict[str, type]
     # Error statuses beyond those the route's shape implies (see openapi.py).
     errors: tuple[int, ...] = ()
+    # The roles that may call it (published as x-roles); empty for a public route.
+    # The handler enforces them: this is what the pages are checked against.
+    roles: frozenset[str] = frozenset()
 
     @property
     def body_required(self) -> bool:
@@ -64,6 +67,7 @@ class Api:
         auth: bool = True,
         params: Mapping[str, type] | None = None,
         errors: tuple[int, ...] = (),
+        roles: Collection[str] = (),
     ) -> Callable[[Handler], Handler]:
         names = _PARAM.findall(path)
         declared = {name: (params or {}).get(name, str) for name in names}
@@ -79,6 +83,7 @@ class Api:
             auth,
             declared,
             errors,
+            frozenset(roles),
         )
 
         def register(handler: Handler) -> Handler:
