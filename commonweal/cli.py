@@ -116,7 +116,35 @@ def _parser() -> argparse.ArgumentParser:
     schemas = commands.add_parser("schemas", help="regenerate schemas/json")
     schemas.add_argument("--check", action="store_true", help="fail if stale")
     schemas.set_defaults(handler=_schemas)
+
+    translations = commands.add_parser(
+        "translations", help="keep the pages' language catalogs in step with the code"
+    )
+    translations.add_argument(
+        "action",
+        choices=["update", "check"],
+        help="update: add new strings to each catalog; check: fail on any missing",
+    )
+    translations.set_defaults(handler=_translations)
     return parser
+
+
+def _translations(args: argparse.Namespace) -> int:
+    from commonweal import translations
+
+    if args.action == "update":
+        for language, left in translations.update().items():
+            path = translations.catalog_path(language)
+            print(f"{path}: {left} string(s) to translate")
+        return 0
+    failed = False
+    for language, problems in translations.check().items():
+        for problem in problems:
+            print(f"{language}: {problem}", file=sys.stderr)
+            failed = True
+    if not failed:
+        print("every string is translated")
+    return 1 if failed else 0
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -3,8 +3,11 @@
 import secrets
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
+from babel import localedata
+from babel.numbers import get_territory_currencies
 
 from schemas.envelope import COOP_ID_PATTERN
 from toolkit.config import BrokerConfig, HttpConfig, StoreConfig, located
@@ -39,6 +42,44 @@ class MailConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return self.from_address.rsplit("@", 1)[1]
 
 
+class LocaleConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The co-op's language and ways (``[locale]``): the language its pages are in
+    for anyone who has not chosen one, and how dates and money are written."""
+
+    # toolkit.web.i18n.LANGUAGES: "en", "it" or "fr".
+    language: Annotated[str, msgspec.Meta(pattern=r"^(en|it|fr)$")] = "en"
+    # ISO 3166 country: with the language it makes the CLDR locale ("fr" + "CA"
+    # writes dates and money as in Québec).
+    country: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}$")] = "GB"
+    # ISO 4217; "" is the country's own (CAD in CA, EUR in IT).
+    currency: Annotated[str, msgspec.Meta(pattern=r"^([A-Z]{3})?$")] = ""
+    # IANA time zone for times shown on pages; "" is UTC.
+    time_zone: str = ""
+
+    def __post_init__(self) -> None:
+        if self.time_zone:
+            try:
+                ZoneInfo(self.time_zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(
+                    f"time_zone {self.time_zone!r} is not a time zone; "
+                    "name one such as Europe/Rome"
+                ) from None
+
+    @property
+    def money(self) -> str:
+        """The currency amounts are in."""
+        if self.currency:
+            return self.currency
+        return (get_territory_currencies(self.country) or ["EUR"])[0]
+
+    def locale(self, language: str) -> str:
+        """The CLDR locale for pages in ``language`` at this co-op: "it_IT",
+        "fr_CA", "en_CA"; the language alone where CLDR has no such pair."""
+        pair = f"{language}_{self.country}"
+        return pair if localedata.exists(pair) else language
+
+
 class NodeConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     coop_id: Annotated[str, msgspec.Meta(pattern=COOP_ID_PATTERN)]
     name: Annotated[str, msgspec.Meta(min_length=1)]
@@ -53,6 +94,7 @@ class NodeConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     broker: BrokerConfig = msgspec.field(default_factory=BrokerConfig)
     http: HttpConfig = msgspec.field(default_factory=HttpConfig)
     mail: MailConfig | None = None
+    locale: LocaleConfig = msgspec.field(default_factory=LocaleConfig)
     # A spin-off's runners (node.spinoff.FoundingMember, JSON), admitted as founding
     # members on first start; the file is deleted once they are in the store.
     founders: str = ""

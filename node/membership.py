@@ -16,6 +16,7 @@ from node.coop import Coop, CoopBase
 from node.errors import (
     InsufficientShares,
     InvalidAmount,
+    InvalidChoice,
     InvalidTransition,
     MembershipCapReached,
     NotAMember,
@@ -26,6 +27,7 @@ from node.rules import membership_cap_breach
 from node.sharing import Rule
 from schemas import membership as shared
 from toolkit.aggregates import get, ids_with
+from toolkit.web.i18n import LANGUAGES, is_language
 
 # How a member hears from the co-op: by email, by a letter the office prints, or
 # not at all (node.notifications).
@@ -81,6 +83,13 @@ class Member(Aggregate):
         TOPIC = "commonweal.member.notifications_chosen"
         channel: str
 
+    class LanguageChosen(Event):
+        """The language the member reads pages in ("" for the co-op's). Not
+        shared: no sharing rule names it."""
+
+        TOPIC = "commonweal.member.language_chosen"
+        language: str
+
     @event(Applied)
     def __init__(
         self,
@@ -102,6 +111,7 @@ class Member(Aggregate):
         self.withdrawn_on: dt.date | None = None
         self.shares = 0
         self.notify_by: Channel = "email"
+        self.language = ""
 
     @property
     def is_admitted(self) -> bool:
@@ -175,6 +185,19 @@ class Member(Aggregate):
     @event(NotificationsChosen)
     def _notifications_chosen(self, channel: Channel) -> None:
         self.notify_by = channel
+
+    def choose_language(self, language: str) -> None:
+        if language and not is_language(language):
+            raise InvalidChoice(
+                f"{language!r} is not a language the pages are in; choose one of "
+                f"{', '.join(LANGUAGES)}"
+            )
+        if language != self.language:
+            self._language_chosen(language)
+
+    @event(LanguageChosen)
+    def _language_chosen(self, language: str) -> None:
+        self.language = language
 
     def _require_admitted(self, action: str) -> None:
         if not self.is_admitted:
@@ -264,6 +287,12 @@ class MembershipCommands(CoopBase):
         """How ``member_id`` hears from the co-op: email, letter or none."""
         member = self.member(member_id)
         member.choose_notifications(channel)
+        self.save(member)
+
+    def choose_language(self, member_id: UUID, language: str) -> None:
+        """The language ``member_id`` reads pages in; "" for the co-op's."""
+        member = self.member(member_id)
+        member.choose_language(language)
         self.save(member)
 
     def _require_room_in_class(self, joining: str, leaving: str | None = None) -> None:

@@ -67,7 +67,7 @@ async def test_the_coordinator_records_visits_delivered_and_missed(
     status, page = await call(http_node, "GET", "/staff/visits", token=s["coordinator"])
     assert status == 200
     assert f'id="visit-{first}"' in page and f'id="visit-{second}"' in page
-    assert "Una Ward" in page and "Wes Tan (worker)" in page
+    assert "Una Ward" in page and "Wes Tan (Worker)" in page
     assert "Mill Lane" not in page
 
     status, location = await post(

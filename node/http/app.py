@@ -11,6 +11,7 @@ from node.http import (
     care_plans,
     expenses,
     incidents,
+    language,
     members,
     notifications,
     ops,
@@ -46,6 +47,7 @@ APIS: tuple[Api, ...] = (
     expenses.api,
     ops.api,
     notifications.api,
+    language.api,
 )
 
 
@@ -101,6 +103,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(ballot_pages)
     app.add_routes(staff_pages)
     app.add_routes(notifications.pages)
+    app.add_routes(language.pages)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/metrics", metrics.handler)
 

@@ -8,6 +8,7 @@ secrets wait for that one view in this process's memory only, for
 ``VIEW_MINUTES`` at most, and only the staff member who asked may see them.
 """
 
+import datetime as dt
 import secrets
 import time
 from collections.abc import Callable
@@ -39,7 +40,7 @@ class LetterView(NamedTuple):
     code: str
     link: str
     login: str
-    expires_on: str
+    expires_on: dt.datetime  # the page writes it in the reader's language
 
 
 class OneTimeViews:
@@ -101,7 +102,7 @@ async def _show_once(
         code=grouped(letter.code),
         link=f"{base}/signin/{letter.link_secret}",
         login=f"{base}/login",
-        expires_on=letter.expires_at.astimezone().strftime("%-d %B %Y"),
+        expires_on=letter.expires_at,
     )
     key = request.app[LETTERS].put(view)
     return web.HTTPSeeOther(f"/staff/letters/{key}")

@@ -20,6 +20,7 @@ from node.http.ballots import my_ballots
 from node.http.context import NODE, TEMPLATES, run, write, written
 from node.http.errors import translate
 from node.http.guard import COOKIE, CSRF_FIELD, PRINCIPAL, SESSION
+from node.http.language import language_context
 from node.http.members import MembershipApplication, member_view, token_view
 from node.http.timebank import my_time_account
 from node.sessions import csrf_token
@@ -36,11 +37,15 @@ def render(
         request.app[TEMPLATES],
         name,
         status,
-        coop_name=request.app[NODE].config.name,
-        who=request.get(PRINCIPAL),
-        current=request.path,
-        csrf=csrf_token(secret) if (secret := request.get(SESSION)) else "",
-        **context,
+        **{
+            # The reader's language, dates and money (node.http.language).
+            **language_context(request),
+            "coop_name": request.app[NODE].config.name,
+            "who": request.get(PRINCIPAL),
+            "current": request.path,
+            "csrf": csrf_token(secret) if (secret := request.get(SESSION)) else "",
+            **context,
+        },
     )
 
 

@@ -9,7 +9,6 @@ token either: the secret in the link is the proof, and a post from another
 site's page is refused (it could sign a visitor in as someone else).
 """
 
-import datetime as dt
 from typing import Any
 from uuid import UUID
 
@@ -22,6 +21,7 @@ from node.http.pages import render, signed_in
 from node.sessions import secret_hash as session_hash
 from node.sessions import session_id
 from node.sign_in import Refusal, SignInRefused, looks_like_code
+from toolkit.web.i18n import N_
 
 sign_in_pages = web.RouteTableDef()
 
@@ -66,7 +66,7 @@ def device_of(user_agent: str) -> str:
     system = next((name for mark, name in SYSTEMS if mark in user_agent), None)
     if browser and system:
         return f"{browser} on {system}"
-    return browser or system or "A web browser"
+    return browser or system or N_("A web browser")
 
 
 def remembered(form: MultiDictProxy[Any]) -> bool:
@@ -216,10 +216,11 @@ async def devices(request: web.Request) -> web.Response:
         devices=[
             {
                 "id": s.id,
-                "device": s.device or "A web browser",
-                "started": _minute(s.created_on),
-                "last_used": _minute(s.last_used) if s.last_used else "—",
-                "until": _minute(s.expires_at) if s.remembered else None,
+                "device": s.device or N_("A web browser"),
+                # Datetimes: the page writes them in the reader's language.
+                "started": s.created_on,
+                "last_used": s.last_used,
+                "until": s.expires_at if s.remembered else None,
                 "this": s.id == this_one,
             }
             for s in sessions
@@ -238,8 +239,3 @@ async def end_device(request: web.Request) -> web.Response:
     app = request.app[NODE].coop_node
     await write(request, app.end_device, who, device)
     raise web.HTTPSeeOther("/devices?ended=1")
-
-
-def _minute(moment: dt.datetime) -> str:
-    """A time as people read it, in the node machine's zone."""
-    return moment.astimezone().strftime("%-d %b %Y, %H:%M")

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 import msgspec
 from aiohttp import web
 
+from toolkit.web.i18n import N_
 from toolkit.web.plain_words import plain_words
 
 log = logging.getLogger(__name__)
@@ -85,16 +86,23 @@ Translate = Callable[[Exception], ApiError | None]
 ErrorPage = Callable[[web.Request, int, str], web.Response]
 
 # What a page says when the handler gave no message of its own.
+# Pages show these translated (toolkit/web/templates/error.html).
 PLAIN_WORDS = {
-    403: "This page is not open to you.",
-    404: "There is no page at this address.",
-    500: "Something went wrong on our side. It has been noted; please try again later.",
+    403: N_("This page is not open to you."),
+    404: N_("There is no page at this address."),
+    500: N_(
+        "Something went wrong on our side. It has been noted; please try again later."
+    ),
 }
-HEADINGS = {403: "Not allowed", 404: "Page not found", 500: "Something went wrong"}
+HEADINGS = {
+    403: N_("Not allowed"),
+    404: N_("Page not found"),
+    500: N_("Something went wrong"),
+}
 
 
 def heading(status: int) -> str:
-    return HEADINGS.get(status, "This page could not be shown")
+    return HEADINGS.get(status, N_("This page could not be shown"))
 
 
 def wants_page(request: web.Request) -> bool:

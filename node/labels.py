@@ -1,0 +1,95 @@
+"""What pages call the things the node knows by an id: member classes, service
+types, profiles, statuses, reasons. Pages show ``{{ id|label("class") }}``
+(toolkit.web.formats), which finds the label here and translates it; an id never
+reaches a page as it is. A co-op's own class or service in its own profile has no
+label here and reads as its id in words ("meals shopping")."""
+
+from toolkit.web.i18n import N_
+
+LABELS: dict[str, dict[str, str]] = {
+    "class": {
+        "service_user": N_("Service user"),
+        "worker": N_("Worker"),
+        "volunteer": N_("Volunteer"),
+        "supporter": N_("Supporter"),
+        "financer": N_("Financing member"),
+        "investor": N_("Investor member"),
+        "user": N_("User member"),
+    },
+    "service": {
+        "personal_care": N_("Personal care"),
+        "cleaning": N_("Cleaning"),
+        "gardening_maintenance": N_("Gardening and home repairs"),
+        "transport": N_("Transport"),
+        "advocacy_welfare_advice": N_("Advocacy and welfare advice"),
+        "meals_shopping": N_("Meals and shopping"),
+        "befriending": N_("Befriending"),
+    },
+    "profile": {
+        "uk_multi_stakeholder": N_("UK multi-stakeholder co-operative"),
+        "italy_type_a": N_("Italian social co-operative, type A"),
+        "italy_type_b": N_("Italian social co-operative, type B"),
+        "somerset_weighted": N_("Somerset Rules co-operative"),
+        "quebec_solidarity": N_("Québec solidarity co-operative"),
+    },
+    "status": {
+        # Members
+        "applied": N_("applied"),
+        "admitted": N_("admitted"),
+        "withdrawn": N_("withdrawn"),
+        # Ballots
+        "open": N_("open"),
+        "closed": N_("closed"),
+        "cancelled": N_("cancelled"),
+        # Visits
+        "scheduled": N_("scheduled"),
+        "delivered": N_("delivered"),
+        "missed": N_("missed"),
+        # Expense claims
+        "claimed": N_("claimed"),
+        "approved": N_("approved"),
+        "rejected": N_("rejected"),
+        "paid": N_("paid"),
+    },
+    "reason": {
+        # A visit missed
+        "service_user_unwell": N_("the service user was unwell"),
+        "in_hospital": N_("in hospital"),
+        "no_access": N_("could not get in"),
+        "declined": N_("declined"),
+        "staff_unavailable": N_("no worker available"),
+        "weather": N_("weather"),
+        # A claim rejected
+        "not_eligible": N_("not eligible"),
+        "no_receipt": N_("no receipt"),
+        "duplicate": N_("claimed twice"),
+        "late": N_("claimed too late"),
+        "other": N_("other"),
+    },
+    "category": {
+        "travel": N_("travel"),
+        "childcare": N_("childcare"),
+        "meals": N_("meals"),
+        "uniform": N_("uniform"),
+    },
+    "purpose": {
+        "volunteering": N_("volunteering"),
+        "respite": N_("respite"),
+        "family_care": N_("family care"),
+        "gift": N_("gift"),
+        "adjustment": N_("adjustment"),
+    },
+    "ballot": {"proposal": N_("Proposal"), "election": N_("Election")},
+    "choice": {"for": N_("for"), "against": N_("against"), "abstain": N_("abstain")},
+    "threshold": {
+        "ordinary": N_("simple majority"),
+        "two_thirds": N_("two thirds"),
+        "three_quarters": N_("three quarters"),
+    },
+    "role": {
+        "admin": N_("administrator"),
+        "board": N_("board member"),
+        "coordinator": N_("coordinator"),
+        "member": N_("member"),
+    },
+}

@@ -1,0 +1,138 @@
+"""Dates, numbers, durations and money in the reader's language: Jinja filters
+that every template has (toolkit.web.pages).
+
+Each page's context says how: ``locale`` (a CLDR locale, such as ``it_IT`` or
+``fr_CA``), ``currency`` (ISO 4217, such as ``EUR``) and ``time_zone`` (IANA, such
+as ``Europe/Rome``; "" for UTC). A page that says nothing gets British English,
+pounds and UTC.
+"""
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+from babel import Locale
+from babel.dates import format_date, format_time
+from babel.numbers import (
+    format_currency,
+    format_decimal,
+    get_currency_precision,
+    get_minus_sign_symbol,
+)
+from babel.units import format_unit
+
+Context = jinja2.runtime.Context
+DEFAULTS: dict[str, str] = {"locale": "en_GB", "currency": "GBP", "time_zone": ""}
+
+
+def _setting(context: Context, name: str) -> str:
+    value = context.get(name)
+    return value if isinstance(value, str) and value else DEFAULTS[name]
+
+
+def _zone(context: Context) -> dt.tzinfo:
+    name = _setting(context, "time_zone")
+    return ZoneInfo(name) if name else dt.UTC
+
+
+def _local(context: Context, moment: dt.datetime) -> dt.datetime:
+    """``moment`` in the co-op's time zone (a naive one is taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(_zone(context))
+
+
+@jinja2.pass_context
+def date_filter(context: Context, value: dt.date | None, length: str = "medium") -> str:
+    """ "2 Mar 2026", "2 mar 2026", "2 mars 2026"; "" for no date."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = _local(context, value).date()
+    return format_date(value, length, locale=_setting(context, "locale"))
+
+
+@jinja2.pass_context
+def time_filter(context: Context, value: dt.datetime | None) -> str:
+    """ "14:05", "2:05 p.m.", "14 h 05"."""
+    if value is None:
+        return ""
+    return format_time(
+        _local(context, value), "short", locale=_setting(context, "locale")
+    )
+
+
+@jinja2.pass_context
+def datetime_filter(context: Context, value: dt.datetime | None) -> str:
+    """A day and a time of day, without seconds: "2 mar 2026, 14:05"."""
+    if value is None:
+        return ""
+    locale = Locale.parse(_setting(context, "locale"))
+    moment = _local(context, value)
+    day = format_date(moment, "medium", locale=locale)
+    clock = format_time(moment, "short", locale=locale)
+    return str(locale.datetime_formats["medium"]).format(clock, day)
+
+
+@jinja2.pass_context
+def number_filter(context: Context, value: float | Decimal | None) -> str:
+    """ "1,250.5", "1.250,5", "1 250,5"."""
+    if value is None:
+        return ""
+    return format_decimal(value, locale=_setting(context, "locale"))
+
+
+@jinja2.pass_context
+def money_filter(context: Context, minor_units: int | None) -> str:
+    """An amount kept in minor units (cents) in the co-op's currency:
+    "£12.50", "12,50 €", "12,50 $"."""
+    if minor_units is None:
+        return ""
+    currency = _setting(context, "currency")
+    amount = Decimal(minor_units).scaleb(-get_currency_precision(currency))
+    return format_currency(amount, currency, locale=_setting(context, "locale"))
+
+
+@jinja2.pass_context
+def duration_filter(context: Context, minutes: int | None) -> str:
+    """Minutes as hours and minutes in CLDR's short units: "1 hr 30 mins",
+    "1 h 30 min"; negative with the locale's minus sign; "0 min" is never blank."""
+    if minutes is None:
+        return ""
+    locale = _setting(context, "locale")
+    hours, rest = divmod(abs(minutes), 60)
+    parts = []
+    if hours:
+        parts.append(format_unit(hours, "duration-hour", "short", locale=locale))
+    if rest or not hours:
+        parts.append(format_unit(rest, "duration-minute", "short", locale=locale))
+    sign = get_minus_sign_symbol(locale) if minutes < 0 else ""
+    return sign + " ".join(parts)
+
+
+@jinja2.pass_context
+def label_filter(context: Context, value: str | None, kind: str) -> str:
+    """A thing known by an id (a member class, a service type) by its label, in
+    the reader's language; an id with no label reads as words ("meals shopping")."""
+    if value is None:
+        return ""
+    labels: Mapping[str, Mapping[str, str]] = context.get("labels") or {}
+    text = labels.get(kind, {}).get(value)
+    if text is None:
+        return value.replace("_", " ")
+    translate = context.resolve("gettext")
+    return str(context.call(translate, text))
+
+
+FILTERS: dict[str, Callable[..., Any]] = {
+    "date": date_filter,
+    "time": time_filter,
+    "datetime": datetime_filter,
+    "number": number_filter,
+    "money": money_filter,
+    "duration": duration_filter,
+    "label": label_filter,
+}
