@@ -29,7 +29,7 @@ from federation.credentials import new_user_seed, public_key
 from federation.http import make_consortium_app
 from federation.report import ConsortiumReport
 from federation.service import ConsortiumService
-from node.config import NodeConfig, new_secret
+from node.config import LocaleConfig, NodeConfig, new_secret
 from node.http import make_app
 from node.service import NodeService
 from toolkit.config import BrokerConfig, StoreConfig, write_config
@@ -40,6 +40,12 @@ DEMO_COOPS = [
     ("cura-bologna", "Cura Bologna Cooperativa Sociale", "italy_type_b"),
     ("solidarite-quebec", "Coopérative de solidarité Québec", "quebec_solidarity"),
 ]
+# Each co-op's pages in its own language, dates, money and time zone.
+DEMO_LOCALES = {
+    "kirklees-care": LocaleConfig("en", "GB", time_zone="Europe/London"),
+    "cura-bologna": LocaleConfig("it", "IT", time_zone="Europe/Rome"),
+    "solidarite-quebec": LocaleConfig("fr", "CA", time_zone="America/Toronto"),
+}
 
 
 class DemoNetwork:
@@ -74,6 +80,7 @@ class DemoNetwork:
                 name=name,
                 secret=new_secret(),
                 profile=profile,
+                locale=DEMO_LOCALES[coop_id],
                 store=StoreConfig(path=str(self.data_dir / f"{coop_id}.db")),
                 broker=msgspec.structs.replace(servers, nkey_seed=key_seed),
             )

@@ -25,16 +25,33 @@ from toolkit.web.i18n import N_
 
 sign_in_pages = web.RouteTableDef()
 
-ASK_AGAIN = (
+ASK_AGAIN = N_(
     "Ask for a new one: the co-op office can print you a new sign-in letter or "
     "email you a new link."
 )
-REFUSALS: dict[Refusal, str] = {
-    "used": "This sign-in {what} has already been used.",
-    "expired": "This sign-in {what} has expired.",
-    "revoked": "This sign-in {what} was replaced by a newer letter.",
-    "unknown": "This sign-in {what} is not valid. Check that you have all of it.",
-    "not_a_member": "This sign-in {what} belongs to someone who is no longer a member.",
+# Whole sentences, by what was refused and whether a code or a link: each is
+# translated as written (toolkit.web.i18n).
+REFUSALS: dict[Refusal, dict[str, str]] = {
+    "used": {
+        "code": N_("This sign-in code has already been used."),
+        "link": N_("This sign-in link has already been used."),
+    },
+    "expired": {
+        "code": N_("This sign-in code has expired."),
+        "link": N_("This sign-in link has expired."),
+    },
+    "revoked": {
+        "code": N_("This sign-in code was replaced by a newer letter."),
+        "link": N_("This sign-in link was replaced by a newer letter."),
+    },
+    "unknown": {
+        "code": N_("This sign-in code is not valid. Check that you have all of it."),
+        "link": N_("This sign-in link is not valid. Check that you have all of it."),
+    },
+    "not_a_member": {
+        "code": N_("This sign-in code belongs to someone who is no longer a member."),
+        "link": N_("This sign-in link belongs to someone who is no longer a member."),
+    },
 }
 # A browser and a system named in the user agent, first match wins: enough for a
 # person to tell their devices apart, without storing the user agent itself.
@@ -50,8 +67,9 @@ SYSTEMS = (
 )
 
 
-def refusal_message(refused: SignInRefused, what: str) -> str:
-    return f"{REFUSALS[refused.reason].format(what=what)} {ASK_AGAIN}"
+def refusal_message(refused: SignInRefused, what: str) -> tuple[str, str]:
+    """Two sentences, each translated on the page (``error|say``)."""
+    return (REFUSALS[refused.reason][what], ASK_AGAIN)
 
 
 def refusal_status(refused: SignInRefused) -> int:
@@ -101,7 +119,7 @@ def refused_post(
     per-address limit: the answer when it does not, else None."""
     if from_another_site(request):
         raise web.HTTPForbidden(
-            text="Use this co-op's own page.", content_type="text/plain"
+            text=N_("Use this co-op's own page."), content_type="text/plain"
         )
     if request.app[SIGN_IN_LIMIT].blocked(request.remote or "unknown"):
         return render(request, template, 429, error=too_many, **context)
@@ -111,14 +129,14 @@ def refused_post(
 @sign_in_pages.get("/login")
 async def login_form(request: web.Request) -> web.Response:
     expired = "expired" in request.query
-    error = "You were signed out; sign in again." if expired else None
+    error = N_("You were signed out; sign in again.") if expired else None
     return render(request, "login.html", error=error)
 
 
 @sign_in_pages.post("/login")
 async def login(request: web.Request) -> web.Response:
     """A letter's code, or an access token (scripts may post ``token``)."""
-    too_many = "Too many wrong codes from here. Wait a few minutes, then try again."
+    too_many = N_("Too many wrong codes from here. Wait a few minutes, then try again.")
     if answer := refused_post(request, "login.html", too_many):
         return answer
     address = request.remote or "unknown"
@@ -140,7 +158,7 @@ async def login(request: web.Request) -> web.Response:
             request,
             "login.html",
             status=401,
-            error="That code is not valid. Check it against your letter.",
+            error=N_("That code is not valid. Check it against your letter."),
         )
     node = request.app[NODE]
     device = device_of(request.headers.get("User-Agent", ""))
@@ -161,14 +179,14 @@ async def link_by_email(request: web.Request) -> web.Response:
     """Email a sign-in link to the member with this address. The answer is the
     same whether or not the address is a member's, so nobody can find out who
     is; requests count against the same per-address limit as wrong codes."""
-    too_many = "Too many requests from here. Wait a few minutes, then try again."
+    too_many = N_("Too many requests from here. Wait a few minutes, then try again.")
     if answer := refused_post(request, "signin_email.html", too_many, sent=False):
         return answer
     request.app[SIGN_IN_LIMIT].failed(request.remote or "unknown")
     form = await request.post()
     email = str(form.get("email", "")).strip()
     if "@" not in email:
-        error = "Write the email address the co-op has for you."
+        error = N_("Write the email address the co-op has for you.")
         return render(request, "signin_email.html", 400, sent=False, error=error)
     await write(request, request.app[NODE].coop_node.request_sign_in_link, email)
     return render(request, "signin_email.html", sent=True, error=None)

@@ -8,7 +8,7 @@ pounds and UTC.
 """
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +23,7 @@ from babel.numbers import (
     get_minus_sign_symbol,
 )
 from babel.units import format_unit
+from markupsafe import Markup
 
 Context = jinja2.runtime.Context
 DEFAULTS: dict[str, str] = {"locale": "en_GB", "currency": "GBP", "time_zone": ""}
@@ -123,8 +124,20 @@ def label_filter(context: Context, value: str | None, kind: str) -> str:
     text = labels.get(kind, {}).get(value)
     if text is None:
         return value.replace("_", " ")
-    translate = context.resolve("gettext")
-    return str(context.call(translate, text))
+    return _translated(context, text)
+
+
+def _translated(context: Context, message: str) -> Markup:
+    """``message`` in the reader's language, escaped (the page's gettext)."""
+    return Markup(context.call(context.resolve("gettext"), message))
+
+
+@jinja2.pass_context
+def say_filter(context: Context, message: str | Sequence[str]) -> str:
+    """A message marked with N_, or several sentences each marked, in the
+    reader's language."""
+    sentences = [message] if isinstance(message, str) else list(message)
+    return Markup(" ").join(_translated(context, s) for s in sentences)
 
 
 FILTERS: dict[str, Callable[..., Any]] = {
@@ -135,4 +148,5 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "money": money_filter,
     "duration": duration_filter,
     "label": label_filter,
+    "say": say_filter,
 }
