@@ -29,6 +29,12 @@ Context = jinja2.runtime.Context
 DEFAULTS: dict[str, str] = {"locale": "en_GB", "currency": "GBP", "time_zone": ""}
 
 
+def _defined(value: object) -> None:
+    """An undefined variable fails here as anywhere else (StrictUndefined)."""
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
+
+
 def _setting(context: Context, name: str) -> str:
     value = context.get(name)
     return value if isinstance(value, str) and value else DEFAULTS[name]
@@ -49,6 +55,7 @@ def _local(context: Context, moment: dt.datetime) -> dt.datetime:
 @jinja2.pass_context
 def date_filter(context: Context, value: dt.date | None, length: str = "medium") -> str:
     """ "2 Mar 2026", "2 mar 2026", "2 mars 2026"; "" for no date."""
+    _defined(value)
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
@@ -59,6 +66,7 @@ def date_filter(context: Context, value: dt.date | None, length: str = "medium")
 @jinja2.pass_context
 def time_filter(context: Context, value: dt.datetime | None) -> str:
     """ "14:05", "2:05 p.m.", "14 h 05"."""
+    _defined(value)
     if value is None:
         return ""
     return format_time(
@@ -69,6 +77,7 @@ def time_filter(context: Context, value: dt.datetime | None) -> str:
 @jinja2.pass_context
 def datetime_filter(context: Context, value: dt.datetime | None) -> str:
     """A day and a time of day, without seconds: "2 mar 2026, 14:05"."""
+    _defined(value)
     if value is None:
         return ""
     locale = Locale.parse(_setting(context, "locale"))
@@ -81,6 +90,7 @@ def datetime_filter(context: Context, value: dt.datetime | None) -> str:
 @jinja2.pass_context
 def number_filter(context: Context, value: float | Decimal | None) -> str:
     """ "1,250.5", "1.250,5", "1 250,5"."""
+    _defined(value)
     if value is None:
         return ""
     return format_decimal(value, locale=_setting(context, "locale"))
@@ -90,6 +100,7 @@ def number_filter(context: Context, value: float | Decimal | None) -> str:
 def money_filter(context: Context, minor_units: int | None) -> str:
     """An amount kept in minor units (cents) in the co-op's currency:
     "£12.50", "12,50 €", "12,50 $"."""
+    _defined(minor_units)
     if minor_units is None:
         return ""
     currency = _setting(context, "currency")
@@ -101,6 +112,7 @@ def money_filter(context: Context, minor_units: int | None) -> str:
 def duration_filter(context: Context, minutes: int | None) -> str:
     """Minutes as hours and minutes in CLDR's short units: "1 hr 30 mins",
     "1 h 30 min"; negative with the locale's minus sign; "0 min" is never blank."""
+    _defined(minutes)
     if minutes is None:
         return ""
     locale = _setting(context, "locale")
@@ -118,6 +130,7 @@ def duration_filter(context: Context, minutes: int | None) -> str:
 def label_filter(context: Context, value: str | None, kind: str) -> str:
     """A thing known by an id (a member class, a service type) by its label, in
     the reader's language; an id with no label reads as words ("meals shopping")."""
+    _defined(value)
     if value is None:
         return ""
     labels: Mapping[str, Mapping[str, str]] = context.get("labels") or {}
