@@ -161,8 +161,10 @@ async def test_the_home_page_form_saves_the_language(bologna: LiveNode) -> None:
             home = text(await response.text())
     assert lang_of(home) == "en"
     assert 'id="language-saved"' in home and "Your language is saved." in home
-    # English words, written as English is in Italy (CLDR's en_IT), in euros.
-    assert "<td>2 Mar 2026</td>" in home and "<td>12,50 €</td>" in home
+    # English words, in euros (written as English is in Italy where CLDR
+    # knows how: "12,50 €" from its 46th version on, "€12.50" before).
+    assert re.search(r"<td>(2 Mar 2026|Mar 2, 2026)</td>", home)
+    assert re.search(r"<td>(12,50 €|€12\.50)</td>", home)
     assert '<td id="my-class">Worker</td>' in home
 
 
