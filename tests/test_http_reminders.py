@@ -5,6 +5,8 @@ the field and writes nothing."""
 import datetime as dt
 from uuid import UUID
 
+from babel.dates import format_date
+
 from tests.node_api import admitted_member, call, events, schedule, staff_token
 from tests.web import LiveNode, browser_session, csrf_of
 
@@ -33,9 +35,11 @@ async def test_a_ballot_opens_with_a_closing_day_shown_on_its_pages(
     status, page = await call(
         http_node, "GET", "/staff/ballots", token=http_node.admin_token
     )
-    assert status == 200 and f"closes {closes}" in page
+    # As people read it ("closes 7 Dec 2026"), in the co-op's language.
+    shown = "closes " + format_date(TODAY + dt.timedelta(days=7), locale="en_GB")
+    assert status == 200 and shown in page
     status, home = await call(http_node, "GET", "/", token=rosa_token)
-    assert status == 200 and f"closes {closes}" in home
+    assert status == 200 and shown in home
 
     # Not a date (400), or before the opening day, today (409: yesterday it was
     # fine): the field is named, and nothing written.

@@ -264,3 +264,20 @@ def test_a_chosen_language_is_personal_and_never_shared() -> None:
     from node.application import ALLOWLIST
 
     assert Member.LanguageChosen.TOPIC not in ALLOWLIST
+
+
+def test_the_federation_dashboard_says_it_is_in_english() -> None:
+    from toolkit.web.pages import environment, render
+
+    env = environment("federation.http")
+    response = render(
+        env,
+        "error.html",
+        404,
+        name="Consortium",
+        current="/",
+        heading="Page not found",
+        message="There is no page at this address.",
+    )
+    assert response.text is not None and lang_of(response.text) == "en"
+    assert "<h1>Page not found</h1>" in response.text
