@@ -53,7 +53,7 @@ async def test_a_member_votes_and_the_admin_sees_turnout_then_closes(
         await ballot.locator("input[value=for]").check()
         await ballot.locator("button[type=submit]").click()
         await expect(member.locator(".my-vote")).to_contain_text("for")
-        await expect(ballot.locator(".turnout")).to_have_text("1 of 2 have voted")
+        await expect(ballot.locator(".turnout")).to_have_text("1 of 2 has voted")
         await member.screenshot(path=screenshot_path("member-voted"), full_page=True)
 
         # The staff page updates its turnout by itself.
@@ -108,7 +108,7 @@ async def test_a_coordinator_logs_a_visit_and_approves_an_expense(
         await expect(card).to_contain_text("Una Ward")
         await card.locator("summary", has_text="Delivered").click()
         who = card.locator("select[name=worker]")
-        await who.select_option(label="Wes Tan (worker)")
+        await who.select_option(label="Wes Tan (Worker)")
         await card.locator("input[name=minutes]").fill("50")
         await page.screenshot(path=screenshot_path("visit-form"), full_page=True)
         await card.locator("form.deliver button[type=submit]").click()
