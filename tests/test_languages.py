@@ -281,3 +281,74 @@ def test_the_federation_dashboard_says_it_is_in_english() -> None:
     )
     assert response.text is not None and lang_of(response.text) == "en"
     assert "<h1>Page not found</h1>" in response.text
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+async def test_italian_pages_in_a_browser_pass_axe_and_fit_a_phone(
+    bologna: LiveNode,
+) -> None:
+    from playwright.async_api import expect
+
+    from tests.accessibility import (
+        DESKTOP,
+        PHONE,
+        axe_violations,
+        off_screen,
+        small_targets,
+    )
+    from tests.browser import chromium, screenshot_path
+
+    url = bologna.url
+    user, _ = await member_since(bologna, "service_user", "Una Ward")
+    await member_since(bologna, "worker", "Wes Tan")
+    _, token = await member_since(bologna, "worker", "Giulia Rossi")
+    bologna.node.coop_node.schedule_visit(
+        user, dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC), ["personal_care"]
+    )
+    status, _ = await call(
+        bologna,
+        "POST",
+        "/api/ballots",
+        token=bologna.admin_token,
+        json={"title": "Aprire un secondo centro diurno", "closes_on": "2099-03-02"},
+    )
+    assert status == 201
+    found: list[str] = []
+    async with chromium() as browser:
+        for who, paths in [
+            (None, ["/login", "/signin/email"]),
+            (token, ["/", "/devices"]),
+            (bologna.admin_token, ["/staff", "/staff/ballots", "/staff/visits"]),
+        ]:
+            # An Italian browser: a visitor's pages follow its Accept-Language.
+            context = await browser.new_context(
+                bypass_csp=True, viewport=PHONE, locale="it-IT"
+            )
+            page = await context.new_page()
+            if who is not None:
+                await page.goto(url + "/login")
+                await page.fill("#code", who)
+                await page.click("button[type=submit]")
+            for path in paths:
+                for size in (PHONE, DESKTOP):
+                    await page.set_viewport_size(size)
+                    await page.goto(url + path)
+                    assert await page.get_attribute("html", "lang") == "it", path
+                    where = f"{path} at {size['width']}px"
+                    found += [f"{where}: {v}" for v in await axe_violations(page)]
+                    if size == PHONE:
+                        found += [f"{where}: off: {o}" for o in await off_screen(page)]
+                        found += [
+                            f"{where}: small: {s}" for s in await small_targets(page)
+                        ]
+            if who == token:
+                await page.goto(url + "/")
+                await page.screenshot(path=screenshot_path("home-it"), full_page=True)
+                # The member switches to French with the form on their home page.
+                await page.check("input[name=language][value=fr]")
+                await page.click("#language button[type=submit]")
+                await expect(page.locator("#language-saved")).to_be_visible()
+                assert await page.get_attribute("html", "lang") == "fr"
+                await expect(page.locator("h1")).to_have_text("Bonjour, Giulia Rossi")
+    assert found == [], "\n".join(found)
