@@ -352,3 +352,52 @@ async def test_italian_pages_in_a_browser_pass_axe_and_fit_a_phone(
                 assert await page.get_attribute("html", "lang") == "fr"
                 await expect(page.locator("h1")).to_have_text("Bonjour, Giulia Rossi")
     assert found == [], "\n".join(found)
+
+
+async def test_a_refused_command_is_a_plain_translated_sentence_on_a_page(
+    bologna: LiveNode,
+) -> None:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            bologna.url + "/staff/apply",
+            headers=bearer(bologna.admin_token),
+            data={"name": "Ada", "email": "ada@example.org", "member_class": "pilot"},
+        ) as response,
+    ):
+        shown = text(await response.text())
+    assert response.status == 400
+    assert "Non è una delle categorie di soci di questa cooperativa." in shown
+    assert 'value="Ada"' in shown  # the form keeps what was typed
+
+
+async def test_error_pages_name_no_ids_in_any_language() -> None:
+    """The middleware shows a domain error by its code's plain sentence, not
+    the API's message (which names ids)."""
+    from aiohttp import web
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from node.errors import AlreadyVoted
+    from node.http.error_words import PLAIN_ERRORS
+    from node.http.errors import translate
+    from toolkit.web.errors import error_middleware
+
+    secret = "member 5f1c0d3e-0000-4000-8000-000000000001 has voted in ballot 7"
+
+    async def vote(request: web.Request) -> web.Response:
+        raise AlreadyVoted(secret)
+
+    def page(request: web.Request, status: int, message: str) -> web.Response:
+        return web.Response(status=status, text=message)
+
+    app = web.Application(middlewares=[error_middleware(translate, page, PLAIN_ERRORS)])
+    app.router.add_post("/vote", vote)
+    app.router.add_post("/api/vote", vote)
+    async with TestClient(TestServer(app)) as client:
+        shown = await client.post("/vote", headers={"Accept": "text/html"})
+        assert (shown.status, await shown.text()) == (
+            409,
+            "You have already voted in this ballot.",
+        )
+        api = await client.post("/api/vote")
+        assert (await api.json())["error"]["message"] == secret

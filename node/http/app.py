@@ -21,6 +21,7 @@ from node.http import (
 )
 from node.http.ballot_pages import ballot_pages
 from node.http.context import NODE, RUNNER, SIGN_IN_LIMIT, TEMPLATES, Runner
+from node.http.error_words import PLAIN_ERRORS
 from node.http.errors import translate
 from node.http.guard import authenticate
 from node.http.letters import LETTERS, OneTimeViews, letters
@@ -82,7 +83,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app = web.Application(
         middlewares=[
             metrics.middleware(),
-            error_middleware(translate, error_page),
+            error_middleware(translate, error_page, PLAIN_ERRORS),
             authenticate,
         ]
     )

@@ -18,6 +18,7 @@ from node.auth import ADMIN, BOARD, STAFF, Principal
 from node.errors import DomainError
 from node.http.ballots import my_ballots
 from node.http.context import NODE, TEMPLATES, run, write, written
+from node.http.error_words import said
 from node.http.errors import translate
 from node.http.guard import COOKIE, CSRF_FIELD, PRINCIPAL, SESSION
 from node.http.language import language_context
@@ -159,6 +160,6 @@ async def staff_apply(request: web.Request) -> web.Response:
             lambda: app.apply_for_membership(**msgspec.structs.asdict(application)),
         )
     except DomainError as error:
-        return await staff_page(request, status=400, error=str(error), form=form)
+        return await staff_page(request, status=400, error=said(error), form=form)
     written(request)
     raise web.HTTPSeeOther("/staff")

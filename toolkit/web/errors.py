@@ -7,7 +7,7 @@ bug: it is logged and answered with a 500 that says nothing about the inside.
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 import msgspec
 from aiohttp import web
@@ -122,15 +122,22 @@ def _message(error: web.HTTPException) -> str:
 
 
 def error_middleware(
-    translate: Translate, page: ErrorPage | None = None
+    translate: Translate,
+    page: ErrorPage | None = None,
+    plain: Mapping[str, str] | None = None,
 ) -> Callable[..., Awaitable[web.StreamResponse]]:
     """Errors as JSON for the API; as pages (when ``page`` is given) for a browser
-    asking for HTML."""
+    asking for HTML, in ``plain`` words by error code where it has some (marked
+    for translation, without the ids an API message may name)."""
 
     def answer(request: web.Request, status: int, detail: ErrorDetail) -> web.Response:
         if page is not None and wants_page(request):
             # A page never shows the inside of a failure, even in the API's words.
-            message = PLAIN_WORDS[500] if status >= 500 else detail.message
+            message = (
+                PLAIN_WORDS[500]
+                if status >= 500
+                else (plain or {}).get(detail.code, detail.message)
+            )
             return page(request, status, message)
         return error_response(status, detail)
 

@@ -1,0 +1,58 @@
+"""A refused command in words for a page: one plain sentence per stable code,
+translated where it is shown. The API keeps the domain error's own message (it
+names ids, for scripts and logs); a page never shows an id."""
+
+from node.errors import DomainError
+from toolkit.web.i18n import N_
+
+PLAIN_ERRORS: dict[str, str] = {
+    "domain_error": N_("That could not be done."),
+    "conflict": N_("Someone changed this at the same moment. Please try again."),
+    "coop_not_founded": N_("This co-op has not been founded yet."),
+    "coop_already_founded": N_("This co-op has already been founded."),
+    "unknown_member_class": N_("That is not one of this co-op's member classes."),
+    "unknown_member": N_("There is no such member."),
+    "invalid_transition": N_("That cannot be done now, in the state things are in."),
+    "insufficient_shares": N_("The member does not hold that many shares."),
+    "invalid_amount": N_("The amount must be a whole number above zero."),
+    "unknown_spinoff": N_("There is no such new co-op."),
+    "spinoff_not_ready": N_("The new co-op is not ready for that yet."),
+    "runner_not_member": N_("Whoever runs a new co-op must be a member of this one."),
+    "membership_cap_reached": N_(
+        "The co-op's rules allow no more members in that class for now."
+    ),
+    "rules_amendment_refused": N_("That change to the rules was refused."),
+    "unknown_ballot": N_("There is no such ballot."),
+    "ballot_closed": N_("That ballot is closed."),
+    "invalid_ballot": N_("That ballot cannot be opened as asked."),
+    "no_electorate": N_("Nobody could vote in that ballot: there are no members yet."),
+    "invalid_closing_day": N_("The closing day cannot be before the ballot opens."),
+    "invalid_choice": N_("That is not one of the choices."),
+    "not_in_electorate": N_("You are not among those who may vote in this ballot."),
+    "already_voted": N_("You have already voted in this ballot."),
+    "proxy_refused": N_("That proxy vote is not allowed."),
+    "invalid_receipt": N_("That receipt does not match a vote in this ballot."),
+    "board_rules_broken": N_("That would give a board the co-op's rules do not allow."),
+    "unknown_token": N_("There is no such access token."),
+    "invalid_score": N_("A score is outside the range allowed."),
+    "unknown_care_plan": N_("There is no such care plan."),
+    "plan_closed": N_("That care plan is closed."),
+    "unknown_visit": N_("There is no such visit."),
+    "unknown_service_type": N_("That is not one of the services this co-op offers."),
+    "invalid_duration": N_("The length of time is not one that can be recorded."),
+    "not_a_member": N_("That person is not an admitted member of this co-op."),
+    "unknown_reason": N_("That is not one of the reasons listed."),
+    "unknown_incident": N_("There is no such incident."),
+    "unknown_account": N_("There is no such time-bank account."),
+    "balance_limit_exceeded": N_("That would take a time-bank balance past its limit."),
+    "unknown_expense_claim": N_("There is no such expense claim."),
+    "expense_not_approved": N_("A claim must be approved before it is paid."),
+    "own_claim": N_("Nobody may approve or pay their own claim."),
+    "unknown_worker": N_("There is no such worker."),
+}
+
+
+def said(error: DomainError) -> str:
+    """What a page says of ``error`` (marked for translation: show it with
+    ``_()``)."""
+    return PLAIN_ERRORS.get(error.code, PLAIN_ERRORS["domain_error"])
