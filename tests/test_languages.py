@@ -142,6 +142,11 @@ async def test_a_member_reads_in_their_own_language_and_can_go_back(
         bologna, "PUT", "/api/me/language", token=token, json={"language": "de"}
     )
     assert status == 400 and refused["error"]["field"] == "language"
+    # The administrator is no member: nobody's language to choose (x-roles).
+    status, refused = await call(
+        bologna, "PUT", "/api/me/language", token=bologna.admin_token, json=chosen
+    )
+    assert status == 403
 
 
 async def test_the_home_page_form_saves_the_language(bologna: LiveNode) -> None:
