@@ -119,7 +119,7 @@ async def test_a_coordinator_logs_a_visit_and_approves_an_expense(
         await page.screenshot(path=screenshot_path("visit-logged"), full_page=True)
 
         await page.click("header a[href='/staff/expenses']")
-        await page.click("button[aria-label='Approve claim by Ada Lim for 4.80']")
+        await page.click("button[aria-label='Approve claim by Ada Lim for £4.80']")
         await expect(page.locator("#done")).to_contain_text("Claim updated")
         await expect(page.locator("#approved-claims")).to_contain_text("Ada Lim")
         await page.screenshot(path=screenshot_path("expense-approved"), full_page=True)
