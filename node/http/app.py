@@ -21,9 +21,10 @@ from node.http import (
 from node.http.ballot_pages import ballot_pages
 from node.http.context import NODE, RUNNER, SIGN_IN_LIMIT, TEMPLATES, Runner
 from node.http.errors import translate
-from node.http.guard import authenticate
+from node.http.guard import COOKIE, authenticate
 from node.http.letters import LETTERS, OneTimeViews, letters
 from node.http.pages import error_page, pages
+from node.http.report_page import report_page
 from node.http.sign_in_pages import sign_in_pages
 from node.http.staff_pages import staff_pages
 from node.service import NodeService
@@ -53,7 +54,10 @@ def node_document(node: NodeService) -> dict[str, Any]:
     """The OpenAPI document, with member classes and thresholds narrowed to this
     co-op's rules so that a schema-valid request is one the node accepts."""
     document = openapi_document(
-        APIS, title=f"commonweal node {node.config.coop_id}", version="1"
+        APIS,
+        title=f"commonweal node {node.config.coop_id}",
+        version="1",
+        cookie=COOKIE,
     )
     profile = node.coop_node.coop().profile
     rules = {
@@ -101,6 +105,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(ballot_pages)
     app.add_routes(staff_pages)
     app.add_routes(notifications.pages)
+    app.add_routes(report_page)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/metrics", metrics.handler)
 
