@@ -19,9 +19,11 @@ from node.http import (
     visits,
 )
 from node.http.ballot_pages import ballot_pages
+from node.http.care_plan_pages import care_plan_pages
 from node.http.context import NODE, RUNNER, SIGN_IN_LIMIT, TEMPLATES, Runner
 from node.http.errors import translate
 from node.http.guard import COOKIE, authenticate
+from node.http.incident_pages import incident_pages
 from node.http.letters import LETTERS, OneTimeViews, letters
 from node.http.pages import error_page, pages
 from node.http.report_page import report_page
@@ -104,6 +106,8 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(letters)
     app.add_routes(ballot_pages)
     app.add_routes(staff_pages)
+    app.add_routes(care_plan_pages)
+    app.add_routes(incident_pages)
     app.add_routes(notifications.pages)
     app.add_routes(report_page)
     app.router.add_get("/openapi.json", openapi)
