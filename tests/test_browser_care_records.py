@@ -15,7 +15,7 @@ from tests.accessibility import (
     small_targets,
 )
 from tests.browser import chromium, screenshot_path
-from tests.node_api import admitted_member, staff_token
+from tests.node_api import admitted_member, schedule, staff_token
 from tests.web import LiveNode
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -41,7 +41,9 @@ async def problems(page: Page, name: str) -> list[str]:
 async def test_a_coordinator_keeps_care_records_on_a_phone(
     http_node: LiveNode,
 ) -> None:
-    await admitted_member(http_node, "service_user", "Una Ward")
+    user, _ = await admitted_member(http_node, "service_user", "Una Ward")
+    service = http_node.node.coop_node.coop().profile.service_types[0]
+    await schedule(http_node, user, [service])
     _, coordinator = await staff_token(http_node, "coordinator", "Cal Roy")
     found: list[str] = []
     async with chromium() as browser:
@@ -109,9 +111,11 @@ async def test_a_coordinator_keeps_care_records_on_a_phone(
         what = "Una had a fall in the kitchen; no injury seen."
         await page.check("input[value=incident]")
         await page.fill("#description", what)
+        await page.select_option("#visit", label="Una Ward, Mon 02 Mar 2026 09:00")
         await page.click("button:has-text('Record')")
         await expect(page.locator("#done")).to_have_text("Recorded.")
         await expect(page.locator(".description")).to_have_text(what)
+        await expect(page.locator(".visit")).to_contain_text("Una Ward")
         found += await problems(page, "incident-raised")
 
         outcome = "Grab rail fitted; daughter told."

@@ -13,7 +13,7 @@ from node.care import PLAN_CLOSE_REASONS
 from node.http.care_plan_pages import CLOSE_REASONS
 from node.http.incident_pages import KINDS
 from node.incidents import INCIDENT_KINDS
-from tests.node_api import admitted_member, events, staff_token
+from tests.node_api import admitted_member, events, schedule, staff_token
 from tests.web import LiveNode, bearer
 
 Form = list[tuple[str, str]]
@@ -262,11 +262,30 @@ async def test_an_incident_is_raised_read_and_closed_with_its_outcome(
     assert "Choose whether it is an incident or a safeguarding concern." in page
     assert events(http_node) == before
 
+    service = app.coop().profile.service_types[0]
+    visit = await schedule(http_node, s["user"], [service])
+    status, page = await get(http_node, "/staff/incidents", coordinator)
+    when = "Una Ward, Mon 02 Mar 2026 09:00"
+    assert f'<option value="{visit}">{when}</option>' in page
+    before = events(http_node)
+    for wrong, answer in ((NOBODY, 409), ("the kitchen", 400)):
+        status, page = await post(
+            http_node,
+            "/staff/incidents",
+            coordinator,
+            [("kind", "safeguarding"), ("description", what), ("visit", wrong)],
+        )
+        assert status == answer
+        assert "Choose the visit from the list, or no visit." in page
+        assert 'aria-describedby="visit-problem"' in page
+        assert 'value="safeguarding" required checked' in page
+    assert events(http_node) == before
+
     status, location = await post(
         http_node,
         "/staff/incidents",
         coordinator,
-        [("kind", "safeguarding"), ("description", what)],
+        [("kind", "safeguarding"), ("description", what), ("visit", str(visit))],
     )
     (incident,) = list(app.incidents())
     assert (status, location) == (
@@ -274,6 +293,7 @@ async def test_an_incident_is_raised_read_and_closed_with_its_outcome(
         f"/staff/incidents/{incident.id}?done=raised#done",
     )
     assert (incident.kind, incident.description) == ("safeguarding", what)
+    assert incident.visit == visit
 
     status, page = await get(http_node, "/staff/incidents", coordinator)
     assert status == 200
@@ -286,6 +306,7 @@ async def test_an_incident_is_raised_read_and_closed_with_its_outcome(
     assert 'data-api="GET /api/incidents/{id}"' in page
     assert 'data-api="POST /api/incidents/{id}/close"' in page
     assert what in page and "Recorded." in page
+    assert f"During the visit to {when}." in page
 
     status, page = await post(
         http_node, f"/staff/incidents/{incident.id}/close", coordinator, []
