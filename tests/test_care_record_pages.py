@@ -228,11 +228,13 @@ async def test_a_plan_form_keeps_what_was_typed_and_says_what_is_wrong(
         http_node,
         f"/staff/care-plans/{plan}/reviews",
         coordinator,
-        [("performance-1", "0"), ("satisfaction-1", "4"), ("notes", "Kept note")],
+        [("performance-1", "0"), ("satisfaction-1", ""), ("notes", "Kept note")],
     )
     assert status == 400
     assert ">Kept note</textarea>" in page
     assert re.search(r'id="performance-1"[^>]*value="0"[^>]*aria-invalid="true"', page)
+    # Left blank, it stays blank (not refilled with the latest score).
+    assert re.search(r'id="satisfaction-1"[^>]*value=""[^>]*aria-invalid="true"', page)
     status, page = await post(
         http_node,
         f"/staff/care-plans/{plan}/close",

@@ -24,6 +24,7 @@ from node.http.care_plans import Closing, Goal, Notes, ScorePair, pair, plan_vie
 from node.http.context import NODE, run, write
 from node.http.field_errors import checked, filled, path_id
 from node.http.pages import render, signed_in
+from node.membership import Member
 from toolkit.web.i18n import N_
 
 care_plan_pages = web.RouteTableDef()
@@ -42,7 +43,7 @@ DONE = {
     "reviewed": N_("Review recorded."),
     "closed": N_("Care plan closed."),
 }
-NOT_FOUND = "There is no such care plan."
+NOT_FOUND = N_("There is no such care plan.")
 SCORE = N_("Write a whole number from 1 to 10.")
 GOAL_HINTS = {
     "text": N_("Write the goal in the person's own words (1000 characters at most)."),
@@ -96,7 +97,7 @@ def rounds(plan: CarePlan) -> list[Round]:
     return [opened, *(Round(on, True, list(s), n) for on, s, n in reviews)]
 
 
-def _people(app: CoopNode) -> list[Any]:
+def _people(app: CoopNode) -> list[Member]:
     """Admitted members who may have a plan, service users first, by name."""
     admitted = (m for m in app.members() if m.is_admitted)
     return sorted(admitted, key=lambda m: (m.member_class != "service_user", m.name))
@@ -188,7 +189,8 @@ def _goals(form: dict[str, str], errors: dict[str, str]) -> list[tuple[str, int,
         if not row:
             continue
         goal, wrong = checked(Goal, row, GOAL_HINTS)
-        errors.update({names.get(key, "goal-1"): hint for key, hint in wrong.items()})
+        where = names["text"]  # what is wrong with the row as a whole: by its goal
+        errors.update({names.get(key, where): hint for key, hint in wrong.items()})
         if goal is not None:
             goals.append((goal.text, *pair(goal)))
     if not goals and not errors:
@@ -234,10 +236,11 @@ def _scores(
     """One pair per goal, each checked as the API's ``ScorePair``."""
     scores = []
     for n in range(1, goals + 1):
-        names = {key: f"{key}-{n}" for key in ("performance", "satisfaction")}
+        names = {key: f"{key}-{n}" for key in SCORE_FIELDS}
         row = {key: form[name] for key, name in names.items() if name in form}
         score, wrong = checked(ScorePair, row, GOAL_HINTS)
-        errors.update({names[key]: hint for key, hint in wrong.items()})
+        where = names["performance"]
+        errors.update({names.get(key, where): hint for key, hint in wrong.items()})
         if score is not None:
             scores.append(pair(score))
     return scores
@@ -280,7 +283,9 @@ async def review_plan(request: web.Request) -> web.Response:
     except msgspec.ValidationError:
         errors["notes"] = NOTES
     if errors:
-        return await plan_page(request, plan_id, 400, errors, form)
+        # A box left blank is shown blank again, not refilled with the latest score.
+        typed = {name: str(posted.get(name, "")).strip() for name in names}
+        return await plan_page(request, plan_id, 400, errors, {**typed, **form})
     command = app.review_care_plan
     return await _recorded(
         request, plan_id, form, "review", command, scores, notes, None

@@ -34,7 +34,7 @@ incident_pages = web.RouteTableDef()
 KINDS = {"incident": N_("Incident"), "safeguarding": N_("Safeguarding concern")}
 STATUSES = {"open": N_("Open"), "closed": N_("Closed")}
 DONE = {"raised": N_("Recorded."), "closed": N_("Closed, with its outcome.")}
-NOT_FOUND = "There is no such incident."
+NOT_FOUND = N_("There is no such incident.")
 RAISE_HINTS = {
     "kind": N_("Choose whether it is an incident or a safeguarding concern."),
     "description": N_("Write what happened (4000 characters at most)."),
