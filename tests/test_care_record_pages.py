@@ -200,7 +200,7 @@ async def test_a_plan_form_keeps_what_was_typed_and_says_what_is_wrong(
     assert "Choose the person the plan is for" in page
     # Row 2 has a score but no goal, nor its other score.
     assert page.count("Write a whole number from 1 to 10.") == 3
-    assert "Write the goal in the person's own words" in page
+    assert "Write the goal in the person&#39;s own words" in page
     assert 'id="goal-1-problem"' not in page
     assert "Expected" not in page and not UUID_TEXT.search(text_of(page))
 

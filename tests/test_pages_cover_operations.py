@@ -9,6 +9,7 @@ compares what it found with the operations whose ``x-roles`` name the role.
 
 from html.parser import HTMLParser
 from typing import Any
+from uuid import UUID
 
 import aiohttp
 
@@ -87,6 +88,9 @@ async def a_day_of_records(http: LiveNode) -> dict[str, str]:
     await open_account(http, user)
     service = http.node.coop_node.coop().profile.service_types[0]
     await schedule(http, user, [service])
+    app = http.node.coop_node
+    app.open_care_plan(UUID(user), [("Cook a meal", 3, 4)])
+    app.raise_incident("incident", "A fall")
     for path, token, body in [
         ("/api/ballots", admin, {"title": "Open a second day centre"}),
         ("/api/expenses", rosa_token, {"category": "travel", "amount": 480}),
