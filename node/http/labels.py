@@ -48,6 +48,18 @@ LABELS = {
     "family_care": N_("Family care"),
     "gift": N_("A gift"),
     "adjustment": N_("A correction by the office"),
+    # member classes
+    "service_user": N_("Service user"),
+    "worker": N_("Worker"),
+    "volunteer": N_("Volunteer"),
+    "supporter": N_("Supporter"),
+    "financer": N_("Financing member"),
+    "investor": N_("Investor"),
+    "user": N_("User member"),
+    # where a membership is
+    "applied": N_("Applying"),
+    "admitted": N_("Admitted"),
+    "withdrawn": N_("Left the co-op"),
     # roles
     "member": N_("Member"),
     "board": N_("Board"),
