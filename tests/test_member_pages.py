@@ -6,18 +6,22 @@ a correction of contact details never leaves the node."""
 
 import datetime as dt
 import re
+from pathlib import Path
 from uuid import UUID
 
 import aiohttp
 import msgspec
 
+from node.application import CoopNode
 from node.http.durations import duration
 from node.membership import Member
 from node.replicator import ChainHead, build_envelopes
+from node.rules import profile_named
 from node.timebank import time_account_id
 from schemas import GENESIS_HASH
 from tests.node_api import admitted_member, call, open_account, staff_token
 from tests.web import LiveNode, browser_session, csrf_of
+from toolkit.config import StoreConfig
 
 UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 TAGS = re.compile(r"<[^>]+>")
@@ -57,7 +61,44 @@ def test_durations_read_as_hours_and_minutes() -> None:
     ]
 
 
-async def test_a_backdated_entry_sorts_by_its_date_with_balances_in_that_order(
+def test_a_backdated_entry_sorts_by_its_date_with_balances_in_that_order(
+    tmp_path: Path,
+) -> None:
+    app = CoopNode("alpha", StoreConfig(path=str(tmp_path / "store.db")).env())
+    try:
+        day = dt.date(2026, 3, 10)
+        app.found_coop("Alpha", profile_named("uk_multi_stakeholder"), day)
+        rosa, omar = (
+            app.apply_for_membership(
+                name=name, email="x@example.org", member_class="volunteer"
+            )
+            for name in ("Rosa", "Omar")
+        )
+        for member in (rosa, omar):
+            app.admit_member(member, day)
+            app.open_time_account(member, opened_on=day)
+        pool = app.open_pool_account(opened_on=day)
+        mine, theirs = time_account_id(rosa), time_account_id(omar)
+        app.transfer_time(mine, theirs, 30, "gift", "", day)
+        app.transfer_time(pool, mine, 120, "volunteering", "", day)
+        # Recorded last, but dated a week before the others.
+        week_before = day - dt.timedelta(days=7)
+        app.transfer_time(mine, theirs, 45, "respite", "", week_before)
+        lines = app.statement(mine)
+        assert [
+            (line.entered_on.day, line.minutes, line.balance) for line in lines
+        ] == [
+            (3, -45, -45),
+            (10, -30, -75),
+            (10, 120, 45),
+        ]
+        assert [line.other_party for line in lines] == ["Omar", "Omar", None]
+        assert lines[-1].balance == app.time_account(mine).balance
+    finally:
+        app.close()
+
+
+async def test_the_statement_api_is_in_date_order_naming_the_other_party(
     http_node: LiveNode,
 ) -> None:
     app = http_node.node.coop_node
@@ -65,23 +106,10 @@ async def test_a_backdated_entry_sorts_by_its_date_with_balances_in_that_order(
     omar, _ = await admitted_member(http_node, "volunteer", "Omar")
     for member in (rosa, omar):
         await open_account(http_node, member)
-    app.open_pool_account()
     day = dt.date(2026, 3, 10)
-    rosa_account = app.time_account_of(UUID(rosa)).id
-    omar_account = app.time_account_of(UUID(omar)).id
-    app.transfer_time(rosa_account, omar_account, 30, "gift", "", day)
-    app.transfer_time(time_account_id(None), rosa_account, 120, "volunteering", "", day)
-    # Recorded last, but dated a week before the others.
-    app.transfer_time(
-        rosa_account, omar_account, 45, "respite", "", day - dt.timedelta(days=7)
-    )
-    lines = app.statement(rosa_account)
-    assert [(line.entered_on.day, line.minutes, line.balance) for line in lines] == [
-        (3, -45, -45),
-        (10, -30, -75),
-        (10, 120, 45),
-    ]
-    assert [line.other_party for line in lines] == ["Omar", "Omar", None]
+    mine, theirs = time_account_id(UUID(rosa)), time_account_id(UUID(omar))
+    app.transfer_time(theirs, mine, 75, "gift", "", day)
+    app.transfer_time(mine, theirs, 45, "respite", "", day - dt.timedelta(days=7))
     status, account = await call(
         http_node, "GET", f"/api/timebank/accounts/{rosa}", token=http_node.admin_token
     )
@@ -89,9 +117,23 @@ async def test_a_backdated_entry_sorts_by_its_date_with_balances_in_that_order(
     items = account["statement"]["items"]
     assert [(e["entered_on"], e["balance"], e["other_party"]) for e in items] == [
         ("2026-03-03", -45, "Omar"),
-        ("2026-03-10", -75, "Omar"),
-        ("2026-03-10", 45, None),
+        ("2026-03-10", 30, "Omar"),
     ]
+
+
+def test_a_correction_that_changes_nothing_records_nothing(tmp_path: Path) -> None:
+    app = CoopNode("alpha", StoreConfig(path=str(tmp_path / "store.db")).env())
+    try:
+        app.found_coop("Alpha", profile_named("uk_multi_stakeholder"))
+        rosa = app.apply_for_membership(
+            name="Rosa", email="rosa@example.org", phone="1", member_class="volunteer"
+        )
+        details = {"email": "rosa@example.org", "phone": "1", "address": ""}
+        assert not app.correct_contact_details(rosa, **details)
+        assert app.correct_contact_details(rosa, **{**details, "address": "Mill"})
+        assert app.member(rosa).version == 2
+    finally:
+        app.close()
 
 
 async def test_a_member_claims_an_expense_and_follows_it(http_node: LiveNode) -> None:

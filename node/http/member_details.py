@@ -19,6 +19,7 @@ from node.http.guard import COOKIE, SESSION
 from node.http.member_pages import Errors, fields, member_id_of
 from node.http.members import ContactDetails, correct_contact, member_view, token_view
 from node.http.pages import render, status_of
+from toolkit.web.errors import invalid_input
 from toolkit.web.i18n import N_
 
 member_details = web.RouteTableDef()
@@ -71,8 +72,8 @@ async def correct(request: web.Request) -> web.Response:
     try:
         body = msgspec.convert(form, ContactDetails)
     except msgspec.ValidationError as error:
-        # The field is the last word of msgspec's "... - at `$.email`".
-        field = next((name for name in CONTACT if f"$.{name}" in str(error)), "email")
+        named = invalid_input(error, "form").detail.field
+        field = named if named in HINTS else "email"
         return await details_page(request, member_id, 400, form, {field: HINTS[field]})
     app = request.app[NODE].coop_node
     await write(request, correct_contact, app, member_id, body)
