@@ -21,10 +21,14 @@ from node.http import (
 from node.http.ballot_pages import ballot_pages
 from node.http.care_plan_pages import care_plan_pages
 from node.http.context import NODE, RUNNER, SIGN_IN_LIMIT, TEMPLATES, Runner
+from node.http.durations import duration
 from node.http.errors import translate
 from node.http.guard import COOKIE, authenticate
 from node.http.incident_pages import incident_pages
+from node.http.labels import label, money
 from node.http.letters import LETTERS, OneTimeViews, letters
+from node.http.member_details import member_details
+from node.http.member_pages import member_pages
 from node.http.pages import error_page, pages
 from node.http.report_page import report_page
 from node.http.sign_in_pages import sign_in_pages
@@ -92,6 +96,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     )
     app[NODE] = node
     app[TEMPLATES] = environment("node.http")
+    app[TEMPLATES].filters.update(duration=duration, label=label, money=money)
     app[SIGN_IN_LIMIT] = FailureLimit(failures=10, window_seconds=600)
     app[LETTERS] = OneTimeViews()
     secure(app, ("/static/node/", Path(__file__).parent / "static"))
@@ -110,6 +115,8 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(incident_pages)
     app.add_routes(notifications.pages)
     app.add_routes(report_page)
+    app.add_routes(member_pages)
+    app.add_routes(member_details)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/metrics", metrics.handler)
 
