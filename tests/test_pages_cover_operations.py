@@ -71,7 +71,7 @@ async def a_day_of_records(http: LiveNode) -> dict[str, str]:
     admin = http.admin_token
     user, _ = await admitted_member(http, "service_user", "Una Ward")
     rosa, rosa_token = await admitted_member(http, "volunteer", "Rosa Bianchi")
-    _, board = await staff_token(http, "board", "Bea Ng")
+    bea, board = await staff_token(http, "board", "Bea Ng")
     _, coordinator = await staff_token(http, "coordinator", "Cal Roy")
     await call(
         http,
@@ -86,6 +86,7 @@ async def a_day_of_records(http: LiveNode) -> dict[str, str]:
     )
     await open_account(http, rosa)
     await open_account(http, user)
+    await open_account(http, bea)
     service = http.node.coop_node.coop().profile.service_types[0]
     await schedule(http, user, [service])
     app = http.node.coop_node
