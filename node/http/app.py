@@ -17,15 +17,18 @@ from node.http import (
     pool,
     timebank,
     visits,
+    workforce,
 )
 from node.http.ballot_pages import ballot_pages
 from node.http.context import NODE, RUNNER, SIGN_IN_LIMIT, TEMPLATES, Runner
+from node.http.coordinator_pages import coordinator_pages
 from node.http.errors import translate
 from node.http.guard import authenticate
 from node.http.letters import LETTERS, OneTimeViews, letters
 from node.http.pages import error_page, pages
 from node.http.sign_in_pages import sign_in_pages
 from node.http.staff_pages import staff_pages
+from node.http.worker_pages import worker_pages
 from node.service import NodeService
 from toolkit.web.errors import error_middleware
 from toolkit.web.observe import HttpMetrics
@@ -41,6 +44,7 @@ APIS: tuple[Api, ...] = (
     timebank.api,
     pool.api,
     visits.api,
+    workforce.api,
     incidents.api,
     care_plans.api,
     expenses.api,
@@ -100,6 +104,8 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(letters)
     app.add_routes(ballot_pages)
     app.add_routes(staff_pages)
+    app.add_routes(coordinator_pages)
+    app.add_routes(worker_pages)
     app.add_routes(notifications.pages)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/metrics", metrics.handler)
