@@ -62,8 +62,12 @@ async def test_a_coordinators_day_on_a_phone(http_node: LiveNode) -> None:
             await page.get_by_label("Member", exact=True).select_option(label=name)
             await page.get_by_role("button", name="Open account").click()
             await expect(page.locator("#done")).to_have_text("Account opened.")
-        await page.get_by_label("From", exact=True).select_option(label="Rosa Bianchi (balance 0h00)")
-        await page.get_by_label("To", exact=True).select_option(label="Omar Haddad (balance 0h00)")
+        giver, taker = (
+            page.locator("#transfer-from_member"),
+            page.locator("#transfer-to_member"),
+        )
+        await giver.select_option(label="Rosa Bianchi (balance 0h00)")
+        await taker.select_option(label="Omar Haddad (balance 0h00)")
         await page.locator("#transfer-hours").fill("one and a half")
         await page.locator("#transfer-purpose").select_option(label="gift")
         await page.get_by_role("button", name="Record transfer").click()
@@ -107,7 +111,8 @@ async def test_a_coordinators_day_on_a_phone(http_node: LiveNode) -> None:
 
         # Workers: Wes hired, then leaving.
         await menu.get_by_role("link", name="Workers", exact=True).click()
-        await page.get_by_label("Member", exact=True).select_option(label="Wes Tan (worker)")
+        member = page.get_by_label("Member", exact=True)
+        await member.select_option(label="Wes Tan (worker)")
         await page.get_by_label("From a disadvantaged group").check()
         await page.get_by_role("button", name="Hire").click()
         await expect(page.locator("#done")).to_have_text("Worker hired.")
@@ -120,7 +125,9 @@ async def test_a_coordinators_day_on_a_phone(http_node: LiveNode) -> None:
         await expect(page.locator("#done")).to_have_text("Leaver recorded.")
         await expect(page.locator("#leavers")).to_contain_text("moved to Leeds")
         found += await problems(page, "workers, one left")
-        await page.screenshot(path=screenshot_path("coordinator-workers"), full_page=True)
+        await page.screenshot(
+            path=screenshot_path("coordinator-workers"), full_page=True
+        )
         assert not app.worker(worker.id).is_employed
 
         # Visits: Una's cancelled, and she is told.
@@ -130,7 +137,9 @@ async def test_a_coordinators_day_on_a_phone(http_node: LiveNode) -> None:
         await card.locator(f"#cancel-reason-{visit}").select_option("in_hospital")
         await card.locator(f"#cancel-notes-{visit}").fill("Una is in hospital")
         found += await problems(page, "visits")
-        await page.screenshot(path=screenshot_path("coordinator-visits"), full_page=True)
+        await page.screenshot(
+            path=screenshot_path("coordinator-visits"), full_page=True
+        )
         await card.get_by_role("button", name="Cancel visit").click()
         await expect(page.locator("#done")).to_be_visible()
         recent = page.locator(f"#recent-visits tr[data-id='{visit}']")

@@ -72,11 +72,6 @@ def posted(form: MultiDictProxy[Any], names: Iterable[str]) -> dict[str, str]:
     return {name: str(form.get(name, "")).strip() for name in names}
 
 
-def filled(values: Mapping[str, str]) -> dict[str, str]:
-    """The non-blank values: a blank field counts as left out."""
-    return {name: value for name, value in values.items() if value}
-
-
 def parsed(
     fields: Mapping[str, object],
     into: type[T],
@@ -97,15 +92,8 @@ def parsed(
         raise Refused(field, hints.get(field, CHECK_FIELD), 400) from None
 
 
-def member_id(value: str) -> UUID | None:
-    try:
-        return UUID(value)
-    except ValueError:
-        return None
-
-
 def path_id(request: web.Request) -> UUID:
-    found = member_id(request.match_info["id"])
-    if found is None:
-        raise web.HTTPNotFound(text="No such record.")
-    return found
+    try:
+        return UUID(request.match_info["id"])
+    except ValueError:
+        raise web.HTTPNotFound(text="No such record.") from None

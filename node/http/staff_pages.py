@@ -19,7 +19,7 @@ from multidict import MultiDictProxy
 
 from node.application import CoopNode
 from node.auth import CARE
-from node.errors import DomainError, InvalidTransition
+from node.errors import DomainError, UnknownVisit
 from node.expenses import REJECTION_REASONS, ExpenseClaim
 from node.http.context import NODE, run, write
 from node.http.coordinator_forms import Problem, Refused, Typed, parsed, posted
@@ -222,19 +222,20 @@ async def staff_cancel(request: web.Request) -> web.Response:
     visit_id = _id(request)
     values = posted(await request.post(), ("reason", "notes"))
     app = request.app[NODE].coop_node
-
+    form = f"cancel-{visit_id}"
     try:
         body = parsed(values, Cancellation, CANCEL_HINTS)
         # The service user is told by the notifier, which write wakes.
         await write(request, cancel, app, visit_id, body)
     except Refused as refused:
-        typed = Typed(f"cancel-{visit_id}", values, {refused.field: refused.problem})
+        typed = Typed(form, values, {refused.field: refused.problem})
         return await visits_page(request, refused.status, typed=typed)
-    except InvalidTransition:
-        typed = Typed(f"cancel-{visit_id}", values, {"form": Problem(NOT_SCHEDULED)})
-        return await visits_page(request, 409, typed=typed)
+    except UnknownVisit:
+        raise web.HTTPNotFound(text="No such visit.") from None
     except DomainError as error:
-        return await visits_page(request, status_of(error), str(error))
+        # Cancelled, delivered or missed meanwhile (its message names it by id).
+        typed = Typed(form, values, {"form": Problem(NOT_SCHEDULED)})
+        return await visits_page(request, status_of(error), typed=typed)
     raise web.HTTPSeeOther(f"/staff/visits?done={visit_id}#done")
 
 
