@@ -91,6 +91,7 @@ async def test_the_time_bank_from_the_coordinator_pages(http_node: LiveNode) -> 
     assert status == 200 and "Rosa Bianchi" in page and "No account" in page
     assert 'data-api="POST /api/timebank/accounts"' in page
     assert 'data-api="POST /api/timebank/pool"' in page
+    assert 'data-api="GET /api/timebank/pool"' in page  # saying it is not open
 
     for member in (rosa, omar):
         opened = [("member_id", member), ("minimum", "-2"), ("maximum", "100")]
@@ -331,6 +332,9 @@ async def test_members_and_the_board_reach_none_of_it(http_node: LiveNode) -> No
         )
         assert status == 403, refused
     assert events(http_node) == before
+    for path in ("/staff/timebank", "/staff/workers", "/staff/visits"):
+        status, _ = await call(http_node, "GET", path, token=http_node.admin_token)
+        assert status == 200, path
     status, document = await call(http_node, "GET", "/openapi.json")
     operation: dict[str, Any] = document["paths"]["/api/visits/{id}/cancel"]["post"]
     assert sorted(operation["x-roles"]) == ["admin", "coordinator"]
