@@ -17,10 +17,12 @@ from node.http import (
     pool,
     timebank,
     visits,
+    workforce,
 )
 from node.http.ballot_pages import ballot_pages
 from node.http.care_plan_pages import care_plan_pages
 from node.http.context import NODE, RUNNER, SIGN_IN_LIMIT, TEMPLATES, Runner
+from node.http.coordinator_pages import coordinator_pages
 from node.http.durations import duration
 from node.http.errors import translate
 from node.http.guard import COOKIE, authenticate
@@ -33,6 +35,7 @@ from node.http.pages import error_page, pages
 from node.http.report_page import report_page
 from node.http.sign_in_pages import sign_in_pages
 from node.http.staff_pages import staff_pages
+from node.http.worker_pages import worker_pages
 from node.service import NodeService
 from toolkit.web.errors import error_middleware
 from toolkit.web.observe import HttpMetrics
@@ -48,6 +51,7 @@ APIS: tuple[Api, ...] = (
     timebank.api,
     pool.api,
     visits.api,
+    workforce.api,
     incidents.api,
     care_plans.api,
     expenses.api,
@@ -113,6 +117,8 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(staff_pages)
     app.add_routes(care_plan_pages)
     app.add_routes(incident_pages)
+    app.add_routes(coordinator_pages)
+    app.add_routes(worker_pages)
     app.add_routes(notifications.pages)
     app.add_routes(report_page)
     app.add_routes(member_pages)
