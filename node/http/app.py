@@ -35,6 +35,7 @@ from node.http.pages import error_page, pages
 from node.http.report_page import report_page
 from node.http.sign_in_pages import sign_in_pages
 from node.http.staff_pages import staff_pages
+from node.http.visit_schedule import visit_schedule
 from node.http.worker_pages import worker_pages
 from node.service import NodeService
 from toolkit.web.errors import error_middleware
@@ -115,6 +116,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(letters)
     app.add_routes(ballot_pages)
     app.add_routes(staff_pages)
+    app.add_routes(visit_schedule)
     app.add_routes(care_plan_pages)
     app.add_routes(incident_pages)
     app.add_routes(coordinator_pages)

@@ -95,6 +95,11 @@ def _visits_context(app: CoopNode) -> dict[str, Any]:
         "recent": [visit_view(app.visit(i)) for i in ended],
         "names": {m.id: m.name for m in members},
         "workers": workers,
+        # Whom a visit may be scheduled for: service users first.
+        "people": sorted(
+            (m for m in members if m.is_admitted),
+            key=lambda m: (m.member_class != "service_user", m.name),
+        ),
         "service_types": list(app.coop().profile.service_types),
         "reasons": VISIT_REASONS,
     }
