@@ -243,7 +243,7 @@ async def test_the_vote_form_without_javascript(http_node: LiveNode) -> None:
     assert status == 200 and 'id="receipt-secret"' in page
     status, page = await form(http_node, path, rosa_token, {"choice": "for"})
     assert status == 409 and "already voted" in page
-    # An open ballot's form redirects back to the member's home.
+    # An open ballot's form redirects back to the ballot's page.
     open_one = await open_ballot(http_node)
     status, _ = await form(
         http_node, f"/ballots/{open_one['id']}/vote", rosa_token, {"choice": "against"}
