@@ -12,13 +12,15 @@ The design:
 - A secret vote is first held in the node's memory, never in the store: the
   member's mark and their sealed ballot together, under the sha256 of a fresh
   receipt secret that only the voter is shown.
-- When ``BATCH`` (5) ballots are waiting, or when the ballot closes, all waiting
-  marks and ballots are written in one transaction: the marks in one random
-  order, the ballots in another, drawn independently (``secrets.SystemRandom``).
-  Within a batch the store's order, versions and (day-long) timestamps say
-  nothing about which mark goes with which ballot, so linking by the log is a
-  guess among at least ``BATCH`` voters (all voters, for the batch written at
-  close).
+- When ``2 * BATCH`` (10) votes are waiting, ``BATCH`` (5) of them drawn at
+  random are written in one transaction: their marks in one random order, their
+  ballots in another, drawn independently (``secrets.SystemRandom``). At close
+  every vote still waiting is written the same way, with the close. Since at
+  least ``BATCH`` are always left waiting, the batch written at close holds at
+  least ``BATCH`` votes too (when the ballot had that many). Within a batch the
+  store's order, versions and (day-long) timestamps say nothing about which mark
+  goes with which ballot, so linking by the log is a guess among at least
+  ``BATCH`` voters.
 - A replaced vote gets a new receipt: the old ballot is ``Voided`` and the new
   one deposited, both waiting for the next batch like any vote, so the store
   shows that some voter of an earlier batch changed their mind and that the new
@@ -82,6 +84,8 @@ class Waiting:
 class Pool:
     lock: threading.RLock = field(default_factory=threading.RLock)
     waiting: dict[UUID, list[Waiting]] = field(default_factory=dict)
+    # Receipts of votes replaced before they were ever written.
+    replaced: dict[UUID, set[str]] = field(default_factory=dict)
 
 
 class SecretVoting(BallotAccess):
@@ -153,6 +157,7 @@ class SecretVoting(BallotAccess):
             waiting = pool.waiting.get(ballot_id, [])
             held = next((w for w in waiting if w.receipt == old), None)
             if held is not None:
+                pool.replaced.setdefault(ballot_id, set()).add(old)
                 held.receipt = new
                 held.choice = ballot.valid_choice(held.member_class, choice)
                 return new_secret
@@ -178,6 +183,10 @@ class SecretVoting(BallotAccess):
             for w in pool.waiting.get(ballot_id, []):
                 if w.receipt == receipt:
                     return Receipt(ballot.status, False, w.choice, "waiting")
+                if w.voids == receipt:
+                    return Receipt(ballot.status, False, None, "replaced")
+            if receipt in pool.replaced.get(ballot_id, set()):
+                return Receipt(ballot.status, False, None, "replaced")
             box = self._box(ballot_id)
         held = box.ballots.get(receipt)
         if held is not None:
@@ -192,15 +201,19 @@ class SecretVoting(BallotAccess):
         pool = self._pool()
         waiting = pool.waiting.setdefault(ballot_id, [])
         waiting.append(vote)
-        if len(waiting) >= BATCH:
-            self._retrying(lambda: self.save(*self._batch(ballot_id)))
-            self._batch_written(ballot_id)
+        if len(waiting) >= 2 * BATCH:
+            chosen = _SHUFFLE.sample(waiting, BATCH)
+            self._retrying(lambda: self.save(*self._batch(ballot_id, chosen)))
+            self._batch_written(ballot_id, chosen)
 
-    def _batch(self, ballot_id: UUID) -> list[Roll | BallotBox]:
-        """The roll and box with every waiting vote written, shuffled. The caller
-        saves them under the pool lock, then calls ``_batch_written``."""
+    def _batch(
+        self, ballot_id: UUID, chosen: list[Waiting] | None = None
+    ) -> list[Roll | BallotBox]:
+        """The roll and box with the ``chosen`` waiting votes (all, by default)
+        written, shuffled. The caller saves them under the pool lock, then calls
+        ``_batch_written``."""
         pool = self._pool()
-        waiting = pool.waiting.get(ballot_id, [])
+        waiting = pool.waiting.get(ballot_id, []) if chosen is None else chosen
         roll, box = self._roll(ballot_id), self._box(ballot_id)
         marks = [w for w in waiting if w.member is not None]
         ballots = list(waiting)
@@ -217,10 +230,19 @@ class SecretVoting(BallotAccess):
             box.deposit(w.receipt, w.member_class, w.strength, w.choice)
         return [roll, box]
 
-    def _batch_written(self, ballot_id: UUID) -> None:
-        self._pool().waiting[ballot_id] = []
+    def _batch_written(
+        self, ballot_id: UUID, chosen: list[Waiting] | None = None
+    ) -> None:
+        pool = self._pool()
+        if chosen is None:
+            pool.waiting[ballot_id] = []
+        else:
+            written = {id(w) for w in chosen}
+            left = pool.waiting.get(ballot_id, [])
+            pool.waiting[ballot_id] = [w for w in left if id(w) not in written]
 
     def _drop_waiting(self, ballot_id: UUID) -> None:
         pool = self._pool()
         with pool.lock:
             pool.waiting.pop(ballot_id, None)
+            pool.replaced.pop(ballot_id, None)
