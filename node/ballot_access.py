@@ -52,10 +52,11 @@ class BallotAccess(MembershipCommands):
         coop = self.coop()
         profile: dict[str, Any] | None = None
         for stored in self.repository.event_store.get(coop.id):
+            if not isinstance(stored, Coop.Founded | Coop.RulesAmended):
+                continue
             if stored.timestamp > ballot.created_on:
                 break
-            if isinstance(stored, Coop.Founded | Coop.RulesAmended):
-                profile = stored.profile
+            profile = stored.profile
         if profile is None:
             return coop.profile
         return msgspec.convert(profile, RulesProfile)

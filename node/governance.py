@@ -237,7 +237,6 @@ class GovernanceCommands(ProxyCommands):
         if ballot.secret:
             # Every vote still waiting is written now, shuffled, with the close.
             roll, box = self._batch(ballot_id)
-            assert isinstance(roll, Roll) and isinstance(box, BallotBox)
         else:
             roll = self._roll(ballot_id)
         electorate = {m: (c, Fraction(w)) for m, (c, w) in roll.electorate.items()}

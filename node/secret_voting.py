@@ -101,7 +101,9 @@ class SecretVoting(BallotAccess):
         pool = self._pool()
         with pool.lock:
             return {
-                w.member for w in pool.waiting.get(ballot_id, []) if w.member is not None
+                w.member
+                for w in pool.waiting.get(ballot_id, [])
+                if w.member is not None
             }
 
     def _cast_secret(
@@ -208,7 +210,7 @@ class SecretVoting(BallotAccess):
 
     def _batch(
         self, ballot_id: UUID, chosen: list[Waiting] | None = None
-    ) -> list[Roll | BallotBox]:
+    ) -> tuple[Roll, BallotBox]:
         """The roll and box with the ``chosen`` waiting votes (all, by default)
         written, shuffled. The caller saves them under the pool lock, then calls
         ``_batch_written``."""
@@ -228,7 +230,7 @@ class SecretVoting(BallotAccess):
         _SHUFFLE.shuffle(ballots)
         for w in ballots:
             box.deposit(w.receipt, w.member_class, w.strength, w.choice)
-        return [roll, box]
+        return roll, box
 
     def _batch_written(
         self, ballot_id: UUID, chosen: list[Waiting] | None = None

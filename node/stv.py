@@ -44,9 +44,9 @@ nomination order decided anything.
 Plurality (one seat): most first preferences wins; a tie goes to the candidate
 nominated first, and is recorded as ``tie_broken="lot"``.
 
-Every stage is recorded, values as exact decimals (votes at its end, what moved where, who was elected or
-excluded, non-transferable and lost value) so the count can be published and
-checked by hand.
+Every stage is recorded, values as exact decimals (votes at its end, what moved
+where, who was elected or excluded, non-transferable and lost value) so the count
+can be published and checked by hand.
 """
 
 from collections.abc import Sequence
@@ -146,7 +146,7 @@ def truncate(value: Fraction) -> Fraction:
 
 
 class _Paper:
-    __slots__ = ("ranking", "at", "value")
+    __slots__ = ("at", "ranking", "value")
 
     def __init__(self, ranking: list[str]) -> None:
         self.ranking = ranking

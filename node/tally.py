@@ -187,9 +187,7 @@ def suppress_small_classes(result: ProposalResult) -> ProposalResult:
     together had fewer than SMALL_CLASS voters (so subtracting the shown classes
     from the totals would reveal them), every class's counts are hidden and only
     the totals remain."""
-    small = {
-        c.member_class for c in result.classes if 0 < c.voted < SMALL_CLASS
-    }
+    small = {c.member_class for c in result.classes if 0 < c.voted < SMALL_CLASS}
     hidden_voters = sum(c.voted for c in result.classes if c.member_class in small)
     if small and hidden_voters < SMALL_CLASS:
         small = {c.member_class for c in result.classes}

@@ -82,9 +82,7 @@ def test_a_ballot_stored_without_frozen_rules_uses_the_rules_it_opened_under(
     old = drop_frozen_rules(app, ballot_id)
     assert old.rules is None
     app.cast_vote(ballot_id, voters[0], "for")
-    app.amend_rules(
-        amended(app, thresholds={"ordinary": ORDINARY}, quorum="1/2"), DAY
-    )
+    app.amend_rules(amended(app, thresholds={"ordinary": ORDINARY}, quorum="1/2"), DAY)
     result = app.close_ballot(ballot_id, DAY)
     assert (result.threshold, result.quorum, result.quorate, result.passed) == (
         "three_quarters",

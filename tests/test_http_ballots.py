@@ -277,7 +277,9 @@ async def test_revoke_a_proxy_and_check_and_replace_a_receipt_by_api(
     assert status == 200
     status, _ = await vote(http_node, ballot, omar_token, choice="for", for_member=rosa)
     assert status == 201
-    status, seen = await call(http_node, "POST", f"{base}/proxies/revoke", token=rosa_token)
+    status, seen = await call(
+        http_node, "POST", f"{base}/proxies/revoke", token=rosa_token
+    )
     assert status == 200 and seen["voted"] == 0  # the holder's vote went with it
     status, refused = await vote(
         http_node, ballot, omar_token, choice="for", for_member=rosa
@@ -342,22 +344,28 @@ async def test_revoke_a_proxy_and_check_and_replace_a_receipt_by_api(
 
 
 async def test_the_ballot_page_forms(http_node: LiveNode) -> None:
-    rosa, rosa_token = await admitted_member(http_node, "worker", "Rosa")
+    _, rosa_token = await admitted_member(http_node, "worker", "Rosa")
     omar, omar_token = await admitted_member(http_node, "worker", "Omar Haddad")
     ballot = await open_ballot(http_node, secret=True)
     page_path = f"/ballots/{ballot['id']}"
     status, page = await get_page(http_node, page_path, rosa_token)
     assert status == 200 and "Omar Haddad" in page and 'id="appoint-proxy"' in page
     assert omar not in page.replace(f'value="{omar}"', "")  # ids only as values
-    status, page = await form(http_node, f"{page_path}/proxy", rosa_token, {"holder": ""})
+    status, page = await form(
+        http_node, f"{page_path}/proxy", rosa_token, {"holder": ""}
+    )
     assert status == 400 and 'aria-invalid="true"' in page
-    status, _ = await form(http_node, f"{page_path}/proxy", rosa_token, {"holder": omar})
+    status, _ = await form(
+        http_node, f"{page_path}/proxy", rosa_token, {"holder": omar}
+    )
     assert status == 303
     status, page = await get_page(http_node, page_path, omar_token)
     assert "Vote for Rosa" in page
     status, _ = await form(http_node, f"{page_path}/proxy/revoke", rosa_token, {})
     assert status == 303
-    status, page = await form(http_node, f"{page_path}/vote", rosa_token, {"choice": "for"})
+    status, page = await form(
+        http_node, f"{page_path}/vote", rosa_token, {"choice": "for"}
+    )
     receipt = page.split('id="receipt-secret">')[1].split("<")[0]
     status, page = await form(
         http_node, f"{page_path}/receipt", rosa_token, {"check_receipt": receipt}

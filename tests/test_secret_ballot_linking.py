@@ -17,7 +17,8 @@ from tests.test_governance import DAY, admit
 
 def new_app(path: Path) -> CoopNode:
     app = CoopNode(
-        "alpha", {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
+        "alpha",
+        {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)},
     )
     app.found_coop("Alpha", profile_named("uk_multi_stakeholder"), DAY)
     return app
@@ -125,7 +126,7 @@ def test_only_the_small_classes_are_hidden_when_together_they_are_not(
         "supporter": admit(app, "supporter", 1),
     }
     ballot = app.open_ballot("Budget", secret=True, opened_on=DAY)
-    for member_class, members in voters.items():
+    for members in voters.values():
         for voter in members:
             app.cast_vote(ballot, voter, "for")
     result = app.close_ballot(ballot, DAY)

@@ -9,9 +9,7 @@ from hypothesis import strategies as st
 
 from node.stv import count, decimal, plurality, stv, truncate
 
-THREE_SEATS = (
-    [["A", "B", "C"]] * 10 + [["B", "C"]] * 6 + [["C"]] + [["D"]] * 3
-)
+THREE_SEATS = [["A", "B", "C"]] * 10 + [["B", "C"]] * 6 + [["C"]] + [["D"]] * 3
 
 
 def test_two_winners_in_one_stage_pass_surplus_to_continuing_candidates_only() -> None:

@@ -112,7 +112,11 @@ class StatuteScottishSTV(STVPollBase):
 
     def _deem_elected(self) -> None:
         reached = sorted(
-            (c for c in self.standing_candidates if self.current_votes[c] >= self.quota),
+            (
+                c
+                for c in self.standing_candidates
+                if self.current_votes[c] >= self.quota
+            ),
             key=lambda c: self.current_votes[c],
             reverse=True,
         )

@@ -68,8 +68,10 @@ def plain(error: DomainError) -> str:
     if isinstance(error, UnknownBallot):
         return N_("There is no such ballot.")
     if isinstance(error, InvalidReceipt):
-        return N_("No vote in this ballot matches that receipt. Check it was typed "
-                  "exactly as shown.")
+        return N_(
+            "No vote in this ballot matches that receipt. Check it was typed "
+            "exactly as shown."
+        )
     if isinstance(error, AlreadyVoted | ProxyRefused | InvalidChoice):
         return str(error)
     return str(error)
@@ -79,8 +81,9 @@ def _page_context(app: CoopNode, ballot_id: UUID, member_id: UUID | None) -> Any
     ballot = app.ballot(ballot_id)
     mine = None
     if member_id is not None:
-        mine = next((b for b in my_ballots(app, member_id) if b.ballot.id == ballot_id),
-                    None)
+        mine = next(
+            (b for b in my_ballots(app, member_id) if b.ballot.id == ballot_id), None
+        )
     return {"b": ballot_view(app, ballot), "mine": mine}
 
 
@@ -133,7 +136,9 @@ async def vote_form(request: web.Request) -> web.Response:
             request, "vote_recorded.html", 403, error=N_("The admin token cannot vote.")
         )
     form = await request.post()
-    fields = {k: str(form.get(k, "")).strip() for k in ("choice", "receipt", "for_member")}
+    fields = {
+        k: str(form.get(k, "")).strip() for k in ("choice", "receipt", "for_member")
+    }
     body_fields: dict[str, Any] = {"choice": fields["choice"]}
     if fields["receipt"]:
         body_fields["receipt"] = fields["receipt"]
@@ -147,7 +152,9 @@ async def vote_form(request: web.Request) -> web.Response:
         body = msgspec.convert(body_fields, VoteRequest)
     except msgspec.ValidationError:
         return await ballot_page(
-            request, 400, errors={field: N_("Choose for, against or abstain.")},
+            request,
+            400,
+            errors={field: N_("Choose for, against or abstain.")},
             form=fields,
         )
     try:
@@ -190,7 +197,9 @@ async def proxy_form(request: web.Request) -> web.Response:
         await run(request, app.appoint_proxy, ballot_id, member_id, holder_id)
     except DomainError as error:
         return await ballot_page(
-            request, status_of(error), errors={"holder": plain(error)},
+            request,
+            status_of(error),
+            errors={"holder": plain(error)},
             form={"holder": holder},
         )
     written(request)
@@ -229,7 +238,9 @@ async def receipt_form(request: web.Request) -> web.Response:
         checked = await run(request, check_receipt, app, ballot_id, receipt[:200])
     except DomainError as error:
         return await ballot_page(
-            request, status_of(error), errors={"check_receipt": plain(error)},
+            request,
+            status_of(error),
+            errors={"check_receipt": plain(error)},
             form={"check_receipt": receipt[:200]},
         )
     return await ballot_page(request, checked=checked)
