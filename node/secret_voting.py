@@ -106,6 +106,10 @@ class SecretVoting(BallotAccess):
                 if w.member is not None
             }
 
+    def voters(self, ballot_id: UUID) -> set[str]:
+        """Every member who has voted, written to the roll or still waiting."""
+        return self.roll(ballot_id).voted | self.waiting_voters(ballot_id)
+
     def _cast_secret(
         self,
         ballot: Ballot,

@@ -176,6 +176,8 @@ async def vote_form(request: web.Request) -> web.Response:
             ballot_id=ballot_id,
             error=None,
         )
+    if form.get("from") == "home":  # the form on the member's home page
+        raise web.HTTPSeeOther(f"/#ballot-{ballot_id}")
     done = "for_member" if fields["for_member"] else "voted"
     raise web.HTTPSeeOther(f"/ballots/{ballot_id}?done={done}")
 
