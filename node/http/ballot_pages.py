@@ -21,13 +21,10 @@ from aiohttp import web
 from node.application import CoopNode
 from node.auth import BOARD, STAFF
 from node.errors import (
-    AlreadyVoted,
     BallotClosed,
     DomainError,
-    InvalidChoice,
     InvalidReceipt,
     NotInElectorate,
-    ProxyRefused,
     UnknownBallot,
 )
 from node.http.ballots import (
@@ -72,8 +69,8 @@ def plain(error: DomainError) -> str:
             "No vote in this ballot matches that receipt. Check it was typed "
             "exactly as shown."
         )
-    if isinstance(error, AlreadyVoted | ProxyRefused | InvalidChoice):
-        return str(error)
+    # The rest (AlreadyVoted, ProxyRefused, InvalidChoice, ...) are written
+    # without ids already.
     return str(error)
 
 
