@@ -74,7 +74,14 @@ def node_broker_config(coop_id: str, servers: list[str], seed: str) -> BrokerCon
 
 def node_permissions(coop_id: str) -> dict[str, object]:
     return {
-        "publish": {"allow": [f"cw.coop.{coop_id}.>"]},
+        "publish": {
+            "allow": [
+                f"cw.coop.{coop_id}.>",
+                # The last envelope on each of its own subjects, read by a restored
+                # node before it publishes (node.stream_check); no other co-op's.
+                f"$JS.API.DIRECT.GET.{FEDERATION_STREAM}.cw.coop.{coop_id}.>",
+            ]
+        },
         "subscribe": {"allow": [f"{node_inbox(coop_id)}.>"]},
     }
 

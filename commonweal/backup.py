@@ -1,0 +1,240 @@
+"""Backups of a node or the consortium, taken while it runs, and their restore.
+
+A backup is a folder:
+
+- ``manifest.json``: what it is (node or consortium, which co-op, when, the
+  release that wrote it, each store's last notification id) and the SHA-256 of
+  every other file. It is written last, so a backup cut short has none.
+- one SQLite file per store, copied consistently while the service writes
+  (``commonweal.store_snapshot``);
+- ``config.toml``: the config without its secrets;
+- ``secrets.sealed``: the secrets, encrypted under the operator's passphrase
+  (``commonweal.backup_secrets``).
+
+Restoring checks every hash, refuses a folder that is not empty, writes the
+stores and a config whose paths point into the new folder (0600 files in a 0700
+folder), and marks a node's store as restored: its replicator then reads the
+co-op's chain on the broker before publishing anything (``node.stream_check``).
+Moving a co-op to another machine is the same pair (``node export``/``import``).
+"""
+
+import datetime as dt
+import hashlib
+import shutil
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any, Literal
+
+import msgspec
+
+from commonweal.backup_secrets import (
+    BackupError,
+    join_secrets,
+    seal,
+    split_secrets,
+    unseal,
+)
+from commonweal.store_snapshot import copy_sqlite, last_notification_id
+from toolkit.config import StoreConfig, load_config, located, without_none, write_config
+from toolkit.private_files import private_file, private_folder, write_private
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+CONFIG = "config.toml"
+SECRETS = "secrets.sealed"
+Kind = Literal["node", "consortium"]
+
+
+class StoreSnapshot(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    file: str
+    last_notification_id: int
+
+
+class BackupFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    name: str
+    sha256: str
+    size: int
+
+
+class Manifest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    format: int
+    kind: Kind
+    commonweal_version: str
+    created_at: dt.datetime
+    # The co-op's id for a node, the consortium's name for the consortium.
+    coop_id: str
+    stores: dict[str, StoreSnapshot]
+    files: list[BackupFile]
+
+
+def backup_node(config_path: Path, to: Path, passphrase: str) -> Manifest:
+    from node.config import NodeConfig
+
+    config = load_config(config_path, NodeConfig)
+    return _backup(
+        "node", config.coop_id, config, {"store": config.store}, config.base_dir, to,
+        passphrase,
+    )
+
+
+def backup_consortium(config_path: Path, to: Path, passphrase: str) -> Manifest:
+    from federation.config import ConsortiumConfig
+
+    config = load_config(config_path, ConsortiumConfig)
+    stores = {"store": config.store, "registry": config.registry}
+    return _backup(
+        "consortium", config.name, config, stores, config.base_dir, to, passphrase
+    )
+
+
+def _backup(
+    kind: Kind,
+    owner: str,
+    config: msgspec.Struct,
+    stores: dict[str, StoreConfig],
+    base_dir: str,
+    to: Path,
+    passphrase: str,
+) -> Manifest:
+    _refuse_non_empty(to, "back up into")
+    private_folder(to)
+    snapshots = {}
+    for name, store in stores.items():
+        if store.kind != "sqlite":
+            raise BackupError(
+                f"the {name} is on PostgreSQL: this command backs up SQLite stores "
+                "only; use pg_dump for that database and back up the config by hand"
+            )
+        file = f"{name}.db"
+        if not located(base_dir, store.path).is_file():
+            raise BackupError(f"the {name} {located(base_dir, store.path)} is missing")
+        copy_sqlite(located(base_dir, store.path), to / file)
+        snapshots[name] = StoreSnapshot(file, last_notification_id(to / file))
+    fields = without_none(msgspec.to_builtins(config))
+    fields.pop("base_dir", None)
+    plain, secrets = split_secrets(fields)
+    write_private(to / CONFIG, msgspec.toml.encode(plain))
+    write_private(to / SECRETS, seal(secrets, passphrase))
+    names = [CONFIG, SECRETS, *(s.file for s in snapshots.values())]
+    manifest = Manifest(
+        format=FORMAT,
+        kind=kind,
+        commonweal_version=version("commonweal"),
+        created_at=dt.datetime.now(dt.UTC),
+        coop_id=owner,
+        stores=snapshots,
+        files=[_described(to / name) for name in names],
+    )
+    write_private(to / MANIFEST, msgspec.json.format(msgspec.json.encode(manifest)))
+    return manifest
+
+
+def read_backup(source: Path, kind: Kind) -> Manifest:
+    """The backup's manifest, once every file it lists is there and unchanged."""
+    try:
+        data = (source / MANIFEST).read_bytes()
+    except FileNotFoundError:
+        raise BackupError(
+            f"{source} is not a complete backup: it has no {MANIFEST} (written last, "
+            "so the backup was cut short or this is not a backup folder)"
+        ) from None
+    try:
+        manifest = msgspec.json.decode(data, type=Manifest)
+    except msgspec.DecodeError as error:
+        raise BackupError(f"{source / MANIFEST} is damaged: {error}") from None
+    if manifest.format != FORMAT:
+        raise BackupError(f"backup format {manifest.format} is not {FORMAT}")
+    if manifest.kind != kind:
+        raise BackupError(f"{source} is a backup of a {manifest.kind}, not a {kind}")
+    for listed in manifest.files:
+        path = source / listed.name
+        if Path(listed.name).name != listed.name:
+            raise BackupError(f"the manifest names a file outside the backup: {path}")
+        if not path.is_file():
+            raise BackupError(f"the backup is incomplete: {listed.name} is missing")
+        if _described(path) != listed:
+            raise BackupError(
+                f"the backup was changed or damaged: {listed.name} is not the file "
+                "that was backed up (its SHA-256 or size differs); nothing restored"
+            )
+    return manifest
+
+
+def restore_node(
+    source: Path,
+    to: Path,
+    passphrase: str,
+    *,
+    servers: list[str] | None = None,
+    http_port: int | None = None,
+) -> Path:
+    """Restore a node backup into the new folder ``to``; returns its node.toml."""
+    from node.config import NodeConfig
+    from node.replicator import ReplicationLog
+
+    manifest = read_backup(source, "node")
+    fields = _restored_fields(source, passphrase)
+    fields["store"] = {**fields.get("store", {}), "path": "node.db"}
+    fields["founders"] = ""  # admitted when the store was founded; gone since
+    if servers:
+        fields.setdefault("broker", {})["servers"] = servers
+    if http_port is not None:
+        fields.setdefault("http", {})["port"] = http_port
+    config = msgspec.convert(fields, NodeConfig)
+    _refuse_non_empty(to, "restore into")
+    private_folder(to)
+    _copy_store(source, manifest.stores["store"], to / "node.db")
+    config_path = to / "node.toml"
+    write_config(config_path, config)
+    restored = load_config(config_path, NodeConfig)
+    log = ReplicationLog.construct(restored.store_env())
+    try:
+        log.mark_restored(restored.coop_id, manifest.created_at.isoformat())
+    finally:
+        log.factory.close()
+    return config_path
+
+
+def restore_consortium(source: Path, to: Path, passphrase: str) -> Path:
+    """Restore a consortium backup into the new folder ``to``; returns its
+    consortium.toml. Its ingest positions are in the store: it reads on from them."""
+    from federation.config import ConsortiumConfig
+
+    manifest = read_backup(source, "consortium")
+    fields = _restored_fields(source, passphrase)
+    for name in ("store", "registry"):
+        fields[name] = {**fields.get(name, {}), "path": f"{name}.db"}
+    config = msgspec.convert(fields, ConsortiumConfig)
+    _refuse_non_empty(to, "restore into")
+    private_folder(to)
+    for name in ("store", "registry"):
+        _copy_store(source, manifest.stores[name], to / f"{name}.db")
+    config_path = to / "consortium.toml"
+    write_config(config_path, config)
+    return config_path
+
+
+def _restored_fields(source: Path, passphrase: str) -> dict[str, Any]:
+    plain = msgspec.toml.decode((source / CONFIG).read_bytes())
+    return join_secrets(plain, unseal((source / SECRETS).read_bytes(), passphrase))
+
+
+def _copy_store(source: Path, snapshot: StoreSnapshot, target: Path) -> None:
+    private_file(target)  # 0600 before a byte is in it
+    shutil.copyfile(source / snapshot.file, target)
+
+
+def _refuse_non_empty(folder: Path, doing: str) -> None:
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise BackupError(
+            f"will not {doing} {folder}: it exists and is not empty (give a new folder)"
+        )
+
+
+def _described(path: Path) -> BackupFile:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return BackupFile(path.name, digest.hexdigest(), path.stat().st_size)
+
