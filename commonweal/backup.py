@@ -204,6 +204,11 @@ def restore_consortium(source: Path, to: Path, passphrase: str) -> Path:
     fields = _restored_fields(source, passphrase)
     for name in ("store", "registry"):
         fields[name] = {**fields.get(name, {}), "path": f"{name}.db"}
+    # The broker's durable consumer has acknowledged what the consortium applied
+    # after the backup; a new one reads the stream from its start, and the
+    # restored per-co-op positions skip what the store has applied already.
+    restored_at = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    fields["durable"] = f"{fields.get('durable', 'consortium')}-restored-{restored_at}"
     config = msgspec.convert(fields, ConsortiumConfig)
     _refuse_non_empty(to, "restore into")
     private_folder(to)
