@@ -72,7 +72,12 @@ def backup_node(config_path: Path, to: Path, passphrase: str) -> Manifest:
 
     config = load_config(config_path, NodeConfig)
     return _backup(
-        "node", config.coop_id, config, {"store": config.store}, config.base_dir, to,
+        "node",
+        config.coop_id,
+        config,
+        {"store": config.store},
+        config.base_dir,
+        to,
         passphrase,
     )
 
@@ -242,4 +247,3 @@ def _described(path: Path) -> BackupFile:
         for block in iter(lambda: file.read(1 << 20), b""):
             digest.update(block)
     return BackupFile(path.name, digest.hexdigest(), path.stat().st_size)
-

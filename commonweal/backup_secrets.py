@@ -95,7 +95,9 @@ def unseal(data: bytes, passphrase: str) -> dict[str, str]:
         sealed = msgspec.json.decode(data, type=SealedSecrets)
         if sealed.kdf != "scrypt" or sealed.memlimit > MEMLIMIT_CEILING:
             raise BackupError("the secrets file asks for an unknown or too costly key")
-        key = _key(passphrase, bytes.fromhex(sealed.salt), sealed.opslimit, sealed.memlimit)
+        key = _key(
+            passphrase, bytes.fromhex(sealed.salt), sealed.opslimit, sealed.memlimit
+        )
         opened = SecretBox(key).decrypt(base64.b64decode(sealed.box))
     except nacl.exceptions.CryptoError:
         raise BackupError(

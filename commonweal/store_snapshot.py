@@ -17,17 +17,20 @@ def copy_sqlite(source: Path, target: Path) -> None:
     if not source.is_file():
         raise FileNotFoundError(f"no store at {source}")
     private_file(target)
-    with closing(sqlite3.connect(source, timeout=30)) as live:
-        with closing(sqlite3.connect(target)) as copy:
-            live.backup(copy)  # pages=-1: all of it in one step
-            copy.execute("PRAGMA journal_mode = DELETE")
+    with (
+        closing(sqlite3.connect(source, timeout=30)) as live,
+        closing(sqlite3.connect(target)) as copy,
+    ):
+        live.backup(copy)  # pages=-1: all of it in one step
+        copy.execute("PRAGMA journal_mode = DELETE")
 
 
 def last_notification_id(path: Path) -> int:
     """The highest notification id in an eventsourcing SQLite store (0 if none)."""
     with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
         exists = db.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stored_events'"
+            "SELECT 1 FROM sqlite_master "
+            "WHERE type = 'table' AND name = 'stored_events'"
         ).fetchone()
         if exists is None:
             return 0

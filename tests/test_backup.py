@@ -160,10 +160,10 @@ def test_a_changed_or_partial_backup_is_refused(tmp_path: Path) -> None:
     original = store.read_bytes()
 
     store.write_bytes(original[:-1] + bytes([original[-1] ^ 1]))
-    with pytest.raises(BackupError, match="changed or damaged: store.db"):
+    with pytest.raises(BackupError, match=r"changed or damaged: store\.db"):
         restore_node(backup, tmp_path / "a", PASSPHRASE)
     store.unlink()
-    with pytest.raises(BackupError, match="incomplete: store.db is missing"):
+    with pytest.raises(BackupError, match=r"incomplete: store\.db is missing"):
         restore_node(backup, tmp_path / "b", PASSPHRASE)
     store.write_bytes(original)
     with pytest.raises(BackupError, match="wrong passphrase"):
@@ -194,7 +194,9 @@ def test_the_commands_take_the_passphrase_from_the_environment(
     assert "at least 12 characters" in capsys.readouterr().err
     monkeypatch.setenv(PASSPHRASE_ENV, PASSPHRASE)
     backup = tmp_path / "exported"
-    assert main(["node", "export", "--config", str(config_path), "--to", str(backup)]) == 0
+    assert (
+        main(["node", "export", "--config", str(config_path), "--to", str(backup)]) == 0
+    )
     new = tmp_path / "elsewhere"
     args = ["node", "import", "--from", str(backup), "--to", str(new)]
     assert main([*args, "--broker", "nats://10.0.0.9:4222"]) == 0
@@ -214,7 +216,9 @@ def test_a_consortium_backup_restores_its_stores_and_keys(tmp_path: Path) -> Non
         registry=StoreConfig(path=str(folder / "registry.db")),
     )
     write_config(folder / "consortium.toml", config)
-    service = ConsortiumService(load_config(folder / "consortium.toml", ConsortiumConfig))
+    service = ConsortiumService(
+        load_config(folder / "consortium.toml", ConsortiumConfig)
+    )
     service.registry.register("alpha", "Alpha Care Co-op")
     service.views.factory.close()
     service.registry.close()

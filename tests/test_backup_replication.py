@@ -35,6 +35,7 @@ PASSPHRASE = "correct horse battery staple"
 DAY = dt.date(2026, 2, 10)
 NodeFactory = Callable[..., NodeService]
 ConsortiumFactory = Callable[..., ConsortiumService]
+Service = NodeService | ConsortiumService
 
 
 def join(app: CoopNode, n: int) -> None:
@@ -46,15 +47,15 @@ def join(app: CoopNode, n: int) -> None:
 
 
 @pytest.fixture
-async def started() -> AsyncIterator[list[NodeService | ConsortiumService]]:
+async def started() -> AsyncIterator[list[Service]]:
     """Services a test starts from restored configs; stopped at the end."""
-    services: list[NodeService | ConsortiumService] = []
+    services: list[Service] = []
     yield services
     for service in services:
         await service.stop()
 
 
-def start_node(config_path: Path, started: list[NodeService | ConsortiumService]) -> NodeService:
+def start_node(config_path: Path, started: list[Service]) -> NodeService:
     node = NodeService(load_config(config_path, NodeConfig))
     node.found_if_new()
     node.start()
@@ -86,7 +87,7 @@ async def test_a_backup_taken_during_writes_restores_and_replicates_on(
     nats_server: NatsServer,
     make_node: NodeFactory,
     make_consortium: ConsortiumFactory,
-    started: list[NodeService | ConsortiumService],
+    started: list[Service],
 ) -> None:
     consortium = make_consortium([nats_server.url])
     alpha = make_node("alpha", [nats_server.url])
@@ -139,7 +140,7 @@ async def test_a_backup_taken_before_its_writes_were_published_sends_nothing_twi
     nats_server: NatsServer,
     make_node: NodeFactory,
     make_consortium: ConsortiumFactory,
-    started: list[NodeService | ConsortiumService],
+    started: list[Service],
 ) -> None:
     consortium = make_consortium([nats_server.url])
     alpha = make_node("alpha", [nats_server.url])
@@ -173,7 +174,7 @@ async def test_a_backup_older_than_what_the_consortium_has_publishes_nothing(
     nats_server: NatsServer,
     make_node: NodeFactory,
     make_consortium: ConsortiumFactory,
-    started: list[NodeService | ConsortiumService],
+    started: list[Service],
 ) -> None:
     consortium = make_consortium([nats_server.url])
     alpha = make_node("alpha", [nats_server.url])
@@ -206,7 +207,7 @@ async def test_a_moved_coop_carries_its_chain_on(
     nats_server: NatsServer,
     make_node: NodeFactory,
     make_consortium: ConsortiumFactory,
-    started: list[NodeService | ConsortiumService],
+    started: list[Service],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     consortium = make_consortium([nats_server.url])
@@ -236,7 +237,7 @@ async def test_a_restored_consortium_ingests_on_exactly_once(
     nats_server: NatsServer,
     make_node: NodeFactory,
     make_consortium: ConsortiumFactory,
-    started: list[NodeService | ConsortiumService],
+    started: list[Service],
 ) -> None:
     first = make_consortium([nats_server.url])
     alpha = make_node("alpha", [nats_server.url])
@@ -245,8 +246,13 @@ async def test_a_restored_consortium_ingests_on_exactly_once(
     await wait_until_caught_up([alpha], first)
     folder = tmp_path / "consortium"
     write_config(folder / "consortium.toml", first.config)
+
     # Taken while the aggregator applies what the node goes on writing.
-    writes = asyncio.create_task(asyncio.to_thread(lambda: [join(alpha.coop_node, n) for n in range(5, 15)]))
+    def more_members() -> None:
+        for n in range(5, 15):
+            join(alpha.coop_node, n)
+
+    writes = asyncio.create_task(asyncio.to_thread(more_members))
     await asyncio.to_thread(
         backup_consortium, folder / "consortium.toml", tmp_path / "backup", PASSPHRASE
     )
