@@ -72,6 +72,9 @@ def node_broker_config(coop_id: str, servers: list[str], seed: str) -> BrokerCon
     )
 
 
+OWN_LAST_ENVELOPE = "$JS.API.DIRECT.GET." + FEDERATION_STREAM + ".cw.coop.{coop_id}.>"
+
+
 def node_permissions(coop_id: str) -> dict[str, object]:
     return {
         "publish": {
@@ -79,7 +82,7 @@ def node_permissions(coop_id: str) -> dict[str, object]:
                 f"cw.coop.{coop_id}.>",
                 # The last envelope on each of its own subjects, read by a restored
                 # node before it publishes (node.stream_check); no other co-op's.
-                f"$JS.API.DIRECT.GET.{FEDERATION_STREAM}.cw.coop.{coop_id}.>",
+                OWN_LAST_ENVELOPE.format(coop_id=coop_id),
             ]
         },
         "subscribe": {"allow": [f"{node_inbox(coop_id)}.>"]},
@@ -98,18 +101,24 @@ def render_users(consortium_key: str, node_keys: Mapping[str, str]) -> str:
     co-op allowed to publish (co-op id -> public key) in theirs."""
     consortium = [("consortium", consortium_key, consortium_permissions())]
     coops = [(c, k, node_permissions(c)) for c, k in sorted(node_keys.items())]
-    service = {"account": CONSORTIUM_ACCOUNT, "subject": FEDERATION_SUBJECTS[0]}
+    # Publishing into the stream, and a restored node's direct get of its own last
+    # envelope (each user's permissions narrow both to its own co-op's subjects).
+    exported = [FEDERATION_SUBJECTS[0], f"$JS.API.DIRECT.GET.{FEDERATION_STREAM}.>"]
+    imports = [
+        {"service": {"account": CONSORTIUM_ACCOUNT, "subject": subject}}
+        for subject in exported
+    ]
     lines = [
         "# Written by commonweal from the consortium registry; edits are overwritten.",
         "accounts {",
         f"  {CONSORTIUM_ACCOUNT} {{",
         "    jetstream: enabled",
         *_users(consortium),
-        f"    exports = {_conf([{'service': FEDERATION_SUBJECTS[0]}])}",
+        f"    exports = {_conf([{'service': s} for s in exported])}",
         "  }",
         f"  {COOPS_ACCOUNT} {{",
         *_users(coops),
-        f"    imports = {_conf([{'service': service}])}",
+        f"    imports = {_conf(imports)}",
         "  }",
         "}",
     ]

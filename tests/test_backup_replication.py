@@ -8,7 +8,10 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import msgspec
+import nats
 import pytest
+from nats.errors import NoRespondersError
 
 from commonweal.backup import (
     backup_consortium,
@@ -18,15 +21,17 @@ from commonweal.backup import (
 )
 from commonweal.backup_secrets import PASSPHRASE_ENV
 from commonweal.cli import main
-from federation.broker import NatsServer
+from federation.broker import FEDERATION_STREAM, NatsServer
 from federation.config import ConsortiumConfig
 from federation.service import ConsortiumService
 from node.application import CoopNode
 from node.config import NodeConfig
 from node.service import NodeService
+from tests.configs import node_config
+from tests.secured import SecuredHub
 from tests.truth import membership_truth, reported_membership
 from tests.waiting import wait_for, wait_until_caught_up
-from toolkit.config import load_config, write_config
+from toolkit.config import StoreConfig, load_config, write_config
 from toolkit.retry import stop_task
 
 pytestmark = pytest.mark.slow
@@ -269,3 +274,57 @@ async def test_a_restored_consortium_ingests_on_exactly_once(
     await wait_until_caught_up([alpha], second)
     exact(second, alpha)
     assert second.views.position("alpha") == alpha.replicator.published.seq
+
+
+async def test_under_coop_credentials_a_restored_node_reads_its_own_chain_only(
+    secured_hub: SecuredHub,
+    tmp_path: Path,
+    started: list[Service],
+) -> None:
+    consortium = ConsortiumService(secured_hub.consortium)
+    consortium.start()
+    started.append(consortium)
+    nodes = {}
+    for coop_id in ("alpha", "beta"):
+        broker = secured_hub.register(coop_id)
+        store = StoreConfig(path=str(tmp_path / f"{coop_id}.db"))
+        config = msgspec.structs.replace(
+            node_config(coop_id, store, broker.servers), broker=broker
+        )
+        nodes[coop_id] = node = NodeService(config)
+        node.found_if_new()
+        node.start()
+        started.append(node)
+        join(node.coop_node, 1)
+    alpha = nodes["alpha"]
+    await wait_until_caught_up(list(nodes.values()), consortium, timeout=30)
+    backup_node(config_file(alpha, tmp_path), tmp_path / "backup", PASSPHRASE)
+    await alpha.stop()
+    started.remove(alpha)
+
+    restored = start_node(
+        restore_node(tmp_path / "backup", tmp_path / "new", PASSPHRASE), started
+    )
+    await wait_for(lambda: not restored.replicator.must_check_stream, what="check")
+    assert restored.replicator.halted is None
+    join(restored.coop_node, 2)
+    await wait_until_caught_up([restored], consortium, timeout=30)
+    exact(consortium, restored)
+
+    # What the broker lets alpha's key read: its own subjects, not beta's.
+    options = restored.config.broker.connect_options()
+    nc = await nats.connect(secured_hub.server.url, **options)  # type: ignore[arg-type]
+    try:
+        js = nc.jetstream(timeout=2)
+        own = await js.get_last_msg(
+            FEDERATION_STREAM, "cw.coop.alpha.membership", direct=True
+        )
+        assert own.data
+        with pytest.raises((NoRespondersError, nats.errors.TimeoutError)):
+            await js.get_last_msg(
+                FEDERATION_STREAM, "cw.coop.beta.membership", direct=True
+            )
+        with pytest.raises((NoRespondersError, nats.errors.TimeoutError)):
+            await js.get_last_msg(FEDERATION_STREAM, "cw.coop.beta.membership")
+    finally:
+        await nc.close()
