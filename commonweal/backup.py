@@ -21,6 +21,7 @@ Moving a co-op to another machine is the same pair (``node export``/``import``).
 import datetime as dt
 import hashlib
 import shutil
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Literal
@@ -34,6 +35,7 @@ from commonweal.backup_secrets import (
     split_secrets,
     unseal,
 )
+from commonweal.pg_snapshot import copy_postgres, load_postgres
 from commonweal.store_snapshot import copy_sqlite, last_notification_id
 from toolkit.config import StoreConfig, load_config, located, without_none, write_config
 from toolkit.private_files import private_file, private_folder, write_private
@@ -46,8 +48,10 @@ Kind = Literal["node", "consortium"]
 
 
 class StoreSnapshot(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    # The SQLite file, or the list of a PostgreSQL schema's table copies.
     file: str
     last_notification_id: int
+    kind: Literal["sqlite", "postgres"] = "sqlite"
 
 
 class BackupFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -103,24 +107,30 @@ def _backup(
 ) -> Manifest:
     _refuse_non_empty(to, "back up into")
     private_folder(to)
-    snapshots = {}
+    snapshots: dict[str, StoreSnapshot] = {}
+    names: list[str] = []
     for name, store in stores.items():
-        if store.kind != "sqlite":
-            raise BackupError(
-                f"the {name} is on PostgreSQL: this command backs up SQLite stores "
-                "only; use pg_dump for that database and back up the config by hand"
-            )
+        if store.kind == "postgres":
+            same = next((n for n, s in stores.items() if _same_db(s, store)), name)
+            if same in snapshots:  # the registry in the store's own schema
+                snapshots[name] = snapshots[same]
+                continue
+            files, last = copy_postgres(store, to, name)
+            snapshots[name] = StoreSnapshot(files[0], last, "postgres")
+            names += files
+            continue
         file = f"{name}.db"
         if not located(base_dir, store.path).is_file():
             raise BackupError(f"the {name} {located(base_dir, store.path)} is missing")
         copy_sqlite(located(base_dir, store.path), to / file)
         snapshots[name] = StoreSnapshot(file, last_notification_id(to / file))
+        names.append(file)
     fields = without_none(msgspec.to_builtins(config))
     fields.pop("base_dir", None)
     plain, secrets = split_secrets(fields)
     write_private(to / CONFIG, msgspec.toml.encode(plain))
     write_private(to / SECRETS, seal(secrets, passphrase))
-    names = [CONFIG, SECRETS, *(s.file for s in snapshots.values())]
+    names = [CONFIG, SECRETS, *names]
     manifest = Manifest(
         format=FORMAT,
         kind=kind,
@@ -172,53 +182,58 @@ def restore_node(
     *,
     servers: list[str] | None = None,
     http_port: int | None = None,
+    schema: str | None = None,
 ) -> Path:
-    """Restore a node backup into the new folder ``to``; returns its node.toml."""
+    """Restore a node backup into the new folder ``to`` (a PostgreSQL store into
+    its schema, or ``schema``: empty either way); returns its node.toml."""
     from node.config import NodeConfig
     from node.replicator import ReplicationLog
 
     manifest = read_backup(source, "node")
     fields = _restored_fields(source, passphrase)
-    fields["store"] = {**fields.get("store", {}), "path": "node.db"}
     fields["founders"] = ""  # admitted when the store was founded; gone since
     if servers:
         fields.setdefault("broker", {})["servers"] = servers
     if http_port is not None:
         fields.setdefault("http", {})["port"] = http_port
-    config = msgspec.convert(fields, NodeConfig)
+    snapshots = {"store": manifest.stores["store"]}
+    _retarget(fields, snapshots, schema, {"store": "node.db"})
+    config = msgspec.structs.replace(
+        msgspec.convert(fields, NodeConfig), base_dir=str(to)
+    )
     _refuse_non_empty(to, "restore into")
-    private_folder(to)
-    _copy_store(source, manifest.stores["store"], to / "node.db")
+    _load_stores(source, to, snapshots, {"store": config.store}, _node_tables(config))
     config_path = to / "node.toml"
     write_config(config_path, config)
-    restored = load_config(config_path, NodeConfig)
-    log = ReplicationLog.construct(restored.store_env())
+    log = ReplicationLog.construct(config.store_env())
     try:
-        log.mark_restored(restored.coop_id, manifest.created_at.isoformat())
+        log.mark_restored(config.coop_id, manifest.created_at.isoformat())
     finally:
         log.factory.close()
     return config_path
 
 
-def restore_consortium(source: Path, to: Path, passphrase: str) -> Path:
+def restore_consortium(
+    source: Path, to: Path, passphrase: str, *, schema: str | None = None
+) -> Path:
     """Restore a consortium backup into the new folder ``to``; returns its
     consortium.toml. Its ingest positions are in the store: it reads on from them."""
     from federation.config import ConsortiumConfig
 
     manifest = read_backup(source, "consortium")
     fields = _restored_fields(source, passphrase)
-    for name in ("store", "registry"):
-        fields[name] = {**fields.get(name, {}), "path": f"{name}.db"}
+    _retarget(fields, manifest.stores, schema)
     # The broker's durable consumer has acknowledged what the consortium applied
     # after the backup; a new one reads the stream from its start, and the
     # restored per-co-op positions skip what the store has applied already.
     restored_at = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
     fields["durable"] = f"{fields.get('durable', 'consortium')}-restored-{restored_at}"
-    config = msgspec.convert(fields, ConsortiumConfig)
+    config = msgspec.structs.replace(
+        msgspec.convert(fields, ConsortiumConfig), base_dir=str(to)
+    )
     _refuse_non_empty(to, "restore into")
-    private_folder(to)
-    for name in ("store", "registry"):
-        _copy_store(source, manifest.stores[name], to / f"{name}.db")
+    stores = {"store": config.store, "registry": config.registry}
+    _load_stores(source, to, manifest.stores, stores, _consortium_tables(config))
     config_path = to / "consortium.toml"
     write_config(config_path, config)
     return config_path
@@ -229,9 +244,70 @@ def _restored_fields(source: Path, passphrase: str) -> dict[str, Any]:
     return join_secrets(plain, unseal((source / SECRETS).read_bytes(), passphrase))
 
 
-def _copy_store(source: Path, snapshot: StoreSnapshot, target: Path) -> None:
-    private_file(target)  # 0600 before a byte is in it
-    shutil.copyfile(source / snapshot.file, target)
+def _retarget(
+    fields: dict[str, Any],
+    snapshots: dict[str, StoreSnapshot],
+    schema: str | None,
+    files: dict[str, str] | None = None,
+) -> None:
+    """Point each store of the config at its new home: a file in the new folder,
+    or (PostgreSQL) the given schema."""
+    for name, snapshot in snapshots.items():
+        store = fields.setdefault(name, {})
+        if snapshot.kind == "sqlite":
+            store.update(kind="sqlite", path=(files or {}).get(name, f"{name}.db"))
+        elif schema is not None:
+            store["schema"] = schema
+
+
+def _load_stores(
+    source: Path,
+    to: Path,
+    snapshots: dict[str, StoreSnapshot],
+    stores: dict[str, StoreConfig],
+    create_tables: Callable[[], None],
+) -> None:
+    loaded: set[str] = set()
+    for name, snapshot in snapshots.items():
+        if snapshot.kind == "sqlite":
+            target = located(str(to), stores[name].path)
+            private_file(target)  # 0600 (its new folder 0700) before a byte is in it
+            shutil.copyfile(source / snapshot.file, target)
+        elif snapshot.file not in loaded:
+            load_postgres(stores[name], source, snapshot.file, create_tables)
+            loaded.add(snapshot.file)
+
+
+def _node_tables(config: Any) -> Callable[[], None]:
+    def create() -> None:
+        from node.application import CoopNode
+        from node.outbox import Outbox
+        from node.replicator import ReplicationLog
+
+        env = config.store_env()
+        CoopNode(config.coop_id, env).close()
+        ReplicationLog.construct(env).factory.close()
+        Outbox(env).close()
+
+    return create
+
+
+def _consortium_tables(config: Any) -> Callable[[], None]:
+    def create() -> None:
+        from federation.ingest import ConsortiumViews
+        from federation.registry import ConsortiumRegistry
+
+        ConsortiumViews.construct(config.store_env()).factory.close()
+        ConsortiumRegistry(config.registry_env()).close()
+
+    return create
+
+
+def _same_db(one: StoreConfig, other: StoreConfig) -> bool:
+    def where(store: StoreConfig) -> tuple[object, ...]:
+        return (store.kind, store.host, store.port, store.dbname, store.schema)
+
+    return where(one) == where(other)
 
 
 def _refuse_non_empty(folder: Path, doing: str) -> None:

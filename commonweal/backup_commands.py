@@ -27,6 +27,7 @@ def add_commands(node: Any, consortium: Any) -> None:
             "--broker", action="append", help="broker URL here (repeat for several)"
         )
         command.add_argument("--http-port", type=int, help="HTTP port here")
+        command.add_argument("--schema", help="PostgreSQL store: an empty schema")
         command.set_defaults(handler=_node_restore)
 
     backup = consortium.add_parser("backup", help="snapshot the consortium's stores")
@@ -36,6 +37,7 @@ def add_commands(node: Any, consortium: Any) -> None:
     restore = consortium.add_parser("restore", help="restore it into a new folder")
     restore.add_argument("--from", dest="source", type=Path, required=True)
     restore.add_argument("--to", type=Path, required=True, help="a new folder")
+    restore.add_argument("--schema", help="PostgreSQL stores: an empty schema")
     restore.set_defaults(handler=_consortium_restore)
 
 
@@ -63,6 +65,7 @@ def _node_restore(args: argparse.Namespace) -> int:
         passphrase(confirm=False),
         servers=args.broker,
         http_port=args.http_port,
+        schema=args.schema,
     )
     print(
         f"restored into {args.to}; start it with: commonweal node run --config "
@@ -85,7 +88,9 @@ def _consortium_restore(args: argparse.Namespace) -> int:
     from commonweal.backup import restore_consortium
     from commonweal.backup_secrets import passphrase
 
-    config = restore_consortium(args.source, args.to, passphrase(confirm=False))
+    config = restore_consortium(
+        args.source, args.to, passphrase(confirm=False), schema=args.schema
+    )
     print(
         f"restored into {args.to}; start it with: commonweal consortium run "
         f"--config {config}"

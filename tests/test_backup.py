@@ -4,6 +4,7 @@ secrets sealed apart, refused when changed, cut short or aimed at a used folder.
 import datetime as dt
 import stat
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
@@ -236,3 +237,69 @@ def test_a_consortium_backup_restores_its_stores_and_keys(tmp_path: Path) -> Non
 
 def test_the_node_names_the_federation_stream_as_the_consortium_does() -> None:
     assert NODE_SIDE_NAME == FEDERATION_STREAM
+
+
+@pytest.mark.postgres
+def test_a_postgres_store_is_copied_in_one_snapshot_during_writes(
+    tmp_path: Path, pg_store_factory: Callable[[], StoreConfig]
+) -> None:
+    store = pg_store_factory()
+    folder = tmp_path / "live"
+    write_config(folder / "node.toml", node_config("alpha", store, []))
+    config = load_config(folder / "node.toml", NodeConfig)
+    live = NodeService(config)
+    live.found_if_new()
+    stop = threading.Event()
+    written: list[int] = []
+
+    def writer() -> None:
+        n = 0
+        while not stop.is_set():
+            join(live.coop_node, n)
+            written.append(n)
+            n += 1
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        while len(written) < 5:
+            stop.wait(0.01)
+        manifest = backup_node(folder / "node.toml", tmp_path / "backup", PASSPHRASE)
+        count = len(written)
+        while len(written) < count + 5:
+            stop.wait(0.01)
+    finally:
+        stop.set()
+        thread.join()
+    # Nothing of the database's password or the node's keys in the plain copies.
+    plain = [f for f in (tmp_path / "backup").iterdir() if f.name != "secrets.sealed"]
+    assert any(f.name.startswith("store-coopnode_events") for f in plain)
+    for file in plain:
+        assert config.broker.nkey_seed.encode() not in file.read_bytes()
+
+    # Not into the live schema, which holds the node's data.
+    with pytest.raises(BackupError, match="hold data already"):
+        restore_node(tmp_path / "backup", tmp_path / "a", PASSPHRASE)
+    assert not (tmp_path / "a").exists()
+    target = pg_store_factory().schema
+    path = restore_node(
+        tmp_path / "backup", tmp_path / "new", PASSPHRASE, schema=target
+    )
+    restored = load_config(path, NodeConfig)
+    assert restored.store.schema == target
+    app = CoopNode(restored.coop_id, restored.store_env())
+    last = manifest.stores["store"].last_notification_id
+    assert app.recorder.max_notification_id() == last
+    mine = app.recorder.select_notifications(start=1, limit=last + 10)
+    theirs = live.coop_node.recorder.select_notifications(start=1, limit=last)
+    assert [(n.id, n.state) for n in mine] == [(n.id, n.state) for n in theirs]
+    join(app, 999)  # the sequence moved past the restored rows
+    added = app.recorder.select_notifications(start=last + 1, limit=10)
+    assert added and added[0].id == last + 1
+    log = ReplicationLog.construct(restored.store_env())
+    assert log.is_restored("alpha")
+    log.factory.close()
+    app.close()
+    live.coop_node.close()
+    live.outbox.close()
+    live.replication_log.factory.close()
