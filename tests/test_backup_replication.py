@@ -87,15 +87,23 @@ def exact(consortium: ConsortiumService, node: NodeService) -> None:
     assert consortium.aggregator.totals.dead_letters == 0
 
 
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 async def test_a_backup_taken_during_writes_restores_and_replicates_on(
+    backend: str,
     tmp_path: Path,
     nats_server: NatsServer,
     make_node: NodeFactory,
     make_consortium: ConsortiumFactory,
     started: list[Service],
+    pg_store_factory: Callable[[], StoreConfig],
 ) -> None:
+    postgres = backend == "postgres"
     consortium = make_consortium([nats_server.url])
-    alpha = make_node("alpha", [nats_server.url])
+    alpha = make_node(
+        "alpha", [nats_server.url], store=pg_store_factory() if postgres else None
+    )
     for n in range(10):
         join(alpha.coop_node, n)
     await wait_until_caught_up([alpha], consortium)
@@ -126,8 +134,10 @@ async def test_a_backup_taken_during_writes_restores_and_replicates_on(
         thread.join()
     await alpha.stop()  # the node dies; what it wrote after the backup is lost
 
+    schema = pg_store_factory().schema if postgres else None
     restored = start_node(
-        restore_node(tmp_path / "backup", tmp_path / "new", PASSPHRASE), started
+        restore_node(tmp_path / "backup", tmp_path / "new", PASSPHRASE, schema=schema),
+        started,
     )
     assert restored.coop_node.recorder.max_notification_id() == (
         manifest.stores["store"].last_notification_id
