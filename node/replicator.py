@@ -260,7 +260,7 @@ class Replicator:
         self._js = nc.jetstream(timeout=self.ack_timeout)
         if self.must_check_stream:
             try:
-                await self._continue_stream(self._js)
+                await self._continue_stream(nc)
             except StreamAhead as error:
                 self.halted = str(error)
                 self.broker.last_error = self.halted
@@ -283,10 +283,10 @@ class Replicator:
             self.envelopes_published += len(outgoing)
             self.messages_published += len(messages)
 
-    async def _continue_stream(self, js: JetStreamContext) -> None:
+    async def _continue_stream(self, nc: NATS) -> None:
         """Find where the co-op's chain on the stream ends and continue from there
         (node.stream_check says why a restored store must)."""
-        end = await stream_end(js, self.coop_node.coop_id)
+        end = await stream_end(nc, self.coop_node.coop_id, self.ack_timeout)
         head = self.published
         if end is not None and end.seq > head.seq:
             head = self._rebuild_to(end)

@@ -20,16 +20,17 @@ holds for its co-op first:
 from typing import NamedTuple
 
 import msgspec
+from nats.aio.client import Client as NATS
 from nats.errors import NoRespondersError
-from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from schemas import STREAMS, subject
 from schemas.envelope import WireBody
 
-# federation.broker.FEDERATION_STREAM (the node may not import federation; a test
-# checks the two agree).
+# federation.broker.FEDERATION_STREAM and federation.credentials's name for a
+# co-op's direct gets (the node may not import federation; a test checks them).
 FEDERATION_STREAM = "CW_FEDERATION"
+LAST_ENVELOPE_PREFIX = "cw.last"
 
 
 class StreamEnd(NamedTuple):
@@ -41,16 +42,12 @@ class StreamAhead(Exception):
     """The stream holds envelopes of this co-op that this store cannot continue."""
 
 
-async def stream_end(js: JetStreamContext, coop_id: str) -> StreamEnd | None:
+async def stream_end(nc: NATS, coop_id: str, timeout: float = 5.0) -> StreamEnd | None:
     """The highest-numbered envelope of ``coop_id`` on the federation stream, or
-    None if it holds none. Reads the last message on each of the co-op's
-    subjects (a direct get, which the broker can allow per co-op)."""
+    None if it holds none: the last message on each of the co-op's subjects."""
     end: StreamEnd | None = None
     for stream in STREAMS:
-        try:
-            message = await _last_message(js, subject(coop_id, stream))
-        except NotFoundError:
-            continue
+        message = await _last_message(nc, subject(coop_id, stream), timeout)
         if message is None:
             continue
         body = msgspec.json.decode(message, type=WireBody)
@@ -60,10 +57,32 @@ async def stream_end(js: JetStreamContext, coop_id: str) -> StreamEnd | None:
     return end
 
 
-async def _last_message(js: JetStreamContext, on_subject: str) -> bytes | None:
+async def _last_message(nc: NATS, on_subject: str, timeout: float) -> bytes | None:
+    """A direct get of the last message on ``on_subject``: under the name the
+    consortium's users file gives co-ops for it (``cw.last.<subject>``, which
+    reaches the hub through a co-op's leaf broker too), else JetStream's own
+    (an open broker), else the JetStream API (a stream without direct gets)."""
+    for request in (
+        f"{LAST_ENVELOPE_PREFIX}.{on_subject}",
+        f"$JS.API.DIRECT.GET.{FEDERATION_STREAM}.{on_subject}",
+    ):
+        try:
+            reply = await nc.request(request, b"", timeout=timeout)
+        except NoRespondersError:
+            continue
+        status = (reply.headers or {}).get("Status")
+        if status == "404":
+            return None
+        if status == "503":
+            continue
+        if status:
+            raise RuntimeError(f"direct get of {on_subject}: status {status}")
+        data: bytes = reply.data
+        return data
     try:
-        message = await js.get_last_msg(FEDERATION_STREAM, on_subject, direct=True)
-    except NoRespondersError:
-        # A stream made before direct gets were allowed: the API form.
-        message = await js.get_last_msg(FEDERATION_STREAM, on_subject)
+        message = await nc.jetstream(timeout=timeout).get_last_msg(
+            FEDERATION_STREAM, on_subject
+        )
+    except NotFoundError:
+        return None
     return message.data

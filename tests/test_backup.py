@@ -19,9 +19,11 @@ from commonweal.backup import (
 )
 from commonweal.backup_secrets import PASSPHRASE_ENV, BackupError
 from commonweal.cli import main
+from federation import credentials
 from federation.broker import FEDERATION_STREAM
 from federation.config import ConsortiumConfig
 from federation.service import ConsortiumService
+from node import stream_check
 from node.application import CoopNode
 from node.config import MailConfig, NodeConfig
 from node.replicator import ReplicationLog
@@ -237,6 +239,7 @@ def test_a_consortium_backup_restores_its_stores_and_keys(tmp_path: Path) -> Non
 
 def test_the_node_names_the_federation_stream_as_the_consortium_does() -> None:
     assert NODE_SIDE_NAME == FEDERATION_STREAM
+    assert stream_check.LAST_ENVELOPE_PREFIX == credentials.LAST_ENVELOPE_PREFIX
 
 
 @pytest.mark.postgres

@@ -29,6 +29,7 @@ from node.config import NodeConfig
 from node.service import NodeService
 from tests.configs import node_config
 from tests.secured import SecuredHub
+from tests.test_broker_attacks import start_leaf
 from tests.truth import membership_truth, reported_membership
 from tests.waiting import wait_for, wait_until_caught_up
 from toolkit.config import StoreConfig, load_config, write_config
@@ -312,29 +313,41 @@ async def test_under_coop_credentials_a_restored_node_reads_its_own_chain_only(
     await alpha.stop()
     started.remove(alpha)
 
-    restored = start_node(
-        restore_node(tmp_path / "backup", tmp_path / "new", PASSPHRASE), started
-    )
-    await wait_for(lambda: not restored.replicator.must_check_stream, what="check")
-    assert restored.replicator.halted is None
-    join(restored.coop_node, 2)
-    await wait_until_caught_up([restored], consortium, timeout=30)
-    exact(consortium, restored)
+    # Restored on a machine where a leaf broker (deploy/nats/leaf.conf) carries
+    # the co-op's traffic to the hub under its own key.
+    assert alpha.config.broker.nkey_seed
+    leaf = start_leaf(secured_hub, alpha.config.broker.nkey_seed, tmp_path / "leaf")
+    try:
+        path = restore_node(
+            tmp_path / "backup", tmp_path / "new", PASSPHRASE, servers=[leaf.url]
+        )
+        restored = start_node(path, started)
+        await wait_for(lambda: not restored.replicator.must_check_stream, what="check")
+        assert restored.replicator.halted is None
+        join(restored.coop_node, 2)
+        await wait_until_caught_up([restored], consortium, timeout=30)
+        exact(consortium, restored)
+        await restored.stop()
+        started.remove(restored)
+    finally:
+        leaf.kill()
 
-    # What the broker lets alpha's key read: its own subjects, not beta's.
-    options = restored.config.broker.connect_options()
+    # What the hub lets alpha's key read: its own subjects' last envelopes, not
+    # beta's, nor through JetStream's API.
+    options = alpha.config.broker.connect_options()
     nc = await nats.connect(secured_hub.server.url, **options)  # type: ignore[arg-type]
     try:
-        js = nc.jetstream(timeout=2)
-        own = await js.get_last_msg(
-            FEDERATION_STREAM, "cw.coop.alpha.membership", direct=True
-        )
-        assert own.data
+        own = await nc.request("cw.last.cw.coop.alpha.membership", b"", timeout=2)
+        assert b'"coop_id":"alpha"' in own.data
+        for request in (
+            "cw.last.cw.coop.beta.membership",
+            f"$JS.API.DIRECT.GET.{FEDERATION_STREAM}.cw.coop.beta.membership",
+        ):
+            with pytest.raises((NoRespondersError, nats.errors.TimeoutError)):
+                await nc.request(request, b"", timeout=1)
         with pytest.raises((NoRespondersError, nats.errors.TimeoutError)):
-            await js.get_last_msg(
-                FEDERATION_STREAM, "cw.coop.beta.membership", direct=True
+            await nc.jetstream(timeout=1).get_last_msg(
+                FEDERATION_STREAM, "cw.coop.beta.membership"
             )
-        with pytest.raises((NoRespondersError, nats.errors.TimeoutError)):
-            await js.get_last_msg(FEDERATION_STREAM, "cw.coop.beta.membership")
     finally:
         await nc.close()
