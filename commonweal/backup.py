@@ -255,6 +255,10 @@ def _retarget(
     for name, snapshot in snapshots.items():
         store = fields.setdefault(name, {})
         if snapshot.kind == "sqlite":
+            if schema is not None:
+                raise BackupError(
+                    f"--schema is for a PostgreSQL store; the backup's {name} is SQLite"
+                )
             store.update(kind="sqlite", path=(files or {}).get(name, f"{name}.db"))
         elif schema is not None:
             store["schema"] = schema
