@@ -15,15 +15,18 @@ from node.http import (
     notifications,
     ops,
     pool,
+    shares,
     timebank,
     visits,
 )
 from node.http.ballot_pages import ballot_pages
+from node.http.board_pages import NEW_ACCESS, OneTimeAccess, board_pages
 from node.http.context import NODE, RUNNER, SIGN_IN_LIMIT, TEMPLATES, Runner
 from node.http.errors import translate
 from node.http.guard import authenticate
 from node.http.letters import LETTERS, OneTimeViews, letters
 from node.http.pages import error_page, pages
+from node.http.share_pages import share_pages
 from node.http.sign_in_pages import sign_in_pages
 from node.http.staff_pages import staff_pages
 from node.service import NodeService
@@ -46,6 +49,7 @@ APIS: tuple[Api, ...] = (
     expenses.api,
     ops.api,
     notifications.api,
+    shares.api,
 )
 
 
@@ -88,6 +92,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app[TEMPLATES] = environment("node.http")
     app[SIGN_IN_LIMIT] = FailureLimit(failures=10, window_seconds=600)
     app[LETTERS] = OneTimeViews()
+    app[NEW_ACCESS] = OneTimeAccess()
     secure(app, ("/static/node/", Path(__file__).parent / "static"))
 
     async def openapi(request: web.Request) -> web.Response:
@@ -100,6 +105,8 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(letters)
     app.add_routes(ballot_pages)
     app.add_routes(staff_pages)
+    app.add_routes(board_pages)
+    app.add_routes(share_pages)
     app.add_routes(notifications.pages)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/metrics", metrics.handler)

@@ -2,8 +2,9 @@
 change class, withdraw; and the member's tokens.
 
 Staff (admin, board, coordinator) read everyone; a member reads only themselves.
-Admitting, changing class and issuing tokens are the board's; a member may
-withdraw themselves and revoke their own tokens.
+Admitting and changing class are the board's, and so is issuing board and
+coordinator access to other members (the admin issues any member role); a member
+may withdraw themselves and revoke their own tokens, the board staff tokens.
 """
 
 import datetime as dt
@@ -16,7 +17,6 @@ from aiohttp import web
 from node.application import CoopNode
 from node.auth import (
     ADMIN,
-    ADMIN_ONLY,
     BOARD,
     EVERYONE,
     STAFF,
@@ -28,6 +28,7 @@ from node.http.context import NODE, run, write
 from node.http.guard import principal, require, require_self_or
 from node.membership import Member
 from node.rules import ClassName
+from toolkit.aggregates import events_with
 from toolkit.web.errors import forbidden
 from toolkit.web.paging import ListQuery, Page, ids_page
 from toolkit.web.routes import Api, path_uuid
@@ -80,6 +81,7 @@ class TokenView(msgspec.Struct, frozen=True):
     member_id: UUID
     issued_on: dt.date
     revoked_on: dt.date | None
+    issued_by: UUID | None = None  # the staff member who issued it, if not admin
 
 
 class NewToken(msgspec.Struct, frozen=True):
@@ -121,7 +123,12 @@ def member_view(member: Member) -> MemberView:
 
 def token_view(access: AccessToken) -> TokenView:
     return TokenView(
-        access.id, access.role, access.member_id, access.issued_on, access.revoked_on
+        access.id,
+        access.role,
+        access.member_id,
+        access.issued_on,
+        access.revoked_on,
+        access.issued_by,
     )
 
 
@@ -264,7 +271,7 @@ async def change_class(request: web.Request, body: ClassChange) -> MemberView:
 @api.route(
     "GET",
     "/api/members/{id}/tokens",
-    summary="A member's tokens, without their secrets (admin, or the member)",
+    summary="A member's tokens, without their secrets (board, or the member)",
     tag="tokens",
     response=list[TokenView],
     params=ID,
@@ -272,7 +279,7 @@ async def change_class(request: web.Request, body: ClassChange) -> MemberView:
 )
 async def list_tokens(request: web.Request) -> list[TokenView]:
     member_id = path_uuid(request)
-    require_self_or(request, member_id, {"admin"}, "list tokens")
+    require_self_or(request, member_id, BOARD, "list tokens")
     app = request.app[NODE].coop_node
 
     def query() -> list[TokenView]:
@@ -282,29 +289,82 @@ async def list_tokens(request: web.Request) -> list[TokenView]:
     return await run(request, query)
 
 
+# What the board may hand out: never "admin" (which is no member's), nor
+# "member" (the sign-in letter's business).
+BOARD_ISSUES = frozenset({"board", "coordinator"})
+
+
+def may_issue(who: Principal, member_id: UUID, role: str) -> None:
+    """Refuse a token the caller may not issue: the admin issues any member role;
+    a board member only staff roles, and never to themselves (no one raises
+    their own access)."""
+    if who.role == "admin":
+        return
+    if role not in BOARD_ISSUES:
+        raise forbidden("the board issues only board and coordinator access")
+    if who.member_id == member_id:
+        raise forbidden("no one may issue access to themselves")
+
+
 @api.route(
     "POST",
     "/api/members/{id}/tokens",
-    summary="Issue a member a token with a role; shown once (admin)",
+    summary="Issue a member a token with a role; shown once (board: board or "
+    "coordinator access, to another member)",
     tag="tokens",
     body=TokenRequest,
     response=NewToken,
     status=201,
     params=ID,
-    roles=ADMIN_ONLY,
+    roles=BOARD,
 )
 async def issue_token(request: web.Request, body: TokenRequest) -> NewToken:
-    require(request, {"admin"}, "issue tokens")
+    who = require(request, BOARD, "issue tokens")
     member_id = path_uuid(request)
+    may_issue(who, member_id, body.role)
     app = request.app[NODE].coop_node
-    issued = await run(request, app.issue_token, member_id, body.role)
+    issued = await write(request, app.issue_token, member_id, body.role, who.member_id)
     return NewToken(issued.token, token_view(issued.access))
+
+
+def staff_tokens(app: CoopNode) -> list[TokenView]:
+    """Every board and coordinator token still in force, oldest first."""
+    ids = [
+        issued.originator_id
+        for issued in events_with(app, AccessToken.Issued.TOPIC)
+        if isinstance(issued, AccessToken.Issued) and issued.role in BOARD_ISSUES
+    ]
+    tokens = [app.access_token(i) for i in ids]
+    return [token_view(t) for t in tokens if t.active]
+
+
+@api.route(
+    "GET",
+    "/api/tokens",
+    summary="Board and coordinator tokens in force, without their secrets (board)",
+    tag="tokens",
+    response=list[TokenView],
+    roles=BOARD,
+)
+async def list_staff_tokens(request: web.Request) -> list[TokenView]:
+    require(request, BOARD, "list staff tokens")
+    return await run(request, staff_tokens, request.app[NODE].coop_node)
+
+
+def may_revoke(who: Principal, access: AccessToken) -> None:
+    """The admin revokes any token, a member their own, the board staff access."""
+    if who.role == "admin" or who.member_id == access.member_id:
+        return
+    if who.role == "board" and access.role in BOARD_ISSUES:
+        return
+    raise forbidden("a member may only revoke their own tokens")
 
 
 @api.route(
     "POST",
     "/api/tokens/{id}/revoke",
-    summary="Revoke a token (admin, or the member it was issued to)",
+    summary="Revoke a token (admin; the member it was issued to; the board, for "
+    "board and coordinator tokens)",
     tag="tokens",
     response=TokenView,
     params=ID,
@@ -316,12 +376,10 @@ async def revoke_token(request: web.Request) -> TokenView:
     app = request.app[NODE].coop_node
 
     def command() -> TokenView:
-        access = app.access_token(access_id)
-        if who.role != "admin" and who.member_id != access.member_id:
-            raise forbidden("a member may only revoke their own tokens")
+        may_revoke(who, app.access_token(access_id))
         return token_view(app.revoke_token(access_id))
 
-    return await run(request, command)
+    return await write(request, command)
 
 
 @api.route(
