@@ -417,3 +417,33 @@ async def test_the_share_register_page_records_purchases_redemptions_transfers(
     assert "Share capital: £23.50" in page
     assert "Transfer to Wes Tan" in page and "Transfer from Rosa Bianchi" in page
     assert 'href="/api/shares/register.csv"' in page
+
+
+async def test_a_name_like_a_formula_is_exported_as_text(http_node: LiveNode) -> None:
+    """CSV injection: a spreadsheet would run a cell beginning with "="."""
+    await admitted_member(http_node, name='=HYPERLINK("http://evil.example","x")')
+    _, board = await staff_token(http_node, "board", "Bea Ng")
+    status, text = await call(http_node, "GET", "/api/shares/register.csv", token=board)
+    assert status == 200
+    names = [row["Name"] for row in csv.DictReader(io.StringIO(text))]
+    assert names == ['\'=HYPERLINK("http://evil.example","x")', "Bea Ng"]
+
+
+async def test_an_unknown_member_record_is_not_found_in_plain_words(
+    http_node: LiveNode,
+) -> None:
+    _, board = await staff_token(http_node, "board", "Bea Ng")
+    nobody = "00000000-0000-4000-8000-000000000001"
+    for method, path in (
+        ("GET", f"/staff/members/{nobody}"),
+        ("POST", f"/staff/members/{nobody}/class"),
+        ("GET", "/staff/members/not-an-id"),
+    ):
+        if method == "GET":
+            status, page = await call(http_node, method, path, token=board)
+        else:
+            status, page = await post(
+                http_node, path, board, [("member_class", "volunteer")]
+            )
+        assert status == 404, path
+        assert nobody not in page.replace(path, "")

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from uuid import UUID
 
 import pytest
+from eventsourcing.persistence import IntegrityError
 
 from federation.broker import NatsServer
 from federation.service import ConsortiumService
@@ -90,6 +91,38 @@ def test_a_transfer_to_someone_who_left_writes_neither_event(app: CoopNode) -> N
         transfer_shares(app, rosa, wes, 300, LATER)
     assert stored_events(app) == before
     assert app.member(rosa).shares == 800
+
+
+def test_a_transfer_that_loses_a_race_writes_neither_event(
+    app: CoopNode, store: StoreConfig
+) -> None:
+    """Another writer changes the receiver between the transfer loading them and
+    saving: the save is refused as a whole, and the giver's event, which was
+    fine on its own, is not stored either."""
+    rosa, wes = join(app, "Rosa Bianchi"), join(app, "Wes Tan")
+    app.buy_shares(rosa, 800, DAY)
+
+    class Racing(CoopNode):
+        name = "CoopNode"  # the same store tables as the node's
+        raced = False
+
+        def member(self, member_id: UUID) -> Member:
+            loaded = super().member(member_id)
+            if member_id == wes and not self.raced:
+                self.raced = True
+                app.buy_shares(wes, 100, DAY)  # the other writer
+            return loaded
+
+    racing = Racing("alpha", store.env())
+    try:
+        before = stored_events(app)
+        with pytest.raises(IntegrityError):
+            transfer_shares(racing, rosa, wes, 300, LATER)
+    finally:
+        racing.close()
+    assert stored_events(app) == before + 1  # the other writer's purchase only
+    assert (app.member(rosa).shares, app.member(wes).shares) == (800, 100)
+    assert [e.kind for e in next(iter(register(app))).history] == ["purchase"]
 
 
 def test_a_transfer_is_one_write_of_two_events(app: CoopNode) -> None:

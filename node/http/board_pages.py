@@ -20,7 +20,7 @@ from aiohttp import web
 
 from node.application import CoopNode
 from node.auth import BOARD, MemberRole, Principal
-from node.errors import DomainError, MembershipCapReached
+from node.errors import DomainError, MembershipCapReached, UnknownMember
 from node.http.board_forms import (
     CHOOSE_MEMBER,
     Invalid,
@@ -79,7 +79,10 @@ async def record_page(
     problems: Problems | None = None,
     form: dict[str, str] | None = None,
 ) -> web.Response:
-    data = await run(request, _record, request.app[NODE].coop_node, member_id)
+    try:
+        data = await run(request, _record, request.app[NODE].coop_node, member_id)
+    except UnknownMember:
+        raise web.HTTPNotFound(text="No such member.") from None
     return render(
         request,
         "board_member.html",
@@ -188,13 +191,14 @@ ROLE_NAMES = {"board": N_("Board"), "coordinator": N_("Coordinator")}
 
 
 def _access(app: CoopNode, who: Principal) -> dict[str, Any]:
-    members = [m for m in app.members() if m.is_admitted]
+    members = list(app.members())
     return {
         "tokens": staff_tokens(app),
-        "names": {m.id: m.name for m in app.members()},
+        "names": {m.id: m.name for m in members},
         # No one is offered to raise their own access.
         "candidates": sorted(
-            (m for m in members if m.id != who.member_id), key=lambda m: m.name
+            (m for m in members if m.is_admitted and m.id != who.member_id),
+            key=lambda m: m.name,
         ),
         "roles": [(r, ROLE_NAMES[r]) for r in sorted(BOARD_ISSUES)],
         "role_names": ROLE_NAMES,

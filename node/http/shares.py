@@ -8,7 +8,8 @@ it is for the registrar, who knows neither. It has one row per movement of share
 capital (a member with none has one row with the movement columns empty), each
 row also saying who the member is and what they hold now, so it can be filtered
 and sorted as it is. Amounts are plain decimals in the co-op's currency, named in
-the column headings.
+the column headings. A name that a spreadsheet would take for a formula is
+written as text.
 """
 
 import csv
@@ -190,6 +191,12 @@ KINDS = {
 }
 
 
+def text_cell(text: str) -> str:
+    """Text as a spreadsheet shows it, never runs it: a cell that begins like a
+    formula (a name such as "=HYPERLINK(...)") is kept as text."""
+    return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
+
+
 def register_csv(view: Register) -> str:
     numbers = {e.member_id: e for e in view.members}
     out = io.StringIO()
@@ -214,7 +221,7 @@ def register_csv(view: Register) -> str:
     for e in view.members:
         member = [
             e.number,
-            e.name,
+            text_cell(e.name),
             class_label(e.member_class),
             e.admitted_on.isoformat(),
             e.ceased_on.isoformat() if e.ceased_on else "",
@@ -232,7 +239,7 @@ def register_csv(view: Register) -> str:
                     amount_text(move.amount),
                     amount_text(move.holding),
                     other.number if other else "",
-                    other.name if other else "",
+                    text_cell(other.name) if other else "",
                 ]
             )
     return out.getvalue()
