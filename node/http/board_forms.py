@@ -63,7 +63,7 @@ def minor_units(form: dict[str, str], field: str) -> int:
     cents = amount * 100
     if not amount.is_finite() or amount <= 0 or cents != cents.to_integral_value():
         raise Invalid(field, BAD_AMOUNT)
-    if cents > 10**12:
+    if cents > 10**11:  # as the API allows (node.http.shares)
         raise Invalid(field, BAD_AMOUNT)
     return int(cents)
 
