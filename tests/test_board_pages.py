@@ -447,3 +447,39 @@ async def test_an_unknown_member_record_is_not_found_in_plain_words(
             )
         assert status == 404, path
         assert nobody not in page.replace(path, "")
+
+
+async def test_every_data_api_of_the_board_pages_names_a_board_operation(
+    http_node: LiveNode,
+) -> None:
+    """What a page says it does (data-api) is an operation of /openapi.json the
+    board may call, and every new board operation has its page element."""
+    rosa, _ = await admitted_member(http_node, name="Rosa Bianchi")
+    _, board = await staff_token(http_node, "board", "Bea Ng")
+    _, document = await call(http_node, "GET", "/openapi.json")
+    allowed = {
+        f"{method.upper()} {path}"
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if "board" in operation.get("x-roles", [])
+    }
+    shown: set[str] = set()
+    for path in (f"/staff/members/{rosa}", "/staff/shares", "/staff/access"):
+        status, page = await call(http_node, "GET", path, token=board)
+        assert status == 200, path
+        shown |= set(re.findall(r'data-api="([^"]+)"', page))
+    assert shown <= allowed, shown - allowed
+    assert shown >= {
+        "GET /api/members/{id}",
+        "GET /api/members/{id}/tokens",
+        "POST /api/members/{id}/class",
+        "POST /api/members/{id}/withdraw",
+        "POST /api/members/{id}/shares/purchases",
+        "POST /api/members/{id}/shares/redemptions",
+        "POST /api/shares/transfers",
+        "GET /api/shares/register",
+        "GET /api/shares/register.csv",
+        "POST /api/members/{id}/tokens",
+        "GET /api/tokens",
+        "POST /api/tokens/{id}/revoke",
+    }

@@ -105,6 +105,13 @@ async def test_a_board_members_day_on_a_phone(http_node: LiveNode) -> None:
             ("1", "Rosa Bianchi", "25.00")
         ]
 
+        # Printed, the register is the register alone: no menu, no forms.
+        await page.emulate_media(media="print")
+        await expect(page.locator("#register")).to_be_visible()
+        for hidden in ("header", "#purchase", "#transfer", "#export"):
+            await expect(page.locator(hidden)).to_be_hidden()
+        await page.emulate_media(media="screen")
+
         # Cal becomes a coordinator; the code is shown once, to Bea.
         await menu.get_by_role("link", name="Staff access").click()
         found += await problems_here(page, "staff access")
