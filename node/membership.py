@@ -221,6 +221,52 @@ class Member(Aggregate):
     def _notifications_chosen(self, channel: Channel) -> None:
         self.notify_by = channel
 
+    class ContactDetailsCorrected(Event):
+        """Personal data: in no sharing rule, so it never leaves the node. Only
+        the fields that changed are given; the others are None."""
+
+        TOPIC = "commonweal.member.contact_details_corrected"
+        email: str | None
+        phone: str | None
+        address: str | None
+        corrected_on: dt.date
+
+    def correct_contact_details(
+        self, email: str, phone: str, address: str, corrected_on: dt.date
+    ) -> bool:
+        """Record the member's contact details as given; False if none changed."""
+        if self.status == "withdrawn":
+            raise InvalidTransition(
+                f"member {self.id} has withdrawn; their contact details are closed"
+            )
+        given = {"email": email, "phone": phone, "address": address}
+        changed = {
+            field: value
+            for field, value in given.items()
+            if value != getattr(self, field)
+        }
+        if not changed:
+            return False
+        self._contact_details_corrected(
+            email=changed.get("email"),
+            phone=changed.get("phone"),
+            address=changed.get("address"),
+            corrected_on=corrected_on,
+        )
+        return True
+
+    @event(ContactDetailsCorrected)
+    def _contact_details_corrected(
+        self,
+        email: str | None,
+        phone: str | None,
+        address: str | None,
+        corrected_on: dt.date,
+    ) -> None:
+        self.email = self.email if email is None else email
+        self.phone = self.phone if phone is None else phone
+        self.address = self.address if address is None else address
+
     def _require_admitted(self, action: str) -> None:
         if not self.is_admitted:
             raise InvalidTransition(
@@ -310,6 +356,25 @@ class MembershipCommands(CoopBase):
         member = self.member(member_id)
         member.choose_notifications(channel)
         self.save(member)
+
+    def correct_contact_details(
+        self,
+        member_id: UUID,
+        *,
+        email: str,
+        phone: str,
+        address: str,
+        corrected_on: dt.date | None = None,
+    ) -> bool:
+        """Correct a member's email, phone and postal address; False if all were
+        already so (nothing is recorded)."""
+        member = self.member(member_id)
+        changed = member.correct_contact_details(
+            email, phone, address, corrected_on or dt.date.today()
+        )
+        if changed:
+            self.save(member)
+        return changed
 
     def _require_room_in_class(self, joining: str, leaving: str | None = None) -> None:
         """Refuse a member joining ``joining`` where a membership cap forbids it."""

@@ -14,8 +14,8 @@ member's number is their place in the order of admission (1, 2, 3 ...): it never
 changes, and it is what the registrar's copy (the CSV export) names a member by,
 beside their name, rather than the node's internal ids.
 
-Amounts are in minor units (pence, cents); ``money`` is the one place that writes
-them for people.
+Amounts are in minor units (pence, cents); pages write them for people with
+node.http.labels.money.
 """
 
 import datetime as dt
@@ -27,29 +27,7 @@ from node.errors import InvalidTransition
 from node.membership import Member, MembershipCommands
 from toolkit.aggregates import ids_with
 
-# The co-op's currency, until a co-op's config names its own.
-CURRENCY = "GBP"
-SYMBOLS = {"GBP": "£", "EUR": "€", "CAD": "$", "USD": "$"}
-
 Kind = Literal["purchase", "redemption", "transfer_in", "transfer_out"]
-
-
-def amount_text(minor_units: int) -> str:
-    """An amount as a plain decimal in major units: 2500 -> "25.00"."""
-    sign = "-" if minor_units < 0 else ""
-    whole, cents = divmod(abs(minor_units), 100)
-    return f"{sign}{whole}.{cents:02d}"
-
-
-def money(minor_units: int, currency: str = CURRENCY) -> str:
-    """An amount for people, with the co-op's currency: 2500 -> "£25.00"."""
-    return f"{SYMBOLS.get(currency, currency + ' ')}{amount_text(minor_units)}"
-
-
-def class_label(name: str) -> str:
-    """A member class as people read it: "service_user" -> "Service user". (Rules
-    profiles name classes by id only; a label there would replace this.)"""
-    return name.replace("_", " ").capitalize()
 
 
 class Movement(NamedTuple):

@@ -87,7 +87,7 @@ async def test_a_board_member_admits_prints_the_letter_and_a_reload_posts_nothin
         typed = code.replace("-", "").lower()
         await sign_in_with_code(member, http_node.url, typed, remember=False)
         await expect(member.locator("h1")).to_have_text("Hello, Rosa Bianchi")
-        await expect(member.locator("#my-class")).to_have_text("volunteer")
+        await expect(member.locator("#my-class")).to_have_text("Volunteer")
         await member.screenshot(path=screenshot_path("member-home"), full_page=True)
         response = await member.goto(http_node.url + "/staff")
         assert response is not None and response.status == 403

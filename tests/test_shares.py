@@ -17,7 +17,7 @@ from node.membership import Member
 from node.report import membership_summary
 from node.rules import profile_named
 from node.service import NodeService
-from node.shares import amount_text, money, register, transfer_shares
+from node.shares import register, transfer_shares
 from tests.streams import stream_envelopes, stream_messages
 from tests.truth import reported_membership
 from tests.waiting import wait_until_caught_up
@@ -186,13 +186,6 @@ def test_the_register_holds_every_member_ever_admitted_with_their_history(
     ]
     assert (third.member_id, third.history) == (una, [])
     assert sum(e.shares for e in entries) == membership_summary(app).share_capital
-
-
-def test_amounts_are_written_in_the_currency_from_minor_units() -> None:
-    assert money(2550) == "£25.50"
-    assert money(5) == "£0.05"
-    assert money(100, "EUR") == "€1.00"
-    assert amount_text(-1234) == "-12.34"
 
 
 async def test_transfers_leave_the_consortium_share_capital_right_and_private(

@@ -21,11 +21,18 @@ from node.http import (
 )
 from node.http.ballot_pages import ballot_pages
 from node.http.board_pages import NEW_ACCESS, OneTimeAccess, board_pages
+from node.http.care_plan_pages import care_plan_pages
 from node.http.context import NODE, RUNNER, SIGN_IN_LIMIT, TEMPLATES, Runner
+from node.http.durations import duration
 from node.http.errors import translate
-from node.http.guard import authenticate
+from node.http.guard import COOKIE, authenticate
+from node.http.incident_pages import incident_pages
+from node.http.labels import label, money
 from node.http.letters import LETTERS, OneTimeViews, letters
+from node.http.member_details import member_details
+from node.http.member_pages import member_pages
 from node.http.pages import error_page, pages
+from node.http.report_page import report_page
 from node.http.share_pages import share_pages
 from node.http.sign_in_pages import sign_in_pages
 from node.http.staff_pages import staff_pages
@@ -57,7 +64,10 @@ def node_document(node: NodeService) -> dict[str, Any]:
     """The OpenAPI document, with member classes and thresholds narrowed to this
     co-op's rules so that a schema-valid request is one the node accepts."""
     document = openapi_document(
-        APIS, title=f"commonweal node {node.config.coop_id}", version="1"
+        APIS,
+        title=f"commonweal node {node.config.coop_id}",
+        version="1",
+        cookie=COOKIE,
     )
     profile = node.coop_node.coop().profile
     rules = {
@@ -90,6 +100,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     )
     app[NODE] = node
     app[TEMPLATES] = environment("node.http")
+    app[TEMPLATES].filters.update(duration=duration, label=label, money=money)
     app[SIGN_IN_LIMIT] = FailureLimit(failures=10, window_seconds=600)
     app[LETTERS] = OneTimeViews()
     app[NEW_ACCESS] = OneTimeAccess()
@@ -107,7 +118,12 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(staff_pages)
     app.add_routes(board_pages)
     app.add_routes(share_pages)
+    app.add_routes(care_plan_pages)
+    app.add_routes(incident_pages)
     app.add_routes(notifications.pages)
+    app.add_routes(report_page)
+    app.add_routes(member_pages)
+    app.add_routes(member_details)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/metrics", metrics.handler)
 

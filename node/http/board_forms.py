@@ -77,10 +77,3 @@ def member_choice(form: dict[str, str], field: str, choices: set[UUID]) -> UUID:
     if chosen not in choices:
         raise Invalid(field, CHOOSE_MEMBER)
     return chosen
-
-
-def path_id(request: web.Request) -> UUID:
-    try:
-        return UUID(request.match_info["id"])
-    except ValueError:
-        raise web.HTTPNotFound(text="No such record.") from None

@@ -28,10 +28,11 @@ from node.http.board_forms import (
     Problems,
     day,
     member_choice,
-    path_id,
     posted,
 )
 from node.http.context import NODE, run, write
+from node.http.field_errors import path_id
+from node.http.labels import currency
 from node.http.members import (
     BOARD_ISSUES,
     may_issue,
@@ -40,7 +41,7 @@ from node.http.members import (
     token_view,
 )
 from node.http.pages import render, signed_in
-from node.shares import class_label, history, money
+from node.shares import history
 from toolkit.web.errors import ApiError
 from toolkit.web.i18n import N_
 
@@ -63,12 +64,11 @@ def _record(app: CoopNode, member_id: UUID) -> dict[str, Any]:
     names = {m.id: m.name for m in app.members()}
     return {
         "member": member_view(member),
-        "class_label": class_label(member.member_class),
-        "classes": [(c, class_label(c)) for c in app.coop().profile.class_names],
+        "classes": app.coop().profile.class_names,
         "tokens": [token_view(t) for t in app.tokens_of(member_id)],
         "history": history(app.repository.event_store.get(member_id)),
         "names": names,
-        "money": money,
+        "currency": currency(app.coop().profile.name),
     }
 
 
@@ -98,13 +98,13 @@ async def record_page(
 @board_pages.get("/staff/members/{id}")
 async def member_record(request: web.Request) -> web.Response:
     signed_in(request, BOARD)
-    return await record_page(request, path_id(request))
+    return await record_page(request, path_id(request, N_("No such member.")))
 
 
 @board_pages.post("/staff/members/{id}/class")
 async def change_class(request: web.Request) -> web.Response:
     signed_in(request, BOARD)
-    member_id = path_id(request)
+    member_id = path_id(request, N_("No such member."))
     form = await posted(request)
     app = request.app[NODE].coop_node
     try:
@@ -135,7 +135,7 @@ async def change_class(request: web.Request) -> web.Response:
 @board_pages.post("/staff/members/{id}/withdraw")
 async def withdraw(request: web.Request) -> web.Response:
     signed_in(request, BOARD)
-    member_id = path_id(request)
+    member_id = path_id(request, N_("No such member."))
     form = await posted(request)
     app = request.app[NODE].coop_node
     try:
@@ -187,7 +187,6 @@ class OneTimeAccess:
 
 
 NEW_ACCESS = web.AppKey("new_access", OneTimeAccess)
-ROLE_NAMES = {"board": N_("Board"), "coordinator": N_("Coordinator")}
 
 
 def _access(app: CoopNode, who: Principal) -> dict[str, Any]:
@@ -200,8 +199,7 @@ def _access(app: CoopNode, who: Principal) -> dict[str, Any]:
             (m for m in members if m.is_admitted and m.id != who.member_id),
             key=lambda m: m.name,
         ),
-        "roles": [(r, ROLE_NAMES[r]) for r in sorted(BOARD_ISSUES)],
-        "role_names": ROLE_NAMES,
+        "roles": sorted(BOARD_ISSUES),
     }
 
 
@@ -270,14 +268,13 @@ async def show_access(request: web.Request) -> web.Response:
         "board_access_new.html",
         200 if view else 410,
         new=view,
-        role_names=ROLE_NAMES,
     )
 
 
 @board_pages.post("/staff/access/{id}/revoke")
 async def revoke_access(request: web.Request) -> web.Response:
     who = signed_in(request, BOARD)
-    access_id = path_id(request)
+    access_id = path_id(request, N_("No such access."))
     app = request.app[NODE].coop_node
 
     def command() -> None:

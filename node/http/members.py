@@ -38,6 +38,12 @@ ID = {"id": UUID}
 
 Status = Literal["applied", "admitted", "withdrawn"]
 
+Email = Annotated[
+    str, msgspec.Meta(pattern=r"^[^@ \t\r\n]+@[^@ \t\r\n]+$", max_length=254)
+]
+Phone = Annotated[str, msgspec.Meta(max_length=40)]
+Address = Annotated[str, msgspec.Meta(max_length=500)]
+
 
 class MemberView(msgspec.Struct, frozen=True):
     id: UUID
@@ -55,13 +61,19 @@ class MemberView(msgspec.Struct, frozen=True):
 
 class MembershipApplication(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    email: Annotated[
-        str, msgspec.Meta(pattern=r"^[^@ \t\r\n]+@[^@ \t\r\n]+$", max_length=254)
-    ]
+    email: Email
     member_class: ClassName
-    phone: Annotated[str, msgspec.Meta(max_length=40)] = ""
-    address: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    phone: Phone = ""
+    address: Address = ""
     applied_on: dt.date | None = None
+
+
+class ContactDetails(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """All three, as they should now be: a phone or address left out is blank."""
+
+    email: Email
+    phone: Phone = ""
+    address: Address = ""
 
 
 class OnDay(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -243,6 +255,34 @@ async def withdraw(request: web.Request, body: OnDay) -> MemberView:
 
     view = await write(request, command)
     return view
+
+
+def correct_contact(app: CoopNode, member_id: UUID, body: ContactDetails) -> MemberView:
+    """Shared by the API and the member's details page (node.http.member_pages)."""
+    app.correct_contact_details(
+        member_id, email=body.email, phone=body.phone, address=body.address
+    )
+    return member_view(app.member(member_id))
+
+
+@api.route(
+    "PUT",
+    "/api/members/{id}/contact",
+    summary="Correct a member's email, phone and postal address (the member, or "
+    "the board); never shared beyond the co-op",
+    tag="members",
+    body=ContactDetails,
+    response=MemberView,
+    params=ID,
+    roles=EVERYONE,
+)
+async def correct_contact_details(
+    request: web.Request, body: ContactDetails
+) -> MemberView:
+    member_id = path_uuid(request)
+    require_self_or(request, member_id, BOARD, "correct contact details")
+    app = request.app[NODE].coop_node
+    return await write(request, correct_contact, app, member_id, body)
 
 
 @api.route(

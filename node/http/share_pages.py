@@ -26,9 +26,10 @@ from node.http.board_forms import (
     posted,
 )
 from node.http.context import NODE, run, write
+from node.http.labels import currency, money
 from node.http.pages import render, signed_in
 from node.http.shares import ShareAmount, TransferRequest, buy, redeem, transfer
-from node.shares import CURRENCY, class_label, money, register
+from node.shares import register
 from toolkit.web.i18n import N_
 
 share_pages = web.RouteTableDef()
@@ -55,10 +56,8 @@ def _register(app: CoopNode) -> dict[str, Any]:
         "holders": holders,
         "names": {e.member_id: e.name for e in entries},
         "capital": sum(e.shares for e in entries),
-        "class_label": class_label,
-        "money": money,
         "kinds": KINDS,
-        "currency": CURRENCY,
+        "currency": currency(app.coop().profile.name),
     }
 
 
@@ -96,6 +95,19 @@ async def _holders(request: web.Request) -> dict[UUID, str]:
     return await run(request, read)
 
 
+async def _holds_only(request: web.Request, member_id: UUID, name: str) -> Problem:
+    app = request.app[NODE].coop_node
+
+    def held() -> str:
+        symbol = currency(app.coop().profile.name)
+        return money(app.member(member_id).shares, symbol)
+
+    amount = await run(request, held)
+    return Problem(
+        N_("%(name)s holds only %(amount)s."), {"name": name, "amount": amount}
+    )
+
+
 async def _single(request: web.Request, kind: str) -> web.Response:
     """A purchase or a redemption, from the form whose fields start ``kind``."""
     signed_in(request, BOARD)
@@ -110,11 +122,7 @@ async def _single(request: web.Request, kind: str) -> web.Response:
     except Invalid as error:
         return await shares_page(request, 400, error.problems, form)
     except InsufficientShares:
-        held = (await run(request, app.member, member_id)).shares
-        problem = Problem(
-            N_("%(name)s holds only %(amount)s."),
-            {"name": holders[member_id], "amount": money(held)},
-        )
+        problem = await _holds_only(request, member_id, holders[member_id])
         return await shares_page(request, 409, {f"{kind}-amount": problem}, form)
     except DomainError:
         return await shares_page(request, 409, {f"{kind}-member": NOT_ADMITTED}, form)
@@ -150,11 +158,7 @@ async def record_transfer(request: web.Request) -> web.Response:
     except Invalid as error:
         return await shares_page(request, 400, error.problems, form)
     except InsufficientShares:
-        held = (await run(request, app.member, giver)).shares
-        problem = Problem(
-            N_("%(name)s holds only %(amount)s."),
-            {"name": holders[giver], "amount": money(held)},
-        )
+        problem = await _holds_only(request, giver, holders[giver])
         return await shares_page(request, 409, {"transfer-amount": problem}, form)
     except DomainError:
         return await shares_page(request, 409, {"transfer-from": NOT_ADMITTED}, form)

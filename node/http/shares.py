@@ -7,9 +7,9 @@ admission, which never changes: node.shares), never by the node's internal ids:
 it is for the registrar, who knows neither. It has one row per movement of share
 capital (a member with none has one row with the movement columns empty), each
 row also saying who the member is and what they hold now, so it can be filtered
-and sorted as it is. Amounts are plain decimals in the co-op's currency, named in
-the column headings. A name that a spreadsheet would take for a formula is
-written as text.
+and sorted as it is. Amounts are plain decimals in the co-op's currency, whose
+symbol is in the column headings; classes are named by their labels. A name that
+a spreadsheet would take for a formula is written as text.
 """
 
 import csv
@@ -25,15 +25,8 @@ from node.application import CoopNode
 from node.auth import BOARD
 from node.http.context import NODE, run, write
 from node.http.guard import require
-from node.shares import (
-    CURRENCY,
-    Entry,
-    Kind,
-    amount_text,
-    class_label,
-    register,
-    transfer_shares,
-)
+from node.http.labels import currency, label
+from node.shares import Entry, Kind, register, transfer_shares
 from toolkit.web.routes import Api, path_uuid
 
 api = Api()
@@ -90,7 +83,6 @@ class EntryView(msgspec.Struct, frozen=True):
 
 
 class Register(msgspec.Struct, frozen=True):
-    currency: str
     members: list[EntryView]
 
 
@@ -108,7 +100,7 @@ def entry_view(entry: Entry) -> EntryView:
 
 
 def register_view(app: CoopNode) -> Register:
-    return Register(CURRENCY, [entry_view(e) for e in register(app)])
+    return Register([entry_view(e) for e in register(app)])
 
 
 def buy(app: CoopNode, member_id: UUID, body: ShareAmount) -> Holding:
@@ -199,17 +191,25 @@ KINDS = {
 }
 
 
+def amount_text(minor_units: int) -> str:
+    """An amount as a plain decimal in major units, for a spreadsheet: 2550 ->
+    "25.50" (the currency is in the column's heading)."""
+    sign = "-" if minor_units < 0 else ""
+    whole, cents = divmod(abs(minor_units), 100)
+    return f"{sign}{whole}.{cents:02d}"
+
+
 def text_cell(text: str) -> str:
     """Text as a spreadsheet shows it, never runs it: a cell that begins like a
     formula (a name such as "=HYPERLINK(...)") is kept as text."""
     return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
 
 
-def register_csv(view: Register) -> str:
+def register_csv(view: Register, symbol: str) -> str:
     numbers = {e.member_id: e for e in view.members}
     out = io.StringIO()
     writer = csv.writer(out)
-    money = f"({view.currency})"
+    money = f"({symbol})" if symbol else ""
     writer.writerow(
         [
             "Member number",
@@ -217,11 +217,11 @@ def register_csv(view: Register) -> str:
             "Class",
             "Admitted",
             "Ceased",
-            f"Shares held {money}",
+            f"Shares held {money}".strip(),
             "Date",
             "Movement",
-            f"Amount {money}",
-            f"Holding after {money}",
+            f"Amount {money}".strip(),
+            f"Holding after {money}".strip(),
             "Other member number",
             "Other member",
         ]
@@ -230,7 +230,7 @@ def register_csv(view: Register) -> str:
         member = [
             e.number,
             text_cell(e.name),
-            class_label(e.member_class),
+            label(e.member_class),
             e.admitted_on.isoformat(),
             e.ceased_on.isoformat() if e.ceased_on else "",
             amount_text(e.shares),
@@ -262,10 +262,15 @@ def register_csv(view: Register) -> str:
 )
 async def register_export(request: web.Request) -> web.Response:
     require(request, BOARD, "read the share register")
-    view = await run(request, register_view, request.app[NODE].coop_node)
+    app = request.app[NODE].coop_node
+
+    def export() -> str:
+        return register_csv(register_view(app), currency(app.coop().profile.name))
+
+    text = await run(request, export)
     day = dt.date.today().isoformat()
     return web.Response(
-        text=register_csv(view),
+        text=text,
         content_type="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="share-register-{day}.csv"'

@@ -13,7 +13,7 @@ import msgspec
 from aiohttp import web
 
 from node.application import CoopNode
-from node.auth import CARE
+from node.auth import CARE, MEMBERS
 from node.http.context import NODE, run, write
 from node.http.guard import require
 from node.visits import MAX_VISIT_MINUTES, Visit
@@ -201,3 +201,55 @@ async def miss_visit(request: web.Request, body: Miss) -> VisitView:
     require(request, CARE, "record visits")
     visit_id = path_uuid(request)
     return await write(request, miss, request.app[NODE].coop_node, visit_id, body)
+
+
+# The member's own visits (as the service user): what is booked for them.
+
+
+class MyVisit(msgspec.Struct, frozen=True):
+    id: UUID
+    scheduled_for: dt.datetime
+    service_types: list[str]
+    status: str  # scheduled, delivered, missed or cancelled
+    # Who came or is to come, by name, once the co-op has recorded it.
+    worker_name: str | None
+    reason: str | None  # why a visit was missed or cancelled
+
+
+def my_visits(app: CoopNode, member_id: UUID, today: dt.date) -> list[MyVisit]:
+    """``member_id``'s visits from ``today`` on, soonest first; the cancelled and
+    missed among them too, so a member sees what will not happen."""
+    mine = [
+        visit
+        for visit in app.visits()
+        if visit.service_user == member_id
+        # Visits scheduled without a zone are in the machine's own.
+        and visit.scheduled_for.astimezone().date() >= today
+    ]
+    mine.sort(key=lambda visit: visit.scheduled_for.astimezone())
+    return [
+        MyVisit(
+            visit.id,
+            visit.scheduled_for,
+            list(visit.service_types),
+            visit.status,
+            app.member(visit.worker).name if visit.worker else None,
+            visit.reason,
+        )
+        for visit in mine
+    ]
+
+
+@api.route(
+    "GET",
+    "/api/me/visits",
+    summary="The calling member's visits from today on, as the service user",
+    tag="visits",
+    response=list[MyVisit],
+    roles=MEMBERS,
+)
+async def list_my_visits(request: web.Request) -> list[MyVisit]:
+    who = require(request, MEMBERS, "have visits of their own")
+    assert who.member_id is not None  # every role in MEMBERS is a member's
+    app = request.app[NODE].coop_node
+    return await run(request, my_visits, app, who.member_id, dt.date.today())

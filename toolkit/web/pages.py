@@ -5,6 +5,8 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
+from toolkit.web.i18n import escaping, escaping_plural
+
 
 def environment(package: str) -> jinja2.Environment:
     """Templates from ``<package>/templates``, falling back to the shared layout."""
@@ -21,7 +23,11 @@ def environment(package: str) -> jinja2.Environment:
     )
     # Templates write {{ _("Text %(name)s", name=...) }}; each request's language
     # is installed by the caller (toolkit.web.i18n).
-    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=escaping(lambda message: message),
+        ngettext=escaping_plural(lambda one, many, n: one if n == 1 else many),
+        newstyle=True,
+    )
     return env
 
 
