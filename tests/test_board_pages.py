@@ -483,3 +483,36 @@ async def test_every_data_api_of_the_board_pages_names_a_board_operation(
         "GET /api/tokens",
         "POST /api/tokens/{id}/revoke",
     }
+
+
+async def test_the_board_corrects_a_members_contact_details(
+    http_node: LiveNode,
+) -> None:
+    rosa, _ = await admitted_member(http_node, name="Rosa Bianchi")
+    record = f"/staff/members/{rosa}"
+    before = events(http_node)
+    status, page = await post(
+        http_node,
+        f"{record}/contact",
+        http_node.admin_token,
+        [("email", "not an address"), ("phone", "07700 900123")],
+    )
+    assert status == 400
+    assert error_beside(page, "email") == (
+        "Write an email address, like name@example.org."
+    )
+    assert 'value="not an address"' in page and 'value="07700 900123"' in page
+    assert events(http_node) == before
+    status, location = await post(
+        http_node,
+        f"{record}/contact",
+        http_node.admin_token,
+        [("email", "rosa.b@example.org"), ("address", "3 Mill Lane")],
+    )
+    assert (status, location) == (303, f"{record}?done=contact#done")
+    member = http_node.node.coop_node.member(UUID(rosa))
+    assert (member.email, member.phone, member.address) == (
+        "rosa.b@example.org",
+        "",
+        "3 Mill Lane",
+    )

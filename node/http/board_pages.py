@@ -1,4 +1,5 @@
-"""The board's pages: a member's record (change their class, withdraw them) and
+"""The board's pages: a member's record (correct their contact details, change
+their class, withdraw them) and
 staff access (issue board or coordinator access, revoke it). The share register
 is in node.http.share_pages, what the forms share in node.http.board_forms.
 
@@ -31,10 +32,12 @@ from node.http.board_forms import (
     posted,
 )
 from node.http.context import NODE, run, write
-from node.http.field_errors import path_id
+from node.http.field_errors import checked, filled, path_id
 from node.http.labels import currency
 from node.http.members import (
     BOARD_ISSUES,
+    ContactDetails,
+    correct_contact,
     may_issue,
     member_view,
     staff_tokens,
@@ -49,6 +52,7 @@ board_pages = web.RouteTableDef()
 VIEW_MINUTES = 15
 
 DONE = {
+    "contact": N_("The member's contact details are saved."),
     "class": N_("The member's class is changed."),
     "withdrawn": N_("The membership is withdrawn."),
     "revoked": N_("That access is revoked."),
@@ -99,6 +103,32 @@ async def record_page(
 async def member_record(request: web.Request) -> web.Response:
     signed_in(request, BOARD)
     return await record_page(request, path_id(request, N_("No such member.")))
+
+
+CONTACT_HINTS = {
+    "email": N_("Write an email address, like name@example.org."),
+    "phone": N_("Keep the phone number under 40 characters."),
+    "address": N_("Keep the address under 500 characters."),
+}
+
+
+@board_pages.post("/staff/members/{id}/contact")
+async def correct_contact_details(request: web.Request) -> web.Response:
+    signed_in(request, BOARD)
+    member_id = path_id(request, N_("No such member."))
+    form = await posted(request)
+    values = filled(await request.post(), CONTACT_HINTS)
+    body, errors = checked(ContactDetails, values, CONTACT_HINTS)
+    if body is None:
+        problems = {field: Problem(hint) for field, hint in errors.items()}
+        return await record_page(request, member_id, 400, problems, form)
+    app = request.app[NODE].coop_node
+    try:
+        await write(request, correct_contact, app, member_id, body)
+    except DomainError:
+        problem = Problem(N_("A member who has left keeps the details they left with."))
+        return await record_page(request, member_id, 409, {"email": problem}, form)
+    raise web.HTTPSeeOther(f"/staff/members/{member_id}?done=contact#done")
 
 
 @board_pages.post("/staff/members/{id}/class")
