@@ -276,6 +276,19 @@ async def test_the_board_issues_access_shown_once_and_revokes_it(
     )
     assert (status, location) == (303, "/staff/access?done=revoked#done")
     assert (await call(http_node, "GET", "/api/me", token=token))[0] == 401
+    # A staff member who leaves is no longer listed as holding access.
+    wes, _ = await staff_token(http_node, "coordinator", "Wes Tan")
+    listed = {
+        t["member_id"]
+        for t in (await call(http_node, "GET", "/api/tokens", token=board))[1]
+    }
+    assert listed == {bea, wes}
+    await call(http_node, "POST", f"/api/members/{wes}/withdraw", token=board)
+    listed = {
+        t["member_id"]
+        for t in (await call(http_node, "GET", "/api/tokens", token=board))[1]
+    }
+    assert listed == {bea}
 
 
 async def test_the_member_record_changes_class_and_withdraws(

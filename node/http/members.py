@@ -368,14 +368,14 @@ async def issue_token(request: web.Request, body: TokenRequest) -> NewToken:
 
 
 def staff_tokens(app: CoopNode) -> list[TokenView]:
-    """Every board and coordinator token still in force, oldest first."""
+    """Every board and coordinator token still in force (not revoked, its member
+    still admitted), oldest first."""
     ids = [
         issued.originator_id
         for issued in events_with(app, AccessToken.Issued.TOPIC)
         if isinstance(issued, AccessToken.Issued) and issued.role in BOARD_ISSUES
     ]
-    tokens = [app.access_token(i) for i in ids]
-    return [token_view(t) for t in tokens if t.active]
+    return [token_view(app.access_token(i)) for i in ids if app.token_still_valid(i)]
 
 
 @api.route(
