@@ -1,7 +1,7 @@
 """The board's pages: a member's record (correct their contact details, change
-their class, withdraw them) and
-staff access (issue board or coordinator access, revoke it). The share register
-is in node.http.share_pages, what the forms share in node.http.board_forms.
+their class, withdraw them) and staff access (issue board or coordinator access,
+revoke it). The share register is in node.http.share_pages; what the forms share
+is in node.http.board_forms.
 
 Every form runs the API's own command (node.http.members) through ``write``, and
 answers with a redirect to the page (Post/Redirect/Get) saying what was done;
@@ -44,6 +44,7 @@ from node.http.members import (
     token_view,
 )
 from node.http.pages import render, signed_in
+from node.http.share_pages import KINDS
 from node.shares import history
 from toolkit.web.errors import ApiError
 from toolkit.web.i18n import N_
@@ -72,6 +73,7 @@ def _record(app: CoopNode, member_id: UUID) -> dict[str, Any]:
         "tokens": [token_view(t) for t in app.tokens_of(member_id)],
         "history": history(app.repository.event_store.get(member_id)),
         "names": names,
+        "kinds": KINDS,
         "currency": currency(app.coop().profile.name),
     }
 
@@ -86,7 +88,7 @@ async def record_page(
     try:
         data = await run(request, _record, request.app[NODE].coop_node, member_id)
     except UnknownMember:
-        raise web.HTTPNotFound(text="No such member.") from None
+        raise web.HTTPNotFound(text=N_("No such member.")) from None
     return render(
         request,
         "board_member.html",
@@ -193,6 +195,10 @@ class NewAccess(NamedTuple):
 
 
 class OneTimeAccess:
+    """New tokens waiting to be shown, each once, to whoever issued it, for
+    ``VIEW_MINUTES`` at most, in this process's memory only (as letters wait in
+    node.http.letters.OneTimeViews)."""
+
     def __init__(self) -> None:
         self._waiting: dict[str, tuple[float, NewAccess]] = {}
 
@@ -310,12 +316,12 @@ async def revoke_access(request: web.Request) -> web.Response:
     def command() -> None:
         access = app.access_token(access_id)
         if access.role not in BOARD_ISSUES and who.role != "admin":
-            raise web.HTTPForbidden(text="Only staff access is revoked here.")
+            raise web.HTTPForbidden(text=N_("Only staff access is revoked here."))
         if access.active:
             app.revoke_token(access_id)
 
     try:
         await write(request, command)
     except DomainError:
-        raise web.HTTPNotFound(text="No such access.") from None
+        raise web.HTTPNotFound(text=N_("No such access.")) from None
     raise web.HTTPSeeOther("/staff/access?done=revoked#done")
