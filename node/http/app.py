@@ -18,11 +18,13 @@ from node.http import (
     shares,
     timebank,
     visits,
+    workforce,
 )
 from node.http.ballot_pages import ballot_pages
 from node.http.board_pages import NEW_ACCESS, OneTimeAccess, board_pages
 from node.http.care_plan_pages import care_plan_pages
 from node.http.context import NODE, RUNNER, SIGN_IN_LIMIT, TEMPLATES, Runner
+from node.http.coordinator_pages import coordinator_pages
 from node.http.durations import duration
 from node.http.errors import translate
 from node.http.guard import COOKIE, authenticate
@@ -36,6 +38,8 @@ from node.http.report_page import report_page
 from node.http.share_pages import share_pages
 from node.http.sign_in_pages import sign_in_pages
 from node.http.staff_pages import staff_pages
+from node.http.visit_schedule import visit_schedule
+from node.http.worker_pages import worker_pages
 from node.service import NodeService
 from toolkit.web.errors import error_middleware
 from toolkit.web.observe import HttpMetrics
@@ -51,6 +55,7 @@ APIS: tuple[Api, ...] = (
     timebank.api,
     pool.api,
     visits.api,
+    workforce.api,
     incidents.api,
     care_plans.api,
     expenses.api,
@@ -118,8 +123,11 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(staff_pages)
     app.add_routes(board_pages)
     app.add_routes(share_pages)
+    app.add_routes(visit_schedule)
     app.add_routes(care_plan_pages)
     app.add_routes(incident_pages)
+    app.add_routes(coordinator_pages)
+    app.add_routes(worker_pages)
     app.add_routes(notifications.pages)
     app.add_routes(report_page)
     app.add_routes(member_pages)

@@ -1,5 +1,5 @@
 """Visits API for the coordinator: schedule a visit, move it, record it delivered
-or missed, list visits.
+or missed, cancel it, list visits.
 
 Only the coordinator and admin reach these; a visit's address and notes are care
 records and are never answered in a list.
@@ -58,6 +58,12 @@ class Miss(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     missed_on: dt.date | None = None
 
 
+class Cancellation(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    reason: VisitReason
+    notes: Notes = ""
+    cancelled_on: dt.date | None = None  # today when left out
+
+
 class VisitView(msgspec.Struct, frozen=True):
     id: UUID
     service_user: UUID
@@ -109,6 +115,11 @@ def deliver(app: CoopNode, visit_id: UUID, body: Delivery) -> VisitView:
 
 def miss(app: CoopNode, visit_id: UUID, body: Miss) -> VisitView:
     app.miss_visit(visit_id, body.reason, body.notes, body.missed_on)
+    return visit_view(app.visit(visit_id))
+
+
+def cancel(app: CoopNode, visit_id: UUID, body: Cancellation) -> VisitView:
+    app.cancel_visit(visit_id, body.reason, body.notes, body.cancelled_on)
     return visit_view(app.visit(visit_id))
 
 
@@ -201,6 +212,23 @@ async def miss_visit(request: web.Request, body: Miss) -> VisitView:
     require(request, CARE, "record visits")
     visit_id = path_uuid(request)
     return await write(request, miss, request.app[NODE].coop_node, visit_id, body)
+
+
+@api.route(
+    "POST",
+    "/api/visits/{id}/cancel",
+    summary="Cancel a scheduled visit, with the reason; the service user is told "
+    "(coordinator, admin)",
+    tag="visits",
+    body=Cancellation,
+    response=VisitView,
+    params=ID,
+    roles=CARE,
+)
+async def cancel_visit(request: web.Request, body: Cancellation) -> VisitView:
+    require(request, CARE, "cancel visits")
+    visit_id = path_uuid(request)
+    return await write(request, cancel, request.app[NODE].coop_node, visit_id, body)
 
 
 # The member's own visits (as the service user): what is booked for them.
