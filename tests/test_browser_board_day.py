@@ -110,6 +110,9 @@ async def test_a_board_members_day_on_a_phone(http_node: LiveNode) -> None:
         await expect(page.locator("#register")).to_be_visible()
         for hidden in ("header", "#purchase", "#transfer", "#export"):
             await expect(page.locator(hidden)).to_be_hidden()
+        await page.screenshot(
+            path=screenshot_path("board-shares-print"), full_page=True
+        )
         await page.emulate_media(media="screen")
 
         # Cal becomes a coordinator; the code is shown once, to Bea.

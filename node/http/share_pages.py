@@ -8,6 +8,7 @@ form runs the API's own command through ``write`` and redirects back to the page
 field and the forms as they were typed.
 """
 
+import datetime as dt
 from typing import Any
 from uuid import UUID
 
@@ -58,6 +59,7 @@ def _register(app: CoopNode) -> dict[str, Any]:
         "capital": sum(e.shares for e in entries),
         "kinds": KINDS,
         "currency": currency(app.coop().profile.name),
+        "today": dt.date.today().isoformat(),
     }
 
 
