@@ -17,6 +17,7 @@ from node.http import (
     pool,
     shares,
     timebank,
+    tokens,
     visits,
     workforce,
 )
@@ -62,6 +63,7 @@ APIS: tuple[Api, ...] = (
     ops.api,
     notifications.api,
     shares.api,
+    tokens.api,
 )
 
 

@@ -35,16 +35,14 @@ from node.http.context import NODE, run, write
 from node.http.field_errors import checked, filled, path_id
 from node.http.labels import currency
 from node.http.members import (
-    BOARD_ISSUES,
     ContactDetails,
     correct_contact,
-    may_issue,
     member_view,
-    staff_tokens,
     token_view,
 )
 from node.http.pages import render, signed_in
 from node.http.share_pages import KINDS
+from node.http.tokens import BOARD_ISSUES, may_issue, staff_tokens
 from node.shares import history
 from toolkit.web.errors import ApiError
 from toolkit.web.i18n import N_
