@@ -11,7 +11,8 @@ from eventsourcing.persistence import IntegrityError
 
 from federation.broker import NatsServer
 from federation.service import ConsortiumService
-from node.application import CoopNode
+from node.application import ALLOWLIST, CoopNode
+from node.auth import AccessToken
 from node.errors import InsufficientShares, InvalidAmount, InvalidTransition
 from node.membership import Member
 from node.report import membership_summary
@@ -186,6 +187,15 @@ def test_the_register_holds_every_member_ever_admitted_with_their_history(
     ]
     assert (third.member_id, third.history) == (una, [])
     assert sum(e.shares for e in entries) == membership_summary(app).share_capital
+
+
+def test_transfers_and_who_issued_access_are_not_in_the_allowlist() -> None:
+    for topic in (
+        Member.SharesTransferredOut.TOPIC,
+        Member.SharesTransferredIn.TOPIC,
+        AccessToken.IssuedBy.TOPIC,
+    ):
+        assert topic not in ALLOWLIST
 
 
 async def test_transfers_leave_the_consortium_share_capital_right_and_private(
