@@ -22,7 +22,7 @@ from node.http import (
     workforce,
 )
 from node.http.ballot_pages import ballot_pages
-from node.http.board_pages import NEW_ACCESS, OneTimeAccess, board_pages
+from node.http.board_pages import NEW_ACCESS, board_pages
 from node.http.care_plan_pages import care_plan_pages
 from node.http.context import NODE, RUNNER, SIGN_IN_LIMIT, TEMPLATES, Runner
 from node.http.coordinator_pages import coordinator_pages
@@ -110,7 +110,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app[TEMPLATES].filters.update(duration=duration, label=label, money=money)
     app[SIGN_IN_LIMIT] = FailureLimit(failures=10, window_seconds=600)
     app[LETTERS] = OneTimeViews()
-    app[NEW_ACCESS] = OneTimeAccess()
+    app[NEW_ACCESS] = OneTimeViews()
     secure(app, ("/static/node/", Path(__file__).parent / "static"))
 
     async def openapi(request: web.Request) -> web.Response:

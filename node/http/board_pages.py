@@ -12,8 +12,6 @@ to the board member who issued it.
 """
 
 import datetime as dt
-import secrets
-import time
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -34,6 +32,7 @@ from node.http.board_forms import (
 from node.http.context import NODE, run, write
 from node.http.field_errors import checked, filled, path_id
 from node.http.labels import currency
+from node.http.letters import OneTimeViews
 from node.http.members import (
     ContactDetails,
     correct_contact,
@@ -48,7 +47,6 @@ from toolkit.web.errors import ApiError
 from toolkit.web.i18n import N_
 
 board_pages = web.RouteTableDef()
-VIEW_MINUTES = 15
 
 DONE = {
     "contact": N_("The member's contact details are saved."),
@@ -192,35 +190,7 @@ class NewAccess(NamedTuple):
     token: str
 
 
-class OneTimeAccess:
-    """New tokens waiting to be shown, each once, to whoever issued it, for
-    ``VIEW_MINUTES`` at most, in this process's memory only (as letters wait in
-    node.http.letters.OneTimeViews)."""
-
-    def __init__(self) -> None:
-        self._waiting: dict[str, tuple[float, NewAccess]] = {}
-
-    def put(self, view: NewAccess) -> str:
-        now = time.monotonic()
-        self._waiting = {
-            k: (at, v)
-            for k, (at, v) in self._waiting.items()
-            if now - at < VIEW_MINUTES * 60
-        }
-        key = secrets.token_urlsafe(16)
-        self._waiting[key] = (now, view)
-        return key
-
-    def take(self, key: str, who: Principal) -> NewAccess | None:
-        waiting = self._waiting.get(key)
-        if waiting is None or waiting[1].owner != who:
-            return None
-        del self._waiting[key]
-        at, view = waiting
-        return view if time.monotonic() - at < VIEW_MINUTES * 60 else None
-
-
-NEW_ACCESS = web.AppKey("new_access", OneTimeAccess)
+NEW_ACCESS = web.AppKey("new_access", OneTimeViews[NewAccess])
 
 
 def _access(app: CoopNode, who: Principal) -> dict[str, Any]:
