@@ -43,8 +43,8 @@ async def problems_here(page: Page, name: str) -> list[str]:
         await page.set_viewport_size(size)
         where = f"{name} at {size['width']}px"
         found += [f"{where}: {v}" for v in await axe_violations(page)]
-    found += [f"{name}: off screen: {o}" for o in await off_screen(page)]
-    found += [f"{name}: too small: {t}" for t in await small_targets(page)]
+        found += [f"{where}: off screen: {o}" for o in await off_screen(page)]
+        found += [f"{where}: too small: {t}" for t in await small_targets(page)]
     return found
 
 
