@@ -65,14 +65,16 @@ def operations_for(document: dict[str, Any], role: str) -> set[str]:
     }
 
 
-async def a_day_of_records(http: LiveNode) -> dict[str, str]:
+async def a_day_of_records(http: LiveNode) -> tuple[dict[str, str], list[str]]:
     """A member, staff of each role, and one of each record, so that the forms
-    that act on a record are on the pages."""
+    that act on a record are on the pages. Also answers a member who may hold
+    others' proxies."""
     admin = http.admin_token
     user, _ = await admitted_member(http, "service_user", "Una Ward")
     rosa, rosa_token = await admitted_member(http, "volunteer", "Rosa Bianchi")
     bea, board = await staff_token(http, "board", "Bea Ng")
     cal, coordinator = await staff_token(http, "coordinator", "Cal Roy")
+    holder, _ = await admitted_member(http, "worker", "Hal Holder")
     await call(
         http,
         "POST",
@@ -95,16 +97,37 @@ async def a_day_of_records(http: LiveNode) -> dict[str, str]:
     app.hire_worker(UUID(cal))
     for path, token, body in [
         ("/api/ballots", admin, {"title": "Open a second day centre"}),
+        ("/api/ballots", admin, {"title": "Elect the auditor", "secret": True}),
         ("/api/expenses", rosa_token, {"category": "travel", "amount": 480}),
     ]:
         status, answer = await call(http, "POST", path, token=token, json=body)
         assert status == 201, (path, answer)
-    return {
+    tokens = {
         "member": rosa_token,
         "board": board,
         "coordinator": coordinator,
         "admin": admin,
     }
+    return tokens, [holder, holder, user]
+
+
+async def everyone_appoints_a_proxy(
+    http: LiveNode, tokens: dict[str, str], holders: list[str]
+) -> None:
+    """Each member-role appoints a proxy in the first ballot (so that the form
+    revoking it is on the page)."""
+    _, ballots = await call(http, "GET", "/api/ballots", token=tokens["admin"])
+    ballot = ballots["items"][0]["id"]
+    # A member may hold two proxies at most.
+    for role, holder in zip(("member", "board", "coordinator"), holders, strict=True):
+        status, answer = await call(
+            http,
+            "POST",
+            f"/api/ballots/{ballot}/proxies",
+            token=tokens[role],
+            json={"holder": holder},
+        )
+        assert status == 200, answer
 
 
 async def test_every_operation_of_a_role_is_on_its_pages(http_node: LiveNode) -> None:
@@ -112,7 +135,7 @@ async def test_every_operation_of_a_role_is_on_its_pages(http_node: LiveNode) ->
     assert status == 200
     # The browser's session cookie is the one the document names.
     assert document["components"]["securitySchemes"]["cookie"]["name"] == COOKIE
-    tokens = await a_day_of_records(http_node)
+    tokens, holders = await a_day_of_records(http_node)
     # Some forms belong to a moment of the day (the pool is opened once, then
     # used): the pages are crawled before and after it.
     found_by_role = {role: set[str]() for role in tokens}
@@ -122,6 +145,7 @@ async def test_every_operation_of_a_role_is_on_its_pages(http_node: LiveNode) ->
                 http_node, "POST", "/api/timebank/pool", token=tokens["admin"]
             )
             assert status == 201
+            await everyone_appoints_a_proxy(http_node, tokens, holders)
         for role, token in tokens.items():
             async with browser_session(http_node, token) as session:
                 found_by_role[role] |= await reachable_operations(session)
