@@ -67,6 +67,21 @@ class Member(Aggregate):
         member_class: str
         withdrawn_on: dt.date
 
+    # A transfer between members is two events, one on each (saved together by
+    # node.shares): it moves capital between members, not in or out of the co-op,
+    # so neither is shared (the consortium's share capital is unchanged by it).
+    class SharesTransferredOut(Event):
+        TOPIC = "commonweal.member.shares_transferred_out"
+        amount: int
+        to_member: UUID
+        transferred_on: dt.date
+
+    class SharesTransferredIn(Event):
+        TOPIC = "commonweal.member.shares_transferred_in"
+        amount: int
+        from_member: UUID
+        transferred_on: dt.date
+
     class SharesBought(Event):
         TOPIC = "commonweal.member.shares_bought"
         amount: int
@@ -140,6 +155,36 @@ class Member(Aggregate):
     def _withdrawn(self, member_class: str, withdrawn_on: dt.date) -> None:
         self.status = "withdrawn"
         self.withdrawn_on = withdrawn_on
+
+    def transfer_shares_out(
+        self, amount: int, to_member: UUID, transferred_on: dt.date
+    ) -> None:
+        self._require_admitted("transfer shares")
+        _require_positive(amount)
+        if amount > self.shares:
+            raise InsufficientShares(
+                f"member {self.id} holds {self.shares}, cannot transfer {amount}"
+            )
+        self._shares_transferred_out(amount, to_member, transferred_on)
+
+    @event(SharesTransferredOut)
+    def _shares_transferred_out(
+        self, amount: int, to_member: UUID, transferred_on: dt.date
+    ) -> None:
+        self.shares -= amount
+
+    def transfer_shares_in(
+        self, amount: int, from_member: UUID, transferred_on: dt.date
+    ) -> None:
+        self._require_admitted("receive shares")
+        _require_positive(amount)
+        self._shares_transferred_in(amount, from_member, transferred_on)
+
+    @event(SharesTransferredIn)
+    def _shares_transferred_in(
+        self, amount: int, from_member: UUID, transferred_on: dt.date
+    ) -> None:
+        self.shares += amount
 
     def buy_shares(self, amount: int, bought_on: dt.date) -> None:
         self._require_admitted("buy shares")

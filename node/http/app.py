@@ -15,11 +15,14 @@ from node.http import (
     notifications,
     ops,
     pool,
+    shares,
     timebank,
+    tokens,
     visits,
     workforce,
 )
 from node.http.ballot_pages import ballot_pages
+from node.http.board_pages import NEW_ACCESS, board_pages
 from node.http.care_plan_pages import care_plan_pages
 from node.http.context import NODE, RUNNER, SIGN_IN_LIMIT, TEMPLATES, Runner
 from node.http.coordinator_pages import coordinator_pages
@@ -33,6 +36,7 @@ from node.http.member_details import member_details
 from node.http.member_pages import member_pages
 from node.http.pages import error_page, pages
 from node.http.report_page import report_page
+from node.http.share_pages import share_pages
 from node.http.sign_in_pages import sign_in_pages
 from node.http.staff_pages import staff_pages
 from node.http.visit_schedule import visit_schedule
@@ -58,6 +62,8 @@ APIS: tuple[Api, ...] = (
     expenses.api,
     ops.api,
     notifications.api,
+    shares.api,
+    tokens.api,
 )
 
 
@@ -104,6 +110,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app[TEMPLATES].filters.update(duration=duration, label=label, money=money)
     app[SIGN_IN_LIMIT] = FailureLimit(failures=10, window_seconds=600)
     app[LETTERS] = OneTimeViews()
+    app[NEW_ACCESS] = OneTimeViews()
     secure(app, ("/static/node/", Path(__file__).parent / "static"))
 
     async def openapi(request: web.Request) -> web.Response:
@@ -116,6 +123,8 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(letters)
     app.add_routes(ballot_pages)
     app.add_routes(staff_pages)
+    app.add_routes(board_pages)
+    app.add_routes(share_pages)
     app.add_routes(visit_schedule)
     app.add_routes(care_plan_pages)
     app.add_routes(incident_pages)
