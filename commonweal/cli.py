@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
+from commonweal.backup_commands import add_commands as add_backup_commands
 from commonweal.spinoff_commands import add_commands as add_spinoff_commands
 from node.errors import DomainError
 from toolkit.config import (
@@ -112,6 +113,7 @@ def _parser() -> argparse.ArgumentParser:
     run_broker.set_defaults(handler=_broker_run)
 
     add_spinoff_commands(commands, node, consortium_actions)
+    add_backup_commands(node, consortium_actions)
 
     schemas = commands.add_parser("schemas", help="regenerate schemas/json")
     schemas.add_argument("--check", action="store_true", help="fail if stale")

@@ -179,6 +179,9 @@ async def ensure_federation_stream(
         max_bytes=max_bytes,
         # Full means refuse new messages, never drop old ones nobody has read.
         discard=DiscardPolicy.NEW,
+        # A restored node reads its own last envelope (node.stream_check) by a
+        # direct get, which the broker can permit per co-op subject.
+        allow_direct=True,
     )
     await _add_or_update(js, config)
 

@@ -72,9 +72,21 @@ def node_broker_config(coop_id: str, servers: list[str], seed: str) -> BrokerCon
     )
 
 
+# What a co-op's user requests to read the last envelope on one of its subjects
+# (node.stream_check, which names it too).
+LAST_ENVELOPE_PREFIX = "cw.last"
+
+
 def node_permissions(coop_id: str) -> dict[str, object]:
     return {
-        "publish": {"allow": [f"cw.coop.{coop_id}.>"]},
+        "publish": {
+            "allow": [
+                f"cw.coop.{coop_id}.>",
+                # The last envelope on each of its own subjects, read by a restored
+                # node before it publishes (node.stream_check); no other co-op's.
+                f"{LAST_ENVELOPE_PREFIX}.cw.coop.{coop_id}.>",
+            ]
+        },
         "subscribe": {"allow": [f"{node_inbox(coop_id)}.>"]},
     }
 
@@ -91,18 +103,29 @@ def render_users(consortium_key: str, node_keys: Mapping[str, str]) -> str:
     co-op allowed to publish (co-op id -> public key) in theirs."""
     consortium = [("consortium", consortium_key, consortium_permissions())]
     coops = [(c, k, node_permissions(c)) for c, k in sorted(node_keys.items())]
-    service = {"account": CONSORTIUM_ACCOUNT, "subject": FEDERATION_SUBJECTS[0]}
+    # Publishing into the stream, and a restored node's direct get of its own last
+    # envelope, renamed into the co-ops' account (leaf brokers carry no $JS.API
+    # subjects); each user's permissions narrow both to its own co-op's subjects.
+    direct_get = f"$JS.API.DIRECT.GET.{FEDERATION_STREAM}.>"
+    exported = [FEDERATION_SUBJECTS[0], direct_get]
+    imports: list[dict[str, object]] = [
+        {"service": {"account": CONSORTIUM_ACCOUNT, "subject": FEDERATION_SUBJECTS[0]}},
+        {
+            "service": {"account": CONSORTIUM_ACCOUNT, "subject": direct_get},
+            "to": f"{LAST_ENVELOPE_PREFIX}.>",
+        },
+    ]
     lines = [
         "# Written by commonweal from the consortium registry; edits are overwritten.",
         "accounts {",
         f"  {CONSORTIUM_ACCOUNT} {{",
         "    jetstream: enabled",
         *_users(consortium),
-        f"    exports = {_conf([{'service': FEDERATION_SUBJECTS[0]}])}",
+        f"    exports = {_conf([{'service': s} for s in exported])}",
         "  }",
         f"  {COOPS_ACCOUNT} {{",
         *_users(coops),
-        f"    imports = {_conf([{'service': service}])}",
+        f"    imports = {_conf(imports)}",
         "  }",
         "}",
     ]

@@ -43,7 +43,7 @@ def build_report(
     as_of = as_of or generated_at.date()
     with views.transaction() as cursor:
         membership = membership_report(cursor)
-        growth = growth_report(cursor, lineage)
+        growth = growth_report(cursor, lineage, as_of)
         governance = governance_report(cursor)
         dead = cursor.execute("SELECT COUNT(*) AS n FROM dead_letters").fetchone()
         care = care_report(cursor)

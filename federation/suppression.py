@@ -40,11 +40,11 @@ Convert = Callable[[Any], Any]
 
 
 class Withheld:
-    """Marks a figure derived from the people count in field ``count`` of the same
-    struct: published as null when that count is suppressed."""
+    """Marks a figure derived from the people counts in fields ``counts`` of the
+    same struct: published as null when any of them is suppressed."""
 
-    def __init__(self, count: str) -> None:
-        self.count = count
+    def __init__(self, *counts: str) -> None:
+        self.counts = counts
 
 
 def suppress(count: int) -> int | Suppressed:
@@ -116,7 +116,8 @@ def _struct_converter(cls: type[msgspec.Struct]) -> Convert | None:
         if (convert_field := _converter(hint)) is not None:
             changed.append((i, convert_field))
         marks = get_args(hint)[1:] if get_origin(hint) is Annotated else ()
-        if counts := [names.index(m.count) for m in marks if isinstance(m, Withheld)]:
+        withheld_by = [c for m in marks if isinstance(m, Withheld) for c in m.counts]
+        if counts := [names.index(c) for c in withheld_by]:
             withheld.append((i, counts))
     if twin is cls and not changed:
         return None
@@ -167,7 +168,9 @@ def published_type(hint: Any) -> Any:
         inner, *marks = get_args(hint)
         if any(mark is PEOPLE for mark in marks):
             return PublishedPeople
-        counts = [mark.count for mark in marks if isinstance(mark, Withheld)]
+        counts = [
+            c for mark in marks if isinstance(mark, Withheld) for c in mark.counts
+        ]
         kept = [mark for mark in marks if not isinstance(mark, Withheld)]
         if counts:
             inner = inner | None

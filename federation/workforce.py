@@ -84,14 +84,17 @@ class CoopWorkforce(msgspec.Struct, frozen=True):
     meets_type_b_target: bool | None  # None unless a type B co-op
     joiners_12m: People
     leavers_12m: People
-    turnover_annualised: float | None
+    # Leavers over headcount: with either count it would tell the other.
+    turnover_annualised: Annotated[float | None, Withheld("leavers_12m", "headcount")]
 
 
 class WorkforceReport(msgspec.Struct, frozen=True):
     as_of: dt.date
     coops: list[CoopWorkforce]
     headcount: People
-    turnover_annualised: float | None
+    turnover_annualised: Annotated[float | None, Withheld("leavers_12m", "headcount")]
+    # All co-ops' leavers over the year to as_of (the turnover's numerator).
+    leavers_12m: People = 0
 
 
 def workforce_report(cursor: Cursor, as_of: dt.date) -> WorkforceReport:
@@ -125,6 +128,7 @@ def workforce_report(cursor: Cursor, as_of: dt.date) -> WorkforceReport:
         coops=coops,
         headcount=sum(x.headcount for x in coops),
         turnover_annualised=_network_turnover(days, as_of),
+        leavers_12m=_network_leavers(days, as_of),
     )
 
 
@@ -194,5 +198,9 @@ def _network_turnover(
     start = as_of - dt.timedelta(days=YEAR - 1)
     known = {k: [d for d in v if d.day <= as_of] for k, v in days.items()}
     total = sum(_headcount_days(v, start, as_of) for v in known.values())
-    year_leavers = sum(d.left for v in known.values() for d in v if d.day >= start)
-    return _turnover(year_leavers, total)
+    return _turnover(_network_leavers(days, as_of), total)
+
+
+def _network_leavers(days: dict[str, list[WorkforceDay]], as_of: dt.date) -> int:
+    start = as_of - dt.timedelta(days=YEAR - 1)
+    return sum(d.left for v in days.values() for d in v if start <= d.day <= as_of)

@@ -3,8 +3,9 @@
 A token is a high-entropy secret shown once; the node stores only its sha256, as
 an ``AccessToken`` aggregate whose id is derived from that hash, so checking a
 token is one read by id. Tokens are issued to admitted members (a ``member`` token
-on admission; ``board`` or ``coordinator`` tokens by an admin) and revoked by
-an event; a member who is no longer admitted is refused whatever they hold.
+on admission; ``board`` or ``coordinator`` tokens by an admin or a board member,
+recorded as issued by them) and revoked by an event; a member who is no longer
+admitted is refused whatever they hold.
 The admin token is not stored here: its hash is in the node's config.
 
 None of these events is in the sharing allowlist: they never leave the node.
@@ -82,6 +83,12 @@ class AccessToken(Aggregate):
         member_id: UUID
         issued_on: dt.date
 
+    class IssuedBy(Event):
+        """Which staff member issued it (none is the admin token)."""
+
+        TOPIC = "commonweal.access_token.issued_by"
+        issuer: UUID
+
     class Revoked(Event):
         TOPIC = "commonweal.access_token.revoked"
         revoked_on: dt.date
@@ -99,6 +106,11 @@ class AccessToken(Aggregate):
         self.member_id = member_id
         self.issued_on = issued_on
         self.revoked_on: dt.date | None = None
+        self.issued_by: UUID | None = None
+
+    @event(IssuedBy)
+    def record_issuer(self, issuer: UUID) -> None:
+        self.issued_by = issuer
 
     @property
     def active(self) -> bool:
@@ -129,7 +141,11 @@ class AuthCommands(MembershipCommands):
         self.save(member, issued.access)
         return issued
 
-    def issue_token(self, member_id: UUID, role: MemberRole) -> IssuedToken:
+    def issue_token(
+        self, member_id: UUID, role: MemberRole, issued_by: UUID | None = None
+    ) -> IssuedToken:
+        """A new token for an admitted member; ``issued_by`` is the staff member
+        who issued it (None: the admin token)."""
         member = self.member(member_id)
         if not member.is_admitted:
             raise InvalidTransition(
@@ -137,6 +153,8 @@ class AuthCommands(MembershipCommands):
                 "hold tokens"
             )
         issued = _issue(member_id, role)
+        if issued_by is not None:
+            issued.access.record_issuer(issued_by)
         self.save(issued.access)
         return issued
 

@@ -1,6 +1,8 @@
 """The aggregates of a ballot: the ballot itself, its roll and its ballot box.
 
-- ``Ballot`` holds what is asked (a proposal or an election), its status and, once
+- ``Ballot`` holds what is asked (a proposal or an election), the co-op's rules as
+  they stood when it opened (``RulesFrozen``: threshold, quorum, classes and
+  strengths; amending the rules later never changes it), its status and, once
   closed, the full tally. It never names a voter of a secret ballot.
 - ``Roll`` holds the frozen electorate (member -> class and voting strength), proxy
   appointments and who has voted. For an open (non-secret) ballot it also holds
@@ -9,7 +11,10 @@
 - ``BallotBox`` exists only for secret ballots: each sealed ballot is stored under
   the sha256 of the voter's receipt secret with the class and strength it counts
   for, never with a member id. Roll and box events carry a timestamp truncated to
-  the day, so stored times cannot pair a mark on the roll with a ballot in the box.
+  the day, so stored times cannot pair a mark on the roll with a ballot in the box;
+  marks and ballots are written in shuffled batches (see ``node.secret_voting``),
+  so the order in the store cannot pair them either. A replaced ballot is
+  ``Voided`` and the new one deposited under a new receipt.
 """
 
 import datetime as dt
@@ -88,6 +93,12 @@ class Ballot(Aggregate):
         TOPIC = "commonweal.ballot.closing_date_set"
         closes_on: dt.date
 
+    # Saved with the opening; ballots stored before it existed have none and are
+    # judged by the rules in force when they opened (node.ballot_access).
+    class RulesFrozen(Event):
+        TOPIC = "commonweal.ballot.rules_frozen"
+        profile: dict[str, Any]
+
     class ClosingReminded(Event):
         """The electorate members yet to vote are told it closes tomorrow."""
 
@@ -115,6 +126,11 @@ class Ballot(Aggregate):
         # When the board means to close it (the admin still closes it).
         self.closes_on: dt.date | None = None
         self.reminded = False
+        self.rules: dict[str, Any] | None = None
+
+    @event(RulesFrozen)
+    def freeze_rules(self, profile: dict[str, Any]) -> None:
+        self.rules = profile
 
     @event(ClosingDateSet)
     def set_closing_date(self, closes_on: dt.date) -> None:
@@ -195,6 +211,10 @@ class Roll(Aggregate):
         member: str
         holder: str
 
+    class ProxyRevoked(Event):
+        TOPIC = "commonweal.roll.proxy_revoked"
+        member: str
+
     class Marked(Event):
         """A member of a secret ballot has voted (what, the roll never knows)."""
 
@@ -224,7 +244,8 @@ class Roll(Aggregate):
         self.proxies: dict[str, str] = {}  # member -> holder
         self.voted: set[str] = set()
         self.votes: dict[str, Any] = {}  # open ballots only
-        self.in_person: set[str] = set()  # open ballots: voted themselves
+        self.in_person: set[str] = set()  # voted themselves
+        self.cast_by: dict[str, str] = {}  # member -> who cast their vote
         self.is_open = True
 
     def require_open(self) -> None:
@@ -234,6 +255,15 @@ class Roll(Aggregate):
     @event(ProxyAppointed)
     def appoint_proxy(self, member: str, holder: str) -> None:
         self.proxies[member] = holder
+
+    @event(ProxyRevoked)
+    def revoke_proxy(self, member: str) -> None:
+        holder = self.proxies.pop(member, None)
+        if holder is not None and self.cast_by.get(member) == holder:
+            # In an open ballot the vote the holder cast for them goes with it.
+            self.votes.pop(member, None)
+            self.voted.discard(member)
+            del self.cast_by[member]
 
     def mark(self, member: str, cast_by: str) -> None:
         self.require_open()
@@ -247,6 +277,9 @@ class Roll(Aggregate):
     @event(Marked)
     def _marked(self, member: str, cast_by: str) -> None:
         self.voted.add(member)
+        self.cast_by[member] = cast_by
+        if cast_by == member:
+            self.in_person.add(member)
 
     def cast(self, member: str, cast_by: str, choice: Any) -> None:
         self.require_open()
@@ -261,6 +294,7 @@ class Roll(Aggregate):
     def _vote_cast(self, member: str, cast_by: str, choice: Any) -> None:
         self.voted.add(member)
         self.votes[member] = choice
+        self.cast_by[member] = cast_by
         if cast_by == member:
             self.in_person.add(member)
 
@@ -290,10 +324,17 @@ class BallotBox(Aggregate):
         strength: str
         choice: Any
 
+    # Written by releases before replaced ballots got a new receipt; still read.
     class Replaced(Event):
         TOPIC = "commonweal.ballot_box.replaced"
         receipt: str
         choice: Any
+
+    class Voided(Event):
+        """A ballot replaced by its voter: it is no longer counted."""
+
+        TOPIC = "commonweal.ballot_box.voided"
+        receipt: str
 
     class Sealed(Event):
         TOPIC = "commonweal.ballot_box.sealed"
@@ -307,6 +348,7 @@ class BallotBox(Aggregate):
         self.ballot_id = ballot_id
         # receipt hash -> [member class, strength, choice]
         self.ballots: dict[str, list[Any]] = {}
+        self.voided: set[str] = set()
         self.is_open = True
 
     def deposit(
@@ -321,15 +363,20 @@ class BallotBox(Aggregate):
     ) -> None:
         self.ballots[receipt] = [member_class, strength, choice]
 
-    def replace(self, receipt: str, choice: Any) -> None:
-        self._require_open()
-        if receipt not in self.ballots:
-            raise InvalidReceipt("no ballot in this box matches that receipt")
-        self._replaced(receipt, choice)
-
     @event(Replaced)
     def _replaced(self, receipt: str, choice: Any) -> None:
         self.ballots[receipt][2] = choice
+
+    def void(self, receipt: str) -> None:
+        self._require_open()
+        if receipt not in self.ballots:
+            raise InvalidReceipt("no ballot in this box matches that receipt")
+        self._voided(receipt)
+
+    @event(Voided)
+    def _voided(self, receipt: str) -> None:
+        del self.ballots[receipt]
+        self.voided.add(receipt)
 
     @event(Sealed)
     def seal(self) -> None:

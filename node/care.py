@@ -59,8 +59,11 @@ class CarePlan(Aggregate):
         self.goals = [g["goal"] for g in goals]
         self.scores = [[_pair(g) for g in goals]]  # start, then one per review
         self.reviews: list[dt.date] = []
+        self.review_notes: list[str] = []  # one per review, read back on its page
         self.opened_on = opened_on
         self.closed_on: dt.date | None = None
+        self.close_reason = ""
+        self.close_notes = ""
 
     @property
     def is_closed(self) -> bool:
@@ -84,6 +87,7 @@ class CarePlan(Aggregate):
     ) -> None:
         self.scores.append([_pair(s) for s in scores])
         self.reviews.append(reviewed_on)
+        self.review_notes.append(notes)
 
     def close(self, reason: str, notes: str, closed_on: dt.date) -> None:
         self._require_open("closed")
@@ -97,6 +101,8 @@ class CarePlan(Aggregate):
     @event(Closed)
     def _closed(self, reason: str, notes: str, closed_on: dt.date) -> None:
         self.closed_on = closed_on
+        self.close_reason = reason
+        self.close_notes = notes
 
     def _require_open(self, action: str) -> None:
         if self.closed_on is not None:

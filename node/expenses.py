@@ -76,6 +76,8 @@ class ExpenseClaim(Aggregate):
         self.status = "claimed"
         self.decided_on: dt.date | None = None
         self.paid_on: dt.date | None = None
+        self.reason: str | None = None
+        self.note = ""
 
     def approve(self, approved_on: dt.date) -> None:
         self._require("claimed", "approved")
@@ -99,6 +101,8 @@ class ExpenseClaim(Aggregate):
     def _rejected(self, reason: str, note: str, rejected_on: dt.date) -> None:
         self.status = "rejected"
         self.decided_on = rejected_on
+        self.reason = reason
+        self.note = note
 
     def pay(self, paid_on: dt.date) -> None:
         if self.status in ("claimed", "rejected"):

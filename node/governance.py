@@ -5,62 +5,47 @@ Who acts is an argument of every member command (``voter_id``: the authenticated
 member, or the proxy holder acting ``for_member``); checking the caller's token is
 the HTTP layer's job. Opening, closing and cancelling are admin commands.
 
-Several people vote at once: every vote is written to the ballot's ``Roll``, so a
-conflicting write (the same roll version saved twice) is retried against the fresh
-state, where a second vote by the same member replaces the first (open ballot) or is
-refused (secret ballot: use the receipt).
+Several people vote at once: every open vote is written to the ballot's ``Roll``,
+so a conflicting write (the same roll version saved twice) is retried against the
+fresh state, where a second vote by the same member replaces the first. Secret
+votes go through ``node.secret_voting`` (held and written in shuffled batches,
+under one lock), where a second vote by the same member is refused (use the
+receipt). Proxies are in ``node.proxies``; the rules a ballot keeps, and reading
+ballots, in ``node.ballot_access``.
 """
 
 import datetime as dt
-import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 import msgspec
-from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import RecordConflictError
 
-from node.ballots import Ballot, BallotBox, Roll, box_id, receipt_hash, roll_id
+from node.ballots import Ballot, BallotBox, Roll
 from node.board import board_breaches, board_rules
 from node.coop import Coop
 from node.errors import (
     BoardRulesBroken,
     InvalidBallot,
     InvalidClosingDay,
-    InvalidReceipt,
     NoElectorate,
-    NotInElectorate,
     ProxyRefused,
-    UnknownBallot,
 )
-from node.membership import MembershipCommands
-from node.records import load
+from node.proxies import ProxyCommands
 from node.rules import RulesProfile
 from node.sharing import Rule
 from node.tally import (
     ElectionResult,
+    suppress_small_classes,
     tally_election,
     tally_proposal,
     voter_weights,
 )
 from schemas import governance as shared
-from toolkit.aggregates import ids_with
-
-T = TypeVar("T")
-RETRIES = 50
 
 
-class Receipt(msgspec.Struct, frozen=True):
-    """What a secret voter can learn with their receipt's secret."""
-
-    ballot_status: str
-    counted: bool
-    choice: Any
-
-
-class GovernanceCommands(MembershipCommands):
+class GovernanceCommands(ProxyCommands):
     # --- admin -----------------------------------------------------------------
 
     def open_ballot(
@@ -132,7 +117,10 @@ class GovernanceCommands(MembershipCommands):
         """Count the votes, apply weights, quorum and threshold, record the full
         tally; for an election, check and record the new board."""
         day = closed_on or dt.date.today()
-        return self._retrying(lambda: self._close(ballot_id, day))
+        with self._pool().lock:
+            result = self._retrying(lambda: self._close(ballot_id, day))
+            self._batch_written(ballot_id)
+        return result
 
     def cancel_ballot(
         self, ballot_id: UUID, reason: str, cancelled_on: dt.date | None = None
@@ -144,39 +132,11 @@ class GovernanceCommands(MembershipCommands):
             roll.close()
             self.save(ballot, roll, *self._sealed_box(ballot))
 
-        self._retrying(attempt)
+        with self._pool().lock:
+            self._retrying(attempt)
+            self._drop_waiting(ballot_id)
 
     # --- members ---------------------------------------------------------------
-
-    def appoint_proxy(self, ballot_id: UUID, member_id: UUID, holder_id: UUID) -> None:
-        """``member_id`` (acting as themselves) lets ``holder_id`` vote for them."""
-        profile = self.coop().profile
-        if not profile.allows_proxies:
-            raise ProxyRefused(
-                f"the rules ({profile.name}) do not allow voting by proxy"
-            )
-        member, holder = str(member_id), str(holder_id)
-        if member == holder:
-            raise ProxyRefused("a member cannot be their own proxy")
-
-        def attempt() -> None:
-            roll = self._roll(ballot_id)
-            roll.require_open()
-            for who in (member, holder):
-                self._require_elector(roll, who, profile)
-            if member in roll.voted:
-                raise ProxyRefused(f"member {member} has already voted")
-            held = sum(1 for h in roll.proxies.values() if h == holder)
-            if held >= profile.proxies_per_holder:
-                # Say the rule, not how many proxies the other member holds.
-                raise ProxyRefused(
-                    "that member cannot take another proxy (the rules allow "
-                    f"{profile.proxies_per_holder} each); choose another holder"
-                )
-            roll.appoint_proxy(member, holder)
-            self.save(roll)
-
-        self._retrying(attempt)
 
     def cast_vote(
         self,
@@ -192,7 +152,7 @@ class GovernanceCommands(MembershipCommands):
         """
         ballot = self.ballot(ballot_id)
         ballot.require_open()
-        profile = self.coop().profile
+        profile = self.ballot_rules(ballot)
         voter = str(voter_id)
         member = str(for_member) if for_member is not None else voter
 
@@ -206,67 +166,21 @@ class GovernanceCommands(MembershipCommands):
                         f"the rules ({profile.name}) do not allow voting by proxy"
                     )
                 if roll.proxies.get(member) != voter:
-                    raise ProxyRefused(f"{voter} holds no proxy for {member}")
+                    raise ProxyRefused("you hold no proxy for that member")
                 self._require_elector(roll, voter, profile)
             valid = ballot.valid_choice(member_class, choice)
-            if not ballot.secret:
-                roll.cast(member, voter, valid)
-                self.save(roll)
-                return None
-            roll.mark(member, voter)
-            box = self._box(ballot_id)
-            secret = secrets.token_urlsafe(24)
-            box.deposit(receipt_hash(ballot_id, secret), member_class, strength, valid)
-            self.save(roll, box)
-            return secret
+            if ballot.secret:
+                return self._cast_secret(
+                    ballot, member, voter, member_class, strength, valid
+                )
+            roll.cast(member, voter, valid)
+            self.save(roll)
+            return None
 
-        return self._retrying(attempt)
-
-    def replace_secret_vote(
-        self, ballot_id: UUID, voter_id: UUID, secret: str, choice: Any
-    ) -> None:
-        """Replace a secret ballot before close; needs the receipt's secret."""
-        ballot = self.ballot(ballot_id)
-        ballot.require_open()
         if not ballot.secret:
-            raise InvalidBallot("this ballot is not secret: cast the vote again")
-        profile = self.coop().profile
-        self._require_elector(self._roll(ballot_id), str(voter_id), profile)
-        receipt = receipt_hash(ballot_id, secret)
-
-        def attempt() -> None:
-            box = self._box(ballot_id)
-            held = box.ballots.get(receipt)
-            if held is None:
-                raise InvalidReceipt("no ballot in this box matches that receipt")
-            box.replace(receipt, ballot.valid_choice(held[0], choice))
-            self.save(box)
-
-        self._retrying(attempt)
-
-    def verify_receipt(self, ballot_id: UUID, secret: str) -> Receipt:
-        ballot = self.ballot(ballot_id)
-        if not ballot.secret:
-            raise InvalidBallot("receipts are given for secret ballots only")
-        held = self._box(ballot_id).ballots.get(receipt_hash(ballot_id, secret))
-        if held is None:
-            raise InvalidReceipt("no ballot in this box matches that receipt")
-        # Every ballot in the box at close is counted (see _close).
-        return Receipt(ballot.status, ballot.status == "closed", held[2])
-
-    # --- reading ---------------------------------------------------------------
-
-    def ballot(self, ballot_id: UUID) -> Ballot:
-        return load(self, ballot_id, Ballot, UnknownBallot)
-
-    def roll(self, ballot_id: UUID) -> Roll:
-        """The ballot's electorate, proxies and who has voted (not how, if secret)."""
-        self.ballot(ballot_id)
-        return self._roll(ballot_id)
-
-    def ballots(self) -> list[Ballot]:
-        """Every ballot ever opened, oldest first."""
-        return [self.ballot(i) for i in ids_with(self, Ballot.Opened.TOPIC)]
+            return self._retrying(attempt)
+        with self._pool().lock:
+            return self._retrying(attempt)
 
     # --- inside ----------------------------------------------------------------
 
@@ -303,6 +217,7 @@ class GovernanceCommands(MembershipCommands):
             secret=secret,
             opened_on=day,
         )
+        ballot.freeze_rules(msgspec.to_builtins(profile))
         if closes_on is not None:
             ballot.set_closing_date(closes_on)
         roll = Roll(
@@ -314,16 +229,19 @@ class GovernanceCommands(MembershipCommands):
         return ballot.id
 
     def _close(self, ballot_id: UUID, day: dt.date) -> Any:
-        ballot, roll = self.ballot(ballot_id), self._roll(ballot_id)
+        ballot = self.ballot(ballot_id)
         ballot.require_open()
         coop = self.coop()
-        profile = coop.profile
+        # The rules it opened under; the board it elects obeys today's rules.
+        profile = self.ballot_rules(ballot)
+        if ballot.secret:
+            # Every vote still waiting is written now, shuffled, with the close.
+            roll, box = self._batch(ballot_id)
+        else:
+            roll = self._roll(ballot_id)
         electorate = {m: (c, Fraction(w)) for m, (c, w) in roll.electorate.items()}
         if ballot.secret:
-            votes = [
-                (c, Fraction(w), choice)
-                for c, w, choice in self._box(ballot_id).ballots.values()
-            ]
+            votes = [(c, Fraction(w), choice) for c, w, choice in box.ballots.values()]
         else:
             votes = [
                 (*electorate[m], choice)
@@ -331,11 +249,16 @@ class GovernanceCommands(MembershipCommands):
                 if not (profile.withdrawn_lose_vote and self._has_withdrawn(m))
             ]
         roll.close()
-        changed: list[Any] = [ballot, roll, *self._sealed_box(ballot)]
+        changed: list[Any] = [ballot, roll]
+        if ballot.secret:
+            box.seal()
+            changed.append(box)
         if ballot.kind == "proposal":
             result: Any = tally_proposal(
                 profile, ballot.threshold or "ordinary", electorate, votes
             )
+            if ballot.secret:
+                result = suppress_small_classes(result)
         else:
             result = tally_election(
                 profile,
@@ -344,7 +267,9 @@ class GovernanceCommands(MembershipCommands):
                 [(c, choice) for c, _, choice in votes],
             )
             if result.quorate:
-                changed.append(self._elect_board(coop, profile, ballot, result, day))
+                changed.append(
+                    self._elect_board(coop, coop.profile, ballot, result, day)
+                )
         ballot.close(msgspec.to_builtins(result), day)
         self.save(*changed)
         return result
@@ -371,47 +296,12 @@ class GovernanceCommands(MembershipCommands):
         coop.board_elected(str(ballot.id), board, board_rules(profile), day)
         return coop
 
-    def _require_elector(
-        self, roll: Roll, member: str, profile: RulesProfile
-    ) -> tuple[str, str]:
-        entry = roll.electorate.get(member)
-        if entry is None:
-            raise NotInElectorate(
-                f"member {member} was not in this ballot's electorate when it opened"
-            )
-        if profile.withdrawn_lose_vote and self._has_withdrawn(member):
-            raise NotInElectorate(
-                f"member {member} has withdrawn and, under these rules, lost their vote"
-            )
-        return entry[0], entry[1]
-
-    def _has_withdrawn(self, member: str) -> bool:
-        return self.member(UUID(member)).status == "withdrawn"
-
-    def _roll(self, ballot_id: UUID) -> Roll:
-        roll: Aggregate = self.repository.get(roll_id(ballot_id))
-        assert isinstance(roll, Roll)
-        return roll
-
-    def _box(self, ballot_id: UUID) -> BallotBox:
-        box: Aggregate = self.repository.get(box_id(ballot_id))
-        assert isinstance(box, BallotBox)
-        return box
-
     def _sealed_box(self, ballot: Ballot) -> list[BallotBox]:
         if not ballot.secret:
             return []
         box = self._box(ballot.id)
         box.seal()
         return [box]
-
-    def _retrying(self, attempt: Callable[[], T]) -> T:
-        for _ in range(RETRIES):
-            try:
-                return attempt()
-            except RecordConflictError:
-                continue  # someone else wrote first: try again on the fresh state
-        raise RuntimeError(f"gave up after {RETRIES} conflicting writes")
 
 
 def _counts(board: Mapping[str, list[str]]) -> dict[str, int]:

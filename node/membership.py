@@ -69,6 +69,21 @@ class Member(Aggregate):
         member_class: str
         withdrawn_on: dt.date
 
+    # A transfer between members is two events, one on each (saved together by
+    # node.shares): it moves capital between members, not in or out of the co-op,
+    # so neither is shared (the consortium's share capital is unchanged by it).
+    class SharesTransferredOut(Event):
+        TOPIC = "commonweal.member.shares_transferred_out"
+        amount: int
+        to_member: UUID
+        transferred_on: dt.date
+
+    class SharesTransferredIn(Event):
+        TOPIC = "commonweal.member.shares_transferred_in"
+        amount: int
+        from_member: UUID
+        transferred_on: dt.date
+
     class SharesBought(Event):
         TOPIC = "commonweal.member.shares_bought"
         amount: int
@@ -151,6 +166,36 @@ class Member(Aggregate):
         self.status = "withdrawn"
         self.withdrawn_on = withdrawn_on
 
+    def transfer_shares_out(
+        self, amount: int, to_member: UUID, transferred_on: dt.date
+    ) -> None:
+        self._require_admitted("transfer shares")
+        _require_positive(amount)
+        if amount > self.shares:
+            raise InsufficientShares(
+                f"member {self.id} holds {self.shares}, cannot transfer {amount}"
+            )
+        self._shares_transferred_out(amount, to_member, transferred_on)
+
+    @event(SharesTransferredOut)
+    def _shares_transferred_out(
+        self, amount: int, to_member: UUID, transferred_on: dt.date
+    ) -> None:
+        self.shares -= amount
+
+    def transfer_shares_in(
+        self, amount: int, from_member: UUID, transferred_on: dt.date
+    ) -> None:
+        self._require_admitted("receive shares")
+        _require_positive(amount)
+        self._shares_transferred_in(amount, from_member, transferred_on)
+
+    @event(SharesTransferredIn)
+    def _shares_transferred_in(
+        self, amount: int, from_member: UUID, transferred_on: dt.date
+    ) -> None:
+        self.shares += amount
+
     def buy_shares(self, amount: int, bought_on: dt.date) -> None:
         self._require_admitted("buy shares")
         _require_positive(amount)
@@ -185,6 +230,52 @@ class Member(Aggregate):
     @event(NotificationsChosen)
     def _notifications_chosen(self, channel: Channel) -> None:
         self.notify_by = channel
+
+    class ContactDetailsCorrected(Event):
+        """Personal data: in no sharing rule, so it never leaves the node. Only
+        the fields that changed are given; the others are None."""
+
+        TOPIC = "commonweal.member.contact_details_corrected"
+        email: str | None
+        phone: str | None
+        address: str | None
+        corrected_on: dt.date
+
+    def correct_contact_details(
+        self, email: str, phone: str, address: str, corrected_on: dt.date
+    ) -> bool:
+        """Record the member's contact details as given; False if none changed."""
+        if self.status == "withdrawn":
+            raise InvalidTransition(
+                f"member {self.id} has withdrawn; their contact details are closed"
+            )
+        given = {"email": email, "phone": phone, "address": address}
+        changed = {
+            field: value
+            for field, value in given.items()
+            if value != getattr(self, field)
+        }
+        if not changed:
+            return False
+        self._contact_details_corrected(
+            email=changed.get("email"),
+            phone=changed.get("phone"),
+            address=changed.get("address"),
+            corrected_on=corrected_on,
+        )
+        return True
+
+    @event(ContactDetailsCorrected)
+    def _contact_details_corrected(
+        self,
+        email: str | None,
+        phone: str | None,
+        address: str | None,
+        corrected_on: dt.date,
+    ) -> None:
+        self.email = self.email if email is None else email
+        self.phone = self.phone if phone is None else phone
+        self.address = self.address if address is None else address
 
     def choose_language(self, language: str) -> None:
         if language and not is_language(language):
@@ -288,6 +379,25 @@ class MembershipCommands(CoopBase):
         member = self.member(member_id)
         member.choose_notifications(channel)
         self.save(member)
+
+    def correct_contact_details(
+        self,
+        member_id: UUID,
+        *,
+        email: str,
+        phone: str,
+        address: str,
+        corrected_on: dt.date | None = None,
+    ) -> bool:
+        """Correct a member's email, phone and postal address; False if all were
+        already so (nothing is recorded)."""
+        member = self.member(member_id)
+        changed = member.correct_contact_details(
+            email, phone, address, corrected_on or dt.date.today()
+        )
+        if changed:
+            self.save(member)
+        return changed
 
     def choose_language(self, member_id: UUID, language: str) -> None:
         """The language ``member_id`` reads pages in; "" for the co-op's."""

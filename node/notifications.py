@@ -146,8 +146,9 @@ class Composer:
             f"{self._at(f'/#ballot-{ballot.id}')}."
         )
         roll = self.coop_node.roll(ballot.id)
+        voted = self.coop_node.voters(ballot.id)  # secret votes may still wait
         for member in roll.electorate:
-            if member not in roll.voted:  # read now: who voted since is spared
+            if member not in voted:  # read now: who voted since is spared
                 subject = f"Ballot closing tomorrow: {title}"
                 yield Draft(UUID(member), "ballot_closing", subject, body)
 

@@ -30,6 +30,7 @@ from nats.js.api import PubAck
 
 from node.application import CoopNode
 from node.sharing import SharingPolicy
+from node.stream_check import StreamAhead, StreamEnd, stream_end
 from schemas import (
     GENESIS_HASH,
     Envelope,
@@ -64,7 +65,42 @@ class ReplicationLog(TrackedTables):
     TABLES = (
         "CREATE TABLE IF NOT EXISTS replication_chain ("
         "coop_id TEXT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)",
+        # A row here: the store was restored from a backup, and the replicator must
+        # read the stream before it publishes (node.stream_check).
+        "CREATE TABLE IF NOT EXISTS replication_restored ("
+        "coop_id TEXT PRIMARY KEY, backup_created_at TEXT NOT NULL)",
     )
+
+    def mark_restored(self, coop_id: str, backup_created_at: str) -> None:
+        with self.transaction() as cursor:
+            cursor.execute(
+                "INSERT INTO replication_restored (coop_id, backup_created_at) "
+                "VALUES (?, ?) ON CONFLICT (coop_id) DO UPDATE "
+                "SET backup_created_at = excluded.backup_created_at",
+                (coop_id, backup_created_at),
+            )
+
+    def is_restored(self, coop_id: str) -> bool:
+        with self.transaction() as cursor:
+            row = cursor.execute(
+                "SELECT 1 FROM replication_restored WHERE coop_id = ?", (coop_id,)
+            ).fetchone()
+        return row is not None
+
+    def record_checked(self, coop_id: str, head: ChainHead) -> None:
+        """The stream continues from ``head``: publish on from there."""
+        with self.transaction() as cursor:
+            cursor.execute(
+                "INSERT INTO replication_chain (coop_id, seq, hash) VALUES (?, ?, ?) "
+                "ON CONFLICT (coop_id) DO UPDATE SET seq = excluded.seq, "
+                "hash = excluded.hash",
+                (coop_id, head.seq, head.hash),
+            )
+            if head.position > self.tracked_position(cursor, TRACKING_NAME):
+                self.insert_tracking_in(cursor, Tracking(TRACKING_NAME, head.position))
+            cursor.execute(
+                "DELETE FROM replication_restored WHERE coop_id = ?", (coop_id,)
+            )
 
     def head(self, coop_id: str) -> ChainHead:
         position = self.max_tracking_id(TRACKING_NAME) or 0
@@ -196,6 +232,9 @@ class Replicator:
         self.envelopes_published = 0
         self.messages_published = 0
         self.duplicate_acks = 0  # the same bytes were in the stream already
+        # Restored from a backup: read the stream before publishing anything.
+        self.must_check_stream = state.is_restored(coop_node.coop_id)
+        self.halted: str | None = None  # why nothing will be published
         self._wake = asyncio.Event()
         self._js: JetStreamContext | None = None
 
@@ -219,6 +258,14 @@ class Replicator:
 
     async def _replicate(self, nc: NATS) -> None:
         self._js = nc.jetstream(timeout=self.ack_timeout)
+        if self.must_check_stream:
+            try:
+                await self._continue_stream(nc)
+            except StreamAhead as error:
+                self.halted = str(error)
+                self.broker.last_error = self.halted
+                log.error("replicator of %s: %s", self.coop_node.coop_id, error)
+                await asyncio.Event().wait()  # the node works on; nothing leaves it
         while True:
             page = self._next_page()
             if page is None:
@@ -235,6 +282,55 @@ class Replicator:
             self.broker.note_error(None)
             self.envelopes_published += len(outgoing)
             self.messages_published += len(messages)
+
+    async def _continue_stream(self, nc: NATS) -> None:
+        """Find where the co-op's chain on the stream ends and continue from there
+        (node.stream_check says why a restored store must)."""
+        end = await stream_end(nc, self.coop_node.coop_id, self.ack_timeout)
+        head = self.published
+        if end is not None and end.seq > head.seq:
+            head = self._rebuild_to(end)
+        elif end is not None and end.seq == head.seq and end.hash != head.hash:
+            raise StreamAhead(self._other_chain(end))
+        self.state.record_checked(self.coop_node.coop_id, head)
+        self.published = head
+        self.must_check_stream = False
+
+    def _rebuild_to(self, end: StreamEnd) -> ChainHead:
+        """Walk this store's log from the chain head, building (not publishing)
+        envelopes, to the one numbered ``end.seq``, which must have ``end.hash``."""
+        head = self.published
+        last = self.coop_node.recorder.max_notification_id() or 0
+        while head.position < last:
+            page = self.coop_node.recorder.select_notifications(
+                start=head.position + 1,
+                limit=self.batch_size,
+                stop=last,
+                topics=sorted(self.policy.topics),
+            )
+            if not page:
+                break
+            for notification in page:
+                _, head = build_envelopes(
+                    self.coop_node, self.policy, head, [notification], notification.id
+                )
+                if head.seq == end.seq:
+                    if head.hash != end.hash:
+                        raise StreamAhead(self._other_chain(end))
+                    return head
+        raise StreamAhead(
+            "this store is older than what the consortium has already received: "
+            f"the stream holds {self.coop_node.coop_id}'s envelopes up to "
+            f"{end.seq}, this store's events make only {head.seq}. Nothing will be "
+            "published; restore a backup taken after the node last published"
+        )
+
+    def _other_chain(self, end: StreamEnd) -> str:
+        return (
+            f"the stream's envelope {end.seq} of {self.coop_node.coop_id} is not "
+            "the one this store makes: the chain on the broker came from other "
+            "data. Nothing will be published; restore the co-op's newest backup"
+        )
 
     async def _publish(self, messages: list[WireMessage]) -> None:
         """Publish messages in order, up to ``max_in_flight`` awaiting their acks at

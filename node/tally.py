@@ -69,8 +69,10 @@ class ClassTally(msgspec.Struct, frozen=True):
     member_class: str
     electorate: int
     voted: int
-    votes: dict[str, int]  # headcount per choice
-    strength: dict[str, str]  # voting strength per choice, as exact fractions
+    # Headcount and voting strength (exact fractions) per choice; None where a
+    # secret ballot's class is too small to show them (see suppress_small_classes).
+    votes: dict[str, int] | None
+    strength: dict[str, str] | None
     quorum: str | None
     quorate: bool
 
@@ -173,6 +175,29 @@ def tally_proposal(
         ],
         reasons=reasons,
     )
+
+
+# A secret ballot's class with fewer voters than this has its counts hidden.
+SMALL_CLASS = 3
+
+
+def suppress_small_classes(result: ProposalResult) -> ProposalResult:
+    """A secret ballot's tally without counts that reveal a choice: a class with
+    one or two voters has its per-choice counts hidden; if the hidden classes
+    together had fewer than SMALL_CLASS voters (so subtracting the shown classes
+    from the totals would reveal them), every class's counts are hidden and only
+    the totals remain."""
+    small = {c.member_class for c in result.classes if 0 < c.voted < SMALL_CLASS}
+    hidden_voters = sum(c.voted for c in result.classes if c.member_class in small)
+    if small and hidden_voters < SMALL_CLASS:
+        small = {c.member_class for c in result.classes}
+    classes = [
+        msgspec.structs.replace(c, votes=None, strength=None)
+        if c.member_class in small
+        else c
+        for c in result.classes
+    ]
+    return msgspec.structs.replace(result, classes=classes)
 
 
 class ClassTurnout(msgspec.Struct, frozen=True):

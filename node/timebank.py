@@ -19,9 +19,10 @@ from node.errors import (
     InvalidAmount,
     InvalidTransition,
     UnknownAccount,
+    UnknownMember,
     UnknownReason,
 )
-from node.membership import admitted_member
+from node.membership import Member, admitted_member
 from node.records import load
 from node.sharing import Rule, SharingPolicy
 from schemas import Payload
@@ -155,6 +156,8 @@ class StatementLine(NamedTuple):
     purpose: str
     note: str
     balance: int
+    # The other account's owner by name; None for the co-op's pool.
+    other_party: str | None
 
 
 class TimebankCommands(CoopBase):
@@ -244,25 +247,43 @@ class TimebankCommands(CoopBase):
             yield self.time_account(account_id)
 
     def statement(self, account_id: UUID) -> list[StatementLine]:
-        """Every entry on an account, oldest first, with the running balance."""
+        """Every entry on an account in date order (entries of one day in the
+        order recorded), with the running balance in that order: an entry
+        backdated to last week sits among last week's, not at the end."""
         self.time_account(account_id)
+        entries = [
+            e
+            for e in self.events.get(account_id)
+            if isinstance(e, TimeAccount.Debited | TimeAccount.Credited)
+        ]
+        entries.sort(key=lambda e: e.entered_on)  # stable: same-day order kept
+        names: dict[UUID, str | None] = {}
         lines, balance = [], 0
-        for e in self.events.get(account_id):
-            if isinstance(e, TimeAccount.Debited | TimeAccount.Credited):
-                signed = -e.minutes if isinstance(e, TimeAccount.Debited) else e.minutes
-                balance += signed
-                lines.append(
-                    StatementLine(
-                        e.entered_on,
-                        e.transfer,
-                        e.counterparty,
-                        signed,
-                        e.purpose,
-                        e.note,
-                        balance,
-                    )
+        for e in entries:
+            signed = -e.minutes if isinstance(e, TimeAccount.Debited) else e.minutes
+            balance += signed
+            if e.counterparty not in names:
+                names[e.counterparty] = self._owner_name(e.counterparty)
+            lines.append(
+                StatementLine(
+                    e.entered_on,
+                    e.transfer,
+                    e.counterparty,
+                    signed,
+                    e.purpose,
+                    e.note,
+                    balance,
+                    names[e.counterparty],
                 )
+            )
         return lines
+
+    def _owner_name(self, account_id: UUID) -> str | None:
+        """The name of the member who holds an account; None for the pool."""
+        owner = self.time_account(account_id).owner
+        if owner is None:
+            return None
+        return load(self, owner, Member, UnknownMember).name
 
 
 def _entry(p: SharingPolicy, e: TimeAccount.Debited | TimeAccount.Credited) -> Payload:

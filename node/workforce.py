@@ -54,6 +54,7 @@ class Worker(Aggregate):
         self.type_b = type_b
         self.joined_on = joined_on
         self.left_on: dt.date | None = None
+        self.left_reason = ""
 
     @property
     def is_employed(self) -> bool:
@@ -73,6 +74,7 @@ class Worker(Aggregate):
         self, disadvantaged: bool, type_b: bool, reason: str, left_on: dt.date
     ) -> None:
         self.left_on = left_on
+        self.left_reason = reason
 
 
 class WorkforceCommands(CoopBase):

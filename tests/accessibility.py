@@ -75,3 +75,26 @@ async def small_targets(page: Page) -> list[str]:
     """Buttons, menu links and other controls less than 44 px high."""
     found: list[str] = await page.evaluate(SMALL_TARGETS_JS)
     return found
+
+
+SMALL_TEXT_JS = """() => {
+  const out = [];
+  for (const el of document.querySelectorAll('svg text')) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) continue;
+    // A chart is scaled to fit: its text's size on screen is its size in the
+    // drawing times the drawing's scale.
+    const scale = el.getScreenCTM().a;
+    const px = parseFloat(getComputedStyle(el).fontSize) * scale;
+    if (px < 12)
+      out.push('"' + el.textContent.trim().slice(0, 30) + '" is ' +
+               px.toFixed(1) + 'px');
+  }
+  return out.slice(0, 10);
+}"""
+
+
+async def small_text(page: Page) -> list[str]:
+    """Chart text shown smaller than 12 px."""
+    found: list[str] = await page.evaluate(SMALL_TEXT_JS)
+    return found

@@ -20,6 +20,7 @@ from tests.accessibility import (
     axe_violations,
     off_screen,
     small_targets,
+    small_text,
 )
 from tests.browser import chromium
 from tests.node_api import admitted_member, call, staff_token
@@ -52,6 +53,7 @@ async def problems(page: Page, url: str, status: int = 200) -> list[str]:
         if size == PHONE:
             found += [f"{where}: off screen: {o}" for o in await off_screen(page)]
             found += [f"{where}: too small: {t}" for t in await small_targets(page)]
+            found += [f"{where}: text too small: {t}" for t in await small_text(page)]
     return found
 
 

@@ -209,7 +209,7 @@ def test_proxies_where_the_rules_allow_them(make_app: AppFactory) -> None:
     app = make_app("uk_multi_stakeholder")  # at most 2 proxies per holder
     holder, a, b, c, stranger = admit(app, "worker", 5)
     ballot = app.open_ballot("Budget", opened_on=DAY)
-    with pytest.raises(ProxyRefused, match="holds no proxy"):
+    with pytest.raises(ProxyRefused, match="hold no proxy"):
         app.cast_vote(ballot, holder, "for", for_member=a)
     app.appoint_proxy(ballot, a, holder)
     app.appoint_proxy(ballot, b, holder)
@@ -305,11 +305,15 @@ def test_secret_ballot_receipts_replace_and_verify(make_app: AppFactory) -> None
     assert secret_a and secret_b and secret_a != secret_b
     with pytest.raises(AlreadyVoted):
         app.cast_vote(ballot, a, "against")
-    app.replace_secret_vote(ballot, a, secret_a, "against")
+    new_a = app.replace_secret_vote(ballot, a, secret_a, "against")
+    assert new_a != secret_a
     with pytest.raises(InvalidReceipt):
         app.replace_secret_vote(ballot, c, "not-a-receipt", "for")
-    assert app.verify_receipt(ballot, secret_a).choice == "against"
-    assert not app.verify_receipt(ballot, secret_a).counted
+    assert app.verify_receipt(ballot, new_a).choice == "against"
+    assert not app.verify_receipt(ballot, new_a).counted
+    assert app.verify_receipt(ballot, secret_a).state == "replaced"
+    with pytest.raises(InvalidReceipt):  # a replaced receipt replaces nothing
+        app.replace_secret_vote(ballot, a, secret_a, "for")
     result = app.close_ballot(ballot, DAY)
     assert (result.strength_for, result.strength_against) == ("1/3", "1/3")
     assert not result.passed
@@ -333,12 +337,12 @@ def test_board_election_stv_plurality_and_board_check(make_app: AppFactory) -> N
     )
     # Worker ballots (9, quota 9 // 4 + 1 = 3):
     #   4 x [w0, w1], 2 x [w2], 2 x [w3, w2], 1 x [w4, w3]
-    # Round 1: w0 4 -> elected, surplus 1 of 4: 4 x 1/4 to w1.
-    # Round 2: w1 1, w2 2, w3 2, w4 1; nobody at 3; w1 and w4 tie at 1 with no
-    #   earlier difference (w1 had 0, w4 had 1 in round 1): w1 is lowest earlier,
-    #   excluded; its ballots exhaust.
-    # Round 3: w2 2, w3 2, w4 1: w4 excluded, its ballot goes to w3 (3).
-    # Round 4: w2 2, w3 3: two continuing for the two seats left: both elected.
+    # Stage 1: w0 4 -> elected. Stage 2: w0's surplus, 1 of 4: 4 x 0.25 to w1.
+    # Stage 3: w1 1, w2 2, w3 2, w4 1; w1 and w4 tie at 1: at the most recent
+    #   earlier stage where they differed (stage 1: w1 0, w4 1) w1 had fewer,
+    #   so w1 is excluded; its ballots exhaust.
+    # Stage 4: w4 excluded, its ballot goes to w3 (3): w3 elected.
+    # Stage 5: w2 is the one continuing candidate for the last seat.
     rankings = [[w[0], w[1]]] * 4 + [[w[2]]] * 2 + [[w[3], w[2]]] * 2 + [[w[4], w[3]]]
     for voter, ranking in zip(workers, rankings, strict=True):
         app.cast_vote(election, voter, ranking)
@@ -351,7 +355,14 @@ def test_board_election_stv_plurality_and_board_check(make_app: AppFactory) -> N
     result = app.close_ballot(election, DAY)
     count = result.counts["worker"]
     assert count.quota == 3
-    assert [r.excluded for r in count.rounds] == [[], [str(w[1])], [str(w[4])], []]
+    assert [r.excluded for r in count.rounds] == [
+        [],
+        [],
+        [str(w[1])],
+        [str(w[4])],
+        [],
+    ]
+    assert count.rounds[2].tie_broken == "history"
     assert set(count.elected) == {str(w[0]), str(w[3]), str(w[2])}
     assert result.counts["volunteer"].elected == [str(volunteers[1])]
     assert app.coop().board == {

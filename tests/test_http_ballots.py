@@ -227,6 +227,14 @@ async def form(
         return response.status, await response.text()
 
 
+async def get_page(http: LiveNode, path: str, token: str) -> tuple[int, str]:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(http.url + path, headers=bearer(token)) as response,
+    ):
+        return response.status, await response.text()
+
+
 async def test_the_vote_form_without_javascript(http_node: LiveNode) -> None:
     _, rosa_token = await admitted_member(http_node, "worker", "Rosa")
     ballot = await open_ballot(http_node, secret=True)
@@ -243,7 +251,7 @@ async def test_the_vote_form_without_javascript(http_node: LiveNode) -> None:
     assert status == 200 and 'id="receipt-secret"' in page
     status, page = await form(http_node, path, rosa_token, {"choice": "for"})
     assert status == 409 and "already voted" in page
-    # An open ballot's form redirects back to the member's home.
+    # An open ballot's form redirects back to the ballot's page.
     open_one = await open_ballot(http_node)
     status, _ = await form(
         http_node, f"/ballots/{open_one['id']}/vote", rosa_token, {"choice": "against"}
@@ -253,3 +261,127 @@ async def test_the_vote_form_without_javascript(http_node: LiveNode) -> None:
         http_node, "GET", f"/api/ballots/{open_one['id']}", token=rosa_token
     )
     assert seen["voted"] == 1
+
+
+async def test_revoke_a_proxy_and_check_and_replace_a_receipt_by_api(
+    http_node: LiveNode,
+) -> None:
+    rosa, rosa_token = await admitted_member(http_node, "worker", "Rosa")
+    omar, omar_token = await admitted_member(http_node, "worker", "Omar")
+    _, ada_token = await admitted_member(http_node, "volunteer", "Ada")
+    ballot = await open_ballot(http_node)
+    base = f"/api/ballots/{ballot['id']}"
+    status, _ = await call(
+        http_node, "POST", f"{base}/proxies", token=rosa_token, json={"holder": omar}
+    )
+    assert status == 200
+    status, _ = await vote(http_node, ballot, omar_token, choice="for", for_member=rosa)
+    assert status == 201
+    status, seen = await call(
+        http_node, "POST", f"{base}/proxies/revoke", token=rosa_token
+    )
+    assert status == 200 and seen["voted"] == 0  # the holder's vote went with it
+    status, refused = await vote(
+        http_node, ballot, omar_token, choice="for", for_member=rosa
+    )
+    assert status == 403, refused
+    status, refused = await call(
+        http_node, "POST", f"{base}/proxies/revoke", token=rosa_token
+    )
+    assert status == 403 and "no proxy" in str(refused)
+    status, _ = await call(
+        http_node, "POST", f"{base}/proxies/revoke", token=http_node.admin_token
+    )
+    assert status == 403
+
+    secret = await open_ballot(http_node, secret=True)
+    sbase = f"/api/ballots/{secret['id']}"
+    status, first = await vote(http_node, secret, ada_token, choice="against")
+    assert status == 201 and first["receipt"]
+    status, checked = await call(
+        http_node,
+        "POST",
+        f"{sbase}/receipts/check",
+        token=rosa_token,  # whoever holds the receipt may check it
+        json={"receipt": first["receipt"]},
+    )
+    assert status == 200 and (checked["state"], checked["choice"]) == (
+        "waiting",
+        "against",
+    )
+    status, second = await vote(
+        http_node, secret, ada_token, choice="for", receipt=first["receipt"]
+    )
+    assert status == 201 and second["receipt"] not in (None, first["receipt"])
+    status, checked = await call(
+        http_node,
+        "POST",
+        f"{sbase}/receipts/check",
+        token=ada_token,
+        json={"receipt": first["receipt"]},
+    )
+    assert status == 200 and checked["state"] == "replaced"
+    status, problem = await call(
+        http_node,
+        "POST",
+        f"{sbase}/receipts/check",
+        token=ada_token,
+        json={"receipt": "not-a-receipt"},
+    )
+    assert status == 400 and "receipt" in str(problem)
+    status, _ = await call(
+        http_node, "POST", f"{sbase}/close", token=http_node.admin_token, json={}
+    )
+    assert status == 200
+    status, checked = await call(
+        http_node,
+        "POST",
+        f"{sbase}/receipts/check",
+        token=ada_token,
+        json={"receipt": second["receipt"]},
+    )
+    assert status == 200 and (checked["counted"], checked["choice"]) == (True, "for")
+
+
+async def test_the_ballot_page_forms(http_node: LiveNode) -> None:
+    _, rosa_token = await admitted_member(http_node, "worker", "Rosa")
+    omar, omar_token = await admitted_member(http_node, "worker", "Omar Haddad")
+    ballot = await open_ballot(http_node, secret=True)
+    page_path = f"/ballots/{ballot['id']}"
+    status, page = await get_page(http_node, page_path, rosa_token)
+    assert status == 200 and "Omar Haddad" in page and 'id="appoint-proxy"' in page
+    assert omar not in page.replace(f'value="{omar}"', "")  # ids only as values
+    status, page = await form(
+        http_node, f"{page_path}/proxy", rosa_token, {"holder": ""}
+    )
+    assert status == 400 and 'aria-invalid="true"' in page
+    status, _ = await form(
+        http_node, f"{page_path}/proxy", rosa_token, {"holder": omar}
+    )
+    assert status == 303
+    status, page = await get_page(http_node, page_path, omar_token)
+    assert "Vote for Rosa" in page
+    status, _ = await form(http_node, f"{page_path}/proxy/revoke", rosa_token, {})
+    assert status == 303
+    status, page = await form(
+        http_node, f"{page_path}/vote", rosa_token, {"choice": "for"}
+    )
+    receipt = page.split('id="receipt-secret">')[1].split("<")[0]
+    status, page = await form(
+        http_node, f"{page_path}/receipt", rosa_token, {"check_receipt": receipt}
+    )
+    assert status == 200 and 'id="receipt-result"' in page
+    status, page = await form(
+        http_node,
+        f"{page_path}/vote",
+        rosa_token,
+        {"receipt": "wrong", "choice": "against"},
+    )
+    assert status == 400 and 'id="receipt-error"' in page
+    status, page = await form(
+        http_node,
+        f"{page_path}/vote",
+        rosa_token,
+        {"receipt": receipt, "choice": "against"},
+    )
+    assert status == 200 and "Your vote is replaced" in page

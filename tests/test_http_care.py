@@ -469,10 +469,10 @@ async def test_the_home_page_shows_my_balance_and_statement_only(
     assert status == 201
     status, page = await call(http_node, "GET", "/", token=rosa_token)
     assert status == 200
-    assert '<strong id="timebank-balance">1 hr 35 mins</strong>' in page
+    assert '<strong id="timebank-balance">1 h 35 min</strong>' in page
     assert "for Tuesday" in page
     status, page = await call(http_node, "GET", "/", token=omar_token)
-    assert '<strong id="timebank-balance">-1 hr 35 mins</strong>' in page
+    assert '<strong id="timebank-balance">-1 h 35 min</strong>' in page
 
 
 async def test_a_coordinator_cannot_approve_or_pay_their_own_claim(

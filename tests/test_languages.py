@@ -231,7 +231,7 @@ async def test_the_time_bank_writes_hours_the_local_way(bologna: LiveNode) -> No
     app.transfer_time(pool, mine, 90, "volunteering", "", dt.date(2026, 3, 3))
     _, home = await page(bologna, "/", token)
     assert '<strong id="timebank-balance">1 h 30 min</strong>' in home
-    assert "volontariato" in home and "3 mar 2026" in home
+    assert "3 mar 2026: 1 h 30 min con il fondo comune della cooperativa" in home
 
 
 def class_ids_shown(page_text: str, ids: set[str]) -> set[str]:

@@ -2,7 +2,7 @@
 figures derived from a suppressed count are withheld; exact figures stay inside."""
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any, get_args, get_origin, get_type_hints
 
 import msgspec
 import pytest
@@ -19,13 +19,19 @@ from federation.report import (
 )
 from federation.suppression import (
     People,
+    Withheld,
     publish,
     published,
     published_type,
     suppress,
 )
 from federation.timebank import Expenses, TimebankReport
-from federation.workforce import CoopWorkforce, WorkforceReport
+from federation.workforce import (
+    CoopWorkforce,
+    WorkforceDay,
+    WorkforceReport,
+    coop_workforce,
+)
 
 DAY = dt.date(2026, 3, 31)
 
@@ -139,3 +145,57 @@ def test_the_twin_follows_the_marks_through_containers_unions_and_any() -> None:
     again = msgspec.json.decode(answer, type=published_type(Holder))
     assert again.rows == twin.rows and msgspec.json.encode(again) == answer
     assert publish(Holder(("x", 9), (), [], {}, None)).maybe is None
+
+
+# Figures of the published report that are fractions or means but not of people:
+# each with why it reveals no small count.
+NOT_FROM_PEOPLE = {
+    "GovernanceReport.quorate_share": "a share of co-ops' ballots, not of people",
+    "CoopCare.missed_rate": "visits missed over visits, not people",
+    "CareReport.missed_rate": "visits missed over visits, not people",
+    "Expenses.mean_outstanding_days": "days over claims; claims counted as claims",
+}
+
+
+def derived_figures(hint: Any, seen: set[type]) -> list[tuple[str, bool]]:
+    """Every float field reachable from ``hint``: (Struct.field, is it Withheld)."""
+    found: list[tuple[str, bool]] = []
+    if isinstance(hint, type) and issubclass(hint, msgspec.Struct):
+        if hint in seen:
+            return []
+        seen.add(hint)
+        for name, field in get_type_hints(hint, include_extras=True).items():
+            marks = get_args(field)[1:] if get_origin(field) is Annotated else ()
+            inner = get_args(field)[0] if marks else field
+            if float in (get_args(inner) or (inner,)):
+                withheld = any(isinstance(m, Withheld) for m in marks)
+                found.append((f"{hint.__name__}.{name}", withheld))
+            else:
+                found += derived_figures(inner, seen)
+        return found
+    for arg in get_args(hint):
+        if arg is not ...:
+            found += derived_figures(arg, seen)
+    return found
+
+
+def test_every_derived_figure_is_withheld_with_its_counts_or_not_of_people() -> None:
+    figures = derived_figures(ConsortiumReport, set())
+    assert figures, "the walk found no figure"
+    unmarked = [name for name, withheld in figures if not withheld]
+    assert sorted(unmarked) == sorted(NOT_FROM_PEOPLE)
+
+
+@pytest.mark.parametrize(("leavers", "headcount"), [(2, 12), (6, 4), (6, 12)])
+def test_turnover_is_withheld_when_leavers_or_headcount_are_few(
+    leavers: int, headcount: int
+) -> None:
+    days = [
+        WorkforceDay(dt.date(2025, 1, 1), headcount + leavers, 0, 0, 0),
+        WorkforceDay(dt.date(2025, 6, 1), 0, 0, leavers, 0),
+    ]
+    coop = coop_workforce("alpha", False, days, dt.date(2025, 12, 31))
+    assert coop.turnover_annualised is not None  # known inside
+    shown = published(coop)["turnover_annualised"]
+    few = leavers < 5 or headcount < 5
+    assert (shown is None) == few

@@ -21,17 +21,22 @@ PALETTE = [
     "#d14a6a",
     "#5fa83b",
 ]
-# What fits in the legend column at this font size.
-LEGEND_CHARS = 20
-WIDTH, HEIGHT = 640, 300
-LEFT, RIGHT, TOP, BOTTOM = 48, 150, 16, 40
+# Drawn at a phone's width: a 400-unit chart shown about 360 px wide keeps its
+# 14-unit text above 12 px (tests/test_browser.py measures it). The legend sits
+# in rows under the plot and bars run across, so no label is squeezed.
+WIDTH, HEIGHT = 400, 240
+FONT = 14
+LEFT, RIGHT, TOP, BOTTOM = 52, 12, 16, 40
+ROW = 20
+# What fits in a legend row at this font size.
+LEGEND_CHARS = 40
 
 
 def _frame(body: list[str], label: str, height: int = HEIGHT) -> str:
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
-        f'role="img" aria-label="{escape(label)}" font-family="sans-serif" '
-        f'font-size="11">' + "".join(body) + "</svg>"
+        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" '
+        f'viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{escape(label)}" '
+        f'font-family="sans-serif" font-size="{FONT}">' + "".join(body) + "</svg>"
     )
 
 
@@ -86,7 +91,7 @@ def line_chart(
     if suppressed:
         body.append(_band(top))
     for i, label in enumerate(labels):
-        if i % max(1, len(labels) // 6) == 0 or i == len(labels) - 1:
+        if i % max(1, len(labels) // 3) == 0 or i == len(labels) - 1:
             x = LEFT + plot_w * i / n
             body.append(
                 f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">'
@@ -109,50 +114,48 @@ def line_chart(
                 body.append(
                     f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{colour}"/>'
                 )
-        y = TOP + 14 * k + 8
+        y = HEIGHT + ROW * k + 4
         body.append(
-            f'<rect x="{WIDTH - RIGHT + 10}" y="{y - 8}" width="10" height="10" '
-            f'fill="{colour}"/><text x="{WIDTH - RIGHT + 24}" y="{y + 1}">'
-            f"{_legend_name(name)}</text>"
+            f'<rect x="{LEFT}" y="{y}" width="12" height="12" fill="{colour}"/>'
+            f'<text x="{LEFT + 18}" y="{y + 11}">{_legend_name(name)}</text>'
         )
-    return _frame(body, title)
+    return _frame(body, title, HEIGHT + ROW * len(series) + 8)
 
 
 def bar_chart(values: Mapping[str, Value], title: str) -> str:
-    """One bar per entry. A suppressed count is drawn as a dashed outline up to
-    ``MIN_CELL`` (somewhere below it); a withheld figure (None) has no bar."""
+    """One bar per entry, across the chart under its label, with its value at its
+    end. A suppressed count is drawn as a dashed outline up to ``MIN_CELL``
+    (somewhere below it); a withheld figure (None) has no bar."""
     top = _top(list(values.values()))
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    slot = plot_w / max(len(values), 1)
-    body = _axes(top)
+    plot_w = WIDTH - RIGHT - 60
+    band = 2 * ROW + 8
+    body = []
     for i, (name, value) in enumerate(values.items()):
-        x = LEFT + slot * i + slot * 0.15
+        y = TOP + band * i
         colour = PALETTE[i % len(PALETTE)]
         label = f"<title>{escape(human(name))}: {escape(_shown(value))}</title>"
+        body.append(f'<text x="0" y="{y + FONT}">{escape(human(name))}</text>')
+        bar_y = y + ROW
         if value is None:
             body.append(
-                f'<text class="withheld" data-label="{escape(name)}" '
-                f'x="{x + slot * 0.35:.1f}" y="{TOP + plot_h - 4}" '
-                f'text-anchor="middle" fill="#6b7a80">{label}withheld</text>'
+                f'<text class="withheld" data-label="{escape(name)}" x="0" '
+                f'y="{bar_y + FONT}" fill="#5b676c">{label}withheld</text>'
             )
-        else:
-            shown = MIN_CELL if _suppressed(value) else float(value)
-            h = plot_h * shown / top
-            style = (
-                f'fill="none" stroke="{colour}" stroke-dasharray="4 3"'
-                if _suppressed(value)
-                else f'fill="{colour}"'
-            )
-            body.append(
-                f'<rect class="bar{" suppressed" if _suppressed(value) else ""}" '
-                f'data-label="{escape(name)}" x="{x:.1f}" y="{TOP + plot_h - h:.1f}" '
-                f'width="{slot * 0.7:.1f}" height="{h:.1f}" {style}>{label}</rect>'
-            )
-        body.append(
-            f'<text x="{x + slot * 0.35:.1f}" y="{HEIGHT - BOTTOM + 16}" '
-            f'text-anchor="middle">{escape(human(name))}</text>'
+            continue
+        shown = MIN_CELL if _suppressed(value) else float(value)
+        w = max(plot_w * shown / top, 1.0)
+        style = (
+            f'fill="none" stroke="{colour}" stroke-dasharray="4 3"'
+            if _suppressed(value)
+            else f'fill="{colour}"'
         )
-    return _frame(body, title)
+        body.append(
+            f'<rect class="bar{" suppressed" if _suppressed(value) else ""}" '
+            f'data-label="{escape(name)}" x="0" y="{bar_y}" width="{w:.1f}" '
+            f'height="{ROW - 2}" {style}>{label}</rect>'
+            f'<text x="{w + 6:.1f}" y="{bar_y + FONT}">{escape(_shown(value))}</text>'
+        )
+    return _frame(body, title, TOP + band * max(len(values), 1))
 
 
 def _suppressed(value: Value) -> bool:
@@ -190,7 +193,7 @@ def _band(top: float) -> str:
         f'<rect class="suppressed-band" x="{LEFT}" y="{TOP + plot_h - h:.1f}" '
         f'width="{WIDTH - LEFT - RIGHT}" height="{h:.1f}" fill="#eef1f2"/>'
         f'<text x="{WIDTH - RIGHT - 4}" y="{TOP + plot_h - 4}" text-anchor="end" '
-        f'fill="#6b7a80">{escape(SUPPRESSED)}: not shown</text>'
+        f'fill="#5b676c">{escape(SUPPRESSED)}: not shown</text>'
     )
 
 

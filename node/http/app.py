@@ -16,18 +16,31 @@ from node.http import (
     notifications,
     ops,
     pool,
+    shares,
     timebank,
+    tokens,
     visits,
+    workforce,
 )
 from node.http.ballot_pages import ballot_pages
+from node.http.board_pages import NEW_ACCESS, board_pages
+from node.http.care_plan_pages import care_plan_pages
 from node.http.context import NODE, RUNNER, SIGN_IN_LIMIT, TEMPLATES, Runner
+from node.http.coordinator_pages import coordinator_pages
 from node.http.error_words import PLAIN_ERRORS
 from node.http.errors import translate
-from node.http.guard import authenticate
+from node.http.guard import COOKIE, authenticate
+from node.http.incident_pages import incident_pages
 from node.http.letters import LETTERS, OneTimeViews, letters
+from node.http.member_details import member_details
+from node.http.member_pages import member_pages
 from node.http.pages import error_page, pages
+from node.http.report_page import report_page
+from node.http.share_pages import share_pages
 from node.http.sign_in_pages import sign_in_pages
 from node.http.staff_pages import staff_pages
+from node.http.visit_schedule import visit_schedule
+from node.http.worker_pages import worker_pages
 from node.service import NodeService
 from toolkit.web.errors import error_middleware
 from toolkit.web.observe import HttpMetrics
@@ -43,12 +56,15 @@ APIS: tuple[Api, ...] = (
     timebank.api,
     pool.api,
     visits.api,
+    workforce.api,
     incidents.api,
     care_plans.api,
     expenses.api,
     ops.api,
     notifications.api,
     language.api,
+    shares.api,
+    tokens.api,
 )
 
 
@@ -56,7 +72,10 @@ def node_document(node: NodeService) -> dict[str, Any]:
     """The OpenAPI document, with member classes and thresholds narrowed to this
     co-op's rules so that a schema-valid request is one the node accepts."""
     document = openapi_document(
-        APIS, title=f"commonweal node {node.config.coop_id}", version="1"
+        APIS,
+        title=f"commonweal node {node.config.coop_id}",
+        version="1",
+        cookie=COOKIE,
     )
     profile = node.coop_node.coop().profile
     rules = {
@@ -91,6 +110,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app[TEMPLATES] = environment("node.http")
     app[SIGN_IN_LIMIT] = FailureLimit(failures=10, window_seconds=600)
     app[LETTERS] = OneTimeViews()
+    app[NEW_ACCESS] = OneTimeViews()
     secure(app, ("/static/node/", Path(__file__).parent / "static"))
 
     async def openapi(request: web.Request) -> web.Response:
@@ -103,8 +123,18 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(letters)
     app.add_routes(ballot_pages)
     app.add_routes(staff_pages)
+    app.add_routes(board_pages)
+    app.add_routes(share_pages)
+    app.add_routes(visit_schedule)
+    app.add_routes(care_plan_pages)
+    app.add_routes(incident_pages)
+    app.add_routes(coordinator_pages)
+    app.add_routes(worker_pages)
     app.add_routes(notifications.pages)
     app.add_routes(language.pages)
+    app.add_routes(report_page)
+    app.add_routes(member_pages)
+    app.add_routes(member_details)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/metrics", metrics.handler)
 

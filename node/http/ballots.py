@@ -1,5 +1,6 @@
 """Ballots API: list, open (proposal ballots, with an optional closing day), read
-with live turnout, vote (as oneself or as a proxy), appoint a proxy, close.
+with live turnout, vote (as oneself or as a proxy), appoint and revoke a proxy,
+check a secret vote's receipt, close.
 
 Anyone signed in reads ballots; while a ballot is open only its turnout by class
 is shown, once closed its full tally. Individual votes are never shown here. A
@@ -88,17 +89,37 @@ class ProxyRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     holder: UUID
 
 
+class ReceiptRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    receipt: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class ReceiptCheck(msgspec.Struct, frozen=True):
+    """What the receipt's holder may learn: ``state`` is "waiting" (held to be
+    written with the next batch of votes), "in the box" or "replaced" (a later
+    vote, with a new receipt, took its place); ``counted`` once the ballot has
+    closed with it in the box; ``choice`` is the vote it holds (none if
+    replaced)."""
+
+    ballot_id: UUID
+    ballot_status: str
+    state: str
+    counted: bool
+    choice: Any
+
+
 class ClosingDay(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     on: dt.date | None = None
 
 
 def ballot_view(app: CoopNode, ballot: Ballot) -> BallotView:
     roll = app.roll(ballot.id)
+    # Votes still waiting for their batch count in the turnout already.
+    has_voted = roll.voted | app.waiting_voters(ballot.id)
     electorate: dict[str, int] = {}
     voted: dict[str, int] = {}
     for member, (member_class, _) in roll.electorate.items():
         electorate[member_class] = electorate.get(member_class, 0) + 1
-        if member in roll.voted:
+        if member in has_voted:
             voted[member_class] = voted.get(member_class, 0) + 1
     return BallotView(
         id=ballot.id,
@@ -109,7 +130,7 @@ def ballot_view(app: CoopNode, ballot: Ballot) -> BallotView:
         status=ballot.status,
         opened_on=ballot.opened_on,
         electorate=len(roll.electorate),
-        voted=len(roll.voted),
+        voted=len(has_voted),
         turnout=[
             ClassTurnout(c, n, voted.get(c, 0)) for c, n in sorted(electorate.items())
         ],
@@ -138,8 +159,9 @@ def vote(
     if body.receipt is not None:
         if body.for_member is not None:
             raise forbidden("replace a proxy's secret vote with their receipt only")
-        app.replace_secret_vote(ballot_id, voter_id, body.receipt, body.choice)
-        return VoteRecorded(ballot_id, member, None)
+        # The replacement has a receipt of its own; the old one stops counting.
+        new = app.replace_secret_vote(ballot_id, voter_id, body.receipt, body.choice)
+        return VoteRecorded(ballot_id, member, new)
     receipt = app.cast_vote(ballot_id, voter_id, body.choice, for_member=member)
     return VoteRecorded(ballot_id, member, receipt)
 
@@ -248,6 +270,59 @@ async def appoint_proxy(request: web.Request, body: ProxyRequest) -> BallotView:
 
 @api.route(
     "POST",
+    "/api/ballots/{id}/proxies/revoke",
+    summary="Take back the proxy you gave in this ballot (an open ballot's vote "
+    "the holder cast for you is withdrawn with it)",
+    tag="ballots",
+    response=BallotView,
+    params=ID,
+    roles=MEMBERS,
+)
+async def revoke_proxy(request: web.Request) -> BallotView:
+    require(request, MEMBERS, "revoke a proxy")
+    member_id = voter(principal(request))
+    ballot_id = path_uuid(request)
+    app = request.app[NODE].coop_node
+
+    def command() -> BallotView:
+        app.ballot(ballot_id)
+        app.revoke_proxy(ballot_id, member_id)
+        return ballot_view(app, app.ballot(ballot_id))
+
+    view = await write(request, command)
+    return view
+
+
+def check_receipt(app: CoopNode, ballot_id: UUID, receipt: str) -> ReceiptCheck:
+    seen = app.verify_receipt(ballot_id, receipt)
+    return ReceiptCheck(
+        ballot_id, seen.ballot_status, seen.state, seen.counted, seen.choice
+    )
+
+
+@api.route(
+    "POST",
+    "/api/ballots/{id}/receipts/check",
+    summary="Check a secret vote with its receipt: waiting, in the box or replaced, "
+    "and counted once closed",
+    tag="ballots",
+    body=ReceiptRequest,
+    response=ReceiptCheck,
+    params=ID,
+    roles=EVERYONE,
+)
+async def check_receipt_route(
+    request: web.Request, body: ReceiptRequest
+) -> ReceiptCheck:
+    # Whoever holds the receipt may check it (the voter, or someone they trust).
+    require(request, EVERYONE, "check a receipt")
+    ballot_id = path_uuid(request)
+    app = request.app[NODE].coop_node
+    return await run(request, check_receipt, app, ballot_id, body.receipt)
+
+
+@api.route(
+    "POST",
     "/api/ballots/{id}/close",
     summary="Close a ballot and count it (admin)",
     tag="ballots",
@@ -269,6 +344,12 @@ async def close_ballot(request: web.Request, body: ClosingDay) -> BallotView:
     return view
 
 
+class Named(msgspec.Struct, frozen=True):
+    id: str
+    name: str
+    voted: bool = False
+
+
 class MyBallot(msgspec.Struct, frozen=True):
     """A ballot as one member sees it on their home page."""
 
@@ -276,6 +357,13 @@ class MyBallot(msgspec.Struct, frozen=True):
     voted: bool
     # Their choice in an open (non-secret) ballot; never shown for a secret one.
     choice: Any
+    # Whether they cast it themselves (else their proxy did).
+    in_person: bool = False
+    allows_proxies: bool = False
+    proxy: Named | None = None  # who holds their proxy
+    holding: list[Named] = []  # members they may vote for
+    # Members they could appoint (the electorate but themselves), by name.
+    electors: list[Named] = []
 
 
 def my_ballots(app: CoopNode, member_id: UUID) -> list[MyBallot]:
@@ -288,5 +376,31 @@ def my_ballots(app: CoopNode, member_id: UUID) -> list[MyBallot]:
             continue
         choice = None if ballot.secret else roll.votes.get(member)
         view = ballot_view(app, ballot)
-        mine.append(MyBallot(view, member in roll.voted, choice))
+        has_voted = roll.voted | app.waiting_voters(ballot.id)
+        extra: dict[str, Any] = {}
+        if ballot.is_open:
+            names = {m: app.member(UUID(m)).name for m in roll.electorate}
+            holder = roll.proxies.get(member)
+            extra = {
+                "allows_proxies": app.ballot_rules(ballot).allows_proxies,
+                "proxy": Named(holder, names[holder]) if holder else None,
+                "holding": [
+                    Named(m, names[m], m in has_voted)
+                    for m, h in sorted(roll.proxies.items())
+                    if h == member
+                ],
+                "electors": sorted(
+                    (Named(m, n) for m, n in names.items() if m != member),
+                    key=lambda n: n.name.casefold(),
+                ),
+            }
+        mine.append(
+            MyBallot(
+                view,
+                member in has_voted,
+                choice,
+                in_person=roll.cast_by.get(member, member) == member,
+                **extra,
+            )
+        )
     return mine

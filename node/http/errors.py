@@ -33,6 +33,7 @@ STATUS: dict[str, tuple[int, str | None]] = {
     errors.BalanceLimitExceeded.code: (409, None),
     errors.NotAMember.code: (409, None),
     errors.UnknownVisit.code: (404, None),
+    errors.UnknownWorker.code: (404, None),
     errors.UnknownIncident.code: (404, None),
     errors.InvalidDuration.code: (400, "minutes"),
     errors.UnknownServiceType.code: (400, "service_types"),

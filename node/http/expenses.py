@@ -16,6 +16,7 @@ from node.expenses import ExpenseClaim
 from node.http.context import NODE, run, write
 from node.http.guard import principal, require
 from schemas.timebank import ExpenseCategory, RejectionReason
+from toolkit.aggregates import ids_with
 from toolkit.web.errors import forbidden
 from toolkit.web.paging import ListQuery, Page, ids_page
 from toolkit.web.routes import Api, path_uuid
@@ -51,6 +52,11 @@ class ClaimView(msgspec.Struct, frozen=True):
     description: str
     claimed_on: dt.date
     status: str
+    # When approved or rejected; a rejection's reason and note; when paid.
+    decided_on: dt.date | None = None
+    reason: str | None = None
+    note: str = ""
+    paid_on: dt.date | None = None
 
 
 def claim_view(claim: ExpenseClaim) -> ClaimView:
@@ -62,7 +68,17 @@ def claim_view(claim: ExpenseClaim) -> ClaimView:
         claim.description,
         claim.claimed_on,
         claim.status,
+        claim.decided_on,
+        claim.reason,
+        claim.note,
+        claim.paid_on,
     )
+
+
+def claims_of(app: CoopNode, member_id: UUID) -> list[ClaimView]:
+    """Every claim ``member_id`` made, oldest first (their pages)."""
+    claims = map(app.expense_claim, ids_with(app, ExpenseClaim.Claimed.TOPIC))
+    return [claim_view(c) for c in claims if c.claimant == member_id]
 
 
 def claim_page(

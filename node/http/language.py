@@ -15,6 +15,7 @@ from node.auth import MEMBERS, Principal
 from node.config import NodeConfig
 from node.http.context import NODE, run, write
 from node.http.guard import PRINCIPAL, require
+from node.http.labels import label
 from node.labels import LABELS
 from toolkit.web.errors import forbidden
 from toolkit.web.i18n import LANGUAGES, negotiate, template_gettext, translations
@@ -72,9 +73,11 @@ def language_context(request: web.Request) -> dict[str, Any]:
         "lang": language,
         "member_language": chosen,
         "locale": config.locale.locale(language),
-        "currency": config.locale.money,
+        "currency_code": config.locale.money,
         "time_zone": config.locale.time_zone,
         "labels": LABELS,
+        # For ``_(id|label)``, the pages' other way to show an id by its label.
+        "plain_label": label,
         "languages": LANGUAGES,
         # After the choice on the home page (Post/Redirect/Get).
         "language_saved": request.query.get("done") == "language",

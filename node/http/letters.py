@@ -12,7 +12,7 @@ import datetime as dt
 import secrets
 import time
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Generic, NamedTuple, Protocol, TypeVar
 from uuid import UUID
 
 import segno
@@ -43,14 +43,23 @@ class LetterView(NamedTuple):
     expires_on: dt.datetime  # the page writes it in the reader's language
 
 
-class OneTimeViews:
-    """Letters waiting to be shown, each once, to whoever asked for it."""
+class Owned(Protocol):
+    @property
+    def owner(self) -> Principal: ...
+
+
+View = TypeVar("View", bound=Owned)
+
+
+class OneTimeViews(Generic[View]):
+    """Views waiting to be shown, each once, to whoever asked for it: letters
+    here, new staff tokens (node.http.board_pages)."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
-        self._waiting: dict[str, tuple[float, LetterView]] = {}
+        self._waiting: dict[str, tuple[float, View]] = {}
 
-    def put(self, view: LetterView) -> str:
+    def put(self, view: View) -> str:
         now = self.clock()
         self._waiting = {
             k: (at, v) for k, (at, v) in self._waiting.items() if self._fresh(at, now)
@@ -59,7 +68,7 @@ class OneTimeViews:
         self._waiting[key] = (now, view)
         return key
 
-    def take(self, key: str, who: Principal) -> LetterView | None:
+    def take(self, key: str, who: Principal) -> View | None:
         waiting = self._waiting.get(key)
         if waiting is None or waiting[1].owner != who:
             return None
@@ -72,7 +81,7 @@ class OneTimeViews:
         return now - at < VIEW_MINUTES * 60
 
 
-LETTERS = web.AppKey("letters", OneTimeViews)
+LETTERS = web.AppKey("letters", OneTimeViews[LetterView])
 
 
 def qr_svg(url: str) -> Markup:

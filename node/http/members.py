@@ -1,9 +1,8 @@
 """Members API: apply, list, read, admit (issuing the member's first token),
-change class, withdraw; and the member's tokens.
+correct contact details, change class, withdraw. Tokens are node.http.tokens.
 
 Staff (admin, board, coordinator) read everyone; a member reads only themselves.
-Admitting, changing class and issuing tokens are the board's; a member may
-withdraw themselves and revoke their own tokens.
+Admitting and changing class are the board's; a member may withdraw themselves.
 """
 
 import datetime as dt
@@ -16,19 +15,16 @@ from aiohttp import web
 from node.application import CoopNode
 from node.auth import (
     ADMIN,
-    ADMIN_ONLY,
     BOARD,
     EVERYONE,
     STAFF,
     AccessToken,
-    MemberRole,
     Principal,
 )
 from node.http.context import NODE, run, write
 from node.http.guard import principal, require, require_self_or
 from node.membership import Member
 from node.rules import ClassName
-from toolkit.web.errors import forbidden
 from toolkit.web.paging import ListQuery, Page, ids_page
 from toolkit.web.routes import Api, path_uuid
 
@@ -36,6 +32,12 @@ api = Api()
 ID = {"id": UUID}
 
 Status = Literal["applied", "admitted", "withdrawn"]
+
+Email = Annotated[
+    str, msgspec.Meta(pattern=r"^[^@ \t\r\n]+@[^@ \t\r\n]+$", max_length=254)
+]
+Phone = Annotated[str, msgspec.Meta(max_length=40)]
+Address = Annotated[str, msgspec.Meta(max_length=500)]
 
 
 class MemberView(msgspec.Struct, frozen=True):
@@ -54,13 +56,19 @@ class MemberView(msgspec.Struct, frozen=True):
 
 class MembershipApplication(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    email: Annotated[
-        str, msgspec.Meta(pattern=r"^[^@ \t\r\n]+@[^@ \t\r\n]+$", max_length=254)
-    ]
+    email: Email
     member_class: ClassName
-    phone: Annotated[str, msgspec.Meta(max_length=40)] = ""
-    address: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    phone: Phone = ""
+    address: Address = ""
     applied_on: dt.date | None = None
+
+
+class ContactDetails(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """All three, as they should now be: a phone or address left out is blank."""
+
+    email: Email
+    phone: Phone = ""
+    address: Address = ""
 
 
 class OnDay(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -80,6 +88,7 @@ class TokenView(msgspec.Struct, frozen=True):
     member_id: UUID
     issued_on: dt.date
     revoked_on: dt.date | None
+    issued_by: UUID | None = None  # the staff member who issued it, if not admin
 
 
 class NewToken(msgspec.Struct, frozen=True):
@@ -92,10 +101,6 @@ class NewToken(msgspec.Struct, frozen=True):
 class Admission(msgspec.Struct, frozen=True):
     member: MemberView
     token: NewToken
-
-
-class TokenRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    role: MemberRole = "member"
 
 
 class Me(msgspec.Struct, frozen=True):
@@ -121,7 +126,12 @@ def member_view(member: Member) -> MemberView:
 
 def token_view(access: AccessToken) -> TokenView:
     return TokenView(
-        access.id, access.role, access.member_id, access.issued_on, access.revoked_on
+        access.id,
+        access.role,
+        access.member_id,
+        access.issued_on,
+        access.revoked_on,
+        access.issued_by,
     )
 
 
@@ -238,6 +248,34 @@ async def withdraw(request: web.Request, body: OnDay) -> MemberView:
     return view
 
 
+def correct_contact(app: CoopNode, member_id: UUID, body: ContactDetails) -> MemberView:
+    """Shared by the API and the member's details page (node.http.member_pages)."""
+    app.correct_contact_details(
+        member_id, email=body.email, phone=body.phone, address=body.address
+    )
+    return member_view(app.member(member_id))
+
+
+@api.route(
+    "PUT",
+    "/api/members/{id}/contact",
+    summary="Correct a member's email, phone and postal address (the member, or "
+    "the board); never shared beyond the co-op",
+    tag="members",
+    body=ContactDetails,
+    response=MemberView,
+    params=ID,
+    roles=EVERYONE,
+)
+async def correct_contact_details(
+    request: web.Request, body: ContactDetails
+) -> MemberView:
+    member_id = path_uuid(request)
+    require_self_or(request, member_id, BOARD, "correct contact details")
+    app = request.app[NODE].coop_node
+    return await write(request, correct_contact, app, member_id, body)
+
+
 @api.route(
     "POST",
     "/api/members/{id}/class",
@@ -259,69 +297,6 @@ async def change_class(request: web.Request, body: ClassChange) -> MemberView:
 
     view = await write(request, command)
     return view
-
-
-@api.route(
-    "GET",
-    "/api/members/{id}/tokens",
-    summary="A member's tokens, without their secrets (admin, or the member)",
-    tag="tokens",
-    response=list[TokenView],
-    params=ID,
-    roles=EVERYONE,
-)
-async def list_tokens(request: web.Request) -> list[TokenView]:
-    member_id = path_uuid(request)
-    require_self_or(request, member_id, {"admin"}, "list tokens")
-    app = request.app[NODE].coop_node
-
-    def query() -> list[TokenView]:
-        app.member(member_id)  # 404 for an unknown member rather than []
-        return [token_view(t) for t in app.tokens_of(member_id)]
-
-    return await run(request, query)
-
-
-@api.route(
-    "POST",
-    "/api/members/{id}/tokens",
-    summary="Issue a member a token with a role; shown once (admin)",
-    tag="tokens",
-    body=TokenRequest,
-    response=NewToken,
-    status=201,
-    params=ID,
-    roles=ADMIN_ONLY,
-)
-async def issue_token(request: web.Request, body: TokenRequest) -> NewToken:
-    require(request, {"admin"}, "issue tokens")
-    member_id = path_uuid(request)
-    app = request.app[NODE].coop_node
-    issued = await run(request, app.issue_token, member_id, body.role)
-    return NewToken(issued.token, token_view(issued.access))
-
-
-@api.route(
-    "POST",
-    "/api/tokens/{id}/revoke",
-    summary="Revoke a token (admin, or the member it was issued to)",
-    tag="tokens",
-    response=TokenView,
-    params=ID,
-    roles=EVERYONE,
-)
-async def revoke_token(request: web.Request) -> TokenView:
-    access_id = path_uuid(request)
-    who = principal(request)
-    app = request.app[NODE].coop_node
-
-    def command() -> TokenView:
-        access = app.access_token(access_id)
-        if who.role != "admin" and who.member_id != access.member_id:
-            raise forbidden("a member may only revoke their own tokens")
-        return token_view(app.revoke_token(access_id))
-
-    return await run(request, command)
 
 
 @api.route(

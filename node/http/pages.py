@@ -7,6 +7,7 @@ and every form posts the session's CSRF token (node.http.guard checks it). The
 API's bearer header works here too.
 """
 
+import datetime as dt
 from collections.abc import Collection
 from typing import Any
 
@@ -20,10 +21,12 @@ from node.http.ballots import my_ballots
 from node.http.context import NODE, TEMPLATES, run, write, written
 from node.http.error_words import said
 from node.http.errors import translate
+from node.http.expenses import claims_of
 from node.http.guard import COOKIE, CSRF_FIELD, PRINCIPAL, SESSION
 from node.http.language import language_context
-from node.http.members import MembershipApplication, member_view, token_view
+from node.http.members import MembershipApplication, member_view
 from node.http.timebank import my_time_account
+from node.http.visits import my_visits
 from node.sessions import csrf_token
 from toolkit.web.errors import heading, invalid_input
 from toolkit.web.pages import render as render_page
@@ -108,9 +111,19 @@ async def home(request: web.Request) -> web.Response:
     def read() -> dict[str, Any]:
         return {
             "member": member_view(app.member(member_id)),
-            "tokens": [token_view(t) for t in app.tokens_of(member_id)],
             "ballots": my_ballots(app, member_id),
-            "timebank": my_time_account(app, member_id),
+            "timebank": my_time_account(app, member_id, latest=3),
+            "claims_waiting": sum(
+                c.status in ("claimed", "approved") for c in claims_of(app, member_id)
+            ),
+            "next_visit": next(
+                (
+                    v
+                    for v in my_visits(app, member_id, dt.date.today())
+                    if v.status == "scheduled"
+                ),
+                None,
+            ),
             "notify_by": app.member(member_id).notify_by,
         }
 

@@ -17,6 +17,7 @@ from multidict import MultiDictProxy
 
 from node.http.context import NODE, SIGN_IN_LIMIT, run, write
 from node.http.guard import SESSION, from_another_site, resolve, set_session_cookie
+from node.http.member_details import my_tokens
 from node.http.pages import render, signed_in
 from node.sessions import secret_hash as session_hash
 from node.sessions import session_id
@@ -228,6 +229,7 @@ async def devices(request: web.Request) -> web.Response:
     secret = request.get(SESSION)
     this_one = session_id(session_hash(secret)) if secret else None
     sessions = await run(request, app.sessions_of, who)
+    tokens = await run(request, my_tokens, app, who.member_id)
     return render(
         request,
         "devices.html",
@@ -244,6 +246,9 @@ async def devices(request: web.Request) -> web.Response:
             for s in sessions
         ],
         ended="ended" in request.query,
+        tokens=tokens,
+        signed_in_with=who.token_id,
+        revoked="revoked" in request.query,
     )
 
 

@@ -1,6 +1,7 @@
 """Staff pages for the coordinator (and admin): move scheduled visits, record
-them delivered or missed, and approve, reject and pay expense claims. Plain forms
-that post and redirect; no JavaScript needed, readable on a phone.
+them delivered or missed or cancel them, and approve, reject and pay expense
+claims. Plain forms that post and redirect; no JavaScript needed, readable on a
+phone.
 
 The forms are decoded into the API's own bodies (``Move``, ``Delivery``, ``Miss``,
 ``Rejection``) and run the API's own commands through ``write``, so a page and
@@ -18,14 +19,26 @@ from multidict import MultiDictProxy
 
 from node.application import CoopNode
 from node.auth import CARE
-from node.errors import DomainError
+from node.errors import DomainError, UnknownVisit
 from node.expenses import REJECTION_REASONS, ExpenseClaim
 from node.http.context import NODE, run, write
+from node.http.coordinator_forms import Problem, Refused, Typed, parsed, posted
 from node.http.expenses import Action, Rejection, claim_view, decision
 from node.http.pages import form_error, render, signed_in, status_of
-from node.http.visits import Delivery, Miss, Move, deliver, miss, move, visit_view
+from node.http.visits import (
+    Cancellation,
+    Delivery,
+    Miss,
+    Move,
+    cancel,
+    deliver,
+    miss,
+    move,
+    visit_view,
+)
 from node.visits import VISIT_REASONS, Visit
 from toolkit.aggregates import ids_with
+from toolkit.web.i18n import N_
 
 staff_pages = web.RouteTableDef()
 RECENT = 20
@@ -82,6 +95,11 @@ def _visits_context(app: CoopNode) -> dict[str, Any]:
         "recent": [visit_view(app.visit(i)) for i in ended],
         "names": {m.id: m.name for m in members},
         "workers": workers,
+        # Whom a visit may be scheduled for: service users first.
+        "people": sorted(
+            (m for m in members if m.is_admitted),
+            key=lambda m: (m.member_class != "service_user", m.name),
+        ),
         "service_types": list(app.coop().profile.service_types),
         "reasons": VISIT_REASONS,
     }
@@ -93,18 +111,25 @@ async def _page(
     context: Callable[[CoopNode], dict[str, Any]],
     status: int,
     error: str | None,
+    **extra: Any,
 ) -> web.Response:
     """A care page; ``?done=<id>`` (where a form redirects) marks what was just
     recorded or decided."""
     data = await run(request, context, request.app[NODE].coop_node)
     done = request.query.get("done")
-    return render(request, template, status, error=error, done=done, **data)
+    return render(request, template, status, error=error, done=done, **data, **extra)
 
 
 async def visits_page(
-    request: web.Request, status: int = 200, error: str | None = None
+    request: web.Request,
+    status: int = 200,
+    error: str | None = None,
+    typed: Typed | None = None,
 ) -> web.Response:
-    return await _page(request, "visits.html", _visits_context, status, error)
+    """The visits page; ``typed`` is the cancel form refused, kept as typed."""
+    return await _page(
+        request, "visits.html", _visits_context, status, error, typed=typed
+    )
 
 
 @staff_pages.get("/staff/visits")
@@ -186,6 +211,36 @@ async def staff_miss(request: web.Request) -> web.Response:
         return await visits_page(request, 400, form_error(error, HINTS))
     except DomainError as error:
         return await visits_page(request, status_of(error), str(error))
+    raise web.HTTPSeeOther(f"/staff/visits?done={visit_id}#done")
+
+
+NOT_SCHEDULED = N_("This visit is no longer scheduled: it cannot be cancelled.")
+CANCEL_HINTS = {
+    "reason": N_("Choose why the visit is cancelled."),
+    "notes": N_("The notes are too long (2000 characters at most)."),
+}
+
+
+@staff_pages.post("/staff/visits/{id}/cancel")
+async def staff_cancel(request: web.Request) -> web.Response:
+    signed_in(request, CARE)
+    visit_id = _id(request)
+    values = posted(await request.post(), ("reason", "notes"))
+    app = request.app[NODE].coop_node
+    form = f"cancel-{visit_id}"
+    try:
+        body = parsed(values, Cancellation, CANCEL_HINTS)
+        # The service user is told by the notifier, which write wakes.
+        await write(request, cancel, app, visit_id, body)
+    except Refused as refused:
+        typed = Typed(form, values, {refused.field: refused.problem})
+        return await visits_page(request, refused.status, typed=typed)
+    except UnknownVisit:
+        raise web.HTTPNotFound(text="No such visit.") from None
+    except DomainError as error:
+        # Cancelled, delivered or missed meanwhile (its message names it by id).
+        typed = Typed(form, values, {"form": Problem(NOT_SCHEDULED)})
+        return await visits_page(request, status_of(error), typed=typed)
     raise web.HTTPSeeOther(f"/staff/visits?done={visit_id}#done")
 
 

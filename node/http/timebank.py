@@ -72,6 +72,8 @@ class StatementEntry(msgspec.Struct, frozen=True):
     purpose: str
     note: str
     balance: int
+    # The other account's holder by name; null for the co-op's pool.
+    other_party: str | None
 
 
 class AccountView(msgspec.Struct, frozen=True):
@@ -85,8 +87,8 @@ class AccountView(msgspec.Struct, frozen=True):
 
 
 def account_view(app: CoopNode, member_id: UUID, query: ListQuery) -> AccountView:
-    """Balance and one page of the statement, oldest entries first. The cursor is
-    the number of entries already read."""
+    """Balance and one page of the statement in date order, oldest first. The
+    cursor is the number of entries already read."""
     account = app.time_account_of(member_id)
     return AccountView(
         member_id=member_id,

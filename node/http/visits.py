@@ -1,5 +1,5 @@
 """Visits API for the coordinator: schedule a visit, move it, record it delivered
-or missed, list visits.
+or missed, cancel it, list visits.
 
 Only the coordinator and admin reach these; a visit's address and notes are care
 records and are never answered in a list.
@@ -13,7 +13,7 @@ import msgspec
 from aiohttp import web
 
 from node.application import CoopNode
-from node.auth import CARE
+from node.auth import CARE, MEMBERS
 from node.http.context import NODE, run, write
 from node.http.guard import require
 from node.visits import MAX_VISIT_MINUTES, Visit
@@ -56,6 +56,12 @@ class Miss(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     reason: VisitReason
     notes: Notes = ""
     missed_on: dt.date | None = None
+
+
+class Cancellation(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    reason: VisitReason
+    notes: Notes = ""
+    cancelled_on: dt.date | None = None  # today when left out
 
 
 class VisitView(msgspec.Struct, frozen=True):
@@ -109,6 +115,11 @@ def deliver(app: CoopNode, visit_id: UUID, body: Delivery) -> VisitView:
 
 def miss(app: CoopNode, visit_id: UUID, body: Miss) -> VisitView:
     app.miss_visit(visit_id, body.reason, body.notes, body.missed_on)
+    return visit_view(app.visit(visit_id))
+
+
+def cancel(app: CoopNode, visit_id: UUID, body: Cancellation) -> VisitView:
+    app.cancel_visit(visit_id, body.reason, body.notes, body.cancelled_on)
     return visit_view(app.visit(visit_id))
 
 
@@ -201,3 +212,72 @@ async def miss_visit(request: web.Request, body: Miss) -> VisitView:
     require(request, CARE, "record visits")
     visit_id = path_uuid(request)
     return await write(request, miss, request.app[NODE].coop_node, visit_id, body)
+
+
+@api.route(
+    "POST",
+    "/api/visits/{id}/cancel",
+    summary="Cancel a scheduled visit, with the reason; the service user is told "
+    "(coordinator, admin)",
+    tag="visits",
+    body=Cancellation,
+    response=VisitView,
+    params=ID,
+    roles=CARE,
+)
+async def cancel_visit(request: web.Request, body: Cancellation) -> VisitView:
+    require(request, CARE, "cancel visits")
+    visit_id = path_uuid(request)
+    return await write(request, cancel, request.app[NODE].coop_node, visit_id, body)
+
+
+# The member's own visits (as the service user): what is booked for them.
+
+
+class MyVisit(msgspec.Struct, frozen=True):
+    id: UUID
+    scheduled_for: dt.datetime
+    service_types: list[str]
+    status: str  # scheduled, delivered, missed or cancelled
+    # Who came or is to come, by name, once the co-op has recorded it.
+    worker_name: str | None
+    reason: str | None  # why a visit was missed or cancelled
+
+
+def my_visits(app: CoopNode, member_id: UUID, today: dt.date) -> list[MyVisit]:
+    """``member_id``'s visits from ``today`` on, soonest first; the cancelled and
+    missed among them too, so a member sees what will not happen."""
+    mine = [
+        visit
+        for visit in app.visits()
+        if visit.service_user == member_id
+        # Visits scheduled without a zone are in the machine's own.
+        and visit.scheduled_for.astimezone().date() >= today
+    ]
+    mine.sort(key=lambda visit: visit.scheduled_for.astimezone())
+    return [
+        MyVisit(
+            visit.id,
+            visit.scheduled_for,
+            list(visit.service_types),
+            visit.status,
+            app.member(visit.worker).name if visit.worker else None,
+            visit.reason,
+        )
+        for visit in mine
+    ]
+
+
+@api.route(
+    "GET",
+    "/api/me/visits",
+    summary="The calling member's visits from today on, as the service user",
+    tag="visits",
+    response=list[MyVisit],
+    roles=MEMBERS,
+)
+async def list_my_visits(request: web.Request) -> list[MyVisit]:
+    who = require(request, MEMBERS, "have visits of their own")
+    assert who.member_id is not None  # every role in MEMBERS is a member's
+    app = request.app[NODE].coop_node
+    return await run(request, my_visits, app, who.member_id, dt.date.today())

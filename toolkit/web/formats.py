@@ -2,7 +2,7 @@
 that every template has (toolkit.web.pages).
 
 Each page's context says how: ``locale`` (a CLDR locale, such as ``it_IT`` or
-``fr_CA``), ``currency`` (ISO 4217, such as ``EUR``) and ``time_zone`` (IANA, such
+``fr_CA``), ``currency_code`` (ISO 4217, such as ``EUR``) and ``time_zone`` (IANA, such
 as ``Europe/Rome``; "" for UTC). A page that says nothing gets British English,
 pounds and UTC.
 """
@@ -26,7 +26,7 @@ from babel.units import format_unit
 from markupsafe import Markup
 
 Context = jinja2.runtime.Context
-DEFAULTS: dict[str, str] = {"locale": "en_GB", "currency": "GBP", "time_zone": ""}
+DEFAULTS: dict[str, str] = {"locale": "en_GB", "currency_code": "GBP", "time_zone": ""}
 
 
 def _defined(value: object) -> None:
@@ -97,43 +97,58 @@ def number_filter(context: Context, value: float | Decimal | None) -> str:
 
 
 @jinja2.pass_context
-def money_filter(context: Context, minor_units: int | None) -> str:
+def money_filter(
+    context: Context, minor_units: int | None, symbol: str | None = None
+) -> str:
     """An amount kept in minor units (cents) in the co-op's currency:
-    "£12.50", "12,50 €", "12,50 $"."""
+    "£12.50", "12,50 €", "12,50 $". A ``symbol`` given (``|money(currency)``) is
+    not needed: the currency is the page's ``currency_code``."""
     _defined(minor_units)
     if minor_units is None:
         return ""
-    currency = _setting(context, "currency")
+    currency = _setting(context, "currency_code")
     amount = Decimal(minor_units).scaleb(-get_currency_precision(currency))
     return format_currency(amount, currency, locale=_setting(context, "locale"))
 
 
 @jinja2.pass_context
 def duration_filter(context: Context, minutes: int | None) -> str:
-    """Minutes as hours and minutes in CLDR's short units: "1 hr 30 mins",
-    "1 h 30 min"; negative with the locale's minus sign; "0 min" is never blank."""
+    """Minutes as hours and minutes: "1 h 30 min" (CLDR's short units, but for
+    English, where CLDR's "1 hr 30 mins" reads worse than the symbols); negative
+    with the locale's minus sign; "0 min" is never blank."""
     _defined(minutes)
     if minutes is None:
         return ""
     locale = _setting(context, "locale")
     hours, rest = divmod(abs(minutes), 60)
+    english = Locale.parse(locale).language == "en"
+
+    def unit(n: int, name: str, symbol: str) -> str:
+        if english:
+            return f"{n} {symbol}"
+        return format_unit(n, f"duration-{name}", "short", locale=locale)
+
     parts = []
     if hours:
-        parts.append(format_unit(hours, "duration-hour", "short", locale=locale))
+        parts.append(unit(hours, "hour", "h"))
     if rest or not hours:
-        parts.append(format_unit(rest, "duration-minute", "short", locale=locale))
+        parts.append(unit(rest, "minute", "min"))
     sign = get_minus_sign_symbol(locale) if minutes < 0 else ""
     return sign + " ".join(parts)
 
 
 @jinja2.pass_context
-def label_filter(context: Context, value: str | None, kind: str) -> str:
+def label_filter(context: Context, value: str | None, kind: str | None = None) -> str:
     """A thing known by an id (a member class, a service type) by its label, in
     the reader's language; an id with no label reads as words ("meals shopping")."""
     _defined(value)
     if value is None:
         return ""
     labels: Mapping[str, Mapping[str, str]] = context.get("labels") or {}
+    if kind is None:
+        # ``_(value|label)``: the English label, which the template translates.
+        plain: Callable[[str], str] | None = context.get("plain_label")
+        return plain(value) if plain else value.replace("_", " ")
     text = labels.get(kind, {}).get(value)
     if text is None:
         return value.replace("_", " ")

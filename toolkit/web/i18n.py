@@ -7,7 +7,12 @@ in the code; the template translates it with ``_(message)``).
 
 The catalogs are ``toolkit/locales/<lang>/LC_MESSAGES/messages.po``, read as they
 are when first needed: no compile step (``commonweal translations update`` keeps
-them in step with the code; toolkit.web.catalogs).
+them in step with the code; commonweal.translations).
+
+Jinja's newstyle gettext marks what gettext returns as safe markup, so a message
+holding what someone typed would reach the page unescaped: the environment's
+gettext (``escaping``) and each page's (``template_gettext``) return escaped text
+instead (parameters are escaped by Jinja).
 """
 
 import gettext
@@ -20,11 +25,21 @@ from typing import Any
 import jinja2
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 # The languages pages are written in; English is the code's own.
 LANGUAGES: dict[str, str] = {"en": "English", "it": "Italiano", "fr": "Français"}
 DEFAULT_LANGUAGE = "en"
+
+
+def escaping(gettext: Callable[[str], str]) -> Callable[[str], Markup]:
+    return lambda message: escape(gettext(message))
+
+
+def escaping_plural(
+    ngettext: Callable[[str, str, int], str],
+) -> Callable[[str, str, int], Markup]:
+    return lambda singular, plural, n: escape(ngettext(singular, plural, n))
 
 
 def N_(message: str) -> str:
@@ -70,6 +85,17 @@ def negotiate(accept_language: str, available: Mapping[str, str] = LANGUAGES) ->
     return min(ranked)[2] if ranked else ""
 
 
+def _formatted(text: str, names: dict[str, Any]) -> str:
+    """``text % names`` as Jinja's newstyle gettext does ("30%%" is "30%"), but
+    a message from Python with a bare "%" and no parameters is shown as it is."""
+    try:
+        return text % names
+    except (ValueError, TypeError, KeyError):
+        if names:
+            raise
+        return text
+
+
 def template_gettext(
     catalog: gettext.NullTranslations,
 ) -> dict[str, Callable[..., str]]:
@@ -85,9 +111,7 @@ def template_gettext(
         text = catalog.gettext(message)
         if context.eval_ctx.autoescape:
             text = escape(text)
-        # Unlike Jinja's, only with parameters: a message from Python may hold
-        # a bare "%" (such a message in a template needs no "%%" either).
-        return text % names if names else text
+        return _formatted(text, names)
 
     @jinja2.pass_context
     def ngettext_(
@@ -102,6 +126,6 @@ def template_gettext(
         text = catalog.ngettext(singular, plural, n)
         if context.eval_ctx.autoescape:
             text = escape(text)
-        return text % names
+        return _formatted(text, names)
 
     return {"_": gettext_, "gettext": gettext_, "ngettext": ngettext_}

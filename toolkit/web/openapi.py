@@ -22,8 +22,10 @@ ERRORS = {
 
 
 def openapi_document(
-    apis: Sequence[Api], *, title: str, version: str
+    apis: Sequence[Api], *, title: str, version: str, cookie: str = ""
 ) -> dict[str, Any]:
+    """The document for ``apis``; ``cookie`` names the session cookie a browser
+    may authenticate with instead of the bearer header (none if empty)."""
     operations = [op for api in apis for op in api.operations]
     types: list[type] = [ErrorBody]
     for op in operations:
@@ -33,7 +35,7 @@ def openapi_document(
     ref = dict(zip(unique, schemas, strict=True))
     paths: dict[str, dict[str, Any]] = {}
     for op in operations:
-        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, ref)
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, ref, cookie)
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},
@@ -42,13 +44,17 @@ def openapi_document(
             "schemas": components,
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
-                "cookie": {"type": "apiKey", "in": "cookie", "name": "cw_token"},
+                **(
+                    {"cookie": {"type": "apiKey", "in": "cookie", "name": cookie}}
+                    if cookie
+                    else {}
+                ),
             },
         },
     }
 
 
-def _operation(op: Operation, ref: dict[type, Any]) -> dict[str, Any]:
+def _operation(op: Operation, ref: dict[type, Any], cookie: str) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "summary": op.summary,
         "tags": [op.tag],
@@ -73,7 +79,7 @@ def _operation(op: Operation, ref: dict[type, Any]) -> dict[str, Any]:
         }
     operation["responses"] = responses
     if op.auth:
-        operation["security"] = [{"bearer": []}, {"cookie": []}]
+        operation["security"] = [{"bearer": []}, *([{"cookie": []}] if cookie else [])]
     if op.roles:
         operation["x-roles"] = sorted(op.roles)
     return operation

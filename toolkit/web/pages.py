@@ -6,7 +6,7 @@ import jinja2
 from aiohttp import web
 
 from toolkit.web.formats import FILTERS
-from toolkit.web.i18n import DEFAULT_LANGUAGE
+from toolkit.web.i18n import DEFAULT_LANGUAGE, escaping, escaping_plural
 
 
 def environment(package: str) -> jinja2.Environment:
@@ -22,10 +22,14 @@ def environment(package: str) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],
     )
-    # Templates write {{ _("Text %(name)s", name=...) }}. These null translations
-    # are English; a page in another language gets its own `_`, `gettext` and
-    # `ngettext` in its context (toolkit.web.i18n.template_gettext).
-    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    # Templates write {{ _("Text %(name)s", name=...) }}. These are English; a
+    # page in another language gets its own `_`, `gettext` and `ngettext` in its
+    # context (toolkit.web.i18n.template_gettext).
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=escaping(lambda message: message),
+        ngettext=escaping_plural(lambda one, many, n: one if n == 1 else many),
+        newstyle=True,
+    )
     env.filters.update(FILTERS)
     return env
 

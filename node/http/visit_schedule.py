@@ -1,0 +1,75 @@
+"""Scheduling a visit from the coordinator's visits page: the person chosen by
+name, a day and a time in the co-op's own time, the services ticked. The form is
+decoded into the API's own ``NewVisit`` and runs the API's command, so the page
+and ``POST /api/visits`` cannot disagree."""
+
+import datetime as dt
+
+from aiohttp import web
+
+from node.auth import CARE
+from node.errors import DomainError
+from node.http.context import NODE, write
+from node.http.coordinator_forms import Refused, Typed, parsed, posted
+from node.http.pages import signed_in, status_of
+from node.http.staff_pages import visits_page
+from node.http.visits import NewVisit
+from toolkit.web.i18n import N_
+
+visit_schedule = web.RouteTableDef()
+FIELDS = ("service_user", "day", "time", "address", "notes")
+HINTS = {
+    "service_user": N_("Choose who the visit is for."),
+    "scheduled_for": N_("Write the day and the time of the visit."),
+    "service_types": N_("Tick at least one service."),
+    "address": N_("The address is too long (500 characters at most)."),
+    "notes": N_("The notes are too long (2000 characters at most)."),
+}
+
+
+def moment(day: str, time: str) -> dt.datetime | None:
+    """The day and time as the node's machine reads them (its own zone)."""
+    try:
+        return dt.datetime.fromisoformat(f"{day}T{time}").astimezone()
+    except ValueError:
+        return None
+
+
+@visit_schedule.post("/staff/visits/new")
+async def schedule(request: web.Request) -> web.Response:
+    signed_in(request, CARE)
+    form = await request.post()
+    typed = posted(form, FIELDS)
+    services = [str(s) for s in form.getall("service_types", [])]
+    app = request.app[NODE].coop_node
+    try:
+        when = moment(typed["day"], typed["time"])
+        if when is None:
+            raise Refused("day", HINTS["scheduled_for"], 400)
+        body = parsed(
+            {
+                **{k: typed[k] for k in ("service_user", "address", "notes")},
+                "scheduled_for": when,
+                "service_types": services,
+            },
+            NewVisit,
+            HINTS,
+            renamed={"scheduled_for": "day"},
+        )
+        await write(
+            request,
+            app.schedule_visit,
+            body.service_user,
+            body.scheduled_for,
+            list(dict.fromkeys(body.service_types)),
+            body.address,
+            body.notes,
+        )
+    except Refused as refused:
+        kept = Typed("schedule", {**typed, "services": ",".join(services)}, {})
+        kept.errors[refused.field] = refused.problem
+        return await visits_page(request, refused.status, typed=kept)
+    except DomainError as error:
+        kept = Typed("schedule", {**typed, "services": ",".join(services)}, {})
+        return await visits_page(request, status_of(error), str(error), typed=kept)
+    raise web.HTTPSeeOther("/staff/visits?done=scheduled#done")

@@ -1,0 +1,140 @@
+"""The coordinator's workers page (coordinator and admin): who is employed and who
+has left, a form to hire an admitted member and one to record a worker leaving.
+
+The forms are checked by the API's own bodies and run its own commands
+(node.http.workforce); a refusal is said beside the field it concerns, naming the
+member, and the form keeps what was typed. Every write redirects to the page.
+"""
+
+import datetime as dt
+from typing import Any
+from uuid import UUID
+
+from aiohttp import web
+
+from node.application import CoopNode
+from node.auth import CARE
+from node.errors import DomainError
+from node.http.context import NODE, run, write
+from node.http.coordinator_forms import (
+    Problem,
+    Refused,
+    Typed,
+    parsed,
+    path_id,
+    posted,
+)
+from node.http.pages import render, signed_in
+from node.http.workforce import Hire, Leaving, hire, leave, worker_view
+from toolkit.web.i18n import N_
+
+worker_pages = web.RouteTableDef()
+PAGE = "/staff/workers"
+DONE = {"hired": N_("Worker hired."), "left": N_("Leaver recorded.")}
+HINTS = {
+    "member": N_("Choose a member."),
+    "joined_on": N_("Write the day they started, or leave it blank for today."),
+    "left_on": N_("Write the day they left, or leave it blank for today."),
+    "reason": N_("The reason is too long (500 characters at most)."),
+}
+NOT_RECORDED = N_("This could not be recorded; nothing was changed.")
+
+
+def _workers_context(app: CoopNode) -> dict[str, Any]:
+    members = {m.id: m for m in app.members()}
+    workers = [worker_view(w) for w in app.workers()]
+    employed = {w.member for w in workers if w.employed}
+    return {
+        "employed": sorted(
+            (w for w in workers if w.employed),
+            key=lambda w: members[w.member].name.casefold(),
+        ),
+        "left": sorted(
+            (w for w in workers if not w.employed),
+            key=lambda w: w.left_on or w.joined_on,
+            reverse=True,
+        ),
+        "names": {i: m.name for i, m in members.items()},
+        "hireable": sorted(
+            (m for m in members.values() if m.is_admitted and m.id not in employed),
+            key=lambda m: m.name.casefold(),
+        ),
+        "type_b": app.coop().profile.type_b,
+        "today": dt.date.today().isoformat(),
+    }
+
+
+async def workers_page(
+    request: web.Request, status: int = 200, typed: Typed | None = None
+) -> web.Response:
+    data = await run(request, _workers_context, request.app[NODE].coop_node)
+    done = DONE.get(request.query.get("done", ""))
+    return render(
+        request, "coordinator_workers.html", status, typed=typed, done=done, **data
+    )
+
+
+@worker_pages.get(PAGE)
+async def staff_workers(request: web.Request) -> web.Response:
+    signed_in(request, CARE)
+    return await workers_page(request)
+
+
+def hire_member(app: CoopNode, values: dict[str, str]) -> None:
+    fields: dict[str, Any] = {**values, "disadvantaged": bool(values["disadvantaged"])}
+    body = parsed(fields, Hire, HINTS)
+    member = app.member(body.member)
+    if not member.is_admitted:
+        message = N_("%(name)s is not an admitted member.")
+        raise Refused("member", message, name=member.name)
+    if any(w.member == body.member and w.is_employed for w in app.workers()):
+        message = N_("%(name)s is already employed.")
+        raise Refused("member", message, name=member.name)
+    hire(app, body)
+
+
+def record_leaver(app: CoopNode, worker_id: UUID, values: dict[str, str]) -> None:
+    body = parsed(values, Leaving, HINTS)
+    worker = app.worker(worker_id)
+    name = app.member(worker.member).name
+    if worker.left_on is not None:
+        message = N_("%(name)s already left, on %(day)s.")
+        raise Refused("form", message, name=name, day=worker.left_on.isoformat())
+    if body.left_on is not None and body.left_on < worker.joined_on:
+        message = N_("%(name)s started on %(day)s: they cannot leave before that.")
+        raise Refused("left_on", message, 400, name=name, day=worker.joined_on)
+    leave(app, worker_id, body)
+
+
+async def _posted(
+    request: web.Request, form: str, names: tuple[str, ...], command: Any, *args: Any
+) -> web.Response:
+    """Run a form's command; on refusal the page again, with what was typed."""
+    values = posted(await request.post(), names)
+    app = request.app[NODE].coop_node
+    try:
+        await write(request, command, app, *args, values)
+    except Refused as refused:
+        errors = {refused.field: refused.problem}
+        return await workers_page(request, refused.status, Typed(form, values, errors))
+    except DomainError:
+        errors = {"form": Problem(NOT_RECORDED)}
+        return await workers_page(request, 409, Typed(form, values, errors))
+    done = "left" if args else "hired"
+    raise web.HTTPSeeOther(f"{PAGE}?done={done}#done")
+
+
+@worker_pages.post(PAGE)
+async def staff_hire(request: web.Request) -> web.Response:
+    signed_in(request, CARE)
+    names = ("member", "joined_on", "disadvantaged")
+    return await _posted(request, "hire", names, hire_member)
+
+
+@worker_pages.post(f"{PAGE}/{{id}}/leave")
+async def staff_leave(request: web.Request) -> web.Response:
+    signed_in(request, CARE)
+    worker_id = path_id(request)
+    names = ("left_on", "reason")
+    form = f"leave-{worker_id}"
+    return await _posted(request, form, names, record_leaver, worker_id)
