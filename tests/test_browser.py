@@ -53,7 +53,7 @@ async def test_a_member_votes_and_the_admin_sees_turnout_then_closes(
         await ballot.locator("input[value=for]").check()
         await ballot.locator("button[type=submit]").click()
         await expect(member.locator(".my-vote")).to_contain_text("for")
-        await expect(ballot.locator(".turnout")).to_have_text("1 of 2 has voted")
+        await expect(ballot.locator(".turnout")).to_have_text("1 of 2 have voted")
         await member.screenshot(path=screenshot_path("member-voted"), full_page=True)
 
         # The staff page updates its turnout by itself.
