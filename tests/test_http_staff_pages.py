@@ -4,6 +4,7 @@ through the Application), the role boundary, and bad input that is answered in
 plain words and writes nothing."""
 
 import datetime as dt
+import re
 from typing import Any
 from uuid import UUID
 
@@ -205,6 +206,9 @@ async def test_members_and_the_board_are_refused_the_staff_pages(
     assert 'href="/staff/visits"' in page and 'href="/staff/expenses"' in page
 
 
+UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-")
+
+
 async def test_bad_forms_are_answered_in_plain_words_and_write_nothing(
     http_node: LiveNode,
 ) -> None:
@@ -223,6 +227,8 @@ async def test_bad_forms_are_answered_in_plain_words_and_write_nothing(
         got, page = await post(http_node, path, token, data)
         assert got == status, (path, data, page)
         assert 'class="error" role="alert"' in page and words in page, page
+        alert = page.split('class="error" role="alert">')[1].split("</p>")[0]
+        assert not UUID_TEXT.search(alert), alert
 
     deliver = f"/staff/visits/{visit}/deliver"
     await refused(deliver, good[1:], 400, "worker: choose who delivered the visit")
@@ -233,13 +239,13 @@ async def test_bad_forms_are_answered_in_plain_words_and_write_nothing(
     await refused(deliver, [*good, ("started_at", "tomorrow")], 400, "began")
     await refused(deliver, [("worker", "Wes"), *good[1:]], 400, "worker:")
     stranger = [("worker", NOBODY), *good[1:]]
-    await refused(deliver, stranger, 409, f"{NOBODY} is not")
+    await refused(deliver, stranger, 409, "not an admitted member of this co-op")
     await refused(deliver, [*good[:2], ("service_types", "juggling")], 400, "service")
-    await refused(f"/staff/visits/{NOBODY}/deliver", good, 404, "no visit")
+    await refused(f"/staff/visits/{NOBODY}/deliver", good, 404, "no such visit")
     await refused(f"/staff/visits/{visit}/miss", [("reason", "bored")], 400, "reason")
     await refused(f"/staff/expenses/{bus}/reject", [], 400, "reason: choose a reason")
-    await refused(f"/staff/expenses/{bus}/pay", [], 409, "only an approved claim")
-    await refused(f"/staff/expenses/{NOBODY}/approve", [], 404, "no expenseclaim")
+    await refused(f"/staff/expenses/{bus}/pay", [], 409, "must be approved before")
+    await refused(f"/staff/expenses/{NOBODY}/approve", [], 404, "no such expense claim")
     status, _ = await post(http_node, "/staff/expenses/nope/approve", token, [])
     assert status == 404
     assert events(http_node) == before

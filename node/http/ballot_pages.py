@@ -36,6 +36,7 @@ from node.http.ballots import (
     vote,
 )
 from node.http.context import NODE, run, written
+from node.http.error_words import said
 from node.http.pages import render, signed_in, status_of
 from toolkit.web.i18n import N_
 
@@ -69,9 +70,7 @@ def plain(error: DomainError) -> str:
             "No vote in this ballot matches that receipt. Check it was typed "
             "exactly as shown."
         )
-    # The rest (AlreadyVoted, ProxyRefused, InvalidChoice, ...) are written
-    # without ids already.
-    return str(error)
+    return said(error)
 
 
 def _page_context(app: CoopNode, ballot_id: UUID, member_id: UUID | None) -> Any:
@@ -291,7 +290,7 @@ async def staff_open_ballot(request: web.Request) -> web.Response:
             ),
         )
     except DomainError as error:
-        return await ballots_page(request, status_of(error), str(error))
+        return await ballots_page(request, status_of(error), said(error))
     written(request)
     raise web.HTTPSeeOther("/staff/ballots")
 
@@ -304,6 +303,6 @@ async def staff_close_ballot(request: web.Request) -> web.Response:
     try:
         await run(request, app.close_ballot, ballot_id, None)
     except DomainError as error:
-        return await ballots_page(request, status_of(error), str(error))
+        return await ballots_page(request, status_of(error), said(error))
     written(request)
     raise web.HTTPSeeOther(f"/staff/ballots#ballot-{ballot_id}")

@@ -22,6 +22,7 @@ from markupsafe import Markup
 from node.auth import BOARD, STAFF, Principal
 from node.errors import DomainError
 from node.http.context import NODE, run, written
+from node.http.error_words import said
 from node.http.members import member_view
 from node.http.pages import render, signed_in, staff_page, status_of
 from node.sign_in import Letter, grouped
@@ -132,7 +133,7 @@ async def staff_admit(request: web.Request) -> web.Response:
     try:
         letter = await run(request, app.admit_with_letter, member_id)
     except DomainError as error:
-        return await staff_page(request, status=status_of(error), error=str(error))
+        return await staff_page(request, status=status_of(error), error=said(error))
     written(request)
     raise await _show_once(request, who, member_id, letter, admitted=True)
 
@@ -145,7 +146,7 @@ async def staff_new_letter(request: web.Request) -> web.Response:
     try:
         letter = await run(request, app.issue_sign_in_letter, member_id)
     except DomainError as error:
-        return await staff_page(request, status=status_of(error), error=str(error))
+        return await staff_page(request, status=status_of(error), error=said(error))
     written(request)
     raise await _show_once(request, who, member_id, letter, admitted=False)
 

@@ -23,6 +23,7 @@ from node.errors import DomainError, UnknownVisit
 from node.expenses import REJECTION_REASONS, ExpenseClaim
 from node.http.context import NODE, run, write
 from node.http.coordinator_forms import Problem, Refused, Typed, parsed, posted
+from node.http.error_words import said
 from node.http.expenses import Action, Rejection, claim_view, decision
 from node.http.pages import form_error, render, signed_in, status_of
 from node.http.visits import (
@@ -171,7 +172,7 @@ async def staff_deliver(request: web.Request) -> web.Response:
     except msgspec.ValidationError as error:
         return await visits_page(request, 400, form_error(error, HINTS))
     except DomainError as error:
-        return await visits_page(request, status_of(error), str(error))
+        return await visits_page(request, status_of(error), said(error))
     raise web.HTTPSeeOther(f"/staff/visits?done={visit_id}#done")
 
 
@@ -194,7 +195,7 @@ async def staff_reschedule(request: web.Request) -> web.Response:
             )
         await write(request, move, app, visit_id, Move(moment))
     except DomainError as error:
-        return await visits_page(request, status_of(error), str(error))
+        return await visits_page(request, status_of(error), said(error))
     raise web.HTTPSeeOther(f"/staff/visits?done={visit_id}#done")
 
 
@@ -210,7 +211,7 @@ async def staff_miss(request: web.Request) -> web.Response:
     except msgspec.ValidationError as error:
         return await visits_page(request, 400, form_error(error, HINTS))
     except DomainError as error:
-        return await visits_page(request, status_of(error), str(error))
+        return await visits_page(request, status_of(error), said(error))
     raise web.HTTPSeeOther(f"/staff/visits?done={visit_id}#done")
 
 
@@ -288,5 +289,5 @@ async def staff_decide(request: web.Request) -> web.Response:
     except msgspec.ValidationError as error:
         return await expenses_page(request, 400, form_error(error, HINTS))
     except DomainError as error:
-        return await expenses_page(request, status_of(error), str(error))
+        return await expenses_page(request, status_of(error), said(error))
     raise web.HTTPSeeOther(f"/staff/expenses?done={claim_id}#done")

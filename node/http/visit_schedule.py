@@ -11,6 +11,7 @@ from node.auth import CARE
 from node.errors import DomainError
 from node.http.context import NODE, write
 from node.http.coordinator_forms import Refused, Typed, parsed, posted
+from node.http.error_words import said
 from node.http.pages import signed_in, status_of
 from node.http.staff_pages import visits_page
 from node.http.visits import NewVisit
@@ -71,5 +72,5 @@ async def schedule(request: web.Request) -> web.Response:
         return await visits_page(request, refused.status, typed=kept)
     except DomainError as error:
         kept = Typed("schedule", {**typed, "services": ",".join(services)}, {})
-        return await visits_page(request, status_of(error), str(error), typed=kept)
+        return await visits_page(request, status_of(error), said(error), typed=kept)
     raise web.HTTPSeeOther("/staff/visits?done=scheduled#done")
