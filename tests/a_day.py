@@ -1,0 +1,132 @@
+"""A day of records on a node, and a crawl of the pages a role can reach from
+home: shared by the test that compares pages with the API's operations and the
+test that runs axe on every page of every role."""
+
+from html.parser import HTMLParser
+from typing import NamedTuple
+from uuid import UUID
+
+import aiohttp
+
+from tests.node_api import admitted_member, call, open_account, schedule, staff_token
+from tests.web import LiveNode
+
+# Pages a crawl must not open: they end the session, spend a one-time secret
+# or are not pages.
+NOT_CRAWLED = ("/logout", "/signin/", "/api/", "/static/", "/staff/letters/")
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: set[str] = set()
+        self.operations: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if operation := found.get("data-api"):
+            self.operations.add(operation)
+        href = found.get("href")
+        if tag == "a" and href and href.startswith("/"):
+            self.hrefs.add(href.split("#")[0].split("?")[0])
+
+
+class Crawl(NamedTuple):
+    pages: list[str]  # the pages that answered 200, in the order first reached
+    operations: set[str]  # the data-api names found on them
+
+
+async def crawl(session: aiohttp.ClientSession) -> Crawl:
+    """Every page reachable by links from home, for whoever ``session`` is."""
+    seen: set[str] = set()
+    queue = ["/"]
+    pages: list[str] = []
+    operations: set[str] = set()
+    while queue and len(seen) < 300:
+        path = queue.pop(0)
+        if path in seen or path.startswith(NOT_CRAWLED) or path.endswith(".csv"):
+            continue
+        seen.add(path)
+        async with session.get(path) as response:
+            if response.status != 200 or response.content_type != "text/html":
+                continue
+            links = Links()
+            links.feed(await response.text())
+        pages.append(path)
+        operations |= links.operations
+        queue += sorted(links.hrefs - seen)
+    return Crawl(pages, operations)
+
+
+async def a_day_of_records(http: LiveNode) -> tuple[dict[str, str], list[str]]:
+    """A member, staff of each role, and one of each record, so that the forms
+    that act on a record are on the pages. Also answers a member who may hold
+    others' proxies."""
+    admin = http.admin_token
+    user, _ = await admitted_member(http, "service_user", "Una Ward")
+    rosa, rosa_token = await admitted_member(http, "volunteer", "Rosa Bianchi")
+    bea, board = await staff_token(http, "board", "Bea Ng")
+    cal, coordinator = await staff_token(http, "coordinator", "Cal Roy")
+    holder, _ = await admitted_member(http, "worker", "Hal Holder")
+    await call(
+        http,
+        "POST",
+        "/api/members",
+        token=admin,
+        json={
+            "name": "Ada Applicant",
+            "email": "ada@example.org",
+            "member_class": "worker",
+        },
+    )
+    await open_account(http, rosa)
+    await open_account(http, user)
+    await open_account(http, bea)
+    service = http.node.coop_node.coop().profile.service_types[0]
+    await schedule(http, user, [service])
+    app = http.node.coop_node
+    app.open_care_plan(UUID(user), [("Cook a meal", 3, 4)])
+    app.raise_incident("incident", "A fall")
+    app.hire_worker(UUID(cal))
+    for path, token, body in [
+        ("/api/ballots", admin, {"title": "Open a second day centre"}),
+        ("/api/ballots", admin, {"title": "Elect the auditor", "secret": True}),
+        ("/api/expenses", rosa_token, {"category": "travel", "amount": 480}),
+    ]:
+        status, answer = await call(http, "POST", path, token=token, json=body)
+        assert status == 201, (path, answer)
+    tokens = {
+        "member": rosa_token,
+        "board": board,
+        "coordinator": coordinator,
+        "admin": admin,
+    }
+    return tokens, [holder, holder, user]
+
+
+async def everyone_appoints_a_proxy(
+    http: LiveNode, tokens: dict[str, str], holders: list[str]
+) -> None:
+    """Each member-role appoints a proxy in the first ballot (so that the form
+    revoking it is on the page)."""
+    _, ballots = await call(http, "GET", "/api/ballots", token=tokens["admin"])
+    ballot = ballots["items"][0]["id"]
+    # A member may hold two proxies at most.
+    for role, holder in zip(("member", "board", "coordinator"), holders, strict=True):
+        status, answer = await call(
+            http,
+            "POST",
+            f"/api/ballots/{ballot}/proxies",
+            token=tokens[role],
+            json={"holder": holder},
+        )
+        assert status == 200, answer
+
+
+async def the_claim_is_approved(http: LiveNode, coordinator: str) -> None:
+    """(So that the form paying it is on the page.)"""
+    _, claims = await call(http, "GET", "/api/expenses", token=coordinator)
+    claim = claims["items"][0]["id"]
+    path = f"/api/expenses/{claim}/approve"
+    status, answer = await call(http, "POST", path, token=coordinator, json={})
+    assert status == 200, answer
