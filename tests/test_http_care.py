@@ -510,7 +510,7 @@ async def test_a_coordinator_cannot_approve_or_pay_their_own_claim(
             allow_redirects=False,
         ) as response:
             assert response.status == 403
-            assert "own expense claim" in await response.text()
+            assert "Nobody may approve or pay their own claim." in await response.text()
     # Signing in wrote its session; the claim itself is untouched.
     stored = http_node.node.coop_node.expense_claim(UUID(claim["id"]))
     assert stored.status == "claimed"

@@ -231,19 +231,26 @@ async def test_bad_forms_are_answered_in_plain_words_and_write_nothing(
         assert not UUID_TEXT.search(alert), alert
 
     deliver = f"/staff/visits/{visit}/deliver"
-    await refused(deliver, good[1:], 400, "worker: choose who delivered the visit")
+    await refused(deliver, good[1:], 400, "Choose who delivered the visit.")
     for minutes in ("", "abc", "4.5", "0", "2000"):
         data = [good[0], ("minutes", minutes), good[2]]
-        await refused(deliver, data, 400, "minutes: write the visit&#39;s length")
-    await refused(deliver, good[:2], 400, "tick at least one service type")
-    await refused(deliver, [*good, ("started_at", "tomorrow")], 400, "began")
-    await refused(deliver, [("worker", "Wes"), *good[1:]], 400, "worker:")
+        await refused(deliver, data, 400, "Write the visit&#39;s length")
+    await refused(deliver, good[:2], 400, "Tick at least one service type.")
+    await refused(deliver, [*good, ("started_at", "tomorrow")], 400, "the visit began")
+    await refused(deliver, [("worker", "Wes"), *good[1:]], 400, "Choose who delivered")
     stranger = [("worker", NOBODY), *good[1:]]
     await refused(deliver, stranger, 409, "not an admitted member of this co-op")
-    await refused(deliver, [*good[:2], ("service_types", "juggling")], 400, "service")
+    await refused(
+        deliver,
+        [*good[:2], ("service_types", "juggling")],
+        400,
+        "services this co-op offers",
+    )
     await refused(f"/staff/visits/{NOBODY}/deliver", good, 404, "no such visit")
-    await refused(f"/staff/visits/{visit}/miss", [("reason", "bored")], 400, "reason")
-    await refused(f"/staff/expenses/{bus}/reject", [], 400, "reason: choose a reason")
+    await refused(
+        f"/staff/visits/{visit}/miss", [("reason", "bored")], 400, "Choose a reason"
+    )
+    await refused(f"/staff/expenses/{bus}/reject", [], 400, "Choose a reason.")
     await refused(f"/staff/expenses/{bus}/pay", [], 409, "must be approved before")
     await refused(f"/staff/expenses/{NOBODY}/approve", [], 404, "no such expense claim")
     status, _ = await post(http_node, "/staff/expenses/nope/approve", token, [])

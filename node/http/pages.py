@@ -29,6 +29,7 @@ from node.http.timebank import my_time_account
 from node.http.visits import my_visits
 from node.sessions import csrf_token
 from toolkit.web.errors import heading, invalid_input
+from toolkit.web.i18n import N_
 from toolkit.web.pages import render as render_page
 
 pages = web.RouteTableDef()
@@ -60,15 +61,30 @@ def error_page(request: web.Request, status: int, message: str) -> web.Response:
     )
 
 
+# What a page says of a form field that is wrong, when its own page gives no
+# hint: whole sentences, translated where they are shown.
+FIELD_HINTS = {
+    "name": N_("Write the person's name (200 characters at most)."),
+    "email": N_("Write an email address, like name@example.org."),
+    "member_class": N_("Choose one of the co-op's member classes."),
+    "phone": N_("The phone number is too long (40 characters at most)."),
+    "address": N_("The address is too long (500 characters at most)."),
+    "applied_on": N_("Write a date, like 2026-11-30."),
+}
+
+
 def form_error(
     error: msgspec.ValidationError, hints: dict[str, str] | None = None
 ) -> str:
-    """A form's bad field for people: the field's name, then what was wrong (a
-    plain-words hint for the field if one is given)."""
-    problem = invalid_input(error, "form").detail
-    field = problem.field or "form"
-    hint = (hints or {}).get(field)
-    return f"{field}: {hint}" if hint else problem.message.removeprefix("form: ")
+    """What is wrong with a form, in one sentence marked for translation: the
+    page's hint for the bad field, else the field's usual hint, else a sentence
+    that asks to check the form."""
+    path = invalid_input(error, "form").detail.field or "form"
+    field = path.split("[")[0]  # an item of a list is its list's field
+    return (hints or {}).get(field) or FIELD_HINTS.get(field) or CHECK_FORM
+
+
+CHECK_FORM = N_("Something in the form is not right: check it and try again.")
 
 
 def status_of(error: DomainError) -> int:

@@ -44,12 +44,14 @@ from toolkit.web.i18n import N_
 staff_pages = web.RouteTableDef()
 RECENT = 20
 HINTS = {
-    "worker": "choose who delivered the visit",
-    "minutes": "write the visit's length in whole minutes, 1 to 1440",
-    "service_types": "tick at least one service type",
-    "reason": "choose a reason",
-    "notes": "the notes are too long (2000 characters at most)",
-    "note": "the note is too long (1000 characters at most)",
+    "worker": N_("Choose who delivered the visit."),
+    "minutes": N_("Write the visit's length in whole minutes, 1 to 1440."),
+    "service_types": N_("Tick at least one service type."),
+    "reason": N_("Choose a reason."),
+    "notes": N_("The notes are too long (2000 characters at most)."),
+    "note": N_("The note is too long (1000 characters at most)."),
+    "started_at": N_("Write the date and time the visit began."),
+    "scheduled_for": N_("Write the new date and time."),
 }
 
 
@@ -163,9 +165,7 @@ async def staff_deliver(request: web.Request) -> web.Response:
                 str(form.get("started_at", "")).strip(), visit.scheduled_for
             )
         except ValueError:
-            return await visits_page(
-                request, 400, "started_at: write the date and time the visit began"
-            )
+            return await visits_page(request, 400, HINTS["started_at"])
         fields["service_types"] = [str(t) for t in form.getall("service_types", [])]
         body = msgspec.convert(fields, Delivery, strict=False)
         await write(request, deliver, app, visit_id, body)
@@ -190,9 +190,7 @@ async def staff_reschedule(request: web.Request) -> web.Response:
                 raise ValueError("blank")  # unlike "began at", there is no default
             moment = started_at(value, visit.scheduled_for)
         except ValueError:
-            return await visits_page(
-                request, 400, "scheduled_for: write the new date and time"
-            )
+            return await visits_page(request, 400, HINTS["scheduled_for"])
         await write(request, move, app, visit_id, Move(moment))
     except DomainError as error:
         return await visits_page(request, status_of(error), said(error))
