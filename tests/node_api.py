@@ -1,5 +1,6 @@
-"""The node's HTTP API as a client calls it: one request, and the few steps most
-tests begin with (an admitted member, a staff token, an account, a visit)."""
+"""The node's HTTP API as a client calls it: one request, a page's form posted,
+and the few steps most tests begin with (an admitted member, a staff token, an
+account, a visit)."""
 
 from typing import Any
 from uuid import UUID
@@ -8,6 +9,8 @@ import aiohttp
 
 from tests.web import LiveNode, bearer
 
+NOBODY = "00000000-0000-4000-8000-000000000001"
+Form = list[tuple[str, str]]
 APPLICANT = {
     "name": "Rosa Bianchi",
     "email": "rosa@example.org",
@@ -37,6 +40,23 @@ async def call(
             else await response.text()
         )
         return response.status, body
+
+
+async def post_form(
+    http: LiveNode, path: str, token: str, data: Form
+) -> tuple[int, str]:
+    """Post a form as a browser would (asking for HTML); a redirect answers its
+    Location."""
+    headers = {**bearer(token), "Accept": "text/html"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            http.url + path, headers=headers, data=data, allow_redirects=False
+        ) as response,
+    ):
+        if response.status == 303:
+            return 303, response.headers["Location"]
+        return response.status, await response.text()
 
 
 async def admitted_member(
