@@ -14,16 +14,15 @@ from aiohttp import web
 
 from node.application import CoopNode
 from node.auth import CARE
-from node.errors import BalanceLimitExceeded, DomainError, UnknownAccount
-from node.http.context import NODE, run, write
+from node.errors import BalanceLimitExceeded, UnknownAccount
+from node.http.context import NODE, run
 from node.http.coordinator_forms import (
-    Problem,
     Refused,
     Typed,
     minutes_of,
     parsed,
     path_id,
-    posted,
+    run_form,
 )
 from node.http.pages import render, signed_in
 from node.http.pool import POOL, NewPool, PoolTransfer, pool_view
@@ -63,7 +62,6 @@ PURPOSE_LABELS = {
     "adjustment": N_("adjustment"),
 }
 MINUTES = {"minutes": "hours"}  # the form asks for hours
-NOT_RECORDED = N_("This could not be recorded; nothing was changed.")
 TOO_FEW = N_(
     "%(name)s has too few hours: this would take their balance below the lowest "
     "allowed."
@@ -137,19 +135,9 @@ def _minutes(values: dict[str, str], field: str, signed: bool = False) -> int | 
 async def _posted(
     request: web.Request, form: str, names: tuple[str, ...], command: Any
 ) -> web.Response:
-    """Run a form's command; on refusal the page again, with what was typed."""
     signed_in(request, CARE)
-    values = posted(await request.post(), names)
-    app = request.app[NODE].coop_node
-    try:
-        await write(request, command, app, values)
-    except Refused as refused:
-        errors = {refused.field: refused.problem}
-        return await timebank_page(request, refused.status, Typed(form, values, errors))
-    except DomainError:
-        errors = {"form": Problem(NOT_RECORDED)}
-        return await timebank_page(request, 409, Typed(form, values, errors))
-    raise web.HTTPSeeOther(f"{PAGE}?done={form}#done")
+    done = f"{PAGE}?done={form}#done"
+    return await run_form(request, timebank_page, form, names, done, command)
 
 
 def open_account(app: CoopNode, values: dict[str, str]) -> None:
