@@ -6,6 +6,7 @@ Contact details are personal data: the event that records a correction is in
 no sharing rule, so it stays in the node (node.membership).
 """
 
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -14,9 +15,9 @@ from aiohttp import web
 
 from node.application import CoopNode
 from node.errors import DomainError
-from node.http.context import NODE, run, write
+from node.http.context import NODE, write
 from node.http.guard import COOKIE, SESSION
-from node.http.member_pages import Errors, fields, member_id_of
+from node.http.member_pages import fields, member_id_of, member_page
 from node.http.members import ContactDetails, correct_contact, member_view, token_view
 from node.http.pages import render, status_of
 from toolkit.web.errors import invalid_input
@@ -36,28 +37,12 @@ NOT_ENDED = N_("Your membership could not be ended: ask the co-op office.")
 
 
 def details_context(app: CoopNode, member_id: UUID) -> dict[str, Any]:
-    member = app.member(member_id)
-    return {"member": member_view(member)}
+    member = member_view(app.member(member_id))
+    form = {name: getattr(member, name) for name in CONTACT}
+    return {"member": member, "form": form}
 
 
-async def details_page(
-    request: web.Request,
-    member_id: UUID,
-    status: int = 200,
-    form: dict[str, str] | None = None,
-    errors: Errors | None = None,
-) -> web.Response:
-    data = await run(request, details_context, request.app[NODE].coop_node, member_id)
-    member = data["member"]
-    return render(
-        request,
-        "member_details.html",
-        status,
-        form=form or {name: getattr(member, name) for name in CONTACT},
-        errors=errors or {},
-        done=DONE.get(request.query.get("done", "")),
-        **data,
-    )
+details_page = partial(member_page, "member_details.html", details_context, DONE)
 
 
 @member_details.get("/details")

@@ -10,7 +10,9 @@ node.http.member_details.
 """
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any, get_args
 from uuid import UUID
 
@@ -58,9 +60,31 @@ def fields(form: MultiDictProxy[Any], names: tuple[str, ...]) -> dict[str, str]:
     return {name: str(form.get(name, "")).strip() for name in names}
 
 
-def done_message(request: web.Request) -> str | None:
-    """The fixed message for ``?done=``: never the query's own text."""
-    return DONE.get(request.query.get("done", ""))
+async def member_page(
+    template: str,
+    context: Callable[[CoopNode, UUID], dict[str, Any]],
+    done: Mapping[str, str],
+    request: web.Request,
+    member_id: UUID,
+    status: int = 200,
+    form: dict[str, str] | None = None,
+    errors: Errors | None = None,
+) -> web.Response:
+    """One of the member's pages with its form: as typed, with ``errors``
+    beside their fields, after a mistake; otherwise as ``context`` fills it
+    first (its "form", if it has one). ``?done=`` shows its fixed message from
+    ``done``, never the query's own text."""
+    data = await run(request, context, request.app[NODE].coop_node, member_id)
+    first = data.pop("form", {})
+    return render(
+        request,
+        template,
+        status,
+        form=form or first,
+        errors=errors or {},
+        done=done.get(request.query.get("done", "")),
+        **data,
+    )
 
 
 def read_date(value: str, errors: Errors, field: str) -> dt.date | None:
@@ -100,23 +124,7 @@ def claims_context(app: CoopNode, member_id: UUID) -> dict[str, Any]:
     }
 
 
-async def claims_page(
-    request: web.Request,
-    member_id: UUID,
-    status: int = 200,
-    form: dict[str, str] | None = None,
-    errors: Errors | None = None,
-) -> web.Response:
-    data = await run(request, claims_context, request.app[NODE].coop_node, member_id)
-    return render(
-        request,
-        "member_claims.html",
-        status,
-        form=form or {},
-        errors=errors or {},
-        done=done_message(request),
-        **data,
-    )
+claims_page = partial(member_page, "member_claims.html", claims_context, DONE)
 
 
 @member_pages.get("/claims")
@@ -178,26 +186,11 @@ def timebank_context(app: CoopNode, member_id: UUID) -> dict[str, Any]:
         "statement": statement,
         "others": sorted(others, key=lambda other: other[0].casefold()),
         "purposes": GIVING,
+        "form": {"purpose": "gift"},
     }
 
 
-async def timebank_page(
-    request: web.Request,
-    member_id: UUID,
-    status: int = 200,
-    form: dict[str, str] | None = None,
-    errors: Errors | None = None,
-) -> web.Response:
-    data = await run(request, timebank_context, request.app[NODE].coop_node, member_id)
-    return render(
-        request,
-        "member_timebank.html",
-        status,
-        form=form or {"purpose": "gift"},
-        errors=errors or {},
-        done=done_message(request),
-        **data,
-    )
+timebank_page = partial(member_page, "member_timebank.html", timebank_context, DONE)
 
 
 @member_pages.get("/timebank")
