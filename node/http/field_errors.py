@@ -4,9 +4,10 @@ every bad field is named at once, next to itself, in plain words.
 Each field is converted with the body's own declared type (``msgspec``), so a page
 accepts exactly what the API accepts; what is said about a refused field is the
 page's hint for it (marked ``N_``, shown translated), never msgspec's words.
+The page is then shown again with the form as typed (``form_page``).
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -14,6 +15,8 @@ import msgspec
 from aiohttp import web
 from multidict import MultiDictProxy
 
+from node.http.context import NODE, run
+from node.http.pages import render
 from toolkit.web.i18n import N_
 
 Body = TypeVar("Body", bound=msgspec.Struct)
@@ -65,3 +68,30 @@ def path_id(request: web.Request, what: str) -> UUID:
         return UUID(request.match_info["id"])
     except ValueError:
         raise web.HTTPNotFound(text=what) from None
+
+
+async def form_page(
+    template: str,
+    context: Callable[..., dict[str, Any]],
+    done: Mapping[str, str],
+    request: web.Request,
+    *args: Any,
+    status: int = 200,
+    errors: Mapping[str, str] | None = None,
+    form: Mapping[str, str] | None = None,
+) -> web.Response:
+    """``template`` with ``context(app, *args)`` and its forms: after a mistake
+    as typed (``form``), with each of ``errors`` beside its field; otherwise as
+    the context fills them first (its "form", if it has one). ``?done=`` shows
+    its fixed message from ``done``, never the query's own text."""
+    data = await run(request, context, request.app[NODE].coop_node, *args)
+    first = data.pop("form", {})
+    return render(
+        request,
+        template,
+        status,
+        form=form or first,
+        errors=errors or {},
+        done=done.get(request.query.get("done", "")),
+        **data,
+    )

@@ -16,8 +16,9 @@ from aiohttp import web
 from node.application import CoopNode
 from node.errors import DomainError
 from node.http.context import NODE, write
+from node.http.field_errors import form_page
 from node.http.guard import COOKIE, SESSION
-from node.http.member_pages import fields, member_id_of, member_page
+from node.http.member_pages import fields, member_id_of
 from node.http.members import ContactDetails, correct_contact, member_view, token_view
 from node.http.pages import render, status_of
 from toolkit.web.errors import invalid_input
@@ -42,7 +43,7 @@ def details_context(app: CoopNode, member_id: UUID) -> dict[str, Any]:
     return {"member": member, "form": form}
 
 
-details_page = partial(member_page, "member_details.html", details_context, DONE)
+details_page = partial(form_page, "member_details.html", details_context, DONE)
 
 
 @member_details.get("/details")
@@ -59,7 +60,9 @@ async def correct(request: web.Request) -> web.Response:
     except msgspec.ValidationError as error:
         named = invalid_input(error, "form").detail.field
         field = named if named in HINTS else "email"
-        return await details_page(request, member_id, 400, form, {field: HINTS[field]})
+        return await details_page(
+            request, member_id, status=400, form=form, errors={field: HINTS[field]}
+        )
     app = request.app[NODE].coop_node
     await write(request, correct_contact, app, member_id, body)
     raise web.HTTPSeeOther("/details?done=corrected")
@@ -71,13 +74,15 @@ async def withdraw(request: web.Request) -> web.Response:
     posted = await request.post()
     if posted.get(UNDERSTOOD) != "yes":
         errors = {UNDERSTOOD: NOT_UNDERSTOOD}
-        return await details_page(request, member_id, 400, None, errors)
+        return await details_page(request, member_id, status=400, errors=errors)
     app = request.app[NODE].coop_node
     try:
         await write(request, app.withdraw_member, member_id, None)
     except DomainError as error:
         errors = {UNDERSTOOD: NOT_ENDED}
-        return await details_page(request, member_id, status_of(error), None, errors)
+        return await details_page(
+            request, member_id, status=status_of(error), errors=errors
+        )
     # Membership over, the session is too: the browser forgets it.
     if secret := request.get(SESSION):
         await write(request, app.end_session, secret)

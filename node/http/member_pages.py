@@ -10,7 +10,6 @@ node.http.member_details.
 """
 
 import datetime as dt
-from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any, get_args
@@ -23,6 +22,7 @@ from node.application import CoopNode
 from node.errors import BalanceLimitExceeded, DomainError, UnknownAccount
 from node.http.context import NODE, run, write
 from node.http.expenses import claims_of
+from node.http.field_errors import form_page
 from node.http.labels import currency
 from node.http.pages import render, signed_in, status_of
 from node.http.timebank import AccountView, account_view
@@ -58,33 +58,6 @@ def member_id_of(request: web.Request) -> UUID:
 
 def fields(form: MultiDictProxy[Any], names: tuple[str, ...]) -> dict[str, str]:
     return {name: str(form.get(name, "")).strip() for name in names}
-
-
-async def member_page(
-    template: str,
-    context: Callable[[CoopNode, UUID], dict[str, Any]],
-    done: Mapping[str, str],
-    request: web.Request,
-    member_id: UUID,
-    status: int = 200,
-    form: dict[str, str] | None = None,
-    errors: Errors | None = None,
-) -> web.Response:
-    """One of the member's pages with its form: as typed, with ``errors``
-    beside their fields, after a mistake; otherwise as ``context`` fills it
-    first (its "form", if it has one). ``?done=`` shows its fixed message from
-    ``done``, never the query's own text."""
-    data = await run(request, context, request.app[NODE].coop_node, member_id)
-    first = data.pop("form", {})
-    return render(
-        request,
-        template,
-        status,
-        form=form or first,
-        errors=errors or {},
-        done=done.get(request.query.get("done", "")),
-        **data,
-    )
 
 
 def read_date(value: str, errors: Errors, field: str) -> dt.date | None:
@@ -124,7 +97,7 @@ def claims_context(app: CoopNode, member_id: UUID) -> dict[str, Any]:
     }
 
 
-claims_page = partial(member_page, "member_claims.html", claims_context, DONE)
+claims_page = partial(form_page, "member_claims.html", claims_context, DONE)
 
 
 @member_pages.get("/claims")
@@ -144,7 +117,9 @@ async def claim(request: web.Request) -> web.Response:
     if len(form["description"]) > 1000:
         errors["description"] = N_("Keep the description under 1000 characters.")
     if errors:
-        return await claims_page(request, member_id, 400, form, errors)
+        return await claims_page(
+            request, member_id, status=400, form=form, errors=errors
+        )
     app = request.app[NODE].coop_node
     try:
         await write(
@@ -159,7 +134,9 @@ async def claim(request: web.Request) -> web.Response:
     except DomainError as error:
         # Validated above, the only refusal left is the claimant's membership.
         errors["form"] = N_("Only an admitted member can claim expenses.")
-        return await claims_page(request, member_id, status_of(error), form, errors)
+        return await claims_page(
+            request, member_id, status=status_of(error), form=form, errors=errors
+        )
     raise web.HTTPSeeOther("/claims?done=claimed")
 
 
@@ -190,7 +167,7 @@ def timebank_context(app: CoopNode, member_id: UUID) -> dict[str, Any]:
     }
 
 
-timebank_page = partial(member_page, "member_timebank.html", timebank_context, DONE)
+timebank_page = partial(form_page, "member_timebank.html", timebank_context, DONE)
 
 
 @member_pages.get("/timebank")
@@ -234,7 +211,9 @@ async def give_hours(request: web.Request) -> web.Response:
             "You have no time-bank account yet; ask the coordinator to open one."
         )
     if errors:
-        return await timebank_page(request, member_id, 400, form, errors)
+        return await timebank_page(
+            request, member_id, status=400, form=form, errors=errors
+        )
     try:
         await write(
             request,
@@ -256,7 +235,9 @@ async def give_hours(request: web.Request) -> web.Response:
             if mine.balance - minutes < mine.minimum
             else N_("That member cannot take that many more hours just now.")
         )
-        return await timebank_page(request, member_id, 409, form, errors)
+        return await timebank_page(
+            request, member_id, status=409, form=form, errors=errors
+        )
     raise web.HTTPSeeOther("/timebank?done=given")
 
 
