@@ -14,7 +14,8 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from node.errors import DomainError
-from node.http.context import NODE, write
+from node.http.context import NODE, run, write
+from node.http.pages import render
 from toolkit.web.errors import invalid_input
 from toolkit.web.i18n import N_
 
@@ -105,6 +106,22 @@ def path_id(request: web.Request) -> UUID:
         return UUID(request.match_info["id"])
     except ValueError:
         raise web.HTTPNotFound(text="No such record.") from None
+
+
+async def typed_page(
+    template: str,
+    context: Callable[..., dict[str, Any]],
+    done: Mapping[str, str],
+    request: web.Request,
+    status: int = 200,
+    typed: Typed | None = None,
+) -> web.Response:
+    """``template`` with ``context(app)``; after a refusal, one of its forms as
+    typed. ``?done=`` shows its fixed message from ``done``, never the query's
+    own text."""
+    data = await run(request, context, request.app[NODE].coop_node)
+    done_message = done.get(request.query.get("done", ""))
+    return render(request, template, status, typed=typed, done=done_message, **data)
 
 
 async def run_form(

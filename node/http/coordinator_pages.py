@@ -7,6 +7,7 @@ run the same commands; a refusal is said beside the field it concerns, naming th
 member, and the form keeps what was typed. Every write redirects to the page.
 """
 
+from functools import partial
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -18,11 +19,11 @@ from node.errors import BalanceLimitExceeded, UnknownAccount
 from node.http.context import NODE, run
 from node.http.coordinator_forms import (
     Refused,
-    Typed,
     minutes_of,
     parsed,
     path_id,
     run_form,
+    typed_page,
 )
 from node.http.pages import render, signed_in
 from node.http.pool import POOL, NewPool, PoolTransfer, pool_view
@@ -102,14 +103,9 @@ def _timebank_context(app: CoopNode) -> dict[str, Any]:
     }
 
 
-async def timebank_page(
-    request: web.Request, status: int = 200, typed: Typed | None = None
-) -> web.Response:
-    data = await run(request, _timebank_context, request.app[NODE].coop_node)
-    done = DONE.get(request.query.get("done", ""))
-    return render(
-        request, "coordinator_timebank.html", status, typed=typed, done=done, **data
-    )
+timebank_page = partial(
+    typed_page, "coordinator_timebank.html", _timebank_context, DONE
+)
 
 
 @coordinator_pages.get(PAGE)

@@ -7,6 +7,7 @@ member, and the form keeps what was typed. Every write redirects to the page.
 """
 
 import datetime as dt
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -14,15 +15,14 @@ from aiohttp import web
 
 from node.application import CoopNode
 from node.auth import CARE
-from node.http.context import NODE, run
 from node.http.coordinator_forms import (
     Refused,
-    Typed,
     parsed,
     path_id,
     run_form,
+    typed_page,
 )
-from node.http.pages import render, signed_in
+from node.http.pages import signed_in
 from node.http.workforce import Hire, Leaving, hire, leave, worker_view
 from toolkit.web.i18n import N_
 
@@ -61,14 +61,7 @@ def _workers_context(app: CoopNode) -> dict[str, Any]:
     }
 
 
-async def workers_page(
-    request: web.Request, status: int = 200, typed: Typed | None = None
-) -> web.Response:
-    data = await run(request, _workers_context, request.app[NODE].coop_node)
-    done = DONE.get(request.query.get("done", ""))
-    return render(
-        request, "coordinator_workers.html", status, typed=typed, done=done, **data
-    )
+workers_page = partial(typed_page, "coordinator_workers.html", _workers_context, DONE)
 
 
 @worker_pages.get(PAGE)
