@@ -34,6 +34,7 @@ from node.http.field_errors import checked, filled, path_id
 from node.http.labels import currency
 from node.http.letters import OneTimeViews
 from node.http.members import (
+    CONTACT_HINTS,
     ContactDetails,
     correct_contact,
     member_view,
@@ -101,13 +102,6 @@ async def record_page(
 async def member_record(request: web.Request) -> web.Response:
     signed_in(request, BOARD)
     return await record_page(request, path_id(request, N_("No such member.")))
-
-
-CONTACT_HINTS = {
-    "email": N_("Write an email address, like name@example.org."),
-    "phone": N_("Keep the phone number under 40 characters."),
-    "address": N_("Keep the address under 500 characters."),
-}
 
 
 async def _member_form(request: web.Request) -> tuple[UUID, dict[str, str]]:

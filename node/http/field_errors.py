@@ -23,12 +23,16 @@ Body = TypeVar("Body", bound=msgspec.Struct)
 CHECK_THIS = N_("Check this answer.")
 
 
+def trimmed(form: MultiDictProxy[Any], names: Iterable[str]) -> dict[str, str]:
+    """The form's fields among ``names``, trimmed, blank ones too."""
+    return {name: str(form.get(name, "")).strip() for name in names}
+
+
 def filled(form: MultiDictProxy[Any], names: Iterable[str]) -> dict[str, str]:
     """The form's fields among ``names``, trimmed, blank ones left out: a blank
     required field is then reported missing, a blank optional one takes its
     default."""
-    values = {name: str(form.get(name, "")).strip() for name in names}
-    return {name: value for name, value in values.items() if value}
+    return {name: value for name, value in trimmed(form, names).items() if value}
 
 
 def field_errors(

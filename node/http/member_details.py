@@ -16,10 +16,16 @@ from aiohttp import web
 from node.application import CoopNode
 from node.errors import DomainError
 from node.http.context import NODE, write
-from node.http.field_errors import form_page
+from node.http.field_errors import form_page, trimmed
 from node.http.guard import COOKIE, SESSION
-from node.http.member_pages import fields, member_id_of
-from node.http.members import ContactDetails, correct_contact, member_view, token_view
+from node.http.member_pages import member_id_of
+from node.http.members import (
+    CONTACT_HINTS,
+    ContactDetails,
+    correct_contact,
+    member_view,
+    token_view,
+)
 from node.http.pages import render, status_of
 from toolkit.web.errors import invalid_input
 from toolkit.web.i18n import N_
@@ -27,11 +33,6 @@ from toolkit.web.i18n import N_
 member_details = web.RouteTableDef()
 UNDERSTOOD = "understood"
 CONTACT = ("email", "phone", "address")
-HINTS = {
-    "email": N_("Write an email address, like name@example.org."),
-    "phone": N_("Keep the phone number under 40 characters."),
-    "address": N_("Keep the address under 500 characters."),
-}
 DONE = {"corrected": N_("Your details are saved.")}
 NOT_UNDERSTOOD = N_("Tick the box to say you understand, or keep your membership.")
 NOT_ENDED = N_("Your membership could not be ended: ask the co-op office.")
@@ -54,14 +55,18 @@ async def details(request: web.Request) -> web.Response:
 @member_details.post("/details")
 async def correct(request: web.Request) -> web.Response:
     member_id = member_id_of(request)
-    form = fields(await request.post(), CONTACT)
+    form = trimmed(await request.post(), CONTACT)
     try:
         body = msgspec.convert(form, ContactDetails)
     except msgspec.ValidationError as error:
         named = invalid_input(error, "form").detail.field
-        field = named if named in HINTS else "email"
+        field = named if named in CONTACT_HINTS else "email"
         return await details_page(
-            request, member_id, status=400, form=form, errors={field: HINTS[field]}
+            request,
+            member_id,
+            status=400,
+            form=form,
+            errors={field: CONTACT_HINTS[field]},
         )
     app = request.app[NODE].coop_node
     await write(request, correct_contact, app, member_id, body)

@@ -16,13 +16,12 @@ from typing import Any, get_args
 from uuid import UUID
 
 from aiohttp import web
-from multidict import MultiDictProxy
 
 from node.application import CoopNode
 from node.errors import BalanceLimitExceeded, DomainError, UnknownAccount
 from node.http.context import NODE, run, write
 from node.http.expenses import claims_of
-from node.http.field_errors import form_page
+from node.http.field_errors import form_page, trimmed
 from node.http.labels import currency
 from node.http.pages import render, signed_in, status_of
 from node.http.timebank import AccountView, account_view
@@ -54,10 +53,6 @@ def member_id_of(request: web.Request) -> UUID:
             text="These pages are for members.", content_type="text/plain"
         )
     return who.member_id
-
-
-def fields(form: MultiDictProxy[Any], names: tuple[str, ...]) -> dict[str, str]:
-    return {name: str(form.get(name, "")).strip() for name in names}
 
 
 def read_date(value: str, errors: Errors, field: str) -> dt.date | None:
@@ -108,7 +103,7 @@ async def claims(request: web.Request) -> web.Response:
 @member_pages.post("/claims")
 async def claim(request: web.Request) -> web.Response:
     member_id = member_id_of(request)
-    form = fields(await request.post(), ("category", "amount", "description", "on"))
+    form = trimmed(await request.post(), ("category", "amount", "description", "on"))
     errors: Errors = {}
     if form["category"] not in CATEGORIES:
         errors["category"] = N_("Choose what the money was spent on.")
@@ -193,7 +188,7 @@ def read_minutes(form: dict[str, str], errors: Errors) -> int:
 async def give_hours(request: web.Request) -> web.Response:
     member_id = member_id_of(request)
     names = ("to_member", "hours", "minutes", "purpose", "note", "on")
-    form = fields(await request.post(), names)
+    form = trimmed(await request.post(), names)
     errors: Errors = {}
     app = request.app[NODE].coop_node
     data = await run(request, timebank_context, app, member_id)
