@@ -14,17 +14,8 @@ import aiohttp
 
 from node.auth import BOARD
 from tests.node_api import admitted_member, call, events, post_form, staff_token
+from tests.page_text import UUID_TEXT, error_beside
 from tests.web import LiveNode, bearer
-
-UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-def error_beside(page: str, field: str) -> str:
-    """The text of the problem shown beside ``field``, which must point to it."""
-    assert f'aria-describedby="{field}-error"' in page, field
-    found = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>', page)
-    assert found is not None, page
-    return found.group(1)
 
 
 async def test_share_routes_are_the_boards_and_say_so_in_openapi(

@@ -22,9 +22,9 @@ from tests.node_api import (
     schedule,
     staff_token,
 )
+from tests.page_text import UUID_TEXT, visible_text
 from tests.web import LiveNode, bearer
 
-UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 ONE_GOAL = {"goal-1": "Cook", "performance-1": "1", "satisfaction-1": "1"}
 SCORES = ("performance", "satisfaction")
 
@@ -37,11 +37,6 @@ async def get(http: LiveNode, path: str, token: str) -> tuple[int, str]:
         session.get(http.url + path, headers=headers) as response,
     ):
         return response.status, await response.text()
-
-
-def text_of(page: str) -> str:
-    """What a person reads: the page without its tags (and their attributes)."""
-    return re.sub(r"<[^>]+>", " ", page)
 
 
 async def care_setup(http: LiveNode) -> dict[str, Any]:
@@ -141,7 +136,7 @@ async def test_a_plan_is_opened_reviewed_read_back_and_closed(
     assert (status, location) == (303, f"/staff/care-plans/{plan.id}?done=closed#done")
     assert app.care_plan(plan.id).is_closed
     status, page = await get(http_node, location, coordinator)
-    assert "Goals met" in page and "goals_met" not in text_of(page)
+    assert "Goals met" in page and "goals_met" not in visible_text(page)
     assert "Wants to carry on with the day centre" in page
     assert 'action="/staff/care-plans/' not in page  # no forms for a closed plan
 
@@ -155,7 +150,7 @@ async def test_a_plan_is_opened_reviewed_read_back_and_closed(
     )
     assert status == 409
     assert "This plan is closed" in page
-    assert not UUID_TEXT.search(text_of(page))
+    assert not UUID_TEXT.search(visible_text(page))
     assert events(http_node) == before
 
 
@@ -194,7 +189,7 @@ async def test_a_plan_form_keeps_what_was_typed_and_says_what_is_wrong(
     assert page.count("Write a whole number from 1 to 10.") == 3
     assert "Write the goal in the person&#39;s own words" in page
     assert 'id="goal-1-problem"' not in page
-    assert "Expected" not in page and not UUID_TEXT.search(text_of(page))
+    assert "Expected" not in page and not UUID_TEXT.search(visible_text(page))
 
     # Nothing filled at all: asked for one goal.
     status, page = await post_form(
@@ -333,7 +328,7 @@ async def test_an_incident_is_raised_read_and_closed_with_its_outcome(
     )
     assert status == 409
     assert "This was already closed." in page
-    assert not UUID_TEXT.search(text_of(page))
+    assert not UUID_TEXT.search(visible_text(page))
 
 
 async def test_only_the_coordinator_and_admin_reach_these_pages(
@@ -383,7 +378,7 @@ async def test_unknown_records_are_pages_not_found(http_node: LiveNode) -> None:
     ):
         status, page = await get(http_node, path, s["coordinator"])
         assert status == 404, path
-        assert not UUID_TEXT.search(text_of(page))
+        assert not UUID_TEXT.search(visible_text(page))
     status, page = await post_form(
         http_node,
         f"/staff/incidents/{NOBODY}/close",

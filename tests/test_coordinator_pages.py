@@ -23,23 +23,9 @@ from tests.node_api import (
     schedule,
     staff_token,
 )
+from tests.page_text import UUID_TEXT, error_beside
 from tests.waiting import wait_for
 from tests.web import LiveNode
-
-UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-def error_beside(page: str, field_id: str) -> str:
-    """The error shown beside a field: the field points to it, and it names no
-    id."""
-    field = re.search(rf'<(?:input|select|textarea) id="{field_id}"[^>]*>', page)
-    assert field, f"no field {field_id}"
-    assert 'aria-invalid="true"' in field.group(0), field.group(0)
-    assert f"{field_id}-error" in field.group(0)
-    found = re.search(rf'<p class="error" id="{field_id}-error">([^<]*)</p>', page)
-    assert found, f"no error beside {field_id}"
-    assert not UUID_TEXT.search(found.group(1)), found.group(1)
-    return found.group(1)
 
 
 def alert(page: str) -> str:

@@ -5,7 +5,6 @@ words and never with an id; each operation admits only the roles it says; and
 a correction of contact details never leaves the node."""
 
 import datetime as dt
-import re
 from pathlib import Path
 from uuid import UUID
 
@@ -20,16 +19,9 @@ from node.rules import profile_named
 from node.timebank import time_account_id
 from schemas import GENESIS_HASH
 from tests.node_api import admitted_member, call, open_account, staff_token
+from tests.page_text import UUID_TEXT, visible_text
 from tests.web import LiveNode, browser_session, csrf_of
 from toolkit.config import StoreConfig
-
-UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-TAGS = re.compile(r"<[^>]+>")
-
-
-def visible_text(page: str) -> str:
-    """What a person reads: the page without its tags and attributes."""
-    return TAGS.sub(" ", page)
 
 
 async def post(
