@@ -7,7 +7,6 @@ command run with its page shown again when refused.
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, NamedTuple, TypeVar
-from uuid import UUID
 
 import msgspec
 from aiohttp import web
@@ -23,6 +22,7 @@ from toolkit.web.i18n import N_
 _DECIMAL = re.compile(r"^(?P<sign>-?)(?P<hours>\d{1,6})(?:[.,](?P<fraction>\d{1,2}))?$")
 _CLOCK = re.compile(r"^(?P<sign>-?)(?P<hours>\d{1,6}):(?P<minutes>[0-5]\d)$")
 CHECK_FIELD = N_("Check this field and try again.")
+NO_SUCH_RECORD = "No such record."
 NOT_RECORDED = N_("This could not be recorded; nothing was changed.")
 T = TypeVar("T")
 
@@ -99,13 +99,6 @@ def parsed(
         field = invalid_input(error, "form").detail.field or "form"
         field = (renamed or {}).get(field, field)
         raise Refused(field, hints.get(field, CHECK_FIELD), 400) from None
-
-
-def path_id(request: web.Request) -> UUID:
-    try:
-        return UUID(request.match_info["id"])
-    except ValueError:
-        raise web.HTTPNotFound(text="No such record.") from None
 
 
 async def typed_page(

@@ -18,13 +18,14 @@ from node.auth import CARE
 from node.errors import BalanceLimitExceeded, UnknownAccount
 from node.http.context import NODE, run
 from node.http.coordinator_forms import (
+    NO_SUCH_RECORD,
     Refused,
     minutes_of,
     parsed,
-    path_id,
     run_form,
     typed_page,
 )
+from node.http.field_errors import path_id
 from node.http.pages import render, signed_in
 from node.http.pool import POOL, NewPool, PoolTransfer, pool_view
 from node.http.timebank import NewAccount, TransferRequest, account_view
@@ -278,7 +279,7 @@ def account_names(app: CoopNode) -> dict[UUID, str]:
 @coordinator_pages.get(f"{PAGE}/members/{{id}}")
 async def staff_statement(request: web.Request) -> web.Response:
     signed_in(request, CARE)
-    member = path_id(request)
+    member = path_id(request, NO_SUCH_RECORD)
     app = request.app[NODE].coop_node
     query = ListQuery(STATEMENT_LINES, _cursor(request))
 

@@ -16,12 +16,13 @@ from aiohttp import web
 from node.application import CoopNode
 from node.auth import CARE
 from node.http.coordinator_forms import (
+    NO_SUCH_RECORD,
     Refused,
     parsed,
-    path_id,
     run_form,
     typed_page,
 )
+from node.http.field_errors import path_id
 from node.http.pages import signed_in
 from node.http.workforce import Hire, Leaving, hire, leave, worker_view
 from toolkit.web.i18n import N_
@@ -107,7 +108,7 @@ async def staff_hire(request: web.Request) -> web.Response:
 @worker_pages.post(f"{PAGE}/{{id}}/leave")
 async def staff_leave(request: web.Request) -> web.Response:
     signed_in(request, CARE)
-    worker_id = path_id(request)
+    worker_id = path_id(request, NO_SUCH_RECORD)
     names = ("left_on", "reason")
     form, done = f"leave-{worker_id}", f"{PAGE}?done=left#done"
     return await run_form(
