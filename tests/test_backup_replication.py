@@ -4,7 +4,6 @@ backup older than what the consortium has received publishes nothing."""
 
 import asyncio
 import datetime as dt
-import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from tests.configs import node_config
 from tests.secured import SecuredHub
 from tests.test_broker_attacks import start_leaf
 from tests.truth import membership_truth, reported_membership
-from tests.waiting import wait_for, wait_until_caught_up
+from tests.waiting import wait_for, wait_until_caught_up, writing
 from toolkit.config import StoreConfig, load_config, write_config
 from toolkit.retry import stop_task
 
@@ -111,28 +110,13 @@ async def test_a_backup_taken_during_writes_restores_and_replicates_on(
     # The broker is out of reach while members join and the backup is taken: the
     # snapshot holds writes the consortium has not had yet.
     await pause_replicator(alpha)
-    stop = threading.Event()
-    written: list[int] = []
-
-    def writer() -> None:
-        n = 100
-        while not stop.is_set():
-            join(alpha.coop_node, n)
-            written.append(n)
-            n += 1
-
-    thread = threading.Thread(target=writer)
-    thread.start()
-    try:
+    with writing(lambda n: join(alpha.coop_node, n), first=100) as written:
         await wait_for(lambda: len(written) >= 3, what="writes under way")
         manifest = await asyncio.to_thread(
             backup_node, config_file(alpha, tmp_path), tmp_path / "backup", PASSPHRASE
         )
         count = len(written)
         await wait_for(lambda: len(written) >= count + 3, what="writes after it")
-    finally:
-        stop.set()
-        thread.join()
     await alpha.stop()  # the node dies; what it wrote after the backup is lost
 
     schema = pg_store_factory().schema if postgres else None
