@@ -3,6 +3,7 @@ secrets sealed apart, refused when changed, cut short or aimed at a used folder.
 
 import datetime as dt
 import stat
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from node.service import NodeService
 from node.stream_check import FEDERATION_STREAM as NODE_SIDE_NAME
 from tests.configs import node_config
 from tests.truth import membership_truth
-from tests.waiting import block_until, writing
+from tests.waiting import writing
 from toolkit.config import StoreConfig, load_config, write_config
 
 PASSPHRASE = "correct horse battery staple"
@@ -72,10 +73,12 @@ def test_a_backup_taken_during_writes_is_a_prefix_of_the_store(tmp_path: Path) -
     for n in range(20):
         join(live, n)
     with writing(lambda n: join(live, n), first=100) as written:
-        block_until(lambda: len(written) >= 5, what="the writer well under way")
+        while len(written) < 5:  # the writer is well under way
+            time.sleep(0.01)
         manifest = backup_node(config_path, tmp_path / "backup", PASSPHRASE)
         after_backup = len(written)
-        block_until(lambda: len(written) >= after_backup + 5, what="writes after it")
+        while len(written) < after_backup + 5:  # and goes on after the snapshot
+            time.sleep(0.01)
 
     restored_config = load_config(
         restore_node(tmp_path / "backup", tmp_path / "new", PASSPHRASE), NodeConfig
@@ -236,10 +239,12 @@ def test_a_postgres_store_is_copied_in_one_snapshot_during_writes(
     live = NodeService(config)
     live.found_if_new()
     with writing(lambda n: join(live.coop_node, n)) as written:
-        block_until(lambda: len(written) >= 5, what="writes under way")
+        while len(written) < 5:  # writes under way
+            time.sleep(0.01)
         manifest = backup_node(folder / "node.toml", tmp_path / "backup", PASSPHRASE)
         count = len(written)
-        block_until(lambda: len(written) >= count + 5, what="writes after it")
+        while len(written) < count + 5:  # writes after it
+            time.sleep(0.01)
     # Nothing of the database's password or the node's keys in the plain copies.
     plain = [f for f in (tmp_path / "backup").iterdir() if f.name != "secrets.sealed"]
     assert any(f.name.startswith("store-coopnode_events") for f in plain)

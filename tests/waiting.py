@@ -23,18 +23,6 @@ async def wait_for(
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
-def block_until(
-    condition: Callable[[], bool], timeout: float = 20.0, what: str = "condition"
-) -> None:
-    """``wait_for`` outside an event loop."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.01)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
 @contextmanager
 def writing(write: Callable[[int], None], first: int = 0) -> Iterator[list[int]]:
     """``write(first)``, ``write(first + 1)``, ... in a thread of its own while
