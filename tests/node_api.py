@@ -108,15 +108,24 @@ async def open_account(http: LiveNode, member: str, **limits: Any) -> dict[str, 
     return account
 
 
-async def schedule(http: LiveNode, user: str, types: list[str]) -> UUID:
+async def schedule(
+    http: LiveNode,
+    user: str,
+    types: list[str],
+    *,
+    at: str = "2026-03-02T09:00:00+01:00",
+    token: str | None = None,
+) -> UUID:
+    """A visit to ``user`` at 1 Mill Lane, booked by ``token`` (the admin's if
+    None)."""
     status, visit = await call(
         http,
         "POST",
         "/api/visits",
-        token=http.admin_token,
+        token=token or http.admin_token,
         json={
             "service_user": user,
-            "scheduled_for": "2026-03-02T09:00:00+01:00",
+            "scheduled_for": at,
             "service_types": types,
             "address": "1 Mill Lane",
         },

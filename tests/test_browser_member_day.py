@@ -11,7 +11,7 @@ from playwright.async_api import expect
 
 from tests.accessibility import phone_page, problems
 from tests.browser import chromium, screenshot_path
-from tests.node_api import admitted_member, call, open_account, staff_token
+from tests.node_api import admitted_member, call, open_account, schedule, staff_token
 from tests.web import LiveNode
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -26,18 +26,8 @@ async def test_a_member_does_her_day_from_her_phone(http_node: LiveNode) -> None
     for member in (una, omar):
         await open_account(http_node, member)
     tomorrow = dt.datetime.now(dt.UTC).replace(hour=9, minute=30) + dt.timedelta(1)
-    status, _ = await call(
-        http_node,
-        "POST",
-        "/api/visits",
-        token=coordinator,
-        json={
-            "service_user": una,
-            "scheduled_for": tomorrow.isoformat(),
-            "service_types": ["personal_care", "befriending"],
-        },
-    )
-    assert status == 201
+    types = ["personal_care", "befriending"]
+    await schedule(http_node, una, types, at=tomorrow.isoformat(), token=coordinator)
     # A token on a phone she has since lost.
     status, lost = await call(
         http_node,

@@ -18,7 +18,7 @@ from node.replicator import ChainHead, build_envelopes
 from node.rules import profile_named
 from node.timebank import time_account_id
 from schemas import GENESIS_HASH
-from tests.node_api import admitted_member, call, open_account, staff_token
+from tests.node_api import admitted_member, call, open_account, schedule, staff_token
 from tests.page_text import UUID_TEXT, visible_text
 from tests.web import LiveNode, browser_session, csrf_of
 from toolkit.config import StoreConfig
@@ -218,19 +218,8 @@ async def test_a_member_sees_their_own_visits_only(http_node: LiveNode) -> None:
         (other, tomorrow),
         (una, tomorrow - dt.timedelta(days=3)),
     ):
-        status, visit = await call(
-            http_node,
-            "POST",
-            "/api/visits",
-            token=http_node.admin_token,
-            json={
-                "service_user": user,
-                "scheduled_for": when.isoformat(),
-                "service_types": ["personal_care", "meals_shopping"],
-            },
-        )
-        assert status == 201, visit
-        ids.append(visit["id"])
+        types = ["personal_care", "meals_shopping"]
+        ids.append(str(await schedule(http_node, user, types, at=when.isoformat())))
     status, _ = await call(
         http_node,
         "POST",
