@@ -85,6 +85,13 @@ def events(http: LiveNode) -> int:
 async def staff_token(http: LiveNode, role: str, name: str) -> tuple[str, str]:
     """An admitted member with a ``role`` token: (member id, token)."""
     member, _ = await admitted_member(http, name=name)
+    issued = await issue_token(http, member, role)
+    return member, issued["token"]
+
+
+async def issue_token(http: LiveNode, member: str, role: str = "member") -> Any:
+    """A token for ``member`` with ``role``, issued by the admin: the API's
+    answer, with the secret ("token") and what it gives ("access")."""
     status, issued = await call(
         http,
         "POST",
@@ -93,7 +100,7 @@ async def staff_token(http: LiveNode, role: str, name: str) -> tuple[str, str]:
         json={"role": role},
     )
     assert status == 201, issued
-    return member, issued["token"]
+    return issued
 
 
 async def open_account(http: LiveNode, member: str, **limits: Any) -> dict[str, Any]:

@@ -11,7 +11,14 @@ from playwright.async_api import expect
 
 from tests.accessibility import phone_page, problems
 from tests.browser import chromium, screenshot_path
-from tests.node_api import admitted_member, call, open_account, schedule, staff_token
+from tests.node_api import (
+    admitted_member,
+    call,
+    issue_token,
+    open_account,
+    schedule,
+    staff_token,
+)
 from tests.web import LiveNode
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -29,14 +36,7 @@ async def test_a_member_does_her_day_from_her_phone(http_node: LiveNode) -> None
     types = ["personal_care", "befriending"]
     await schedule(http_node, una, types, at=tomorrow.isoformat(), token=coordinator)
     # A token on a phone she has since lost.
-    status, lost = await call(
-        http_node,
-        "POST",
-        f"/api/members/{una}/tokens",
-        token=http_node.admin_token,
-        json={"role": "member"},
-    )
-    assert status == 201
+    lost = await issue_token(http_node, una)
     found: list[str] = []
     async with chromium() as browser:
         page = await phone_page(browser, url, una_token)

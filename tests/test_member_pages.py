@@ -18,7 +18,14 @@ from node.replicator import ChainHead, build_envelopes
 from node.rules import profile_named
 from node.timebank import time_account_id
 from schemas import GENESIS_HASH
-from tests.node_api import admitted_member, call, open_account, schedule, staff_token
+from tests.node_api import (
+    admitted_member,
+    call,
+    issue_token,
+    open_account,
+    schedule,
+    staff_token,
+)
 from tests.page_text import UUID_TEXT, visible_text
 from tests.web import LiveNode, browser_session, csrf_of
 from toolkit.config import StoreConfig
@@ -319,14 +326,7 @@ async def test_a_member_revokes_a_lost_token_on_the_devices_page(
     http_node: LiveNode,
 ) -> None:
     rosa, token = await admitted_member(http_node, "volunteer", "Rosa Bianchi")
-    status, lost = await call(
-        http_node,
-        "POST",
-        f"/api/members/{rosa}/tokens",
-        token=http_node.admin_token,
-        json={"role": "member"},
-    )
-    assert status == 201
+    lost = await issue_token(http_node, rosa)
     _, omar_token = await admitted_member(http_node, "volunteer", "Omar")
     status, omars = await call(http_node, "GET", "/api/me", token=omar_token)
     async with browser_session(http_node, token) as browser:
