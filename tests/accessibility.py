@@ -1,11 +1,14 @@
-"""axe-core (from the axe-playwright-python package) run in a page, and a check
-that nothing sticks out past the viewport's right edge."""
+"""axe-core (from the axe-playwright-python package) run in a page, checks that
+nothing sticks out past the viewport's right edge and that nothing is too small
+to tap or read, and all of them at once at phone and desktop size."""
 
 from pathlib import Path
 from typing import Any
 
 import axe_playwright_python
-from playwright.async_api import Page
+from playwright.async_api import Browser, Page
+
+from tests.browser import screenshot_path, sign_in
 
 AXE_JS = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -98,3 +101,37 @@ async def small_text(page: Page) -> list[str]:
     """Chart text shown smaller than 12 px."""
     found: list[str] = await page.evaluate(SMALL_TEXT_JS)
     return found
+
+
+async def problems(
+    page: Page, name: str, *, screenshot: str | None = None
+) -> list[str]:
+    """What axe, the overflow check and the size checks find on the page as it
+    is now, at desktop and then phone size, each named "``name`` at <width>px".
+    The page is not loaded again (a page that answers a post, or shows something
+    once, is checked as it is) and is left at phone size. With ``screenshot``, a
+    full-page screenshot at each size, named ``screenshot``-desktop and -phone."""
+    found = []
+    for size, label in ((DESKTOP, "desktop"), (PHONE, "phone")):
+        await page.set_viewport_size(size)
+        where = f"{name} at {size['width']}px"
+        found += [f"{where}: {v}" for v in await axe_violations(page)]
+        found += [f"{where}: off screen: {o}" for o in await off_screen(page)]
+        found += [f"{where}: too small: {t}" for t in await small_targets(page)]
+        found += [f"{where}: text too small: {t}" for t in await small_text(page)]
+        if screenshot is not None:
+            await page.screenshot(
+                path=screenshot_path(f"{screenshot}-{label}"), full_page=True
+            )
+    return found
+
+
+async def phone_page(browser: Browser, url: str, token: str | None = None) -> Page:
+    """A new page at phone size, signed in with ``token`` unless it is None.
+    Its context bypasses the CSP: axe is injected as a script of its own, and
+    only these pages need that."""
+    context = await browser.new_context(bypass_csp=True, viewport=PHONE)
+    page = await context.new_page()
+    if token is not None:
+        await sign_in(page, url, token)
+    return page

@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Page, async_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -34,3 +34,10 @@ async def chromium() -> AsyncIterator[Browser]:
 def screenshot_path(name: str) -> str:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return str(ARTIFACTS / f"{name}.png")
+
+
+async def sign_in(page: Page, url: str, token: str) -> None:
+    """Sign in as a person does: type the code at /login and send it."""
+    await page.goto(url + "/login")
+    await page.fill("#code", token)
+    await page.click("button[type=submit]")

@@ -6,6 +6,7 @@ afterwards. They are never skipped. Tests without the mark never touch PostgreSQ
 the server starts only when a marked test first asks for it.
 """
 
+import datetime as dt
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -17,6 +18,8 @@ from federation.broker import NatsServer
 from federation.config import ConsortiumConfig
 from federation.ingest import ConsortiumViews
 from federation.service import ConsortiumService
+from node.application import CoopNode
+from node.rules import profile_named
 from node.service import NodeService
 from tests.configs import node_config
 from tests.keys import KeyBook, keyring_for
@@ -95,6 +98,18 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreConfig:
         return StoreConfig(path=str(tmp_path / "store.db"))
     make: Callable[[], StoreConfig] = request.getfixturevalue("pg_store_factory")
     return make()
+
+
+@pytest.fixture
+def app(store: StoreConfig) -> Iterator[CoopNode]:
+    """A co-op founded on 2 March 2026 (Alpha Care, the UK multi-stakeholder
+    profile) in a store of each kind."""
+    app = CoopNode("alpha", store.env())
+    app.found_coop(
+        "Alpha Care", profile_named("uk_multi_stakeholder"), dt.date(2026, 3, 2)
+    )
+    yield app
+    app.close()
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
-"""The node's HTTP API as a client calls it: one request, and the few steps most
-tests begin with (an admitted member, a staff token, an account, a visit)."""
+"""The node's HTTP API as a client calls it: one request, a page's form posted,
+and the few steps most tests begin with (an admitted member, a staff token, an
+account, a visit)."""
 
 from typing import Any
 from uuid import UUID
@@ -8,6 +9,8 @@ import aiohttp
 
 from tests.web import LiveNode, bearer
 
+NOBODY = "00000000-0000-4000-8000-000000000001"
+Form = list[tuple[str, str]]
 APPLICANT = {
     "name": "Rosa Bianchi",
     "email": "rosa@example.org",
@@ -39,6 +42,23 @@ async def call(
         return response.status, body
 
 
+async def post_form(
+    http: LiveNode, path: str, token: str, data: Form
+) -> tuple[int, str]:
+    """Post a form as a browser would (asking for HTML); a redirect answers its
+    Location."""
+    headers = {**bearer(token), "Accept": "text/html"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            http.url + path, headers=headers, data=data, allow_redirects=False
+        ) as response,
+    ):
+        if response.status == 303:
+            return 303, response.headers["Location"]
+        return response.status, await response.text()
+
+
 async def admitted_member(
     http: LiveNode, member_class: str = "worker", name: str = "Rosa Bianchi"
 ) -> tuple[str, str]:
@@ -65,6 +85,13 @@ def events(http: LiveNode) -> int:
 async def staff_token(http: LiveNode, role: str, name: str) -> tuple[str, str]:
     """An admitted member with a ``role`` token: (member id, token)."""
     member, _ = await admitted_member(http, name=name)
+    issued = await issue_token(http, member, role)
+    return member, issued["token"]
+
+
+async def issue_token(http: LiveNode, member: str, role: str = "member") -> Any:
+    """A token for ``member`` with ``role``, issued by the admin: the API's
+    answer, with the secret ("token") and what it gives ("access")."""
     status, issued = await call(
         http,
         "POST",
@@ -73,7 +100,7 @@ async def staff_token(http: LiveNode, role: str, name: str) -> tuple[str, str]:
         json={"role": role},
     )
     assert status == 201, issued
-    return member, issued["token"]
+    return issued
 
 
 async def open_account(http: LiveNode, member: str, **limits: Any) -> dict[str, Any]:
@@ -88,15 +115,24 @@ async def open_account(http: LiveNode, member: str, **limits: Any) -> dict[str, 
     return account
 
 
-async def schedule(http: LiveNode, user: str, types: list[str]) -> UUID:
+async def schedule(
+    http: LiveNode,
+    user: str,
+    types: list[str],
+    *,
+    at: str = "2026-03-02T09:00:00+01:00",
+    token: str | None = None,
+) -> UUID:
+    """A visit to ``user`` at 1 Mill Lane, booked by ``token`` (the admin's if
+    None)."""
     status, visit = await call(
         http,
         "POST",
         "/api/visits",
-        token=http.admin_token,
+        token=token or http.admin_token,
         json={
             "service_user": user,
-            "scheduled_for": "2026-03-02T09:00:00+01:00",
+            "scheduled_for": at,
             "service_types": types,
             "address": "1 Mill Lane",
         },

@@ -3,7 +3,7 @@ secrets sealed apart, refused when changed, cut short or aimed at a used folder.
 
 import datetime as dt
 import stat
-import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from node.service import NodeService
 from node.stream_check import FEDERATION_STREAM as NODE_SIDE_NAME
 from tests.configs import node_config
 from tests.truth import membership_truth
+from tests.waiting import writing
 from toolkit.config import StoreConfig, load_config, write_config
 
 PASSPHRASE = "correct horse battery staple"
@@ -71,28 +72,13 @@ def test_a_backup_taken_during_writes_is_a_prefix_of_the_store(tmp_path: Path) -
     live = CoopNode(config.coop_id, config.store_env())
     for n in range(20):
         join(live, n)
-    stop = threading.Event()
-    written = []
-
-    def writer() -> None:
-        n = 100
-        while not stop.is_set():
-            join(live, n)
-            written.append(n)
-            n += 1
-
-    thread = threading.Thread(target=writer)
-    thread.start()
-    try:
+    with writing(lambda n: join(live, n), first=100) as written:
         while len(written) < 5:  # the writer is well under way
-            stop.wait(0.01)
+            time.sleep(0.01)
         manifest = backup_node(config_path, tmp_path / "backup", PASSPHRASE)
         after_backup = len(written)
         while len(written) < after_backup + 5:  # and goes on after the snapshot
-            stop.wait(0.01)
-    finally:
-        stop.set()
-        thread.join()
+            time.sleep(0.01)
 
     restored_config = load_config(
         restore_node(tmp_path / "backup", tmp_path / "new", PASSPHRASE), NodeConfig
@@ -252,28 +238,13 @@ def test_a_postgres_store_is_copied_in_one_snapshot_during_writes(
     config = load_config(folder / "node.toml", NodeConfig)
     live = NodeService(config)
     live.found_if_new()
-    stop = threading.Event()
-    written: list[int] = []
-
-    def writer() -> None:
-        n = 0
-        while not stop.is_set():
-            join(live.coop_node, n)
-            written.append(n)
-            n += 1
-
-    thread = threading.Thread(target=writer)
-    thread.start()
-    try:
-        while len(written) < 5:
-            stop.wait(0.01)
+    with writing(lambda n: join(live.coop_node, n)) as written:
+        while len(written) < 5:  # writes under way
+            time.sleep(0.01)
         manifest = backup_node(folder / "node.toml", tmp_path / "backup", PASSPHRASE)
         count = len(written)
-        while len(written) < count + 5:
-            stop.wait(0.01)
-    finally:
-        stop.set()
-        thread.join()
+        while len(written) < count + 5:  # writes after it
+            time.sleep(0.01)
     # Nothing of the database's password or the node's keys in the plain copies.
     plain = [f for f in (tmp_path / "backup").iterdir() if f.name != "secrets.sealed"]
     assert any(f.name.startswith("store-coopnode_events") for f in plain)

@@ -4,7 +4,6 @@ backup older than what the consortium has received publishes nothing."""
 
 import asyncio
 import datetime as dt
-import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from tests.configs import node_config
 from tests.secured import SecuredHub
 from tests.test_broker_attacks import start_leaf
 from tests.truth import membership_truth, reported_membership
-from tests.waiting import wait_for, wait_until_caught_up
+from tests.waiting import wait_for, wait_until_caught_up, writing
 from toolkit.config import StoreConfig, load_config, write_config
 from toolkit.retry import stop_task
 
@@ -44,12 +43,15 @@ ConsortiumFactory = Callable[..., ConsortiumService]
 Service = NodeService | ConsortiumService
 
 
-def join(app: CoopNode, n: int) -> None:
-    member_id = app.apply_for_membership(
-        name=f"Member {n}", email=f"m{n}@example.org", member_class="worker"
-    )
-    app.admit_member(member_id, DAY)
-    app.buy_shares(member_id, 100 + n, DAY)  # applied twice, the capital would show
+def join(app: CoopNode, *numbers: int) -> None:
+    """Member n applies, is admitted and buys 100 + n shares, for each n."""
+    for n in numbers:
+        member_id = app.apply_for_membership(
+            name=f"Member {n}", email=f"m{n}@example.org", member_class="worker"
+        )
+        app.admit_member(member_id, DAY)
+        # Applied twice, the capital would show.
+        app.buy_shares(member_id, 100 + n, DAY)
 
 
 @pytest.fixture
@@ -105,34 +107,18 @@ async def test_a_backup_taken_during_writes_restores_and_replicates_on(
     alpha = make_node(
         "alpha", [nats_server.url], store=pg_store_factory() if postgres else None
     )
-    for n in range(10):
-        join(alpha.coop_node, n)
+    join(alpha.coop_node, *range(10))
     await wait_until_caught_up([alpha], consortium)
     # The broker is out of reach while members join and the backup is taken: the
     # snapshot holds writes the consortium has not had yet.
     await pause_replicator(alpha)
-    stop = threading.Event()
-    written: list[int] = []
-
-    def writer() -> None:
-        n = 100
-        while not stop.is_set():
-            join(alpha.coop_node, n)
-            written.append(n)
-            n += 1
-
-    thread = threading.Thread(target=writer)
-    thread.start()
-    try:
+    with writing(lambda n: join(alpha.coop_node, n), first=100) as written:
         await wait_for(lambda: len(written) >= 3, what="writes under way")
         manifest = await asyncio.to_thread(
             backup_node, config_file(alpha, tmp_path), tmp_path / "backup", PASSPHRASE
         )
         count = len(written)
         await wait_for(lambda: len(written) >= count + 3, what="writes after it")
-    finally:
-        stop.set()
-        thread.join()
     await alpha.stop()  # the node dies; what it wrote after the backup is lost
 
     schema = pg_store_factory().schema if postgres else None
@@ -143,8 +129,7 @@ async def test_a_backup_taken_during_writes_restores_and_replicates_on(
     assert restored.coop_node.recorder.max_notification_id() == (
         manifest.stores["store"].last_notification_id
     )
-    for n in range(500, 505):
-        join(restored.coop_node, n)
+    join(restored.coop_node, *range(500, 505))
     await wait_until_caught_up([restored], consortium)
     exact(consortium, restored)
     assert restored.replicator.halted is None
@@ -163,8 +148,7 @@ async def test_a_backup_taken_before_its_writes_were_published_sends_nothing_twi
     join(alpha.coop_node, 0)
     await wait_until_caught_up([alpha], consortium)
     await pause_replicator(alpha)
-    for n in range(1, 8):
-        join(alpha.coop_node, n)
+    join(alpha.coop_node, *range(1, 8))
     backup_node(config_file(alpha, tmp_path), tmp_path / "backup", PASSPHRASE)
     # Then the old node published what the backup holds, and died.
     alpha._task = asyncio.create_task(alpha.replicator.run())
@@ -194,11 +178,9 @@ async def test_a_backup_older_than_what_the_consortium_has_publishes_nothing(
 ) -> None:
     consortium = make_consortium([nats_server.url])
     alpha = make_node("alpha", [nats_server.url])
-    for n in range(3):
-        join(alpha.coop_node, n)
+    join(alpha.coop_node, *range(3))
     backup_node(config_file(alpha, tmp_path), tmp_path / "backup", PASSPHRASE)
-    for n in range(3, 6):
-        join(alpha.coop_node, n)
+    join(alpha.coop_node, *range(3, 6))
     await wait_until_caught_up([alpha], consortium)
     received = consortium.report()
     await alpha.stop()
@@ -228,8 +210,7 @@ async def test_a_moved_coop_carries_its_chain_on(
 ) -> None:
     consortium = make_consortium([nats_server.url])
     alpha = make_node("alpha", [nats_server.url])
-    for n in range(5):
-        join(alpha.coop_node, n)
+    join(alpha.coop_node, *range(5))
     await wait_until_caught_up([alpha], consortium)
     monkeypatch.setenv(PASSPHRASE_ENV, PASSPHRASE)
     export = ["node", "export", "--config", str(config_file(alpha, tmp_path))]
@@ -240,8 +221,7 @@ async def test_a_moved_coop_carries_its_chain_on(
     assert main([*imported, "--to", str(new_home), "--broker", nats_server.url]) == 0
 
     moved = start_node(new_home / "node.toml", started)
-    for n in range(5, 9):
-        join(moved.coop_node, n)
+    join(moved.coop_node, *range(5, 9))
     await wait_until_caught_up([moved], consortium)
     exact(consortium, moved)
     assert moved.replicator.published.seq == 1 + 9 * 2  # founding, 2 per member
@@ -257,16 +237,14 @@ async def test_a_restored_consortium_ingests_on_exactly_once(
 ) -> None:
     first = make_consortium([nats_server.url])
     alpha = make_node("alpha", [nats_server.url])
-    for n in range(5):
-        join(alpha.coop_node, n)
+    join(alpha.coop_node, *range(5))
     await wait_until_caught_up([alpha], first)
     folder = tmp_path / "consortium"
     write_config(folder / "consortium.toml", first.config)
 
     # Taken while the aggregator applies what the node goes on writing.
     def more_members() -> None:
-        for n in range(5, 15):
-            join(alpha.coop_node, n)
+        join(alpha.coop_node, *range(5, 15))
 
     writes = asyncio.create_task(asyncio.to_thread(more_members))
     await asyncio.to_thread(
@@ -280,8 +258,7 @@ async def test_a_restored_consortium_ingests_on_exactly_once(
     second = ConsortiumService(load_config(config, ConsortiumConfig))
     second.start()
     started.append(second)
-    for n in range(15, 18):
-        join(alpha.coop_node, n)
+    join(alpha.coop_node, *range(15, 18))
     await wait_until_caught_up([alpha], second)
     exact(second, alpha)
     assert second.views.position("alpha") == alpha.replicator.published.seq

@@ -13,32 +13,9 @@ from uuid import UUID
 import aiohttp
 
 from node.auth import BOARD
-from tests.node_api import admitted_member, call, events, staff_token
+from tests.node_api import admitted_member, call, events, post_form, staff_token
+from tests.page_text import UUID_TEXT, error_beside
 from tests.web import LiveNode, bearer
-
-Form = list[tuple[str, str]]
-UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-async def post(http: LiveNode, path: str, token: str, data: Form) -> tuple[int, str]:
-    """Post a form as a browser would; a redirect answers its Location."""
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(
-            http.url + path, headers=bearer(token), data=data, allow_redirects=False
-        ) as response,
-    ):
-        if response.status == 303:
-            return 303, response.headers["Location"]
-        return response.status, await response.text()
-
-
-def error_beside(page: str, field: str) -> str:
-    """The text of the problem shown beside ``field``, which must point to it."""
-    assert f'aria-describedby="{field}-error"' in page, field
-    found = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>', page)
-    assert found is not None, page
-    return found.group(1)
 
 
 async def test_share_routes_are_the_boards_and_say_so_in_openapi(
@@ -219,12 +196,12 @@ async def test_a_staff_member_cannot_raise_their_own_access(
         json={"role": "admin"},
     )
     assert status == 400  # no member holds the admin's role
-    status, page = await post(
+    status, page = await post_form(
         http_node, "/staff/access", board, [("member", str(bea)), ("role", "board")]
     )
     assert status == 400
     assert error_beside(page, "member") == "No one may issue access to themselves."
-    status, _ = await post(
+    status, _ = await post_form(
         http_node,
         "/staff/access",
         coordinator,
@@ -249,7 +226,7 @@ async def test_the_board_issues_access_shown_once_and_revokes_it(
 ) -> None:
     bea, board = await staff_token(http_node, "board", "Bea Ng")
     rosa, _ = await admitted_member(http_node, name="Rosa Bianchi")
-    status, location = await post(
+    status, location = await post_form(
         http_node,
         "/staff/access",
         board,
@@ -271,7 +248,7 @@ async def test_the_board_issues_access_shown_once_and_revokes_it(
     assert (issued["role"], issued["issued_by"]) == ("coordinator", bea)
     status, page = await call(http_node, "GET", "/staff/access", token=board)
     assert status == 200 and "Rosa Bianchi" in page and token not in page
-    status, location = await post(
+    status, location = await post_form(
         http_node, f"/staff/access/{issued['id']}/revoke", board, []
     )
     assert (status, location) == (303, "/staff/access?done=revoked#done")
@@ -303,13 +280,13 @@ async def test_the_member_record_changes_class_and_withdraws(
     assert f'<a href="{record}">Rosa Bianchi</a>' in page
 
     before = events(http_node)
-    status, page = await post(
+    status, page = await post_form(
         http_node, f"{record}/class", board, [("member_class", "worker")]
     )
     assert status == 400
     message = error_beside(page, "member_class")
     assert message == "Rosa Bianchi is already in that class."
-    status, page = await post(
+    status, page = await post_form(
         http_node,
         f"{record}/class",
         board,
@@ -320,7 +297,7 @@ async def test_the_member_record_changes_class_and_withdraws(
     assert 'value="next week"' in page
     assert events(http_node) == before
 
-    status, location = await post(
+    status, location = await post_form(
         http_node, f"{record}/class", board, [("member_class", "service_user")]
     )
     assert (status, location) == (303, f"{record}?done=class#done")
@@ -329,13 +306,13 @@ async def test_the_member_record_changes_class_and_withdraws(
     assert '<dd id="member-class">Service user</dd>' in page
 
     http_node.node.coop_node.buy_shares(UUID(rosa), 1200)
-    status, page = await post(
+    status, page = await post_form(
         http_node, f"{record}/withdraw", board, [("withdrawn_on", "2026-12-31")]
     )
     assert status == 400
     assert error_beside(page, "confirm") == "Tick the box to confirm the withdrawal."
     assert 'value="2026-12-31"' in page
-    status, location = await post(
+    status, location = await post_form(
         http_node,
         f"{record}/withdraw",
         board,
@@ -361,7 +338,7 @@ async def test_the_share_register_page_records_purchases_redemptions_transfers(
     assert (await call(http_node, "GET", "/staff/shares", token=coordinator))[0] == 403
     app = http_node.node.coop_node
 
-    status, location = await post(
+    status, location = await post_form(
         http_node,
         "/staff/shares/purchases",
         board,
@@ -372,7 +349,7 @@ async def test_the_share_register_page_records_purchases_redemptions_transfers(
 
     before = events(http_node)
     for amount in ("lots", "0", "1.234", "-3"):
-        status, page = await post(
+        status, page = await post_form(
             http_node,
             "/staff/shares/redemptions",
             board,
@@ -380,7 +357,7 @@ async def test_the_share_register_page_records_purchases_redemptions_transfers(
         )
         assert status == 400, amount
         assert "above zero" in error_beside(page, "redemption-amount")
-    status, page = await post(
+    status, page = await post_form(
         http_node,
         "/staff/shares/redemptions",
         board,
@@ -390,7 +367,7 @@ async def test_the_share_register_page_records_purchases_redemptions_transfers(
     message = error_beside(page, "redemption-amount")
     assert message == "Rosa Bianchi holds only £25.50."
     assert 'value="30"' in page  # the form keeps what was typed
-    status, page = await post(
+    status, page = await post_form(
         http_node,
         "/staff/shares/transfers",
         board,
@@ -405,7 +382,7 @@ async def test_the_share_register_page_records_purchases_redemptions_transfers(
     assert UUID_TEXT.search(message) is None
     assert events(http_node) == before
 
-    status, location = await post(
+    status, location = await post_form(
         http_node,
         "/staff/shares/transfers",
         board,
@@ -417,7 +394,7 @@ async def test_the_share_register_page_records_purchases_redemptions_transfers(
         ],
     )
     assert (status, location) == (303, "/staff/shares?done=transfer#done")
-    status, location = await post(
+    status, location = await post_form(
         http_node,
         "/staff/shares/redemptions",
         board,
@@ -455,7 +432,7 @@ async def test_an_unknown_member_record_is_not_found_in_plain_words(
         if method == "GET":
             status, page = await call(http_node, method, path, token=board)
         else:
-            status, page = await post(
+            status, page = await post_form(
                 http_node, path, board, [("member_class", "volunteer")]
             )
         assert status == 404, path
@@ -504,7 +481,7 @@ async def test_the_board_corrects_a_members_contact_details(
     rosa, _ = await admitted_member(http_node, name="Rosa Bianchi")
     record = f"/staff/members/{rosa}"
     before = events(http_node)
-    status, page = await post(
+    status, page = await post_form(
         http_node,
         f"{record}/contact",
         http_node.admin_token,
@@ -516,7 +493,7 @@ async def test_the_board_corrects_a_members_contact_details(
     )
     assert 'value="not an address"' in page and 'value="07700 900123"' in page
     assert events(http_node) == before
-    status, location = await post(
+    status, location = await post_form(
         http_node,
         f"{record}/contact",
         http_node.admin_token,

@@ -10,26 +10,20 @@ from pathlib import Path
 from uuid import UUID
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import expect
 
 from commonweal.sample_activity import generate_care, generate_membership
 from federation.broker import NatsServer
 from federation.http import make_consortium_app
 from federation.service import ConsortiumService
 from node.service import NodeService
-from tests.browser import chromium, screenshot_path
+from tests.accessibility import PHONE
+from tests.browser import chromium, screenshot_path, sign_in
 from tests.node_api import admitted_member, call, staff_token
 from tests.waiting import wait_until_caught_up
 from tests.web import LiveNode, serving
 
 pytestmark = pytest.mark.browser
-PHONE = {"width": 390, "height": 844}
-
-
-async def sign_in(page: Page, url: str, token: str) -> None:
-    await page.goto(url + "/login")
-    await page.fill("#code", token)
-    await page.click("button[type=submit]")
 
 
 @pytest.mark.slow

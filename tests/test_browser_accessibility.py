@@ -7,21 +7,14 @@ from collections.abc import Callable
 from uuid import UUID
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Page, expect
 
 from commonweal.sample_activity import generate_membership
 from federation.broker import NatsServer
 from federation.http import make_consortium_app
 from federation.service import ConsortiumService
 from node.service import NodeService
-from tests.accessibility import (
-    DESKTOP,
-    PHONE,
-    axe_violations,
-    off_screen,
-    small_targets,
-    small_text,
-)
+from tests.accessibility import phone_page, problems
 from tests.browser import chromium
 from tests.node_api import admitted_member, call, staff_token
 from tests.waiting import wait_until_caught_up
@@ -30,31 +23,11 @@ from tests.web import LiveNode, serving
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-async def signed_in(browser: Browser, url: str, token: str | None) -> Page:
-    # axe is injected as a script: only this test's pages bypass the CSP.
-    context = await browser.new_context(bypass_csp=True, viewport=PHONE)
-    page = await context.new_page()
-    if token is not None:
-        await page.goto(url + "/login")
-        await page.fill("#code", token)
-        await page.click("button[type=submit]")
-    return page
-
-
-async def problems(page: Page, url: str, status: int = 200) -> list[str]:
-    """What axe and the overflow check find at both sizes."""
-    found = []
-    for size in (PHONE, DESKTOP):
-        await page.set_viewport_size(size)
-        response = await page.goto(url)
-        assert response is not None and response.status == status, url
-        where = f"{url} at {size['width']}px"
-        found += [f"{where}: {v}" for v in await axe_violations(page)]
-        if size == PHONE:
-            found += [f"{where}: off screen: {o}" for o in await off_screen(page)]
-            found += [f"{where}: too small: {t}" for t in await small_targets(page)]
-            found += [f"{where}: text too small: {t}" for t in await small_text(page)]
-    return found
+async def problems_at(page: Page, url: str, status: int = 200) -> list[str]:
+    """What the checks find on the page at ``url``, which answers ``status``."""
+    response = await page.goto(url)
+    assert response is not None and response.status == status, url
+    return await problems(page, url)
 
 
 async def test_every_node_page_for_every_role(http_node: LiveNode) -> None:
@@ -85,12 +58,12 @@ async def test_every_node_page_for_every_role(http_node: LiveNode) -> None:
     link = http_node.node.coop_node.issue_sign_in_link(UUID(rosa))
     found: list[str] = []
     async with chromium() as browser:
-        visitor = await signed_in(browser, url, None)
+        visitor = await phone_page(browser, url)
         for path in ("/login", "/signin/email", f"/signin/{link}"):
-            found += await problems(visitor, url + path)
-        member = await signed_in(browser, url, rosa_token)
+            found += await problems_at(visitor, url + path)
+        member = await phone_page(browser, url, rosa_token)
         for path in ("/", "/devices"):
-            found += await problems(member, url + path)
+            found += await problems_at(member, url + path)
         # The skip link comes first; the menu marks the page shown.
         await member.keyboard.press("Tab")
         await expect(member.locator(":focus")).to_have_text("Skip to content")
@@ -98,9 +71,9 @@ async def test_every_node_page_for_every_role(http_node: LiveNode) -> None:
         await expect(member.locator("main")).to_be_focused()
         current = member.locator("nav[aria-label=Menu] a[aria-current=page]")
         await expect(current).to_have_attribute("href", "/devices")
-        found += await problems(member, url + "/staff", status=403)
+        found += await problems_at(member, url + "/staff", status=403)
         await expect(member.locator("#way-back")).to_have_attribute("href", "/")
-        found += await problems(member, url + "/no/such/page", status=404)
+        found += await problems_at(member, url + "/no/such/page", status=404)
         await expect(member.locator("h1")).to_have_text("Page not found")
         staff_pages = {
             board: ("/staff", "/staff/ballots", "/staff/print-queue"),
@@ -108,18 +81,14 @@ async def test_every_node_page_for_every_role(http_node: LiveNode) -> None:
             admin: ("/staff", "/staff/ballots", "/staff/visits", "/staff/expenses"),
         }
         for token, paths in staff_pages.items():
-            page = await signed_in(browser, url, token)
+            page = await phone_page(browser, url, token)
             for path in paths:
-                found += await problems(page, url + path)
+                found += await problems_at(page, url + path)
         # The letter page answers the post that makes the letter.
         await page.goto(url + "/staff")
         await page.click("button[aria-label='New sign-in letter for Rosa Bianchi']")
         await expect(page.locator("#letter")).to_contain_text("Dear Rosa Bianchi")
-        for size in (PHONE, DESKTOP):
-            await page.set_viewport_size(size)
-            found += [f"letter: {v}" for v in await axe_violations(page)]
-        await page.set_viewport_size(PHONE)
-        found += [f"letter: off screen: {o}" for o in await off_screen(page)]
+        found += await problems(page, "letter")
     assert found == [], "\n".join(found)
 
 
@@ -134,9 +103,9 @@ async def test_the_consortium_dashboard_and_its_404(
     node.replicator.wake()
     await wait_until_caught_up([node], consortium)
     async with serving(make_consortium_app(consortium)) as url, chromium() as browser:
-        page = await signed_in(browser, url, None)
-        found = await problems(page, url + "/")
-        found += await problems(page, url + "/operations")
-        found += await problems(page, url + "/figures/nothing.csv", status=404)
+        page = await phone_page(browser, url)
+        found = await problems_at(page, url + "/")
+        found += await problems_at(page, url + "/operations")
+        found += await problems_at(page, url + "/figures/nothing.csv", status=404)
         await expect(page.locator("#way-back")).to_be_visible()
     assert found == [], "\n".join(found)

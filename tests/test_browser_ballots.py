@@ -5,7 +5,7 @@ axe-core finds no WCAG 2.1 AA violation on any of them."""
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.accessibility import PHONE, axe_violations, off_screen, small_targets
+from tests.accessibility import phone_page, problems
 from tests.browser import chromium, screenshot_path
 from tests.node_api import admitted_member, call
 from tests.web import LiveNode
@@ -14,10 +14,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 async def checked(page: Page, name: str) -> None:
+    assert await problems(page, name) == []
     await page.screenshot(path=screenshot_path(name), full_page=True)
-    assert await axe_violations(page) == [], name
-    assert await off_screen(page) == [], name
-    assert await small_targets(page) == [], name
 
 
 async def test_proxy_secret_vote_receipt_and_replacement_on_a_phone(
@@ -35,11 +33,7 @@ async def test_proxy_secret_vote_receipt_and_replacement_on_a_phone(
     )
     assert status == 201
     async with chromium() as browser:
-        context = await browser.new_context(bypass_csp=True, viewport=PHONE)
-        page = await context.new_page()
-        await page.goto(url + "/login")
-        await page.fill("#code", rosa_token)
-        await page.click("button[type=submit]")
+        page = await phone_page(browser, url, rosa_token)
         await page.goto(url + "/")
         await page.get_by_role(
             "link", name="Proxy, receipt and details: Open a second day centre"

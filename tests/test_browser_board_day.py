@@ -9,43 +9,14 @@ from pathlib import Path
 from uuid import UUID
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import expect
 
-from tests.accessibility import (
-    DESKTOP,
-    PHONE,
-    axe_violations,
-    off_screen,
-    small_targets,
-)
+from tests.accessibility import phone_page, problems
 from tests.browser import chromium, screenshot_path
 from tests.node_api import admitted_member, call, staff_token
 from tests.web import LiveNode
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-async def signed_in(browser: Browser, url: str, token: str) -> Page:
-    # axe is injected as a script: only this test's pages bypass the CSP.
-    context = await browser.new_context(bypass_csp=True, viewport=PHONE)
-    page = await context.new_page()
-    await page.goto(url + "/login")
-    await page.fill("#code", token)
-    await page.click("button[type=submit]")
-    return page
-
-
-async def problems_here(page: Page, name: str) -> list[str]:
-    """What axe and the phone checks find on the page as it is, at both sizes
-    (without loading it again: some pages are shown once)."""
-    found = []
-    for size in (DESKTOP, PHONE):
-        await page.set_viewport_size(size)
-        where = f"{name} at {size['width']}px"
-        found += [f"{where}: {v}" for v in await axe_violations(page)]
-        found += [f"{where}: off screen: {o}" for o in await off_screen(page)]
-        found += [f"{where}: too small: {t}" for t in await small_targets(page)]
-    return found
 
 
 async def test_a_board_members_day_on_a_phone(http_node: LiveNode) -> None:
@@ -57,14 +28,14 @@ async def test_a_board_members_day_on_a_phone(http_node: LiveNode) -> None:
     app = http_node.node.coop_node
     found: list[str] = []
     async with chromium() as browser:
-        page = await signed_in(browser, url, board)
+        page = await phone_page(browser, url, board)
         menu = page.locator("nav[aria-label=Menu]")
 
         # Rosa moves from worker to volunteer.
         await menu.get_by_role("link", name="Staff", exact=True).click()
         await page.get_by_role("link", name="Rosa Bianchi").click()
         await expect(page.locator("h1")).to_have_text("Rosa Bianchi")
-        found += await problems_here(page, "member record")
+        found += await problems(page, "member record")
         await page.select_option("#member_class", label="Volunteer")
         await page.get_by_role("button", name="Change class").click()
         await expect(page.locator("#done")).to_be_visible()
@@ -77,7 +48,7 @@ async def test_a_board_members_day_on_a_phone(http_node: LiveNode) -> None:
         await page.get_by_role("link", name="Wes Tan").click()
         await page.get_by_role("button", name="Withdraw the membership").click()
         await expect(page.locator("#confirm-error")).to_be_visible()
-        found += await problems_here(page, "withdrawal refused")
+        found += await problems(page, "withdrawal refused")
         await page.check("#confirm")
         await page.get_by_role("button", name="Withdraw the membership").click()
         await expect(page.locator("#member-status")).to_have_text("Left the co-op")
@@ -85,14 +56,14 @@ async def test_a_board_members_day_on_a_phone(http_node: LiveNode) -> None:
 
         # Rosa buys £25 of shares; the register goes to the registrar as CSV.
         await menu.get_by_role("link", name="Share register").click()
-        found += await problems_here(page, "share register")
+        found += await problems(page, "share register")
         await page.select_option("#purchase-member", label="Rosa Bianchi (no. 1)")
         await page.fill("#purchase-amount", "25")
         await page.get_by_role("button", name="Record the purchase").click()
         await expect(page.locator("#done")).to_have_text("The purchase is recorded.")
         await expect(page.locator("#entry-1")).to_contain_text("Holds £25.00.")
         assert app.member(UUID(rosa)).shares == 2500
-        found += await problems_here(page, "share register with a purchase")
+        found += await problems(page, "share register with a purchase")
         await page.screenshot(path=screenshot_path("board-shares"), full_page=True)
         async with page.expect_download() as download_info:
             await page.click("#export")
@@ -117,7 +88,7 @@ async def test_a_board_members_day_on_a_phone(http_node: LiveNode) -> None:
 
         # Cal becomes a coordinator; the code is shown once, to Bea.
         await menu.get_by_role("link", name="Staff access").click()
-        found += await problems_here(page, "staff access")
+        found += await problems(page, "staff access")
         await page.select_option("#member", label="Cal Roy")
         await page.select_option("#role", label="Coordinator")
         await page.get_by_role("button", name="Issue access").click()
@@ -125,7 +96,7 @@ async def test_a_board_members_day_on_a_phone(http_node: LiveNode) -> None:
         await expect(code).to_be_visible()
         token = (await code.text_content() or "").strip()
         assert token not in page.url
-        found += await problems_here(page, "new access")
+        found += await problems(page, "new access")
         await page.screenshot(path=screenshot_path("board-access-new"), full_page=True)
         status, me = await call(http_node, "GET", "/api/me", token=token)
         assert (status, me["role"], me["member"]["id"]) == (200, "coordinator", cal)
@@ -133,6 +104,6 @@ async def test_a_board_members_day_on_a_phone(http_node: LiveNode) -> None:
         await expect(
             page.get_by_role("button", name="Revoke Coordinator access of Cal Roy")
         ).to_be_visible()
-        found += await problems_here(page, "staff access with a token")
+        found += await problems(page, "staff access with a token")
         await page.screenshot(path=screenshot_path("board-access"), full_page=True)
     assert found == [], "\n".join(found)

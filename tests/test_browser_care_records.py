@@ -5,37 +5,14 @@ errors, has no WCAG 2.1 AA violation (axe-core) at phone and desktop size, nothi
 past the right edge and no small tap target on the phone."""
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import expect
 
-from tests.accessibility import (
-    DESKTOP,
-    PHONE,
-    axe_violations,
-    off_screen,
-    small_targets,
-)
-from tests.browser import chromium, screenshot_path
+from tests.accessibility import phone_page, problems
+from tests.browser import chromium
 from tests.node_api import admitted_member, schedule, staff_token
 from tests.web import LiveNode
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-async def problems(page: Page, name: str) -> list[str]:
-    """What axe and the phone checks find on the page as it is now (a page that
-    answers a post is checked without loading it again); a screenshot at each
-    size."""
-    found = []
-    for size, label in ((DESKTOP, "desktop"), (PHONE, "phone")):
-        await page.set_viewport_size(size)
-        where = f"{name} at {size['width']}px"
-        found += [f"{where}: {v}" for v in await axe_violations(page)]
-        await page.screenshot(
-            path=screenshot_path(f"care-{name}-{label}"), full_page=True
-        )
-    found += [f"{name}: off screen: {o}" for o in await off_screen(page)]
-    found += [f"{name}: too small: {t}" for t in await small_targets(page)]
-    return found
 
 
 async def test_a_coordinator_keeps_care_records_on_a_phone(
@@ -47,16 +24,11 @@ async def test_a_coordinator_keeps_care_records_on_a_phone(
     _, coordinator = await staff_token(http_node, "coordinator", "Cal Roy")
     found: list[str] = []
     async with chromium() as browser:
-        # axe is injected as a script: only this test's pages bypass the CSP.
-        context = await browser.new_context(bypass_csp=True, viewport=PHONE)
-        page = await context.new_page()
-        await page.goto(http_node.url + "/login")
-        await page.fill("#code", coordinator)
-        await page.click("button[type=submit]")
+        page = await phone_page(browser, http_node.url, coordinator)
 
         await page.click("nav >> text=Care plans")
         await expect(page.locator("h1")).to_have_text("Care plans")
-        found += await problems(page, "plans-empty")
+        found += await problems(page, "plans-empty", screenshot="care-plans-empty")
 
         # A bad score (past the browser's own checks) is answered next to it,
         # with what was typed kept.
@@ -73,7 +45,7 @@ async def test_a_coordinator_keeps_care_records_on_a_phone(
         await expect(page.locator("#performance-1")).to_have_attribute(
             "aria-invalid", "true"
         )
-        found += await problems(page, "plans-error")
+        found += await problems(page, "plans-error", screenshot="care-plans-error")
 
         await page.fill("#performance-1", "3")
         await page.fill("#goal-2", "Walk to the shop")
@@ -82,7 +54,7 @@ async def test_a_coordinator_keeps_care_records_on_a_phone(
         await page.click("button:has-text('Open care plan')")
         await expect(page.locator("#done")).to_have_text("Care plan opened.")
         await expect(page.locator("h1")).to_have_text("Care plan for Una Ward")
-        found += await problems(page, "plan-opened")
+        found += await problems(page, "plan-opened", screenshot="care-plan-opened")
 
         note = "Made toast alone twice this week."
         await page.fill("#performance-1", "6")
@@ -94,20 +66,22 @@ async def test_a_coordinator_keeps_care_records_on_a_phone(
         await expect(review.locator("h3")).to_contain_text("Review")
         await expect(review.locator(".notes")).to_have_text(note)
         await expect(review.locator("td").nth(1)).to_have_text("6")
-        found += await problems(page, "plan-reviewed")
+        found += await problems(page, "plan-reviewed", screenshot="care-plan-reviewed")
 
         await page.click("text=All care plans")
         await expect(page.locator("#plans")).to_contain_text("Una Ward")
         await expect(page.locator("#plans")).to_contain_text(
             "Performance 5.5, satisfaction 5.5 (at the start 4.0, 3.0)"
         )
-        found += await problems(page, "plans")
+        found += await problems(page, "plans", screenshot="care-plans")
 
         await page.click("nav >> text=Incidents")
         await expect(page.locator("h1")).to_have_text(
             "Incidents and safeguarding concerns"
         )
-        found += await problems(page, "incidents-empty")
+        found += await problems(
+            page, "incidents-empty", screenshot="care-incidents-empty"
+        )
         what = "Una had a fall in the kitchen; no injury seen."
         await page.check("input[value=incident]")
         await page.fill("#description", what)
@@ -116,7 +90,9 @@ async def test_a_coordinator_keeps_care_records_on_a_phone(
         await expect(page.locator("#done")).to_have_text("Recorded.")
         await expect(page.locator(".description")).to_have_text(what)
         await expect(page.locator(".visit")).to_contain_text("Una Ward")
-        found += await problems(page, "incident-raised")
+        found += await problems(
+            page, "incident-raised", screenshot="care-incident-raised"
+        )
 
         outcome = "Grab rail fitted; daughter told."
         await page.fill("#outcome", outcome)
@@ -124,11 +100,13 @@ async def test_a_coordinator_keeps_care_records_on_a_phone(
         await expect(page.locator("#done")).to_have_text("Closed, with its outcome.")
         await expect(page.locator(".outcome")).to_have_text(outcome)
         await expect(page.locator("#close")).to_have_count(0)
-        found += await problems(page, "incident-closed")
+        found += await problems(
+            page, "incident-closed", screenshot="care-incident-closed"
+        )
 
         await page.click("text=All incidents")
         await expect(page.locator("#incidents .status")).to_contain_text("Closed")
         await expect(page.locator("#incidents")).not_to_contain_text(what)
-        found += await problems(page, "incidents")
-        await context.close()
+        found += await problems(page, "incidents", screenshot="care-incidents")
+        await page.context.close()
     assert found == [], "\n".join(found)

@@ -7,34 +7,14 @@ tap target."""
 from uuid import UUID
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import expect
 
-from tests.accessibility import (
-    DESKTOP,
-    PHONE,
-    axe_violations,
-    off_screen,
-    small_targets,
-)
+from tests.accessibility import phone_page, problems
 from tests.browser import chromium, screenshot_path
 from tests.node_api import admitted_member, schedule, staff_token
 from tests.web import LiveNode
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-async def problems(page: Page, where: str) -> list[str]:
-    """What axe and the layout checks find on the page as it is, at both sizes
-    (ending at phone size)."""
-    found = []
-    for size in (DESKTOP, PHONE):
-        await page.set_viewport_size(size)
-        at = f"{where} at {size['width']}px"
-        found += [f"{at}: {v}" for v in await axe_violations(page)]
-        if size == PHONE:
-            found += [f"{at}: off screen: {o}" for o in await off_screen(page)]
-            found += [f"{at}: too small: {t}" for t in await small_targets(page)]
-    return found
 
 
 async def test_a_coordinators_day_on_a_phone(http_node: LiveNode) -> None:
@@ -47,11 +27,7 @@ async def test_a_coordinators_day_on_a_phone(http_node: LiveNode) -> None:
     visit = await schedule(http_node, una, list(app.coop().profile.service_types[:1]))
     found: list[str] = []
     async with chromium() as browser:
-        context = await browser.new_context(bypass_csp=True, viewport=PHONE)
-        page = await context.new_page()
-        await page.goto(http_node.url + "/login")
-        await page.fill("#code", coordinator)
-        await page.click("button[type=submit]")
+        page = await phone_page(browser, http_node.url, coordinator)
         menu = page.get_by_role("navigation", name="Menu")
 
         # The time bank: two accounts, a transfer between them.

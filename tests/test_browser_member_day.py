@@ -7,34 +7,22 @@ phone and desktop size, with nothing off screen and no small tap target."""
 import datetime as dt
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import expect
 
-from tests.accessibility import (
-    DESKTOP,
-    PHONE,
-    axe_violations,
-    off_screen,
-    small_targets,
-)
+from tests.accessibility import phone_page, problems
 from tests.browser import chromium, screenshot_path
-from tests.node_api import admitted_member, call, open_account, staff_token
+from tests.node_api import (
+    admitted_member,
+    call,
+    issue_token,
+    open_account,
+    schedule,
+    staff_token,
+)
 from tests.web import LiveNode
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PAGES = ("/", "/claims", "/timebank", "/visits", "/details", "/devices")
-
-
-async def problems(page: Page, name: str) -> list[str]:
-    """What axe and the size checks find on the page shown, at both sizes; the
-    page is left at phone size."""
-    found = []
-    for size in (DESKTOP, PHONE):
-        await page.set_viewport_size(size)
-        where = f"{name} at {size['width']}px"
-        found += [f"{where}: {v}" for v in await axe_violations(page)]
-    found += [f"{name}: off screen: {o}" for o in await off_screen(page)]
-    found += [f"{name}: too small: {t}" for t in await small_targets(page)]
-    return found
 
 
 async def test_a_member_does_her_day_from_her_phone(http_node: LiveNode) -> None:
@@ -45,34 +33,13 @@ async def test_a_member_does_her_day_from_her_phone(http_node: LiveNode) -> None
     for member in (una, omar):
         await open_account(http_node, member)
     tomorrow = dt.datetime.now(dt.UTC).replace(hour=9, minute=30) + dt.timedelta(1)
-    status, _ = await call(
-        http_node,
-        "POST",
-        "/api/visits",
-        token=coordinator,
-        json={
-            "service_user": una,
-            "scheduled_for": tomorrow.isoformat(),
-            "service_types": ["personal_care", "befriending"],
-        },
-    )
-    assert status == 201
+    types = ["personal_care", "befriending"]
+    await schedule(http_node, una, types, at=tomorrow.isoformat(), token=coordinator)
     # A token on a phone she has since lost.
-    status, lost = await call(
-        http_node,
-        "POST",
-        f"/api/members/{una}/tokens",
-        token=http_node.admin_token,
-        json={"role": "member"},
-    )
-    assert status == 201
+    lost = await issue_token(http_node, una)
     found: list[str] = []
     async with chromium() as browser:
-        context = await browser.new_context(bypass_csp=True, viewport=PHONE)
-        page = await context.new_page()
-        await page.goto(url + "/login")
-        await page.fill("#code", una_token)
-        await page.click("button[type=submit]")
+        page = await phone_page(browser, url, una_token)
         await expect(page.locator("h1")).to_have_text("Hello, Una Ward")
 
         # Claims an expense: a mistake first, shown beside the amount.
@@ -150,7 +117,7 @@ async def test_a_member_does_her_day_from_her_phone(http_node: LiveNode) -> None
             found += await problems(page, path)
         await page.goto(url + "/")
         await page.screenshot(path=screenshot_path("member-home"), full_page=True)
-        await context.close()
+        await page.context.close()
     assert found == []
     status, _ = await call(http_node, "GET", "/api/me", token=lost["token"])
     assert status == 401

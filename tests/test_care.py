@@ -2,7 +2,7 @@
 store backends (SQLite file and PostgreSQL)."""
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -27,14 +27,6 @@ from toolkit.config import StoreConfig
 
 DAY = dt.date(2026, 3, 2)
 AT = dt.datetime(2026, 3, 2, 10, 30)
-
-
-@pytest.fixture
-def app(store: StoreConfig) -> Iterator[CoopNode]:
-    app = CoopNode("alpha", store.env())
-    app.found_coop("Alpha Care", profile_named("uk_multi_stakeholder"), DAY)
-    yield app
-    app.close()
 
 
 def member(app: CoopNode, member_class: str, admit: bool = True) -> UUID:

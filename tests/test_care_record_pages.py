@@ -13,14 +13,20 @@ from node.care import PLAN_CLOSE_REASONS
 from node.http.care_plan_pages import CLOSE_REASONS
 from node.http.incident_pages import KINDS
 from node.incidents import INCIDENT_KINDS
-from tests.node_api import admitted_member, events, schedule, staff_token
+from tests.node_api import (
+    NOBODY,
+    Form,
+    admitted_member,
+    events,
+    post_form,
+    schedule,
+    staff_token,
+)
+from tests.page_text import UUID_TEXT, visible_text
 from tests.web import LiveNode, bearer
 
-Form = list[tuple[str, str]]
-UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 ONE_GOAL = {"goal-1": "Cook", "performance-1": "1", "satisfaction-1": "1"}
 SCORES = ("performance", "satisfaction")
-NOBODY = "00000000-0000-4000-8000-000000000001"
 
 
 async def get(http: LiveNode, path: str, token: str) -> tuple[int, str]:
@@ -31,25 +37,6 @@ async def get(http: LiveNode, path: str, token: str) -> tuple[int, str]:
         session.get(http.url + path, headers=headers) as response,
     ):
         return response.status, await response.text()
-
-
-async def post(http: LiveNode, path: str, token: str, data: Form) -> tuple[int, str]:
-    """Post a form as a browser would; a redirect answers its Location."""
-    headers = {**bearer(token), "Accept": "text/html"}
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(
-            http.url + path, headers=headers, data=data, allow_redirects=False
-        ) as response,
-    ):
-        if response.status == 303:
-            return 303, response.headers["Location"]
-        return response.status, await response.text()
-
-
-def text_of(page: str) -> str:
-    """What a person reads: the page without its tags (and their attributes)."""
-    return re.sub(r"<[^>]+>", " ", page)
 
 
 async def care_setup(http: LiveNode) -> dict[str, Any]:
@@ -80,7 +67,7 @@ async def test_a_plan_is_opened_reviewed_read_back_and_closed(
     assert 'data-api="POST /api/care-plans"' in page
     assert "Una Ward (service user)" in page
 
-    status, location = await post(
+    status, location = await post_form(
         http_node,
         "/staff/care-plans",
         coordinator,
@@ -115,7 +102,7 @@ async def test_a_plan_is_opened_reviewed_read_back_and_closed(
     assert re.search(r'id="satisfaction-2"[^>]*value="4"', page)
 
     note = "Made toast alone twice this week; the shop is still too far."
-    status, location = await post(
+    status, location = await post_form(
         http_node,
         f"/staff/care-plans/{plan.id}/reviews",
         coordinator,
@@ -140,7 +127,7 @@ async def test_a_plan_is_opened_reviewed_read_back_and_closed(
     status, page = await get(http_node, "/staff/care-plans", coordinator)
     assert "Performance 5.5, satisfaction 6.0 (at the start 4.0, 3.0)" in page
 
-    status, location = await post(
+    status, location = await post_form(
         http_node,
         f"/staff/care-plans/{plan.id}/close",
         coordinator,
@@ -149,13 +136,13 @@ async def test_a_plan_is_opened_reviewed_read_back_and_closed(
     assert (status, location) == (303, f"/staff/care-plans/{plan.id}?done=closed#done")
     assert app.care_plan(plan.id).is_closed
     status, page = await get(http_node, location, coordinator)
-    assert "Goals met" in page and "goals_met" not in text_of(page)
+    assert "Goals met" in page and "goals_met" not in visible_text(page)
     assert "Wants to carry on with the day centre" in page
     assert 'action="/staff/care-plans/' not in page  # no forms for a closed plan
 
     # A review posted after all (an old tab) is refused in words, writing nothing.
     before = events(http_node)
-    status, page = await post(
+    status, page = await post_form(
         http_node,
         f"/staff/care-plans/{plan.id}/reviews",
         coordinator,
@@ -163,7 +150,7 @@ async def test_a_plan_is_opened_reviewed_read_back_and_closed(
     )
     assert status == 409
     assert "This plan is closed" in page
-    assert not UUID_TEXT.search(text_of(page))
+    assert not UUID_TEXT.search(visible_text(page))
     assert events(http_node) == before
 
 
@@ -173,7 +160,7 @@ async def test_a_plan_form_keeps_what_was_typed_and_says_what_is_wrong(
     s = await care_setup(http_node)
     coordinator = s["coordinator"]
     before = events(http_node)
-    status, page = await post(
+    status, page = await post_form(
         http_node,
         "/staff/care-plans",
         coordinator,
@@ -202,10 +189,10 @@ async def test_a_plan_form_keeps_what_was_typed_and_says_what_is_wrong(
     assert page.count("Write a whole number from 1 to 10.") == 3
     assert "Write the goal in the person&#39;s own words" in page
     assert 'id="goal-1-problem"' not in page
-    assert "Expected" not in page and not UUID_TEXT.search(text_of(page))
+    assert "Expected" not in page and not UUID_TEXT.search(visible_text(page))
 
     # Nothing filled at all: asked for one goal.
-    status, page = await post(
+    status, page = await post_form(
         http_node, "/staff/care-plans", coordinator, plan_form(s["user"])
     )
     assert status == 400
@@ -213,7 +200,7 @@ async def test_a_plan_form_keeps_what_was_typed_and_says_what_is_wrong(
     assert re.search(r'<option value="[^"]+" selected>Una Ward', page)
 
     # Someone who is not a member cannot have a plan.
-    status, page = await post(
+    status, page = await post_form(
         http_node,
         "/staff/care-plans",
         coordinator,
@@ -224,7 +211,7 @@ async def test_a_plan_form_keeps_what_was_typed_and_says_what_is_wrong(
     assert events(http_node) == before
 
     plan = http_node.node.coop_node.open_care_plan(UUID(s["user"]), [("Cook", 2, 2)])
-    status, page = await post(
+    status, page = await post_form(
         http_node,
         f"/staff/care-plans/{plan}/reviews",
         coordinator,
@@ -235,7 +222,7 @@ async def test_a_plan_form_keeps_what_was_typed_and_says_what_is_wrong(
     assert re.search(r'id="performance-1"[^>]*value="0"[^>]*aria-invalid="true"', page)
     # Left blank, it stays blank (not refilled with the latest score).
     assert re.search(r'id="satisfaction-1"[^>]*value=""[^>]*aria-invalid="true"', page)
-    status, page = await post(
+    status, page = await post_form(
         http_node,
         f"/staff/care-plans/{plan}/close",
         coordinator,
@@ -256,7 +243,7 @@ async def test_an_incident_is_raised_read_and_closed_with_its_outcome(
     coordinator = s["coordinator"]
     what = "Una had a fall in the kitchen; no injury seen."
     before = events(http_node)
-    status, page = await post(
+    status, page = await post_form(
         http_node, "/staff/incidents", coordinator, [("description", what)]
     )
     assert status == 400
@@ -271,7 +258,7 @@ async def test_an_incident_is_raised_read_and_closed_with_its_outcome(
     assert f'<option value="{visit}">{when}</option>' in page
     before = events(http_node)
     for wrong, answer in ((NOBODY, 409), ("the kitchen", 400)):
-        status, page = await post(
+        status, page = await post_form(
             http_node,
             "/staff/incidents",
             coordinator,
@@ -283,7 +270,7 @@ async def test_an_incident_is_raised_read_and_closed_with_its_outcome(
         assert 'value="safeguarding" required checked' in page
     assert events(http_node) == before
 
-    status, location = await post(
+    status, location = await post_form(
         http_node,
         "/staff/incidents",
         coordinator,
@@ -310,7 +297,7 @@ async def test_an_incident_is_raised_read_and_closed_with_its_outcome(
     assert what in page and "Recorded." in page
     assert f"During the visit to {when}." in page
 
-    status, page = await post(
+    status, page = await post_form(
         http_node, f"/staff/incidents/{incident.id}/close", coordinator, []
     )
     assert status == 400
@@ -318,7 +305,7 @@ async def test_an_incident_is_raised_read_and_closed_with_its_outcome(
     assert 'aria-describedby="outcome-problem"' in page
 
     outcome = "Grab rail fitted; daughter told."
-    status, location = await post(
+    status, location = await post_form(
         http_node,
         f"/staff/incidents/{incident.id}/close",
         http_node.admin_token,
@@ -333,7 +320,7 @@ async def test_an_incident_is_raised_read_and_closed_with_its_outcome(
     assert outcome in page and what in page
     assert 'id="close"' not in page
 
-    status, page = await post(
+    status, page = await post_form(
         http_node,
         f"/staff/incidents/{incident.id}/close",
         coordinator,
@@ -341,7 +328,7 @@ async def test_an_incident_is_raised_read_and_closed_with_its_outcome(
     )
     assert status == 409
     assert "This was already closed." in page
-    assert not UUID_TEXT.search(text_of(page))
+    assert not UUID_TEXT.search(visible_text(page))
 
 
 async def test_only_the_coordinator_and_admin_reach_these_pages(
@@ -372,7 +359,7 @@ async def test_only_the_coordinator_and_admin_reach_these_pages(
             assert "Not allowed" in page and "Broken window" not in page
             assert "Cook" not in page
         for path, form in writes:
-            status, _ = await post(http_node, path, token, form)
+            status, _ = await post_form(http_node, path, token, form)
             assert status == 403, path
         # The menu offers the pages only to those who may use them.
         _, home = await get(http_node, "/staff", token)
@@ -391,8 +378,8 @@ async def test_unknown_records_are_pages_not_found(http_node: LiveNode) -> None:
     ):
         status, page = await get(http_node, path, s["coordinator"])
         assert status == 404, path
-        assert not UUID_TEXT.search(text_of(page))
-    status, page = await post(
+        assert not UUID_TEXT.search(visible_text(page))
+    status, page = await post_form(
         http_node,
         f"/staff/incidents/{NOBODY}/close",
         s["coordinator"],

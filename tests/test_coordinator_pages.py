@@ -9,51 +9,23 @@ import re
 from typing import Any
 from uuid import UUID
 
-import aiohttp
-
 from node.http.coordinator_forms import minutes_of
 from node.http.coordinator_pages import PURPOSE_LABELS
 from node.timebank import PURPOSES
 from tests.node_api import (
+    NOBODY,
+    Form,
     admitted_member,
     call,
     events,
     open_account,
+    post_form,
     schedule,
     staff_token,
 )
+from tests.page_text import UUID_TEXT, error_beside
 from tests.waiting import wait_for
-from tests.web import LiveNode, bearer
-
-Form = list[tuple[str, str]]
-UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-NOBODY = "00000000-0000-4000-8000-000000000001"
-
-
-async def post(http: LiveNode, path: str, token: str, data: Form) -> tuple[int, str]:
-    """Post a form as a browser would; a redirect answers its Location."""
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(
-            http.url + path, headers=bearer(token), data=data, allow_redirects=False
-        ) as response,
-    ):
-        if response.status == 303:
-            return 303, response.headers["Location"]
-        return response.status, await response.text()
-
-
-def error_beside(page: str, field_id: str) -> str:
-    """The error shown beside a field: the field points to it, and it names no
-    id."""
-    field = re.search(rf'<(?:input|select|textarea) id="{field_id}"[^>]*>', page)
-    assert field, f"no field {field_id}"
-    assert 'aria-invalid="true"' in field.group(0), field.group(0)
-    assert f"{field_id}-error" in field.group(0)
-    found = re.search(rf'<p class="error" id="{field_id}-error">([^<]*)</p>', page)
-    assert found, f"no error beside {field_id}"
-    assert not UUID_TEXT.search(found.group(1)), found.group(1)
-    return found.group(1)
+from tests.web import LiveNode
 
 
 def alert(page: str) -> str:
@@ -96,13 +68,13 @@ async def test_the_time_bank_from_the_coordinator_pages(http_node: LiveNode) -> 
 
     for member in (rosa, omar):
         opened = [("member_id", member), ("minimum", "-2"), ("maximum", "100")]
-        status, where = await post(
+        status, where = await post_form(
             http_node, "/staff/timebank/accounts", coordinator, opened
         )
         assert (status, where) == (303, "/staff/timebank?done=account#done")
     assert app.time_account_of(UUID(rosa)).minimum == -120
     before = events(http_node)
-    status, page = await post(
+    status, page = await post_form(
         http_node,
         "/staff/timebank/accounts",
         coordinator,
@@ -122,7 +94,7 @@ async def test_the_time_bank_from_the_coordinator_pages(http_node: LiveNode) -> 
         ("note", "for the shopping"),
         ("on", "2026-02-01"),
     ]
-    status, where = await post(
+    status, where = await post_form(
         http_node, "/staff/timebank/transfers", coordinator, transfer
     )
     assert (status, where) == (303, "/staff/timebank?done=transfer#done")
@@ -135,7 +107,7 @@ async def test_the_time_bank_from_the_coordinator_pages(http_node: LiveNode) -> 
         ("1", "transfer-from_member", 409, "Rosa Bianchi has too few hours"),
     ):
         typed = [(k, hours if k == "hours" else v) for k, v in transfer]
-        status, page = await post(
+        status, page = await post_form(
             http_node, "/staff/timebank/transfers", coordinator, typed
         )
         assert status == status_wanted, page
@@ -144,7 +116,7 @@ async def test_the_time_bank_from_the_coordinator_pages(http_node: LiveNode) -> 
         assert f'<option value="{omar}" selected>' in page
     assert events(http_node) == before + 2  # the transfer's two entries
 
-    status, where = await post(
+    status, where = await post_form(
         http_node,
         "/staff/timebank/pool",
         coordinator,
@@ -152,7 +124,7 @@ async def test_the_time_bank_from_the_coordinator_pages(http_node: LiveNode) -> 
     )
     assert (status, where) == (303, "/staff/timebank?done=pool#done")
     for direction, hours in (("from_pool", "3"), ("to_pool", "0.5")):
-        status, where = await post(
+        status, where = await post_form(
             http_node,
             "/staff/timebank/pool/transfers",
             coordinator,
@@ -194,7 +166,7 @@ async def test_workers_from_the_coordinator_pages(http_node: LiveNode) -> None:
     _, coordinator = await staff_token(http_node, "coordinator", "Cal Roy")
     app = http_node.node.coop_node
     started = dt.date.today() - dt.timedelta(days=20)
-    status, where = await post(
+    status, where = await post_form(
         http_node,
         "/staff/workers",
         coordinator,
@@ -210,24 +182,24 @@ async def test_workers_from_the_coordinator_pages(http_node: LiveNode) -> None:
     before = events(http_node)
     leave = f"/staff/workers/{worker.id}/leave"
     too_early = str(started - dt.timedelta(days=1))
-    status, page = await post(
+    status, page = await post_form(
         http_node, leave, coordinator, [("left_on", too_early), ("reason", "moving")]
     )
     assert status == 400
     words = error_beside(page, f"left-on-{worker.id}")
     assert words == f"Wes Tan started on {started}: they cannot leave before that."
     assert f'value="{too_early}"' in page and 'value="moving"' in page
-    status, page = await post(
+    status, page = await post_form(
         http_node, "/staff/workers", coordinator, [("member", wes), ("joined_on", "x")]
     )
     assert status == 400 and "day they started" in error_beside(page, "hire-joined-on")
     assert events(http_node) == before
 
-    status, where = await post(
+    status, where = await post_form(
         http_node, leave, coordinator, [("left_on", ""), ("reason", "moving away")]
     )
     assert (status, where) == (303, "/staff/workers?done=left#done")
-    status, page = await post(http_node, leave, coordinator, [("reason", "again")])
+    status, page = await post_form(http_node, leave, coordinator, [("reason", "again")])
     assert status == 409
     assert alert(page) == f"Wes Tan already left, on {dt.date.today()}."
     status, page = await call(http_node, "GET", "/staff/workers", token=coordinator)
@@ -250,7 +222,7 @@ async def test_cancelling_a_visit_tells_the_service_user(http_node: LiveNode) ->
     status, page = await call(http_node, "GET", "/staff/visits", token=coordinator)
     assert 'data-api="POST /api/visits/{id}/cancel"' in page
     before = events(http_node)
-    status, page = await post(
+    status, page = await post_form(
         http_node,
         f"/staff/visits/{visit}/cancel",
         coordinator,
@@ -264,7 +236,7 @@ async def test_cancelling_a_visit_tells_the_service_user(http_node: LiveNode) ->
     assert events(http_node) == before
 
     cancel = [("reason", "service_user_unwell"), ("notes", "Una is in hospital")]
-    status, where = await post(
+    status, where = await post_form(
         http_node, f"/staff/visits/{visit}/cancel", coordinator, cancel
     )
     assert (status, where) == (303, f"/staff/visits?done={visit}#done")
@@ -281,7 +253,7 @@ async def test_cancelling_a_visit_tells_the_service_user(http_node: LiveNode) ->
         )
 
     await wait_for(told, what="the service user to be told")
-    status, page = await post(
+    status, page = await post_form(
         http_node, f"/staff/visits/{visit}/cancel", coordinator, cancel
     )
     assert status == 409 and "no longer scheduled" in alert(page)
@@ -322,7 +294,7 @@ async def test_members_and_the_board_reach_none_of_it(http_node: LiveNode) -> No
             if method == "GET":
                 status, _ = await call(http_node, "GET", path, token=token)
             else:
-                status, _ = await post(http_node, path, token, form)
+                status, _ = await post_form(http_node, path, token, form)
             assert status == 403, (path, token == board)
         status, refused = await call(
             http_node,

@@ -5,7 +5,14 @@ and writes nothing."""
 from typing import Any
 from uuid import UUID
 
-from tests.node_api import admitted_member, call, events, open_account, staff_token
+from tests.node_api import (
+    admitted_member,
+    call,
+    events,
+    open_account,
+    schedule,
+    staff_token,
+)
 from tests.web import LiveNode, browser_session, csrf_of
 
 
@@ -223,20 +230,9 @@ async def test_bad_visits_name_the_field_and_write_nothing(http_node: LiveNode) 
     user, _ = await admitted_member(http_node, "service_user", "Una")
     worker, _ = await admitted_member(http_node, "worker", "Wes")
     service = http_node.node.coop_node.coop().profile.service_types[0]
-    status, visit = await call(
-        http_node,
-        "POST",
-        "/api/visits",
-        token=http_node.admin_token,
-        json={
-            "service_user": user,
-            "scheduled_for": "2026-03-02T09:00:00Z",
-            "service_types": [service],
-        },
-    )
-    assert status == 201
+    visit = await schedule(http_node, user, [service], at="2026-03-02T09:00:00Z")
     before = events(http_node)
-    deliver = f"/api/visits/{visit['id']}/deliver"
+    deliver = f"/api/visits/{visit}/deliver"
     status, error = await call(
         http_node,
         "POST",
@@ -282,7 +278,7 @@ async def test_bad_visits_name_the_field_and_write_nothing(http_node: LiveNode) 
     status, error = await call(
         http_node,
         "POST",
-        f"/api/visits/{visit['id']}/miss",
+        f"/api/visits/{visit}/miss",
         token=http_node.admin_token,
         json={"reason": "bored"},
     )

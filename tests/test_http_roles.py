@@ -4,7 +4,7 @@ token, or a withdrawn member's, is refused; no token at all is a 401."""
 
 import aiohttp
 
-from tests.node_api import APPLICANT, admitted_member, call, events
+from tests.node_api import APPLICANT, admitted_member, call, events, issue_token
 from tests.web import LiveNode
 
 
@@ -82,14 +82,7 @@ async def test_a_revoked_token_is_refused(http_node: LiveNode) -> None:
     status, body = await call(http_node, "GET", "/api/me", token=token)
     assert (status, body["error"]["code"]) == (401, "unauthorized")
     # A fresh token from the admin works again; the old one stays refused.
-    status, fresh = await call(
-        http_node,
-        "POST",
-        f"/api/members/{rosa}/tokens",
-        token=http_node.admin_token,
-        json={"role": "member"},
-    )
-    assert status == 201
+    fresh = await issue_token(http_node, rosa)
     assert (await call(http_node, "GET", "/api/me", token=fresh["token"]))[0] == 200
     assert (await call(http_node, "GET", "/api/me", token=token))[0] == 401
 
@@ -112,14 +105,8 @@ async def test_board_admits_but_issues_no_member_tokens_coordinator_reads_only(
     cal, _ = await admitted_member(http_node, name="Cal")
     tokens = {}
     for member, role in ((ann, "board"), (cal, "coordinator")):
-        status, issued = await call(
-            http_node,
-            "POST",
-            f"/api/members/{member}/tokens",
-            token=http_node.admin_token,
-            json={"role": role},
-        )
-        assert (status, issued["access"]["role"]) == (201, role)
+        issued = await issue_token(http_node, member, role)
+        assert issued["access"]["role"] == role
         tokens[role] = issued["token"]
     status, applicant = await call(
         http_node, "POST", "/api/members", token=tokens["board"], json=APPLICANT

@@ -4,30 +4,23 @@ through the Application), the role boundary, and bad input that is answered in
 plain words and writes nothing."""
 
 import datetime as dt
-import re
 from typing import Any
 from uuid import UUID
 
 import aiohttp
 
-from tests.node_api import admitted_member, call, events, schedule, staff_token
-from tests.web import LiveNode, bearer
-
-NOBODY = "00000000-0000-4000-8000-000000000001"
-Form = list[tuple[str, str]]
-
-
-async def post(http: LiveNode, path: str, token: str, data: Form) -> tuple[int, str]:
-    """Post a form as a browser would; a redirect answers its Location."""
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(
-            http.url + path, headers=bearer(token), data=data, allow_redirects=False
-        ) as response,
-    ):
-        if response.status == 303:
-            return 303, response.headers["Location"]
-        return response.status, await response.text()
+from tests.node_api import (
+    NOBODY,
+    Form,
+    admitted_member,
+    call,
+    events,
+    post_form,
+    schedule,
+    staff_token,
+)
+from tests.page_text import UUID_TEXT
+from tests.web import LiveNode
 
 
 async def claim(http: LiveNode, token: str, amount: int) -> UUID:
@@ -71,7 +64,7 @@ async def test_the_coordinator_records_visits_delivered_and_missed(
     assert "Una Ward" in page and "Wes Tan (Worker)" in page
     assert "Mill Lane" not in page
 
-    status, location = await post(
+    status, location = await post_form(
         http_node,
         f"/staff/visits/{first}/deliver",
         s["coordinator"],
@@ -96,7 +89,7 @@ async def test_the_coordinator_records_visits_delivered_and_missed(
     tz = dt.timezone(dt.timedelta(hours=1))
     assert visit.started_at == dt.datetime(2026, 3, 2, 9, 10, tzinfo=tz)
 
-    status, _ = await post(
+    status, _ = await post_form(
         http_node,
         f"/staff/visits/{second}/miss",
         http_node.admin_token,
@@ -111,7 +104,7 @@ async def test_the_coordinator_records_visits_delivered_and_missed(
     # machine's own, and the form may leave the start time as scheduled.
     naive = dt.datetime(2026, 3, 3, 14, 0)
     third = app.schedule_visit(UUID(s["user"]), naive, s["types"][:1])
-    status, _ = await post(
+    status, _ = await post_form(
         http_node,
         f"/staff/visits/{third}/deliver",
         s["coordinator"],
@@ -142,12 +135,12 @@ async def test_the_coordinator_approves_rejects_and_pays_claims(
     assert f'id="claim-{bus}"' in page and f'id="claim-{lunch}"' in page
     assert "Ada Lim" in page and "4.80" in page and "6.50" in page
 
-    status, location = await post(
+    status, location = await post_form(
         http_node, f"/staff/expenses/{bus}/approve", s["coordinator"], []
     )
     assert (status, location) == (303, f"/staff/expenses?done={bus}#done")
     assert app.expense_claim(bus).status == "approved"
-    status, _ = await post(
+    status, _ = await post_form(
         http_node,
         f"/staff/expenses/{lunch}/reject",
         s["coordinator"],
@@ -159,7 +152,7 @@ async def test_the_coordinator_approves_rejects_and_pays_claims(
     )
     assert "No claims are waiting" in page
     assert f'action="/staff/expenses/{bus}/pay"' in page
-    status, _ = await post(
+    status, _ = await post_form(
         http_node, f"/staff/expenses/{bus}/pay", http_node.admin_token, []
     )
     assert status == 303 and app.expense_claim(bus).status == "paid"
@@ -188,7 +181,9 @@ async def test_members_and_the_board_are_refused_the_staff_pages(
             (f"/staff/expenses/{bus}/approve", []),
             (f"/staff/expenses/{bus}/pay", []),
         ):
-            status, _ = await post(http_node, path, token, [*data, ("minutes", "30")])
+            status, _ = await post_form(
+                http_node, path, token, [*data, ("minutes", "30")]
+            )
             assert status == 403, path
     # Signed out: back to the sign-in form.
     async with (
@@ -206,9 +201,6 @@ async def test_members_and_the_board_are_refused_the_staff_pages(
     assert 'href="/staff/visits"' in page and 'href="/staff/expenses"' in page
 
 
-UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-")
-
-
 async def test_bad_forms_are_answered_in_plain_words_and_write_nothing(
     http_node: LiveNode,
 ) -> None:
@@ -224,7 +216,7 @@ async def test_bad_forms_are_answered_in_plain_words_and_write_nothing(
     before = events(http_node)
 
     async def refused(path: str, data: Form, status: int, words: str) -> None:
-        got, page = await post(http_node, path, token, data)
+        got, page = await post_form(http_node, path, token, data)
         assert got == status, (path, data, page)
         assert 'class="error" role="alert"' in page and words in page, page
         alert = page.split('class="error" role="alert">')[1].split("</p>")[0]
@@ -253,7 +245,7 @@ async def test_bad_forms_are_answered_in_plain_words_and_write_nothing(
     await refused(f"/staff/expenses/{bus}/reject", [], 400, "Choose a reason.")
     await refused(f"/staff/expenses/{bus}/pay", [], 409, "must be approved before")
     await refused(f"/staff/expenses/{NOBODY}/approve", [], 404, "no such expense claim")
-    status, _ = await post(http_node, "/staff/expenses/nope/approve", token, [])
+    status, _ = await post_form(http_node, "/staff/expenses/nope/approve", token, [])
     assert status == 404
     assert events(http_node) == before
     assert http_node.node.coop_node.visit(visit).status == "scheduled"

@@ -3,7 +3,6 @@ list walks the notification log page by page, in the order things happened, and
 a member's tokens are found without loading anyone else's."""
 
 import datetime as dt
-from collections.abc import Iterator
 from uuid import UUID
 
 import pytest
@@ -12,20 +11,10 @@ import toolkit.aggregates
 from node.application import CoopNode
 from node.auth import AccessToken
 from node.membership import Member
-from node.rules import profile_named
 from toolkit.aggregates import events_with, get, ids_with
-from toolkit.config import StoreConfig
 from toolkit.web.paging import ListQuery, ids_page
 
 DAY = dt.date(2026, 3, 2)
-
-
-@pytest.fixture
-def app(store: StoreConfig) -> Iterator[CoopNode]:
-    app = CoopNode("alpha", store.env())
-    app.found_coop("Alpha Care", profile_named("uk_multi_stakeholder"), DAY)
-    yield app
-    app.close()
 
 
 def admit(app: CoopNode, count: int) -> list[UUID]:

@@ -5,7 +5,6 @@ words and never with an id; each operation admits only the roles it says; and
 a correction of contact details never leaves the node."""
 
 import datetime as dt
-import re
 from pathlib import Path
 from uuid import UUID
 
@@ -19,17 +18,17 @@ from node.replicator import ChainHead, build_envelopes
 from node.rules import profile_named
 from node.timebank import time_account_id
 from schemas import GENESIS_HASH
-from tests.node_api import admitted_member, call, open_account, staff_token
+from tests.node_api import (
+    admitted_member,
+    call,
+    issue_token,
+    open_account,
+    schedule,
+    staff_token,
+)
+from tests.page_text import UUID_TEXT, visible_text
 from tests.web import LiveNode, browser_session, csrf_of
 from toolkit.config import StoreConfig
-
-UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-TAGS = re.compile(r"<[^>]+>")
-
-
-def visible_text(page: str) -> str:
-    """What a person reads: the page without its tags and attributes."""
-    return TAGS.sub(" ", page)
 
 
 async def post(
@@ -226,19 +225,8 @@ async def test_a_member_sees_their_own_visits_only(http_node: LiveNode) -> None:
         (other, tomorrow),
         (una, tomorrow - dt.timedelta(days=3)),
     ):
-        status, visit = await call(
-            http_node,
-            "POST",
-            "/api/visits",
-            token=http_node.admin_token,
-            json={
-                "service_user": user,
-                "scheduled_for": when.isoformat(),
-                "service_types": ["personal_care", "meals_shopping"],
-            },
-        )
-        assert status == 201, visit
-        ids.append(visit["id"])
+        types = ["personal_care", "meals_shopping"]
+        ids.append(str(await schedule(http_node, user, types, at=when.isoformat())))
     status, _ = await call(
         http_node,
         "POST",
@@ -338,14 +326,7 @@ async def test_a_member_revokes_a_lost_token_on_the_devices_page(
     http_node: LiveNode,
 ) -> None:
     rosa, token = await admitted_member(http_node, "volunteer", "Rosa Bianchi")
-    status, lost = await call(
-        http_node,
-        "POST",
-        f"/api/members/{rosa}/tokens",
-        token=http_node.admin_token,
-        json={"role": "member"},
-    )
-    assert status == 201
+    lost = await issue_token(http_node, rosa)
     _, omar_token = await admitted_member(http_node, "volunteer", "Omar")
     status, omars = await call(http_node, "GET", "/api/me", token=omar_token)
     async with browser_session(http_node, token) as browser:

@@ -1,7 +1,6 @@
 """Membership in the node, on every store backend (SQLite file and PostgreSQL)."""
 
 import datetime as dt
-from collections.abc import Iterator
 from uuid import uuid4
 
 import pytest
@@ -20,14 +19,6 @@ from node.rules import profile_named
 from toolkit.config import StoreConfig
 
 DAY = dt.date(2026, 3, 2)
-
-
-@pytest.fixture
-def app(store: StoreConfig) -> Iterator[CoopNode]:
-    app = CoopNode("alpha", store.env())
-    app.found_coop("Alpha Care", profile_named("uk_multi_stakeholder"), DAY)
-    yield app
-    app.close()
 
 
 def apply(app: CoopNode, member_class: str = "worker") -> object:

@@ -3,7 +3,7 @@ their refusals, the register of members, and what of it reaches the consortium
 (the co-op's share capital, unchanged by a transfer; nothing personal)."""
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from uuid import UUID
 
 import pytest
@@ -16,7 +16,6 @@ from node.auth import AccessToken
 from node.errors import InsufficientShares, InvalidAmount, InvalidTransition
 from node.membership import Member
 from node.report import membership_summary
-from node.rules import profile_named
 from node.service import NodeService
 from node.shares import register, transfer_shares
 from tests.streams import stream_envelopes, stream_messages
@@ -26,14 +25,6 @@ from toolkit.config import StoreConfig
 
 DAY = dt.date(2026, 3, 2)
 LATER = dt.date(2026, 4, 6)
-
-
-@pytest.fixture
-def app(store: StoreConfig) -> Iterator[CoopNode]:
-    app = CoopNode("alpha", store.env())
-    app.found_coop("Alpha Care", profile_named("uk_multi_stakeholder"), DAY)
-    yield app
-    app.close()
 
 
 def join(app: CoopNode, name: str, member_class: str = "worker") -> UUID:

@@ -17,7 +17,7 @@ from node.auth import ADMIN
 from node.config import NodeConfig, new_secret
 from node.http.guard import COOKIE
 from node.sessions import SESSION_HOURS
-from tests.browser import chromium
+from tests.browser import chromium, sign_in
 from tests.web import LiveNode, bearer, browser_session, csrf_of, live_node, serving
 from toolkit.config import BrokerConfig, HttpConfig, StoreConfig
 from toolkit.web.rate_limit import FailureLimit
@@ -208,9 +208,7 @@ async def test_a_same_site_page_of_another_origin_cannot_write(
     attacker.router.add_get("/", page)
     async with serving(attacker) as evil_url, chromium() as browser:
         tab = await browser.new_page()
-        await tab.goto(http_node.url + "/login")
-        await tab.fill("#code", http_node.admin_token)
-        await tab.click("button[type=submit]")
+        await sign_in(tab, http_node.url, http_node.admin_token)
         await tab.wait_for_url(http_node.url + "/staff")
         async with tab.expect_response(target) as answer:
             await tab.goto(evil_url)

@@ -34,6 +34,7 @@ from node.http.field_errors import checked, filled, path_id
 from node.http.labels import currency
 from node.http.letters import OneTimeViews
 from node.http.members import (
+    CONTACT_HINTS,
     ContactDetails,
     correct_contact,
     member_view,
@@ -103,18 +104,16 @@ async def member_record(request: web.Request) -> web.Response:
     return await record_page(request, path_id(request, N_("No such member.")))
 
 
-CONTACT_HINTS = {
-    "email": N_("Write an email address, like name@example.org."),
-    "phone": N_("Keep the phone number under 40 characters."),
-    "address": N_("Keep the address under 500 characters."),
-}
+async def _member_form(request: web.Request) -> tuple[UUID, dict[str, str]]:
+    """The member a board form is about (the board only), and the form as
+    posted."""
+    signed_in(request, BOARD)
+    return path_id(request, N_("No such member.")), await posted(request)
 
 
 @board_pages.post("/staff/members/{id}/contact")
 async def correct_contact_details(request: web.Request) -> web.Response:
-    signed_in(request, BOARD)
-    member_id = path_id(request, N_("No such member."))
-    form = await posted(request)
+    member_id, form = await _member_form(request)
     values = filled(await request.post(), CONTACT_HINTS)
     body, errors = checked(ContactDetails, values, CONTACT_HINTS)
     if body is None:
@@ -131,9 +130,7 @@ async def correct_contact_details(request: web.Request) -> web.Response:
 
 @board_pages.post("/staff/members/{id}/class")
 async def change_class(request: web.Request) -> web.Response:
-    signed_in(request, BOARD)
-    member_id = path_id(request, N_("No such member."))
-    form = await posted(request)
+    member_id, form = await _member_form(request)
     app = request.app[NODE].coop_node
     try:
         on = day(form, "class_on")
@@ -162,9 +159,7 @@ async def change_class(request: web.Request) -> web.Response:
 
 @board_pages.post("/staff/members/{id}/withdraw")
 async def withdraw(request: web.Request) -> web.Response:
-    signed_in(request, BOARD)
-    member_id = path_id(request, N_("No such member."))
-    form = await posted(request)
+    member_id, form = await _member_form(request)
     app = request.app[NODE].coop_node
     try:
         on = day(form, "withdrawn_on")

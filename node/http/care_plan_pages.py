@@ -9,6 +9,7 @@ run the same commands, so a page and the API cannot disagree about what is valid
 
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -22,8 +23,8 @@ from node.errors import NotAMember, PlanClosed, UnknownCarePlan
 from node.errors import UnknownMember as UnknownPerson
 from node.http.care_plans import Closing, Goal, Notes, ScorePair, pair, plan_view
 from node.http.context import NODE, run, write
-from node.http.field_errors import checked, filled, path_id
-from node.http.pages import render, signed_in
+from node.http.field_errors import checked, filled, form_page, path_id
+from node.http.pages import signed_in
 from node.membership import Member
 from toolkit.web.i18n import N_
 
@@ -131,45 +132,10 @@ def _plan_context(app: CoopNode, plan_id: UUID) -> dict[str, Any]:
     }
 
 
-def _done(request: web.Request) -> str | None:
-    return DONE.get(request.query.get("done", ""))
+plans_page = partial(form_page, "care_plans.html", _list_context, DONE)
 
 
-async def plans_page(
-    request: web.Request,
-    status: int = 200,
-    errors: dict[str, str] | None = None,
-    form: dict[str, str] | None = None,
-) -> web.Response:
-    data = await run(request, _list_context, request.app[NODE].coop_node)
-    return render(
-        request,
-        "care_plans.html",
-        status,
-        errors=errors or {},
-        form=form or {},
-        done=_done(request),
-        **data,
-    )
-
-
-async def plan_page(
-    request: web.Request,
-    plan_id: UUID,
-    status: int = 200,
-    errors: dict[str, str] | None = None,
-    form: dict[str, str] | None = None,
-) -> web.Response:
-    data = await run(request, _plan_context, request.app[NODE].coop_node, plan_id)
-    return render(
-        request,
-        "care_plan.html",
-        status,
-        errors=errors or {},
-        form=form or {},
-        done=_done(request),
-        **data,
-    )
+plan_page = partial(form_page, "care_plan.html", _plan_context, DONE)
 
 
 @care_plan_pages.get("/staff/care-plans")
@@ -215,12 +181,14 @@ async def open_plan(request: web.Request) -> web.Response:
         errors["service_user"] = CHOOSE_PERSON
     goals = _goals(form, errors)
     if errors:
-        return await plans_page(request, 400, errors, form)
+        return await plans_page(request, status=400, errors=errors, form=form)
     app = request.app[NODE].coop_node
     try:
         plan_id = await write(request, app.open_care_plan, person, goals, None)
     except (NotAMember, UnknownPerson):
-        return await plans_page(request, 409, {"service_user": CHOOSE_PERSON}, form)
+        return await plans_page(
+            request, status=409, errors={"service_user": CHOOSE_PERSON}, form=form
+        )
     raise web.HTTPSeeOther(f"/staff/care-plans/{plan_id}?done=opened#done")
 
 
@@ -261,7 +229,9 @@ async def _recorded(
     except UnknownCarePlan:
         raise web.HTTPNotFound(text=NOT_FOUND) from None
     except PlanClosed:
-        return await plan_page(request, plan_id, 409, {where: CLOSED}, form)
+        return await plan_page(
+            request, plan_id, status=409, errors={where: CLOSED}, form=form
+        )
     done = "reviewed" if where == "review" else "closed"
     raise web.HTTPSeeOther(f"/staff/care-plans/{plan_id}?done={done}#done")
 
@@ -285,7 +255,9 @@ async def review_plan(request: web.Request) -> web.Response:
     if errors:
         # A box left blank is shown blank again, not refilled with the latest score.
         typed = {name: str(posted.get(name, "")).strip() for name in names}
-        return await plan_page(request, plan_id, 400, errors, {**typed, **form})
+        return await plan_page(
+            request, plan_id, status=400, errors=errors, form={**typed, **form}
+        )
     command = app.review_care_plan
     return await _recorded(
         request, plan_id, form, "review", command, scores, notes, None
@@ -304,6 +276,6 @@ async def close_plan(request: web.Request) -> web.Response:
     form = {f"close-{k}": v for k, v in values.items()}
     if closing is None:
         wrong = {f"close-{k}": hint for k, hint in errors.items()}
-        return await plan_page(request, plan_id, 400, wrong, form)
+        return await plan_page(request, plan_id, status=400, errors=wrong, form=form)
     args = (closing.reason, closing.notes, None)
     return await _recorded(request, plan_id, form, "close", app.close_care_plan, *args)

@@ -1,17 +1,20 @@
 """What the coordinator's forms need beyond the API's bodies: hours as people write
-them, what was typed (shown again after a refusal), and a plain message beside the
-field a refusal concerns, naming members by name, never by id.
+them, what was typed (shown again after a refusal), a plain message beside the
+field a refusal concerns, naming members by name, never by id, and a form's
+command run with its page shown again when refused.
 """
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, NamedTuple, TypeVar
-from uuid import UUID
 
 import msgspec
 from aiohttp import web
 from multidict import MultiDictProxy
 
+from node.errors import DomainError
+from node.http.context import NODE, run, write
+from node.http.pages import render
 from toolkit.web.errors import invalid_input
 from toolkit.web.i18n import N_
 
@@ -19,6 +22,8 @@ from toolkit.web.i18n import N_
 _DECIMAL = re.compile(r"^(?P<sign>-?)(?P<hours>\d{1,6})(?:[.,](?P<fraction>\d{1,2}))?$")
 _CLOCK = re.compile(r"^(?P<sign>-?)(?P<hours>\d{1,6}):(?P<minutes>[0-5]\d)$")
 CHECK_FIELD = N_("Check this field and try again.")
+NO_SUCH_RECORD = "No such record."
+NOT_RECORDED = N_("This could not be recorded; nothing was changed.")
 T = TypeVar("T")
 
 
@@ -36,6 +41,10 @@ class Typed(NamedTuple):
     form: str
     values: dict[str, str]
     errors: dict[str, Problem]
+
+
+# A page shown again after a refusal: (request, status, the form as typed).
+FormPage = Callable[[web.Request, int, Typed], Awaitable[web.Response]]
 
 
 class Refused(Exception):
@@ -92,8 +101,42 @@ def parsed(
         raise Refused(field, hints.get(field, CHECK_FIELD), 400) from None
 
 
-def path_id(request: web.Request) -> UUID:
+async def typed_page(
+    template: str,
+    context: Callable[..., dict[str, Any]],
+    done: Mapping[str, str],
+    request: web.Request,
+    status: int = 200,
+    typed: Typed | None = None,
+) -> web.Response:
+    """``template`` with ``context(app)``; after a refusal, one of its forms as
+    typed. ``?done=`` shows its fixed message from ``done``, never the query's
+    own text."""
+    data = await run(request, context, request.app[NODE].coop_node)
+    done_message = done.get(request.query.get("done", ""))
+    return render(request, template, status, typed=typed, done=done_message, **data)
+
+
+async def run_form(
+    request: web.Request,
+    page: FormPage,
+    form: str,
+    names: Iterable[str],
+    done: str,
+    command: Callable[..., None],
+    *args: Any,
+) -> web.Response:
+    """Run ``command(app, *args, values)`` with the values posted in ``names``
+    and redirect to ``done``; when refused, ``page`` again with what was typed
+    and the problem beside its field (a domain error: below the whole form)."""
+    values = posted(await request.post(), names)
+    app = request.app[NODE].coop_node
     try:
-        return UUID(request.match_info["id"])
-    except ValueError:
-        raise web.HTTPNotFound(text="No such record.") from None
+        await write(request, command, app, *args, values)
+    except Refused as refused:
+        errors = {refused.field: refused.problem}
+        return await page(request, refused.status, Typed(form, values, errors))
+    except DomainError:
+        errors = {"form": Problem(NOT_RECORDED)}
+        return await page(request, 409, Typed(form, values, errors))
+    raise web.HTTPSeeOther(done)

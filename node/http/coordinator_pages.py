@@ -7,6 +7,7 @@ run the same commands; a refusal is said beside the field it concerns, naming th
 member, and the form keeps what was typed. Every write redirects to the page.
 """
 
+from functools import partial
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -14,17 +15,17 @@ from aiohttp import web
 
 from node.application import CoopNode
 from node.auth import CARE
-from node.errors import BalanceLimitExceeded, DomainError, UnknownAccount
-from node.http.context import NODE, run, write
+from node.errors import BalanceLimitExceeded, UnknownAccount
+from node.http.context import NODE, run
 from node.http.coordinator_forms import (
-    Problem,
+    NO_SUCH_RECORD,
     Refused,
-    Typed,
     minutes_of,
     parsed,
-    path_id,
-    posted,
+    run_form,
+    typed_page,
 )
+from node.http.field_errors import path_id
 from node.http.pages import render, signed_in
 from node.http.pool import POOL, NewPool, PoolTransfer, pool_view
 from node.http.timebank import NewAccount, TransferRequest, account_view
@@ -63,7 +64,6 @@ PURPOSE_LABELS = {
     "adjustment": N_("adjustment"),
 }
 MINUTES = {"minutes": "hours"}  # the form asks for hours
-NOT_RECORDED = N_("This could not be recorded; nothing was changed.")
 TOO_FEW = N_(
     "%(name)s has too few hours: this would take their balance below the lowest "
     "allowed."
@@ -104,14 +104,9 @@ def _timebank_context(app: CoopNode) -> dict[str, Any]:
     }
 
 
-async def timebank_page(
-    request: web.Request, status: int = 200, typed: Typed | None = None
-) -> web.Response:
-    data = await run(request, _timebank_context, request.app[NODE].coop_node)
-    done = DONE.get(request.query.get("done", ""))
-    return render(
-        request, "coordinator_timebank.html", status, typed=typed, done=done, **data
-    )
+timebank_page = partial(
+    typed_page, "coordinator_timebank.html", _timebank_context, DONE
+)
 
 
 @coordinator_pages.get(PAGE)
@@ -137,19 +132,9 @@ def _minutes(values: dict[str, str], field: str, signed: bool = False) -> int | 
 async def _posted(
     request: web.Request, form: str, names: tuple[str, ...], command: Any
 ) -> web.Response:
-    """Run a form's command; on refusal the page again, with what was typed."""
     signed_in(request, CARE)
-    values = posted(await request.post(), names)
-    app = request.app[NODE].coop_node
-    try:
-        await write(request, command, app, values)
-    except Refused as refused:
-        errors = {refused.field: refused.problem}
-        return await timebank_page(request, refused.status, Typed(form, values, errors))
-    except DomainError:
-        errors = {"form": Problem(NOT_RECORDED)}
-        return await timebank_page(request, 409, Typed(form, values, errors))
-    raise web.HTTPSeeOther(f"{PAGE}?done={form}#done")
+    done = f"{PAGE}?done={form}#done"
+    return await run_form(request, timebank_page, form, names, done, command)
 
 
 def open_account(app: CoopNode, values: dict[str, str]) -> None:
@@ -294,7 +279,7 @@ def account_names(app: CoopNode) -> dict[UUID, str]:
 @coordinator_pages.get(f"{PAGE}/members/{{id}}")
 async def staff_statement(request: web.Request) -> web.Response:
     signed_in(request, CARE)
-    member = path_id(request)
+    member = path_id(request, NO_SUCH_RECORD)
     app = request.app[NODE].coop_node
     query = ListQuery(STATEMENT_LINES, _cursor(request))
 

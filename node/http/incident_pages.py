@@ -9,6 +9,7 @@ run the same commands, so a page and the API cannot disagree about what is valid
 
 import datetime as dt
 from collections import deque
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -17,15 +18,15 @@ from aiohttp import web
 from node.application import CoopNode
 from node.auth import CARE
 from node.errors import InvalidTransition, UnknownIncident, UnknownVisit
-from node.http.context import NODE, run, write
-from node.http.field_errors import checked, filled, path_id
+from node.http.context import NODE, write
+from node.http.field_errors import checked, filled, form_page, path_id
 from node.http.incidents import (
     IncidentClosing,
     NewIncident,
     incident_record,
     incident_view,
 )
-from node.http.pages import render, signed_in
+from node.http.pages import signed_in
 from node.visits import Visit
 from toolkit.aggregates import ids_with
 from toolkit.web.i18n import N_
@@ -89,32 +90,10 @@ def _record_context(app: CoopNode, incident_id: UUID) -> dict[str, Any]:
     }
 
 
-def _done(request: web.Request) -> str | None:
-    return DONE.get(request.query.get("done", ""))
+incidents_page = partial(form_page, "incidents.html", _list_context, DONE)
 
 
-async def incidents_page(
-    request: web.Request,
-    status: int = 200,
-    errors: dict[str, str] | None = None,
-    form: dict[str, str] | None = None,
-) -> web.Response:
-    data = await run(request, _list_context, request.app[NODE].coop_node)
-    context = {"errors": errors or {}, "form": form or {}, "done": _done(request)}
-    return render(request, "incidents.html", status, **context, **data)
-
-
-async def incident_page(
-    request: web.Request,
-    incident_id: UUID,
-    status: int = 200,
-    errors: dict[str, str] | None = None,
-    form: dict[str, str] | None = None,
-) -> web.Response:
-    app = request.app[NODE].coop_node
-    data = await run(request, _record_context, app, incident_id)
-    context = {"errors": errors or {}, "form": form or {}, "done": _done(request)}
-    return render(request, "incident.html", status, **context, **data)
+incident_page = partial(form_page, "incident.html", _record_context, DONE)
 
 
 @incident_pages.get("/staff/incidents")
@@ -129,14 +108,14 @@ async def raise_incident(request: web.Request) -> web.Response:
     form = filled(await request.post(), ("kind", "description", "visit"))
     body, errors = checked(NewIncident, form, RAISE_HINTS)
     if body is None:
-        return await incidents_page(request, 400, errors, form)
+        return await incidents_page(request, status=400, errors=errors, form=form)
     app = request.app[NODE].coop_node
     args = (body.kind, body.description, None, body.visit)
     try:
         incident_id = await write(request, app.raise_incident, *args)
     except UnknownVisit:
         errors = {"visit": RAISE_HINTS["visit"]}
-        return await incidents_page(request, 409, errors, form)
+        return await incidents_page(request, status=409, errors=errors, form=form)
     raise web.HTTPSeeOther(f"/staff/incidents/{incident_id}?done=raised#done")
 
 
@@ -156,7 +135,9 @@ async def close_incident(request: web.Request) -> web.Response:
     if "outcome" not in form:
         errors["outcome"] = OUTCOME
     if body is None or errors:
-        return await incident_page(request, incident_id, 400, errors, form)
+        return await incident_page(
+            request, incident_id, status=400, errors=errors, form=form
+        )
     app = request.app[NODE].coop_node
     try:
         await write(request, app.close_incident, incident_id, body.outcome, None)
@@ -164,5 +145,7 @@ async def close_incident(request: web.Request) -> web.Response:
         raise web.HTTPNotFound(text=NOT_FOUND) from None
     except InvalidTransition:
         errors = {"close": ALREADY_CLOSED}
-        return await incident_page(request, incident_id, 409, errors, form)
+        return await incident_page(
+            request, incident_id, status=409, errors=errors, form=form
+        )
     raise web.HTTPSeeOther(f"/staff/incidents/{incident_id}?done=closed#done")

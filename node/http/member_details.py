@@ -6,6 +6,7 @@ Contact details are personal data: the event that records a correction is in
 no sharing rule, so it stays in the node (node.membership).
 """
 
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -14,10 +15,17 @@ from aiohttp import web
 
 from node.application import CoopNode
 from node.errors import DomainError
-from node.http.context import NODE, run, write
+from node.http.context import NODE, write
+from node.http.field_errors import form_page, trimmed
 from node.http.guard import COOKIE, SESSION
-from node.http.member_pages import Errors, fields, member_id_of
-from node.http.members import ContactDetails, correct_contact, member_view, token_view
+from node.http.member_pages import member_id_of
+from node.http.members import (
+    CONTACT_HINTS,
+    ContactDetails,
+    correct_contact,
+    member_view,
+    token_view,
+)
 from node.http.pages import render, status_of
 from toolkit.web.errors import invalid_input
 from toolkit.web.i18n import N_
@@ -25,39 +33,18 @@ from toolkit.web.i18n import N_
 member_details = web.RouteTableDef()
 UNDERSTOOD = "understood"
 CONTACT = ("email", "phone", "address")
-HINTS = {
-    "email": N_("Write an email address, like name@example.org."),
-    "phone": N_("Keep the phone number under 40 characters."),
-    "address": N_("Keep the address under 500 characters."),
-}
 DONE = {"corrected": N_("Your details are saved.")}
 NOT_UNDERSTOOD = N_("Tick the box to say you understand, or keep your membership.")
 NOT_ENDED = N_("Your membership could not be ended: ask the co-op office.")
 
 
 def details_context(app: CoopNode, member_id: UUID) -> dict[str, Any]:
-    member = app.member(member_id)
-    return {"member": member_view(member)}
+    member = member_view(app.member(member_id))
+    form = {name: getattr(member, name) for name in CONTACT}
+    return {"member": member, "form": form}
 
 
-async def details_page(
-    request: web.Request,
-    member_id: UUID,
-    status: int = 200,
-    form: dict[str, str] | None = None,
-    errors: Errors | None = None,
-) -> web.Response:
-    data = await run(request, details_context, request.app[NODE].coop_node, member_id)
-    member = data["member"]
-    return render(
-        request,
-        "member_details.html",
-        status,
-        form=form or {name: getattr(member, name) for name in CONTACT},
-        errors=errors or {},
-        done=DONE.get(request.query.get("done", "")),
-        **data,
-    )
+details_page = partial(form_page, "member_details.html", details_context, DONE)
 
 
 @member_details.get("/details")
@@ -68,13 +55,19 @@ async def details(request: web.Request) -> web.Response:
 @member_details.post("/details")
 async def correct(request: web.Request) -> web.Response:
     member_id = member_id_of(request)
-    form = fields(await request.post(), CONTACT)
+    form = trimmed(await request.post(), CONTACT)
     try:
         body = msgspec.convert(form, ContactDetails)
     except msgspec.ValidationError as error:
         named = invalid_input(error, "form").detail.field
-        field = named if named in HINTS else "email"
-        return await details_page(request, member_id, 400, form, {field: HINTS[field]})
+        field = named if named in CONTACT_HINTS else "email"
+        return await details_page(
+            request,
+            member_id,
+            status=400,
+            form=form,
+            errors={field: CONTACT_HINTS[field]},
+        )
     app = request.app[NODE].coop_node
     await write(request, correct_contact, app, member_id, body)
     raise web.HTTPSeeOther("/details?done=corrected")
@@ -86,13 +79,15 @@ async def withdraw(request: web.Request) -> web.Response:
     posted = await request.post()
     if posted.get(UNDERSTOOD) != "yes":
         errors = {UNDERSTOOD: NOT_UNDERSTOOD}
-        return await details_page(request, member_id, 400, None, errors)
+        return await details_page(request, member_id, status=400, errors=errors)
     app = request.app[NODE].coop_node
     try:
         await write(request, app.withdraw_member, member_id, None)
     except DomainError as error:
         errors = {UNDERSTOOD: NOT_ENDED}
-        return await details_page(request, member_id, status_of(error), None, errors)
+        return await details_page(
+            request, member_id, status=status_of(error), errors=errors
+        )
     # Membership over, the session is too: the browser forgets it.
     if secret := request.get(SESSION):
         await write(request, app.end_session, secret)

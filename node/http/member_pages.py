@@ -11,16 +11,17 @@ node.http.member_details.
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any, get_args
 from uuid import UUID
 
 from aiohttp import web
-from multidict import MultiDictProxy
 
 from node.application import CoopNode
 from node.errors import BalanceLimitExceeded, DomainError, UnknownAccount
 from node.http.context import NODE, run, write
 from node.http.expenses import claims_of
+from node.http.field_errors import form_page, trimmed
 from node.http.labels import currency
 from node.http.pages import render, signed_in, status_of
 from node.http.timebank import AccountView, account_view
@@ -52,15 +53,6 @@ def member_id_of(request: web.Request) -> UUID:
             text="These pages are for members.", content_type="text/plain"
         )
     return who.member_id
-
-
-def fields(form: MultiDictProxy[Any], names: tuple[str, ...]) -> dict[str, str]:
-    return {name: str(form.get(name, "")).strip() for name in names}
-
-
-def done_message(request: web.Request) -> str | None:
-    """The fixed message for ``?done=``: never the query's own text."""
-    return DONE.get(request.query.get("done", ""))
 
 
 def read_date(value: str, errors: Errors, field: str) -> dt.date | None:
@@ -100,23 +92,7 @@ def claims_context(app: CoopNode, member_id: UUID) -> dict[str, Any]:
     }
 
 
-async def claims_page(
-    request: web.Request,
-    member_id: UUID,
-    status: int = 200,
-    form: dict[str, str] | None = None,
-    errors: Errors | None = None,
-) -> web.Response:
-    data = await run(request, claims_context, request.app[NODE].coop_node, member_id)
-    return render(
-        request,
-        "member_claims.html",
-        status,
-        form=form or {},
-        errors=errors or {},
-        done=done_message(request),
-        **data,
-    )
+claims_page = partial(form_page, "member_claims.html", claims_context, DONE)
 
 
 @member_pages.get("/claims")
@@ -127,7 +103,7 @@ async def claims(request: web.Request) -> web.Response:
 @member_pages.post("/claims")
 async def claim(request: web.Request) -> web.Response:
     member_id = member_id_of(request)
-    form = fields(await request.post(), ("category", "amount", "description", "on"))
+    form = trimmed(await request.post(), ("category", "amount", "description", "on"))
     errors: Errors = {}
     if form["category"] not in CATEGORIES:
         errors["category"] = N_("Choose what the money was spent on.")
@@ -136,7 +112,9 @@ async def claim(request: web.Request) -> web.Response:
     if len(form["description"]) > 1000:
         errors["description"] = N_("Keep the description under 1000 characters.")
     if errors:
-        return await claims_page(request, member_id, 400, form, errors)
+        return await claims_page(
+            request, member_id, status=400, form=form, errors=errors
+        )
     app = request.app[NODE].coop_node
     try:
         await write(
@@ -151,7 +129,9 @@ async def claim(request: web.Request) -> web.Response:
     except DomainError as error:
         # Validated above, the only refusal left is the claimant's membership.
         errors["form"] = N_("Only an admitted member can claim expenses.")
-        return await claims_page(request, member_id, status_of(error), form, errors)
+        return await claims_page(
+            request, member_id, status=status_of(error), form=form, errors=errors
+        )
     raise web.HTTPSeeOther("/claims?done=claimed")
 
 
@@ -178,26 +158,11 @@ def timebank_context(app: CoopNode, member_id: UUID) -> dict[str, Any]:
         "statement": statement,
         "others": sorted(others, key=lambda other: other[0].casefold()),
         "purposes": GIVING,
+        "form": {"purpose": "gift"},
     }
 
 
-async def timebank_page(
-    request: web.Request,
-    member_id: UUID,
-    status: int = 200,
-    form: dict[str, str] | None = None,
-    errors: Errors | None = None,
-) -> web.Response:
-    data = await run(request, timebank_context, request.app[NODE].coop_node, member_id)
-    return render(
-        request,
-        "member_timebank.html",
-        status,
-        form=form or {"purpose": "gift"},
-        errors=errors or {},
-        done=done_message(request),
-        **data,
-    )
+timebank_page = partial(form_page, "member_timebank.html", timebank_context, DONE)
 
 
 @member_pages.get("/timebank")
@@ -223,7 +188,7 @@ def read_minutes(form: dict[str, str], errors: Errors) -> int:
 async def give_hours(request: web.Request) -> web.Response:
     member_id = member_id_of(request)
     names = ("to_member", "hours", "minutes", "purpose", "note", "on")
-    form = fields(await request.post(), names)
+    form = trimmed(await request.post(), names)
     errors: Errors = {}
     app = request.app[NODE].coop_node
     data = await run(request, timebank_context, app, member_id)
@@ -241,7 +206,9 @@ async def give_hours(request: web.Request) -> web.Response:
             "You have no time-bank account yet; ask the coordinator to open one."
         )
     if errors:
-        return await timebank_page(request, member_id, 400, form, errors)
+        return await timebank_page(
+            request, member_id, status=400, form=form, errors=errors
+        )
     try:
         await write(
             request,
@@ -263,7 +230,9 @@ async def give_hours(request: web.Request) -> web.Response:
             if mine.balance - minutes < mine.minimum
             else N_("That member cannot take that many more hours just now.")
         )
-        return await timebank_page(request, member_id, 409, form, errors)
+        return await timebank_page(
+            request, member_id, status=409, form=form, errors=errors
+        )
     raise web.HTTPSeeOther("/timebank?done=given")
 
 

@@ -25,6 +25,7 @@ from node.http.context import NODE, run, write
 from node.http.guard import principal, require, require_self_or
 from node.membership import Member
 from node.rules import ClassName
+from toolkit.web.i18n import N_
 from toolkit.web.paging import ListQuery, Page, ids_page
 from toolkit.web.routes import Api, path_uuid
 
@@ -69,6 +70,14 @@ class ContactDetails(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     email: Email
     phone: Phone = ""
     address: Address = ""
+
+
+# What a page says beside a contact field that ContactDetails refuses.
+CONTACT_HINTS = {
+    "email": N_("Write an email address, like name@example.org."),
+    "phone": N_("Keep the phone number under 40 characters."),
+    "address": N_("Keep the address under 500 characters."),
+}
 
 
 class OnDay(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

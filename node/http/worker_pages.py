@@ -7,6 +7,7 @@ member, and the form keeps what was typed. Every write redirects to the page.
 """
 
 import datetime as dt
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -14,17 +15,15 @@ from aiohttp import web
 
 from node.application import CoopNode
 from node.auth import CARE
-from node.errors import DomainError
-from node.http.context import NODE, run, write
 from node.http.coordinator_forms import (
-    Problem,
+    NO_SUCH_RECORD,
     Refused,
-    Typed,
     parsed,
-    path_id,
-    posted,
+    run_form,
+    typed_page,
 )
-from node.http.pages import render, signed_in
+from node.http.field_errors import path_id
+from node.http.pages import signed_in
 from node.http.workforce import Hire, Leaving, hire, leave, worker_view
 from toolkit.web.i18n import N_
 
@@ -37,7 +36,6 @@ HINTS = {
     "left_on": N_("Write the day they left, or leave it blank for today."),
     "reason": N_("The reason is too long (500 characters at most)."),
 }
-NOT_RECORDED = N_("This could not be recorded; nothing was changed.")
 
 
 def _workers_context(app: CoopNode) -> dict[str, Any]:
@@ -64,14 +62,7 @@ def _workers_context(app: CoopNode) -> dict[str, Any]:
     }
 
 
-async def workers_page(
-    request: web.Request, status: int = 200, typed: Typed | None = None
-) -> web.Response:
-    data = await run(request, _workers_context, request.app[NODE].coop_node)
-    done = DONE.get(request.query.get("done", ""))
-    return render(
-        request, "coordinator_workers.html", status, typed=typed, done=done, **data
-    )
+workers_page = partial(typed_page, "coordinator_workers.html", _workers_context, DONE)
 
 
 @worker_pages.get(PAGE)
@@ -106,35 +97,20 @@ def record_leaver(app: CoopNode, worker_id: UUID, values: dict[str, str]) -> Non
     leave(app, worker_id, body)
 
 
-async def _posted(
-    request: web.Request, form: str, names: tuple[str, ...], command: Any, *args: Any
-) -> web.Response:
-    """Run a form's command; on refusal the page again, with what was typed."""
-    values = posted(await request.post(), names)
-    app = request.app[NODE].coop_node
-    try:
-        await write(request, command, app, *args, values)
-    except Refused as refused:
-        errors = {refused.field: refused.problem}
-        return await workers_page(request, refused.status, Typed(form, values, errors))
-    except DomainError:
-        errors = {"form": Problem(NOT_RECORDED)}
-        return await workers_page(request, 409, Typed(form, values, errors))
-    done = "left" if args else "hired"
-    raise web.HTTPSeeOther(f"{PAGE}?done={done}#done")
-
-
 @worker_pages.post(PAGE)
 async def staff_hire(request: web.Request) -> web.Response:
     signed_in(request, CARE)
     names = ("member", "joined_on", "disadvantaged")
-    return await _posted(request, "hire", names, hire_member)
+    done = f"{PAGE}?done=hired#done"
+    return await run_form(request, workers_page, "hire", names, done, hire_member)
 
 
 @worker_pages.post(f"{PAGE}/{{id}}/leave")
 async def staff_leave(request: web.Request) -> web.Response:
     signed_in(request, CARE)
-    worker_id = path_id(request)
+    worker_id = path_id(request, NO_SUCH_RECORD)
     names = ("left_on", "reason")
-    form = f"leave-{worker_id}"
-    return await _posted(request, form, names, record_leaver, worker_id)
+    form, done = f"leave-{worker_id}", f"{PAGE}?done=left#done"
+    return await run_form(
+        request, workers_page, form, names, done, record_leaver, worker_id
+    )
