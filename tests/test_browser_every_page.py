@@ -6,59 +6,31 @@ service type or profile id is shown where its label belongs.
 Pages of one shape (each member's record, each care plan) are checked once per
 role: the first found."""
 
-import re
-
 import pytest
-from playwright.async_api import Browser, Page
+from playwright.async_api import Page
 
 from tests.a_day import a_day_of_records, crawl, everyone_appoints_a_proxy
-from tests.accessibility import (
-    DESKTOP,
-    PHONE,
-    axe_violations,
-    off_screen,
-    small_targets,
-    small_text,
-)
+from tests.accessibility import phone_page, problems
 from tests.browser import chromium
+from tests.page_text import UUID_TEXT
 from tests.web import LiveNode, browser_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def one_of_each_shape(paths: list[str]) -> list[str]:
     shapes: dict[str, str] = {}
     for path in paths:
-        shapes.setdefault(ID.sub("{id}", path), path)
+        shapes.setdefault(UUID_TEXT.sub("{id}", path), path)
     return list(shapes.values())
 
 
-async def signed_in(browser: Browser, url: str, token: str) -> Page:
-    # axe is injected as a script: only this test's pages bypass the CSP.
-    context = await browser.new_context(bypass_csp=True, viewport=PHONE)
-    page = await context.new_page()
-    await page.goto(url + "/login")
-    await page.fill("#code", token)
-    await page.click("button[type=submit]")
-    return page
-
-
 async def problems_on(page: Page, url: str, ids: list[str]) -> list[str]:
-    found = []
-    for size in (PHONE, DESKTOP):
-        await page.set_viewport_size(size)
-        response = await page.goto(url)
-        assert response is not None and response.status == 200, url
-        where = f"{url} at {size['width']}px"
-        found += [f"{where}: {v}" for v in await axe_violations(page)]
-        if size == PHONE:
-            found += [f"{where}: off screen: {o}" for o in await off_screen(page)]
-            found += [f"{where}: too small: {t}" for t in await small_targets(page)]
-            found += [f"{where}: text too small: {t}" for t in await small_text(page)]
-            text = await page.locator("main").inner_text()
-            found += [f"{where}: shows the id {i!r}" for i in ids if i in text]
-    return found
+    response = await page.goto(url)
+    assert response is not None and response.status == 200, url
+    found = await problems(page, url)
+    text = await page.locator("main").inner_text()
+    return found + [f"{url}: shows the id {i!r}" for i in ids if i in text]
 
 
 async def test_every_page_of_every_role_at_phone_and_desktop_size(
@@ -75,7 +47,7 @@ async def test_every_page_of_every_role_at_phone_and_desktop_size(
         for role, token in tokens.items():
             async with browser_session(http_node, token) as session:
                 pages = one_of_each_shape((await crawl(session)).pages)
-            page = await signed_in(browser, http_node.url, token)
+            page = await phone_page(browser, http_node.url, token)
             for path in pages:
                 found += [
                     f"{role}: {p}"
