@@ -93,3 +93,12 @@ LABELS: dict[str, dict[str, str]] = {
         "member": N_("member"),
     },
 }
+
+
+def plain_label(value: str) -> str:
+    """The English label of ``value`` under whichever kind names it (for
+    ``_(id|label)``); an id no kind names reads as words."""
+    for labels in LABELS.values():
+        if value in labels:
+            return labels[value]
+    return value.replace("_", " ")

@@ -15,7 +15,7 @@ changes, and it is what the registrar's copy (the CSV export) names a member by,
 beside their name, rather than the node's internal ids.
 
 Amounts are in minor units (pence, cents); pages write them for people with
-node.http.labels.money.
+the templates' ``money`` filter (toolkit.web.formats).
 """
 
 import datetime as dt

@@ -42,8 +42,8 @@ async def test_a_coordinators_day_on_a_phone(http_node: LiveNode) -> None:
             page.locator("#transfer-from_member"),
             page.locator("#transfer-to_member"),
         )
-        await giver.select_option(label="Rosa Bianchi (balance 0h00)")
-        await taker.select_option(label="Omar Haddad (balance 0h00)")
+        await giver.select_option(label="Rosa Bianchi (balance 0 min)")
+        await taker.select_option(label="Omar Haddad (balance 0 min)")
         await page.locator("#transfer-hours").fill("one and a half")
         await page.locator("#transfer-purpose").select_option(label="gift")
         await page.get_by_role("button", name="Record transfer").click()
@@ -56,19 +56,19 @@ async def test_a_coordinators_day_on_a_phone(http_node: LiveNode) -> None:
         await page.get_by_role("button", name="Record transfer").click()
         await expect(page.locator("#done")).to_have_text("Transfer recorded.")
         omar = page.locator("#balances tr", has_text="Omar Haddad")
-        await expect(omar.locator(".balance")).to_have_text("1h30")
+        await expect(omar.locator(".balance")).to_have_text("1 h 30 min")
 
         # The pool: opened, then paying Rosa for volunteering.
         await page.get_by_role("button", name="Open the pool").click()
-        await expect(page.locator("#pool-balance")).to_have_text("0h00")
+        await expect(page.locator("#pool-balance")).to_have_text("0 min")
         await page.locator("#pool-member").select_option(
-            label="Rosa Bianchi (balance -1h30)"
+            label="Rosa Bianchi (balance -1 h 30 min)"
         )
         await page.get_by_label("From the pool to the member").check()
         await page.locator("#pool-hours").fill("2.5")
         await page.get_by_role("button", name="Move hours").click()
         await expect(page.locator("#done")).to_have_text("Pool transfer recorded.")
-        await expect(page.locator("#pool-balance")).to_have_text("-2h30")
+        await expect(page.locator("#pool-balance")).to_have_text("-2 h 30 min")
         found += await problems(page, "time bank")
         await page.screenshot(
             path=screenshot_path("coordinator-timebank"), full_page=True
@@ -77,7 +77,7 @@ async def test_a_coordinators_day_on_a_phone(http_node: LiveNode) -> None:
         lines = page.locator("#statement-lines tr")
         await expect(lines.nth(1)).to_contain_text("Omar Haddad")
         await expect(lines.nth(2)).to_contain_text("the co-op's pool")
-        await expect(page.locator("#balance")).to_have_text("1h00")
+        await expect(page.locator("#balance")).to_have_text("1 h")
         found += await problems(page, "a member's statement")
         await page.screenshot(path=screenshot_path("coordinator-statement"))
         await page.get_by_role("link", name="Back to the time bank").click()

@@ -44,7 +44,7 @@ async def test_a_member_does_her_day_from_her_phone(http_node: LiveNode) -> None
 
         # Claims an expense: a mistake first, shown beside the amount.
         await page.click("nav a[href='/claims']")
-        await page.select_option("#category", label="Travel")
+        await page.select_option("#category", label="travel")
         await page.fill("#amount", "twelve")
         await page.fill("#description", "Bus to the day centre")
         await page.click("button:has-text('Send my claim')")
@@ -68,7 +68,7 @@ async def test_a_member_does_her_day_from_her_phone(http_node: LiveNode) -> None
         )
         assert status == 200
         await page.reload()
-        await expect(page.locator("#claims .status")).to_contain_text("Approved")
+        await expect(page.locator("#claims .status")).to_contain_text("approved")
         await page.screenshot(path=screenshot_path("member-claims"), full_page=True)
 
         # Gives hours, to a member chosen by name.
@@ -97,7 +97,7 @@ async def test_a_member_does_her_day_from_her_phone(http_node: LiveNode) -> None
         row = page.locator("#visits tr.visit")
         await expect(row).to_have_count(1)
         await expect(row).to_contain_text("Personal care, Befriending")
-        await expect(row).to_contain_text("Booked")
+        await expect(row).to_contain_text("scheduled")
         await page.screenshot(path=screenshot_path("member-visits"), full_page=True)
 
         # Revokes the lost token (not the one this phone signed in with).

@@ -137,7 +137,7 @@ async def test_the_time_bank_from_the_coordinator_pages(http_node: LiveNode) -> 
         )
         assert (status, where) == (303, "/staff/timebank?done=pool-transfer#done")
     status, page = await call(http_node, "GET", "/staff/timebank", token=coordinator)
-    assert 'id="pool-balance">-2h30<' in page
+    assert 'id="pool-balance">-2 h 30 min<' in page
     assert 'data-api="GET /api/timebank/pool"' in page
     assert 'data-api="POST /api/timebank/pool/transfers"' in page
 

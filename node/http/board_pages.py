@@ -31,7 +31,6 @@ from node.http.board_forms import (
 )
 from node.http.context import NODE, run, write
 from node.http.field_errors import checked, filled, path_id
-from node.http.labels import currency
 from node.http.letters import OneTimeViews
 from node.http.members import (
     CONTACT_HINTS,
@@ -71,7 +70,6 @@ def _record(app: CoopNode, member_id: UUID) -> dict[str, Any]:
         "history": history(app.repository.event_store.get(member_id)),
         "names": names,
         "kinds": KINDS,
-        "currency": currency(app.coop().profile.name),
     }
 
 

@@ -3,20 +3,25 @@ config's ``[locale]``); for a visitor not signed in, the browser's
 Accept-Language if we have one of its languages. Members choose on their home
 page or by ``PUT /api/me/language``."""
 
+from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 from weakref import WeakKeyDictionary
 
 import msgspec
 from aiohttp import web
+from babel.numbers import (
+    format_currency,
+    get_currency_precision,
+    get_currency_symbol,
+)
 
 from node.application import CoopNode
 from node.auth import MEMBERS, Principal
 from node.config import NodeConfig
 from node.http.context import NODE, run, write
 from node.http.guard import PRINCIPAL, require
-from node.http.labels import label
-from node.labels import LABELS
+from node.labels import LABELS, plain_label
 from toolkit.web.errors import forbidden
 from toolkit.web.i18n import LANGUAGES, negotiate, template_gettext, translations
 from toolkit.web.routes import Api
@@ -77,7 +82,10 @@ def language_context(request: web.Request) -> dict[str, Any]:
         "time_zone": config.locale.time_zone,
         "labels": LABELS,
         # For ``_(id|label)``, the pages' other way to show an id by its label.
-        "plain_label": label,
+        "plain_label": plain_label,
+        "currency": get_currency_symbol(
+            config.locale.money, locale=config.locale.locale(language)
+        ),
         "languages": LANGUAGES,
         # After the choice on the home page (Post/Redirect/Get).
         "language_saved": request.query.get("done") == "language",
@@ -140,3 +148,13 @@ async def choose_on_home(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(text="Choose one of the languages listed.") from None
     await _choose(request, who.member_id, language)
     raise web.HTTPSeeOther("/?done=language#language")
+
+
+def money_text(request: web.Request, minor_units: int) -> str:
+    """An amount for a message built in Python, written as the page's ``money``
+    filter writes it (the reader's locale, the co-op's currency)."""
+    config: NodeConfig = request.app[NODE].config
+    language = page_language(request, member_language(request))
+    currency = config.locale.money
+    amount = Decimal(minor_units).scaleb(-get_currency_precision(currency))
+    return format_currency(amount, currency, locale=config.locale.locale(language))

@@ -22,7 +22,6 @@ from node.errors import BalanceLimitExceeded, DomainError, UnknownAccount
 from node.http.context import NODE, run, write
 from node.http.expenses import claims_of
 from node.http.field_errors import form_page, trimmed
-from node.http.labels import currency
 from node.http.pages import render, signed_in, status_of
 from node.http.timebank import AccountView, account_view
 from node.http.visits import my_visits
@@ -88,7 +87,6 @@ def claims_context(app: CoopNode, member_id: UUID) -> dict[str, Any]:
     return {
         "claims": claims_of(app, member_id)[::-1],
         "categories": CATEGORIES,
-        "currency": currency(app.coop().profile.name),
     }
 
 

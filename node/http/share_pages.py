@@ -27,7 +27,7 @@ from node.http.board_forms import (
     posted,
 )
 from node.http.context import NODE, run, write
-from node.http.labels import currency, money
+from node.http.language import money_text
 from node.http.pages import render, signed_in
 from node.http.shares import ShareAmount, TransferRequest, buy, redeem, transfer
 from node.shares import register
@@ -58,7 +58,6 @@ def _register(app: CoopNode) -> dict[str, Any]:
         "names": {e.member_id: e.name for e in entries},
         "capital": sum(e.shares for e in entries),
         "kinds": KINDS,
-        "currency": currency(app.coop().profile.name),
         "today": dt.date.today().isoformat(),
     }
 
@@ -100,11 +99,8 @@ async def _holders(request: web.Request) -> dict[UUID, str]:
 async def _holds_only(request: web.Request, member_id: UUID, name: str) -> Problem:
     app = request.app[NODE].coop_node
 
-    def held() -> str:
-        symbol = currency(app.coop().profile.name)
-        return money(app.member(member_id).shares, symbol)
-
-    amount = await run(request, held)
+    shares = await run(request, lambda: app.member(member_id).shares)
+    amount = money_text(request, shares)
     return Problem(
         N_("%(name)s holds only %(amount)s."), {"name": name, "amount": amount}
     )

@@ -25,7 +25,7 @@ from node.application import CoopNode
 from node.auth import BOARD
 from node.http.context import NODE, run, write
 from node.http.guard import require
-from node.http.labels import currency, label
+from node.labels import plain_label
 from node.shares import Entry, Kind, register, transfer_shares
 from toolkit.web.routes import Api, path_uuid
 
@@ -230,7 +230,7 @@ def register_csv(view: Register, symbol: str) -> str:
         member = [
             e.number,
             text_cell(e.name),
-            label(e.member_class),
+            plain_label(e.member_class),
             e.admitted_on.isoformat(),
             e.ceased_on.isoformat() if e.ceased_on else "",
             amount_text(e.shares),
@@ -263,9 +263,11 @@ def register_csv(view: Register, symbol: str) -> str:
 async def register_export(request: web.Request) -> web.Response:
     require(request, BOARD, "read the share register")
     app = request.app[NODE].coop_node
+    # The registrar reads the ISO code (EUR, GBP, CAD) in each amount's heading.
+    code = request.app[NODE].config.locale.money
 
     def export() -> str:
-        return register_csv(register_view(app), currency(app.coop().profile.name))
+        return register_csv(register_view(app), code)
 
     text = await run(request, export)
     day = dt.date.today().isoformat()
