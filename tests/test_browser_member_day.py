@@ -76,7 +76,7 @@ async def test_a_member_does_her_day_from_her_phone(http_node: LiveNode) -> None
         await page.select_option("#to_member", label="Omar Haddad")
         await page.fill("#hours", "1")
         await page.fill("#minutes", "30")
-        await page.select_option("#purpose", label="Respite")
+        await page.select_option("#purpose", label="respite")
         await page.fill("#note", "Saturday sitting")
         await page.click("button:has-text('Give hours')")
         await expect(page.locator("#done")).to_have_text("The hours are given.")
