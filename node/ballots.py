@@ -99,6 +99,15 @@ class Ballot(Aggregate):
         TOPIC = "commonweal.ballot.rules_frozen"
         profile: dict[str, Any]
 
+    class InRoomTotalsEntered(Event):
+        """Votes taken in a general meeting's room, per class (node.meetings);
+        counted with the others at close. A later entry from the same meeting
+        replaces its earlier one."""
+
+        TOPIC = "commonweal.ballot.in_room_totals_entered"
+        meeting_id: str
+        totals: dict[str, dict[str, int]]
+
     class ClosingReminded(Event):
         """The electorate members yet to vote are told it closes tomorrow."""
 
@@ -127,6 +136,8 @@ class Ballot(Aggregate):
         self.closes_on: dt.date | None = None
         self.reminded = False
         self.rules: dict[str, Any] | None = None
+        # meeting id -> member class -> choice -> headcount
+        self.in_room: dict[str, dict[str, dict[str, int]]] = {}
 
     @event(RulesFrozen)
     def freeze_rules(self, profile: dict[str, Any]) -> None:
@@ -135,6 +146,10 @@ class Ballot(Aggregate):
     @event(ClosingDateSet)
     def set_closing_date(self, closes_on: dt.date) -> None:
         self.closes_on = closes_on
+
+    @event(InRoomTotalsEntered)
+    def enter_in_room(self, meeting_id: str, totals: dict[str, dict[str, int]]) -> None:
+        self.in_room[meeting_id] = totals
 
     @event(ClosingReminded)
     def remind_closing(self, reminded_on: dt.date) -> None:

@@ -185,3 +185,23 @@ class OwnClaim(DomainError):
 
 class UnknownWorker(DomainError):
     code = "unknown_worker"
+
+
+class UnknownMeeting(DomainError):
+    code = "unknown_meeting"
+
+
+class NotOnAgenda(DomainError):
+    """A meeting may only take votes on the ballots it was called to vote on."""
+
+    code = "not_on_agenda"
+
+
+class InRoomTotalsRefused(DomainError):
+    """In-room totals that the ballot or the room's attendance cannot hold."""
+
+    code = "in_room_totals_refused"
+
+
+class InvalidMeeting(DomainError):
+    code = "invalid_meeting"

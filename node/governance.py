@@ -37,6 +37,7 @@ from node.rules import RulesProfile
 from node.sharing import Rule
 from node.tally import (
     ElectionResult,
+    in_room_votes,
     suppress_small_classes,
     tally_election,
     tally_proposal,
@@ -248,6 +249,7 @@ class GovernanceCommands(ProxyCommands):
                 for m, choice in sorted(roll.votes.items())
                 if not (profile.withdrawn_lose_vote and self._has_withdrawn(m))
             ]
+        votes += in_room_votes(ballot.in_room, electorate)  # a general meeting's
         roll.close()
         changed: list[Any] = [ballot, roll]
         if ballot.secret:

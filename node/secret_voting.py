@@ -147,7 +147,9 @@ class SecretVoting(BallotAccess):
             )
         secret = secrets.token_urlsafe(24)
         roll.mark(member, voter)
-        sealed = Waiting(receipt_hash(ballot.id, secret), member_class, strength, choice)
+        sealed = Waiting(
+            receipt_hash(ballot.id, secret), member_class, strength, choice
+        )
         self._save_with_ballot(roll, ballot.id, sealed)
         self._write_batch_if_due(ballot.id)
         return secret
@@ -256,7 +258,9 @@ class SecretVoting(BallotAccess):
     ) -> None:
         with self._db() as cursor:
             if chosen is None:
-                cursor.execute(f"DELETE FROM {TABLE} WHERE ballot = ?", (str(ballot_id),))
+                cursor.execute(
+                    f"DELETE FROM {TABLE} WHERE ballot = ?", (str(ballot_id),)
+                )
             else:
                 cursor.executemany(
                     f"DELETE FROM {TABLE} WHERE receipt = ?",

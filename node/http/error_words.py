@@ -49,6 +49,13 @@ PLAIN_ERRORS: dict[str, str] = {
     "expense_not_approved": N_("A claim must be approved before it is paid."),
     "own_claim": N_("Nobody may approve or pay their own claim."),
     "unknown_worker": N_("There is no such worker."),
+    "unknown_meeting": N_("There is no such meeting."),
+    "not_on_agenda": N_("That ballot is not on this meeting's agenda."),
+    "in_room_totals_refused": N_(
+        "Those totals are more votes than members of that class present who "
+        "have not voted, or the ballot does not take votes in the room."
+    ),
+    "invalid_meeting": N_("That meeting cannot be called or recorded as asked."),
 }
 
 
