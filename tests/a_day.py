@@ -2,6 +2,7 @@
 home: shared by the test that compares pages with the API's operations and the
 test that runs axe on every page of every role."""
 
+import datetime as dt
 from html.parser import HTMLParser
 from typing import NamedTuple
 from uuid import UUID
@@ -95,6 +96,17 @@ async def a_day_of_records(http: LiveNode) -> tuple[dict[str, str], list[str]]:
     ]:
         status, answer = await call(http, "POST", path, token=token, json=body)
         assert status == 201, (path, answer)
+    # A general meeting with the first ballot on its agenda, so that its
+    # attendance, room-votes, postal-vote and minutes forms are on its page.
+    first = next(b for b in app.ballots() if b.is_open)
+    app.call_meeting(
+        "Annual general meeting",
+        dt.date.today(),
+        "18:30",
+        "The hall",
+        [first.id],
+        "board",
+    )
     tokens = {
         "member": rosa_token,
         "board": board,
