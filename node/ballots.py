@@ -12,8 +12,8 @@
   the sha256 of the voter's receipt secret with the class and strength it counts
   for, never with a member id. Roll and box events carry a timestamp truncated to
   the day, so stored times cannot pair a mark on the roll with a ballot in the box;
-  marks and ballots are written in shuffled batches (see ``node.secret_voting``),
-  so the order in the store cannot pair them either. A replaced ballot is
+  ballots enter the box in shuffled batches (see ``node.secret_voting``), so the
+  order in the store cannot pair them either. A replaced ballot is
   ``Voided`` and the new one deposited under a new receipt.
 """
 

@@ -8,7 +8,7 @@ the HTTP layer's job. Opening, closing and cancelling are admin commands.
 Several people vote at once: every open vote is written to the ballot's ``Roll``,
 so a conflicting write (the same roll version saved twice) is retried against the
 fresh state, where a second vote by the same member replaces the first. Secret
-votes go through ``node.secret_voting`` (held and written in shuffled batches,
+votes go through ``node.secret_voting`` (kept, then boxed in shuffled batches,
 under one lock), where a second vote by the same member is refused (use the
 receipt). Proxies are in ``node.proxies``; the rules a ballot keeps, and reading
 ballots, in ``node.ballot_access``.

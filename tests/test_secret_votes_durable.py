@@ -5,9 +5,11 @@ import sqlite3
 from pathlib import Path
 
 from node.application import CoopNode
+from node.rules import profile_named
 from node.secret_voting import TABLE
 from tests.test_governance import DAY, admit
 from tests.test_secret_ballot_linking import new_app
+from toolkit.config import StoreConfig
 
 
 def reopened(path: Path) -> CoopNode:
@@ -83,4 +85,22 @@ def test_a_batch_interrupted_after_its_deposit_is_not_counted_twice(
     again = reopened(path)
     assert again.close_ballot(ballot, DAY).voted == 5
     assert len(again._box(ballot).ballots) == 5
+    again.close()
+
+
+def test_votes_survive_a_restart_on_either_store(store: StoreConfig) -> None:
+    app = CoopNode("alpha", store.env())
+    app.found_coop("Alpha", profile_named("uk_multi_stakeholder"), DAY)
+    voters = admit(app, "worker", 12)
+    ballot = app.open_ballot("Budget", secret=True, opened_on=DAY)
+    for v in voters[:11]:
+        app.cast_vote(ballot, v, "for")
+    # Ten waiting made a batch of five: six wait now.
+    assert (len(app._box(ballot).ballots), app.waiting_count(ballot)) == (5, 6)
+    del app
+    again = CoopNode("alpha", store.env())
+    again.cast_vote(ballot, voters[11], "against")
+    result = again.close_ballot(ballot, DAY)
+    assert (result.voted, result.passed) == (12, True)
+    assert len(again._box(ballot).ballots) == 12
     again.close()
