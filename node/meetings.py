@@ -12,7 +12,10 @@ as totals per class, and the minutes adopted with it.
   totals may not exceed the members of that class recorded present (or by proxy)
   who have not voted online or by post, so no one present is counted twice by
   the node's own records. A later entry from the same meeting replaces the
-  earlier one.
+  earlier one. The check is made when the totals are entered: a member counted
+  in the room who then votes online (or by post) is counted twice, so the chair
+  enters the room's totals when the room's vote is over and staff enter no
+  postal vote for members recorded present.
 - Minutes are written by the secretary and adopted by the board: each adoption
   is an event with a version number. Adopted minutes are never changed; an
   amendment is a new adopted version, and every version is kept.

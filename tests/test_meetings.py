@@ -170,3 +170,24 @@ def test_meetings_and_postal_votes_never_leave_the_node(tmp_path: Path) -> None:
         not isinstance(e, Meeting.Event) for e in events if policy.share(e) is not None
     )
     app.close()
+
+
+def test_an_election_shares_no_candidate_or_choice(tmp_path: Path) -> None:
+    app = new_app(tmp_path / "store.db")
+    workers = admit(app, "worker", 6)
+    election = app.open_election("Board", {"worker": workers[:3]}, opened_on=DAY)
+    for i, voter in enumerate(workers):
+        app.cast_vote(election, voter, [workers[i % 3], workers[(i + 1) % 3]])
+    app.close_ballot(election, DAY)
+    policy = SharingPolicy(b"s" * 32, ALLOWLIST)
+    shared = [
+        json.dumps(msgspec.to_builtins(out.payload))
+        for n in app.recorder.select_notifications(start=1, limit=10_000)
+        if (out := policy.share(app.mapper.to_domain_event(n))) is not None
+    ]
+    text = " ".join(shared)
+    assert "board_by_class" in text  # the new board was shared, as counts
+    assert "Board" not in text.replace("board_by_class", "")
+    for w in workers:
+        assert str(w) not in text and w.hex not in text
+    app.close()
