@@ -111,6 +111,15 @@ async def test_the_pages_post_redirect_and_refuse_in_plain_words(
     )
     assert status == 400 and 'aria-describedby="held_on-problem"' in page
     assert 'value="AGM"' in page
+    past = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    status, page = await post_form(
+        http_node,
+        "/meetings",
+        board,
+        {"title": "AGM", "held_on": past, "starts_at": "25:00", "place": "Hall"},
+    )
+    assert status == 400 and "cannot be in the past" in page
+    assert 'aria-describedby="starts_at-problem"' in page
     status, where = await post_form(
         http_node,
         "/meetings",

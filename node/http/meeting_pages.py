@@ -8,6 +8,7 @@ same commands. A secret ballot's postal vote answers with the voter's receipt,
 shown once, like a vote cast online.
 """
 
+import datetime as dt
 from functools import partial
 from typing import Any
 from uuid import UUID
@@ -17,7 +18,7 @@ from multidict import MultiDictProxy
 
 from node.application import CoopNode
 from node.auth import BOARD, EVERYONE
-from node.errors import DomainError
+from node.errors import DomainError, UnknownBallot
 from node.http.context import NODE, write
 from node.http.error_words import said
 from node.http.field_errors import checked, form_page, path_id, trimmed
@@ -53,6 +54,7 @@ CALL_HINTS = {
     "place": N_("Say where it is held (200 characters at most)."),
     "agenda": N_("Choose ballots from the list."),
 }
+PAST_DAY = N_("The meeting's day cannot be in the past.")
 MINUTES_HINTS = {
     "text": N_("Write the minutes."),
     "written_by": N_("Give the secretary's name."),
@@ -144,18 +146,33 @@ async def call_meeting(request: web.Request) -> web.Response:
     form = {k: v for k, v in trimmed(posted, CALL_HINTS).items() if v}
     values: dict[str, Any] = {**form, "agenda": posted.getall("agenda", [])}
     body, errors = checked(NewMeeting, values, CALL_HINTS)
-    if body is None:
+    if body is not None:
+        errors = _when_problems(body)
+    if body is None or errors:
         return await meetings_page(request, status=400, errors=errors, form=form)
     app = request.app[NODE].coop_node
     args = (body.title, body.held_on, body.starts_at, body.place, body.agenda)
     try:
         meeting_id = await write(request, app.call_meeting, *args, actor(who))
     except DomainError as error:
-        errors = {"held_on": said(error)}
+        field = "agenda" if isinstance(error, UnknownBallot) else "held_on"
+        errors = {field: said(error)}
         return await meetings_page(
             request, status=status_of(error), errors=errors, form=form
         )
     raise _redirect(meeting_id, "called")
+
+
+def _when_problems(body: NewMeeting) -> dict[str, str]:
+    """What the API's types let through but the meeting refuses, by field."""
+    errors = {}
+    try:
+        dt.time.fromisoformat(body.starts_at)
+    except ValueError:
+        errors["starts_at"] = CALL_HINTS["starts_at"]
+    if body.held_on < dt.date.today():
+        errors["held_on"] = PAST_DAY
+    return errors
 
 
 @meeting_pages.get("/meetings/{id}")
