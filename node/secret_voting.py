@@ -314,6 +314,9 @@ class SecretVoting(BallotAccess):
             with self._db() as cursor:
                 self._insert(cursor, ballot_id, sealed)
             return
+        # What Application.save would also do, there is nothing of here: no
+        # aggregate cache, no snapshots of rolls, no notify hook.
+        assert Roll not in (self.snapshotting_intervals or {})
         aggregate: Aggregate = roll
         stored = [self.mapper.to_stored_event(e) for e in aggregate.collect_events()]
         with self._transaction() as (raw, cursor):
