@@ -43,6 +43,9 @@ STATUS: dict[str, tuple[int, str | None]] = {
     errors.InvalidScore.code: (400, "scores"),
     errors.UnknownExpenseClaim.code: (404, None),
     errors.ExpenseNotApproved.code: (409, None),
+    errors.UnknownElection.code: (404, None),
+    errors.InvalidNominationsPeriod.code: (400, "closes_on"),
+    errors.InvalidNomination.code: (400, "candidate"),
 }
 
 
