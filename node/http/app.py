@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry
 from node.http import (
     ballots,
     care_plans,
+    elections,
     expenses,
     incidents,
     language,
@@ -23,10 +24,12 @@ from node.http import (
     workforce,
 )
 from node.http.ballot_pages import ballot_pages
+from node.http.board_list import board_list
 from node.http.board_pages import NEW_ACCESS, board_pages
 from node.http.care_plan_pages import care_plan_pages
 from node.http.context import NODE, RUNNER, SIGN_IN_LIMIT, TEMPLATES, Runner
 from node.http.coordinator_pages import coordinator_pages
+from node.http.election_pages import election_pages
 from node.http.error_words import PLAIN_ERRORS
 from node.http.errors import translate
 from node.http.guard import COOKIE, authenticate
@@ -53,6 +56,7 @@ from toolkit.web.security import secure
 APIS: tuple[Api, ...] = (
     members.api,
     ballots.api,
+    elections.api,
     timebank.api,
     pool.api,
     visits.api,
@@ -122,6 +126,8 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(sign_in_pages)
     app.add_routes(letters)
     app.add_routes(ballot_pages)
+    app.add_routes(election_pages)
+    app.add_routes(board_list)
     app.add_routes(staff_pages)
     app.add_routes(board_pages)
     app.add_routes(share_pages)
