@@ -52,6 +52,8 @@ async def test_an_election_on_phones_from_nominations_to_the_board(
     ann, ann_token = await admitted_member(http_node, "worker", "Ann Ode")
     cai, cai_token = await admitted_member(http_node, "worker", "Cai Moss")
     _, dev_token = await admitted_member(http_node, "worker", "Dev Roy")
+    eve, eve_token = await admitted_member(http_node, "worker", "Eve Sand")
+    fay, fay_token = await admitted_member(http_node, "worker", "Fay Lund")
     today = dt.date.today().isoformat()
 
     async with chromium() as browser:
@@ -72,14 +74,19 @@ async def test_an_election_on_phones_from_nominations_to_the_board(
         await stand(browser, url, ann_token, "Ann will fix the night rota.")
         await stand(browser, url, cai_token, "Cai will bring in training.")
 
+        election_path = page.url.split("?")[0].removeprefix(url)
+        for token in (eve_token, fay_token):  # two more stand through the API
+            status, body = await call(
+                http_node, "POST", f"/api{election_path}/nominations", token=token,
+                json={"statement": "Me too."},
+            )
+            assert status == 201, body
+
         await page.reload()
         await expect(page.locator("#candidates")).to_contain_text("Ann Ode")
         await page.get_by_role("button", name="Close nominations and open voting").click()
         await expect(page.locator("#done")).to_contain_text("voting is open")
-        election_path = page.url.split("?")[0].removeprefix(url)
-        status, view = await call(
-            http_node, "GET", "/api/" + election_path.strip("/"), token=board
-        )
+        status, view = await call(http_node, "GET", f"/api{election_path}", token=board)
         assert status == 200 and view["status"] == "voting", view
         ballot = view["ballot_id"]
 
@@ -102,8 +109,14 @@ async def test_an_election_on_phones_from_nominations_to_the_board(
         await dev.keyboard.press("Enter")
         await expect(dev.locator("#receipt-secret")).to_be_visible()
 
-        # Two more vote through the API, so the count can be shown.
-        for token, ranking in ((ann_token, [ann, cai]), (cai_token, [cai])):
+        # Four more vote through the API: Cai is elected at once, Fay (last
+        # nominated of three tied) is excluded and her vote passes to Ann.
+        for token, ranking in (
+            (ann_token, [ann, cai]),
+            (cai_token, [cai]),
+            (eve_token, [eve, ann]),
+            (fay_token, [fay, ann]),
+        ):
             status, body = await call(
                 http_node, "POST", f"/api/ballots/{ballot}/votes", token=token,
                 json={"choice": ranking},
@@ -123,11 +136,14 @@ async def test_an_election_on_phones_from_nominations_to_the_board(
         elected = dev.locator("#results .elected")
         await expect(elected).to_contain_text("Cai Moss")
         await expect(elected).to_contain_text("Ann Ode")
-        await expect(dev.locator("table.rounds")).to_contain_text("First preferences")
+        rounds = dev.locator("table.rounds")
+        await expect(rounds).to_contain_text("First preferences")
+        await expect(rounds).to_contain_text("Votes of Fay Lund transferred")
+        await expect(elected).to_contain_text("Eve Sand")
         await clean(dev, "election-results")
         await dev.get_by_role("link", name="Board", exact=True).click()
         seats = dev.locator("#board tbody tr")
-        await expect(seats).to_have_count(2)
+        await expect(seats).to_have_count(3)
         await expect(dev.locator("#board")).to_contain_text("Cai Moss")
         await expect(dev.locator("#board")).to_contain_text("Worker")
         await clean(dev, "board-list")
