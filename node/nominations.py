@@ -136,9 +136,7 @@ class Election(Aggregate):
     def nominate(
         self, candidate: str, member_class: str, nominated_by: str, statement: str
     ) -> None:
-        status: NomineeStatus = (
-            "standing" if nominated_by == candidate else "proposed"
-        )
+        status: NomineeStatus = "standing" if nominated_by == candidate else "proposed"
         self.nominees[candidate] = {
             "member_class": member_class,
             "nominated_by": nominated_by,

@@ -77,14 +77,19 @@ async def test_an_election_on_phones_from_nominations_to_the_board(
         election_path = page.url.split("?")[0].removeprefix(url)
         for token in (eve_token, fay_token):  # two more stand through the API
             status, body = await call(
-                http_node, "POST", f"/api{election_path}/nominations", token=token,
+                http_node,
+                "POST",
+                f"/api{election_path}/nominations",
+                token=token,
                 json={"statement": "Me too."},
             )
             assert status == 201, body
 
         await page.reload()
         await expect(page.locator("#candidates")).to_contain_text("Ann Ode")
-        await page.get_by_role("button", name="Close nominations and open voting").click()
+        await page.get_by_role(
+            "button", name="Close nominations and open voting"
+        ).click()
         await expect(page.locator("#done")).to_contain_text("voting is open")
         status, view = await call(http_node, "GET", f"/api{election_path}", token=board)
         assert status == 200 and view["status"] == "voting", view
@@ -118,7 +123,10 @@ async def test_an_election_on_phones_from_nominations_to_the_board(
             (fay_token, [fay, ann]),
         ):
             status, body = await call(
-                http_node, "POST", f"/api/ballots/{ballot}/votes", token=token,
+                http_node,
+                "POST",
+                f"/api/ballots/{ballot}/votes",
+                token=token,
                 json={"choice": ranking},
             )
             assert status == 201, body

@@ -41,7 +41,10 @@ async def test_an_election_from_nominations_to_the_board(http_node: LiveNode) ->
     _, sue_token = await admitted_member(http_node, "supporter", "Sue Park")
 
     status, refused = await call(
-        http_node, "POST", "/api/elections", token=ann_token,
+        http_node,
+        "POST",
+        "/api/elections",
+        token=ann_token,
         json={"title": "Mine", "opens_on": "2026-01-01", "closes_on": "2026-01-02"},
     )
     assert status == 403, refused
@@ -54,7 +57,9 @@ async def test_an_election_from_nominations_to_the_board(http_node: LiveNode) ->
     )
     assert status == 400 and 'id="statement-problem"' in html
     status, where = await post_form(
-        http_node, f"{page}/nominate", ann_token,
+        http_node,
+        f"{page}/nominate",
+        ann_token,
         [("own", "1"), ("statement", "Ann will fix the rota.")],
     )
     assert (status, where) == (303, f"{page}?done=standing")
@@ -64,35 +69,50 @@ async def test_an_election_from_nominations_to_the_board(http_node: LiveNode) ->
     )
     assert status == 303, where
     status, where = await post_form(
-        http_node, f"{page}/accept", cai_token,
+        http_node,
+        f"{page}/accept",
+        cai_token,
         [("accept_statement", "Cai cares about training.")],
     )
     assert (status, where) == (303, f"{page}?done=accepted")
     status, body = await call(
-        http_node, "POST", f"/api/elections/{e['id']}/nominations",
-        token=dev_token, json={"statement": "Dev for pay."},
+        http_node,
+        "POST",
+        f"/api/elections/{e['id']}/nominations",
+        token=dev_token,
+        json={"statement": "Dev for pay."},
     )
     assert status == 201, body
     status, body = await call(
-        http_node, "POST", f"/api/elections/{e['id']}/nominations",
-        token=sue_token, json={"statement": "Sue would like to."},
+        http_node,
+        "POST",
+        f"/api/elections/{e['id']}/nominations",
+        token=sue_token,
+        json={"statement": "Sue would like to."},
     )
     assert status == 400 and body["error"]["code"] == "invalid_nomination", body
     # Bea stands too; the board withdraws her nomination with a reason.
     await call(
-        http_node, "POST", f"/api/elections/{e['id']}/nominations",
-        token=bea_token, json={"statement": "Bea."},
+        http_node,
+        "POST",
+        f"/api/elections/{e['id']}/nominations",
+        token=bea_token,
+        json={"statement": "Bea."},
     )
     status, where = await post_form(
         http_node, f"{page}/withdraw", board, [("member", bea), ("reason", "")]
     )
     assert status == 400 and f'id="reason-{bea}-problem"' in where
     status, where = await post_form(
-        http_node, f"{page}/withdraw", board,
+        http_node,
+        f"{page}/withdraw",
+        board,
         [("member", bea), ("reason", "Bea is employed as a manager")],
     )
     assert status == 303, where
-    status, view = await call(http_node, "GET", f"/api/elections/{e['id']}", token=dev_token)
+    status, view = await call(
+        http_node, "GET", f"/api/elections/{e['id']}", token=dev_token
+    )
     assert [(c["name"], c["status"], c["reason"]) for c in view["candidates"]] == [
         ("Ann Ode", "standing", None),
         ("Cai Moss", "standing", None),
@@ -104,7 +124,9 @@ async def test_an_election_from_nominations_to_the_board(http_node: LiveNode) ->
 
     status, where = await post_form(http_node, f"{page}/voting", board, [])
     assert (status, where) == (303, f"{page}?done=voting")
-    status, view = await call(http_node, "GET", f"/api/elections/{e['id']}", token=board)
+    status, view = await call(
+        http_node, "GET", f"/api/elections/{e['id']}", token=board
+    )
     ballot = view["ballot_id"]
     assert view["status"] == "voting" and ballot
 
@@ -145,7 +167,10 @@ async def test_an_election_from_nominations_to_the_board(http_node: LiveNode) ->
     }
     status, html = await call(http_node, "GET", page, token=sue_token)
     text = visible_text(html)
-    assert "Stages of the count for the Worker seats" in text and "First preferences" in text
+    assert (
+        "Stages of the count for the Worker seats" in text
+        and "First preferences" in text
+    )
     status, seats = await call(http_node, "GET", "/api/board", token=sue_token)
     assert sorted(s["name"] for s in seats) == ["Ann Ode", "Cai Moss", "Dev Roy"]
     status, html = await call(http_node, "GET", "/board", token=sue_token)
@@ -161,7 +186,9 @@ async def test_election_operations_publish_the_roles_they_enforce(
     assert paths["/api/elections"]["post"]["x-roles"] == ["admin", "board"]
     assert paths["/api/elections/{id}/voting"]["post"]["x-roles"] == ["admin", "board"]
     assert sorted(paths["/api/elections/{id}/nominations"]["post"]["x-roles"]) == [
-        "board", "coordinator", "member",
+        "board",
+        "coordinator",
+        "member",
     ]
     _, member = await admitted_member(http_node, "worker", "Ann Ode")
     _, board = await staff_token(http_node, "board", "Bo Ard")
@@ -170,7 +197,10 @@ async def test_election_operations_publish_the_roles_they_enforce(
         status, body = await call(http_node, "POST", path, token=member)
         assert status == 403, body
     status, body = await call(
-        http_node, "POST", f"/api/elections/{e['id']}/nominations",
-        token=http_node.admin_token, json={"statement": "x"},
+        http_node,
+        "POST",
+        f"/api/elections/{e['id']}/nominations",
+        token=http_node.admin_token,
+        json={"statement": "x"},
     )
     assert status == 403, body

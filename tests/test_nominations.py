@@ -28,7 +28,8 @@ STATEMENT = "I have worked nights for six years and want the rota fixed."
 
 def join(app: CoopNode, name: str, member_class: str) -> UUID:
     member_id = app.apply_for_membership(
-        name=name, email=f"{name.split()[0].lower()}@example.org",
+        name=name,
+        email=f"{name.split()[0].lower()}@example.org",
         member_class=member_class,
     )
     app.admit_member(member_id, dt.date(2026, 3, 10))
@@ -147,9 +148,7 @@ def test_the_nominations_period_is_in_order(app: CoopNode) -> None:
             "Voting first", opens_on=OPENS, closes_on=CLOSES, voting_closes_on=OPENS
         )
     with pytest.raises(InvalidNominationsPeriod):  # no board seats
-        app.call_election(
-            "Nobody", opens_on=OPENS, closes_on=CLOSES, constituencies=[]
-        )
+        app.call_election("Nobody", opens_on=OPENS, closes_on=CLOSES, constituencies=[])
 
 
 def test_statements_and_withdrawal_reasons_never_leave_the_node(

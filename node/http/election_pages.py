@@ -130,7 +130,9 @@ async def call_form(request: web.Request) -> web.Response:
             ),
         )
     except DomainError as error:
-        return await list_page(request, status_of(error), {"closes_on": said(error)}, form)
+        return await list_page(
+            request, status_of(error), {"closes_on": said(error)}, form
+        )
     raise web.HTTPSeeOther(f"/elections/{election_id}?done=called")
 
 
@@ -239,7 +241,9 @@ async def _command(
     try:
         await write(request, command)
     except DomainError as error:
-        return await election_page(request, status_of(error), {field: said(error)}, form)
+        return await election_page(
+            request, status_of(error), {field: said(error)}, form
+        )
     raise web.HTTPSeeOther(f"/elections/{request.match_info['id']}?done={done}")
 
 
@@ -387,7 +391,9 @@ async def vote_form(request: web.Request) -> web.Response:
     try:
         recorded = await write(request, vote, app, ballot_id, member_id, body)
     except DomainError as error:
-        return await election_page(request, status_of(error), {"paper": said(error)}, form)
+        return await election_page(
+            request, status_of(error), {"paper": said(error)}, form
+        )
     if recorded.receipt is not None:
         # Shown this once: the node keeps only its hash.
         return render(

@@ -317,8 +317,7 @@ async def list_elections(request: web.Request) -> list[ElectionView]:
 @api.route(
     "POST",
     "/api/elections",
-    summary="Call a board election: its constituencies and nominations period "
-    "(board)",
+    summary="Call a board election: its constituencies and nominations period (board)",
     tag="elections",
     body=NewElection,
     response=ElectionView,
