@@ -90,7 +90,7 @@ async def test_an_election_from_nominations_to_the_board(http_node: LiveNode) ->
         token=sue_token,
         json={"statement": "Sue would like to."},
     )
-    assert status == 400 and body["error"]["code"] == "invalid_nomination", body
+    assert status == 409 and body["error"]["code"] == "invalid_nomination", body
     # Bea stands too; the board withdraws her nomination with a reason.
     await call(
         http_node,

@@ -86,6 +86,8 @@ def node_document(node: NodeService) -> dict[str, Any]:
         "member_class": list(profile.class_names),
         "threshold": [*profile.thresholds],
         "service_types": list(profile.service_types),
+        # An election's constituencies: the classes that elect board seats.
+        "constituencies": list(profile.board_seats),
     }
     for schema in document["components"]["schemas"].values():
         for name, allowed in rules.items():

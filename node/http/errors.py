@@ -44,8 +44,6 @@ STATUS: dict[str, tuple[int, str | None]] = {
     errors.UnknownExpenseClaim.code: (404, None),
     errors.ExpenseNotApproved.code: (409, None),
     errors.UnknownElection.code: (404, None),
-    errors.InvalidNominationsPeriod.code: (400, "closes_on"),
-    errors.InvalidNomination.code: (400, "candidate"),
 }
 
 
