@@ -8,11 +8,24 @@ import datetime as dt
 import re
 from typing import Any
 
+import aiohttp
+
 from tests.node_api import admitted_member, call, post_form, staff_token
 from tests.page_text import UUID_TEXT, visible_text
-from tests.web import LiveNode
+from tests.web import LiveNode, bearer
 
 TODAY = dt.date.today()
+
+
+async def redirect_of(http: LiveNode, path: str, token: str) -> tuple[int, str]:
+    """A GET that answers a redirect's Location instead of following it."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(
+            http.url + path, headers=bearer(token), allow_redirects=False
+        ) as response,
+    ):
+        return response.status, response.headers.get("Location", "")
 
 
 async def election(http: LiveNode, token: str) -> dict[str, Any]:
@@ -130,6 +143,14 @@ async def test_an_election_from_nominations_to_the_board(http_node: LiveNode) ->
     ballot = view["ballot_id"]
     assert view["status"] == "voting" and ballot
 
+    # From the ballot's own page (linked from the member's home) to its paper.
+    status, html = await call(http_node, "GET", f"/ballots/{ballot}", token=dev_token)
+    assert f'href="/elections/ballot/{ballot}"' in html
+    status, where = await redirect_of(
+        http_node, f"/elections/ballot/{ballot}", dev_token
+    )
+    assert (status, where) == (303, page)
+
     # The ballot paper: the same number twice, then a number skipped, are
     # refused beside the paper with the ranks kept.
     twice = [(f"rank-{ann}", "1"), (f"rank-{cai}", "1")]
@@ -149,6 +170,15 @@ async def test_an_election_from_nominations_to_the_board(http_node: LiveNode) ->
     ):
         status, html = await post_form(http_node, f"{page}/vote", token, ranks)
         assert status == 200 and 'id="receipt-secret"' in html, html
+    receipt = re.search(r'id="receipt-secret">([^<]+)<', html)
+    assert receipt is not None
+    status, html = await post_form(
+        http_node,
+        f"/ballots/{ballot}/receipt",
+        bea_token,
+        [("check_receipt", receipt[1])],
+    )
+    assert status == 200, html
 
     status, where = await post_form(
         http_node, f"/staff/ballots/{ballot}/close", http_node.admin_token, []

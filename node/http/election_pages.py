@@ -223,6 +223,19 @@ async def election_get(request: web.Request) -> web.Response:
     return await election_page(request)
 
 
+@election_pages.get("/elections/ballot/{id}")
+async def election_of_ballot(request: web.Request) -> web.Response:
+    """From a ballot's page to the election it belongs to, where its ballot
+    paper, candidates and result are."""
+    signed_in(request)
+    ballot_id = path_id(request, "No such election.")
+    app = request.app[NODE].coop_node
+    election = await run(request, app.election_of_ballot, ballot_id)
+    if election is None:
+        raise web.HTTPNotFound(text="No such election.")
+    raise web.HTTPSeeOther(f"/elections/{election.id}")
+
+
 def _member(request: web.Request) -> UUID:
     who = signed_in(request, MEMBERS)
     assert who.member_id is not None  # every role in MEMBERS is a member's
