@@ -4,7 +4,8 @@ from node.care import CARE_PLAN_SHARING, CareCommands
 from node.expenses import EXPENSE_SHARING, ExpenseCommands
 from node.governance import GOVERNANCE_SHARING, GovernanceCommands
 from node.incidents import INCIDENT_SHARING, IncidentCommands
-from node.membership import MEMBERSHIP_SHARING, MembershipCommands
+from node.membership import MEMBERSHIP_SHARING
+from node.membership_commands import MembershipCommands
 from node.nominations import NominationCommands
 from node.reminders import ReminderCommands
 from node.sharing import Rule
