@@ -234,3 +234,66 @@ async def test_election_operations_publish_the_roles_they_enforce(
         json={"statement": "x"},
     )
     assert status == 403, body
+
+
+async def test_one_seat_is_a_radio_group_and_a_small_count_keeps_its_secret(
+    http_node: LiveNode,
+) -> None:
+    _, board = await staff_token(http_node, "board", "Bo Ard")
+    _, vic_token = await admitted_member(http_node, "volunteer", "Vic Hale")
+    val, val_token = await admitted_member(http_node, "volunteer", "Val Kim")
+    status, e = await call(
+        http_node,
+        "POST",
+        "/api/elections",
+        token=board,
+        json={
+            "title": "Volunteers' seat",
+            "opens_on": TODAY.isoformat(),
+            "closes_on": TODAY.isoformat(),
+            "constituencies": ["volunteer"],
+        },
+    )
+    assert status == 201, e
+    page = f"/elections/{e['id']}"
+    for token in (vic_token, val_token):
+        status, body = await call(
+            http_node,
+            "POST",
+            f"/api{page}/nominations",
+            token=token,
+            json={"statement": "Volunteering for years."},
+        )
+        assert status == 201, body
+    status, view = await call(http_node, "POST", f"/api{page}/voting", token=board)
+    assert status == 200 and view["status"] == "voting", view
+
+    status, html = await call(http_node, "GET", page, token=vic_token)
+    assert html.count('type="radio" name="choice"') == 2 and "<select" not in html
+    status, html = await post_form(http_node, f"{page}/vote", vic_token, [])
+    assert status == 400 and "Choose one candidate." in visible_text(html)
+    status, html = await post_form(
+        http_node, f"{page}/vote", vic_token, [("choice", val)]
+    )
+    assert status == 200 and 'id="receipt-secret"' in html
+    status, closed = await call(
+        http_node,
+        "POST",
+        f"/api/ballots/{view['ballot_id']}/close",
+        token=http_node.admin_token,
+        json={},
+    )
+    assert status == 200, closed
+
+    status, results = await call(
+        http_node, "GET", f"/api{page}/results", token=vic_token
+    )
+    (count,) = results["counts"]
+    # One voter: the stages would show how they voted; the winner is still named.
+    assert count["method"] == "plurality" and count["stages"] is None
+    assert [n["name"] for n in count["elected"]] == ["Val Kim"]
+    status, html = await call(http_node, "GET", page, token=vic_token)
+    assert "too few voted to keep their votes secret" in html
+    assert "table" not in html.split('id="results"')[1].split("</section>")[0]
+    status, seats = await call(http_node, "GET", "/api/board", token=vic_token)
+    assert [(s["name"], s["member_class"]) for s in seats] == [("Val Kim", "volunteer")]
