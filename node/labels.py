@@ -33,7 +33,7 @@ LABELS: dict[str, dict[str, str]] = {
         "quebec_solidarity": N_("Québec solidarity co-operative"),
     },
     "election": {
-        "nominating": N_("nominations open"),
+        "nominating": N_("nominations period"),
         "voting": N_("voting open"),
         "closed": N_("closed"),
         "cancelled": N_("cancelled"),
