@@ -41,7 +41,6 @@ from node.records import load
 from toolkit.aggregates import ids_with
 
 NomineeStatus = Literal["proposed", "standing", "withdrawn"]
-ElectionStatus = Literal["nominating", "voting"]
 
 
 # One nomination: member_class, status (NomineeStatus), statement,
@@ -109,10 +108,6 @@ class Election(Aggregate):
         # order the count breaks a tie "by lot": see node.stv).
         self.nominees: dict[str, Nominee] = {}
         self.ballot_id: UUID | None = None
-
-    @property
-    def status(self) -> ElectionStatus:
-        return "nominating" if self.ballot_id is None else "voting"
 
     def accepting(self, day: dt.date) -> bool:
         return self.ballot_id is None and self.opens_on <= day <= self.closes_on
