@@ -7,6 +7,7 @@ from node.incidents import INCIDENT_SHARING, IncidentCommands
 from node.membership import MEMBERSHIP_SHARING
 from node.membership_commands import MembershipCommands
 from node.nominations import NominationCommands
+from node.postal_votes import PostalVoteCommands
 from node.reminders import ReminderCommands
 from node.sharing import Rule
 from node.sign_in import SignInCommands
@@ -29,6 +30,7 @@ ALLOWLIST: dict[str, Rule] = {
 
 
 class CoopNode(
+    PostalVoteCommands,
     SignInCommands,
     SpinOffCommands,
     NominationCommands,

@@ -218,3 +218,23 @@ class NominationsStillOpen(DomainError):
 
 class NoCandidates(DomainError):
     code = "no_candidates"
+
+
+class UnknownMeeting(DomainError):
+    code = "unknown_meeting"
+
+
+class NotOnAgenda(DomainError):
+    """A meeting may only take votes on the ballots it was called to vote on."""
+
+    code = "not_on_agenda"
+
+
+class InRoomTotalsRefused(DomainError):
+    """In-room totals that the ballot or the room's attendance cannot hold."""
+
+    code = "in_room_totals_refused"
+
+
+class InvalidMeeting(DomainError):
+    code = "invalid_meeting"

@@ -91,6 +91,7 @@ LABELS: dict[str, dict[str, str]] = {
         "adjustment": N_("adjustment"),
     },
     "ballot": {"proposal": N_("Proposal"), "election": N_("Election")},
+    "channel": {"postal": N_("by post"), "assisted": N_("with help, in person")},
     "choice": {"for": N_("for"), "against": N_("against"), "abstain": N_("abstain")},
     "threshold": {
         "ordinary": N_("simple majority"),

@@ -96,6 +96,17 @@ async def a_day_of_records(http: LiveNode) -> tuple[dict[str, str], list[str]]:
     ]:
         status, answer = await call(http, "POST", path, token=token, json=body)
         assert status == 201, (path, answer)
+    # A general meeting with the first ballot on its agenda, so that its
+    # attendance, room-votes, postal-vote and minutes forms are on its page.
+    first = next(b for b in app.ballots() if b.is_open)
+    app.call_meeting(
+        "Annual general meeting",
+        dt.date.today(),
+        "18:30",
+        "The hall",
+        [first.id],
+        "board",
+    )
     elections(http, UUID(holder), [UUID(m) for m in (rosa, bea, cal)], UUID(user))
     tokens = {
         "member": rosa_token,

@@ -13,6 +13,7 @@ from node.http import (
     expenses,
     incidents,
     language,
+    meetings,
     members,
     notifications,
     ops,
@@ -35,6 +36,7 @@ from node.http.errors import translate
 from node.http.guard import COOKIE, authenticate
 from node.http.incident_pages import incident_pages
 from node.http.letters import LETTERS, OneTimeViews, letters
+from node.http.meeting_pages import meeting_pages
 from node.http.member_details import member_details
 from node.http.member_pages import member_pages
 from node.http.pages import error_page, pages
@@ -69,6 +71,7 @@ APIS: tuple[Api, ...] = (
     language.api,
     shares.api,
     tokens.api,
+    meetings.api,
 )
 
 
@@ -143,6 +146,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(report_page)
     app.add_routes(member_pages)
     app.add_routes(member_details)
+    app.add_routes(meeting_pages)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/metrics", metrics.handler)
 

@@ -149,7 +149,7 @@ def _paper(app: CoopNode, ballot_id: UUID, member: str) -> dict[str, Any] | None
     spec = ballot.constituencies.get(entry[0])
     if spec is None:
         return None
-    voted = member in roll.voted or member in app.waiting_voters(ballot_id)
+    voted = member in roll.voted
     return {
         "member_class": entry[0],
         "seats": spec["seats"],

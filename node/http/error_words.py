@@ -63,6 +63,13 @@ PLAIN_ERRORS: dict[str, str] = {
         "Voting can open on the day nominations close, not before."
     ),
     "no_candidates": N_("Nobody is standing yet, so there is nothing to vote on."),
+    "unknown_meeting": N_("There is no such meeting."),
+    "not_on_agenda": N_("That ballot is not on this meeting's agenda."),
+    "in_room_totals_refused": N_(
+        "Those totals are more votes than members of that class present who "
+        "have not voted, or the ballot does not take votes in the room."
+    ),
+    "invalid_meeting": N_("That meeting cannot be called or recorded as asked."),
 }
 
 

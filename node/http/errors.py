@@ -44,6 +44,8 @@ STATUS: dict[str, tuple[int, str | None]] = {
     errors.UnknownExpenseClaim.code: (404, None),
     errors.ExpenseNotApproved.code: (409, None),
     errors.UnknownElection.code: (404, None),
+    errors.UnknownMeeting.code: (404, None),
+    errors.InvalidMeeting.code: (400, None),
 }
 
 
