@@ -6,6 +6,7 @@ from node.governance import GOVERNANCE_SHARING, GovernanceCommands
 from node.incidents import INCIDENT_SHARING, IncidentCommands
 from node.membership import MEMBERSHIP_SHARING
 from node.membership_commands import MembershipCommands
+from node.nominations import NominationCommands
 from node.postal_votes import PostalVoteCommands
 from node.reminders import ReminderCommands
 from node.sharing import Rule
@@ -32,6 +33,7 @@ class CoopNode(
     PostalVoteCommands,
     SignInCommands,
     SpinOffCommands,
+    NominationCommands,
     GovernanceCommands,
     ReminderCommands,
     MembershipCommands,

@@ -187,6 +187,39 @@ class UnknownWorker(DomainError):
     code = "unknown_worker"
 
 
+class UnknownElection(DomainError):
+    code = "unknown_election"
+
+
+class InvalidNominationsPeriod(DomainError):
+    """The nominations period's days are out of order, or the constituencies
+    asked for elect no seats."""
+
+    code = "invalid_nominations_period"
+
+
+class NominationsClosed(DomainError):
+    """Nominations are not open today (before the period, after it, or voting
+    has begun)."""
+
+    code = "nominations_closed"
+
+
+class InvalidNomination(DomainError):
+    """The member cannot stand: not admitted, in no constituency of this
+    election, or already nominated."""
+
+    code = "invalid_nomination"
+
+
+class NominationsStillOpen(DomainError):
+    code = "nominations_still_open"
+
+
+class NoCandidates(DomainError):
+    code = "no_candidates"
+
+
 class UnknownMeeting(DomainError):
     code = "unknown_meeting"
 

@@ -295,7 +295,9 @@ class GovernanceCommands(ProxyCommands):
             raise BoardRulesBroken(
                 "the election result is refused: " + "; ".join(breaches)
             )
-        coop.board_elected(str(ballot.id), board, board_rules(profile), day)
+        coop.board_elected(
+            str(ballot.id), board, board_rules(profile), day, result.elected
+        )
         return coop
 
     def _sealed_box(self, ballot: Ballot) -> list[BallotBox]:

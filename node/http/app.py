@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry
 from node.http import (
     ballots,
     care_plans,
+    elections,
     expenses,
     incidents,
     language,
@@ -24,10 +25,12 @@ from node.http import (
     workforce,
 )
 from node.http.ballot_pages import ballot_pages
+from node.http.board_list import board_list
 from node.http.board_pages import NEW_ACCESS, board_pages
 from node.http.care_plan_pages import care_plan_pages
 from node.http.context import NODE, RUNNER, SIGN_IN_LIMIT, TEMPLATES, Runner
 from node.http.coordinator_pages import coordinator_pages
+from node.http.election_pages import election_pages
 from node.http.error_words import PLAIN_ERRORS
 from node.http.errors import translate
 from node.http.guard import COOKIE, authenticate
@@ -55,6 +58,7 @@ from toolkit.web.security import secure
 APIS: tuple[Api, ...] = (
     members.api,
     ballots.api,
+    elections.api,
     timebank.api,
     pool.api,
     visits.api,
@@ -85,6 +89,8 @@ def node_document(node: NodeService) -> dict[str, Any]:
         "member_class": list(profile.class_names),
         "threshold": [*profile.thresholds],
         "service_types": list(profile.service_types),
+        # An election's constituencies: the classes that elect board seats.
+        "constituencies": list(profile.board_seats),
     }
     for schema in document["components"]["schemas"].values():
         for name, allowed in rules.items():
@@ -125,6 +131,8 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(sign_in_pages)
     app.add_routes(letters)
     app.add_routes(ballot_pages)
+    app.add_routes(election_pages)
+    app.add_routes(board_list)
     app.add_routes(staff_pages)
     app.add_routes(board_pages)
     app.add_routes(share_pages)

@@ -43,6 +43,7 @@ STATUS: dict[str, tuple[int, str | None]] = {
     errors.InvalidScore.code: (400, "scores"),
     errors.UnknownExpenseClaim.code: (404, None),
     errors.ExpenseNotApproved.code: (409, None),
+    errors.UnknownElection.code: (404, None),
     errors.UnknownMeeting.code: (404, None),
     errors.InvalidMeeting.code: (400, None),
 }
