@@ -45,7 +45,7 @@ STATUS: dict[str, tuple[int, str | None]] = {
     errors.ExpenseNotApproved.code: (409, None),
     errors.UnknownElection.code: (404, None),
     errors.UnknownMeeting.code: (404, None),
-    errors.InvalidMeeting.code: (400, None),
+    errors.InvalidMeeting.code: (409, None),
 }
 
 

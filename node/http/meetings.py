@@ -169,6 +169,7 @@ async def list_meetings(request: web.Request) -> list[MeetingView]:
     response=MeetingView,
     status=201,
     roles=BOARD,
+    errors=(404,),  # a ballot on the agenda that does not exist
 )
 async def call_meeting(request: web.Request, body: NewMeeting) -> MeetingView:
     who = require(request, BOARD, "call general meetings")
