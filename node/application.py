@@ -5,6 +5,7 @@ from node.expenses import EXPENSE_SHARING, ExpenseCommands
 from node.governance import GOVERNANCE_SHARING, GovernanceCommands
 from node.incidents import INCIDENT_SHARING, IncidentCommands
 from node.membership import MEMBERSHIP_SHARING, MembershipCommands
+from node.motions import MotionCommands
 from node.reminders import ReminderCommands
 from node.sharing import Rule
 from node.sign_in import SignInCommands
@@ -29,6 +30,7 @@ ALLOWLIST: dict[str, Rule] = {
 class CoopNode(
     SignInCommands,
     SpinOffCommands,
+    MotionCommands,
     GovernanceCommands,
     ReminderCommands,
     MembershipCommands,
