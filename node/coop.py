@@ -146,7 +146,9 @@ class CoopBase(Application[UUID]):
                 f"classes {sorted(in_use)} hold board seats; elect their seats "
                 "away before removing them from the rules"
             )
-        motion = self.carried_motion(motion_id, ("rules_amendment", "special_resolution"))
+        motion = self.carried_motion(
+            motion_id, ("rules_amendment", "special_resolution")
+        )
         day = amended_on or dt.date.today()
         coop.amend_rules(msgspec.to_builtins(profile), day)
         motion.enact("rules_amended", day)

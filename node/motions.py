@@ -14,6 +14,7 @@ Motions, their papers' names and their discussion are the co-op's own free text:
 none of their events is in the sharing allowlist (node.sharing).
 """
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any, Literal, TypeVar, get_args
@@ -168,7 +169,9 @@ class Motion(Aggregate):
         self.title, self.text, self.proposer, self.kind = title, text, proposer, kind
 
     @event(PaperAttached)
-    def attach_paper(self, digest: str, name: str, content_type: str, size: int) -> None:
+    def attach_paper(
+        self, digest: str, name: str, content_type: str, size: int
+    ) -> None:
         self.papers[digest] = {"name": name, "content_type": content_type, "size": size}
 
     @event(VoteOpened)
@@ -209,7 +212,9 @@ class Motion(Aggregate):
         self._comment_hidden(comment_id, reason, at)
 
     @event(CommentHidden)
-    def _comment_hidden(self, comment_id: str, reason: str, hidden_at: dt.datetime) -> None:
+    def _comment_hidden(
+        self, comment_id: str, reason: str, hidden_at: dt.datetime
+    ) -> None:
         self.comments[comment_id]["hidden"] = reason
 
 
@@ -340,10 +345,9 @@ class MotionCommands(GovernanceCommands):
             if motion.counted or motion.closes_at is None or motion.closes_at > now:
                 continue
             assert motion.ballot_id is not None
-            try:
+            # Closed (or cancelled) by hand, or by another clock: counted already.
+            with contextlib.suppress(BallotClosed):
                 self.close_ballot(motion.ballot_id, closed_on=now.date())
-            except BallotClosed:
-                pass  # closed (or cancelled) by hand, or by another clock: counted
             motion.mark_counted(now)
             try:
                 self.save(motion)

@@ -43,7 +43,9 @@ def closings(app: CoopNode) -> int:
 async def test_a_closing_time_passed_while_down_is_closed_at_start(
     tmp_path: Path, nats_server: NatsServer
 ) -> None:
-    config = node_config("alpha", StoreConfig(path=str(tmp_path / "alpha.db")), [nats_server.url])
+    config = node_config(
+        "alpha", StoreConfig(path=str(tmp_path / "alpha.db")), [nats_server.url]
+    )
     first = NodeService(config)
     first.found_if_new()
     closes_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2)
@@ -71,7 +73,9 @@ async def test_a_closing_time_passed_while_down_is_closed_at_start(
 async def test_a_running_node_closes_on_time(
     tmp_path: Path, nats_server: NatsServer
 ) -> None:
-    config = node_config("alpha", StoreConfig(path=str(tmp_path / "alpha.db")), [nats_server.url])
+    config = node_config(
+        "alpha", StoreConfig(path=str(tmp_path / "alpha.db")), [nats_server.url]
+    )
     service = NodeService(config)
     service.found_if_new()
     service.closing.interval = 0.2
@@ -102,11 +106,16 @@ def test_two_clocks_racing_close_a_ballot_once(tmp_path: Path) -> None:
     motion, _ = a_motion_voting(one, closes_at)
     other = CoopNode("alpha", env)
     after = closes_at + dt.timedelta(seconds=1)
-    assert ClosingClock(one, clock=lambda: closes_at - dt.timedelta(seconds=1)).tick() == []
+    assert (
+        ClosingClock(one, clock=lambda: closes_at - dt.timedelta(seconds=1)).tick()
+        == []
+    )
     counted: list[list[UUID]] = []
     threads = [
         threading.Thread(
-            target=lambda app=app: counted.append(ClosingClock(app, clock=lambda: after).tick())
+            target=lambda app=app: counted.append(
+                ClosingClock(app, clock=lambda: after).tick()
+            )
         )
         for app in (one, other)
     ]

@@ -186,7 +186,7 @@ async def test_consortium_report_equals_node_results_after_a_broker_outage(
             for c in profile_named("somerset_weighted").member_classes
         ),
     )
-    motion = carried_motion(beta.coop_node, 'rules_amendment')
+    motion = carried_motion(beta.coop_node, "rules_amendment")
     beta.coop_node.amend_rules(fewer, DAY, motion_id=motion)
     beta.replicator.wake()
     await wait_until_caught_up([alpha, beta], consortium)

@@ -57,7 +57,11 @@ def test_a_motion_changes_until_its_vote_opens(make_app: AppFactory) -> None:
         app.open_motion_vote(motion, NOW - dt.timedelta(seconds=1))
     ballot_id = app.open_motion_vote(motion, LATER, now=NOW)
     opened = app.motion(motion)
-    assert (opened.status, opened.threshold, opened.proposer) == ("voting", "two_thirds", b)
+    assert (opened.status, opened.threshold, opened.proposer) == (
+        "voting",
+        "two_thirds",
+        b,
+    )
     ballot = app.ballot(ballot_id)
     assert (ballot.threshold, ballot.title, ballot.closes_on) == (
         "two_thirds",
@@ -129,7 +133,9 @@ def test_rules_are_amended_only_on_a_carried_amendment(make_app: AppFactory) -> 
     # A rules amendment the members rejected: 1 for, 3 against (3/4 needed).
     motion = app.draft_motion("Quorum of half", "", voters[0], "rules_amendment")
     ballot = app.open_motion_vote(motion, LATER, now=NOW)
-    for voter, choice in zip(voters, ["for", "against", "against", "against"]):
+    for voter, choice in zip(
+        voters, ["for", "against", "against", "against"], strict=True
+    ):
         app.cast_vote(ballot, voter, choice)
     with pytest.raises(MotionNotCarried):
         app.amend_rules(fewer, DAY, motion_id=motion)  # not counted yet

@@ -55,7 +55,7 @@ def test_spinoff_lifecycle_in_the_parent(tmp_path: Path, store: StoreConfig) -> 
     with pytest.raises(RunnerNotMember, match="only admitted members"):
         app.name_runner(other, applicant)
     with pytest.raises(SpinOffNotReady, match="names no runner"):
-        app.approve_spinoff(other, motion_id=carried_motion(app, 'spinoff_approval'))
+        app.approve_spinoff(other, motion_id=carried_motion(app, "spinoff_approval"))
     with pytest.raises(InvalidTransition, match="not a runner"):
         app.record_runner_consent(spinoff, applicant)
     version = app.spinoff(spinoff).version

@@ -43,6 +43,14 @@ STATUS: dict[str, tuple[int, str | None]] = {
     errors.InvalidScore.code: (400, "scores"),
     errors.UnknownExpenseClaim.code: (404, None),
     errors.ExpenseNotApproved.code: (409, None),
+    errors.UnknownMotion.code: (404, None),
+    errors.UnknownComment.code: (404, None),
+    errors.InvalidMotion.code: (400, None),
+    errors.InvalidClosingTime.code: (400, "closes_at"),
+    errors.PaperRefused.code: (400, None),
+    errors.MotionLocked.code: (409, None),
+    errors.MotionNotCarried.code: (409, None),
+    errors.DiscussionClosed.code: (409, None),
 }
 
 
