@@ -287,16 +287,19 @@ class MotionCommands(GovernanceCommands):
         if motion.kind == "board_election":
             raise InvalidMotion("a board election is held as an election ballot")
         threshold = threshold_for(self.coop().profile, motion.kind)
-        ballot_id = self.open_ballot(
+
+        def opened(ballot_id: UUID) -> list[Motion]:
+            motion.vote_opened(ballot_id, threshold, closes_at)
+            return [motion]  # saved with the ballot: never one without the other
+
+        return self.open_ballot(
             motion.title,
             threshold=threshold or "ordinary",
             secret=secret,
             opened_on=now.date(),
             closes_on=closes_at.astimezone(dt.UTC).date(),
+            linked=opened,
         )
-        motion.vote_opened(ballot_id, threshold, closes_at)
-        self.save(motion)
-        return ballot_id
 
     def post_comment(
         self, motion_id: UUID, author: UUID, text: str, at: dt.datetime | None = None

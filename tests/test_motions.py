@@ -20,11 +20,13 @@ from node.errors import (
     UnknownMotion,
 )
 from node.motions import Motion, threshold_for
+from node.notifications import TOPICS, Composer, Draft
 from node.papers import keep, read
 from node.rules import ORDINARY, profile_named
 from node.sharing import SharingPolicy
 from tests.carried import carried_motion
 from tests.test_governance import DAY, AppFactory, admit, make_app
+from toolkit.aggregates import notifications_with
 
 __all__ = ["make_app"]
 
@@ -198,3 +200,39 @@ def test_a_motion_for_a_board_election_is_not_a_proposal(
     motion = app.draft_motion("Elect the board", "", a, "board_election")
     with pytest.raises(InvalidMotion):
         app.open_motion_vote(motion, LATER, now=NOW)
+
+
+def test_members_hear_of_a_motion_opening_closing_and_its_result(
+    make_app: AppFactory,
+) -> None:
+    app = make_app("uk_multi_stakeholder")
+    voters = admit(app, "worker", 2)
+    motion = app.draft_motion("Open on Sundays", "", voters[0], "ordinary")
+    ballot = app.open_motion_vote(motion, LATER, now=NOW)
+    app.cast_vote(ballot, voters[0], "for")
+    composer = Composer(app, "https://coop.example")
+    by_kind: dict[str, list[Draft]] = {}
+    seen: set[int] = set()
+
+    def compose() -> None:  # as the notifier does, each event once, as it comes
+        for n in notifications_with(app, *TOPICS):
+            if n.id not in seen:
+                seen.add(n.id)
+                for d in composer.drafts(app.mapper.to_domain_event(n)):
+                    by_kind.setdefault(d.kind, []).append(d)
+
+    compose()
+    reminded = app.remind_ballots_closing(LATER.date() - dt.timedelta(days=1))
+    assert reminded == [ballot]
+    compose()
+    app.close_due(LATER)
+    compose()
+    assert {d.recipient for d in by_kind["ballot_opened"]} == set(voters)
+    opened = by_kind["ballot_opened"][0]
+    assert opened.subject == "Vote open: Open on Sundays"
+    assert f"https://coop.example/motions/{motion}" in opened.body
+    # Only the member yet to vote is reminded.
+    assert [d.recipient for d in by_kind["ballot_closing"]] == [voters[1]]
+    result = by_kind["ballot_result"][0]
+    assert "The motion was carried." in result.body
+    assert f"/motions/{motion}" in result.body
