@@ -57,6 +57,12 @@ CLOSES = N_("Give the day and time the vote closes, later than now.")
 PAPER = N_("Choose a file, and give the paper a name (200 characters at most).")
 COMMENT = N_("Write your comment (4000 characters at most).")
 REASON = N_("Say why it is hidden (400 characters at most).")
+PAPER_KINDS = {
+    "application/pdf": N_("PDF"),
+    "text/plain": N_("text"),
+    "image/png": N_("image"),
+    "image/jpeg": N_("image"),
+}
 
 
 def _members(app: CoopNode) -> list[tuple[UUID, str]]:
@@ -87,6 +93,7 @@ def _motion_context(app: CoopNode, motion_id: UUID, who: Principal) -> dict[str,
     return {
         "m": view,
         "board": board,
+        "paper_kinds": PAPER_KINDS,
         "can_comment": who.member_id is not None and view.summary.status != "counted",
         "kinds": KINDS,
         "thresholds": {k: threshold_for(profile, k) for k in KINDS},
