@@ -311,6 +311,8 @@ class MotionCommands(GovernanceCommands):
 
         def attempt() -> str:
             motion = self.motion(motion_id)
+            if self._result(motion) is not None:  # closed by hand before its time
+                raise DiscussionClosed(f"the vote on motion {motion_id} has closed")
             comment_id = motion.post(author, text.strip(), at or now_utc())
             self.save(motion)
             return comment_id

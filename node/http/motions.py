@@ -119,7 +119,8 @@ def summary(app: CoopNode, motion: Motion) -> MotionSummary:
         id=motion.id,
         title=motion.title,
         kind=motion.kind,
-        status=motion.status,
+        # Closed by the clock, or by the admin's hand before its time.
+        status="counted" if result is not None else motion.status,
         proposer=app.member(motion.proposer).name,
         drafted_on=motion.drafted_on,
         threshold=motion.threshold,
