@@ -44,7 +44,6 @@ from node.tally import (
 )
 from schemas import governance as shared
 
-
 # What is saved with a new ballot, given its id (node.motions: the motion).
 Linked = Callable[[UUID], Sequence[Any]]
 

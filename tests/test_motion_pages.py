@@ -58,7 +58,7 @@ async def fetch(http: LiveNode, path: str, token: str | None) -> tuple[int, byte
 
 
 async def test_the_cycle_through_the_api(http_node: LiveNode) -> None:
-    board_id, board = await staff_token(http_node, "board", "Bea Board")
+    _, board = await staff_token(http_node, "board", "Bea Board")
     member_id, member = await admitted_member(http_node, name="Mo Member")
     draft = {
         "title": "Adopt the budget",
@@ -204,7 +204,7 @@ async def test_the_openapi_roles_of_motions(http_node: LiveNode) -> None:
 async def test_the_pages_draft_open_discuss_and_refuse_plainly(
     http_node: LiveNode, tmp_path: Path
 ) -> None:
-    board_id, board = await staff_token(http_node, "board", "Bea Board")
+    _, board = await staff_token(http_node, "board", "Bea Board")
     member_id, member = await admitted_member(http_node, name="Mo Member")
     status, page = await post_form(
         http_node, "/motions", member, [("title", "X"), ("kind", "ordinary")]
