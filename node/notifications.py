@@ -193,7 +193,8 @@ class Composer:
             subject = f"Ballot closing tomorrow: {title}"
             body = (
                 f"The ballot at {coop} closes tomorrow, "
-                f"{ballot.closes_on:%A %d %B %Y}: {title}.\n\nYou have not voted yet. You can vote until it closes"
+                f"{ballot.closes_on:%A %d %B %Y}: {title}.\n\n"
+                "You have not voted yet. You can vote until it closes"
                 f"{self._at(f'/#ballot-{ballot.id}')}."
             )
         roll = self.coop_node.roll(ballot.id)
