@@ -54,6 +54,9 @@ APPROVES_SPINOFF = ("spinoff_approval",)
 # profiles give two thirds or three quarters, the higher being the special one.
 SPECIAL_THRESHOLDS = ("special", "three_quarters", "two_thirds")
 RETRIES = 20
+# What counts as blank: the same characters in Python and in the API schema's
+# patterns (node.http.motions), whose \s differ.
+BLANK = " \t\n\r"
 T = TypeVar("T")
 
 
@@ -233,8 +236,8 @@ class MotionCommands(GovernanceCommands):
     ) -> UUID:
         self._check_draft(title, proposer, kind)
         motion = Motion(
-            title=title.strip(),
-            text=text.strip(),
+            title=title.strip(BLANK),
+            text=text.strip(BLANK),
             proposer=proposer,
             kind=kind,
             drafted_on=drafted_on or dt.date.today(),
@@ -250,7 +253,7 @@ class MotionCommands(GovernanceCommands):
         def attempt() -> None:
             motion = self.motion(motion_id)
             motion.require_draft()
-            motion.edit(title.strip(), text.strip(), proposer, kind)
+            motion.edit(title.strip(BLANK), text.strip(BLANK), proposer, kind)
             self.save(motion)
 
         self._again(attempt)
@@ -280,10 +283,10 @@ class MotionCommands(GovernanceCommands):
         """Open the proposal ballot on the motion, closing at ``closes_at`` (the
         node closes it then, see ``close_due``): its id."""
         now = now or now_utc()
-        if closes_at.tzinfo is None or closes_at <= now:
-            raise InvalidClosingTime(f"closes_at {closes_at} is not after {now}")
         motion = self.motion(motion_id)
         motion.require_draft()
+        if closes_at.tzinfo is None or closes_at <= now:
+            raise InvalidClosingTime(f"closes_at {closes_at} is not after {now}")
         if motion.kind == "board_election":
             raise InvalidMotion("a board election is held as an election ballot")
         threshold = threshold_for(self.coop().profile, motion.kind)
@@ -304,7 +307,7 @@ class MotionCommands(GovernanceCommands):
     def post_comment(
         self, motion_id: UUID, author: UUID, text: str, at: dt.datetime | None = None
     ) -> str:
-        if not text.strip():
+        if not text.strip(BLANK):
             raise InvalidMotion("a comment needs some text")
         if not self.member(author).is_admitted:
             raise InvalidMotion(f"member {author} is not an admitted member")
@@ -313,7 +316,7 @@ class MotionCommands(GovernanceCommands):
             motion = self.motion(motion_id)
             if self._result(motion) is not None:  # closed by hand before its time
                 raise DiscussionClosed(f"the vote on motion {motion_id} has closed")
-            comment_id = motion.post(author, text.strip(), at or now_utc())
+            comment_id = motion.post(author, text.strip(BLANK), at or now_utc())
             self.save(motion)
             return comment_id
 
@@ -326,12 +329,12 @@ class MotionCommands(GovernanceCommands):
         reason: str,
         at: dt.datetime | None = None,
     ) -> None:
-        if not reason.strip():
+        if not reason.strip(BLANK):
             raise InvalidMotion("hiding a comment needs a reason")
 
         def attempt() -> None:
             motion = self.motion(motion_id)
-            motion.hide(comment_id, reason.strip(), at or now_utc())
+            motion.hide(comment_id, reason.strip(BLANK), at or now_utc())
             self.save(motion)
 
         self._again(attempt)
@@ -396,7 +399,7 @@ class MotionCommands(GovernanceCommands):
         return self.ballot(motion.ballot_id).result
 
     def _check_draft(self, title: str, proposer: UUID, kind: str) -> None:
-        if not title.strip() or len(title) > 200:
+        if not title.strip(BLANK) or len(title) > 200:
             raise InvalidMotion("a motion needs a title of 200 characters at most")
         if kind not in KINDS:
             raise InvalidMotion(f"kind {kind!r} is not one of {KINDS}")

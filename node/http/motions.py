@@ -28,10 +28,12 @@ from toolkit.web.routes import Api, path_uuid
 
 api = Api()
 ID = {"id": UUID}
-Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+# Not blank: a character other than a space, tab or line break (node.motions.BLANK).
+FILLED = r"[^ \t\n\r]"
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=FILLED)]
 Text = Annotated[str, msgspec.Meta(max_length=20000)]
-Comment = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
-Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=400)]
+Comment = Annotated[str, msgspec.Meta(min_length=1, max_length=4000, pattern=FILLED)]
+Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=400, pattern=FILLED)]
 
 
 class NewMotion(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -42,9 +44,9 @@ class NewMotion(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class OpenVote(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """``closes_at``: a date and time with its offset (UTC if none is given)."""
+    """``closes_at``: a date and time with its offset (``Z`` for UTC)."""
 
-    closes_at: dt.datetime
+    closes_at: Annotated[dt.datetime, msgspec.Meta(tz=True)]
     secret: bool = False
 
 
@@ -163,10 +165,6 @@ def motions_page(app: CoopNode, query: ListQuery) -> Page[MotionSummary]:
     return Page([summary(app, app.motion(i)) for i in ids.items], ids.next_cursor)
 
 
-def utc(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 @api.route(
     "GET",
     "/api/motions",
@@ -189,6 +187,7 @@ async def list_motions(request: web.Request, query: ListQuery) -> Page[MotionSum
     body=NewMotion,
     response=MotionView,
     status=201,
+    errors=(400, 404),
     roles=BOARD,
 )
 async def draft_motion(request: web.Request, body: NewMotion) -> MotionView:
@@ -209,6 +208,7 @@ async def draft_motion(request: web.Request, body: NewMotion) -> MotionView:
     tag="motions",
     response=MotionView,
     params=ID,
+    errors=(404,),
     roles=EVERYONE,
 )
 async def get_motion(request: web.Request) -> MotionView:
@@ -226,6 +226,7 @@ async def get_motion(request: web.Request) -> MotionView:
     body=NewMotion,
     response=MotionView,
     params=ID,
+    errors=(400, 404, 409),
     roles=BOARD,
 )
 async def edit_motion(request: web.Request, body: NewMotion) -> MotionView:
@@ -266,6 +267,7 @@ async def add_paper(
     response=MotionView,
     status=201,
     params=ID,
+    errors=(400, 404, 409),
     roles=BOARD,
 )
 async def upload_paper(request: web.Request, query: PaperQuery) -> MotionView:
@@ -299,6 +301,7 @@ def paper_response(request: web.Request, motion: Motion, digest: str) -> web.Res
     summary="A motion's paper, the file itself (members signed in)",
     tag="motions",
     params={"id": UUID, "digest": str},
+    errors=(400, 404),
     roles=EVERYONE,
 )
 async def get_paper(request: web.Request) -> web.Response:
@@ -317,6 +320,7 @@ async def get_paper(request: web.Request) -> web.Response:
     body=OpenVote,
     response=MotionView,
     params=ID,
+    errors=(400, 404, 409),
     roles=BOARD,
 )
 async def open_vote(request: web.Request, body: OpenVote) -> MotionView:
@@ -325,7 +329,7 @@ async def open_vote(request: web.Request, body: OpenVote) -> MotionView:
     app = request.app[NODE].coop_node
 
     def command() -> MotionView:
-        app.open_motion_vote(motion_id, utc(body.closes_at), secret=body.secret)
+        app.open_motion_vote(motion_id, body.closes_at, secret=body.secret)
         return motion_view(app, motion_id, who)
 
     view = await write(request, command)
@@ -342,6 +346,7 @@ async def open_vote(request: web.Request, body: OpenVote) -> MotionView:
     response=MotionView,
     status=201,
     params=ID,
+    errors=(400, 404, 409),
     roles=MEMBERS,
 )
 async def post_comment(request: web.Request, body: NewComment) -> MotionView:
@@ -365,6 +370,7 @@ async def post_comment(request: web.Request, body: NewComment) -> MotionView:
     body=HideComment,
     response=MotionView,
     params={"id": UUID, "comment": str},
+    errors=(400, 404, 409),
     roles=BOARD,
 )
 async def hide_comment(request: web.Request, body: HideComment) -> MotionView:
