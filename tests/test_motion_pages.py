@@ -8,6 +8,7 @@ import hashlib
 import re
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import aiohttp
 
@@ -276,3 +277,34 @@ async def test_the_pages_draft_open_discuss_and_refuse_plainly(
     assert 'data-api="PUT /api/motions/{id}"' not in page  # the board's only
     _, listing = await call(http_node, "GET", "/motions", token=member)
     assert "Change the rules" in visible_text(listing)
+
+
+async def test_a_secret_vote_shows_no_count_that_reveals_a_choice(
+    http_node: LiveNode,
+) -> None:
+    _, board = await staff_token(http_node, "board", "Bea Board")
+    member_id, member = await admitted_member(http_node, name="Mo Member")
+    draft = {"title": "Buy a van", "kind": "ordinary", "proposer": member_id}
+    _, made = await call(http_node, "POST", "/api/motions", token=board, json=draft)
+    motion = made["summary"]["id"]
+    closes_at = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    vote = {"closes_at": closes_at.isoformat(), "secret": True}
+    _, opened = await call(
+        http_node, "POST", f"/api/motions/{motion}/vote", token=board, json=vote
+    )
+    ballot = opened["summary"]["ballot_id"]
+    status, _ = await call(
+        http_node,
+        "POST",
+        f"/api/ballots/{ballot}/votes",
+        token=member,
+        json={"choice": "against"},
+    )
+    assert status == 201
+    app = http_node.node.coop_node
+    assert app.close_due(closes_at) == [app.motion(UUID(motion)).id]
+    _, seen = await call(http_node, "GET", f"/api/motions/{motion}", token=member)
+    assert [c["votes"] for c in seen["result"]["classes"]] == [None] * 4
+    _, page = await call(http_node, "GET", f"/motions/{motion}", token=member)
+    assert "Not shown: so few voted" in visible_text(page)
+    assert "Not carried." in visible_text(page)
