@@ -4,8 +4,11 @@ from node.care import CARE_PLAN_SHARING, CareCommands
 from node.expenses import EXPENSE_SHARING, ExpenseCommands
 from node.governance import GOVERNANCE_SHARING, GovernanceCommands
 from node.incidents import INCIDENT_SHARING, IncidentCommands
-from node.membership import MEMBERSHIP_SHARING, MembershipCommands
+from node.membership import MEMBERSHIP_SHARING
+from node.membership_commands import MembershipCommands
 from node.motions import MotionCommands
+from node.nominations import NominationCommands
+from node.postal_votes import PostalVoteCommands
 from node.reminders import ReminderCommands
 from node.sharing import Rule
 from node.sign_in import SignInCommands
@@ -28,8 +31,10 @@ ALLOWLIST: dict[str, Rule] = {
 
 
 class CoopNode(
+    PostalVoteCommands,
     SignInCommands,
     SpinOffCommands,
+    NominationCommands,
     MotionCommands,
     GovernanceCommands,
     ReminderCommands,

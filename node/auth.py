@@ -21,7 +21,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from node.errors import InvalidTransition, UnknownToken
-from node.membership import MembershipCommands
+from node.membership_commands import MembershipCommands
 from toolkit.aggregates import events_with, get
 
 Role = Literal["admin", "board", "coordinator", "member"]

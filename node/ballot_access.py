@@ -20,7 +20,7 @@ from eventsourcing.persistence import RecordConflictError
 from node.ballots import Ballot, BallotBox, Roll, box_id, roll_id
 from node.coop import Coop
 from node.errors import NotInElectorate, UnknownBallot
-from node.membership import MembershipCommands
+from node.membership_commands import MembershipCommands
 from node.records import load
 from node.rules import RulesProfile
 from toolkit.aggregates import ids_with

@@ -12,8 +12,8 @@
   the sha256 of the voter's receipt secret with the class and strength it counts
   for, never with a member id. Roll and box events carry a timestamp truncated to
   the day, so stored times cannot pair a mark on the roll with a ballot in the box;
-  marks and ballots are written in shuffled batches (see ``node.secret_voting``),
-  so the order in the store cannot pair them either. A replaced ballot is
+  ballots enter the box in shuffled batches (see ``node.secret_voting``), so the
+  order in the store cannot pair them either. A replaced ballot is
   ``Voided`` and the new one deposited under a new receipt.
 """
 
@@ -99,6 +99,15 @@ class Ballot(Aggregate):
         TOPIC = "commonweal.ballot.rules_frozen"
         profile: dict[str, Any]
 
+    class InRoomTotalsEntered(Event):
+        """Votes taken in a general meeting's room, per class (node.meetings);
+        counted with the others at close. A later entry from the same meeting
+        replaces its earlier one."""
+
+        TOPIC = "commonweal.ballot.in_room_totals_entered"
+        meeting_id: str
+        totals: dict[str, dict[str, int]]
+
     class ClosingReminded(Event):
         """The electorate members yet to vote are told it closes tomorrow."""
 
@@ -127,6 +136,8 @@ class Ballot(Aggregate):
         self.closes_on: dt.date | None = None
         self.reminded = False
         self.rules: dict[str, Any] | None = None
+        # meeting id -> member class -> choice -> headcount
+        self.in_room: dict[str, dict[str, dict[str, int]]] = {}
 
     @event(RulesFrozen)
     def freeze_rules(self, profile: dict[str, Any]) -> None:
@@ -135,6 +146,10 @@ class Ballot(Aggregate):
     @event(ClosingDateSet)
     def set_closing_date(self, closes_on: dt.date) -> None:
         self.closes_on = closes_on
+
+    @event(InRoomTotalsEntered)
+    def enter_in_room(self, meeting_id: str, totals: dict[str, dict[str, int]]) -> None:
+        self.in_room[meeting_id] = totals
 
     @event(ClosingReminded)
     def remind_closing(self, reminded_on: dt.date) -> None:

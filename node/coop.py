@@ -23,6 +23,7 @@ from node.errors import (
     UnknownMemberClass,
 )
 from node.rules import RulesProfile
+from node.terms import term_end, term_years
 from toolkit.aggregates import get
 from toolkit.transcodings import DateAsISO
 
@@ -62,6 +63,8 @@ class Coop(Aggregate):
         self.founded_on = founded_on
         # Board seats held, by constituency (member class): member ids as text.
         self.board: dict[str, list[str]] = {}
+        # Each board member's term of office (first day, last day), by member id.
+        self.terms: dict[str, tuple[dt.date, dt.date]] = {}
 
     class RulesAmended(Event):
         TOPIC = "commonweal.coop.rules_amended"
@@ -81,8 +84,34 @@ class Coop(Aggregate):
         board_rules: dict[str, Any]
         elected_on: dt.date
 
-    @event(BoardElected)
+    # Saved with BoardElected: the seats won in that election and their term.
+    # Its own event so that stored BoardElected events stay readable, and never
+    # shared (the consortium learns seat counts only).
+    class TermsBegun(Event):
+        TOPIC = "commonweal.coop.terms_begun"
+        members: list[str]
+        starts_on: dt.date
+        ends_on: dt.date
+
     def board_elected(
+        self,
+        ballot_id: str,
+        board: dict[str, list[str]],
+        board_rules: dict[str, Any],
+        elected_on: dt.date,
+        elected: dict[str, list[str]] | None = None,
+    ) -> None:
+        """Record the board after an election; those ``elected`` in it (by
+        default the whole board) begin a term of office on ``elected_on``."""
+        self._board_elected(ballot_id, board, board_rules, elected_on)
+        seats = board if elected is None else elected
+        members = [m for held in seats.values() for m in held]
+        if members:
+            ends_on = term_end(elected_on, term_years(self.profile))
+            self._terms_begun(members, elected_on, ends_on)
+
+    @event(BoardElected)
+    def _board_elected(
         self,
         ballot_id: str,
         board: dict[str, list[str]],
@@ -90,6 +119,13 @@ class Coop(Aggregate):
         elected_on: dt.date,
     ) -> None:
         self.board = board
+
+    @event(TermsBegun)
+    def _terms_begun(
+        self, members: list[str], starts_on: dt.date, ends_on: dt.date
+    ) -> None:
+        for member in members:
+            self.terms[member] = (starts_on, ends_on)
 
 
 class CoopBase(Application[UUID]):

@@ -187,6 +187,59 @@ class UnknownWorker(DomainError):
     code = "unknown_worker"
 
 
+class UnknownElection(DomainError):
+    code = "unknown_election"
+
+
+class InvalidNominationsPeriod(DomainError):
+    """The nominations period's days are out of order, or the constituencies
+    asked for elect no seats."""
+
+    code = "invalid_nominations_period"
+
+
+class NominationsClosed(DomainError):
+    """Nominations are not open today (before the period, after it, or voting
+    has begun)."""
+
+    code = "nominations_closed"
+
+
+class InvalidNomination(DomainError):
+    """The member cannot stand: not admitted, in no constituency of this
+    election, or already nominated."""
+
+    code = "invalid_nomination"
+
+
+class NominationsStillOpen(DomainError):
+    code = "nominations_still_open"
+
+
+class NoCandidates(DomainError):
+    code = "no_candidates"
+
+
+class UnknownMeeting(DomainError):
+    code = "unknown_meeting"
+
+
+class NotOnAgenda(DomainError):
+    """A meeting may only take votes on the ballots it was called to vote on."""
+
+    code = "not_on_agenda"
+
+
+class InRoomTotalsRefused(DomainError):
+    """In-room totals that the ballot or the room's attendance cannot hold."""
+
+    code = "in_room_totals_refused"
+
+
+class InvalidMeeting(DomainError):
+    code = "invalid_meeting"
+
+
 class UnknownMotion(DomainError):
     code = "unknown_motion"
 

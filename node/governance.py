@@ -8,7 +8,7 @@ the HTTP layer's job. Opening, closing and cancelling are admin commands.
 Several people vote at once: every open vote is written to the ballot's ``Roll``,
 so a conflicting write (the same roll version saved twice) is retried against the
 fresh state, where a second vote by the same member replaces the first. Secret
-votes go through ``node.secret_voting`` (held and written in shuffled batches,
+votes go through ``node.secret_voting`` (kept, then boxed in shuffled batches,
 under one lock), where a second vote by the same member is refused (use the
 receipt). Proxies are in ``node.proxies``; the rules a ballot keeps, and reading
 ballots, in ``node.ballot_access``.
@@ -37,6 +37,7 @@ from node.rules import RulesProfile
 from node.sharing import Rule
 from node.tally import (
     ElectionResult,
+    in_room_votes,
     suppress_small_classes,
     tally_election,
     tally_proposal,
@@ -254,6 +255,7 @@ class GovernanceCommands(ProxyCommands):
                 for m, choice in sorted(roll.votes.items())
                 if not (profile.withdrawn_lose_vote and self._has_withdrawn(m))
             ]
+        votes += in_room_votes(ballot.in_room, electorate)  # a general meeting's
         roll.close()
         changed: list[Any] = [ballot, roll]
         if ballot.secret:
@@ -299,7 +301,9 @@ class GovernanceCommands(ProxyCommands):
             raise BoardRulesBroken(
                 "the election result is refused: " + "; ".join(breaches)
             )
-        coop.board_elected(str(ballot.id), board, board_rules(profile), day)
+        coop.board_elected(
+            str(ballot.id), board, board_rules(profile), day, result.elected
+        )
         return coop
 
     def _sealed_box(self, ballot: Ballot) -> list[BallotBox]:

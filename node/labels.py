@@ -32,6 +32,17 @@ LABELS: dict[str, dict[str, str]] = {
         "somerset_weighted": N_("Somerset Rules co-operative"),
         "quebec_solidarity": N_("Québec solidarity co-operative"),
     },
+    "election": {
+        "nominating": N_("nominations period"),
+        "voting": N_("voting open"),
+        "closed": N_("closed"),
+        "cancelled": N_("cancelled"),
+    },
+    "nominee": {
+        "proposed": N_("nominated, not yet accepted"),
+        "standing": N_("standing"),
+        "withdrawn": N_("withdrawn by the board"),
+    },
     "status": {
         # Members
         "applied": N_("applied"),
@@ -80,6 +91,7 @@ LABELS: dict[str, dict[str, str]] = {
         "adjustment": N_("adjustment"),
     },
     "ballot": {"proposal": N_("Proposal"), "election": N_("Election")},
+    "channel": {"postal": N_("by post"), "assisted": N_("with help, in person")},
     "choice": {"for": N_("for"), "against": N_("against"), "abstain": N_("abstain")},
     "threshold": {
         "ordinary": N_("simple majority"),

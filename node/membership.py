@@ -1,32 +1,28 @@
-"""Membership: the member lifecycle and share capital, and its commands.
+"""Membership: the Member aggregate (lifecycle, share capital, contact details
+and choices) and what of it is shared (its commands: node.membership_commands).
 
 Member events may hold personal data (names, contact details); they never leave the
 node except through the sharing policy, which drops those fields.
 """
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Literal, TypeGuard, get_args
 from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
-from node.coop import Coop, CoopBase
+from node.coop import Coop
 from node.errors import (
     InsufficientShares,
     InvalidAmount,
     InvalidChoice,
     InvalidTransition,
-    MembershipCapReached,
     NotAMember,
-    UnknownMember,
 )
-from node.records import load
-from node.rules import membership_cap_breach
 from node.sharing import Rule
 from schemas import membership as shared
-from toolkit.aggregates import get, ids_with
+from toolkit.aggregates import get
 from toolkit.web.i18n import LANGUAGES, is_language
 
 # How a member hears from the co-op: by email, by a letter the office prints, or
@@ -304,127 +300,6 @@ def _is_channel(channel: str) -> TypeGuard[Channel]:
 def _require_positive(amount: int) -> None:
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise InvalidAmount(f"amount must be a positive whole number, got {amount!r}")
-
-
-class MembershipCommands(CoopBase):
-    def apply_for_membership(
-        self,
-        *,
-        name: str,
-        email: str,
-        phone: str = "",
-        address: str = "",
-        member_class: str,
-        applied_on: dt.date | None = None,
-    ) -> UUID:
-        self._require_class(member_class)
-        member = Member(
-            name=name,
-            email=email,
-            phone=phone,
-            address=address,
-            member_class=member_class,
-            applied_on=applied_on or dt.date.today(),
-        )
-        self.save(member)
-        return member.id
-
-    def admit_member(self, member_id: UUID, admitted_on: dt.date | None = None) -> None:
-        self.save(self._admit(member_id, admitted_on))
-
-    def _admit(self, member_id: UUID, admitted_on: dt.date | None) -> Member:
-        """The member, admitted under the co-op's rules but not yet saved."""
-        member = self.member(member_id)
-        if member.status == "applied":
-            self._require_room_in_class(member.member_class)
-        member.admit(admitted_on or dt.date.today())
-        return member
-
-    def change_member_class(
-        self,
-        member_id: UUID,
-        to_class: str,
-        changed_on: dt.date | None = None,
-    ) -> None:
-        self._require_class(to_class)
-        member = self.member(member_id)
-        if member.is_admitted and to_class != member.member_class:
-            self._require_room_in_class(to_class, leaving=member.member_class)
-        member.change_class(to_class, changed_on or dt.date.today())
-        self.save(member)
-
-    def withdraw_member(
-        self, member_id: UUID, withdrawn_on: dt.date | None = None
-    ) -> None:
-        member = self.member(member_id)
-        member.withdraw(withdrawn_on or dt.date.today())
-        self.save(member)
-
-    def buy_shares(
-        self, member_id: UUID, amount: int, bought_on: dt.date | None = None
-    ) -> None:
-        member = self.member(member_id)
-        member.buy_shares(amount, bought_on or dt.date.today())
-        self.save(member)
-
-    def redeem_shares(
-        self, member_id: UUID, amount: int, redeemed_on: dt.date | None = None
-    ) -> None:
-        member = self.member(member_id)
-        member.redeem_shares(amount, redeemed_on or dt.date.today())
-        self.save(member)
-
-    def choose_notifications(self, member_id: UUID, channel: str) -> None:
-        """How ``member_id`` hears from the co-op: email, letter or none."""
-        member = self.member(member_id)
-        member.choose_notifications(channel)
-        self.save(member)
-
-    def correct_contact_details(
-        self,
-        member_id: UUID,
-        *,
-        email: str,
-        phone: str,
-        address: str,
-        corrected_on: dt.date | None = None,
-    ) -> bool:
-        """Correct a member's email, phone and postal address; False if all were
-        already so (nothing is recorded)."""
-        member = self.member(member_id)
-        changed = member.correct_contact_details(
-            email, phone, address, corrected_on or dt.date.today()
-        )
-        if changed:
-            self.save(member)
-        return changed
-
-    def choose_language(self, member_id: UUID, language: str) -> None:
-        """The language ``member_id`` reads pages in; "" for the co-op's."""
-        member = self.member(member_id)
-        member.choose_language(language)
-        self.save(member)
-
-    def _require_room_in_class(self, joining: str, leaving: str | None = None) -> None:
-        """Refuse a member joining ``joining`` where a membership cap forbids it."""
-        profile = self.coop().profile
-        if not any(c.membership_cap for c in profile.member_classes):
-            return
-        counts: dict[str, int] = {}
-        for member in self.members():
-            if member.is_admitted:
-                counts[member.member_class] = counts.get(member.member_class, 0) + 1
-        breach = membership_cap_breach(profile, counts, joining, leaving)
-        if breach is not None:
-            raise MembershipCapReached(f"cannot admit one more {joining}: {breach}")
-
-    def member(self, member_id: UUID) -> Member:
-        return load(self, member_id, Member, UnknownMember)
-
-    def members(self) -> Iterator[Member]:
-        """Every member who ever applied, oldest first."""
-        for member_id in ids_with(self, Member.Applied.TOPIC):
-            yield self.member(member_id)
 
 
 def admitted_member(app: Application[UUID], member_id: UUID, role: str) -> Member:

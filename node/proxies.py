@@ -36,7 +36,7 @@ class ProxyCommands(SecretVoting):
             roll.require_open()
             for who in (member, holder):
                 self._require_elector(roll, who, profile)
-            if member in roll.voted or member in self.waiting_voters(ballot_id):
+            if member in roll.voted:
                 raise ProxyRefused("you have already voted in this ballot")
             held = sum(1 for h in roll.proxies.values() if h == holder)
             if held >= profile.proxies_per_holder:
@@ -62,10 +62,7 @@ class ProxyCommands(SecretVoting):
             holder = roll.proxies.get(member)
             if holder is None:
                 raise ProxyRefused("you have no proxy in this ballot")
-            if ballot.secret and (
-                roll.cast_by.get(member) == holder
-                or member in self.waiting_voters(ballot_id)
-            ):
+            if ballot.secret and roll.cast_by.get(member) == holder:
                 raise ProxyRefused(
                     "your proxy has already cast your secret vote; it stands"
                 )

@@ -24,7 +24,8 @@ from typing import Literal, NamedTuple
 from uuid import UUID
 
 from node.errors import InvalidTransition
-from node.membership import Member, MembershipCommands
+from node.membership import Member
+from node.membership_commands import MembershipCommands
 from toolkit.aggregates import ids_with
 
 Kind = Literal["purchase", "redemption", "transfer_in", "transfer_out"]

@@ -21,7 +21,8 @@ from node.errors import (
     SpinOffNotReady,
     UnknownSpinOff,
 )
-from node.membership import Member, MembershipCommands
+from node.membership import Member
+from node.membership_commands import MembershipCommands
 from node.records import load
 from node.rules import RulesProfile
 

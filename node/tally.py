@@ -177,6 +177,24 @@ def tally_proposal(
     )
 
 
+def in_room_votes(
+    in_room: Mapping[str, Mapping[str, Mapping[str, int]]],
+    electorate: Mapping[str, tuple[str, Fraction]],
+) -> list[tuple[str, Fraction, str]]:
+    """Votes counted in a meeting's room (meeting -> class -> choice -> heads),
+    as ``tally_proposal`` takes them: one per head, at the strength every voter
+    of that class has (strength is the same for all voters of a class)."""
+    strength = {c: w for c, w in electorate.values()}
+    return [
+        (member_class, strength[member_class], choice)
+        for totals in in_room.values()
+        for member_class, counts in totals.items()
+        for choice, heads in counts.items()
+        for _ in range(heads)
+        if member_class in strength
+    ]
+
+
 # A secret ballot's class with fewer voters than this has its counts hidden.
 SMALL_CLASS = 3
 

@@ -2,6 +2,7 @@
 home: shared by the test that compares pages with the API's operations and the
 test that runs axe on every page of every role."""
 
+import datetime as dt
 from html.parser import HTMLParser
 from typing import NamedTuple
 from uuid import UUID
@@ -100,6 +101,18 @@ async def a_day_of_records(http: LiveNode) -> tuple[dict[str, str], list[str]]:
         "Open on Sundays", "The centre opens on Sundays.", UUID(rosa), "ordinary"
     )
     app.post_comment(motion, UUID(rosa), "I could help on Sundays.")
+    # A general meeting with the first ballot on its agenda, so that its
+    # attendance, room-votes, postal-vote and minutes forms are on its page.
+    first = next(b for b in app.ballots() if b.is_open)
+    app.call_meeting(
+        "Annual general meeting",
+        dt.date.today(),
+        "18:30",
+        "The hall",
+        [first.id],
+        "board",
+    )
+    elections(http, UUID(holder), [UUID(m) for m in (rosa, bea, cal)], UUID(user))
     tokens = {
         "member": rosa_token,
         "board": board,
@@ -107,6 +120,29 @@ async def a_day_of_records(http: LiveNode) -> tuple[dict[str, str], list[str]]:
         "admin": admin,
     }
     return tokens, [holder, holder, user]
+
+
+def elections(
+    http: LiveNode, nominator: UUID, nominated: list[UUID], candidate: UUID
+) -> None:
+    """An election taking nominations, where the ``nominated`` members are
+    nominated by ``nominator`` (so that the form accepting it is on their page),
+    and a closed one that ``candidate`` won (so that its result is)."""
+    app = http.node.coop_node
+    today = dt.date.today()
+    taking = app.call_election("Board election", opens_on=today, closes_on=today)
+    for member in nominated:
+        app.nominate(taking, member, nominator)
+    closed = app.call_election(
+        "Service users' seats",
+        opens_on=today,
+        closes_on=today,
+        constituencies=["service_user"],
+    )
+    app.nominate(closed, candidate, candidate, "I will speak for service users.")
+    ballot = app.open_voting(closed)
+    app.cast_vote(ballot, candidate, [str(candidate)])
+    app.close_ballot(ballot)
 
 
 async def everyone_appoints_a_proxy(

@@ -42,7 +42,14 @@ OVERFLOW_JS = """() => {
     const box = el.getBoundingClientRect();
     if (box.width === 0 || box.height === 0) continue;
     if (getComputedStyle(el).visibility === 'hidden') continue;
-    // Inside a scrolling region is fine: the region itself is checked.
+    // A region that scrolls sideways hides part of what it holds (a table's
+    // columns): on a phone, tables stack instead.
+    const style = getComputedStyle(el);
+    if (['auto', 'scroll'].includes(style.overflowX) &&
+        el.scrollWidth > el.clientWidth + 1)
+      out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+               ' hides ' + (el.scrollWidth - el.clientWidth) + 'px sideways');
+    // Inside a scrolling region is otherwise fine: the region is checked.
     let inScroller = false;
     for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
       if (getComputedStyle(p).overflowX !== 'visible') { inScroller = true; break; }

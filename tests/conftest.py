@@ -21,6 +21,7 @@ from federation.service import ConsortiumService
 from node.application import CoopNode
 from node.rules import profile_named
 from node.service import NodeService
+from tests.browser import CHROMIUM
 from tests.configs import node_config
 from tests.keys import KeyBook, keyring_for
 from tests.postgres import ENV_VAR, Postgres, named, private_postgres
@@ -202,3 +203,23 @@ def views(store: StoreConfig) -> Iterator[ConsortiumViews]:
     views.keyring = keyring_for("alpha", "beta")
     yield views
     views.factory.close()
+
+
+# Browser tests drive Debian's chromium (tests/browser.py). A machine without it
+# (a fresh one has only Python) leaves them out and says so; CI installs it and
+# sets COMMONWEAL_REQUIRE_BROWSER, so there they run or fail, never skip.
+REQUIRE_BROWSER = "COMMONWEAL_REQUIRE_BROWSER"
+
+
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    if Path(CHROMIUM).exists() or os.environ.get(REQUIRE_BROWSER):
+        return
+    absent = pytest.mark.skip(
+        reason=f"{CHROMIUM} is not installed (apt-get install chromium); "
+        f"CI installs it and runs these with {REQUIRE_BROWSER}=1"
+    )
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(absent)

@@ -95,9 +95,9 @@ def test_two_secret_votes_at_once_record_one_ballot(app: CoopNode) -> None:
         receipts = [o for o in outcomes if isinstance(o, str)]
         refused = [o for o in outcomes if isinstance(o, AlreadyVoted)]
         assert (len(receipts), len(refused)) == (1, 1), outcomes
-    # Fewer than ten are waiting: none is written before the close.
+    # Fewer than ten are waiting: none is in the box before the close.
     assert len(app._box(ballot).ballots) == 0
-    assert len(app.waiting_voters(ballot)) == 8
+    assert app.waiting_count(ballot) == 8
     assert app.close_ballot(ballot, DAY).voted == 8
     assert len(app._box(ballot).ballots) == 8
     assert len(roll_events(app, ballot, Roll.Marked.TOPIC)) == 8
@@ -114,4 +114,4 @@ def test_votes_racing_the_close_are_counted_or_refused(app: CoopNode) -> None:
     accepted = sum(isinstance(o, str) for o in outcomes[:-1])
     assert accepted == result.voted  # type: ignore[attr-defined]
     assert len(app._box(ballot).ballots) == accepted
-    assert not app.waiting_voters(ballot)
+    assert app.waiting_count(ballot) == 0

@@ -9,9 +9,11 @@ from prometheus_client import CollectorRegistry
 from node.http import (
     ballots,
     care_plans,
+    elections,
     expenses,
     incidents,
     language,
+    meetings,
     members,
     motions,
     notifications,
@@ -24,15 +26,18 @@ from node.http import (
     workforce,
 )
 from node.http.ballot_pages import ballot_pages
+from node.http.board_list import board_list
 from node.http.board_pages import NEW_ACCESS, board_pages
 from node.http.care_plan_pages import care_plan_pages
 from node.http.context import NODE, RUNNER, SIGN_IN_LIMIT, TEMPLATES, Runner
 from node.http.coordinator_pages import coordinator_pages
+from node.http.election_pages import election_pages
 from node.http.error_words import PLAIN_ERRORS
 from node.http.errors import translate
 from node.http.guard import COOKIE, authenticate
 from node.http.incident_pages import incident_pages
 from node.http.letters import LETTERS, OneTimeViews, letters
+from node.http.meeting_pages import meeting_pages
 from node.http.member_details import member_details
 from node.http.member_pages import member_pages
 from node.http.motion_pages import motion_pages
@@ -56,6 +61,7 @@ from toolkit.web.security import secure
 APIS: tuple[Api, ...] = (
     members.api,
     ballots.api,
+    elections.api,
     motions.api,
     timebank.api,
     pool.api,
@@ -69,6 +75,7 @@ APIS: tuple[Api, ...] = (
     language.api,
     shares.api,
     tokens.api,
+    meetings.api,
 )
 
 # A paper and the form around it.
@@ -89,6 +96,8 @@ def node_document(node: NodeService) -> dict[str, Any]:
         "member_class": list(profile.class_names),
         "threshold": [*profile.thresholds],
         "service_types": list(profile.service_types),
+        # An election's constituencies: the classes that elect board seats.
+        "constituencies": list(profile.board_seats),
     }
     for schema in document["components"]["schemas"].values():
         for name, allowed in rules.items():
@@ -132,6 +141,8 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(sign_in_pages)
     app.add_routes(letters)
     app.add_routes(ballot_pages)
+    app.add_routes(election_pages)
+    app.add_routes(board_list)
     app.add_routes(motion_pages)
     app.add_routes(staff_pages)
     app.add_routes(board_pages)
@@ -146,6 +157,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(report_page)
     app.add_routes(member_pages)
     app.add_routes(member_details)
+    app.add_routes(meeting_pages)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/metrics", metrics.handler)
 

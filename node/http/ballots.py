@@ -114,7 +114,7 @@ class ClosingDay(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 def ballot_view(app: CoopNode, ballot: Ballot) -> BallotView:
     roll = app.roll(ballot.id)
     # Votes still waiting for their batch count in the turnout already.
-    has_voted = roll.voted | app.waiting_voters(ballot.id)
+    has_voted = roll.voted
     electorate: dict[str, int] = {}
     voted: dict[str, int] = {}
     for member, (member_class, _) in roll.electorate.items():
@@ -376,7 +376,7 @@ def my_ballots(app: CoopNode, member_id: UUID) -> list[MyBallot]:
             continue
         choice = None if ballot.secret else roll.votes.get(member)
         view = ballot_view(app, ballot)
-        has_voted = roll.voted | app.waiting_voters(ballot.id)
+        has_voted = roll.voted
         extra: dict[str, Any] = {}
         if ballot.is_open:
             names = {m: app.member(UUID(m)).name for m in roll.electorate}

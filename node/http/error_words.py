@@ -70,6 +70,27 @@ PLAIN_ERRORS: dict[str, str] = {
     "expense_not_approved": N_("A claim must be approved before it is paid."),
     "own_claim": N_("Nobody may approve or pay their own claim."),
     "unknown_worker": N_("There is no such worker."),
+    "unknown_election": N_("There is no such election."),
+    "invalid_nominations_period": N_(
+        "Nominations must close on or after the day they open, and voting after "
+        "nominations close."
+    ),
+    "nominations_closed": N_("Nominations for this election are not open today."),
+    "invalid_nomination": N_(
+        "That member cannot stand here: they must be an admitted member of a class "
+        "this election fills, and not already nominated."
+    ),
+    "nominations_still_open": N_(
+        "Voting can open on the day nominations close, not before."
+    ),
+    "no_candidates": N_("Nobody is standing yet, so there is nothing to vote on."),
+    "unknown_meeting": N_("There is no such meeting."),
+    "not_on_agenda": N_("That ballot is not on this meeting's agenda."),
+    "in_room_totals_refused": N_(
+        "Those totals are more votes than members of that class present who "
+        "have not voted, or the ballot does not take votes in the room."
+    ),
+    "invalid_meeting": N_("That meeting cannot be called or recorded as asked."),
 }
 
 
