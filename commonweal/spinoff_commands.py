@@ -42,7 +42,7 @@ def add_commands(commands: Any, node_actions: Any, consortium_actions: Any) -> N
         ("propose", "propose a new co-op; prints the spin-off's id"),
         ("runner", "name an admitted member as a runner"),
         ("consent", "record a runner's consent to go"),
-        ("approve", "approve the spin-off (optionally naming the ballot)"),
+        ("approve", "approve the spin-off, naming the motion the members carried"),
         ("depart", "record a runner's departure from this co-op"),
     ):
         parser = steps.add_parser(step, help=help_text)
@@ -55,7 +55,10 @@ def add_commands(commands: Any, node_actions: Any, consortium_actions: Any) -> N
             parser.add_argument("--member", type=UUID, required=True)
         if step == "approve":
             parser.add_argument(
-                "--ballot", default="", help="the ballot that carried it"
+                "--motion",
+                type=UUID,
+                required=True,
+                help="the spin-off approval motion the members carried (motion pages)",
             )
         parser.set_defaults(handler=_node_step, step=step)
 
@@ -166,7 +169,7 @@ def _node_step(args: argparse.Namespace) -> int:
         elif args.step == "consent":
             app.record_runner_consent(args.spinoff, args.member)
         elif args.step == "approve":
-            app.approve_spinoff(args.spinoff, ballot_id=args.ballot)
+            app.approve_spinoff(args.spinoff, motion_id=args.motion)
         elif args.step == "depart":
             app.record_runner_departure(args.spinoff, args.member)
     finally:

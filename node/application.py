@@ -6,6 +6,7 @@ from node.governance import GOVERNANCE_SHARING, GovernanceCommands
 from node.incidents import INCIDENT_SHARING, IncidentCommands
 from node.membership import MEMBERSHIP_SHARING
 from node.membership_commands import MembershipCommands
+from node.motions import MotionCommands
 from node.nominations import NominationCommands
 from node.postal_votes import PostalVoteCommands
 from node.reminders import ReminderCommands
@@ -34,6 +35,7 @@ class CoopNode(
     SignInCommands,
     SpinOffCommands,
     NominationCommands,
+    MotionCommands,
     GovernanceCommands,
     ReminderCommands,
     MembershipCommands,

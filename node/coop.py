@@ -6,6 +6,7 @@ renames.
 """
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -17,6 +18,7 @@ from eventsourcing.persistence import JSONTranscoder
 from node.errors import (
     CoopAlreadyFounded,
     CoopNotFounded,
+    MotionNotCarried,
     RulesAmendmentRefused,
     UnknownMemberClass,
 )
@@ -163,9 +165,15 @@ class CoopBase(Application[UUID]):
         )
 
     def amend_rules(
-        self, profile: RulesProfile, amended_on: dt.date | None = None
+        self,
+        profile: RulesProfile,
+        amended_on: dt.date | None = None,
+        *,
+        motion_id: UUID,
     ) -> None:
-        """Adopt amended rules (a special resolution passed, or a new legal form)."""
+        """Adopt amended rules on the authority of ``motion_id``: a rules
+        amendment or special resolution the members carried, not acted on yet
+        (the founding profile needs none: founding is not an amendment)."""
         coop = self.coop()
         missing = set(coop.profile.class_names) - set(profile.class_names)
         in_use = missing & {c for c, seats in coop.board.items() if seats}
@@ -174,8 +182,18 @@ class CoopBase(Application[UUID]):
                 f"classes {sorted(in_use)} hold board seats; elect their seats "
                 "away before removing them from the rules"
             )
-        coop.amend_rules(msgspec.to_builtins(profile), amended_on or dt.date.today())
-        self.save(coop)
+        motion = self.carried_motion(
+            motion_id, ("rules_amendment", "special_resolution")
+        )
+        day = amended_on or dt.date.today()
+        coop.amend_rules(msgspec.to_builtins(profile), day)
+        motion.enact("rules_amended", day)
+        self.save(coop, motion)
+
+    def carried_motion(self, motion_id: UUID, kinds: Iterable[str]) -> Any:
+        """The motion a binding decision names, carried and of one of ``kinds``
+        (node.motions keeps motions; a node without them carries none)."""
+        raise MotionNotCarried(f"motion {motion_id} is not a carried motion here")
 
     @property
     def is_founded(self) -> bool:

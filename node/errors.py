@@ -238,3 +238,43 @@ class InRoomTotalsRefused(DomainError):
 
 class InvalidMeeting(DomainError):
     code = "invalid_meeting"
+
+
+class UnknownMotion(DomainError):
+    code = "unknown_motion"
+
+
+class InvalidMotion(DomainError):
+    """A motion's draft is refused: a blank title, an unknown kind, a proposer who
+    is not an admitted member."""
+
+    code = "invalid_motion"
+
+
+class MotionLocked(DomainError):
+    """The vote on the motion has opened: its text, kind and papers are fixed."""
+
+    code = "motion_locked"
+
+
+class MotionNotCarried(DomainError):
+    """A decision that binds (a rules amendment, a spin-off approval) names no
+    motion of its kind carried by the members' vote, or one already acted on."""
+
+    code = "motion_not_carried"
+
+
+class InvalidClosingTime(DomainError):
+    code = "invalid_closing_time"
+
+
+class DiscussionClosed(DomainError):
+    code = "discussion_closed"
+
+
+class UnknownComment(DomainError):
+    code = "unknown_comment"
+
+
+class PaperRefused(DomainError):
+    code = "paper_refused"

@@ -15,7 +15,7 @@ ballots, in ``node.ballot_access``.
 """
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 from uuid import UUID
@@ -45,6 +45,9 @@ from node.tally import (
 )
 from schemas import governance as shared
 
+# What is saved with a new ballot, given its id (node.motions: the motion).
+Linked = Callable[[UUID], Sequence[Any]]
+
 
 class GovernanceCommands(ProxyCommands):
     # --- admin -----------------------------------------------------------------
@@ -57,10 +60,12 @@ class GovernanceCommands(ProxyCommands):
         secret: bool = False,
         opened_on: dt.date | None = None,
         closes_on: dt.date | None = None,
+        linked: Linked | None = None,
     ) -> UUID:
         """A proposal ballot (for / against / abstain) of every admitted member.
         ``closes_on``, if given, is the day the admin means to close it: the
-        electorate members yet to vote are reminded the day before."""
+        electorate members yet to vote are reminded the day before. ``linked``
+        gives, from the new ballot's id, what is saved with it (a motion)."""
         profile = self.coop().profile
         if threshold not in profile.thresholds:
             raise InvalidBallot(
@@ -68,7 +73,7 @@ class GovernanceCommands(ProxyCommands):
                 f"known: {', '.join(profile.thresholds)}"
             )
         return self._open(
-            "proposal", title, threshold, {}, secret, None, opened_on, closes_on
+            "proposal", title, threshold, {}, secret, None, opened_on, closes_on, linked
         )
 
     def open_election(
@@ -195,6 +200,7 @@ class GovernanceCommands(ProxyCommands):
         classes: set[str] | None,
         opened_on: dt.date | None,
         closes_on: dt.date | None,
+        linked: Linked | None = None,
     ) -> UUID:
         day = opened_on or dt.date.today()
         if closes_on is not None and closes_on < day:
@@ -226,7 +232,7 @@ class GovernanceCommands(ProxyCommands):
             electorate={m: [c, str(weights[m])] for m, c in frozen.items()},
         )
         box = [BallotBox(ballot_id=ballot.id)] if secret else []
-        self.save(ballot, roll, *box)
+        self.save(ballot, roll, *box, *(linked(ballot.id) if linked else ()))
         return ballot.id
 
     def _close(self, ballot_id: UUID, day: dt.date) -> Any:

@@ -98,6 +98,13 @@ LABELS: dict[str, dict[str, str]] = {
         "two_thirds": N_("two thirds"),
         "three_quarters": N_("three quarters"),
     },
+    "motion": {
+        "ordinary": N_("ordinary resolution"),
+        "special_resolution": N_("special resolution"),
+        "rules_amendment": N_("amendment of the rules"),
+        "spinoff_approval": N_("approval of a new co-op (spin-off)"),
+        "board_election": N_("board election"),
+    },
     "role": {
         "admin": N_("administrator"),
         "board": N_("board member"),

@@ -6,7 +6,11 @@ alone, a visit change to the service user on the visit, a ballot's opening and
 result to its electorate, with no more than the ballot page shows them (never who
 voted or how), the reminder of a ballot closing tomorrow to each member of its
 electorate yet to vote (about nobody else), hours received to the account's owner
-without the giver's name.
+without the giver's name. A motion's ballot speaks of the motion and links to its
+page: opened, closing tomorrow (node.reminders), its result.
+
+Messages are in English today (no member's language reaches the composer yet);
+the motions' texts are marked ``N_`` with named parameters, ready for a catalog.
 """
 
 import datetime as dt
@@ -20,9 +24,11 @@ from node.application import CoopNode
 from node.ballots import Ballot, Roll
 from node.expenses import ExpenseClaim
 from node.membership import Member
+from node.motions import Motion
 from node.sign_in import LINK_MINUTES, LinkRequest
 from node.timebank import TimeAccount, hours
 from node.visits import Visit
+from toolkit.web.i18n import N_
 
 # Stands in a draft for a sign-in link: the sender makes a fresh single-use link
 # when it sends the email (node.notifier), so no secret is ever stored.
@@ -81,6 +87,10 @@ class Composer:
                 f"{self._link_lines()}\n\nIf you did not ask for this link, you can "
                 "ignore this email: nobody can use it but you.",
             )
+        elif isinstance(event, Roll.Opened) and (
+            motion := self.coop_node.motion_of_ballot(event.ballot_id)
+        ):
+            yield from self._motion_opened(event, motion, coop)
         elif isinstance(event, Roll.Opened):
             ballot = self.coop_node.ballot(event.ballot_id)
             title = one_line(ballot.title)
@@ -135,27 +145,72 @@ class Composer:
             f"You are now a member of {coop}.\n\n{how}",
         )
 
+    def _motion_opened(
+        self, event: Roll.Opened, motion: Motion, coop: str
+    ) -> Iterator[Draft]:
+        values = self._motion_values(motion, coop)
+        subject = N_("Vote open: %(title)s") % values
+        body = (
+            N_(
+                "The vote on a motion has opened at %(coop)s: %(title)s.\n\n"
+                "It closes on %(closes)s. You can read the motion and its papers, "
+                "discuss it and vote%(at)s."
+            )
+            % values
+        )
+        for member in event.electorate:
+            yield Draft(UUID(member), "ballot_opened", subject, body)
+
+    def _motion_values(self, motion: Motion, coop: str) -> dict[str, str]:
+        closes = (
+            f"{motion.closes_at:%A %d %B %Y at %H:%M} UTC" if motion.closes_at else ""
+        )
+        return {
+            "coop": coop,
+            "title": one_line(motion.title),
+            "closes": closes,
+            "at": self._at(f"/motions/{motion.id}"),
+        }
+
     def _closing(self, event: Ballot.ClosingReminded, coop: str) -> Iterator[Draft]:
         ballot = self.coop_node.ballot(event.originator_id)
         if not ballot.is_open or ballot.closes_on is None:
             return  # closed before the reminder was composed: nothing to remind
         title = one_line(ballot.title)
-        body = (
-            f"The ballot at {coop} closes tomorrow, {ballot.closes_on:%A %d %B %Y}: "
-            f"{title}.\n\nYou have not voted yet. You can vote until it closes"
-            f"{self._at(f'/#ballot-{ballot.id}')}."
-        )
+        motion = self.coop_node.motion_of_ballot(ballot.id)
+        if motion is not None:
+            values = self._motion_values(motion, coop)
+            subject = N_("Vote closing tomorrow: %(title)s") % values
+            body = (
+                N_(
+                    "The vote on a motion at %(coop)s closes tomorrow, on "
+                    "%(closes)s: %(title)s.\n\nYou have not voted yet. You can "
+                    "vote until it closes%(at)s."
+                )
+                % values
+            )
+        else:
+            subject = f"Ballot closing tomorrow: {title}"
+            body = (
+                f"The ballot at {coop} closes tomorrow, "
+                f"{ballot.closes_on:%A %d %B %Y}: {title}.\n\n"
+                "You have not voted yet. You can vote until it closes"
+                f"{self._at(f'/#ballot-{ballot.id}')}."
+            )
         roll = self.coop_node.roll(ballot.id)
         voted = self.coop_node.voters(ballot.id)  # secret votes may still wait
         for member in roll.electorate:
             if member not in voted:  # read now: who voted since is spared
-                subject = f"Ballot closing tomorrow: {title}"
                 yield Draft(UUID(member), "ballot_closing", subject, body)
 
     def _result(self, event: Ballot.Closed, coop: str) -> Iterator[Draft]:
         ballot = self.coop_node.ballot(event.originator_id)
         title = one_line(ballot.title)
         result = event.result
+        motion = self.coop_node.motion_of_ballot(ballot.id)
+        if motion is not None:
+            yield from self._motion_result(event, motion, coop)
+            return
         if not result["quorate"]:
             outcome = "It was not quorate, so nothing was decided."
         elif event.kind == "proposal":
@@ -169,6 +224,29 @@ class Composer:
         roll = self.coop_node.roll(ballot.id)
         for member in roll.electorate:
             yield Draft(UUID(member), "ballot_result", f"Ballot result: {title}", body)
+
+    def _motion_result(
+        self, event: Ballot.Closed, motion: Motion, coop: str
+    ) -> Iterator[Draft]:
+        result = event.result
+        if not result["quorate"]:
+            outcome = N_("It was not quorate, so nothing was decided.")
+        elif result.get("passed"):
+            outcome = N_("The motion was carried.")
+        else:
+            outcome = N_("The motion was not carried.")
+        values = {**self._motion_values(motion, coop), "outcome": outcome}
+        subject = N_("Result of the vote: %(title)s") % values
+        body = (
+            N_(
+                "The vote on a motion at %(coop)s has closed: %(title)s.\n\n"
+                "%(outcome)s\n\nThe counts by member class are on the "
+                "motion's page%(at)s."
+            )
+            % values
+        )
+        for member in self.coop_node.roll(event.originator_id).electorate:
+            yield Draft(UUID(member), "ballot_result", subject, body)
 
     def _claim(self, event: ExpenseClaim.Event) -> Draft:
         claim = self.coop_node.expense_claim(event.originator_id)

@@ -3,8 +3,9 @@
 The node calls ``remind_ballots_closing`` now and then (node.notifier); it records
 a ``Ballot.ClosingReminded`` event on each open ballot whose closing date is
 tomorrow, once however often it runs, and the composer turns that event into
-messages to the members yet to vote (node.notifications). Closing stays the
-admin's command: nothing here closes a ballot.
+messages to the members yet to vote (node.notifications). Nothing here closes
+a ballot: the admin does, or for a motion's ballot the node's clock
+(node.closing) at its closing time.
 """
 
 import datetime as dt

@@ -5,6 +5,7 @@ import asyncio
 import msgspec
 
 from node.application import ALLOWLIST, CoopNode
+from node.closing import ClosingClock
 from node.config import NodeConfig
 from node.notifier import Notifier
 from node.outbox import Outbox
@@ -33,8 +34,15 @@ class NodeService:
         )
         self.outbox = Outbox(env)
         self.notifier = Notifier(self.coop_node, self.outbox, config.mail)
+        self.closing = ClosingClock(self.coop_node, on_closed=self._closed)
         self._task: asyncio.Task[None] | None = None
         self._notifier_task: asyncio.Task[None] | None = None
+        self._closing_task: asyncio.Task[None] | None = None
+
+    def _closed(self) -> None:
+        # Results to publish and to tell the members about.
+        self.replicator.wake()
+        self.notifier.wake()
 
     def found_if_new(self) -> None:
         """Found the co-op in its store the first time the node starts; a spin-off's
@@ -56,6 +64,8 @@ class NodeService:
     def start(self) -> None:
         self._task = asyncio.create_task(self.replicator.run(), name="replicator")
         self._notifier_task = asyncio.create_task(self.notifier.run(), name="notifier")
+        # Its first tick closes what fell due while the node was down.
+        self._closing_task = asyncio.create_task(self.closing.run(), name="closing")
 
     @property
     def caught_up(self) -> bool:
@@ -66,6 +76,7 @@ class NodeService:
     async def stop(self) -> None:
         await stop_task(self._task)
         await stop_task(self._notifier_task)
+        await stop_task(self._closing_task)
         self.coop_node.close()
         self.outbox.close()
         self.replication_log.factory.close()

@@ -15,7 +15,6 @@ from uuid import UUID
 import msgspec
 from eventsourcing.domain import Aggregate, event
 
-from node.coop import Coop
 from node.errors import (
     InvalidTransition,
     RunnerNotMember,
@@ -54,7 +53,9 @@ class SpinOff(Aggregate):
     class Approved(Event):
         TOPIC = "commonweal.spinoff.approved"
         approved_on: dt.date
-        ballot_id: str  # "" when approved without a ballot
+        # The ballot of the motion that carried it ("" in approvals stored before
+        # approvals needed one).
+        ballot_id: str
 
     class Provisioned(Event):
         TOPIC = "commonweal.spinoff.provisioned"
@@ -163,16 +164,6 @@ class FoundingMember(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     member_class: str
 
 
-def check_approval_rules(coop: Coop, spinoff: SpinOff, ballot_id: str) -> None:
-    """THE seam where "the rules require a ballot" is checked before approval.
-
-    Rules profiles do not yet say whether a spin-off needs a ballot (governance
-    ballots are being built separately), so an admin's approval stands and the
-    ballot id is recorded when there was one. When profiles gain that rule, this is
-    the one function to change: look the ballot up, require it closed and carried.
-    """
-
-
 class SpinOffCommands(MembershipCommands):
     def propose_spinoff(self, name: str, proposed_on: dt.date | None = None) -> UUID:
         if not name.strip():
@@ -196,12 +187,16 @@ class SpinOffCommands(MembershipCommands):
         self.save(spinoff)
 
     def approve_spinoff(
-        self, spinoff_id: UUID, *, ballot_id: str = "", on: dt.date | None = None
+        self, spinoff_id: UUID, *, motion_id: UUID, on: dt.date | None = None
     ) -> None:
+        """Approve on the authority of ``motion_id``, a spin-off approval the
+        members carried and not acted on yet; its ballot is recorded."""
         spinoff = self.spinoff(spinoff_id)
-        check_approval_rules(self.coop(), spinoff, ballot_id)
-        spinoff.approve(on or dt.date.today(), ballot_id)
-        self.save(spinoff)
+        motion = self.carried_motion(motion_id, ("spinoff_approval",))
+        day = on or dt.date.today()
+        spinoff.approve(day, str(motion.ballot_id))
+        motion.enact(f"spinoff_approved:{spinoff_id}", day)
+        self.save(spinoff, motion)
 
     def record_runner_departure(
         self, spinoff_id: UUID, member_id: UUID, on: dt.date | None = None

@@ -96,6 +96,11 @@ async def a_day_of_records(http: LiveNode) -> tuple[dict[str, str], list[str]]:
     ]:
         status, answer = await call(http, "POST", path, token=token, json=body)
         assert status == 201, (path, answer)
+    # A motion in draft with a comment: the board's forms and the discussion.
+    motion = app.draft_motion(
+        "Open on Sundays", "The centre opens on Sundays.", UUID(rosa), "ordinary"
+    )
+    app.post_comment(motion, UUID(rosa), "I could help on Sundays.")
     # A general meeting with the first ballot on its agenda, so that its
     # attendance, room-votes, postal-vote and minutes forms are on its page.
     first = next(b for b in app.ballots() if b.is_open)

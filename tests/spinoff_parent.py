@@ -9,6 +9,7 @@ import msgspec
 
 from node.application import CoopNode
 from node.config import NodeConfig, new_secret
+from tests.carried import carried_motion
 from toolkit.config import BrokerConfig, StoreConfig, load_config, write_config
 
 DAY = dt.date(2026, 1, 12)
@@ -57,5 +58,5 @@ def prepare_parent(
         app.name_runner(spinoff, runner)
         if consent:
             app.record_runner_consent(spinoff, runner)
-    app.approve_spinoff(spinoff, ballot_id="agm-2026")
+    app.approve_spinoff(spinoff, motion_id=carried_motion(app, "spinoff_approval"))
     return spinoff, runners

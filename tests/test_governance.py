@@ -21,6 +21,7 @@ from node.errors import (
     ProxyRefused,
 )
 from node.rules import RulesProfile, profile_named
+from tests.carried import carried_motion
 
 DAY = dt.date(2026, 5, 4)
 AppFactory = Callable[[str], CoopNode]
@@ -400,7 +401,7 @@ def test_amended_rules_apply_to_later_ballots(make_app: AppFactory) -> None:
     )
     with pytest.raises(ProxyRefused):
         app.appoint_proxy(app.open_ballot("Before", opened_on=DAY), a, b)
-    app.amend_rules(allowing, DAY)
+    app.amend_rules(allowing, DAY, motion_id=carried_motion(app, "rules_amendment"))
     ballot = app.open_ballot("Budget", opened_on=DAY)
     app.appoint_proxy(ballot, a, b)
     app.cast_vote(ballot, b, "for", for_member=a)

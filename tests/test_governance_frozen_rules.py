@@ -11,6 +11,7 @@ import msgspec
 from node.application import CoopNode
 from node.ballots import Ballot
 from node.rules import ORDINARY, RulesProfile, profile_named
+from tests.carried import carried_motion
 from tests.test_governance import DAY, AppFactory, admit, make_app
 
 __all__ = ["make_app"]  # the fixture, shared with tests/test_governance.py
@@ -27,7 +28,11 @@ def test_a_threshold_removed_while_open_still_decides(make_app: AppFactory) -> N
     # 2 for, 1 against: 2/3 passes "ordinary" but not three quarters.
     for voter, choice in zip(voters, ["for", "for", "against"], strict=False):
         app.cast_vote(ballot, voter, choice)
-    app.amend_rules(amended(app, thresholds={"ordinary": ORDINARY}), DAY)
+    app.amend_rules(
+        amended(app, thresholds={"ordinary": ORDINARY}),
+        DAY,
+        motion_id=carried_motion(app, "rules_amendment"),
+    )
     assert "three_quarters" not in app.coop().profile.thresholds
     result = app.close_ballot(ballot, DAY)
     assert result.threshold == "three_quarters"
@@ -42,7 +47,11 @@ def test_quorum_is_judged_as_it_was_when_the_ballot_opened(
     ballot = app.open_ballot("Budget")
     app.cast_vote(ballot, voters[0], "for")
     app.cast_vote(ballot, voters[1], "for")
-    app.amend_rules(amended(app, quorum="1/2"), DAY)
+    app.amend_rules(
+        amended(app, quorum="1/2"),
+        DAY,
+        motion_id=carried_motion(app, "rules_amendment"),
+    )
     result = app.close_ballot(ballot, DAY)
     assert (result.quorum, result.quorate, result.passed) == ("1/10", True, True)
     # A ballot opened after the amendment is judged at 1/2.
@@ -61,7 +70,11 @@ def test_a_class_removed_while_open_is_still_counted(make_app: AppFactory) -> No
     classes = tuple(
         c for c in app.coop().profile.member_classes if c.name != "supporter"
     )
-    app.amend_rules(amended(app, member_classes=classes), DAY)
+    app.amend_rules(
+        amended(app, member_classes=classes),
+        DAY,
+        motion_id=carried_motion(app, "rules_amendment"),
+    )
     result = app.close_ballot(ballot, DAY)
     supporters = next(c for c in result.classes if c.member_class == "supporter")
     assert (supporters.voted, supporters.votes) == (
@@ -82,7 +95,11 @@ def test_a_ballot_stored_without_frozen_rules_uses_the_rules_it_opened_under(
     old = drop_frozen_rules(app, ballot_id)
     assert old.rules is None
     app.cast_vote(ballot_id, voters[0], "for")
-    app.amend_rules(amended(app, thresholds={"ordinary": ORDINARY}, quorum="1/2"), DAY)
+    app.amend_rules(
+        amended(app, thresholds={"ordinary": ORDINARY}, quorum="1/2"),
+        DAY,
+        motion_id=carried_motion(app, "rules_amendment"),
+    )
     result = app.close_ballot(ballot_id, DAY)
     assert (result.threshold, result.quorum, result.quorate, result.passed) == (
         "three_quarters",

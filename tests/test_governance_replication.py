@@ -13,6 +13,7 @@ from federation.service import ConsortiumService
 from node.ballots import BallotBox, Roll
 from node.rules import profile_named
 from node.service import NodeService
+from tests.carried import carried_motion
 from tests.streams import stream_envelopes, stream_messages
 from tests.truth import governance_truth, reported_governance
 from tests.waiting import wait_until_caught_up
@@ -185,7 +186,8 @@ async def test_consortium_report_equals_node_results_after_a_broker_outage(
             for c in profile_named("somerset_weighted").member_classes
         ),
     )
-    beta.coop_node.amend_rules(fewer, DAY)
+    motion = carried_motion(beta.coop_node, "rules_amendment")
+    beta.coop_node.amend_rules(fewer, DAY, motion_id=motion)
     beta.replicator.wake()
     await wait_until_caught_up([alpha, beta], consortium)
     gov = consortium.report().governance

@@ -24,6 +24,7 @@ from node.errors import (
 )
 from node.rules import profile_named
 from node.service import NodeService
+from tests.carried import carried_motion
 from tests.commands import commonweal
 from tests.secured import SecuredHub
 from tests.spinoff_parent import (
@@ -46,14 +47,15 @@ def test_spinoff_lifecycle_in_the_parent(tmp_path: Path, store: StoreConfig) -> 
     )
     spinoff, runners = prepare_parent(app)
     so = app.spinoff(spinoff)
-    assert (so.status, so.runners, so.ballot_id) == ("approved", runners, "agm-2026")
+    assert (so.status, so.runners) == ("approved", runners)
+    assert app.ballot(UUID(so.ballot_id)).status == "closed"  # the motion's
     assert [f.name for f in app.founders(spinoff)] == [n for n, _, _ in RUNNERS]
 
     other = app.propose_spinoff("Hillside Care")
     with pytest.raises(RunnerNotMember, match="only admitted members"):
         app.name_runner(other, applicant)
     with pytest.raises(SpinOffNotReady, match="names no runner"):
-        app.approve_spinoff(other)
+        app.approve_spinoff(other, motion_id=carried_motion(app, "spinoff_approval"))
     with pytest.raises(InvalidTransition, match="not a runner"):
         app.record_runner_consent(spinoff, applicant)
     version = app.spinoff(spinoff).version

@@ -36,8 +36,15 @@ def remember(reader: Reader, command: str, printed: str) -> None:
             reader.values[f"{coop.group(1).upper()}_TOKEN"] = token.group(1)
         else:
             reader.values["SPINOFF_TOKEN"] = token.group(1)
-    if command.startswith("curl ") and "/admit" not in command:
-        reader.values["MEMBER"] = json.loads(printed)["id"]
+    answer = json.loads(printed) if command.startswith("curl ") else {}
+    if "/api/members" in command and "/admit" in command:
+        reader.values["MEMBER_TOKEN"] = answer["token"]["token"]
+    elif "/api/members" in command:
+        reader.values["MEMBER"] = answer["id"]
+    elif command.endswith("/vote") or "/vote " in command:
+        reader.values["BALLOT"] = answer["summary"]["ballot_id"]
+    elif "/api/motions " in command:
+        reader.values["MOTION"] = answer["summary"]["id"]
     if "spinoff propose" in command:
         reader.values["ID"] = printed.strip()
 

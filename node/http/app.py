@@ -15,6 +15,7 @@ from node.http import (
     language,
     meetings,
     members,
+    motions,
     notifications,
     ops,
     pool,
@@ -39,6 +40,7 @@ from node.http.letters import LETTERS, OneTimeViews, letters
 from node.http.meeting_pages import meeting_pages
 from node.http.member_details import member_details
 from node.http.member_pages import member_pages
+from node.http.motion_pages import motion_pages
 from node.http.pages import error_page, pages
 from node.http.report_page import report_page
 from node.http.share_pages import share_pages
@@ -46,6 +48,7 @@ from node.http.sign_in_pages import sign_in_pages
 from node.http.staff_pages import staff_pages
 from node.http.visit_schedule import visit_schedule
 from node.http.worker_pages import worker_pages
+from node.papers import MAX_BYTES
 from node.service import NodeService
 from toolkit.web.errors import error_middleware
 from toolkit.web.observe import HttpMetrics
@@ -59,6 +62,7 @@ APIS: tuple[Api, ...] = (
     members.api,
     ballots.api,
     elections.api,
+    motions.api,
     timebank.api,
     pool.api,
     visits.api,
@@ -73,6 +77,9 @@ APIS: tuple[Api, ...] = (
     tokens.api,
     meetings.api,
 )
+
+# A paper and the form around it.
+PAPER_UPLOAD_BYTES = MAX_BYTES + 64 * 1024
 
 
 def node_document(node: NodeService) -> dict[str, Any]:
@@ -109,11 +116,14 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     metrics = HttpMetrics(registry, node.config.http.metrics_token_sha256)
     registry.register(ops.NodeCollector(node))
     app = web.Application(
+        # A motion's paper may be a few megabytes (node.papers); every other body
+        # is bounded by its own schema.
+        client_max_size=PAPER_UPLOAD_BYTES,
         middlewares=[
             metrics.middleware(),
             error_middleware(translate, error_page, PLAIN_ERRORS),
             authenticate,
-        ]
+        ],
     )
     app[NODE] = node
     app[TEMPLATES] = environment("node.http")
@@ -133,6 +143,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(ballot_pages)
     app.add_routes(election_pages)
     app.add_routes(board_list)
+    app.add_routes(motion_pages)
     app.add_routes(staff_pages)
     app.add_routes(board_pages)
     app.add_routes(share_pages)

@@ -6,6 +6,27 @@ from node.errors import DomainError
 from toolkit.web.i18n import N_
 
 PLAIN_ERRORS: dict[str, str] = {
+    "unknown_motion": N_("There is no such motion."),
+    "invalid_motion": N_(
+        "That motion cannot be drafted as asked: give it a title and a kind, "
+        "proposed by an admitted member."
+    ),
+    "motion_locked": N_(
+        "The vote on this motion has opened: it can no longer be changed."
+    ),
+    "motion_not_carried": N_(
+        "That needs a motion of the right kind that the members' vote carried, "
+        "and that has not been acted on already."
+    ),
+    "invalid_closing_time": N_("The closing time must be later than now."),
+    "discussion_closed": N_(
+        "The vote on this motion has closed, and its discussion with it."
+    ),
+    "unknown_comment": N_("There is no such comment."),
+    "paper_refused": N_(
+        "That file cannot be kept as a paper: it must be a PDF, a plain text file "
+        "or a PNG or JPEG image, of 5 MB at most."
+    ),
     "domain_error": N_("That could not be done."),
     "conflict": N_("Someone changed this at the same moment. Please try again."),
     "coop_not_founded": N_("This co-op has not been founded yet."),

@@ -46,6 +46,14 @@ STATUS: dict[str, tuple[int, str | None]] = {
     errors.UnknownElection.code: (404, None),
     errors.UnknownMeeting.code: (404, None),
     errors.InvalidMeeting.code: (409, None),
+    errors.UnknownMotion.code: (404, None),
+    errors.UnknownComment.code: (404, None),
+    errors.InvalidMotion.code: (400, None),
+    errors.InvalidClosingTime.code: (409, "closes_at"),
+    errors.PaperRefused.code: (400, None),
+    errors.MotionLocked.code: (409, None),
+    errors.MotionNotCarried.code: (409, None),
+    errors.DiscussionClosed.code: (409, None),
 }
 
 
