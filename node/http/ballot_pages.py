@@ -80,7 +80,9 @@ def _page_context(app: CoopNode, ballot_id: UUID, member_id: UUID | None) -> Any
         mine = next(
             (b for b in my_ballots(app, member_id) if b.ballot.id == ballot_id), None
         )
-    return {"b": ballot_view(app, ballot), "mine": mine}
+    # A motion's ballot links back to the motion: its text, papers and discussion.
+    motion = app.motion_of_ballot(ballot_id)
+    return {"b": ballot_view(app, ballot), "mine": mine, "motion": motion}
 
 
 async def ballot_page(

@@ -31,6 +31,7 @@ from node.http.motions import (
     summary,
 )
 from node.http.pages import signed_in
+from node.meetings import Meeting
 from node.motions import KINDS, threshold_for
 from toolkit.web.i18n import N_
 
@@ -93,6 +94,7 @@ def _motion_context(app: CoopNode, motion_id: UUID, who: Principal) -> dict[str,
     return {
         "m": view,
         "board": board,
+        "meetings": _meetings_voting_on(app, view.summary.ballot_id),
         "paper_kinds": PAPER_KINDS,
         "can_comment": who.member_id is not None and view.summary.status != "counted",
         "kinds": KINDS,
@@ -105,6 +107,14 @@ def _motion_context(app: CoopNode, motion_id: UUID, who: Principal) -> dict[str,
             "text": view.text,
         },
     }
+
+
+def _meetings_voting_on(app: CoopNode, ballot_id: UUID | None) -> list[Meeting]:
+    """The general meetings with the motion's ballot on their agenda: members
+    who cannot vote online go there to vote."""
+    if ballot_id is None:
+        return []
+    return [m for m in app.meetings() if str(ballot_id) in m.agenda]
 
 
 list_page = partial(form_page, "motions.html", _list_context, DONE)
