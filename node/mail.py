@@ -28,8 +28,8 @@ def email_for(
     subject: str | None = None,
 ) -> EmailMessage:
     """The email of ``message`` with ``body`` and ``subject`` (its own, or put in
-    the recipient's words, with a sign-in link filled in); its Message-ID is the message's id at the node's domain, the same
-    every time it is built."""
+    the recipient's words, with a sign-in link filled in); its Message-ID is the
+    message's id at the node's domain, the same every time it is built."""
     email = EmailMessage()
     email["From"] = Address(one_line(coop_name), addr_spec=config.from_address)
     email["To"] = Address(one_line(message.name), addr_spec=message.address)

@@ -15,7 +15,6 @@ sent or printed, in the recipient's language with the co-op's ways of writing
 dates, times and money (toolkit.web.formats).
 """
 
-import datetime as dt
 from collections.abc import Iterator
 from typing import NamedTuple
 from uuid import UUID
@@ -23,11 +22,11 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 
 from node.application import CoopNode
-from node.config import LocaleConfig
 from node.ballots import Ballot, Roll
+from node.config import LocaleConfig
 from node.expenses import ExpenseClaim
-from node.membership import Member
 from node.labels import LABELS
+from node.membership import Member
 from node.motions import Motion
 from node.outbox import Message, Notice
 from node.sign_in import LINK_MINUTES, LinkRequest
@@ -83,7 +82,9 @@ def rendered(notice: Notice, to: Reader) -> tuple[str, str]:
     return subject, body
 
 
-def message_text(message: Message, ways: LocaleConfig, language: str) -> tuple[str, str]:
+def message_text(
+    message: Message, ways: LocaleConfig, language: str
+) -> tuple[str, str]:
     """A queued message's subject and body for a member reading ``language``;
     one queued before notices were kept, as it was written."""
     if message.notice is None:
@@ -193,12 +194,7 @@ class Composer:
             if owner is not None:
                 notice = Notice(
                     N_("%(amount)s received"),
-                    [
-                        N_(
-                            "%(amount)s were credited to your time account on "
-                            "%(on)s."
-                        )
-                    ],
+                    [N_("%(amount)s were credited to your time account on %(on)s.")],
                     texts={"amount": hours(event.minutes)},
                     days={"on": event.entered_on},
                 )
@@ -259,7 +255,9 @@ class Composer:
         )
         if motion.closes_at is None:
             return Notice(subject, [body], {**texts, "closes": ""}, phrases)
-        return Notice(subject, [body], texts, phrases, moments={"closes": motion.closes_at})
+        return Notice(
+            subject, [body], texts, phrases, moments={"closes": motion.closes_at}
+        )
 
     def _motion_opened(
         self, event: Roll.Opened, motion: Motion, coop: dict[str, str]
@@ -302,7 +300,9 @@ class Composer:
             notice = Notice(
                 N_("Ballot closing tomorrow: %(title)s"),
                 [
-                    N_("The ballot at %(coop)s closes tomorrow, %(closes)s: %(title)s."),
+                    N_(
+                        "The ballot at %(coop)s closes tomorrow, %(closes)s: %(title)s."
+                    ),
                     N_("You have not voted yet. You can vote until it closes%(at)s."),
                 ],
                 texts,
@@ -325,7 +325,9 @@ class Composer:
         if not result["quorate"]:
             outcome = N_("It was not quorate, so nothing was decided.")
         elif event.kind == "proposal":
-            outcome = N_("It passed.") if result.get("passed") else N_("It did not pass.")
+            outcome = (
+                N_("It passed.") if result.get("passed") else N_("It did not pass.")
+            )
         else:
             outcome = N_("The board members elected are shown on the ballot page.")
         texts, phrases = self._with_link(

@@ -172,8 +172,7 @@ class Notifier:
     async def _deliver(self, message: Message, coop_name: str, position: int) -> None:
         assert self.mail is not None
         try:
-            language = self.coop_node.member(message.recipient).language
-            subject, body = message_text(message, self.ways, language)
+            subject, body = message_text(message, self.ways, self._language(message))
             email = email_for(
                 message, self.mail, coop_name, self._filled(message, body), subject
             )
@@ -189,6 +188,12 @@ class Notifier:
         self.outbox.record_sent(message, position)
         self.sent += 1
         self.last_error = None
+
+    def _language(self, message: Message) -> str:
+        """The language the recipient reads now ("" for the co-op's)."""
+        if message.notice is None:  # queued in English before notices were kept
+            return ""
+        return self.coop_node.member(message.recipient).language
 
     def _filled(self, message: Message, body: str) -> str:
         """The body to send: a sign-in link is made now, fresh and single use. A

@@ -20,7 +20,6 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import msgspec
-
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import (
