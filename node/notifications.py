@@ -93,6 +93,8 @@ def message_text(
 
 
 class Draft(NamedTuple):
+    """A notice for one member; ``subject`` and ``body`` read it in English."""
+
     recipient: UUID  # a member
     kind: str
     notice: Notice
