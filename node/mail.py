@@ -21,15 +21,19 @@ PERMANENT = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, ValueErro
 
 
 def email_for(
-    message: Message, config: MailConfig, coop_name: str, body: str
+    message: Message,
+    config: MailConfig,
+    coop_name: str,
+    body: str,
+    subject: str | None = None,
 ) -> EmailMessage:
-    """The email of ``message`` with ``body`` (its own, or with a sign-in link
-    filled in); its Message-ID is the message's id at the node's domain, the same
-    every time it is built."""
+    """The email of ``message`` with ``body`` and ``subject`` (its own, or put in
+    the recipient's words, with a sign-in link filled in); its Message-ID is the
+    message's id at the node's domain, the same every time it is built."""
     email = EmailMessage()
     email["From"] = Address(one_line(coop_name), addr_spec=config.from_address)
     email["To"] = Address(one_line(message.name), addr_spec=message.address)
-    email["Subject"] = message.subject
+    email["Subject"] = message.subject if subject is None else subject
     email["Message-ID"] = f"<{message.id}@{config.domain}>"
     email.set_content(body)
     return email

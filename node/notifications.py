@@ -9,11 +9,12 @@ electorate yet to vote (about nobody else), hours received to the account's owne
 without the giver's name. A motion's ballot speaks of the motion and links to its
 page: opened, closing tomorrow (node.reminders), its result.
 
-Messages are in English today (no member's language reaches the composer yet);
-the motions' texts are marked ``N_`` with named parameters, ready for a catalog.
+A draft holds a ``Notice`` (node.outbox): message ids marked ``N_`` and their
+parameters, dates kept as dates. It is put in words (``rendered``) when it is
+sent or printed, in the recipient's language with the co-op's ways of writing
+dates, times and money (toolkit.web.formats).
 """
 
-import datetime as dt
 from collections.abc import Iterator
 from typing import NamedTuple
 from uuid import UUID
@@ -22,24 +23,89 @@ from eventsourcing.domain import DomainEventProtocol
 
 from node.application import CoopNode
 from node.ballots import Ballot, Roll
+from node.config import LocaleConfig
 from node.expenses import ExpenseClaim
+from node.labels import LABELS
 from node.membership import Member
 from node.motions import Motion
+from node.outbox import Message, Notice
 from node.sign_in import LINK_MINUTES, LinkRequest
 from node.timebank import TimeAccount, hours
 from node.visits import Visit
-from toolkit.web.i18n import N_
+from toolkit.web.formats import day_text, money_text, time_text
+from toolkit.web.i18n import DEFAULT_LANGUAGE, N_, translations
 
 # Stands in a draft for a sign-in link: the sender makes a fresh single-use link
 # when it sends the email (node.notifier), so no secret is ever stored.
 SIGN_IN_LINK = "{sign_in_link}"
 
 
+# How a notice writes a day, and a moment (with "%(day)s at %(time)s").
+DAY = "EEEE dd MMMM y"
+
+
+class Reader(NamedTuple):
+    """Whose words and ways a notice is rendered in."""
+
+    language: str
+    locale: str
+    time_zone: str
+    currency: str
+
+
+def reader(language: str, ways: LocaleConfig) -> Reader:
+    """The reader of a member who chose ``language`` ("" is the co-op's)."""
+    chosen = language or ways.language
+    return Reader(chosen, ways.locale(chosen), ways.time_zone, ways.money)
+
+
+ENGLISH = reader(DEFAULT_LANGUAGE, LocaleConfig())
+
+
+def rendered(notice: Notice, to: Reader) -> tuple[str, str]:
+    """The subject and body of ``notice`` in ``to``'s language."""
+    say = translations(to.language).gettext
+    values: dict[str, str] = dict(notice.texts)
+    for name, msgid in notice.phrases.items():
+        values[name] = say(msgid) % notice.texts
+    for name, day in notice.days.items():
+        values[name] = day_text(day, to.locale, to.time_zone, DAY)
+    for name, moment in notice.moments.items():
+        values[name] = say(N_("%(day)s at %(time)s")) % {
+            "day": day_text(moment, to.locale, to.time_zone, DAY),
+            "time": time_text(moment, to.locale, to.time_zone),
+        }
+    for name, minor_units in notice.money.items():
+        values[name] = money_text(minor_units, to.currency, to.locale)
+    subject = say(notice.subject) % values
+    body = "\n\n".join(say(paragraph) % values for paragraph in notice.body)
+    return subject, body
+
+
+def message_text(
+    message: Message, ways: LocaleConfig, language: str
+) -> tuple[str, str]:
+    """A queued message's subject and body for a member reading ``language``;
+    one queued before notices were kept, as it was written."""
+    if message.notice is None:
+        return message.subject, message.body
+    return rendered(message.notice, reader(language, ways))
+
+
 class Draft(NamedTuple):
+    """A notice for one member; ``subject`` and ``body`` read it in English."""
+
     recipient: UUID  # a member
     kind: str
-    subject: str
-    body: str
+    notice: Notice
+
+    @property
+    def subject(self) -> str:
+        return rendered(self.notice, ENGLISH)[0]
+
+    @property
+    def body(self) -> str:
+        return rendered(self.notice, ENGLISH)[1]
 
 
 TOPICS = (
@@ -76,32 +142,39 @@ class Composer:
         self.site_url = site_url.rstrip("/")
 
     def drafts(self, event: DomainEventProtocol[UUID]) -> Iterator[Draft]:
-        coop = one_line(self.coop_node.coop().name)
+        coop = {"coop": one_line(self.coop_node.coop().name)}
         if isinstance(event, Member.Admitted):
             yield self._welcome(event.originator_id, coop)
         elif isinstance(event, LinkRequest.Made):
-            yield Draft(
-                event.member_id,
-                "sign_in_link",
-                f"Sign in to {coop}",
-                f"{self._link_lines()}\n\nIf you did not ask for this link, you can "
-                "ignore this email: nobody can use it but you.",
+            notice = self._link_notice(
+                N_("Sign in to %(coop)s"),
+                coop,
+                after=N_(
+                    "If you did not ask for this link, you can ignore this email: "
+                    "nobody can use it but you."
+                ),
             )
+            yield Draft(event.member_id, "sign_in_link", notice)
         elif isinstance(event, Roll.Opened) and (
             motion := self.coop_node.motion_of_ballot(event.ballot_id)
         ):
             yield from self._motion_opened(event, motion, coop)
         elif isinstance(event, Roll.Opened):
             ballot = self.coop_node.ballot(event.ballot_id)
-            title = one_line(ballot.title)
-            body = (
-                f"A ballot has opened at {coop}: {title}.\n\n"
-                f"You can vote until it closes{self._at(f'/#ballot-{ballot.id}')}."
+            texts, phrases = self._with_link(
+                f"/#ballot-{ballot.id}", coop, title=one_line(ballot.title)
+            )
+            notice = Notice(
+                N_("Ballot open: %(title)s"),
+                [
+                    N_("A ballot has opened at %(coop)s: %(title)s."),
+                    N_("You can vote until it closes%(at)s."),
+                ],
+                texts,
+                phrases,
             )
             for member in event.electorate:
-                yield Draft(
-                    UUID(member), "ballot_opened", f"Ballot open: {title}", body
-                )
+                yield Draft(UUID(member), "ballot_opened", notice)
         elif isinstance(event, Ballot.ClosingReminded):
             yield from self._closing(event, coop)
         elif isinstance(event, Ballot.Closed):
@@ -112,121 +185,171 @@ class Composer:
             yield self._visit(event)
         elif isinstance(event, Visit.Rescheduled):
             visit = self.coop_node.visit(event.originator_id)
-            when = _when(event.scheduled_for)  # this move's time, not a later one
-            text = f"Your visit has moved: it is now on {when}."
-            yield Draft(visit.service_user, "visit_changed", "Visit moved", text)
+            notice = Notice(
+                N_("Visit moved"),
+                [N_("Your visit has moved: it is now on %(when)s.")],
+                moments={"when": event.scheduled_for},  # this move's, not a later
+            )
+            yield Draft(visit.service_user, "visit_changed", notice)
         elif isinstance(event, TimeAccount.Credited) and event.kind == "member":
             owner = self.coop_node.time_account(event.originator_id).owner
             if owner is not None:
-                yield Draft(
-                    owner,
-                    "hours_received",
-                    f"{hours(event.minutes)} received",
-                    f"{hours(event.minutes)} were credited to your time account "
-                    f"on {event.entered_on:%d %B %Y}.",
+                notice = Notice(
+                    N_("%(amount)s received"),
+                    [N_("%(amount)s were credited to your time account on %(on)s.")],
+                    texts={"amount": hours(event.minutes)},
+                    days={"on": event.entered_on},
                 )
+                yield Draft(owner, "hours_received", notice)
 
-    def _link_lines(self) -> str:
-        return (
-            f"Sign in with this link (it works once, for {LINK_MINUTES} minutes):\n"
-            f"{SIGN_IN_LINK}\n\nFor a new link at any time: "
-            f"{self.site_url}/signin/email"
+    def _link_notice(
+        self, subject: str, coop: dict[str, str], before: str = "", after: str = ""
+    ) -> Notice:
+        """A notice with a fresh sign-in link, between paragraphs ``before`` and
+        ``after`` (either may be none)."""
+        return Notice(
+            subject,
+            [
+                *([before] if before else []),
+                N_(
+                    "Sign in with this link (it works once, for %(minutes)s "
+                    "minutes):\n%(link)s"
+                ),
+                N_("For a new link at any time: %(new_link)s"),
+                *([after] if after else []),
+            ],
+            texts={
+                **coop,
+                "minutes": str(LINK_MINUTES),
+                "link": SIGN_IN_LINK,
+                "new_link": f"{self.site_url}/signin/email",
+            },
         )
 
-    def _welcome(self, member_id: UUID, coop: str) -> Draft:
+    def _welcome(self, member_id: UUID, coop: dict[str, str]) -> Draft:
+        first = N_("You are now a member of %(coop)s.")
         if self.site_url:
-            how = self._link_lines()
+            notice = self._link_notice(N_("Welcome to %(coop)s"), coop, before=first)
         else:  # no address to link to: the office's letter it is
-            how = "Ask the co-op office for your sign-in letter to sign in."
-        return Draft(
-            member_id,
-            "welcome",
-            f"Welcome to {coop}",
-            f"You are now a member of {coop}.\n\n{how}",
+            notice = Notice(
+                N_("Welcome to %(coop)s"),
+                [first, N_("Ask the co-op office for your sign-in letter to sign in.")],
+                texts=coop,
+            )
+        return Draft(member_id, "welcome", notice)
+
+    def _with_link(
+        self, path: str, coop: dict[str, str], **texts: str
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """The texts and phrases of a notice ending "... %(at)s": at the page's
+        address if the node has one, else nothing."""
+        if not self.site_url:
+            return {**coop, **texts, "at": ""}, {}
+        link = {**coop, **texts, "link": f"{self.site_url}{path}"}
+        # The leading space is part of the phrase: "... vote at https://...".
+        return link, {"at": N_(" at %(link)s")}
+
+    def _motion_notice(
+        self, motion: Motion, coop: dict[str, str], subject: str, body: str
+    ) -> Notice:
+        texts, phrases = self._with_link(
+            f"/motions/{motion.id}", coop, title=one_line(motion.title)
+        )
+        if motion.closes_at is None:
+            return Notice(subject, [body], {**texts, "closes": ""}, phrases)
+        return Notice(
+            subject, [body], texts, phrases, moments={"closes": motion.closes_at}
         )
 
     def _motion_opened(
-        self, event: Roll.Opened, motion: Motion, coop: str
+        self, event: Roll.Opened, motion: Motion, coop: dict[str, str]
     ) -> Iterator[Draft]:
-        values = self._motion_values(motion, coop)
-        subject = N_("Vote open: %(title)s") % values
-        body = (
+        notice = self._motion_notice(
+            motion,
+            coop,
+            N_("Vote open: %(title)s"),
             N_(
                 "The vote on a motion has opened at %(coop)s: %(title)s.\n\n"
                 "It closes on %(closes)s. You can read the motion and its papers, "
                 "discuss it and vote%(at)s."
-            )
-            % values
+            ),
         )
         for member in event.electorate:
-            yield Draft(UUID(member), "ballot_opened", subject, body)
+            yield Draft(UUID(member), "ballot_opened", notice)
 
-    def _motion_values(self, motion: Motion, coop: str) -> dict[str, str]:
-        closes = (
-            f"{motion.closes_at:%A %d %B %Y at %H:%M} UTC" if motion.closes_at else ""
-        )
-        return {
-            "coop": coop,
-            "title": one_line(motion.title),
-            "closes": closes,
-            "at": self._at(f"/motions/{motion.id}"),
-        }
-
-    def _closing(self, event: Ballot.ClosingReminded, coop: str) -> Iterator[Draft]:
+    def _closing(
+        self, event: Ballot.ClosingReminded, coop: dict[str, str]
+    ) -> Iterator[Draft]:
         ballot = self.coop_node.ballot(event.originator_id)
         if not ballot.is_open or ballot.closes_on is None:
             return  # closed before the reminder was composed: nothing to remind
-        title = one_line(ballot.title)
         motion = self.coop_node.motion_of_ballot(ballot.id)
         if motion is not None:
-            values = self._motion_values(motion, coop)
-            subject = N_("Vote closing tomorrow: %(title)s") % values
-            body = (
+            notice = self._motion_notice(
+                motion,
+                coop,
+                N_("Vote closing tomorrow: %(title)s"),
                 N_(
                     "The vote on a motion at %(coop)s closes tomorrow, on "
                     "%(closes)s: %(title)s.\n\nYou have not voted yet. You can "
                     "vote until it closes%(at)s."
-                )
-                % values
+                ),
             )
         else:
-            subject = f"Ballot closing tomorrow: {title}"
-            body = (
-                f"The ballot at {coop} closes tomorrow, "
-                f"{ballot.closes_on:%A %d %B %Y}: {title}.\n\n"
-                "You have not voted yet. You can vote until it closes"
-                f"{self._at(f'/#ballot-{ballot.id}')}."
+            texts, phrases = self._with_link(
+                f"/#ballot-{ballot.id}", coop, title=one_line(ballot.title)
+            )
+            notice = Notice(
+                N_("Ballot closing tomorrow: %(title)s"),
+                [
+                    N_(
+                        "The ballot at %(coop)s closes tomorrow, %(closes)s: %(title)s."
+                    ),
+                    N_("You have not voted yet. You can vote until it closes%(at)s."),
+                ],
+                texts,
+                phrases,
+                days={"closes": ballot.closes_on},
             )
         roll = self.coop_node.roll(ballot.id)
         voted = self.coop_node.voters(ballot.id)  # secret votes may still wait
         for member in roll.electorate:
             if member not in voted:  # read now: who voted since is spared
-                yield Draft(UUID(member), "ballot_closing", subject, body)
+                yield Draft(UUID(member), "ballot_closing", notice)
 
-    def _result(self, event: Ballot.Closed, coop: str) -> Iterator[Draft]:
+    def _result(self, event: Ballot.Closed, coop: dict[str, str]) -> Iterator[Draft]:
         ballot = self.coop_node.ballot(event.originator_id)
-        title = one_line(ballot.title)
         result = event.result
         motion = self.coop_node.motion_of_ballot(ballot.id)
         if motion is not None:
             yield from self._motion_result(event, motion, coop)
             return
         if not result["quorate"]:
-            outcome = "It was not quorate, so nothing was decided."
+            outcome = N_("It was not quorate, so nothing was decided.")
         elif event.kind == "proposal":
-            outcome = "It passed." if result.get("passed") else "It did not pass."
+            outcome = (
+                N_("It passed.") if result.get("passed") else N_("It did not pass.")
+            )
         else:
-            outcome = "The board members elected are shown on the ballot page."
-        body = (
-            f"The ballot at {coop} has closed: {title}.\n\n{outcome}\n\n"
-            f"The full count is on your home page{self._at(f'/#ballot-{ballot.id}')}."
+            outcome = N_("The board members elected are shown on the ballot page.")
+        texts, phrases = self._with_link(
+            f"/#ballot-{ballot.id}", coop, title=one_line(ballot.title)
         )
-        roll = self.coop_node.roll(ballot.id)
-        for member in roll.electorate:
-            yield Draft(UUID(member), "ballot_result", f"Ballot result: {title}", body)
+        notice = Notice(
+            N_("Ballot result: %(title)s"),
+            [
+                N_("The ballot at %(coop)s has closed: %(title)s."),
+                outcome,
+                N_("The full count is on your home page%(at)s."),
+            ],
+            texts,
+            phrases,
+        )
+        for member in self.coop_node.roll(ballot.id).electorate:
+            yield Draft(UUID(member), "ballot_result", notice)
 
     def _motion_result(
-        self, event: Ballot.Closed, motion: Motion, coop: str
+        self, event: Ballot.Closed, motion: Motion, coop: dict[str, str]
     ) -> Iterator[Draft]:
         result = event.result
         if not result["quorate"]:
@@ -235,49 +358,68 @@ class Composer:
             outcome = N_("The motion was carried.")
         else:
             outcome = N_("The motion was not carried.")
-        values = {**self._motion_values(motion, coop), "outcome": outcome}
-        subject = N_("Result of the vote: %(title)s") % values
-        body = (
+        notice = self._motion_notice(
+            motion,
+            coop,
+            N_("Result of the vote: %(title)s"),
             N_(
                 "The vote on a motion at %(coop)s has closed: %(title)s.\n\n"
                 "%(outcome)s\n\nThe counts by member class are on the "
                 "motion's page%(at)s."
-            )
-            % values
+            ),
+        )
+        notice = Notice(
+            notice.subject,
+            notice.body,
+            notice.texts,
+            {**notice.phrases, "outcome": outcome},
+            moments=notice.moments,
         )
         for member in self.coop_node.roll(event.originator_id).electorate:
-            yield Draft(UUID(member), "ballot_result", subject, body)
+            yield Draft(UUID(member), "ballot_result", notice)
 
     def _claim(self, event: ExpenseClaim.Event) -> Draft:
         claim = self.coop_node.expense_claim(event.originator_id)
-        what = f"Your expense claim of {_money(claim.amount)} ({claim.category})"
-        claimed = f"made on {claim.claimed_on:%d %B %Y}"
+        phrases = {"category": _label("category", claim.category)}
         if isinstance(event, ExpenseClaim.Approved):
-            decision, text = "approved", f"{what}, {claimed}, was approved."
+            subject = N_("Expense claim approved")
+            text = N_(
+                "Your expense claim of %(amount)s (%(category)s), made on %(on)s, "
+                "was approved."
+            )
         elif isinstance(event, ExpenseClaim.Rejected):
-            reason = event.reason.replace("_", " ")
-            decision = "rejected"
-            text = f"{what}, {claimed}, was not approved: {reason}."
+            phrases["reason"] = _label("reason", event.reason)
+            subject = N_("Expense claim rejected")
+            text = N_(
+                "Your expense claim of %(amount)s (%(category)s), made on %(on)s, "
+                "was not approved: %(reason)s."
+            )
         else:
-            decision, text = "paid", f"{what}, {claimed}, has been paid."
-        return Draft(claim.claimant, "claim_decided", f"Expense claim {decision}", text)
+            subject = N_("Expense claim paid")
+            text = N_(
+                "Your expense claim of %(amount)s (%(category)s), made on %(on)s, "
+                "has been paid."
+            )
+        notice = Notice(
+            subject,
+            [text],
+            phrases=phrases,
+            days={"on": claim.claimed_on},
+            money={"amount": claim.amount},
+        )
+        return Draft(claim.claimant, "claim_decided", notice)
 
     def _visit(self, event: Visit.Scheduled | Visit.Cancelled) -> Draft:
         visit = self.coop_node.visit(event.originator_id)
-        when = _when(visit.scheduled_for)
         if isinstance(event, Visit.Scheduled):
-            subject, text = "Visit booked", f"A visit is booked for {when}."
+            subject, text = N_("Visit booked"), N_("A visit is booked for %(when)s.")
         else:
-            subject, text = "Visit cancelled", f"The visit on {when} is cancelled."
-        return Draft(visit.service_user, "visit_changed", subject, text)
-
-    def _at(self, path: str) -> str:
-        return f" at {self.site_url}{path}" if self.site_url else ""
-
-
-def _money(minor_units: int) -> str:
-    return f"{minor_units // 100}.{minor_units % 100:02d}"
+            subject = N_("Visit cancelled")
+            text = N_("The visit on %(when)s is cancelled.")
+        notice = Notice(subject, [text], moments={"when": visit.scheduled_for})
+        return Draft(visit.service_user, "visit_changed", notice)
 
 
-def _when(moment: dt.datetime) -> str:
-    return f"{moment:%A %d %B %Y at %H:%M}"
+def _label(kind: str, value: str) -> str:
+    """An id's label, marked for translation; an id with none reads as words."""
+    return LABELS.get(kind, {}).get(value) or value.replace("_", " ")

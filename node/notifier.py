@@ -6,8 +6,9 @@
 - The composer also runs the node's clock-driven reminders (a ballot closing
   tomorrow, node.reminders) every ``remind_interval`` seconds: they become events
   of the log, composed like any other.
-- The sender follows the outbox's queued messages from its tracked position, hands
-  each email to the mail server, then records it sent with its new position.
+- The sender follows the outbox's queued messages from its tracked position, puts
+  each email in its recipient's language (node.notifications.message_text), hands
+  it to the mail server, then records it sent with its new position.
 
 Both run on their own, so the node's commands never wait on mail; a mail server
 that is down is waited out with backoff (toolkit.retry).
@@ -20,12 +21,13 @@ import logging
 import smtplib
 import time
 
+import msgspec
 from eventsourcing.persistence import Notification
 
 from node.application import CoopNode
-from node.config import MailConfig
+from node.config import LocaleConfig, MailConfig
 from node.mail import email_for, send
-from node.notifications import SIGN_IN_LINK, TOPICS, Composer, Draft
+from node.notifications import SIGN_IN_LINK, TOPICS, Composer, Draft, message_text
 from node.outbox import COMPOSER, SENDER, Message, Outbox
 from toolkit.retry import describe, retry_forever
 
@@ -49,6 +51,7 @@ class Notifier:
         coop_node: CoopNode,
         outbox: Outbox,
         mail: MailConfig | None,
+        ways: LocaleConfig | None = None,
         *,
         batch_size: int = 200,
         poll_interval: float = 0.2,
@@ -57,6 +60,7 @@ class Notifier:
         self.coop_node = coop_node
         self.outbox = outbox
         self.mail = mail if mail is not None and mail.enabled else None
+        self.ways = ways or LocaleConfig()  # the co-op's language, dates and money
         self.composer = Composer(coop_node, mail.site_url if mail else "")
         self.batch_size = batch_size
         self.poll_interval = poll_interval
@@ -140,8 +144,7 @@ class Notifier:
             address=member.email if channel == "email" else member.address,
             name=member.name,
             kind=draft.kind,
-            subject=draft.subject,
-            body=draft.body,
+            notice=msgspec.to_builtins(draft.notice),
         )
 
     # --- sender ----------------------------------------------------------------
@@ -169,7 +172,10 @@ class Notifier:
     async def _deliver(self, message: Message, coop_name: str, position: int) -> None:
         assert self.mail is not None
         try:
-            email = email_for(message, self.mail, coop_name, self._filled(message))
+            subject, body = message_text(message, self.ways, self._language(message))
+            email = email_for(
+                message, self.mail, coop_name, self._filled(message, body), subject
+            )
             await asyncio.to_thread(send, email, self.mail)
         except Exception as error:
             if not is_permanent(error):
@@ -183,15 +189,21 @@ class Notifier:
         self.sent += 1
         self.last_error = None
 
-    def _filled(self, message: Message) -> str:
+    def _language(self, message: Message) -> str:
+        """The language the recipient reads now ("" for the co-op's)."""
+        if message.notice is None:  # queued in English before notices were kept
+            return ""
+        return self.coop_node.member(message.recipient).language
+
+    def _filled(self, message: Message, body: str) -> str:
         """The body to send: a sign-in link is made now, fresh and single use. A
         second sending of the same message (a crash in between) gets another."""
-        if SIGN_IN_LINK not in message.body:
-            return message.body
+        if SIGN_IN_LINK not in body:
+            return body
         assert self.mail is not None
         secret = self.coop_node.issue_sign_in_link(message.recipient)
         link = f"{self.mail.site_url.rstrip('/')}/signin/{secret}"
-        return message.body.replace(SIGN_IN_LINK, link)
+        return body.replace(SIGN_IN_LINK, link)
 
     def _note_error(self, error: BaseException | None) -> None:
         self.last_error = None if error is None else describe(error)

@@ -8,6 +8,10 @@ sent in the same transaction as the sender's tracked position in the outbox. So 
 crash loses no message and queues none twice; a message is sent twice only if the
 node died after the mail server accepted it and before it was recorded sent, and
 then with the same Message-ID.
+
+A message keeps its ``Notice``: message ids and their parameters, rendered in the
+recipient's language when it is sent or printed (node.notifications). A message
+queued before notices were kept holds its English text instead, sent as it is.
 """
 
 import datetime as dt
@@ -15,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+import msgspec
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import (
@@ -38,6 +43,19 @@ def message_id(source: str, recipient: UUID, kind: str) -> UUID:
     return uuid5(NAMESPACE_URL, f"commonweal:message:{source}:{recipient}:{kind}")
 
 
+class Notice(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """What a message says, before it is in anyone's language: a subject and
+    paragraphs, each a message id (marked ``N_``) with named parameters."""
+
+    subject: str
+    body: list[str]
+    texts: dict[str, str] = {}  # shown as they are: names, titles, links
+    phrases: dict[str, str] = {}  # message ids, translated too
+    days: dict[str, dt.date] = {}
+    moments: dict[str, dt.datetime] = {}
+    money: dict[str, int] = {}  # minor units of the co-op's currency
+
+
 class Message(Aggregate):
     TOPIC = "commonweal.message"
 
@@ -55,8 +73,9 @@ class Message(Aggregate):
         address: str  # the email address; the postal address for a letter
         name: str
         kind: str
-        subject: str
+        subject: str  # the English text of a message queued before notices
         body: str
+        notice: dict[str, Any] | None = None  # a Notice, as builtins
 
     class Sent(Event):
         TOPIC = "commonweal.message.sent"
@@ -82,8 +101,9 @@ class Message(Aggregate):
         address: str,
         name: str,
         kind: str,
-        subject: str,
-        body: str,
+        subject: str = "",
+        body: str = "",
+        notice: dict[str, Any] | None = None,
     ) -> None:
         self.source = source
         self.recipient = recipient
@@ -93,6 +113,7 @@ class Message(Aggregate):
         self.kind = kind
         self.subject = subject
         self.body = body
+        self.notice = None if notice is None else msgspec.convert(notice, Notice)
         self.status = "queued"
 
     @event(Sent)

@@ -33,7 +33,9 @@ class NodeService:
             connect_options=config.broker.connect_options(),
         )
         self.outbox = Outbox(env)
-        self.notifier = Notifier(self.coop_node, self.outbox, config.mail)
+        self.notifier = Notifier(
+            self.coop_node, self.outbox, config.mail, config.locale
+        )
         self.closing = ClosingClock(self.coop_node, on_closed=self._closed)
         self._task: asyncio.Task[None] | None = None
         self._notifier_task: asyncio.Task[None] | None = None

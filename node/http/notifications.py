@@ -13,7 +13,9 @@ from node.http.context import NODE, run, write
 from node.http.guard import principal
 from node.http.pages import render, signed_in
 from node.membership import Channel
+from node.notifications import message_text, reader
 from node.outbox import Message
+from node.service import NodeService
 from toolkit.web.errors import forbidden
 from toolkit.web.routes import Api
 
@@ -79,22 +81,29 @@ async def choose_on_home(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther("/#notifications")
 
 
-def letter_view(message: Message) -> dict[str, Any]:
+def letter_view(message: Message, node: NodeService) -> dict[str, Any]:
+    """A letter in its recipient's language, whoever prints it."""
+    language = node.coop_node.member(message.recipient).language
+    subject, body = message_text(message, node.config.locale, language)
     return {
         "id": message.id,
         "name": message.name,
         "address": message.address,
-        "subject": message.subject,
-        "body": message.body,
+        "subject": subject,
+        "body": body,
+        "lang": reader(language, node.config.locale).language,
     }
 
 
 @pages.get("/staff/print-queue")
 async def letters(request: web.Request) -> web.Response:
     signed_in(request, STAFF)
-    outbox = request.app[NODE].outbox
-    queued = await run(request, outbox.letters_to_print)
-    return render(request, "print_queue.html", letters=[letter_view(m) for m in queued])
+    node = request.app[NODE]
+
+    def views() -> list[dict[str, Any]]:
+        return [letter_view(m, node) for m in node.outbox.letters_to_print()]
+
+    return render(request, "print_queue.html", letters=await run(request, views))
 
 
 @pages.post("/staff/print-queue/{id}/printed")

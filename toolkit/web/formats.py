@@ -40,16 +40,36 @@ def _setting(context: Context, name: str) -> str:
     return value if isinstance(value, str) and value else DEFAULTS[name]
 
 
-def _zone(context: Context) -> dt.tzinfo:
-    name = _setting(context, "time_zone")
+def _zone(name: str) -> dt.tzinfo:
     return ZoneInfo(name) if name else dt.UTC
 
 
-def _local(context: Context, moment: dt.datetime) -> dt.datetime:
+def _local(moment: dt.datetime, time_zone: str) -> dt.datetime:
     """``moment`` in the co-op's time zone (a naive one is taken as UTC)."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(_zone(context))
+    return moment.astimezone(_zone(time_zone))
+
+
+def day_text(
+    value: dt.date, locale: str, time_zone: str = "", length: str = "medium"
+) -> str:
+    """A day as the ``date`` filter writes it, for text made outside a template
+    (notices); ``length`` is a CLDR length or a pattern ("EEEE dd MMMM y")."""
+    if isinstance(value, dt.datetime):
+        value = _local(value, time_zone).date()
+    return format_date(value, length, locale=locale)
+
+
+def time_text(value: dt.datetime, locale: str, time_zone: str = "") -> str:
+    """A time of day as the ``time`` filter writes it."""
+    return format_time(_local(value, time_zone), "short", locale=locale)
+
+
+def money_text(minor_units: int, currency: str, locale: str) -> str:
+    """An amount in minor units as the ``money`` filter writes it."""
+    amount = Decimal(minor_units).scaleb(-get_currency_precision(currency))
+    return format_currency(amount, currency, locale=locale)
 
 
 @jinja2.pass_context
@@ -58,9 +78,9 @@ def date_filter(context: Context, value: dt.date | None, length: str = "medium")
     _defined(value)
     if value is None:
         return ""
-    if isinstance(value, dt.datetime):
-        value = _local(context, value).date()
-    return format_date(value, length, locale=_setting(context, "locale"))
+    return day_text(
+        value, _setting(context, "locale"), _setting(context, "time_zone"), length
+    )
 
 
 @jinja2.pass_context
@@ -69,9 +89,7 @@ def time_filter(context: Context, value: dt.datetime | None) -> str:
     _defined(value)
     if value is None:
         return ""
-    return format_time(
-        _local(context, value), "short", locale=_setting(context, "locale")
-    )
+    return time_text(value, _setting(context, "locale"), _setting(context, "time_zone"))
 
 
 @jinja2.pass_context
@@ -81,7 +99,7 @@ def datetime_filter(context: Context, value: dt.datetime | None) -> str:
     if value is None:
         return ""
     locale = Locale.parse(_setting(context, "locale"))
-    moment = _local(context, value)
+    moment = _local(value, _setting(context, "time_zone"))
     day = format_date(moment, "medium", locale=locale)
     clock = format_time(moment, "short", locale=locale)
     return str(locale.datetime_formats["medium"]).format(clock, day)
@@ -107,8 +125,7 @@ def money_filter(
     if minor_units is None:
         return ""
     currency = _setting(context, "currency_code")
-    amount = Decimal(minor_units).scaleb(-get_currency_precision(currency))
-    return format_currency(amount, currency, locale=_setting(context, "locale"))
+    return money_text(minor_units, currency, _setting(context, "locale"))
 
 
 @jinja2.pass_context
