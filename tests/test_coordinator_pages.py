@@ -248,7 +248,9 @@ async def test_cancelling_a_visit_tells_the_service_user(http_node: LiveNode) ->
 
     def told() -> bool:
         return any(
-            m.subject == "Visit cancelled" and m.recipient == UUID(user)
+            m.notice is not None
+            and m.notice.subject == "Visit cancelled"
+            and m.recipient == UUID(user)
             for m in outbox.messages()
         )
 
