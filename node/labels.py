@@ -114,10 +114,16 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
+# Where ``_(id|label)`` (no kind named) looks first: the kinds whose ids other
+# kinds reuse ("withdrawn" is a member's status and a nominee's).
+FIRST_KINDS = ("class", "service", "profile", "status", "reason", "category", "role")
+
+
 def plain_label(value: str) -> str:
-    """The English label of ``value`` under whichever kind names it (for
-    ``_(id|label)``); an id no kind names reads as words."""
-    for labels in LABELS.values():
-        if value in labels:
-            return labels[value]
+    """The English label of ``value`` under whichever kind names it, the common
+    kinds first (for ``_(id|label)``); an id no kind names reads as words."""
+    kinds = [*FIRST_KINDS, *(k for k in LABELS if k not in FIRST_KINDS)]
+    for kind in kinds:
+        if value in LABELS[kind]:
+            return LABELS[kind][value]
     return value.replace("_", " ")

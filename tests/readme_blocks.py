@@ -60,6 +60,10 @@ def commands(block: str) -> list[str]:
     return found
 
 
+# The line a background command prints once it answers (commonweal/cli.py).
+UP = re.compile(r"^(serving http|nats-server listening on )")
+
+
 class Reader:
     """Runs README commands in ``folder`` (made if need be); stops what it started
     in ``close``. What background processes print is in ``logs``, beside it."""
@@ -121,9 +125,10 @@ class Reader:
         self.background.append((command, process))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:  # each prints a line when it is up
-            first = log.read_text().partition("\n")
-            if first[1]:
-                return first[0]
+            # (after warnings it may log first, such as a node without [mail])
+            for line in log.read_text().splitlines(keepends=True):
+                if line.endswith("\n") and UP.match(line):
+                    return line.rstrip("\n")
             if process.poll() is not None:
                 break
             time.sleep(0.05)
