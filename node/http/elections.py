@@ -13,6 +13,7 @@ always shown.
 """
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -300,6 +301,20 @@ def _read(request: web.Request) -> tuple[CoopNode, UUID, bool]:
     return request.app[NODE].coop_node, path_uuid(request), _is_board(who)
 
 
+async def _change(
+    request: web.Request, election_id: UUID, board: bool, change: Callable[[], object]
+) -> ElectionView:
+    """Make a change to one election, then answer with the election as it is now
+    (in the same write, so the answer cannot miss the change)."""
+    app = request.app[NODE].coop_node
+
+    def command() -> ElectionView:
+        change()
+        return election_view(app, app.election(election_id), board)
+
+    return await write(request, command)
+
+
 @api.route(
     "GET",
     "/api/elections",
@@ -375,12 +390,12 @@ async def nominate(request: web.Request, body: Nomination) -> ElectionView:
     app, election_id, board = _read(request)
     candidate = body.candidate or member_id
 
-    def command() -> ElectionView:
-        app.nominate(election_id, candidate, member_id, body.statement)
-        return election_view(app, app.election(election_id), board)
-
-    view = await write(request, command)
-    return view
+    return await _change(
+        request,
+        election_id,
+        board,
+        lambda: app.nominate(election_id, candidate, member_id, body.statement),
+    )
 
 
 @api.route(
@@ -397,12 +412,12 @@ async def accept(request: web.Request, body: Acceptance) -> ElectionView:
     member_id = voter(require(request, MEMBERS, "accept a nomination"))
     app, election_id, board = _read(request)
 
-    def command() -> ElectionView:
-        app.accept_nomination(election_id, member_id, body.statement)
-        return election_view(app, app.election(election_id), board)
-
-    view = await write(request, command)
-    return view
+    return await _change(
+        request,
+        election_id,
+        board,
+        lambda: app.accept_nomination(election_id, member_id, body.statement),
+    )
 
 
 @api.route(
@@ -420,12 +435,12 @@ async def withdraw(request: web.Request, body: Withdrawal) -> ElectionView:
     app, election_id, _ = _read(request)
     member_id = path_uuid(request, "member")
 
-    def command() -> ElectionView:
-        app.withdraw_nomination(election_id, member_id, body.reason)
-        return election_view(app, app.election(election_id), True)
-
-    view = await write(request, command)
-    return view
+    return await _change(
+        request,
+        election_id,
+        True,
+        lambda: app.withdraw_nomination(election_id, member_id, body.reason),
+    )
 
 
 @api.route(
@@ -442,12 +457,9 @@ async def open_voting(request: web.Request) -> ElectionView:
     require(request, BOARD, "open voting")
     app, election_id, _ = _read(request)
 
-    def command() -> ElectionView:
-        app.open_voting(election_id)
-        return election_view(app, app.election(election_id), True)
-
-    view = await write(request, command)
-    return view
+    return await _change(
+        request, election_id, True, lambda: app.open_voting(election_id)
+    )
 
 
 @api.route(

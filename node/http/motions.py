@@ -8,6 +8,7 @@ reason; members see that a comment was hidden, not what it said.
 """
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated
 from uuid import UUID
 
@@ -218,6 +219,23 @@ async def get_motion(request: web.Request) -> MotionView:
     return await run(request, motion_view, app, motion_id, who)
 
 
+async def _change(
+    request: web.Request,
+    motion_id: UUID,
+    who: Principal,
+    change: Callable[[], object],
+) -> MotionView:
+    """Make a change to one motion, then answer with the motion as it is now (in
+    the same write, so the answer cannot miss the change)."""
+    app = request.app[NODE].coop_node
+
+    def command() -> MotionView:
+        change()
+        return motion_view(app, motion_id, who)
+
+    return await write(request, command)
+
+
 @api.route(
     "PUT",
     "/api/motions/{id}",
@@ -234,11 +252,14 @@ async def edit_motion(request: web.Request, body: NewMotion) -> MotionView:
     motion_id = path_uuid(request)
     app = request.app[NODE].coop_node
 
-    def command() -> MotionView:
-        app.edit_motion(motion_id, body.title, body.text, body.proposer, body.kind)
-        return motion_view(app, motion_id, who)
-
-    return await write(request, command)
+    return await _change(
+        request,
+        motion_id,
+        who,
+        lambda: app.edit_motion(
+            motion_id, body.title, body.text, body.proposer, body.kind
+        ),
+    )
 
 
 async def add_paper(
@@ -328,11 +349,12 @@ async def open_vote(request: web.Request, body: OpenVote) -> MotionView:
     motion_id = path_uuid(request)
     app = request.app[NODE].coop_node
 
-    def command() -> MotionView:
-        app.open_motion_vote(motion_id, body.closes_at, secret=body.secret)
-        return motion_view(app, motion_id, who)
-
-    view = await write(request, command)
+    view = await _change(
+        request,
+        motion_id,
+        who,
+        lambda: app.open_motion_vote(motion_id, body.closes_at, secret=body.secret),
+    )
     request.app[NODE].closing.wake()
     return view
 
@@ -355,11 +377,9 @@ async def post_comment(request: web.Request, body: NewComment) -> MotionView:
     motion_id = path_uuid(request)
     app = request.app[NODE].coop_node
 
-    def command() -> MotionView:
-        app.post_comment(motion_id, author, body.text)
-        return motion_view(app, motion_id, who)
-
-    return await write(request, command)
+    return await _change(
+        request, motion_id, who, lambda: app.post_comment(motion_id, author, body.text)
+    )
 
 
 @api.route(
@@ -379,8 +399,9 @@ async def hide_comment(request: web.Request, body: HideComment) -> MotionView:
     comment = request.match_info["comment"]
     app = request.app[NODE].coop_node
 
-    def command() -> MotionView:
-        app.hide_comment(motion_id, comment, body.reason)
-        return motion_view(app, motion_id, who)
-
-    return await write(request, command)
+    return await _change(
+        request,
+        motion_id,
+        who,
+        lambda: app.hide_comment(motion_id, comment, body.reason),
+    )

@@ -15,6 +15,7 @@ a spreadsheet would take for a formula is written as text.
 import csv
 import datetime as dt
 import io
+from collections.abc import Callable
 from typing import Annotated
 from uuid import UUID
 
@@ -132,9 +133,7 @@ def transfer(app: CoopNode, body: TransferRequest) -> Transferred:
     roles=BOARD,
 )
 async def purchase(request: web.Request, body: ShareAmount) -> Holding:
-    require(request, BOARD, "record share purchases")
-    member_id = path_uuid(request)
-    return await write(request, buy, request.app[NODE].coop_node, member_id, body)
+    return await _record_move(request, body, buy, "record share purchases")
 
 
 @api.route(
@@ -149,9 +148,18 @@ async def purchase(request: web.Request, body: ShareAmount) -> Holding:
     roles=BOARD,
 )
 async def redemption(request: web.Request, body: ShareAmount) -> Holding:
-    require(request, BOARD, "record share redemptions")
+    return await _record_move(request, body, redeem, "record share redemptions")
+
+
+async def _record_move(
+    request: web.Request,
+    body: ShareAmount,
+    move: Callable[[CoopNode, UUID, ShareAmount], Holding],
+    what: str,
+) -> Holding:
+    require(request, BOARD, what)
     member_id = path_uuid(request)
-    return await write(request, redeem, request.app[NODE].coop_node, member_id, body)
+    return await write(request, move, request.app[NODE].coop_node, member_id, body)
 
 
 @api.route(
