@@ -129,6 +129,24 @@ async def meeting_page(
     return await form_page("meeting.html", context, DONE, request, meeting_id, **kwargs)
 
 
+async def _refused(
+    request: web.Request,
+    meeting_id: UUID,
+    error: DomainError,
+    field: str,
+    form: dict[str, str] | None = None,
+) -> web.Response:
+    """The meeting page again after a refused command, saying why beside ``field``
+    and keeping what was typed."""
+    return await meeting_page(
+        request,
+        meeting_id,
+        status=status_of(error),
+        errors={field: said(error)},
+        form=form,
+    )
+
+
 def _redirect(meeting_id: UUID, done: str) -> web.HTTPSeeOther:
     return web.HTTPSeeOther(f"/meetings/{meeting_id}?done={done}#done")
 
@@ -204,12 +222,7 @@ async def record_attendance(request: web.Request) -> web.Response:
             actor(who),
         )
     except DomainError as error:
-        return await meeting_page(
-            request,
-            meeting_id,
-            status=status_of(error),
-            errors={"present": said(error)},
-        )
+        return await _refused(request, meeting_id, error, "present")
     raise _redirect(meeting_id, "attendance")
 
 
@@ -250,13 +263,7 @@ async def in_room(request: web.Request) -> web.Response:
             actor(who),
         )
     except DomainError as error:
-        return await meeting_page(
-            request,
-            meeting_id,
-            status=status_of(error),
-            errors={field: said(error)},
-            form=form,
-        )
+        return await _refused(request, meeting_id, error, field, form)
     raise _redirect(meeting_id, "in-room")
 
 
@@ -288,13 +295,7 @@ async def postal_vote(request: web.Request) -> web.Response:
             body.channel,
         )
     except DomainError as error:
-        return await meeting_page(
-            request,
-            meeting_id,
-            status=status_of(error),
-            errors={"member_id": said(error)},
-            form=form,
-        )
+        return await _refused(request, meeting_id, error, "member_id", form)
     if receipt is not None:
         # A secret ballot: the receipt is shown this once, for the voter.
         return await meeting_page(request, meeting_id, receipt=receipt)
@@ -324,11 +325,5 @@ async def adopt_minutes(request: web.Request) -> web.Response:
             actor(who),
         )
     except DomainError as error:
-        return await meeting_page(
-            request,
-            meeting_id,
-            status=status_of(error),
-            errors={"text": said(error)},
-            form=form,
-        )
+        return await _refused(request, meeting_id, error, "text", form)
     raise _redirect(meeting_id, "minutes")
