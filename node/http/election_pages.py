@@ -31,6 +31,7 @@ from node.http.elections import (
     NewElection,
     Nomination,
     Withdrawal,
+    called,
     election_view,
     elections_list,
     results_of,
@@ -118,17 +119,7 @@ async def call_form(request: web.Request) -> web.Response:
         return await list_page(request, 400, errors, form)
     app = request.app[NODE].coop_node
     try:
-        election_id = await write(
-            request,
-            lambda: app.call_election(
-                body.title,
-                opens_on=body.opens_on,
-                closes_on=body.closes_on,
-                constituencies=body.constituencies,
-                voting_closes_on=body.voting_closes_on,
-                secret=body.secret,
-            ),
-        )
+        election_id = await write(request, called, app, body)
     except DomainError as error:
         return await list_page(
             request, status_of(error), {"closes_on": said(error)}, form

@@ -296,6 +296,18 @@ def _is_board(who: Principal) -> bool:
     return who.role in BOARD
 
 
+def called(app: CoopNode, body: NewElection) -> UUID:
+    """Call the election ``body`` describes (from the API and from the page)."""
+    return app.call_election(
+        body.title,
+        opens_on=body.opens_on,
+        closes_on=body.closes_on,
+        constituencies=body.constituencies,
+        voting_closes_on=body.voting_closes_on,
+        secret=body.secret,
+    )
+
+
 def _read(request: web.Request) -> tuple[CoopNode, UUID, bool]:
     who = principal(request)
     return request.app[NODE].coop_node, path_uuid(request), _is_board(who)
@@ -344,14 +356,7 @@ async def call_election(request: web.Request, body: NewElection) -> ElectionView
     app = request.app[NODE].coop_node
 
     def command() -> ElectionView:
-        election_id = app.call_election(
-            body.title,
-            opens_on=body.opens_on,
-            closes_on=body.closes_on,
-            constituencies=body.constituencies,
-            voting_closes_on=body.voting_closes_on,
-            secret=body.secret,
-        )
+        election_id = called(app, body)
         return election_view(app, app.election(election_id), True)
 
     view = await write(request, command)
