@@ -29,6 +29,8 @@ from node.http.meetings import (
     NewMinutes,
     PostalVote,
     actor,
+    attend,
+    enter_room_totals,
     meeting_view,
     postal_entries,
 )
@@ -213,14 +215,7 @@ async def record_attendance(request: web.Request) -> web.Response:
         return await meeting_page(request, meeting_id, status=400, errors=errors)
     app = request.app[NODE].coop_node
     try:
-        await write(
-            request,
-            app.record_attendance,
-            meeting_id,
-            body.present,
-            body.proxies,
-            actor(who),
-        )
+        await write(request, attend, app, meeting_id, body, who)
     except DomainError as error:
         return await _refused(request, meeting_id, error, "present")
     raise _redirect(meeting_id, "attendance")
@@ -252,16 +247,8 @@ async def in_room(request: web.Request) -> web.Response:
             request, meeting_id, status=400, errors=errors, form=form
         )
     app = request.app[NODE].coop_node
-    totals = {c: {str(k): n for k, n in t.items()} for c, t in body.totals.items()}
     try:
-        await write(
-            request,
-            app.enter_in_room_totals,
-            meeting_id,
-            body.ballot_id,
-            totals,
-            actor(who),
-        )
+        await write(request, enter_room_totals, app, meeting_id, body, who)
     except DomainError as error:
         return await _refused(request, meeting_id, error, field, form)
     raise _redirect(meeting_id, "in-room")

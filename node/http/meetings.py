@@ -112,6 +112,19 @@ def actor(who: Principal) -> str:
     return str(who.member_id) if who.member_id is not None else "admin"
 
 
+def attend(app: CoopNode, meeting_id: UUID, body: Attendance, who: Principal) -> None:
+    """Record who attended (from the API and from the meeting page)."""
+    app.record_attendance(meeting_id, body.present, body.proxies, actor(who))
+
+
+def enter_room_totals(
+    app: CoopNode, meeting_id: UUID, body: InRoomTotals, who: Principal
+) -> None:
+    """Enter the room's votes (from the API and from the meeting page)."""
+    totals = {c: {str(k): n for k, n in t.items()} for c, t in body.totals.items()}
+    app.enter_in_room_totals(meeting_id, body.ballot_id, totals, actor(who))
+
+
 def meeting_view(app: CoopNode, meeting: Meeting) -> MeetingView:
     agenda = []
     for ballot_id in meeting.agenda:
@@ -243,14 +256,7 @@ async def put_attendance(request: web.Request, body: Attendance) -> Attendance:
     who = require(request, BOARD, "record attendance")
     meeting_id = path_uuid(request)
     app = request.app[NODE].coop_node
-    await write(
-        request,
-        app.record_attendance,
-        meeting_id,
-        body.present,
-        body.proxies,
-        actor(who),
-    )
+    await write(request, attend, app, meeting_id, body, who)
     return body
 
 
@@ -270,8 +276,7 @@ async def in_room_totals(request: web.Request, body: InRoomTotals) -> MeetingVie
     app = request.app[NODE].coop_node
 
     def command() -> MeetingView:
-        totals = {c: {str(k): n for k, n in t.items()} for c, t in body.totals.items()}
-        app.enter_in_room_totals(meeting_id, body.ballot_id, totals, actor(who))
+        enter_room_totals(app, meeting_id, body, who)
         return meeting_view(app, app.meeting(meeting_id))
 
     view = await write(request, command)
