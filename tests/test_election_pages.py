@@ -28,17 +28,19 @@ async def redirect_of(http: LiveNode, path: str, token: str) -> tuple[int, str]:
         return response.status, response.headers.get("Location", "")
 
 
-async def election(http: LiveNode, token: str) -> dict[str, Any]:
+async def election(
+    http: LiveNode, token: str, title: str = "Board election", seat: str = "worker"
+) -> dict[str, Any]:
     status, body = await call(
         http,
         "POST",
         "/api/elections",
         token=token,
         json={
-            "title": "Board election",
+            "title": title,
             "opens_on": TODAY.isoformat(),
             "closes_on": TODAY.isoformat(),
-            "constituencies": ["worker"],
+            "constituencies": [seat],
         },
     )
     assert status == 201, body
@@ -242,19 +244,7 @@ async def test_one_seat_is_a_radio_group_and_a_small_count_keeps_its_secret(
     _, board = await staff_token(http_node, "board", "Bo Ard")
     _, vic_token = await admitted_member(http_node, "volunteer", "Vic Hale")
     val, val_token = await admitted_member(http_node, "volunteer", "Val Kim")
-    status, e = await call(
-        http_node,
-        "POST",
-        "/api/elections",
-        token=board,
-        json={
-            "title": "Volunteers' seat",
-            "opens_on": TODAY.isoformat(),
-            "closes_on": TODAY.isoformat(),
-            "constituencies": ["volunteer"],
-        },
-    )
-    assert status == 201, e
+    e = await election(http_node, board, "Volunteers' seat", "volunteer")
     page = f"/elections/{e['id']}"
     for token in (vic_token, val_token):
         status, body = await call(
