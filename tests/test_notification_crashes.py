@@ -74,7 +74,15 @@ def test_every_notification_arrives_across_kills(tmp_path: Path) -> None:
     worker = start_worker(toml)
     try:
         for _ in range(KILLS):
-            time.sleep(rng.uniform(0.2, 0.8))
+            # Each kill lands while the batch is being sent: once the restarted
+            # worker has sent one more message, at a random moment after it.
+            before = len(smtp.received())
+            progress = time.monotonic() + 60
+            while len(smtp.received()) == before and time.monotonic() < progress:
+                time.sleep(0.01)
+            if len(smtp.received()) >= len(expected):
+                break
+            time.sleep(rng.uniform(0, 0.1))
             worker.send_signal(signal.SIGKILL)
             worker.wait()
             received_at_kill.append(len(smtp.received()))
