@@ -26,6 +26,7 @@ from tests.configs import node_config
 from tests.keys import KeyBook, keyring_for
 from tests.postgres import ENV_VAR, Postgres, named, private_postgres
 from tests.secured import SecuredHub, start_secured_hub
+from tests.smtp import SmtpServer
 from tests.web import LiveNode, live_node
 from toolkit.config import BrokerConfig, StoreConfig
 
@@ -203,6 +204,15 @@ def views(store: StoreConfig) -> Iterator[ConsortiumViews]:
     views.keyring = keyring_for("alpha", "beta")
     yield views
     views.factory.close()
+
+
+@pytest.fixture
+def smtp(tmp_path: Path) -> Iterator[SmtpServer]:
+    """A real SMTP server on a free loopback port, keeping what it receives."""
+    server = SmtpServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
 
 
 # Browser tests drive Debian's chromium (tests/browser.py). A machine without it

@@ -4,7 +4,7 @@ asked for on the sign-in page. The link's secret is made when the email is sent,
 so the outbox never holds it."""
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -24,14 +24,6 @@ from toolkit.config import StoreConfig
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 LINK = re.compile(r"https?://\S+(/signin/cwl_\S+)")
-
-
-@pytest.fixture
-def smtp(tmp_path: Path) -> Iterator[SmtpServer]:
-    server = SmtpServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

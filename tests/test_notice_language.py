@@ -3,13 +3,11 @@ outbox, put in words when sent (email, read back from a real SMTP server process
 or printed, with the co-op's ways of writing dates in its time zone."""
 
 import datetime as dt
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 from uuid import UUID
 
 import msgspec
-import pytest
 
 from node.application import CoopNode
 from node.config import LocaleConfig, MailConfig, NodeConfig
@@ -26,14 +24,6 @@ NO_BROKER = ["nats://127.0.0.1:9"]  # nothing listens: the replicator just waits
 # Rome is UTC+2 in May: 16:00 UTC is 18:00 there.
 CLOSES = dt.datetime(2030, 5, 9, 16, 0, tzinfo=dt.UTC)
 MOVED_TO = dt.datetime(2030, 5, 7, 12, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def smtp(tmp_path: Path) -> Iterator[SmtpServer]:
-    server = SmtpServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 def config(tmp_path: Path, port: int | None = None) -> NodeConfig:

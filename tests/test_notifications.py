@@ -6,7 +6,6 @@ more than its recipient may see.
 
 import asyncio
 import datetime as dt
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 from uuid import UUID
@@ -24,14 +23,6 @@ from tests.waiting import wait_for
 from toolkit.config import StoreConfig
 
 NO_BROKER = ["nats://127.0.0.1:9"]  # nothing listens: the replicator just waits
-
-
-@pytest.fixture
-def smtp(tmp_path: Path) -> Iterator[SmtpServer]:
-    server = SmtpServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 def mail_config(port: int) -> MailConfig:
