@@ -248,6 +248,10 @@ class Roll(Aggregate):
     class Closed(Event):
         TOPIC = "commonweal.roll.closed"
 
+    class CountedInRoom(Event):
+        TOPIC = "commonweal.roll.counted_in_room"
+        members: list[str]
+
     @staticmethod
     def create_id(ballot_id: UUID, **_: Any) -> UUID:
         return roll_id(ballot_id)
@@ -261,11 +265,24 @@ class Roll(Aggregate):
         self.votes: dict[str, Any] = {}  # open ballots only
         self.in_person: set[str] = set()  # voted themselves
         self.cast_by: dict[str, str] = {}  # member -> who cast their vote
+        # In the room when its votes were counted: their say is in the room's
+        # totals, so they vote no other way.
+        self.in_room: set[str] = set()
         self.is_open = True
 
     def require_open(self) -> None:
         if not self.is_open:
             raise BallotClosed(f"ballot {self.ballot_id} is closed")
+
+    @event(CountedInRoom)
+    def count_in_room(self, members: list[str]) -> None:
+        self.in_room.update(members)
+
+    def require_not_in_room(self, member: str) -> None:
+        if member in self.in_room:
+            raise AlreadyVoted(
+                f"member {member} was in the room when its votes were counted"
+            )
 
     @event(ProxyAppointed)
     def appoint_proxy(self, member: str, holder: str) -> None:

@@ -166,6 +166,7 @@ class GovernanceCommands(ProxyCommands):
             roll = self._roll(ballot_id)
             roll.require_open()
             member_class, strength = self._require_elector(roll, member, profile)
+            roll.require_not_in_room(member)
             if member != voter:
                 if not profile.allows_proxies:
                     raise ProxyRefused(

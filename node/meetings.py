@@ -12,10 +12,9 @@ as totals per class, and the minutes adopted with it.
   totals may not exceed the members of that class recorded present (or by proxy)
   who have not voted online or by post, so no one present is counted twice by
   the node's own records. A later entry from the same meeting replaces the
-  earlier one. The check is made when the totals are entered: a member counted
-  in the room who then votes online (or by post) is counted twice, so the chair
-  enters the room's totals when the room's vote is over and staff enter no
-  postal vote for members recorded present.
+  earlier one. Those present of a class the totals count are marked on the
+  ballot's roll as counted in the room (``Roll.CountedInRoom``): from then on
+  they vote no other way, online, by post or through a proxy.
 - Minutes are written by the secretary and adopted by the board: each adoption
   is an event with a version number. Adopted minutes are never changed; an
   amendment is a new adopted version, and every version is kept.
@@ -244,10 +243,15 @@ class MeetingCommands(GovernanceCommands):
                 raise InRoomTotalsRefused("only a proposal takes totals in the room")
             roll = self._roll(ballot_id)
             room: dict[str, int] = {}
-            for member in meeting.attending() - roll.voted:
+            counted: list[str] = []  # in the room, of a class the totals count
+            # (Those counted here before may be counted again: new totals for
+            # this meeting replace its earlier ones.)
+            for member in sorted(meeting.attending() - roll.voted):
                 entry = roll.electorate.get(member)
                 if entry is not None:
                     room[entry[0]] = room.get(entry[0], 0) + 1
+                    if entry[0] in clean:
+                        counted.append(member)
             for member_class, counts in clean.items():
                 if sum(counts.values()) > room.get(member_class, 0):
                     raise InRoomTotalsRefused(
@@ -257,7 +261,9 @@ class MeetingCommands(GovernanceCommands):
                     )
             meeting.enter_in_room(str(ballot_id), clean, entered_by)
             ballot.enter_in_room(str(meeting_id), clean)
-            self.save(meeting, ballot)
+            # So that nobody counted in the room votes again online or by post.
+            roll.count_in_room(counted)
+            self.save(meeting, ballot, roll)
 
         with self._pool().lock:
             self._retrying(attempt)

@@ -10,7 +10,12 @@ import msgspec
 import pytest
 
 from node.application import ALLOWLIST, CoopNode
-from node.errors import InRoomTotalsRefused, InvalidMeeting, NotOnAgenda
+from node.errors import (
+    AlreadyVoted,
+    InRoomTotalsRefused,
+    InvalidMeeting,
+    NotOnAgenda,
+)
 from node.meetings import Meeting
 from node.sharing import SharingPolicy
 from tests.test_governance import DAY, admit
@@ -190,4 +195,27 @@ def test_an_election_shares_no_candidate_or_choice(tmp_path: Path) -> None:
     assert "Board" not in text.replace("board_by_class", "")
     for w in workers:
         assert str(w) not in text and w.hex not in text
+    app.close()
+
+
+def test_nobody_counted_in_the_room_votes_again_online_or_by_post(
+    tmp_path: Path,
+) -> None:
+    app = new_app(tmp_path / "store.db")
+    workers = admit(app, "worker", 3)
+    ballot = app.open_ballot("Adopt the budget", opened_on=DAY)
+    meeting = called(app, ballot)
+    app.record_attendance(meeting, [workers[0], workers[1]], [], "chair")
+    app.enter_in_room_totals(meeting, ballot, {"worker": {"for": 2}}, "chair")
+    with pytest.raises(AlreadyVoted):
+        app.cast_vote(ballot, workers[0], "against")
+    with pytest.raises(AlreadyVoted):
+        app.enter_postal_vote(ballot, workers[1], "against", "staff", "postal", DAY)
+    # Whoever was not in the room still votes.
+    app.cast_vote(ballot, workers[2], "against")
+    # The chair's corrected count replaces the first: nobody counted twice.
+    app.enter_in_room_totals(meeting, ballot, {"worker": {"for": 1}}, "chair")
+    result = app.close_ballot(ballot, MEETING_DAY)
+    (worker,) = [c for c in result.classes if c.member_class == "worker"]
+    assert worker.votes == {"for": 1, "against": 1, "abstain": 0}
     app.close()
