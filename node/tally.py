@@ -272,3 +272,21 @@ def tally_election(
         },
         reasons=reasons,
     )
+
+
+def shown_result(result: dict[str, Any] | None, secret: bool) -> dict[str, Any] | None:
+    """A closed ballot's stored result as anyone may read it: in a secret
+    election, a constituency with fewer than SMALL_CLASS voters loses the rounds
+    of its count (they would show how those few voted); who was elected stays."""
+    if not result or not secret or "counts" not in result:
+        return result
+    voted = {c["member_class"]: c.get("voted", 0) for c in result.get("classes", [])}
+    counts = {
+        member_class: (
+            {**count, "rounds": None}
+            if voted.get(member_class, 0) < SMALL_CLASS
+            else count
+        )
+        for member_class, count in result["counts"].items()
+    }
+    return {**result, "counts": counts}

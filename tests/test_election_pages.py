@@ -281,6 +281,12 @@ async def test_one_seat_is_a_radio_group_and_a_small_count_keeps_its_secret(
     (count,) = results["counts"]
     # One voter: the stages would show how they voted; the winner is still named.
     assert count["method"] == "plurality" and count["stages"] is None
+    # The ballot's own record hides those rounds too.
+    status, ballot = await call(
+        http_node, "GET", f"/api/ballots/{view['ballot_id']}", token=vic_token
+    )
+    assert status == 200
+    assert [c["rounds"] for c in ballot["result"]["counts"].values()] == [None]
     assert [n["name"] for n in count["elected"]] == ["Val Kim"]
     status, html = await call(http_node, "GET", page, token=vic_token)
     assert "too few voted to keep their votes secret" in html

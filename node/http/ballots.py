@@ -21,6 +21,7 @@ from node.auth import ADMIN_ONLY, BOARD, EVERYONE, MEMBERS, Principal
 from node.ballots import Ballot
 from node.http.context import NODE, run, write
 from node.http.guard import principal, require
+from node.tally import shown_result
 from toolkit.web.errors import forbidden
 from toolkit.web.paging import ListQuery, Page, ids_page
 from toolkit.web.routes import Api, path_uuid
@@ -134,7 +135,7 @@ def ballot_view(app: CoopNode, ballot: Ballot) -> BallotView:
         turnout=[
             ClassTurnout(c, n, voted.get(c, 0)) for c, n in sorted(electorate.items())
         ],
-        result=ballot.result,
+        result=shown_result(ballot.result, ballot.secret),
         closes_on=ballot.closes_on,
     )
 

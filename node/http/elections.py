@@ -26,7 +26,7 @@ from node.http.ballots import voter
 from node.http.context import NODE, run, write
 from node.http.guard import principal, require
 from node.nominations import Election
-from node.tally import SMALL_CLASS
+from node.tally import shown_result
 from toolkit.web.routes import Api, path_uuid
 
 api = Api()
@@ -235,12 +235,11 @@ def results_of(app: CoopNode, election: Election) -> ElectionResults:
     if election.ballot_id is None or status != "closed":
         return empty
     ballot = app.ballot(election.ballot_id)
-    result = ballot.result or {}
+    result = shown_result(ballot.result, ballot.secret) or {}
     turnout = {c["member_class"]: c for c in result.get("classes", [])}
     counts = []
     for member_class, count in result.get("counts", {}).items():
         voted = turnout.get(member_class, {}).get("voted", 0)
-        hidden = ballot.secret and voted < SMALL_CLASS
         counts.append(
             Count(
                 member_class=member_class,
@@ -252,7 +251,7 @@ def results_of(app: CoopNode, election: Election) -> ElectionResults:
                 quota=count["quota"],
                 candidates=[_named(app, c) for c in count["candidates"]],
                 elected=[_named(app, c) for c in count["elected"]],
-                stages=None if hidden else _stages(app, count),
+                stages=None if count["rounds"] is None else _stages(app, count),
             )
         )
     quorate = bool(result.get("quorate"))
