@@ -23,8 +23,7 @@ from toolkit.web.routes import Api, path_uuid
 
 api = Api()
 ID = {"id": UUID}
-# 1 to 10, whole (read as a float with no fraction: JSON Schema's integer).
-Score = Annotated[float, msgspec.Meta(ge=1, le=10, multiple_of=1)]
+Score = Annotated[int, msgspec.Meta(ge=1, le=10)]
 Notes = Annotated[str, msgspec.Meta(max_length=2000)]
 
 
@@ -86,7 +85,7 @@ def plan_page(app: CoopNode, query: ListQuery) -> Page[PlanView]:
 
 
 def pair(score: Goal | ScorePair) -> tuple[int, int]:
-    return int(score.performance), int(score.satisfaction)
+    return score.performance, score.satisfaction
 
 
 @api.route(

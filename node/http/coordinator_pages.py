@@ -153,9 +153,7 @@ def open_account(app: CoopNode, values: dict[str, str]) -> None:
         raise Refused("minimum", HINTS["minimum"], 400)
     if body.maximum < 0:
         raise Refused("maximum", HINTS["maximum"], 400)
-    app.open_time_account(
-        body.member_id, int(body.minimum), int(body.maximum), body.opened_on
-    )
+    app.open_time_account(body.member_id, body.minimum, body.maximum, body.opened_on)
 
 
 @coordinator_pages.post(f"{PAGE}/accounts")
@@ -184,7 +182,7 @@ def record_transfer(app: CoopNode, values: dict[str, str]) -> None:
         raise Refused("to_member", message, 400)
     source = _account(app, "from_member", source_member)
     target = _account(app, "to_member", body.to_member)
-    minutes = int(body.minutes)
+    minutes = body.minutes
     try:
         app.transfer_time(
             source.id, target.id, minutes, body.purpose, body.note, body.on
@@ -224,7 +222,7 @@ def open_pool(app: CoopNode, values: dict[str, str]) -> None:
     try:
         app.time_account(POOL)
     except UnknownAccount:
-        app.open_pool_account(int(body.minimum), int(body.maximum), body.opened_on)
+        app.open_pool_account(body.minimum, body.maximum, body.opened_on)
     else:
         raise Refused("form", N_("The pool is already open."))
 
@@ -244,7 +242,7 @@ def pool_transfer(app: CoopNode, values: dict[str, str]) -> None:
     except UnknownAccount:
         raise Refused("form", N_("Open the pool first.")) from None
     source, target = (pool, member) if body.direction == "from_pool" else (member, pool)
-    minutes = int(body.minutes)
+    minutes = body.minutes
     try:
         app.transfer_time(
             source.id, target.id, minutes, body.purpose, body.note, body.on

@@ -27,9 +27,7 @@ ID = {"id": UUID}
 
 class NewClaim(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     category: ExpenseCategory
-    # Minor units (pence), whole: read as a float with no fraction, as JSON Schema's
-    # integer allows.
-    amount: Annotated[float, msgspec.Meta(ge=1, le=10_000_000, multiple_of=1)]
+    amount: Annotated[int, msgspec.Meta(ge=1, le=10_000_000)]  # minor units
     description: Annotated[str, msgspec.Meta(max_length=1000)] = ""
     claimed_on: dt.date | None = None
 
@@ -129,7 +127,7 @@ async def claim(request: web.Request, body: NewClaim) -> ClaimView:
 
     def command() -> ClaimView:
         claim_id = app.claim_expense(
-            claimant, body.category, int(body.amount), body.description, body.claimed_on
+            claimant, body.category, body.amount, body.description, body.claimed_on
         )
         return claim_view(app.expense_claim(claim_id))
 

@@ -29,8 +29,8 @@ api = Api()
 POOL = time_account_id(None)
 # A pool's limits must allow a zero balance: the schema says so, so any limits it
 # accepts the node accepts.
-Minimum = Annotated[float, msgspec.Meta(ge=-100_000, le=0, multiple_of=1)]
-Maximum = Annotated[float, msgspec.Meta(ge=0, le=100_000, multiple_of=1)]
+Minimum = Annotated[int, msgspec.Meta(ge=-100_000, le=0)]
+Maximum = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
 Direction = Literal["from_pool", "to_pool"]
 
 
@@ -100,7 +100,7 @@ async def open_pool(request: web.Request, body: NewPool) -> PoolView:
     app = request.app[NODE].coop_node
 
     def command() -> PoolView:
-        app.open_pool_account(int(body.minimum), int(body.maximum), body.opened_on)
+        app.open_pool_account(body.minimum, body.maximum, body.opened_on)
         return pool_view(app, ListQuery())
 
     return await write(request, command)
@@ -156,13 +156,13 @@ async def pool_transfer(request: web.Request, body: PoolTransfer) -> PoolTransfe
             else (member_account, POOL)
         )
         transfer_id = app.transfer_time(
-            source, target, int(body.minutes), body.purpose, body.note, body.on
+            source, target, body.minutes, body.purpose, body.note, body.on
         )
         return PoolTransferView(
             transfer_id,
             body.member,
             body.direction,
-            int(body.minutes),
+            body.minutes,
             body.purpose,
             app.time_account(POOL).balance,
         )

@@ -32,13 +32,8 @@ from toolkit.web.routes import Api, path_uuid
 
 api = Api()
 ID = {"id": UUID}
-# A whole number of minor units; typed as a number so that 2500.0 is accepted as
-# JSON Schema says it may be (as expense claims do).
 Amount = Annotated[
-    float,
-    msgspec.Meta(
-        ge=1, le=10**11, multiple_of=1, description="in minor units (pence, cents)"
-    ),
+    int, msgspec.Meta(ge=1, le=10**11, description="in minor units (pence, cents)")
 ]
 
 
@@ -105,18 +100,18 @@ def register_view(app: CoopNode) -> Register:
 
 
 def buy(app: CoopNode, member_id: UUID, body: ShareAmount) -> Holding:
-    app.buy_shares(member_id, int(body.amount), body.on)
+    app.buy_shares(member_id, body.amount, body.on)
     return Holding(member_id, app.member(member_id).shares)
 
 
 def redeem(app: CoopNode, member_id: UUID, body: ShareAmount) -> Holding:
-    app.redeem_shares(member_id, int(body.amount), body.on)
+    app.redeem_shares(member_id, body.amount, body.on)
     return Holding(member_id, app.member(member_id).shares)
 
 
 def transfer(app: CoopNode, body: TransferRequest) -> Transferred:
     giver, taker = transfer_shares(
-        app, body.from_member, body.to_member, int(body.amount), body.on
+        app, body.from_member, body.to_member, body.amount, body.on
     )
     return Transferred(Holding(giver.id, giver.shares), Holding(taker.id, taker.shares))
 

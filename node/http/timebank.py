@@ -31,10 +31,9 @@ from toolkit.web.routes import Api, path_uuid
 
 api = Api()
 ID = {"id": UUID}
-# JSON Schema counts 90.0 as an integer, msgspec's int does not: whole numbers are
-# read as floats with no fraction and turned into ints here.
-Minutes = Annotated[float, msgspec.Meta(ge=1, le=366 * 24 * 60, multiple_of=1)]
-Limit = Annotated[float, msgspec.Meta(ge=-100_000, le=100_000, multiple_of=1)]
+# (A whole number written 90.0 is read as 90: toolkit.web.routes.)
+Minutes = Annotated[int, msgspec.Meta(ge=1, le=366 * 24 * 60)]
+Limit = Annotated[int, msgspec.Meta(ge=-100_000, le=100_000)]
 
 
 class NewAccount(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -128,7 +127,7 @@ async def open_account(request: web.Request, body: NewAccount) -> AccountView:
 
     def command() -> AccountView:
         app.open_time_account(
-            body.member_id, int(body.minimum), int(body.maximum), body.opened_on
+            body.member_id, body.minimum, body.maximum, body.opened_on
         )
         return account_view(app, body.member_id, ListQuery())
 
@@ -167,13 +166,13 @@ async def transfer(request: web.Request, body: TransferRequest) -> TransferView:
         transfer_id = app.transfer_time(
             time_account_id(source),
             time_account_id(body.to_member),
-            int(body.minutes),
+            body.minutes,
             body.purpose,
             body.note,
             body.on,
         )
         return TransferView(
-            transfer_id, source, body.to_member, int(body.minutes), body.purpose
+            transfer_id, source, body.to_member, body.minutes, body.purpose
         )
 
     view = await write(request, command)

@@ -46,8 +46,7 @@ class Move(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 class Delivery(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     worker: UUID
     started_at: Moment
-    # Whole minutes, read as a float with no fraction (JSON Schema's integer).
-    minutes: Annotated[float, msgspec.Meta(ge=1, le=MAX_VISIT_MINUTES, multiple_of=1)]
+    minutes: Annotated[int, msgspec.Meta(ge=1, le=MAX_VISIT_MINUTES)]
     service_types: ServiceTypes | None = None
     notes: Notes = ""
 
@@ -108,7 +107,7 @@ def move(app: CoopNode, visit_id: UUID, body: Move) -> VisitView:
 def deliver(app: CoopNode, visit_id: UUID, body: Delivery) -> VisitView:
     types = distinct(body.service_types) if body.service_types else None
     app.deliver_visit(
-        visit_id, body.worker, body.started_at, int(body.minutes), types, body.notes
+        visit_id, body.worker, body.started_at, body.minutes, types, body.notes
     )
     return visit_view(app.visit(visit_id))
 
