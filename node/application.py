@@ -4,6 +4,7 @@ from node.care import CARE_PLAN_SHARING, CareCommands
 from node.expenses import EXPENSE_SHARING, ExpenseCommands
 from node.governance import GOVERNANCE_SHARING, GovernanceCommands
 from node.incidents import INCIDENT_SHARING, IncidentCommands
+from node.leads import LeadCommands
 from node.membership import MEMBERSHIP_SHARING
 from node.membership_commands import MembershipCommands
 from node.motions import MotionCommands
@@ -38,6 +39,7 @@ class CoopNode(
     MotionCommands,
     GovernanceCommands,
     ReminderCommands,
+    LeadCommands,
     MembershipCommands,
     CareCommands,
     VisitCommands,

@@ -195,6 +195,11 @@ class CoopBase(Application[UUID]):
         (node.motions keeps motions; a node without them carries none)."""
         raise MotionNotCarried(f"motion {motion_id} is not a carried motion here")
 
+    def is_carer(self, member_id: UUID) -> bool:
+        """Whether the member cares for this co-op's service users: an employed
+        worker (node.workforce) or an enrolled volunteer."""
+        return False
+
     @property
     def is_founded(self) -> bool:
         return self._find_coop() is not None

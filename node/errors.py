@@ -153,6 +153,12 @@ class NotAMember(DomainError):
     code = "not_a_member"
 
 
+class NotACarer(DomainError):
+    """The member is neither an employed worker nor an enrolled volunteer."""
+
+    code = "not_a_carer"
+
+
 class UnknownReason(DomainError):
     code = "unknown_reason"
 

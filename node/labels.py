@@ -32,6 +32,10 @@ LABELS: dict[str, dict[str, str]] = {
         "somerset_weighted": N_("Somerset Rules co-operative"),
         "quebec_solidarity": N_("Québec solidarity co-operative"),
     },
+    "duty": {
+        "safeguarding": N_("Safeguarding lead"),
+        "data_protection": N_("Data protection lead"),
+    },
     "election": {
         "nominating": N_("nominations period"),
         "voting": N_("voting open"),

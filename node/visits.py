@@ -7,7 +7,7 @@ the day, or a reason category.
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from typing import get_args
+from typing import Any, get_args
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -16,6 +16,7 @@ from node.coop import CoopBase
 from node.errors import (
     InvalidDuration,
     InvalidTransition,
+    NotACarer,
     UnknownReason,
     UnknownServiceType,
     UnknownVisit,
@@ -28,6 +29,7 @@ from toolkit.aggregates import ids_with
 
 VISIT_REASONS: tuple[str, ...] = get_args(shared.VisitReason)
 MAX_VISIT_MINUTES = 24 * 60
+DEFAULT_PLANNED_MINUTES = 60
 
 
 class Visit(Aggregate):
@@ -41,11 +43,28 @@ class Visit(Aggregate):
 
     class Scheduled(Created):
         TOPIC = "commonweal.visit.scheduled"
+        # 2: the worker it is assigned to (if any) and how long it is planned
+        # to last, so that a rota can see clashes.
+        class_version = 2
         service_user: UUID
         scheduled_for: dt.datetime
         service_types: list[str]
         address: str
         notes: str
+        worker: UUID | None
+        planned_minutes: int
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["worker"] = None
+            state["planned_minutes"] = DEFAULT_PLANNED_MINUTES
+
+    class Assigned(Event):
+        """Given to another worker or volunteer (or to nobody, if ``worker`` is
+        None) before it happens."""
+
+        TOPIC = "commonweal.visit.assigned"
+        worker: UUID | None
 
     class Rescheduled(Event):
         TOPIC = "commonweal.visit.rescheduled"
@@ -80,12 +99,17 @@ class Visit(Aggregate):
         service_types: list[str],
         address: str,
         notes: str,
+        worker: UUID | None,
+        planned_minutes: int,
     ) -> None:
         self.service_user = service_user
         self.scheduled_for = scheduled_for
         self.service_types = service_types
         self.address = address
         self.notes = notes
+        # Who is to go; ``worker`` below is who actually went.
+        self.assigned_to = worker
+        self.planned_minutes = planned_minutes
         self.status = "scheduled"
         self.worker: UUID | None = None
         self.worker_class: str | None = None
@@ -94,6 +118,19 @@ class Visit(Aggregate):
         self.minutes_by_service: dict[str, int] = {}
         self.reason: str | None = None
         self.ended_on: dt.date | None = None
+
+    @property
+    def planned_end(self) -> dt.datetime:
+        return self.scheduled_for + dt.timedelta(minutes=self.planned_minutes)
+
+    def assign(self, worker: UUID | None) -> None:
+        self._require_scheduled("assigned")
+        if worker != self.assigned_to:
+            self._assigned(worker)
+
+    @event(Assigned)
+    def _assigned(self, worker: UUID | None) -> None:
+        self.assigned_to = worker
 
     def reschedule(self, scheduled_for: dt.datetime) -> None:
         self._require_scheduled("moved")
@@ -177,6 +214,15 @@ def _require_reason(reason: str) -> None:
         )
 
 
+def _require_minutes(minutes: int) -> None:
+    if not isinstance(minutes, int) or isinstance(minutes, bool):
+        raise InvalidDuration(f"duration must be whole minutes, got {minutes!r}")
+    if not 0 < minutes <= MAX_VISIT_MINUTES:
+        raise InvalidDuration(
+            f"duration must be 1 to {MAX_VISIT_MINUTES} minutes, got {minutes}"
+        )
+
+
 def split_minutes(minutes: int, service_types: Sequence[str]) -> dict[str, int]:
     """Share a visit's minutes evenly among its service types, the remainder to the
     first listed, so the parts add up to the whole."""
@@ -193,18 +239,43 @@ class VisitCommands(CoopBase):
         service_types: Sequence[str],
         address: str = "",
         notes: str = "",
+        worker: UUID | None = None,
+        planned_minutes: int = DEFAULT_PLANNED_MINUTES,
     ) -> UUID:
         admitted_member(self, service_user, "service user")
         self._require_service_types(service_types)
+        _require_minutes(planned_minutes)
         visit = Visit(
             service_user=service_user,
             scheduled_for=scheduled_for,
             service_types=list(service_types),
             address=address,
             notes=notes,
+            worker=worker,
+            planned_minutes=planned_minutes,
         )
+        if worker is not None:
+            self.require_assignable(worker, visit)
         self.save(visit)
         return visit.id
+
+    def assign_visit(self, visit_id: UUID, worker: UUID | None) -> None:
+        """Give a scheduled visit to a worker or volunteer, or to nobody."""
+        visit = self.visit(visit_id)
+        if worker is not None:
+            self.require_assignable(worker, visit)
+        visit.assign(worker)
+        self.save(visit)
+
+    def require_assignable(self, worker: UUID, visit: Visit) -> None:
+        """Refuse ``worker`` for ``visit`` (which may not be saved yet) unless they
+        are an admitted member who cares for this co-op (an employed worker or an
+        enrolled volunteer)."""
+        admitted_member(self, worker, "worker or volunteer")
+        if not self.is_carer(worker):
+            raise NotACarer(
+                f"member {worker} is neither an employed worker nor a volunteer"
+            )
 
     def reschedule_visit(self, visit_id: UUID, scheduled_for: dt.datetime) -> None:
         """Move a scheduled visit to another day or time (its service user is told;
@@ -224,12 +295,7 @@ class VisitCommands(CoopBase):
     ) -> None:
         """Record a visit as delivered by ``worker`` (an admitted member, worker or
         volunteer), for ``minutes`` split over its service types."""
-        if not isinstance(minutes, int) or isinstance(minutes, bool):
-            raise InvalidDuration(f"duration must be whole minutes, got {minutes!r}")
-        if not 0 < minutes <= MAX_VISIT_MINUTES:
-            raise InvalidDuration(
-                f"duration must be 1 to {MAX_VISIT_MINUTES} minutes, got {minutes}"
-            )
+        _require_minutes(minutes)
         visit = self.visit(visit_id)
         member = admitted_member(self, worker, "worker or volunteer")
         types = list(service_types or visit.service_types)

@@ -103,6 +103,9 @@ class WorkforceCommands(CoopBase):
         worker.leave(reason, left_on or dt.date.today(), self.coop().profile.type_b)
         self.save(worker)
 
+    def is_carer(self, member_id: UUID) -> bool:
+        return any(w.member == member_id and w.is_employed for w in self.workers())
+
     def worker(self, worker_id: UUID) -> Worker:
         return load(self, worker_id, Worker, UnknownWorker)
 

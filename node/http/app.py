@@ -13,6 +13,7 @@ from node.http import (
     expenses,
     incidents,
     language,
+    leads,
     meetings,
     members,
     motions,
@@ -76,6 +77,7 @@ APIS: tuple[Api, ...] = (
     shares.api,
     tokens.api,
     meetings.api,
+    leads.api,
 )
 
 # A paper and the form around it.
@@ -152,6 +154,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(incident_pages)
     app.add_routes(coordinator_pages)
     app.add_routes(worker_pages)
+    app.add_routes(leads.lead_pages)
     app.add_routes(notifications.pages)
     app.add_routes(language.pages)
     app.add_routes(report_page)
