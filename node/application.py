@@ -1,6 +1,7 @@
 """The co-op node's application: every area's commands over one event store."""
 
 from node.care import CARE_PLAN_SHARING, CareCommands
+from node.care_months import CARE_MONTH_SHARING, CareMonthCommands
 from node.expenses import EXPENSE_SHARING, ExpenseCommands
 from node.governance import GOVERNANCE_SHARING, GovernanceCommands
 from node.incidents import INCIDENT_SHARING, IncidentCommands
@@ -24,6 +25,7 @@ ALLOWLIST: dict[str, Rule] = {
     **GOVERNANCE_SHARING,
     **CARE_PLAN_SHARING,
     **VISIT_SHARING,
+    **CARE_MONTH_SHARING,
     **INCIDENT_SHARING,
     **WORKFORCE_SHARING,
     **TIMEBANK_SHARING,
@@ -42,6 +44,7 @@ class CoopNode(
     LeadCommands,
     MembershipCommands,
     CareCommands,
+    CareMonthCommands,
     VisitCommands,
     IncidentCommands,
     WorkforceCommands,

@@ -200,6 +200,15 @@ class CoopBase(Application[UUID]):
         worker (node.workforce) or an enrolled volunteer."""
         return False
 
+    def carers_on(self, day: dt.date) -> set[UUID]:
+        """The members caring for this co-op's service users on ``day``."""
+        return set()
+
+    def is_fully_compliant(self, member_id: UUID, day: dt.date) -> bool:
+        """Whether the carer held on ``day`` every check and training the co-op's
+        services require: with no requirements recorded, they did."""
+        return True
+
     @property
     def is_founded(self) -> bool:
         return self._find_coop() is not None
