@@ -15,6 +15,7 @@ from node.reminders import ReminderCommands
 from node.sharing import Rule
 from node.sign_in import SignInCommands
 from node.spinoff import SpinOffCommands
+from node.subject_access import SubjectAccessCommands
 from node.timebank import TIMEBANK_SHARING, TimebankCommands
 from node.visits import VISIT_SHARING, VisitCommands
 from node.workforce import WORKFORCE_SHARING, WorkforceCommands
@@ -42,6 +43,7 @@ class CoopNode(
     GovernanceCommands,
     ReminderCommands,
     LeadCommands,
+    SubjectAccessCommands,
     MembershipCommands,
     CareCommands,
     CareMonthCommands,

@@ -21,6 +21,7 @@ from node.http import (
     ops,
     pool,
     shares,
+    subject_access,
     timebank,
     tokens,
     visits,
@@ -78,6 +79,7 @@ APIS: tuple[Api, ...] = (
     tokens.api,
     meetings.api,
     leads.api,
+    subject_access.api,
 )
 
 # A paper and the form around it.
@@ -155,6 +157,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(coordinator_pages)
     app.add_routes(worker_pages)
     app.add_routes(leads.lead_pages)
+    app.add_routes(subject_access.subject_access_pages)
     app.add_routes(notifications.pages)
     app.add_routes(language.pages)
     app.add_routes(report_page)
