@@ -195,6 +195,12 @@ class CoopBase(Application[UUID]):
         (node.motions keeps motions; a node without them carries none)."""
         raise MotionNotCarried(f"motion {motion_id} is not a carried motion here")
 
+    def delivery_records(self, visit: Any) -> list[Aggregate]:
+        """What else a visit's delivery writes, saved with it (node.visits):
+        areas that pay for a delivered visit add theirs (node.volunteer_hours),
+        calling ``super()`` so that every area's records are kept."""
+        return []
+
     @property
     def is_founded(self) -> bool:
         return self._find_coop() is not None
