@@ -3,6 +3,7 @@ exactly once by double-entry transfer, and a volunteer's delivered visit paid
 from the pool exactly once. The bank sums to zero throughout."""
 
 import datetime as dt
+from html import unescape
 from uuid import UUID
 
 import pytest
@@ -18,6 +19,17 @@ from node.errors import (
 from node.timebank import TimeAccount, time_account_id
 from node.timebank_board import exchange_transfer_id
 from node.volunteer_hours import POOL, visit_hours_transfer
+from tests.node_api import (
+    admitted_member,
+    call,
+    events,
+    open_account,
+    post_form,
+    schedule,
+    staff_token,
+)
+from tests.page_text import UUID_TEXT, visible_text
+from tests.web import LiveNode
 
 DAY = dt.date(2026, 3, 2)
 AT = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -181,3 +193,215 @@ def test_a_visit_that_could_not_pay_is_paid_later_once(app: CoopNode) -> None:
     assert app.earn_for_visit(visit) is False
     assert balance(app, vera) == 45
     assert app.time_account(POOL).balance == -45
+
+
+# Over HTTP: the API and the pages, on a live node.
+
+
+async def listing_by_api(
+    http: LiveNode, token: str, kind: str, category: str, minutes: int
+) -> str:
+    status, listing = await call(
+        http,
+        "POST",
+        "/api/timebank/listings",
+        token=token,
+        json={"kind": kind, "category": category, "minutes": minutes},
+    )
+    assert status == 201, listing
+    return str(listing["id"])
+
+
+async def test_two_members_trade_on_the_board_and_the_hours_move_once(
+    http_node: LiveNode,
+) -> None:
+    ann, ann_token = await admitted_member(http_node, "volunteer", "Ann Lee")
+    ben, ben_token = await admitted_member(http_node, "service_user", "Ben Okoro")
+    await open_account(http_node, ann)
+    await open_account(http_node, ben)
+    status, where = await post_form(
+        http_node,
+        "/timebank/board/listings",
+        ann_token,
+        [
+            ("kind", "offer"),
+            ("category", "meals_shopping"),
+            ("hours", "1:30"),
+            ("description", "Shopping, Tuesdays"),
+        ],
+    )
+    assert (status, where) == (303, "/timebank/board?done=posted#done")
+
+    status, page = await call(http_node, "GET", "/timebank/board", token=ben_token)
+    assert status == 200
+    text = unescape(visible_text(page))
+    assert "Ann's offer" in text and "Shopping, Tuesdays" in text
+    assert "Lee" not in text  # first names only
+    assert not UUID_TEXT.search(text)
+    status, board = await call(http_node, "GET", "/api/timebank/board", token=ben_token)
+    [offer] = board["others"]
+    status, exchange = await call(
+        http_node,
+        "POST",
+        f"/api/timebank/listings/{offer['id']}/accept",
+        token=ben_token,
+    )
+    assert status == 201, exchange
+    assert (exchange["helper"], exchange["receiver"]) == (ann, ben)
+    assert exchange["my_side"] == "receiver"
+
+    path = f"/timebank/board/exchanges/{exchange['id']}/confirm"
+    status, where = await post_form(http_node, path, ann_token, [])
+    assert (status, where) == (303, "/timebank/board?done=confirmed#exchanges")
+    confirm = f"/api/timebank/exchanges/{exchange['id']}/confirm"
+    status, settled = await call(http_node, "POST", confirm, token=ben_token)
+    assert status == 200, settled
+    assert settled["settled"] is True
+    before = events(http_node)
+    status, again = await call(http_node, "POST", confirm, token=ben_token)
+    assert (status, again["settled"]) == (200, True)
+    assert events(http_node) == before  # confirming twice writes nothing
+
+    app = http_node.node.coop_node
+    assert balance(app, UUID(ann)) == 90
+    assert balance(app, UUID(ben)) == -90
+    assert bank_total(app) == 0
+
+
+async def test_members_cannot_act_on_what_is_not_theirs(http_node: LiveNode) -> None:
+    ann, ann_token = await admitted_member(http_node, "volunteer", "Ann Lee")
+    ben, ben_token = await admitted_member(http_node, "service_user", "Ben Okoro")
+    _, cal_token = await admitted_member(http_node, "volunteer", "Cal Nosy")
+    await open_account(http_node, ann)
+    await open_account(http_node, ben)
+    offer = await listing_by_api(http_node, ann_token, "offer", "cleaning", 60)
+    spare = await listing_by_api(http_node, ann_token, "offer", "transport", 60)
+    status, exchange = await call(
+        http_node, "POST", f"/api/timebank/listings/{offer}/accept", token=ben_token
+    )
+    assert status == 201
+    before = events(http_node)
+
+    confirm = f"/api/timebank/exchanges/{exchange['id']}/confirm"
+    status, refused = await call(http_node, "POST", confirm, token=cal_token)
+    assert (status, refused["error"]["code"]) == (403, "not_a_party")
+    status, _ = await post_form(
+        http_node, f"/timebank/board/exchanges/{exchange['id']}/confirm", cal_token, []
+    )
+    assert status == 403
+    withdraw = f"/api/timebank/listings/{spare}/withdraw"
+    status, refused = await call(http_node, "POST", withdraw, token=ben_token)
+    assert (status, refused["error"]["code"]) == (403, "not_a_party")
+    status, _ = await post_form(
+        http_node, f"/timebank/board/listings/{spare}/withdraw", ben_token, []
+    )
+    assert status == 403
+    for path in ("/api/funding", f"/api/funding/{ben}"):
+        status, _ = await call(http_node, "GET", path, token=ben_token)
+        assert status == 403
+    status, _ = await call(http_node, "GET", "/staff/funding", token=ben_token)
+    assert status == 403
+    status, _ = await call(
+        http_node,
+        "POST",
+        "/api/funding",
+        token=ben_token,
+        json={"service_user": ben, "funder": "self_funded", "weekly_minutes": 60},
+    )
+    assert status == 403
+    assert events(http_node) == before
+    app = http_node.node.coop_node
+    assert app.listing(UUID(spare)).status == "open"
+    assert app.exchange(UUID(exchange["id"])).confirmed == []
+
+
+async def test_a_refusal_names_the_rule_and_not_the_other_members_balance(
+    http_node: LiveNode,
+) -> None:
+    ann, ann_token = await admitted_member(http_node, "volunteer", "Ann Lee")
+    ben, ben_token = await admitted_member(http_node, "service_user", "Ben Okoro")
+    await open_account(http_node, ann)
+    await open_account(http_node, ben, minimum=-30)
+    offer = await listing_by_api(http_node, ann_token, "offer", "befriending", 120)
+    status, exchange = await call(
+        http_node, "POST", f"/api/timebank/listings/{offer}/accept", token=ben_token
+    )
+    confirm = f"/timebank/board/exchanges/{exchange['id']}/confirm"
+    status, _ = await post_form(http_node, confirm, ben_token, [])
+    assert status == 303
+    before = events(http_node)
+    # The helper's confirmation would complete it: the receiver cannot pay.
+    status, page = await post_form(http_node, confirm, ann_token, [])
+    assert status == 409
+    text = unescape(visible_text(page))
+    assert "past its limit" in text
+    assert "-0" not in text and "0:30" not in text  # Ben's balance is his
+    assert events(http_node) == before
+
+
+async def test_the_coordinator_confirms_for_both_and_records_respite(
+    http_node: LiveNode,
+) -> None:
+    ann, ann_token = await admitted_member(http_node, "volunteer", "Ann Lee")
+    ben, ben_token = await admitted_member(http_node, "service_user", "Ben Okoro")
+    _, coordinator = await staff_token(http_node, "coordinator", "Cal Roy")
+    await open_account(http_node, ann)
+    await open_account(http_node, ben)
+    request = await listing_by_api(http_node, ben_token, "request", "respite", 120)
+    status, exchange = await call(
+        http_node, "POST", f"/api/timebank/listings/{request}/accept", token=ann_token
+    )
+    status, page = await call(
+        http_node, "GET", "/staff/timebank/exchanges", token=coordinator
+    )
+    assert "Ann helps Ben" in unescape(visible_text(page))
+    path = f"/staff/timebank/exchanges/{exchange['id']}/confirm"
+    status, where = await post_form(http_node, path, coordinator, [])
+    assert (status, where) == (303, "/staff/timebank/exchanges?done=confirmed#done")
+    app = http_node.node.coop_node
+    assert app.exchange(UUID(exchange["id"])).is_settled
+    assert (balance(app, UUID(ann)), balance(app, UUID(ben))) == (120, -120)
+    assert app.statement(time_account_id(UUID(ben)))[-1].purpose == "respite"
+
+    status, _ = await call(http_node, "POST", "/api/timebank/pool", token=coordinator)
+    assert status == 201
+    status, where = await post_form(
+        http_node,
+        "/staff/timebank/respite",
+        coordinator,
+        [("member", ben), ("hours", "1"), ("note", ""), ("on", "")],
+    )
+    assert (status, where) == (303, "/staff/timebank?done=respite#done")
+    assert balance(app, UUID(ben)) == -180
+    assert app.statement(time_account_id(UUID(ben)))[-1].purpose == "respite"
+    assert bank_total(app) == 0
+
+
+async def test_a_volunteer_visit_delivered_over_the_api_earns_once(
+    http_node: LiveNode,
+) -> None:
+    user, _ = await admitted_member(http_node, "service_user", "Una Ward")
+    vera, _ = await admitted_member(http_node, "volunteer", "Vera Novak")
+    await open_account(http_node, vera)
+    _, coordinator = await staff_token(http_node, "coordinator", "Cal Roy")
+    status, _ = await call(http_node, "POST", "/api/timebank/pool", token=coordinator)
+    assert status == 201
+    visit = await schedule(http_node, user, ["befriending"])
+    delivery = {
+        "worker": vera,
+        "started_at": "2026-03-02T09:00:00+01:00",
+        "minutes": 50,
+    }
+    deliver = f"/api/visits/{visit}/deliver"
+    status, answer = await call(
+        http_node, "POST", deliver, token=coordinator, json=delivery
+    )
+    assert status == 200, answer
+    before = events(http_node)
+    status, _ = await call(http_node, "POST", deliver, token=coordinator, json=delivery)
+    assert status == 409
+    assert events(http_node) == before
+    app = http_node.node.coop_node
+    assert balance(app, UUID(vera)) == 50
+    assert transfers_named(app, UUID(vera), visit_hours_transfer(visit)) == 1
+    assert bank_total(app) == 0

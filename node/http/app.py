@@ -35,8 +35,8 @@ from node.http.context import NODE, RUNNER, SIGN_IN_LIMIT, TEMPLATES, Runner
 from node.http.coordinator_pages import coordinator_pages
 from node.http.election_pages import election_pages
 from node.http.error_words import PLAIN_ERRORS
-from node.http.funding_pages import funding_pages
 from node.http.errors import translate
+from node.http.funding_pages import funding_pages
 from node.http.guard import COOKIE, authenticate
 from node.http.incident_pages import incident_pages
 from node.http.letters import LETTERS, OneTimeViews, letters

@@ -111,9 +111,7 @@ async def staff_record_funding(request: web.Request) -> web.Response:
         "reference",
     )
     done = f"{PAGE}?done=arranged#done"
-    return await run_form(
-        request, funding_page, "arrange", names, done, record_funding
-    )
+    return await run_form(request, funding_page, "arrange", names, done, record_funding)
 
 
 @funding_pages.get(f"{PAGE}/{{id}}")
@@ -126,4 +124,6 @@ async def staff_person_funding(request: web.Request) -> web.Response:
         view = funding_view(app, person, dt.date.today())
         return {"person": app.member(person).name, "view": view}
 
-    return render(request, "coordinator_funding_person.html", **await run(request, read))
+    return render(
+        request, "coordinator_funding_person.html", **await run(request, read)
+    )

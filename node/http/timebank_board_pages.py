@@ -19,7 +19,6 @@ from node.application import CoopNode
 from node.auth import CARE
 from node.errors import BalanceLimitExceeded, InvalidTransition, UnknownAccount
 from node.http.context import NODE, run
-from node.http.coordinator_pages import pool_transfer, timebank_page
 from node.http.coordinator_forms import (
     NO_SUCH_RECORD,
     Refused,
@@ -29,10 +28,10 @@ from node.http.coordinator_forms import (
     run_form,
     typed_page,
 )
+from node.http.coordinator_pages import pool_transfer, timebank_page
 from node.http.field_errors import path_id
 from node.http.member_pages import member_id_of
-from node.http.pages import render
-from node.http.pages import signed_in
+from node.http.pages import render, signed_in
 from node.http.timebank_board import NewListing, awaiting, board_view
 from node.timebank import time_account_id
 from toolkit.web.i18n import N_
@@ -183,9 +182,7 @@ def _staff_context(app: CoopNode) -> dict[str, Any]:
     return {"exchanges": awaiting(app)}
 
 
-exchanges_page = partial(
-    typed_page, "coordinator_exchanges.html", _staff_context, DONE
-)
+exchanges_page = partial(typed_page, "coordinator_exchanges.html", _staff_context, DONE)
 
 
 @timebank_board_pages.get(STAFF_PAGE)
