@@ -1,15 +1,17 @@
-"""A delivered volunteer visit earns its volunteer the visit's time from the
-co-op's pool, at once: a volunteer is whoever delivers a visit without being
-employed by the co-op on its day (node.workforce).
+"""The hours a delivered visit moves in the time bank, at once: its volunteer
+earns the visit's time from the co-op's pool, and the time of a respite visit
+is spent by the person who had it (into the pool).
 
-The credit is one ledger transfer whose id derives from the visit, saved with
+A volunteer is whoever delivers a visit without being employed by the co-op on
+its day (node.workforce); a respite visit is one with the respite service.
+Each payment is one ledger transfer whose id derives from the visit, saved with
 the delivery itself (``CoopBase.delivery_records``): a visit is delivered once,
 so it pays once. ``earn_for_visit`` does the same for a visit delivered by
-another path, and writes nothing for a visit already paid.
+another path, and writes nothing for what is already paid.
 
-A record of care is never refused for the time bank's sake: where the volunteer
-or the pool has no account, or a limit would be crossed, the visit earns
-nothing now; ``earn_for_visit`` pays it once that is put right.
+A record of care is never refused for the time bank's sake: where an account is
+missing or a limit would be crossed, that payment is not made now;
+``earn_for_visit`` makes it once that is put right.
 """
 
 import datetime as dt
@@ -19,6 +21,7 @@ from eventsourcing.domain import Aggregate
 
 from node.errors import BalanceLimitExceeded, UnknownAccount
 from node.timebank import TimeAccount, TimebankCommands, time_account_id
+from node.timebank_board import RESPITE
 from node.visits import Visit, VisitCommands
 from node.workforce import WorkforceCommands
 
@@ -26,13 +29,18 @@ POOL = time_account_id(None)
 
 
 def visit_hours_transfer(visit_id: UUID) -> UUID:
-    """The ledger transfer that pays for a visit: one per visit."""
+    """The ledger transfer that pays a volunteer for a visit: one per visit."""
     return uuid5(NAMESPACE_URL, f"commonweal:visit_hours:{visit_id}")
+
+
+def visit_respite_transfer(visit_id: UUID) -> UUID:
+    """The ledger transfer that spends a respite visit's hours: one per visit."""
+    return uuid5(NAMESPACE_URL, f"commonweal:visit_respite:{visit_id}")
 
 
 class VolunteerHoursCommands(VisitCommands, WorkforceCommands, TimebankCommands):
     def delivery_records(self, visit: Visit) -> list[Aggregate]:
-        return [*super().delivery_records(visit), *self.volunteer_credit(visit)]
+        return [*super().delivery_records(visit), *self.visit_hours(visit)]
 
     def is_employed_on(self, member: UUID, day: dt.date) -> bool:
         return any(
@@ -42,46 +50,62 @@ class VolunteerHoursCommands(VisitCommands, WorkforceCommands, TimebankCommands)
             for w in self.workers()
         )
 
-    def volunteer_credit(self, visit: Visit) -> list[TimeAccount]:
-        """The pool's payment to the visit's volunteer, entered but not saved;
-        none if the visit is not a volunteer's delivered one, or cannot pay."""
+    def visit_hours(self, visit: Visit) -> list[TimeAccount]:
+        """The accounts a delivered visit's payments are entered on, not yet
+        saved; none for a visit not delivered, or that pays nothing (more)."""
         if visit.status != "delivered" or visit.worker is None:
             return []
         assert visit.started_at is not None  # delivered
         day = visit.started_at.date()
-        if self.is_employed_on(visit.worker, day):
-            return []
+        accounts: dict[UUID, TimeAccount] = {}
+        if not self.is_employed_on(visit.worker, day):
+            volunteer = time_account_id(visit.worker)
+            transfer = visit_hours_transfer(visit.id)
+            self._pay(
+                accounts, POOL, volunteer, visit.minutes, "volunteering", day, transfer
+            )
+        respite = visit.minutes_by_service.get(RESPITE, 0)
+        if respite:
+            receiver = time_account_id(visit.service_user)
+            transfer = visit_respite_transfer(visit.id)
+            self._pay(accounts, receiver, POOL, respite, "respite", day, transfer)
+        return list(accounts.values())
+
+    def _pay(
+        self,
+        accounts: dict[UUID, TimeAccount],
+        source: UUID,
+        target: UUID,
+        minutes: int,
+        purpose: str,
+        day: dt.date,
+        transfer: UUID,
+    ) -> None:
+        """Enter one of a visit's payments on ``accounts``, unless it is paid
+        already or cannot be paid now."""
         try:
-            _, pool, volunteer = self.entered_transfer(
-                POOL,
-                time_account_id(visit.worker),
-                visit.minutes,
-                "volunteering",
-                on=day,
-                transfer=visit_hours_transfer(visit.id),
+            member = target if source == POOL else source
+            if self._paid(member, transfer):
+                return
+            self.entered_transfer(
+                source, target, minutes, purpose, "", day, transfer, accounts
             )
         except (UnknownAccount, BalanceLimitExceeded):
-            return []
-        return [pool, volunteer]
+            return
 
     def earn_for_visit(self, visit_id: UUID) -> bool:
-        """Pay a delivered volunteer visit's hours if not paid yet; True if
-        this call paid them."""
-        visit = self.visit(visit_id)
-        if visit.worker is None or self._paid(visit):
-            return False
-        credit = self.volunteer_credit(visit)
-        if credit:
-            self.save(*credit)
-        return bool(credit)
+        """Make a delivered visit's payments not made yet; True if this call
+        made any."""
+        entered = self.visit_hours(self.visit(visit_id))
+        if entered:
+            self.save(*entered)
+        return bool(entered)
 
-    def _paid(self, visit: Visit) -> bool:
-        try:
-            account = self.time_account_of(visit.worker) if visit.worker else None
-        except UnknownAccount:
-            return False
-        transfer = visit_hours_transfer(visit.id)
-        return account is not None and any(
-            isinstance(e, TimeAccount.Credited) and e.transfer == transfer
-            for e in self.events.get(account.id)
+    def _paid(self, account_id: UUID, transfer: UUID) -> bool:
+        """Whether ``transfer`` is on the account already (a member's: the
+        pool's history is long)."""
+        return any(
+            isinstance(e, TimeAccount.Credited | TimeAccount.Debited)
+            and e.transfer == transfer
+            for e in self.events.get(account_id)
         )

@@ -6,6 +6,7 @@ import datetime as dt
 from html import unescape
 from uuid import UUID
 
+import msgspec
 import pytest
 
 from node.application import CoopNode
@@ -16,9 +17,10 @@ from node.errors import (
     UnknownAccount,
     UnknownServiceType,
 )
+from node.rules import profile_named
 from node.timebank import TimeAccount, time_account_id
-from node.timebank_board import exchange_transfer_id
-from node.volunteer_hours import POOL, visit_hours_transfer
+from node.timebank_board import RESPITE, exchange_transfer_id
+from node.volunteer_hours import POOL, visit_hours_transfer, visit_respite_transfer
 from tests.node_api import (
     admitted_member,
     call,
@@ -30,6 +32,7 @@ from tests.node_api import (
 )
 from tests.page_text import UUID_TEXT, visible_text
 from tests.web import LiveNode
+from toolkit.config import StoreConfig
 
 DAY = dt.date(2026, 3, 2)
 AT = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -405,3 +408,29 @@ async def test_a_volunteer_visit_delivered_over_the_api_earns_once(
     assert balance(app, UUID(vera)) == 50
     assert transfers_named(app, UUID(vera), visit_hours_transfer(visit)) == 1
     assert bank_total(app) == 0
+
+
+def test_a_respite_visit_spends_the_receivers_hours_once(store: StoreConfig) -> None:
+    profile = msgspec.structs.replace(
+        profile_named("uk_multi_stakeholder"),
+        service_types=("personal_care", RESPITE),
+    )
+    app = CoopNode("beta", store.env())
+    try:
+        app.found_coop("Beta", profile, DAY)
+        app.open_pool_account(-6000, 6000, DAY)
+        carer = with_account(app, "Fay Carer")  # a family carer
+        vera = with_account(app, "Vera Novak")
+        visit = app.schedule_visit(carer, AT, ["personal_care", RESPITE])
+        app.deliver_visit(visit, vera, AT, 180)  # 90 min of it respite
+        assert balance(app, carer) == -90
+        assert balance(app, vera) == 180
+        assert app.time_account(POOL).balance == -90
+        assert app.statement(time_account_id(carer))[-1].purpose == "respite"
+        before = stored(app)
+        assert app.earn_for_visit(visit) is False
+        assert stored(app) == before
+        assert transfers_named(app, carer, visit_respite_transfer(visit)) == 1
+        assert bank_total(app) == 0
+    finally:
+        app.close()
