@@ -298,7 +298,7 @@ class NotAParty(DomainError):
 
 
 class InvalidFunding(DomainError):
-    """A funding arrangement that cannot be recorded as asked (not a service
-    user, or dated before the one in force)."""
+    """A funding arrangement that cannot be recorded as asked (more minutes
+    than a week holds, or not after the last arrangement)."""
 
     code = "invalid_funding"

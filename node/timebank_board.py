@@ -254,11 +254,11 @@ class TimebankBoardCommands(TimebankCommands):
         return listing.id
 
     def withdraw_listing(
-        self, listing_id: UUID, by: UUID | None, on: dt.date | None = None
+        self, listing_id: UUID, by: UUID, on: dt.date | None = None
     ) -> None:
-        """``by`` its owner, or the coordinator (None)."""
+        """``by`` its owner, who alone may take it off the board."""
         listing = self.listing(listing_id)
-        if by is not None and by != listing.owner:
+        if by != listing.owner:
             raise NotAParty(f"member {by} did not post {listing.kind} {listing_id}")
         listing.withdraw(on or dt.date.today())
         self.save(listing)

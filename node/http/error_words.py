@@ -95,8 +95,8 @@ PLAIN_ERRORS: dict[str, str] = {
     "unknown_exchange": N_("There is no such exchange."),
     "not_a_party": N_("Only the members taking part may do that."),
     "invalid_funding": N_(
-        "That funding cannot be recorded: it must be for a service user, from a "
-        "day after the arrangement in force."
+        "That funding cannot be recorded: a new arrangement starts after the "
+        "last one, for 168 hours a week at most."
     ),
 }
 
