@@ -3,6 +3,7 @@
 from node.care import CARE_PLAN_SHARING, CareCommands
 from node.care_months import CARE_MONTH_SHARING, CareMonthCommands
 from node.expenses import EXPENSE_SHARING, ExpenseCommands
+from node.funding import FUNDING_SHARING, FundingCommands
 from node.governance import GOVERNANCE_SHARING, GovernanceCommands
 from node.incidents import INCIDENT_SHARING, IncidentCommands
 from node.leads import LeadCommands
@@ -17,7 +18,9 @@ from node.sign_in import SignInCommands
 from node.spinoff import SpinOffCommands
 from node.subject_access import SubjectAccessCommands
 from node.timebank import TIMEBANK_SHARING, TimebankCommands
+from node.timebank_board import TimebankBoardCommands
 from node.visits import VISIT_SHARING, VisitCommands
+from node.volunteer_hours import VolunteerHoursCommands
 from node.workforce import WORKFORCE_SHARING, WorkforceCommands
 
 # Every event type that may leave the node, and how (see node.sharing).
@@ -31,10 +34,15 @@ ALLOWLIST: dict[str, Rule] = {
     **WORKFORCE_SHARING,
     **TIMEBANK_SHARING,
     **EXPENSE_SHARING,
+    **FUNDING_SHARING,
 }
 
 
 class CoopNode(
+    # Before the areas they build on (visits, workforce, the time bank).
+    VolunteerHoursCommands,
+    TimebankBoardCommands,
+    FundingCommands,
     PostalVoteCommands,
     SignInCommands,
     SpinOffCommands,

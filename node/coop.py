@@ -209,6 +209,12 @@ class CoopBase(Application[UUID]):
         services require: with no requirements recorded, they did."""
         return True
 
+    def delivery_records(self, visit: Any) -> list[Aggregate]:
+        """What else a visit's delivery writes, saved with it (node.visits):
+        areas that pay for a delivered visit add theirs (node.volunteer_hours),
+        calling ``super()`` so that every area's records are kept."""
+        return []
+
     @property
     def is_founded(self) -> bool:
         return self._find_coop() is not None
