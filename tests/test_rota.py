@@ -13,7 +13,10 @@ import pytest
 from node.application import CoopNode
 from node.errors import DoubleBooked, InvalidPattern, OnLeave, OutsideAvailability
 from node.rota import Slot
+from tests.node_api import admitted_member, call, events, post_form, staff_token
+from tests.page_text import UUID_TEXT, error_beside, visible_text
 from tests.test_care import DAY, member
+from tests.web import LiveNode
 
 LONDON = "Europe/London"
 ZONE = ZoneInfo(LONDON)
@@ -174,3 +177,245 @@ def test_continuity_counts_carers_by_calendar_month(app: CoopNode) -> None:
     assert app.continuity(dt.date(2026, 3, 15)) == {user: 2}
     assert app.continuity(dt.date(2026, 4, 1)) == {user: 1, other: 1}
     assert app.continuity(dt.date(2026, 5, 1)) == {}
+
+
+# The API and the pages.
+
+
+async def _people(http: LiveNode) -> tuple[str, str, str]:
+    """A coordinator's token, a service user and an employed worker."""
+    _, coordinator = await staff_token(http, "coordinator", "Cal Roy")
+    user, _ = await admitted_member(http, "service_user", "Una Ward")
+    worker, _ = await admitted_member(http, "worker", "Wren Hale")
+    http.node.coop_node.hire_worker(UUID(worker), DAY)
+    return coordinator, user, worker
+
+
+async def test_a_double_booking_is_refused_naming_the_clash(
+    http_node: LiveNode,
+) -> None:
+    coordinator, user, wren = await _people(http_node)
+    status, visit = await call(
+        http_node,
+        "POST",
+        "/api/visits",
+        token=coordinator,
+        json={
+            "service_user": user,
+            "scheduled_for": "2026-03-30T09:30:00+01:00",
+            "service_types": ["cleaning"],
+            "worker": wren,
+            "planned_minutes": 45,
+        },
+    )
+    assert status == 201, visit
+    assert (visit["assigned_to"], visit["planned_minutes"]) == (wren, 45)
+
+    weekly = {
+        "service_user": user,
+        "weekdays": [0],
+        "time": "09:00",
+        "first_day": "2026-03-23",
+        "weeks": 3,
+        "service_types": ["cleaning"],
+        "worker": wren,
+        "time_zone": LONDON,
+    }
+    before = events(http_node)
+    status, refused = await call(
+        http_node, "POST", "/api/rota/patterns", token=coordinator, json=weekly
+    )
+    assert status == 409, refused
+    assert refused["error"]["code"] == "double_booked", refused
+    assert (
+        visit["id"] in refused["error"]["message"]
+        and "2026-03-30" in refused["error"]["message"]
+    )
+    # The page says it beside the worker, by time and never by id.
+    form = [(k, str(v)) for k, v in weekly.items() if k not in ("weekdays", "weeks")]
+    form = [*form, ("weekdays", "0"), ("last_day", "2026-04-12")]
+    form = [(k, v) for k, v in form if k not in ("service_types", "time_zone")]
+    form.append(("service_types", "cleaning"))
+    status, page = await post_form(http_node, "/staff/rota/patterns", coordinator, form)
+    assert status == 409
+    said = error_beside(page, "pattern-worker")
+    assert said.startswith("Already going to another visit from")
+    assert events(http_node) == before
+
+    # An hour later it fits: three Mondays, found on the list, then ended.
+    status, booked = await call(
+        http_node,
+        "POST",
+        "/api/rota/patterns",
+        token=coordinator,
+        json={**weekly, "time": "10:15"},
+    )
+    assert status == 201, booked
+    assert (len(booked["visits"]), booked["last_day"]) == (3, "2026-04-12")
+    status, listed = await call(
+        http_node, "GET", "/api/rota/patterns", token=coordinator
+    )
+    assert [p["id"] for p in listed] == [booked["id"]]
+    status, ended = await call(
+        http_node,
+        "POST",
+        f"/api/rota/patterns/{booked['id']}/end",
+        token=coordinator,
+        json={"from_day": "2026-03-30"},
+    )
+    assert (status, ended["ended"], ended["last_day"]) == (200, True, "2026-03-29")
+    app = http_node.node.coop_node
+    statuses = [app.visit(UUID(i)).status for i in booked["visits"]]
+    assert statuses == ["scheduled", "cancelled", "cancelled"]
+
+
+async def test_leave_and_hours_on_the_rota_page(http_node: LiveNode) -> None:
+    coordinator, user, wren = await _people(http_node)
+    status, visit = await call(
+        http_node,
+        "POST",
+        "/api/visits",
+        token=coordinator,
+        json={
+            "service_user": user,
+            "scheduled_for": "2026-04-07T15:00:00+01:00",
+            "service_types": ["cleaning"],
+            "worker": wren,
+        },
+    )
+    assert status == 201, visit
+    status, carer = await call(
+        http_node,
+        "POST",
+        f"/api/rota/carers/{wren}/leave",
+        token=coordinator,
+        json={"kind": "sick", "first_day": "2026-04-06", "last_day": "2026-04-08"},
+    )
+    assert status == 201, carer
+    leave = carer["leave"][0]["id"]
+    status, page = await call(http_node, "GET", "/staff/rota", token=coordinator)
+    assert status == 200
+    text = visible_text(page)
+    reassign = text[text.index("Visits to reassign") : text.index("Weekly visits")]
+    assert "Una Ward" in reassign and "Wren Hale is on sick leave" in reassign
+    assert not UUID_TEXT.search(text)
+
+    # On leave: a visit that day is refused, on the API and beside the field.
+    status, refused = await call(
+        http_node,
+        "POST",
+        f"/api/visits/{visit['id']}/assign",
+        token=coordinator,
+        json={"worker": wren},
+    )
+    assert (status, refused["error"]["code"]) == (409, "on_leave"), refused
+    status, page = await post_form(
+        http_node,
+        f"/staff/visits/{visit['id']}/assign",
+        coordinator,
+        [("worker", wren), ("back", "rota")],
+    )
+    assert status == 409
+    assert error_beside(page, f"assign-rota-{visit['id']}").startswith("On leave")
+
+    # Hours on weekday mornings: the leave removed, 15:00 is still refused.
+    status, _ = await post_form(
+        http_node,
+        f"/staff/rota/carers/{wren}/leave/{leave}/remove",
+        coordinator,
+        [],
+    )
+    assert status == 303
+    hours = [("starts_0", "08:00"), ("ends_0", "13:00"), ("starts_1", "08:00")]
+    status, page = await post_form(
+        http_node, f"/staff/rota/carers/{wren}/availability", coordinator, hours
+    )
+    assert status == 400  # Tuesday's end left out
+    hours.append(("ends_1", "13:00"))
+    status, _ = await post_form(
+        http_node, f"/staff/rota/carers/{wren}/availability", coordinator, hours
+    )
+    assert status == 303
+    status, listed = await call(http_node, "GET", "/api/rota/carers", token=coordinator)
+    assert listed == [
+        {
+            "member": wren,
+            "slots": [
+                {"weekday": 0, "starts": "08:00", "ends": "13:00"},
+                {"weekday": 1, "starts": "08:00", "ends": "13:00"},
+            ],
+            "time_zone": "",
+            "leave": [],
+        }
+    ]
+    status, refused = await call(
+        http_node,
+        "POST",
+        f"/api/visits/{visit['id']}/assign",
+        token=coordinator,
+        json={"worker": wren},
+    )
+    assert (status, refused["error"]["code"]) == (409, "outside_availability"), refused
+
+
+async def test_a_member_or_the_board_cannot_book_or_give_visits(
+    http_node: LiveNode,
+) -> None:
+    coordinator, user, wren = await _people(http_node)
+    _, board = await staff_token(http_node, "board", "Bea Ng")
+    _, member_token = await admitted_member(http_node, "volunteer", "Mo Reed")
+    status, visit = await call(
+        http_node,
+        "POST",
+        "/api/visits",
+        token=coordinator,
+        json={
+            "service_user": user,
+            "scheduled_for": "2026-04-07T09:00:00+01:00",
+            "service_types": ["cleaning"],
+        },
+    )
+    assert status == 201
+    before = events(http_node)
+    attempts = [
+        ("POST", f"/api/visits/{visit['id']}/assign", {"worker": wren}),
+        (
+            "POST",
+            "/api/visits",
+            {
+                "service_user": user,
+                "scheduled_for": "2026-04-08T09:00:00+01:00",
+                "service_types": ["cleaning"],
+                "worker": wren,
+            },
+        ),
+        (
+            "POST",
+            "/api/rota/patterns",
+            {
+                "service_user": user,
+                "weekdays": [2],
+                "time": "09:00",
+                "first_day": "2026-04-06",
+                "weeks": 2,
+                "service_types": ["cleaning"],
+            },
+        ),
+        (
+            "POST",
+            f"/api/rota/carers/{wren}/leave",
+            {"kind": "sick", "first_day": "2026-04-06", "last_day": "2026-04-08"},
+        ),
+        ("PUT", f"/api/rota/carers/{wren}/availability", {"slots": []}),
+    ]
+    for token in (member_token, board):
+        for method, path, body in attempts:
+            status, _ = await call(http_node, method, path, token=token, json=body)
+            assert status == 403, (method, path)
+        for path in (f"/staff/visits/{visit['id']}/assign", "/staff/rota/patterns"):
+            status, _ = await post_form(http_node, path, token, [("worker", wren)])
+            assert status == 403
+        status, _ = await call(http_node, "GET", "/staff/rota", token=token)
+        assert status == 403
+    assert events(http_node) == before
+    assert http_node.node.coop_node.visit(UUID(visit["id"])).assigned_to is None
