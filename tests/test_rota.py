@@ -419,3 +419,44 @@ async def test_a_member_or_the_board_cannot_book_or_give_visits(
         assert status == 403
     assert events(http_node) == before
     assert http_node.node.coop_node.visit(UUID(visit["id"])).assigned_to is None
+
+
+async def test_the_schedule_form_repeats_weekly_and_names_a_clash(
+    http_node: LiveNode,
+) -> None:
+    coordinator, user, wren = await _people(http_node)
+    app = http_node.node.coop_node
+    once = [
+        ("service_user", user),
+        ("day", "2026-04-06"),
+        ("time", "09:30"),
+        ("service_types", "cleaning"),
+        ("worker", wren),
+        ("planned_minutes", "30"),
+    ]
+    status, _ = await post_form(http_node, "/staff/visits/new", coordinator, once)
+    assert status == 303
+    weekly = [*once[:2], ("time", "09:45"), *once[3:], ("until", "2026-04-20")]
+    before = events(http_node)
+    status, page = await post_form(http_node, "/staff/visits/new", coordinator, weekly)
+    assert status == 409
+    assert error_beside(page, "schedule-worker").startswith("Already going")
+    assert events(http_node) == before
+
+    weekly = [*once[:2], ("time", "10:00"), *once[3:], ("until", "2026-04-20")]
+    status, _ = await post_form(http_node, "/staff/visits/new", coordinator, weekly)
+    assert status == 303
+    (pattern,) = app.patterns()
+    assert (len(pattern.visits), pattern.worker, pattern.planned_minutes) == (
+        3,
+        UUID(wren),
+        30,
+    )
+
+    # Delivered by two carers in April: the rota page counts two for Una.
+    tom, _ = await admitted_member(http_node, "worker", "Tom Kerr")
+    app.hire_worker(UUID(tom), DAY)
+    for visit_id, by in zip(pattern.visits[:2], (wren, tom), strict=True):
+        visit = app.visit(visit_id)
+        app.deliver_visit(visit_id, UUID(by), visit.scheduled_for, 30)
+    assert app.continuity(dt.date(2026, 4, 1)) == {UUID(user): 2}
