@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from eventsourcing.domain import Aggregate, event
 
+from node.care_months import carers_seen, month_start
 from node.errors import (
     DoubleBooked,
     InvalidAvailability,
@@ -183,21 +184,6 @@ class _Batch(NamedTuple):
 _BATCH: ContextVar[_Batch | None] = ContextVar("rota_batch", default=None)
 
 
-def continuity_of(visits: Iterable[Visit], month: dt.date) -> dict[UUID, int]:
-    """Service user -> how many different carers delivered their visits in the
-    calendar month of ``month``."""
-    first = month.replace(day=1)
-    following = (first + dt.timedelta(days=32)).replace(day=1)
-    carers: dict[UUID, set[UUID]] = {}
-    for visit in visits:
-        if visit.status != "delivered" or visit.worker is None:
-            continue
-        assert visit.ended_on is not None  # a delivered visit's day
-        if first <= visit.ended_on < following:
-            carers.setdefault(visit.service_user, set()).add(visit.worker)
-    return {user: len(seen) for user, seen in carers.items()}
-
-
 class RotaCommands(VisitCommands):
     def set_availability(
         self, member_id: UUID, slots: Sequence[Slot], time_zone: str = ""
@@ -335,7 +321,9 @@ class RotaCommands(VisitCommands):
         """Service user -> distinct carers who delivered their visits in the
         calendar month of ``month`` (the co-op's continuity of care)."""
         delivered = dict.fromkeys(ids_with(self, Visit.Delivered.TOPIC))
-        return continuity_of((self.visit(i) for i in delivered), month)
+        visits = (self.visit(i) for i in delivered)
+        seen = carers_seen(visits, month_start(month))
+        return {user: len(carers) for user, carers in seen.items()}
 
     def _bookings(self, worker: UUID) -> list[Booking]:
         batch = _BATCH.get()

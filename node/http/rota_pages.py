@@ -16,6 +16,7 @@ from aiohttp import web
 
 from node.application import CoopNode
 from node.auth import CARE
+from node.care_months import FEW_CARERS
 from node.errors import DoubleBooked, OnLeave, RotaClash
 from node.http.context import NODE, run
 from node.http.coordinator_forms import Problem, Typed
@@ -88,7 +89,7 @@ def continuity_rows(
     if not counts:
         return MonthContinuity(month, rows, None, None)
     average = sum(counts.values()) / len(counts)
-    few = sum(1 for n in counts.values() if n <= 2) / len(counts)
+    few = sum(1 for n in counts.values() if n <= FEW_CARERS) / len(counts)
     return MonthContinuity(month, rows, average, few)
 
 
