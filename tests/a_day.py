@@ -89,6 +89,15 @@ async def a_day_of_records(http: LiveNode) -> tuple[dict[str, str], list[str]]:
     app.open_care_plan(UUID(user), [("Cook a meal", 3, 4)])
     app.raise_incident("incident", "A fall")
     app.hire_worker(UUID(cal))
+    # Weekly visits and leave, so that the rota's forms that move and end them,
+    # and remove the leave, are on its page.
+    soon = dt.date.today() + dt.timedelta(days=7)
+    app.schedule_weekly(
+        UUID(user), [0], dt.time(7), soon, soon + dt.timedelta(days=14), [service]
+    )
+    app.take_leave(
+        UUID(cal), "annual_leave", soon + dt.timedelta(days=60), soon + dt.timedelta(61)
+    )
     time_bank_board(http, [UUID(m) for m in (rosa, bea, cal)])
     for path, token, body in [
         ("/api/ballots", admin, {"title": "Open a second day centre"}),

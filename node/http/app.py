@@ -21,6 +21,7 @@ from node.http import (
     notifications,
     ops,
     pool,
+    rota,
     shares,
     subject_access,
     timebank,
@@ -48,6 +49,8 @@ from node.http.member_pages import member_pages
 from node.http.motion_pages import motion_pages
 from node.http.pages import error_page, pages
 from node.http.report_page import report_page
+from node.http.rota_forms import rota_forms
+from node.http.rota_pages import rota_pages
 from node.http.share_pages import share_pages
 from node.http.sign_in_pages import sign_in_pages
 from node.http.staff_pages import staff_pages
@@ -85,6 +88,7 @@ APIS: tuple[Api, ...] = (
     tokens.api,
     meetings.api,
     leads.api,
+    rota.api,
     subject_access.api,
 )
 
@@ -163,6 +167,8 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(coordinator_pages)
     app.add_routes(worker_pages)
     app.add_routes(leads.lead_pages)
+    app.add_routes(rota_pages)
+    app.add_routes(rota_forms)
     app.add_routes(subject_access.subject_access_pages)
     app.add_routes(notifications.pages)
     app.add_routes(language.pages)
