@@ -1,5 +1,6 @@
 """The co-op node's application: every area's commands over one event store."""
 
+from node.access_audit import AccessAuditCommands
 from node.care import CARE_PLAN_SHARING, CareCommands
 from node.expenses import EXPENSE_SHARING, ExpenseCommands
 from node.governance import GOVERNANCE_SHARING, GovernanceCommands
@@ -47,6 +48,7 @@ class CoopNode(
     WorkforceCommands,
     TimebankCommands,
     ExpenseCommands,
+    AccessAuditCommands,
 ):
     """One co-op's event-sourced application. SQLite by default, PostgreSQL by env.
 

@@ -109,6 +109,19 @@ LABELS: dict[str, dict[str, str]] = {
         "spinoff_approval": N_("approval of a new co-op (spin-off)"),
         "board_election": N_("board election"),
     },
+    # What was read, in the access log (node.access_audit).
+    "record": {
+        "care_plan": N_("care plan"),
+        "visit": N_("visit"),
+        "visit_notes": N_("visit notes"),
+        "incident": N_("incident or safeguarding concern"),
+        "contact_details": N_("contact details"),
+        "member_record": N_("member record"),
+        "subject_access_export": N_("everything the co-op holds (subject access)"),
+        "timebank_statement": N_("time-bank statement"),
+        "expenses": N_("expense claims"),
+        "access_log": N_("who read their records"),
+    },
     "role": {
         "admin": N_("administrator"),
         "board": N_("board member"),

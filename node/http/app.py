@@ -7,6 +7,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from node.http import (
+    access_log,
     ballots,
     care_plans,
     elections,
@@ -26,6 +27,7 @@ from node.http import (
     visits,
     workforce,
 )
+from node.http.access_log import access_log_pages
 from node.http.ballot_pages import ballot_pages
 from node.http.board_list import board_list
 from node.http.board_pages import NEW_ACCESS, board_pages
@@ -78,6 +80,7 @@ APIS: tuple[Api, ...] = (
     tokens.api,
     meetings.api,
     leads.api,
+    access_log.api,
 )
 
 # A paper and the form around it.
@@ -155,6 +158,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(coordinator_pages)
     app.add_routes(worker_pages)
     app.add_routes(leads.lead_pages)
+    app.add_routes(access_log_pages)
     app.add_routes(notifications.pages)
     app.add_routes(language.pages)
     app.add_routes(report_page)
