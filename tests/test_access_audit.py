@@ -21,7 +21,14 @@ from node.application import CoopNode
 from node.auth import ADMIN, Principal
 from node.config import StoreConfig
 from node.rules import profile_named
-from tests.node_api import admitted_member, call, events, schedule, staff_token
+from tests.node_api import (
+    admitted_member,
+    call,
+    events,
+    open_account,
+    schedule,
+    staff_token,
+)
 from tests.page_text import visible_text
 from tests.web import LiveNode, bearer
 
@@ -92,6 +99,22 @@ async def test_each_read_of_a_care_record_or_contact_details_is_one_record(
             record_id,
         ), path
         assert read.reader_role in ("coordinator", "board")
+    # Time-bank statements and expense claims name what a person did and spent.
+    await open_account(http_node, r["una"])
+    for path in (f"/api/timebank/accounts/{una}", f"/staff/timebank/members/{una}"):
+        read = await one_read(http_node, get(http_node, path, coordinator))
+        assert (read.subject, read.what) == (una, "timebank_statement"), path
+    status, _ = await call(
+        http_node,
+        "POST",
+        "/api/expenses",
+        token=r["una_token"],
+        json={"category": "travel", "amount": 480},
+    )
+    assert status == 201
+    for path in ("/api/expenses", "/staff/expenses"):
+        read = await one_read(http_node, get(http_node, path, coordinator))
+        assert (read.subject, read.what) == (una, "expenses"), path
     # The person reading her own details is recorded too.
     read = await one_read(http_node, get(http_node, "/details", r["una_token"]))
     assert (read.reader, read.subject, read.what) == (una, una, "contact_details")
@@ -180,15 +203,16 @@ async def test_the_data_protection_lead_sees_and_exports_every_read(
     assert (status, none) == (200, [])
 
     # As CSV: names and member numbers, never ids.
-    status, text = await call(
-        http_node, "GET", f"{query}&format=csv", token=dora_token
-    )
+    status, text = await call(http_node, "GET", f"{query}&format=csv", token=dora_token)
     assert status == 200
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][:2] == ["When", "Reader"]
-    assert ["Cal Roy", "coordinator", "Una Ward", "incident or safeguarding concern"] in [
-        [row[1], row[3], row[4], row[6]] for row in rows
-    ]
+    assert [
+        "Cal Roy",
+        "coordinator",
+        "Una Ward",
+        "incident or safeguarding concern",
+    ] in [[row[1], row[3], row[4], row[6]] for row in rows]
     numbers = {row[1]: row[2] for row in rows[1:]}
     assert numbers["Cal Roy"].isdigit()
     assert r["una"] not in text and r["cal"] not in text
@@ -225,9 +249,7 @@ async def test_nobody_else_sees_anyone_elses_reads(http_node: LiveNode) -> None:
             status, body = await call(http_node, "GET", path, token=token)
             assert status == 403, (path, body)
             assert "Una Ward" not in str(body) and "Cal Roy" not in str(body)
-        status, page = await call(
-            http_node, "GET", "/staff/access-log", token=token
-        )
+        status, page = await call(http_node, "GET", "/staff/access-log", token=token)
         assert status == 403
         assert "Una Ward" not in page
     assert events(http_node) == before  # nothing read, nothing recorded
@@ -254,10 +276,12 @@ async def test_a_name_like_a_formula_stays_text_in_the_csv(
     )
     assert status == 200
     rows = list(csv.reader(io.StringIO(text)))
-    assert ["'=HYPERLINK(\"http://evil.example\",\"x\")", "'@SUM(A1)"] in [
+    assert ['\'=HYPERLINK("http://evil.example","x")', "'@SUM(A1)"] in [
         [row[1], row[4]] for row in rows
     ]
-    assert not any(cell.startswith(("=", "@", "+", "-")) for row in rows for cell in row)
+    assert not any(
+        cell.startswith(("=", "@", "+", "-")) for row in rows for cell in row
+    )
 
 
 def founded(path: Path) -> CoopNode:
@@ -276,21 +300,19 @@ def test_the_log_survives_a_restart_and_keeps_months_apart(tmp_path: Path) -> No
     april = dt.datetime(2026, 4, 1, 9, 0, tzinfo=dt.UTC)
     app.record_read(reader, una, "care_plan", uuid4(), march)
     app.record_read(reader, una, "visit_notes", None, april)
-    app.record_reads(ADMIN, [Reading(other, "incident"), Reading(una, "incident")], april)
+    app.record_reads(
+        ADMIN, [Reading(other, "incident"), Reading(una, "incident")], april
+    )
     app.close()
 
     app = founded(store)
     try:
-        mine = app.access_reads(una)
-        assert [(r.what, r.at) for r in mine] == [
+        mine = app.access_reads(una)  # latest first
+        assert {(r.what, r.at) for r in mine[:2]} == {
             ("visit_notes", april),
             ("incident", april),
-            ("care_plan", march),
-        ] or [(r.what, r.at) for r in mine] == [
-            ("incident", april),
-            ("visit_notes", april),
-            ("care_plan", march),
-        ]
+        }
+        assert (mine[2].what, mine[2].at, len(mine)) == ("care_plan", march, 3)
         assert len(app.access_reads(everyone=True)) == 4
         # By days, in the node's own time.
         april_day = april.astimezone().date()

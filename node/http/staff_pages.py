@@ -269,10 +269,13 @@ def _expenses_context(app: CoopNode) -> dict[str, Any]:
 
 
 async def expenses_page(
-    request: web.Request, status: int = 200, error: str | None = None
+    request: web.Request,
+    status: int = 200,
+    error: str | None = None,
+    shown: Callable[[dict[str, Any]], list[Reading]] | None = None,
 ) -> web.Response:
     return await _page(
-        request, "expenses.html", _expenses_context, status, error, _claims_shown
+        request, "expenses.html", _expenses_context, status, error, shown
     )
 
 
@@ -283,7 +286,9 @@ def _claims_shown(data: dict[str, Any]) -> list[Reading]:
 @staff_pages.get("/staff/expenses")
 async def staff_expenses(request: web.Request) -> web.Response:
     signed_in(request, CARE)
-    return await expenses_page(request)
+    # Recorded here, where the claims are opened; shown again beside a refused
+    # form, they are what the reader had already opened.
+    return await expenses_page(request, shown=_claims_shown)
 
 
 @staff_pages.post("/staff/expenses/{id}/{action:approve|reject|pay}")
