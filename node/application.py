@@ -1,5 +1,6 @@
 """The co-op node's application: every area's commands over one event store."""
 
+from node.access_audit import AccessAuditCommands
 from node.care import CARE_PLAN_SHARING, CareCommands
 from node.care_months import CARE_MONTH_SHARING, CareMonthCommands
 from node.expenses import EXPENSE_SHARING, ExpenseCommands
@@ -64,6 +65,7 @@ class CoopNode(
     WorkforceCommands,
     TimebankCommands,
     ExpenseCommands,
+    AccessAuditCommands,
 ):
     """One co-op's event-sourced application. SQLite by default, PostgreSQL by env.
 

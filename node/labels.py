@@ -139,6 +139,20 @@ LABELS: dict[str, dict[str, str]] = {
         "5": N_("Saturday"),
         "6": N_("Sunday"),
     },
+    # What was read, in the access log (node.access_audit).
+    "record": {
+        "care_plan": N_("care plan"),
+        "visit": N_("visit"),
+        "visit_notes": N_("visit notes"),
+        "incident": N_("incident or safeguarding concern"),
+        "contact_details": N_("contact details"),
+        "member_record": N_("member record"),
+        "subject_access_export": N_("everything the co-op holds (subject access)"),
+        "timebank_statement": N_("time-bank statement"),
+        "expenses": N_("expense claims"),
+        "access_log": N_("who read their records"),
+        "funding": N_("who pays for their care"),
+    },
     "role": {
         "admin": N_("administrator"),
         "board": N_("board member"),

@@ -7,6 +7,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from node.http import (
+    access_log,
     ballots,
     care_plans,
     elections,
@@ -30,6 +31,7 @@ from node.http import (
     visits,
     workforce,
 )
+from node.http.access_log import access_log_pages
 from node.http.ballot_pages import ballot_pages
 from node.http.board_list import board_list
 from node.http.board_pages import NEW_ACCESS, board_pages
@@ -90,6 +92,7 @@ APIS: tuple[Api, ...] = (
     leads.api,
     rota.api,
     subject_access.api,
+    access_log.api,
 )
 
 # A paper and the form around it.
@@ -170,6 +173,8 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(rota_pages)
     app.add_routes(rota_forms)
     app.add_routes(subject_access.subject_access_pages)
+
+    app.add_routes(access_log_pages)
     app.add_routes(notifications.pages)
     app.add_routes(language.pages)
     app.add_routes(report_page)

@@ -16,6 +16,7 @@ from aiohttp import web
 from node.application import CoopNode
 from node.auth import CARE
 from node.errors import BalanceLimitExceeded, UnknownAccount
+from node.http.audit import audited
 from node.http.context import NODE, run
 from node.http.coordinator_forms import (
     NO_SUCH_RECORD,
@@ -295,7 +296,9 @@ async def staff_statement(request: web.Request) -> web.Response:
             "names": account_names(app),
         }
 
-    return await _statement(request, query, read)
+    page = await _statement(request, query, read)
+    await audited(request, member, "timebank_statement")
+    return page
 
 
 @coordinator_pages.get(f"{PAGE}/pool")

@@ -16,6 +16,7 @@ from aiohttp import web
 from node.application import CoopNode
 from node.auth import CARE
 from node.funding import Arrangement, Funding, Period
+from node.http.audit import audited
 from node.http.context import NODE, run, write
 from node.http.guard import require
 from schemas.funding import FunderType, WeeklyMinutes
@@ -168,4 +169,6 @@ async def get_funding(request: web.Request) -> FundingView:
     require(request, CARE, "read funding")
     service_user = path_uuid(request)
     app = request.app[NODE].coop_node
-    return await run(request, funding_view, app, service_user, dt.date.today())
+    view = await run(request, funding_view, app, service_user, dt.date.today())
+    await audited(request, service_user, "funding")
+    return view

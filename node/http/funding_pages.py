@@ -16,6 +16,7 @@ from aiohttp import web
 from node.application import CoopNode
 from node.auth import CARE
 from node.funding import FUNDER_TYPES
+from node.http.audit import audited
 from node.http.context import NODE, run
 from node.http.coordinator_forms import (
     NO_SUCH_RECORD,
@@ -124,6 +125,6 @@ async def staff_person_funding(request: web.Request) -> web.Response:
         view = funding_view(app, person, dt.date.today())
         return {"person": app.member(person).name, "view": view}
 
-    return render(
-        request, "coordinator_funding_person.html", **await run(request, read)
-    )
+    context = await run(request, read)
+    await audited(request, person, "funding")
+    return render(request, "coordinator_funding_person.html", **context)

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from node.application import CoopNode
 from node.errors import DomainError
+from node.http.audit import audited
 from node.http.context import NODE, write
 from node.http.field_errors import form_page, trimmed
 from node.http.guard import COOKIE, SESSION
@@ -49,7 +50,10 @@ details_page = partial(form_page, "member_details.html", details_context, DONE)
 
 @member_details.get("/details")
 async def details(request: web.Request) -> web.Response:
-    return await details_page(request, member_id_of(request))
+    member_id = member_id_of(request)
+    page = await details_page(request, member_id)
+    await audited(request, member_id, "contact_details")
+    return page
 
 
 @member_details.post("/details")

@@ -12,6 +12,7 @@ from uuid import UUID
 import msgspec
 from aiohttp import web
 
+from node.access_audit import Reading
 from node.application import CoopNode
 from node.auth import (
     ADMIN,
@@ -21,6 +22,7 @@ from node.auth import (
     AccessToken,
     Principal,
 )
+from node.http.audit import audited, audited_all
 from node.http.context import NODE, run, write
 from node.http.guard import principal, require, require_self_or
 from node.membership import Member
@@ -31,6 +33,7 @@ from toolkit.web.routes import Api, path_uuid
 
 api = Api()
 ID = {"id": UUID}
+CONTACT = "contact_details"  # what reading a member view is, in the access log
 
 Status = Literal["applied", "admitted", "withdrawn"]
 
@@ -164,7 +167,9 @@ def member_page(app: CoopNode, query: ListQuery) -> Page[MemberView]:
 )
 async def list_members(request: web.Request, query: ListQuery) -> Page[MemberView]:
     require(request, STAFF, "list members")
-    return await run(request, member_page, request.app[NODE].coop_node, query)
+    page = await run(request, member_page, request.app[NODE].coop_node, query)
+    await audited_all(request, [Reading(m.id, CONTACT, None) for m in page.items])
+    return page
 
 
 @api.route(
@@ -209,7 +214,9 @@ async def get_member(request: web.Request) -> MemberView:
     member_id = path_uuid(request)
     require_self_or(request, member_id, STAFF, "read member records")
     app = request.app[NODE].coop_node
-    return member_view(await run(request, app.member, member_id))
+    view = member_view(await run(request, app.member, member_id))
+    await audited(request, member_id, CONTACT)
+    return view
 
 
 @api.route(
@@ -337,4 +344,6 @@ async def my_record(request: web.Request, who: Principal) -> MemberView | None:
     if who == ADMIN or who.member_id is None:
         return None
     app = request.app[NODE].coop_node
-    return member_view(await run(request, app.member, who.member_id))
+    view = member_view(await run(request, app.member, who.member_id))
+    await audited(request, who.member_id, CONTACT)
+    return view

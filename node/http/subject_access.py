@@ -11,6 +11,7 @@ from uuid import UUID
 from aiohttp import web
 
 from node.auth import BOARD, EVERYONE, Principal
+from node.http.audit import audited
 from node.http.context import NODE, write
 from node.http.field_errors import path_id
 from node.http.guard import principal
@@ -37,7 +38,7 @@ async def copy_for(request: web.Request, member_id: UUID) -> SubjectAccess:
     who = principal(request)
     may_ask(request, who, member_id)
     node = request.app[NODE]
-    return await write(
+    copy = await write(
         request,
         node.coop_node.subject_access,
         member_id,
@@ -45,6 +46,8 @@ async def copy_for(request: web.Request, member_id: UUID) -> SubjectAccess:
         who.role,
         (node.outbox,),
     )
+    await audited(request, member_id, "subject_access_export")
+    return copy
 
 
 @api.route(
