@@ -280,9 +280,12 @@ class VisitCommands(CoopBase):
 
     def reschedule_visit(self, visit_id: UUID, scheduled_for: dt.datetime) -> None:
         """Move a scheduled visit to another day or time (its service user is told;
-        the move itself is not shared)."""
+        the move itself is not shared). A visit given to someone is checked at
+        its new time as when it was given (their leave, hours, other visits)."""
         visit = self.visit(visit_id)
         visit.reschedule(scheduled_for)
+        if visit.assigned_to is not None:
+            self.require_assignable(visit.assigned_to, visit)
         self.save(visit)
 
     def deliver_visit(
