@@ -3,6 +3,7 @@
 from node.access_audit import AccessAuditCommands
 from node.care import CARE_PLAN_SHARING, CareCommands
 from node.care_months import CARE_MONTH_SHARING, CareMonthCommands
+from node.corrections import CorrectionCommands
 from node.expenses import EXPENSE_SHARING, ExpenseCommands
 from node.funding import FUNDING_SHARING, FundingCommands
 from node.governance import GOVERNANCE_SHARING, GovernanceCommands
@@ -54,6 +55,7 @@ class CoopNode(
     GovernanceCommands,
     ReminderCommands,
     LeadCommands,
+    CorrectionCommands,
     SubjectAccessCommands,
     MembershipCommands,
     CareCommands,

@@ -155,6 +155,17 @@ class NotAMember(DomainError):
     code = "not_a_member"
 
 
+class InvalidCorrection(DomainError):
+    """A correction names a field the record does not let be corrected, or a
+    position it does not have."""
+
+    code = "invalid_correction"
+
+
+class UnknownRecord(DomainError):
+    code = "unknown_record"
+
+
 class NotACarer(DomainError):
     """The member is neither an employed worker nor an enrolled volunteer."""
 

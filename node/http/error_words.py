@@ -80,6 +80,8 @@ PLAIN_ERRORS: dict[str, str] = {
     "unknown_service_type": N_("That is not one of the services this co-op offers."),
     "invalid_duration": N_("The length of time is not one that can be recorded."),
     "not_a_member": N_("That person is not an admitted member of this co-op."),
+    "unknown_record": N_("There is no such record."),
+    "invalid_correction": N_("That part of the record cannot be corrected that way."),
     "not_a_carer": N_("That person is neither a worker nor a volunteer of this co-op."),
     "unknown_reason": N_("That is not one of the reasons listed."),
     "unknown_incident": N_("There is no such incident."),

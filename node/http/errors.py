@@ -33,6 +33,8 @@ STATUS: dict[str, tuple[int, str | None]] = {
     errors.BalanceLimitExceeded.code: (409, None),
     errors.NotAMember.code: (409, None),
     errors.UnknownVisit.code: (404, None),
+    errors.UnknownRecord.code: (404, None),
+    errors.InvalidCorrection.code: (400, "field"),
     errors.UnknownWorker.code: (404, None),
     errors.UnknownIncident.code: (404, None),
     errors.InvalidDuration.code: (400, "minutes"),
