@@ -1,6 +1,7 @@
 """The co-op node's application: every area's commands over one event store."""
 
 from node.care import CARE_PLAN_SHARING, CareCommands
+from node.compliance_reminders import ComplianceReminderCommands
 from node.expenses import EXPENSE_SHARING, ExpenseCommands
 from node.governance import GOVERNANCE_SHARING, GovernanceCommands
 from node.incidents import INCIDENT_SHARING, IncidentCommands
@@ -44,6 +45,7 @@ class CoopNode(
     CareCommands,
     VisitCommands,
     IncidentCommands,
+    ComplianceReminderCommands,
     WorkforceCommands,
     TimebankCommands,
     ExpenseCommands,

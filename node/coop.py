@@ -200,6 +200,13 @@ class CoopBase(Application[UUID]):
         worker (node.workforce) or an enrolled volunteer."""
         return False
 
+    def require_compliant(
+        self, member_id: UUID, service_types: Iterable[str], day: dt.date
+    ) -> None:
+        """Refuse a carer who lacks on ``day`` a check or training that
+        ``service_types`` require (node.compliance); a node without compliance
+        records requires nothing."""
+
     @property
     def is_founded(self) -> bool:
         return self._find_coop() is not None

@@ -63,6 +63,15 @@ PLAIN_ERRORS: dict[str, str] = {
     "invalid_duration": N_("The length of time is not one that can be recorded."),
     "not_a_member": N_("That person is not an admitted member of this co-op."),
     "not_a_carer": N_("That person is neither a worker nor a volunteer of this co-op."),
+    "unknown_volunteer": N_("There is no such volunteer."),
+    "compliance_gap": N_(
+        "That person lacks a check or training this visit's services need on its "
+        "day: their record on the compliance page says which."
+    ),
+    "unknown_compliance_item": N_(
+        "That is not one of the co-op's checks or trainings, or it is not on "
+        "this person's record."
+    ),
     "unknown_reason": N_("That is not one of the reasons listed."),
     "unknown_incident": N_("There is no such incident."),
     "unknown_account": N_("There is no such time-bank account."),
