@@ -244,14 +244,24 @@ def _known(values: Iterable[str], allowed: tuple[str, ...], what: str) -> list[s
     return values
 
 
-def gap_words(item: str, kind: str, held: Held | None, day: dt.date) -> str:
+class Lack(NamedTuple):
+    """A check or training a carer lacks on a day: never held (or done only
+    later), or expired on ``expired_on``."""
+
+    item: str
+    kind: str
+    expired_on: dt.date | None
+
+
+def gap_words(lack: Lack) -> str:
     """What a carer lacks, in the API's words: "an enhanced DBS check",
     "safeguarding training (expired on 2026-10-01)"."""
-    name = (
-        CHECK_WORDS[kind] if item == "check" else f"{kind.replace('_', ' ')} training"
-    )
-    if held is not None and held.done_on <= day and held.expires_on is not None:
-        return f"{name} (expired on {held.expires_on.isoformat()})"
+    if lack.item == "check":
+        name = CHECK_WORDS[lack.kind]
+    else:
+        name = f"{lack.kind.replace('_', ' ')} training"
+    if lack.expired_on is not None:
+        return f"{name} (expired on {lack.expired_on.isoformat()})"
     return name
 
 
@@ -353,10 +363,19 @@ class ComplianceCommands(VolunteerCommands, WorkforceCommands):
         self, member_id: UUID, service_types: Iterable[str], day: dt.date
     ) -> list[str]:
         """What the member lacks on ``day`` that ``service_types`` require, in
-        words (never recorded, done after that day, or expired by then)."""
+        the API's words (never recorded, done after that day, or expired by then)."""
+        return [
+            gap_words(lack)
+            for lack in self.compliance_lacks(member_id, service_types, day)
+        ]
+
+    def compliance_lacks(
+        self, member_id: UUID, service_types: Iterable[str], day: dt.date
+    ) -> list[Lack]:
+        """``compliance_gaps`` for a page to put in words."""
         requirements = self.requirements()
         wanted = [requirements.get(t, Requirement()) for t in service_types]
-        return self._gaps(member_id, wanted, day)
+        return self._lacks(member_id, wanted, day)
 
     def require_compliant(
         self, member_id: UUID, service_types: Iterable[str], day: dt.date
@@ -373,20 +392,22 @@ class ComplianceCommands(VolunteerCommands, WorkforceCommands):
         record = self.compliance_record(member_id)
         if record is None or record.inducted_on is None or record.inducted_on > day:
             return False
-        return not self._gaps(member_id, list(self.requirements().values()), day)
+        return not self._lacks(member_id, list(self.requirements().values()), day)
 
-    def _gaps(
+    def _lacks(
         self, member_id: UUID, wanted: Iterable[Requirement], day: dt.date
-    ) -> list[str]:
+    ) -> list[Lack]:
         record = self.compliance_record(member_id)
         needed = [("check", c) for r in wanted for c in r.checks]
         needed += [("training", t) for r in wanted for t in r.trainings]
-        gaps = []
+        lacks = []
         for item, kind in dict.fromkeys(needed):
             held = record.holds(item, kind) if record else None
             if held is None or not held.held_on(day):
-                gaps.append(gap_words(item, kind, held, day))
-        return gaps
+                # Done by then, so not held on the day: it had expired.
+                expired_on = held.expires_on if held and held.done_on <= day else None
+                lacks.append(Lack(item, kind, expired_on))
+        return lacks
 
     def _record_for(self, member_id: UUID) -> ComplianceRecord:
         admitted_member(self, member_id, "carer")

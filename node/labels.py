@@ -45,6 +45,12 @@ LABELS: dict[str, dict[str, str]] = {
         "food_hygiene": N_("food hygiene training"),
         "dementia_awareness": N_("dementia awareness training"),
     },
+    "compliance": {
+        "valid": N_("valid"),
+        "expiring": N_("expires within 30 days"),
+        "expired": N_("expired"),
+        "not_yet": N_("not yet done"),
+    },
     "duty": {
         "safeguarding": N_("Safeguarding lead"),
         "data_protection": N_("Data protection lead"),

@@ -89,6 +89,10 @@ async def a_day_of_records(http: LiveNode) -> tuple[dict[str, str], list[str]]:
     app.open_care_plan(UUID(user), [("Cook a meal", 3, 4)])
     app.raise_incident("incident", "A fall")
     app.hire_worker(UUID(cal))
+    # A volunteer, and a carer with a training on record, for the compliance
+    # pages' forms.
+    app.enrol_volunteer(UUID(rosa))
+    app.record_training(UUID(cal), "first_aid", dt.date.today())
     for path, token, body in [
         ("/api/ballots", admin, {"title": "Open a second day centre"}),
         ("/api/ballots", admin, {"title": "Elect the auditor", "secret": True}),

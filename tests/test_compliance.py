@@ -10,7 +10,10 @@ import pytest
 from node.application import CoopNode
 from node.errors import ComplianceGap, InvalidTransition, NotACarer
 from node.notifications import Composer
+from tests.node_api import admitted_member, call, events, post_form, staff_token
+from tests.page_text import error_beside, visible_text
 from tests.test_care import member
+from tests.web import LiveNode
 
 DAY = dt.date(2026, 3, 2)
 VISIT_AT = dt.datetime(2026, 10, 5, 9, 0)
@@ -174,3 +177,212 @@ def test_bad_records_are_refused_and_write_nothing(app: CoopNode) -> None:
             bad()
         assert refused.type.__module__ == "node.errors"
     assert stored(app) == before
+
+
+# --- over HTTP ---------------------------------------------------------------
+
+
+async def test_the_coordinator_records_compliance_and_sets_requirements(
+    http_node: LiveNode,
+) -> None:
+    _, coordinator = await staff_token(http_node, "coordinator", "Cal Coord")
+    rosa, _ = await admitted_member(http_node, "worker", "Rosa Bianchi")
+    app = http_node.node.coop_node
+    app.hire_worker(UUID(rosa))
+    base = f"/api/compliance/{rosa}"
+    status, body = await call(
+        http_node,
+        "PUT",
+        "/api/compliance-requirements/personal_care",
+        token=coordinator,
+        json={"checks": ["dbs_enhanced"], "trainings": ["safeguarding"]},
+    )
+    assert status == 200, body
+    assert {
+        "service_type": "personal_care",
+        "checks": ["dbs_enhanced"],
+        "trainings": ["safeguarding"],
+    } in body
+    soon = (dt.date.today() + dt.timedelta(10)).isoformat()
+    status, body = await call(
+        http_node,
+        "POST",
+        f"{base}/checks",
+        token=coordinator,
+        json={"kind": "dbs_enhanced", "done_on": "2026-01-05", "certificate": "0012"},
+    )
+    assert status == 200, body
+    status, body = await call(
+        http_node,
+        "POST",
+        f"{base}/trainings",
+        token=coordinator,
+        json={"name": "safeguarding", "done_on": "2025-01-05", "expires_on": soon},
+    )
+    assert status == 200, body
+    assert body["missing"] == [] and body["fully_compliant"] is False  # no induction
+    assert body["trainings"][0]["state"] == "expiring"
+    status, body = await call(
+        http_node,
+        "POST",
+        f"{base}/induction",
+        token=coordinator,
+        json={"done_on": "2026-01-05"},
+    )
+    assert (status, body["fully_compliant"]) == (200, True)
+    # A bad kind is a 400 naming the field, and writes nothing.
+    before = events(http_node)
+    status, body = await call(
+        http_node,
+        "POST",
+        f"{base}/trainings",
+        token=coordinator,
+        json={"name": "juggling", "done_on": "2026-01-05"},
+    )
+    assert (status, body["error"]["field"]) == (400, "name")
+    assert events(http_node) == before
+
+    # The page shows the carer, the expiring training highlighted.
+    status, page = await call(http_node, "GET", "/staff/compliance", token=coordinator)
+    assert status == 200
+    text = " ".join(visible_text(page).split())
+    assert (
+        "Rosa Bianchi" in text
+        and "Expiring within 30 days: safeguarding training" in text
+    )
+    # The page's forms record, and refuse beside the field.
+    status, where = await post_form(
+        http_node,
+        f"/staff/compliance/{rosa}/trainings",
+        coordinator,
+        [
+            ("name", "first_aid"),
+            ("done_on", "2026-01-05"),
+            ("expires_on", "2025-01-01"),
+        ],
+    )
+    assert status == 400
+    assert "It cannot expire before the day it was done." in error_beside(
+        where, "training-expires"
+    )
+    status, where = await post_form(
+        http_node,
+        f"/staff/compliance/{rosa}/trainings",
+        coordinator,
+        [("name", "first_aid"), ("done_on", "2026-01-05"), ("expires_on", "")],
+    )
+    assert (status, where) == (303, f"/staff/compliance/{rosa}?done=training#done")
+    status, where = await post_form(
+        http_node,
+        f"/staff/compliance/{rosa}/removals",
+        coordinator,
+        [("entry", "training:first_aid"), ("reason", "another Rosa")],
+    )
+    assert status == 303
+    record = app.compliance_record(UUID(rosa))
+    assert record is not None and set(record.trainings) == {"safeguarding"}
+    status, page = await call(
+        http_node, "GET", f"/staff/compliance/{rosa}", token=coordinator
+    )
+    text = " ".join(visible_text(page).split())
+    assert status == 200 and "Taken off the record." not in text  # no ?done=
+    assert "Checks and training of Rosa Bianchi" in text and "0012" in text
+    status, where = await post_form(
+        http_node,
+        "/staff/compliance/requirements/cleaning",
+        coordinator,
+        [("training_food_hygiene", "yes")],
+    )
+    assert status == 303
+    assert app.requirements()["cleaning"].trainings == ("food_hygiene",)
+
+
+async def test_volunteers_are_enrolled_and_stand_down_on_the_workers_page(
+    http_node: LiveNode,
+) -> None:
+    _, coordinator = await staff_token(http_node, "coordinator", "Cal Coord")
+    vic, _ = await admitted_member(http_node, "volunteer", "Vic Volunteer")
+    status, where = await post_form(
+        http_node, "/staff/workers/volunteers", coordinator, [("member", vic)]
+    )
+    assert (status, where) == (303, "/staff/workers?done=enrolled#done")
+    app = http_node.node.coop_node
+    assert app.is_carer(UUID(vic))
+    status, listed = await call(http_node, "GET", "/api/volunteers", token=coordinator)
+    assert status == 200 and [v["member"] for v in listed["items"]] == [vic]
+    status, page = await call(http_node, "GET", "/staff/workers", token=coordinator)
+    assert "Vic Volunteer" in visible_text(page)
+    status, body = await call(
+        http_node, "POST", "/api/volunteers", token=coordinator, json={"member": vic}
+    )
+    assert status == 409
+    volunteer = listed["items"][0]["id"]
+    status, body = await call(
+        http_node,
+        "POST",
+        f"/api/volunteers/{volunteer}/stand-down",
+        token=coordinator,
+        json={"reason": "moved away"},
+    )
+    assert (status, body["enrolled"]) == (200, False)
+    assert not app.is_carer(UUID(vic))
+
+
+async def test_only_the_coordinator_and_admin_record_or_read_others_records(
+    http_node: LiveNode,
+) -> None:
+    _, board = await staff_token(http_node, "board", "Bea Board")
+    rosa, rosa_token = await admitted_member(http_node, "worker", "Rosa Bianchi")
+    hal, hal_token = await admitted_member(http_node, "worker", "Hal Other")
+    app = http_node.node.coop_node
+    app.hire_worker(UUID(rosa))
+    app.record_check(UUID(rosa), "dbs_enhanced", DAY, "CERT-ROSA-1")
+    before = events(http_node)
+    for token in (board, hal_token, rosa_token):
+        for path, body in [
+            (
+                f"/api/compliance/{rosa}/checks",
+                {"kind": "dbs_basic", "done_on": "2026-03-02"},
+            ),
+            (f"/api/compliance/{rosa}/induction", {"done_on": "2026-03-02"}),
+            (
+                f"/api/compliance/{rosa}/removals",
+                {"item": "check", "kind": "dbs_enhanced"},
+            ),
+            ("/api/volunteers", {"member": hal}),
+        ]:
+            status, _ = await call(http_node, "POST", path, token=token, json=body)
+            assert status == 403, (path, status)
+        status, _ = await call(
+            http_node,
+            "PUT",
+            "/api/compliance-requirements/cleaning",
+            token=token,
+            json={},
+        )
+        assert status == 403
+        status, _ = await post_form(
+            http_node,
+            f"/staff/compliance/{rosa}/induction",
+            token,
+            [("done_on", "2026-03-02")],
+        )
+        assert status == 403
+        for path in (
+            f"/api/compliance/{rosa}",
+            "/api/compliance",
+            f"/staff/compliance/{rosa}",
+        ):
+            status, body = await call(http_node, "GET", path, token=token)
+            assert status == 403 and "CERT-ROSA-1" not in str(body)
+    assert events(http_node) == before
+    # Each carer sees their own record, and only their own.
+    status, mine = await call(http_node, "GET", "/api/me/compliance", token=rosa_token)
+    assert (status, mine["member"]) == (200, rosa)
+    assert mine["checks"][0]["certificate"] == "CERT-ROSA-1"
+    status, theirs = await call(http_node, "GET", "/api/me/compliance", token=hal_token)
+    assert (status, theirs["member"], theirs["checks"]) == (200, hal, [])
+    status, page = await call(http_node, "GET", "/compliance", token=hal_token)
+    assert status == 200 and "CERT-ROSA-1" not in page
+    status, page = await call(http_node, "GET", "/compliance", token=rosa_token)
+    assert "CERT-ROSA-1" in visible_text(page)

@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry
 from node.http import (
     ballots,
     care_plans,
+    compliance,
     elections,
     expenses,
     incidents,
@@ -24,12 +25,14 @@ from node.http import (
     timebank,
     tokens,
     visits,
+    volunteers,
     workforce,
 )
 from node.http.ballot_pages import ballot_pages
 from node.http.board_list import board_list
 from node.http.board_pages import NEW_ACCESS, board_pages
 from node.http.care_plan_pages import care_plan_pages
+from node.http.compliance_pages import compliance_pages
 from node.http.context import NODE, RUNNER, SIGN_IN_LIMIT, TEMPLATES, Runner
 from node.http.coordinator_pages import coordinator_pages
 from node.http.election_pages import election_pages
@@ -78,6 +81,8 @@ APIS: tuple[Api, ...] = (
     tokens.api,
     meetings.api,
     leads.api,
+    volunteers.api,
+    compliance.api,
 )
 
 # A paper and the form around it.
@@ -154,6 +159,8 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(incident_pages)
     app.add_routes(coordinator_pages)
     app.add_routes(worker_pages)
+    app.add_routes(volunteers.volunteer_pages)
+    app.add_routes(compliance_pages)
     app.add_routes(leads.lead_pages)
     app.add_routes(notifications.pages)
     app.add_routes(language.pages)
