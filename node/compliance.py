@@ -387,11 +387,10 @@ class ComplianceCommands(VolunteerCommands, WorkforceCommands):
             )
 
     def is_fully_compliant(self, member_id: UUID, day: dt.date) -> bool:
-        """Inducted by ``day`` and holding, unexpired on it, every check and
-        training that any of the co-op's service types requires."""
-        record = self.compliance_record(member_id)
-        if record is None or record.inducted_on is None or record.inducted_on > day:
-            return False
+        """Whether the member holds, unexpired on ``day``, every check and
+        training that any of the co-op's service types requires (so with no
+        requirements set, everyone does). The induction is shown on the pages
+        but not counted here: no service requires it by name."""
         return not self._lacks(member_id, list(self.requirements().values()), day)
 
     def _lacks(

@@ -106,6 +106,7 @@ class Notifier:
         today = dt.date.today()
         self.coop_node.remind_ballots_closing(today)
         self.coop_node.remind_compliance_expiring(today)
+        self.coop_node.summarise_care_months(today)
         self._reminded_at = now
 
     def compose_page(self) -> bool:

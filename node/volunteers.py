@@ -95,6 +95,15 @@ class VolunteerCommands(CoopBase):
             member_id
         )
 
+    def carers_on(self, day: dt.date) -> set[UUID]:
+        enrolled = {
+            v.member
+            for v in self.volunteers()
+            if v.enrolled_on <= day
+            and (v.stood_down_on is None or day < v.stood_down_on)
+        }
+        return enrolled | super().carers_on(day)
+
     def enrolled_volunteer(self, member_id: UUID) -> Volunteer | None:
         """The member's current spell of volunteering, if they are enrolled."""
         for volunteer in self.volunteers():

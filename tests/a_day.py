@@ -93,6 +93,7 @@ async def a_day_of_records(http: LiveNode) -> tuple[dict[str, str], list[str]]:
     # pages' forms.
     app.enrol_volunteer(UUID(rosa))
     app.record_training(UUID(cal), "first_aid", dt.date.today())
+    time_bank_board(http, [UUID(m) for m in (rosa, bea, cal)])
     for path, token, body in [
         ("/api/ballots", admin, {"title": "Open a second day centre"}),
         ("/api/ballots", admin, {"title": "Elect the auditor", "secret": True}),
@@ -124,6 +125,19 @@ async def a_day_of_records(http: LiveNode) -> tuple[dict[str, str], list[str]]:
         "admin": admin,
     }
     return tokens, [holder, holder, user]
+
+
+def time_bank_board(http: LiveNode, members: list[UUID]) -> None:
+    """Each of ``members`` has an offer on the time-bank board (so that the
+    forms withdrawing and accepting one are on their pages), and the first two
+    an exchange to confirm (they have accounts)."""
+    app = http.node.coop_node
+    category = app.listing_categories()[0]
+    for member in members:
+        app.post_listing(member, "offer", category, "Tuesdays", 60)
+    helper, receiver = members[:2]
+    request = app.post_listing(receiver, "request", category, "Saturday", 120)
+    app.accept_listing(request, helper)
 
 
 def elections(

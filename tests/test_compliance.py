@@ -88,19 +88,26 @@ def test_a_volunteer_once_enrolled_is_a_carer_but_not_a_worker(app: CoopNode) ->
     assert app.is_carer(vic)
 
 
-def test_fully_compliant_means_inducted_and_holding_every_requirement(
+def test_fully_compliant_means_holding_every_requirement_unexpired(
     app: CoopNode,
 ) -> None:
-    rosa = member(app, "worker")
+    """What the monthly compliance rate counts (node.care_months), among the
+    carers on a day (employed or enrolled then)."""
+    rosa, vic = member(app, "worker"), member(app, "volunteer")
     app.hire_worker(rosa, DAY)
+    volunteer = app.enrol_volunteer(vic, DAY)
+    app.volunteer_stands_down(volunteer, "", dt.date(2026, 5, 1))
+    assert app.carers_on(dt.date(2026, 4, 30)) == {rosa, vic}
+    assert app.carers_on(dt.date(2026, 5, 1)) == {rosa}
+    assert app.is_fully_compliant(rosa, DAY)  # nothing is required yet
     app.set_requirements("meals_shopping", [], ["food_hygiene"], DAY)
+    assert not app.is_fully_compliant(rosa, DAY)
     app.record_training(rosa, "food_hygiene", DAY, dt.date(2026, 6, 1))
-    assert not app.is_fully_compliant(rosa, DAY)  # not inducted
-    app.record_induction(rosa, DAY)
     assert app.is_fully_compliant(rosa, DAY)
     assert not app.is_fully_compliant(rosa, dt.date(2026, 6, 2))
     personal_care_needs(app)
     assert not app.is_fully_compliant(rosa, DAY)
+    app.record_induction(rosa, DAY)
     app.remove_compliance_item(rosa, "induction", "", "recorded for the wrong person")
     record = app.compliance_record(rosa)
     assert record is not None and record.inducted_on is None
@@ -220,8 +227,9 @@ async def test_the_coordinator_records_compliance_and_sets_requirements(
         json={"name": "safeguarding", "done_on": "2025-01-05", "expires_on": soon},
     )
     assert status == 200, body
-    assert body["missing"] == [] and body["fully_compliant"] is False  # no induction
+    assert body["missing"] == [] and body["fully_compliant"] is True
     assert body["trainings"][0]["state"] == "expiring"
+    assert body["inducted_on"] is None
     status, body = await call(
         http_node,
         "POST",
@@ -229,7 +237,7 @@ async def test_the_coordinator_records_compliance_and_sets_requirements(
         token=coordinator,
         json={"done_on": "2026-01-05"},
     )
-    assert (status, body["fully_compliant"]) == (200, True)
+    assert (status, body["inducted_on"]) == (200, "2026-01-05")
     # A bad kind is a 400 naming the field, and writes nothing.
     before = events(http_node)
     status, body = await call(

@@ -56,6 +56,10 @@ STATUS: dict[str, tuple[int, str | None]] = {
     errors.DiscussionClosed.code: (409, None),
     errors.UnknownVolunteer.code: (404, None),
     errors.UnknownComplianceItem.code: (400, None),
+    errors.UnknownListing.code: (404, None),
+    errors.UnknownExchange.code: (404, None),
+    errors.NotAParty.code: (403, None),
+    errors.InvalidFunding.code: (409, None),
 }
 
 
