@@ -10,7 +10,14 @@ import pytest
 from node.application import CoopNode
 from node.errors import ComplianceGap, InvalidTransition, NotACarer
 from node.notifications import Composer
-from tests.node_api import admitted_member, call, events, post_form, staff_token
+from tests.node_api import (
+    NOBODY,
+    admitted_member,
+    call,
+    events,
+    post_form,
+    staff_token,
+)
 from tests.page_text import error_beside, visible_text
 from tests.test_care import member
 from tests.web import LiveNode
@@ -303,6 +310,10 @@ async def test_the_coordinator_records_compliance_and_sets_requirements(
     )
     assert status == 303
     assert app.requirements()["cleaning"].trainings == ("food_hygiene",)
+    # Nobody's record is a 404, on the API and the page.
+    for path in (f"/api/compliance/{NOBODY}", f"/staff/compliance/{NOBODY}"):
+        status, _ = await call(http_node, "GET", path, token=coordinator)
+        assert status == 404, path
 
 
 async def test_volunteers_are_enrolled_and_stand_down_on_the_workers_page(
