@@ -4,9 +4,10 @@ be allowed to care, and what the co-op requires of them per service type.
 One ``ComplianceRecord`` per carer keeps their background checks (kind, day done,
 certificate reference, expiry), their induction and their trainings (day done,
 expiry); recording an item again corrects it, and a removal is an event too.
-One ``Requirements`` aggregate per node keeps, per service type of the co-op's
-profile, the checks and trainings a visit of that type needs: a visit is not
-assigned to a carer who does not hold them on its day (node.visits).
+The ``Requirements`` (node.compliance_requirements) keep, per service type of
+the co-op's profile, the checks and trainings a visit of that type needs: a
+visit is not assigned to a carer who does not hold them on its day
+(node.visits).
 
 All of it stays in the node: certificate references are personal data, and the
 consortium's compliance rate is the lead's to compute from
@@ -20,6 +21,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from node.compliance_requirements import Requirement, Requirements, requirements_id
 from node.errors import (
     ComplianceGap,
     InvalidTransition,
@@ -67,10 +69,6 @@ class Held(NamedTuple):
 
 def record_id(member: UUID) -> UUID:
     return uuid5(NAMESPACE_URL, f"commonweal:compliance:{member}")
-
-
-def requirements_id(coop_id: str) -> UUID:
-    return uuid5(NAMESPACE_URL, f"commonweal:compliance-requirements:{coop_id}")
 
 
 class ComplianceRecord(Aggregate):
@@ -186,52 +184,6 @@ class ComplianceRecord(Aggregate):
 
     def holds(self, item: str, kind: str) -> Held | None:
         return (self.checks if item == "check" else self.trainings).get(kind)
-
-
-class Requirement(NamedTuple):
-    checks: tuple[str, ...] = ()
-    trainings: tuple[str, ...] = ()
-
-
-class Requirements(Aggregate):
-    """What each service type of the co-op requires of whoever goes."""
-
-    TOPIC = "commonweal.compliance_requirements"
-
-    class Event(Aggregate.Event):
-        TOPIC = "commonweal.compliance_requirements.event"
-
-    class Created(Event, Aggregate.Created):
-        TOPIC = "commonweal.compliance_requirements.created"
-
-    class Started(Created):
-        TOPIC = "commonweal.compliance_requirements.started"
-        coop_id: str
-
-    class Set(Event):
-        TOPIC = "commonweal.compliance_requirements.set"
-        service_type: str
-        checks: list[str]
-        trainings: list[str]
-        set_on: dt.date
-
-    @staticmethod
-    def create_id(coop_id: str, **_: object) -> UUID:
-        return requirements_id(coop_id)
-
-    @event(Started)
-    def __init__(self, coop_id: str) -> None:
-        self.by_service: dict[str, Requirement] = {}
-
-    @event(Set)
-    def set(
-        self,
-        service_type: str,
-        checks: list[str],
-        trainings: list[str],
-        set_on: dt.date,
-    ) -> None:
-        self.by_service[service_type] = Requirement(tuple(checks), tuple(trainings))
 
 
 def _known(values: Iterable[str], allowed: tuple[str, ...], what: str) -> list[str]:
