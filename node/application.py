@@ -13,7 +13,9 @@ from node.membership_commands import MembershipCommands
 from node.motions import MotionCommands
 from node.nominations import NominationCommands
 from node.postal_votes import PostalVoteCommands
+from node.recurring_visits import RecurringVisitCommands
 from node.reminders import ReminderCommands
+from node.rota import RotaCommands
 from node.sharing import Rule
 from node.sign_in import SignInCommands
 from node.spinoff import SpinOffCommands
@@ -55,6 +57,8 @@ class CoopNode(
     SubjectAccessCommands,
     MembershipCommands,
     CareCommands,
+    RecurringVisitCommands,
+    RotaCommands,
     CareMonthCommands,
     VisitCommands,
     IncidentCommands,

@@ -7,7 +7,7 @@ renames.
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import msgspec
@@ -26,6 +26,9 @@ from node.rules import RulesProfile
 from node.terms import term_end, term_years
 from toolkit.aggregates import get
 from toolkit.transcodings import DateAsISO
+
+if TYPE_CHECKING:
+    from node.visits import Visit
 
 
 def coop_aggregate_id(coop_id: str) -> UUID:
@@ -206,6 +209,10 @@ class CoopBase(Application[UUID]):
         """Refuse a carer who lacks on ``day`` a check or training that
         ``service_types`` require (node.compliance); a node without compliance
         records requires nothing."""
+
+    def rota_clash(self, worker: UUID, visit: "Visit") -> None:
+        """Refuse ``worker`` for ``visit`` if the rota has them elsewhere, off or
+        on leave then (node.rota); a node without a rota refuses nothing."""
 
     def carers_on(self, day: dt.date) -> set[UUID]:
         """The members caring for this co-op's service users on ``day``."""

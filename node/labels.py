@@ -142,6 +142,22 @@ LABELS: dict[str, dict[str, str]] = {
         "spinoff_approval": N_("approval of a new co-op (spin-off)"),
         "board_election": N_("board election"),
     },
+    "leave": {
+        "annual_leave": N_("annual leave"),
+        "sick": N_("sick leave"),
+        "training": N_("training"),
+        "other": N_("other leave"),
+    },
+    # Days of the week as the rota numbers them (0 is Monday).
+    "weekday": {
+        "0": N_("Monday"),
+        "1": N_("Tuesday"),
+        "2": N_("Wednesday"),
+        "3": N_("Thursday"),
+        "4": N_("Friday"),
+        "5": N_("Saturday"),
+        "6": N_("Sunday"),
+    },
     "role": {
         "admin": N_("administrator"),
         "board": N_("board member"),

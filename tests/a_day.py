@@ -93,6 +93,15 @@ async def a_day_of_records(http: LiveNode) -> tuple[dict[str, str], list[str]]:
     # pages' forms.
     app.enrol_volunteer(UUID(rosa))
     app.record_training(UUID(cal), "first_aid", dt.date.today())
+    # Weekly visits and leave, so that the rota's forms that move and end them,
+    # and remove the leave, are on its page.
+    soon = dt.date.today() + dt.timedelta(days=7)
+    app.schedule_weekly(
+        UUID(user), [0], dt.time(7), soon, soon + dt.timedelta(days=14), [service]
+    )
+    app.take_leave(
+        UUID(cal), "annual_leave", soon + dt.timedelta(days=60), soon + dt.timedelta(61)
+    )
     time_bank_board(http, [UUID(m) for m in (rosa, bea, cal)])
     for path, token, body in [
         ("/api/ballots", admin, {"title": "Open a second day centre"}),

@@ -16,6 +16,7 @@ from tests.node_api import (
     call,
     events,
     post_form,
+    schedule,
     staff_token,
 )
 from tests.page_text import error_beside, visible_text
@@ -52,7 +53,9 @@ def test_a_visit_goes_only_to_a_carer_who_holds_what_it_requires(
     )
     assert stored(app) == before  # nothing written
     # Cleaning requires nothing: the same carer may go.
-    app.schedule_visit(user, VISIT_AT, ["cleaning"], worker=rosa)
+    app.schedule_visit(
+        user, VISIT_AT + dt.timedelta(hours=2), ["cleaning"], worker=rosa
+    )
 
     app.record_check(rosa, "dbs_enhanced", DAY, "001234567890")
     app.record_training(rosa, "moving_and_handling", DAY)
@@ -405,3 +408,35 @@ async def test_only_the_coordinator_and_admin_record_or_read_others_records(
     assert status == 200 and "CERT-ROSA-1" not in page
     status, page = await call(http_node, "GET", "/compliance", token=rosa_token)
     assert "CERT-ROSA-1" in visible_text(page)
+
+
+async def test_an_assignment_over_the_api_names_what_the_carer_lacks(
+    http_node: LiveNode,
+) -> None:
+    _, coordinator = await staff_token(http_node, "coordinator", "Cal Coord")
+    user, _ = await admitted_member(http_node, "service_user", "Una Ward")
+    rosa, _ = await admitted_member(http_node, "worker", "Rosa Bianchi")
+    app = http_node.node.coop_node
+    app.hire_worker(UUID(rosa))
+    personal_care_needs(app)
+    visit = await schedule(
+        http_node, user, ["personal_care"], at="2026-10-05T09:00:00+01:00"
+    )
+    before = events(http_node)
+    path = f"/api/visits/{visit}/assign"
+    status, body = await call(
+        http_node, "POST", path, token=coordinator, json={"worker": rosa}
+    )
+    assert (status, body["error"]["code"]) == (409, "compliance_gap")
+    assert (
+        "needs an enhanced DBS check, moving and handling training and "
+        in (body["error"]["message"])
+    )
+    assert events(http_node) == before
+    app.record_check(UUID(rosa), "dbs_enhanced", DAY)
+    for training in ("moving_and_handling", "safeguarding"):
+        app.record_training(UUID(rosa), training, DAY)
+    status, body = await call(
+        http_node, "POST", path, token=coordinator, json={"worker": rosa}
+    )
+    assert (status, body["assigned_to"]) == (200, rosa)

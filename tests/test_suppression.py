@@ -15,6 +15,7 @@ from federation.care_quality import (
     ContinuityMonth,
     CoopQuality,
 )
+from federation.funding import CoopFunding, Funder, FundingReport
 from federation.governance import GovernanceReport
 from federation.growth import GrowthReport
 from federation.membership import CoopMembership, MembershipReport, MonthMovement
@@ -49,6 +50,7 @@ def report(people: int) -> ConsortiumReport:
     closures = Closures(people, people, 0.5, [])
     continuity = ContinuityMonth("2026-03", people, 1.8, people, 0.9)
     compliance = Compliance("2026-03", people, people, 0.75)
+    funder = Funder("direct_payment", people, 600)
     coop = CoopMembership("alpha", "Alpha", "uk", {"worker": people}, people, 100)
     no_expenses = Expenses(0, 0, 0, 0, 0, None, None)
     return ConsortiumReport(
@@ -64,6 +66,9 @@ def report(people: int) -> ConsortiumReport:
             [CoopCare("alpha", 10, 1, 0, 0.0909, 600, 120, people, outcomes, 0, 0,
                       0, 0, [], [])],
             10, 1, 0.0909, 600, {"cleaning": 600}, 120, people, outcomes,
+        ),
+        funding=FundingReport(
+            DAY, [CoopFunding("alpha", people, 600, [funder])], people, 600, [funder]
         ),
         care_quality=CareQualityReport(
             [CoopQuality("alpha", closures, [continuity], compliance)],
@@ -100,6 +105,7 @@ def test_person_counts_are_suppressed_below_five(people: int, shown: object) -> 
     assert (view["workforce"]["coops"][0]["disadvantaged_share"] is None) == withheld
     quality = view["care_quality"]["coops"][0]
     assert quality["closures"]["closed"] == shown
+    assert view["funding"]["coops"][0]["funders"][0]["people"] == shown
     assert (quality["closures"]["stayed_home_share"] is None) == withheld
     assert (quality["continuity"][0]["mean_carers"] is None) == withheld
     assert (quality["compliance"]["compliance_rate"] is None) == withheld

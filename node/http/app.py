@@ -22,6 +22,7 @@ from node.http import (
     notifications,
     ops,
     pool,
+    rota,
     shares,
     subject_access,
     timebank,
@@ -51,6 +52,8 @@ from node.http.member_pages import member_pages
 from node.http.motion_pages import motion_pages
 from node.http.pages import error_page, pages
 from node.http.report_page import report_page
+from node.http.rota_forms import rota_forms
+from node.http.rota_pages import rota_pages
 from node.http.share_pages import share_pages
 from node.http.sign_in_pages import sign_in_pages
 from node.http.staff_pages import staff_pages
@@ -90,6 +93,7 @@ APIS: tuple[Api, ...] = (
     leads.api,
     volunteers.api,
     compliance.api,
+    rota.api,
     subject_access.api,
 )
 
@@ -170,6 +174,8 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(volunteers.volunteer_pages)
     app.add_routes(compliance_pages)
     app.add_routes(leads.lead_pages)
+    app.add_routes(rota_pages)
+    app.add_routes(rota_forms)
     app.add_routes(subject_access.subject_access_pages)
     app.add_routes(notifications.pages)
     app.add_routes(language.pages)

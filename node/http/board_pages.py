@@ -118,8 +118,9 @@ async def correct_contact_details(request: web.Request) -> web.Response:
         problems = {field: Problem(hint) for field, hint in errors.items()}
         return await record_page(request, member_id, 400, problems, form)
     app = request.app[NODE].coop_node
+    by = signed_in(request, BOARD).member_id
     try:
-        await write(request, correct_contact, app, member_id, body)
+        await write(request, correct_contact, app, member_id, body, by)
     except DomainError:
         problem = Problem(N_("A member who has left keeps the details they left with."))
         return await record_page(request, member_id, 409, {"email": problem}, form)

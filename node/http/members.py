@@ -39,6 +39,7 @@ Email = Annotated[
 ]
 Phone = Annotated[str, msgspec.Meta(max_length=40)]
 Address = Annotated[str, msgspec.Meta(max_length=500)]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
 
 class MemberView(msgspec.Struct, frozen=True):
@@ -65,11 +66,13 @@ class MembershipApplication(msgspec.Struct, frozen=True, forbid_unknown_fields=T
 
 
 class ContactDetails(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """All three, as they should now be: a phone or address left out is blank."""
+    """All three, as they should now be: a phone or address left out is blank;
+    the name only if it is to be corrected too."""
 
     email: Email
     phone: Phone = ""
     address: Address = ""
+    name: Name | None = None
 
 
 # What a page says beside a contact field that ContactDetails refuses.
@@ -77,6 +80,7 @@ CONTACT_HINTS = {
     "email": N_("Write an email address, like name@example.org."),
     "phone": N_("Keep the phone number under 40 characters."),
     "address": N_("Keep the address under 500 characters."),
+    "name": N_("Write the name, in 200 characters at most."),
 }
 
 
@@ -257,10 +261,18 @@ async def withdraw(request: web.Request, body: OnDay) -> MemberView:
     return view
 
 
-def correct_contact(app: CoopNode, member_id: UUID, body: ContactDetails) -> MemberView:
-    """Shared by the API and the member's details page (node.http.member_pages)."""
+def correct_contact(
+    app: CoopNode, member_id: UUID, body: ContactDetails, by: UUID | None
+) -> MemberView:
+    """Shared by the API and the member's details page (node.http.member_pages);
+    ``by``: who corrects (None for the admin)."""
     app.correct_contact_details(
-        member_id, email=body.email, phone=body.phone, address=body.address
+        member_id,
+        email=body.email,
+        phone=body.phone,
+        address=body.address,
+        name=body.name,
+        by=by,
     )
     return member_view(app.member(member_id))
 
@@ -268,8 +280,8 @@ def correct_contact(app: CoopNode, member_id: UUID, body: ContactDetails) -> Mem
 @api.route(
     "PUT",
     "/api/members/{id}/contact",
-    summary="Correct a member's email, phone and postal address (the member, or "
-    "the board); never shared beyond the co-op",
+    summary="Correct a member's name, email, phone and postal address (the "
+    "member, or the board); who corrected is kept; never shared beyond the co-op",
     tag="members",
     body=ContactDetails,
     response=MemberView,
@@ -280,9 +292,9 @@ async def correct_contact_details(
     request: web.Request, body: ContactDetails
 ) -> MemberView:
     member_id = path_uuid(request)
-    require_self_or(request, member_id, BOARD, "correct contact details")
+    who = require_self_or(request, member_id, BOARD, "correct contact details")
     app = request.app[NODE].coop_node
-    return await write(request, correct_contact, app, member_id, body)
+    return await write(request, correct_contact, app, member_id, body, who.member_id)
 
 
 @api.route(

@@ -98,6 +98,8 @@ def _visits_context(app: CoopNode) -> dict[str, Any]:
         "recent": [visit_view(app.visit(i)) for i in ended],
         "names": {m.id: m.name for m in members},
         "workers": workers,
+        # Whom a visit may be given to (node.http.rota_forms).
+        "carers": [m for m in workers if app.is_carer(m.id)],
         # Whom a visit may be scheduled for: service users first.
         "people": sorted(
             (m for m in members if m.is_admitted),
