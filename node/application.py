@@ -3,6 +3,7 @@
 from node.access_audit import AccessAuditCommands
 from node.care import CARE_PLAN_SHARING, CareCommands
 from node.care_months import CARE_MONTH_SHARING, CareMonthCommands
+from node.compliance_reminders import ComplianceReminderCommands
 from node.corrections import CorrectionCommands
 from node.expenses import EXPENSE_SHARING, ExpenseCommands
 from node.funding import FUNDING_SHARING, FundingCommands
@@ -64,6 +65,7 @@ class CoopNode(
     CareMonthCommands,
     VisitCommands,
     IncidentCommands,
+    ComplianceReminderCommands,
     WorkforceCommands,
     TimebankCommands,
     ExpenseCommands,

@@ -299,6 +299,24 @@ class PaperRefused(DomainError):
     code = "paper_refused"
 
 
+class UnknownVolunteer(DomainError):
+    code = "unknown_volunteer"
+
+
+class ComplianceGap(DomainError):
+    """The carer lacks a check or training the visit's services require on its
+    day (never recorded, done after it, or expired by then)."""
+
+    code = "compliance_gap"
+
+
+class UnknownComplianceItem(DomainError):
+    """Not one of the co-op's kinds of check or trainings, or not on the carer's
+    record."""
+
+    code = "unknown_compliance_item"
+
+
 class RotaClash(DomainError):
     """A worker or volunteer cannot take a visit: the rota says they are elsewhere,
     off or away. ``starts`` and ``ends`` name the clash (the other visit's times,

@@ -32,6 +32,25 @@ LABELS: dict[str, dict[str, str]] = {
         "somerset_weighted": N_("Somerset Rules co-operative"),
         "quebec_solidarity": N_("Québec solidarity co-operative"),
     },
+    "check": {
+        "dbs_enhanced": N_("enhanced DBS check"),
+        "dbs_basic": N_("basic DBS check"),
+        "right_to_work": N_("right to work check"),
+    },
+    "training": {
+        "moving_and_handling": N_("moving and handling training"),
+        "medication": N_("medication training"),
+        "first_aid": N_("first aid training"),
+        "safeguarding": N_("safeguarding training"),
+        "food_hygiene": N_("food hygiene training"),
+        "dementia_awareness": N_("dementia awareness training"),
+    },
+    "compliance": {
+        "valid": N_("valid"),
+        "expiring": N_("expires within 30 days"),
+        "expired": N_("expired"),
+        "not_yet": N_("not yet done"),
+    },
     "duty": {
         "safeguarding": N_("Safeguarding lead"),
         "data_protection": N_("Data protection lead"),

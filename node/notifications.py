@@ -23,6 +23,8 @@ from eventsourcing.domain import DomainEventProtocol
 
 from node.application import CoopNode
 from node.ballots import Ballot, Roll
+from node.compliance import ComplianceRecord
+from node.compliance_notices import reminder_drafts
 from node.config import LocaleConfig
 from node.expenses import ExpenseClaim
 from node.labels import LABELS
@@ -121,6 +123,7 @@ TOPICS = (
     Visit.Rescheduled.TOPIC,
     Visit.Cancelled.TOPIC,
     TimeAccount.Credited.TOPIC,
+    ComplianceRecord.ReminderSent.TOPIC,
 )
 
 
@@ -191,6 +194,9 @@ class Composer:
                 moments={"when": event.scheduled_for},  # this move's, not a later
             )
             yield Draft(visit.service_user, "visit_changed", notice)
+        elif isinstance(event, ComplianceRecord.ReminderSent):
+            for recipient, kind, notice in reminder_drafts(self.coop_node, event):
+                yield Draft(recipient, kind, notice)
         elif isinstance(event, TimeAccount.Credited) and event.kind == "member":
             owner = self.coop_node.time_account(event.originator_id).owner
             if owner is not None:

@@ -276,6 +276,7 @@ class VisitCommands(CoopBase):
             raise NotACarer(
                 f"member {worker} is neither an employed worker nor a volunteer"
             )
+        self.require_compliant(worker, visit.service_types, visit.scheduled_for.date())
         self.rota_clash(worker, visit)
 
     def reschedule_visit(self, visit_id: UUID, scheduled_for: dt.datetime) -> None:

@@ -89,6 +89,10 @@ async def a_day_of_records(http: LiveNode) -> tuple[dict[str, str], list[str]]:
     app.open_care_plan(UUID(user), [("Cook a meal", 3, 4)])
     app.raise_incident("incident", "A fall")
     app.hire_worker(UUID(cal))
+    # A volunteer, and a carer with a training on record, for the compliance
+    # pages' forms.
+    app.enrol_volunteer(UUID(rosa))
+    app.record_training(UUID(cal), "first_aid", dt.date.today())
     # Weekly visits and leave, so that the rota's forms that move and end them,
     # and remove the leave, are on its page.
     soon = dt.date.today() + dt.timedelta(days=7)

@@ -10,6 +10,7 @@ from node.http import (
     access_log,
     ballots,
     care_plans,
+    compliance,
     elections,
     expenses,
     funding,
@@ -29,6 +30,7 @@ from node.http import (
     timebank_board,
     tokens,
     visits,
+    volunteers,
     workforce,
 )
 from node.http.access_log import access_log_pages
@@ -36,6 +38,7 @@ from node.http.ballot_pages import ballot_pages
 from node.http.board_list import board_list
 from node.http.board_pages import NEW_ACCESS, board_pages
 from node.http.care_plan_pages import care_plan_pages
+from node.http.compliance_pages import compliance_pages
 from node.http.context import NODE, RUNNER, SIGN_IN_LIMIT, TEMPLATES, Runner
 from node.http.coordinator_pages import coordinator_pages
 from node.http.election_pages import election_pages
@@ -90,6 +93,8 @@ APIS: tuple[Api, ...] = (
     tokens.api,
     meetings.api,
     leads.api,
+    volunteers.api,
+    compliance.api,
     rota.api,
     subject_access.api,
     access_log.api,
@@ -169,6 +174,8 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(incident_pages)
     app.add_routes(coordinator_pages)
     app.add_routes(worker_pages)
+    app.add_routes(volunteers.volunteer_pages)
+    app.add_routes(compliance_pages)
     app.add_routes(leads.lead_pages)
     app.add_routes(rota_pages)
     app.add_routes(rota_forms)

@@ -83,6 +83,15 @@ PLAIN_ERRORS: dict[str, str] = {
     "unknown_record": N_("There is no such record."),
     "invalid_correction": N_("That part of the record cannot be corrected that way."),
     "not_a_carer": N_("That person is neither a worker nor a volunteer of this co-op."),
+    "unknown_volunteer": N_("There is no such volunteer."),
+    "compliance_gap": N_(
+        "That person lacks a check or training this visit's services need on its "
+        "day: their record on the compliance page says which."
+    ),
+    "unknown_compliance_item": N_(
+        "That is not one of the co-op's checks or trainings, or it is not on "
+        "this person's record."
+    ),
     "unknown_reason": N_("That is not one of the reasons listed."),
     "unknown_incident": N_("There is no such incident."),
     "unknown_account": N_("There is no such time-bank account."),
