@@ -15,6 +15,7 @@ from node.sharing import Rule
 from node.sign_in import SignInCommands
 from node.spinoff import SpinOffCommands
 from node.timebank import TIMEBANK_SHARING, TimebankCommands
+from node.visit_notes import VisitNoteQueries
 from node.visits import VISIT_SHARING, VisitCommands
 from node.workforce import WORKFORCE_SHARING, WorkforceCommands
 
@@ -41,6 +42,7 @@ class CoopNode(
     ReminderCommands,
     LeadCommands,
     MembershipCommands,
+    VisitNoteQueries,
     CareCommands,
     VisitCommands,
     IncidentCommands,

@@ -284,3 +284,25 @@ class UnknownComment(DomainError):
 
 class PaperRefused(DomainError):
     code = "paper_refused"
+
+
+class VisitAlreadyStarted(DomainError):
+    code = "visit_already_started"
+
+
+class VisitNotStarted(DomainError):
+    """A visit is ended (on the carer's phone) only after it was started."""
+
+    code = "visit_not_started"
+
+
+class VisitOver(DomainError):
+    """The visit was already delivered, missed or cancelled."""
+
+    code = "visit_over"
+
+
+class NotYourVisit(DomainError):
+    """A carer acts on, or reads the notes of, a visit not assigned to them."""
+
+    code = "not_your_visit"

@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry
 from node.http import (
     ballots,
     care_plans,
+    carer_visits,
     elections,
     expenses,
     incidents,
@@ -30,6 +31,7 @@ from node.http.ballot_pages import ballot_pages
 from node.http.board_list import board_list
 from node.http.board_pages import NEW_ACCESS, board_pages
 from node.http.care_plan_pages import care_plan_pages
+from node.http.carer_pages import carer_pages
 from node.http.context import NODE, RUNNER, SIGN_IN_LIMIT, TEMPLATES, Runner
 from node.http.coordinator_pages import coordinator_pages
 from node.http.election_pages import election_pages
@@ -47,6 +49,7 @@ from node.http.report_page import report_page
 from node.http.share_pages import share_pages
 from node.http.sign_in_pages import sign_in_pages
 from node.http.staff_pages import staff_pages
+from node.http.staff_today import staff_today
 from node.http.visit_schedule import visit_schedule
 from node.http.worker_pages import worker_pages
 from node.papers import MAX_BYTES
@@ -78,6 +81,7 @@ APIS: tuple[Api, ...] = (
     tokens.api,
     meetings.api,
     leads.api,
+    carer_visits.api,
 )
 
 # A paper and the form around it.
@@ -161,6 +165,8 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(member_pages)
     app.add_routes(member_details)
     app.add_routes(meeting_pages)
+    app.add_routes(carer_pages)
+    app.add_routes(staff_today)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/metrics", metrics.handler)
 

@@ -54,6 +54,10 @@ STATUS: dict[str, tuple[int, str | None]] = {
     errors.MotionLocked.code: (409, None),
     errors.MotionNotCarried.code: (409, None),
     errors.DiscussionClosed.code: (409, None),
+    errors.VisitAlreadyStarted.code: (409, None),
+    errors.VisitNotStarted.code: (409, None),
+    errors.VisitOver.code: (409, None),
+    errors.NotYourVisit.code: (403, None),
 }
 
 
