@@ -5,6 +5,17 @@ Only a carer with a visit to that person in their rounds (today or the coming
 week: ``CarerDayCommands.rounds``) reads them, and the coordinator (on the
 coordinator's pages); nobody else. Notes are care records: they never leave
 the node.
+
+Where care notes and personal data are shown (each a read to record):
+- GET /api/me/rounds and /my-visits: the carer's visits with each person's
+  name, phone, address and access notes;
+- GET /api/me/rounds/{id} and /my-visits/{id}: one visit's address, access
+  notes, phone and own note, the person's earlier visit notes and latest plan
+  review notes (``notes_for_carer``);
+- GET /api/visits/{id}/notes and the visits page's "Recorded lately" (the
+  coordinator): a visit's address, access notes and delivery or missed note;
+- GET /api/visits/today and /staff/today (the coordinator): names and the
+  carer's phone, no notes.
 """
 
 import datetime as dt

@@ -5,14 +5,17 @@ carer on a person's visits reads what the carers before wrote, and no other
 carer or member does."""
 
 import datetime as dt
+import json
 from uuid import UUID
 
 import aiohttp
+import msgspec
 import pytest
 
-from node.application import CoopNode
+from node.application import ALLOWLIST, CoopNode
 from node.errors import NotYourVisit, VisitAlreadyStarted, VisitNotStarted, VisitOver
 from node.http.carer_visits import today_visits
+from node.sharing import SharingPolicy
 from node.visits import Visit
 from tests.node_api import admitted_member, call, events, post_form, staff_token
 from tests.page_text import visible_text
@@ -191,6 +194,25 @@ def test_the_next_carer_reads_the_notes_before_and_no_other(app: CoopNode) -> No
     for reader in (cat, user, other_user):
         with pytest.raises(NotYourVisit):
             app.notes_for_carer(reader, user, NINE.date(), UTC)
+
+
+def test_the_start_and_the_notes_never_leave_the_node(app: CoopNode) -> None:
+    user = member(app, "service_user", "Una Ward")
+    ann = carer(app, "Ann Carer")
+    delivered, missed = visit(app, user, ann), visit(app, user, ann)
+    app.start_visit(delivered, ann, NINE)
+    app.end_visit(delivered, ann, NINE + dt.timedelta(minutes=50), "Bruise on arm.")
+    app.miss_own_visit(missed, ann, "declined", "Said go away.", NINE.date())
+    policy = SharingPolicy(b"s" * 32, ALLOWLIST)
+    assert Visit.Started.TOPIC not in ALLOWLIST
+    shared = [
+        json.dumps(msgspec.to_builtins(out.payload))
+        for n in app.recorder.select_notifications(start=1, limit=1000)
+        if (out := policy.share(app.mapper.to_domain_event(n))) is not None
+    ]
+    assert any('"minutes_by_service": {"personal_care": 50}' in s for s in shared)
+    for secret in ("Bruise", "Said go away", "3 Elm Row", "4711", "Una", "Ann"):
+        assert not any(secret in s for s in shared), secret
 
 
 # Over HTTP: the API and the pages, as the carer's phone uses them.

@@ -22,6 +22,7 @@ from node.application import CoopNode
 from node.auth import CARE, MEMBERS
 from node.carer_day import is_late
 from node.config import NodeConfig
+from node.errors import NotYourVisit
 from node.http.context import NODE, run, write
 from node.http.guard import require
 from node.visit_notes import EarlierNote, ReviewNote
@@ -153,11 +154,11 @@ def my_round_visit(
     """One of ``carer``'s visits with the person's earlier notes (refused if the
     visit is not theirs)."""
     visit = app.own_visit(visit_id, carer)
-    zone = now.tzinfo or dt.UTC
-    today = now.date()
-    if app.may_read_notes(carer, visit.service_user, today, zone):
-        earlier, review = app.notes_for_carer(carer, visit.service_user, today, zone)
-    else:  # an old visit of theirs, no longer in their rounds: its own note only
+    try:
+        earlier, review = app.notes_for_carer(
+            carer, visit.service_user, now.date(), now.tzinfo or dt.UTC
+        )
+    except NotYourVisit:  # an old visit of theirs, out of their rounds: its note
         earlier, review = [], None
     return RoundVisitWithNotes(
         round_visit(app, visit),
