@@ -18,6 +18,7 @@ from eventsourcing.persistence import Tracking
 
 from federation.activity import LAST_APPLIED_TABLE, record_applied
 from federation.care import CareProjection
+from federation.care_quality import CareQualityProjection
 from federation.governance import GovernanceProjection
 from federation.keyring import Keyring, Unverified
 from federation.members_over_time import ClassTrendProjection
@@ -96,6 +97,7 @@ PROJECTION_TYPES: tuple[type[Projection], ...] = (
     GovernanceProjection,
     ClassTrendProjection,
     CareProjection,
+    CareQualityProjection,
     WorkforceProjection,
     TimebankProjection,
 )

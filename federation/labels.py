@@ -24,6 +24,12 @@ LABELS = {
     "oldest_claim_days": "Oldest claim (days)",
     "type_b_target": "Type B 30% target",
     "board_compliance": "Board",
+    "plans_ended": "Care plans ended",
+    "residential_care": "Ended in residential care",
+    "stayed_home_share": "Helped to stay at home",
+    "mean_carers": "Different carers per person",
+    "seen_by_few_share": "Seen by 1 or 2 carers",
+    "compliance_rate": "Compliant carers",
     # member classes
     "service_user": "Service user",
     "worker": "Worker",

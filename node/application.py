@@ -1,7 +1,9 @@
 """The co-op node's application: every area's commands over one event store."""
 
 from node.care import CARE_PLAN_SHARING, CareCommands
+from node.care_months import CARE_MONTH_SHARING, CareMonthCommands
 from node.expenses import EXPENSE_SHARING, ExpenseCommands
+from node.funding import FUNDING_SHARING, FundingCommands
 from node.governance import GOVERNANCE_SHARING, GovernanceCommands
 from node.incidents import INCIDENT_SHARING, IncidentCommands
 from node.leads import LeadCommands
@@ -14,9 +16,12 @@ from node.reminders import ReminderCommands
 from node.sharing import Rule
 from node.sign_in import SignInCommands
 from node.spinoff import SpinOffCommands
+from node.subject_access import SubjectAccessCommands
 from node.timebank import TIMEBANK_SHARING, TimebankCommands
+from node.timebank_board import TimebankBoardCommands
 from node.visit_notes import VisitNoteQueries
 from node.visits import VISIT_SHARING, VisitCommands
+from node.volunteer_hours import VolunteerHoursCommands
 from node.workforce import WORKFORCE_SHARING, WorkforceCommands
 
 # Every event type that may leave the node, and how (see node.sharing).
@@ -25,14 +30,20 @@ ALLOWLIST: dict[str, Rule] = {
     **GOVERNANCE_SHARING,
     **CARE_PLAN_SHARING,
     **VISIT_SHARING,
+    **CARE_MONTH_SHARING,
     **INCIDENT_SHARING,
     **WORKFORCE_SHARING,
     **TIMEBANK_SHARING,
     **EXPENSE_SHARING,
+    **FUNDING_SHARING,
 }
 
 
 class CoopNode(
+    # Before the areas they build on (visits, workforce, the time bank).
+    VolunteerHoursCommands,
+    TimebankBoardCommands,
+    FundingCommands,
     PostalVoteCommands,
     SignInCommands,
     SpinOffCommands,
@@ -41,9 +52,11 @@ class CoopNode(
     GovernanceCommands,
     ReminderCommands,
     LeadCommands,
+    SubjectAccessCommands,
     MembershipCommands,
     VisitNoteQueries,
     CareCommands,
+    CareMonthCommands,
     VisitCommands,
     IncidentCommands,
     WorkforceCommands,

@@ -286,6 +286,30 @@ class PaperRefused(DomainError):
     code = "paper_refused"
 
 
+class UnknownListing(DomainError):
+    """No such time-bank offer or request."""
+
+    code = "unknown_listing"
+
+
+class UnknownExchange(DomainError):
+    code = "unknown_exchange"
+
+
+class NotAParty(DomainError):
+    """The member acts on a time-bank offer, request or exchange that is not
+    theirs (withdrawing another's offer, confirming an exchange they are not in)."""
+
+    code = "not_a_party"
+
+
+class InvalidFunding(DomainError):
+    """A funding arrangement that cannot be recorded as asked (more minutes
+    than a week holds, or not after the last arrangement)."""
+
+    code = "invalid_funding"
+
+
 class VisitAlreadyStarted(DomainError):
     code = "visit_already_started"
 

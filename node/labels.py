@@ -65,6 +65,8 @@ LABELS: dict[str, dict[str, str]] = {
         "approved": N_("approved"),
         "rejected": N_("rejected"),
         "paid": N_("paid"),
+        # Time-bank offers and requests
+        "taken": N_("taken"),
     },
     "reason": {
         # A visit missed
@@ -93,6 +95,18 @@ LABELS: dict[str, dict[str, str]] = {
         "family_care": N_("family care"),
         "gift": N_("gift"),
         "adjustment": N_("adjustment"),
+    },
+    "listing": {"offer": N_("offer"), "request": N_("request")},
+    "side": {
+        "helper": N_("the helper"),
+        "receiver": N_("the receiver"),
+        "coordinator": N_("the coordinator"),
+    },
+    "funder": {
+        "council_commission": N_("council commission"),
+        "direct_payment": N_("direct payment"),
+        "independent_service_fund": N_("Independent Service Fund"),
+        "self_funded": N_("self-funded"),
     },
     "ballot": {"proposal": N_("Proposal"), "election": N_("Election")},
     "channel": {"postal": N_("by post"), "assisted": N_("with help, in person")},

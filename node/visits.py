@@ -338,7 +338,7 @@ class VisitCommands(CoopBase):
             split_minutes(minutes, types),
             notes,
         )
-        self.save(visit)
+        self.save(visit, *self.delivery_records(visit))
 
     def miss_visit(
         self,

@@ -106,6 +106,7 @@ async def test_dashboard_shows_every_section_by_human_names_with_tables(
         "governance",
         "growth",
         "care",
+        "care_quality",
         "workforce",
         "timebank",
     }

@@ -12,6 +12,7 @@ from node.http import (
     carer_visits,
     elections,
     expenses,
+    funding,
     incidents,
     language,
     leads,
@@ -22,7 +23,9 @@ from node.http import (
     ops,
     pool,
     shares,
+    subject_access,
     timebank,
+    timebank_board,
     tokens,
     visits,
     workforce,
@@ -37,6 +40,7 @@ from node.http.coordinator_pages import coordinator_pages
 from node.http.election_pages import election_pages
 from node.http.error_words import PLAIN_ERRORS
 from node.http.errors import translate
+from node.http.funding_pages import funding_pages
 from node.http.guard import COOKIE, authenticate
 from node.http.incident_pages import incident_pages
 from node.http.letters import LETTERS, OneTimeViews, letters
@@ -50,6 +54,7 @@ from node.http.share_pages import share_pages
 from node.http.sign_in_pages import sign_in_pages
 from node.http.staff_pages import staff_pages
 from node.http.staff_today import staff_today
+from node.http.timebank_board_pages import timebank_board_pages
 from node.http.visit_schedule import visit_schedule
 from node.http.worker_pages import worker_pages
 from node.papers import MAX_BYTES
@@ -69,11 +74,13 @@ APIS: tuple[Api, ...] = (
     motions.api,
     timebank.api,
     pool.api,
+    timebank_board.api,
     visits.api,
     workforce.api,
     incidents.api,
     care_plans.api,
     expenses.api,
+    funding.api,
     ops.api,
     notifications.api,
     language.api,
@@ -81,6 +88,7 @@ APIS: tuple[Api, ...] = (
     tokens.api,
     meetings.api,
     leads.api,
+    subject_access.api,
     carer_visits.api,
 )
 
@@ -159,12 +167,15 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(coordinator_pages)
     app.add_routes(worker_pages)
     app.add_routes(leads.lead_pages)
+    app.add_routes(subject_access.subject_access_pages)
     app.add_routes(notifications.pages)
     app.add_routes(language.pages)
     app.add_routes(report_page)
     app.add_routes(member_pages)
     app.add_routes(member_details)
     app.add_routes(meeting_pages)
+    app.add_routes(timebank_board_pages)
+    app.add_routes(funding_pages)
     app.add_routes(carer_pages)
     app.add_routes(staff_today)
     app.router.add_get("/openapi.json", openapi)

@@ -42,6 +42,7 @@ DONE = {
     "transfer": N_("Transfer recorded."),
     "pool": N_("Pool opened."),
     "pool-transfer": N_("Pool transfer recorded."),
+    "respite": N_("Respite recorded against the member's hours."),
 }
 HINTS = {
     "member_id": N_("Choose a member."),

@@ -98,6 +98,13 @@ PLAIN_ERRORS: dict[str, str] = {
         "have not voted, or the ballot does not take votes in the room."
     ),
     "invalid_meeting": N_("That meeting cannot be called or recorded as asked."),
+    "unknown_listing": N_("There is no such offer or request."),
+    "unknown_exchange": N_("There is no such exchange."),
+    "not_a_party": N_("Only the members taking part may do that."),
+    "invalid_funding": N_(
+        "That funding cannot be recorded: a new arrangement starts after the "
+        "last one, for 168 hours a week at most."
+    ),
 }
 
 
