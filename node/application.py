@@ -24,6 +24,7 @@ from node.spinoff import SpinOffCommands
 from node.subject_access import SubjectAccessCommands
 from node.timebank import TIMEBANK_SHARING, TimebankCommands
 from node.timebank_board import TimebankBoardCommands
+from node.visit_notes import VisitNoteQueries
 from node.visits import VISIT_SHARING, VisitCommands
 from node.volunteer_hours import VolunteerHoursCommands
 from node.workforce import WORKFORCE_SHARING, WorkforceCommands
@@ -59,6 +60,7 @@ class CoopNode(
     CorrectionCommands,
     SubjectAccessCommands,
     MembershipCommands,
+    VisitNoteQueries,
     CareCommands,
     RecurringVisitCommands,
     RotaCommands,

@@ -385,3 +385,25 @@ class InvalidFunding(DomainError):
     than a week holds, or not after the last arrangement)."""
 
     code = "invalid_funding"
+
+
+class VisitAlreadyStarted(DomainError):
+    code = "visit_already_started"
+
+
+class VisitNotStarted(DomainError):
+    """A visit is ended (on the carer's phone) only after it was started."""
+
+    code = "visit_not_started"
+
+
+class VisitOver(DomainError):
+    """The visit was already delivered, missed or cancelled."""
+
+    code = "visit_over"
+
+
+class NotYourVisit(DomainError):
+    """A carer acts on, or reads the notes of, a visit not assigned to them."""
+
+    code = "not_your_visit"

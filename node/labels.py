@@ -171,6 +171,7 @@ LABELS: dict[str, dict[str, str]] = {
         "expenses": N_("expense claims"),
         "access_log": N_("who read their records"),
         "funding": N_("who pays for their care"),
+        "compliance": N_("checks and training"),
     },
     "role": {
         "admin": N_("administrator"),

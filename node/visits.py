@@ -20,6 +20,7 @@ from node.errors import (
     UnknownReason,
     UnknownServiceType,
     UnknownVisit,
+    VisitAlreadyStarted,
 )
 from node.membership import admitted_member
 from node.records import load
@@ -65,6 +66,14 @@ class Visit(Aggregate):
 
         TOPIC = "commonweal.visit.assigned"
         worker: UUID | None
+
+    class Started(Event):
+        """The carer it is assigned to began it, from their phone; the end is
+        the delivery (``Delivered``), timed from this start."""
+
+        TOPIC = "commonweal.visit.started"
+        worker: UUID
+        started_at: dt.datetime
 
     class Rescheduled(Event):
         TOPIC = "commonweal.visit.rescheduled"
@@ -118,6 +127,11 @@ class Visit(Aggregate):
         self.minutes_by_service: dict[str, int] = {}
         self.reason: str | None = None
         self.ended_on: dt.date | None = None
+        self.started_by: UUID | None = None
+        # What the carer (or coordinator) wrote when it was delivered or missed,
+        # read by the next carer (node.visit_notes); ``notes`` is what the
+        # coordinator wrote for the carer before.
+        self.outcome_notes = ""
 
     @property
     def planned_end(self) -> dt.datetime:
@@ -131,6 +145,21 @@ class Visit(Aggregate):
     @event(Assigned)
     def _assigned(self, worker: UUID | None) -> None:
         self.assigned_to = worker
+
+    def start(self, worker: UUID, started_at: dt.datetime) -> None:
+        self._require_scheduled("started")
+        if self.started_by is not None:
+            raise VisitAlreadyStarted(
+                f"visit {self.id} was started at {self.started_at.isoformat()}"
+                if self.started_at
+                else f"visit {self.id} was started already"
+            )
+        self._started(worker, started_at)
+
+    @event(Started)
+    def _started(self, worker: UUID, started_at: dt.datetime) -> None:
+        self.started_by = worker
+        self.started_at = started_at
 
     def reschedule(self, scheduled_for: dt.datetime) -> None:
         self._require_scheduled("moved")
@@ -176,6 +205,7 @@ class Visit(Aggregate):
         self.minutes = minutes
         self.minutes_by_service = minutes_by_service
         self.ended_on = started_at.date()
+        self.outcome_notes = notes
 
     def miss(self, reason: str, notes: str, missed_on: dt.date) -> None:
         self._require_scheduled("missed")
@@ -187,6 +217,7 @@ class Visit(Aggregate):
         self.status = "missed"
         self.reason = reason
         self.ended_on = missed_on
+        self.outcome_notes = notes
 
     def cancel(self, reason: str, notes: str, cancelled_on: dt.date) -> None:
         self._require_scheduled("cancelled")

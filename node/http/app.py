@@ -10,6 +10,7 @@ from node.http import (
     access_log,
     ballots,
     care_plans,
+    carer_visits,
     compliance,
     elections,
     expenses,
@@ -38,6 +39,7 @@ from node.http.ballot_pages import ballot_pages
 from node.http.board_list import board_list
 from node.http.board_pages import NEW_ACCESS, board_pages
 from node.http.care_plan_pages import care_plan_pages
+from node.http.carer_pages import carer_pages
 from node.http.compliance_pages import compliance_pages
 from node.http.context import NODE, RUNNER, SIGN_IN_LIMIT, TEMPLATES, Runner
 from node.http.coordinator_pages import coordinator_pages
@@ -59,6 +61,7 @@ from node.http.rota_pages import rota_pages
 from node.http.share_pages import share_pages
 from node.http.sign_in_pages import sign_in_pages
 from node.http.staff_pages import staff_pages
+from node.http.staff_today import staff_today
 from node.http.timebank_board_pages import timebank_board_pages
 from node.http.visit_schedule import visit_schedule
 from node.http.worker_pages import worker_pages
@@ -98,6 +101,7 @@ APIS: tuple[Api, ...] = (
     rota.api,
     subject_access.api,
     access_log.api,
+    carer_visits.api,
 )
 
 # A paper and the form around it.
@@ -190,6 +194,8 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(meeting_pages)
     app.add_routes(timebank_board_pages)
     app.add_routes(funding_pages)
+    app.add_routes(carer_pages)
+    app.add_routes(staff_today)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/metrics", metrics.handler)
 

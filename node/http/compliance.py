@@ -17,6 +17,7 @@ from aiohttp import web
 from node.application import CoopNode
 from node.auth import CARE, MEMBERS
 from node.compliance import CheckKind, Held, Item, Training
+from node.http.audit import audited
 from node.http.context import NODE, run, write
 from node.http.guard import require
 from toolkit.web.routes import Api, path_uuid
@@ -188,7 +189,9 @@ async def show_compliance(request: web.Request) -> ComplianceView:
     require(request, CARE, "see a carer's compliance")
     member_id = path_uuid(request)
     app = request.app[NODE].coop_node
-    return await run(request, compliance_view, app, member_id, dt.date.today())
+    view = await run(request, compliance_view, app, member_id, dt.date.today())
+    await audited(request, member_id, "compliance")
+    return view
 
 
 @api.route(

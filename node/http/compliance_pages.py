@@ -19,6 +19,7 @@ from aiohttp import web
 from node.application import CoopNode
 from node.auth import CARE
 from node.compliance import CHECK_KINDS, TRAININGS, Lack
+from node.http.audit import audited
 from node.http.compliance import (
     CheckRecord,
     ComplianceView,
@@ -168,8 +169,11 @@ def carer_page(member_id: UUID) -> FormPage:
 @compliance_pages.get(f"{PAGE}/{{id}}")
 async def staff_carer(request: web.Request) -> web.Response:
     signed_in(request, CARE)
-    context = partial(_carer_context, member_id=path_id(request, NO_SUCH_RECORD))
-    return await typed_page("compliance_carer.html", context, DONE, request)
+    member_id = path_id(request, NO_SUCH_RECORD)
+    context = partial(_carer_context, member_id=member_id)
+    page = await typed_page("compliance_carer.html", context, DONE, request)
+    await audited(request, member_id, "compliance")
+    return page
 
 
 def _dated(values: dict[str, str], into: type[Any]) -> Any:

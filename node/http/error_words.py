@@ -46,6 +46,12 @@ PLAIN_ERRORS: dict[str, str] = {
     ),
     "unknown_leave": N_("There is no such leave."),
     "domain_error": N_("That could not be done."),
+    "visit_already_started": N_("This visit has already been started."),
+    "visit_not_started": N_("This visit has not been started yet: start it first."),
+    "visit_over": N_(
+        "This visit is already recorded as delivered, missed or cancelled."
+    ),
+    "not_your_visit": N_("This visit is not one of yours."),
     "conflict": N_("Someone changed this at the same moment. Please try again."),
     "coop_not_founded": N_("This co-op has not been founded yet."),
     "coop_already_founded": N_("This co-op has already been founded."),

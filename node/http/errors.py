@@ -66,6 +66,10 @@ STATUS: dict[str, tuple[int, str | None]] = {
     errors.UnknownExchange.code: (404, None),
     errors.NotAParty.code: (403, None),
     errors.InvalidFunding.code: (409, None),
+    errors.VisitAlreadyStarted.code: (409, None),
+    errors.VisitNotStarted.code: (409, None),
+    errors.VisitOver.code: (409, None),
+    errors.NotYourVisit.code: (403, None),
 }
 
 

@@ -49,9 +49,18 @@ def render(
             "who": request.get(PRINCIPAL),
             "current": request.path,
             "csrf": csrf_token(secret) if (secret := request.get(SESSION)) else "",
+            # Whether the menu offers the carer's rounds (node.http.carer_pages).
+            "is_carer": _is_carer(request),
             **context,
         },
     )
+
+
+def _is_carer(request: web.Request) -> bool:
+    who: Principal | None = request.get(PRINCIPAL)
+    if who is None or who.member_id is None:
+        return False
+    return request.app[NODE].coop_node.is_carer(who.member_id)
 
 
 def error_page(request: web.Request, status: int, message: str) -> web.Response:
