@@ -12,6 +12,7 @@ from node.http import (
     care_plans,
     carer_visits,
     compliance,
+    corrections,
     elections,
     expenses,
     funding,
@@ -96,6 +97,7 @@ APIS: tuple[Api, ...] = (
     tokens.api,
     meetings.api,
     leads.api,
+    corrections.api,
     volunteers.api,
     compliance.api,
     rota.api,
@@ -181,6 +183,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(volunteers.volunteer_pages)
     app.add_routes(compliance_pages)
     app.add_routes(leads.lead_pages)
+    app.add_routes(corrections.correction_pages)
     app.add_routes(rota_pages)
     app.add_routes(rota_forms)
     app.add_routes(subject_access.subject_access_pages)

@@ -32,6 +32,7 @@ from node.http.care_plans import (
     plan_view,
 )
 from node.http.context import NODE, run, write
+from node.http.corrections import CORRECTION_DONE
 from node.http.field_errors import checked, filled, form_page, path_id
 from node.http.pages import signed_in
 from node.membership import Member
@@ -53,6 +54,7 @@ DONE = {
     "opened": N_("Care plan opened."),
     "reviewed": N_("Review recorded."),
     "closed": N_("Care plan closed."),
+    **CORRECTION_DONE,
 }
 NOT_FOUND = N_("There is no such care plan.")
 SCORE = N_("Write a whole number from 1 to 10.")
