@@ -23,8 +23,10 @@ from eventsourcing.domain import DomainEventProtocol
 
 from node.application import CoopNode
 from node.ballots import Ballot, Roll
+from node.concern_notices import concern_notice
 from node.config import LocaleConfig
 from node.expenses import ExpenseClaim
+from node.incidents import Incident
 from node.labels import LABELS
 from node.membership import Member
 from node.motions import Motion
@@ -121,6 +123,7 @@ TOPICS = (
     Visit.Rescheduled.TOPIC,
     Visit.Cancelled.TOPIC,
     TimeAccount.Credited.TOPIC,
+    Incident.Raised.TOPIC,
 )
 
 
@@ -201,6 +204,10 @@ class Composer:
                     days={"on": event.entered_on},
                 )
                 yield Draft(owner, "hours_received", notice)
+        elif isinstance(event, Incident.Raised):
+            told, notice = concern_notice(self.coop_node, event, self.site_url)
+            for member_id in told:
+                yield Draft(member_id, "safeguarding_concern", notice)
 
     def _link_notice(
         self, subject: str, coop: dict[str, str], before: str = "", after: str = ""

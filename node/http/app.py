@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry
 from node.http import (
     ballots,
     care_plans,
+    concerns,
     elections,
     expenses,
     incidents,
@@ -30,6 +31,7 @@ from node.http.ballot_pages import ballot_pages
 from node.http.board_list import board_list
 from node.http.board_pages import NEW_ACCESS, board_pages
 from node.http.care_plan_pages import care_plan_pages
+from node.http.concern_pages import concern_pages
 from node.http.context import NODE, RUNNER, SIGN_IN_LIMIT, TEMPLATES, Runner
 from node.http.coordinator_pages import coordinator_pages
 from node.http.election_pages import election_pages
@@ -69,6 +71,7 @@ APIS: tuple[Api, ...] = (
     visits.api,
     workforce.api,
     incidents.api,
+    concerns.api,
     care_plans.api,
     expenses.api,
     ops.api,
@@ -152,6 +155,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(visit_schedule)
     app.add_routes(care_plan_pages)
     app.add_routes(incident_pages)
+    app.add_routes(concern_pages)
     app.add_routes(coordinator_pages)
     app.add_routes(worker_pages)
     app.add_routes(leads.lead_pages)

@@ -141,6 +141,8 @@ async def home(request: web.Request) -> web.Response:
                 None,
             ),
             "notify_by": app.member(member_id).notify_by,
+            # The lead may hold only a member's token: their way to the concerns.
+            "safeguarding_lead": app.is_lead("safeguarding", member_id),
         }
 
     return render(request, "home.html", **await run(request, read))
