@@ -148,7 +148,9 @@ class Incident(Aggregate):
         self._acknowledged(self.kind, by, on)
 
     @event(Acknowledged)
-    def _acknowledged(self, kind: str, by: UUID | None, acknowledged_on: dt.date) -> None:
+    def _acknowledged(
+        self, kind: str, by: UUID | None, acknowledged_on: dt.date
+    ) -> None:
         self.acknowledged_on = acknowledged_on
         self.handled_by = by
         self.history.append(Step("acknowledged", by, acknowledged_on))

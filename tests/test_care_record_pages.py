@@ -245,7 +245,10 @@ async def test_an_incident_is_raised_read_and_closed_with_its_outcome(
     what = "Una had a fall in the kitchen; no injury seen."
     before = events(http_node)
     status, page = await post_form(
-        http_node, "/concerns/new", coordinator, [("kind", "fire"), ("description", what)]
+        http_node,
+        "/concerns/new",
+        coordinator,
+        [("kind", "fire"), ("description", what)],
     )
     assert status == 400
     assert f">{what}</textarea>" in page

@@ -330,7 +330,7 @@ async def test_the_pages_from_home_to_closed(http_node: LiveNode) -> None:
     assert "raised, waiting to be acknowledged" in page and SEEN not in page
     (incident,) = app.incidents()
 
-    lead, lead_token = await the_lead(http_node)
+    _, lead_token = await the_lead(http_node)
     status, home = await get(http_node, "/", lead_token)
     assert 'href="/staff/concerns"' in home
     status, page = await get(http_node, "/staff/concerns", lead_token)
@@ -362,7 +362,9 @@ async def test_the_pages_from_home_to_closed(http_node: LiveNode) -> None:
     assert status == 303
     status, page = await get(http_node, page_of, coordinator)
     text = visible_text(page)
-    assert "referred to the Care Quality Commission (reference CQC-9), Lena Lead" in text
+    assert (
+        "referred to the Care Quality Commission (reference CQC-9), Lena Lead" in text
+    )
     assert "closed, Cal Coord" in text and "Resolved." in text
     assert not UUID_TEXT.search(text)
     status, page = await get(http_node, "/concerns", family)

@@ -73,9 +73,12 @@ def is_on_visit(visit: Visit, member_id: UUID | None) -> bool:
 def raise_concern(app: CoopNode, who: Principal, body: NewConcern) -> UUID:
     """Record ``body`` as raised by ``who``; a member may name only a visit of
     their own (else ``NotTheirVisit``, and nothing is written)."""
-    if body.visit is not None and who.role not in CARE:
-        if not is_on_visit(app.visit(body.visit), who.member_id):
-            raise NotTheirVisit(str(body.visit))
+    if (
+        body.visit is not None
+        and who.role not in CARE
+        and not is_on_visit(app.visit(body.visit), who.member_id)
+    ):
+        raise NotTheirVisit(str(body.visit))
     return app.raise_incident(
         body.kind,
         body.description,

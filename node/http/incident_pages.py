@@ -76,9 +76,7 @@ def _list_context(app: CoopNode) -> dict[str, Any]:
         )
     )
     rows = [
-        Row(
-            incident_view(i), (today - i.raised_on).days, _name(app, i.handled_by)
-        )
+        Row(incident_view(i), (today - i.raised_on).days, _name(app, i.handled_by))
         for i in incidents
     ]
     return {"rows": rows, "lead": _name(app, app.lead("safeguarding"))}
