@@ -54,6 +54,14 @@ STATUS: dict[str, tuple[int, str | None]] = {
     errors.MotionLocked.code: (409, None),
     errors.MotionNotCarried.code: (409, None),
     errors.DiscussionClosed.code: (409, None),
+    errors.UnknownPattern.code: (404, None),
+    errors.UnknownLeave.code: (404, None),
+    errors.InvalidPattern.code: (400, None),
+    errors.InvalidAvailability.code: (400, "slots"),
+    errors.UnknownListing.code: (404, None),
+    errors.UnknownExchange.code: (404, None),
+    errors.NotAParty.code: (403, None),
+    errors.InvalidFunding.code: (409, None),
 }
 
 

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from node.application import CoopNode
 from node.errors import InvalidTransition, UnknownIncident
+from node.http.audit import audited_record
 from node.http.concern_pages import visit_label
 from node.http.context import NODE, run, write
 from node.http.error_words import said
@@ -132,7 +133,10 @@ async def concerns(request: web.Request) -> web.Response:
 @incident_pages.get(LIST + "/{id}")
 async def concern(request: web.Request) -> web.Response:
     await handler(request)
-    return await record_page(request, path_id(request, NOT_FOUND))
+    incident_id = path_id(request, NOT_FOUND)
+    page = await record_page(request, incident_id)
+    await audited_record(request, "incident", incident_id)
+    return page
 
 
 async def _act(

@@ -18,6 +18,7 @@ from aiohttp import web
 
 from node.application import CoopNode
 from node.auth import CARE, Principal
+from node.http.audit import audited_record
 from node.http.context import NODE, run, write
 from node.http.guard import principal
 from node.incidents import ConcernStatus, Incident, ReferralBody, Step
@@ -157,7 +158,10 @@ async def list_incidents(request: web.Request, query: ListQuery) -> Page[Inciden
 async def get_incident(request: web.Request) -> IncidentRecord:
     await require_handler(request, "read incidents")
     incident_id = path_uuid(request)
-    return await run(request, incident_record, request.app[NODE].coop_node, incident_id)
+    app = request.app[NODE].coop_node
+    record = await run(request, incident_record, app, incident_id)
+    await audited_record(request, "incident", incident_id)
+    return record
 
 
 @api.route(
