@@ -151,6 +151,13 @@ async def test_a_worker_raises_a_concern_and_the_lead_handles_it(
         worker,
         user,
     )
+    # The read is in the access log, as a read of the person it is about.
+    (read,) = app.access_reads(UUID(user))
+    assert (read.reader, read.what, read.record_id) == (
+        UUID(lead),
+        "incident",
+        incident.id,
+    )
     status, view = await call(
         http_node, "POST", path + "/acknowledge", token=lead_token, json={}
     )
