@@ -180,6 +180,17 @@ class UnknownIncident(DomainError):
     code = "unknown_incident"
 
 
+class ConcernClosed(InvalidTransition):
+    """An incident or concern that is closed is neither acknowledged, referred
+    nor closed again."""
+
+    code = "concern_closed"
+
+
+class AlreadyAcknowledged(InvalidTransition):
+    code = "already_acknowledged"
+
+
 class UnknownAccount(DomainError):
     code = "unknown_account"
 

@@ -51,6 +51,22 @@ LABELS: dict[str, dict[str, str]] = {
         "expired": N_("expired"),
         "not_yet": N_("not yet done"),
     },
+    "referral": {
+        "local_authority": N_("the local authority's safeguarding team"),
+        "police": N_("the police"),
+        "cqc": N_("the Care Quality Commission"),
+        "other": N_("another body"),
+    },
+    "concern": {
+        "open": N_("raised, waiting to be acknowledged"),
+        "acknowledged": N_("acknowledged"),
+        "referred": N_("referred"),
+        "closed": N_("closed"),
+    },
+    "concern_kind": {
+        "safeguarding": N_("Safeguarding concern"),
+        "incident": N_("Incident"),
+    },
     "duty": {
         "safeguarding": N_("Safeguarding lead"),
         "data_protection": N_("Data protection lead"),

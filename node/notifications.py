@@ -25,8 +25,10 @@ from node.application import CoopNode
 from node.ballots import Ballot, Roll
 from node.compliance import ComplianceRecord
 from node.compliance_notices import reminder_drafts
+from node.concern_notices import concern_notice
 from node.config import LocaleConfig
 from node.expenses import ExpenseClaim
+from node.incidents import Incident
 from node.labels import LABELS
 from node.membership import Member
 from node.motions import Motion
@@ -124,6 +126,7 @@ TOPICS = (
     Visit.Cancelled.TOPIC,
     TimeAccount.Credited.TOPIC,
     ComplianceRecord.ReminderSent.TOPIC,
+    Incident.Raised.TOPIC,
 )
 
 
@@ -207,6 +210,10 @@ class Composer:
                     days={"on": event.entered_on},
                 )
                 yield Draft(owner, "hours_received", notice)
+        elif isinstance(event, Incident.Raised):
+            told, notice = concern_notice(self.coop_node, event, self.site_url)
+            for member_id in told:
+                yield Draft(member_id, "safeguarding_concern", notice)
 
     def _link_notice(
         self, subject: str, coop: dict[str, str], before: str = "", after: str = ""

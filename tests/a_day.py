@@ -89,6 +89,8 @@ async def a_day_of_records(http: LiveNode) -> tuple[dict[str, str], list[str]]:
     app = http.node.coop_node
     app.open_care_plan(UUID(user), [("Cook a meal", 3, 4)])
     app.raise_incident("incident", "A fall")
+    # A concern the member raised, so that it is on the list she follows.
+    app.raise_incident("safeguarding", "A bruise", raised_by=UUID(rosa))
     app.hire_worker(UUID(cal))
     # A volunteer, and a carer with a training on record, for the compliance
     # pages' forms.

@@ -12,6 +12,7 @@ from node.http import (
     care_plans,
     carer_visits,
     compliance,
+    concerns,
     corrections,
     elections,
     expenses,
@@ -42,6 +43,7 @@ from node.http.board_pages import NEW_ACCESS, board_pages
 from node.http.care_plan_pages import care_plan_pages
 from node.http.carer_pages import carer_pages
 from node.http.compliance_pages import compliance_pages
+from node.http.concern_pages import concern_pages
 from node.http.context import NODE, RUNNER, SIGN_IN_LIMIT, TEMPLATES, Runner
 from node.http.coordinator_pages import coordinator_pages
 from node.http.election_pages import election_pages
@@ -87,6 +89,7 @@ APIS: tuple[Api, ...] = (
     visits.api,
     workforce.api,
     incidents.api,
+    concerns.api,
     care_plans.api,
     expenses.api,
     funding.api,
@@ -178,6 +181,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(visit_schedule)
     app.add_routes(care_plan_pages)
     app.add_routes(incident_pages)
+    app.add_routes(concern_pages)
     app.add_routes(coordinator_pages)
     app.add_routes(worker_pages)
     app.add_routes(volunteers.volunteer_pages)

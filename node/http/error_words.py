@@ -100,6 +100,10 @@ PLAIN_ERRORS: dict[str, str] = {
     ),
     "unknown_reason": N_("That is not one of the reasons listed."),
     "unknown_incident": N_("There is no such incident."),
+    "concern_closed": N_(
+        "This concern is closed: it cannot be acknowledged, referred or closed again."
+    ),
+    "already_acknowledged": N_("This concern has already been acknowledged."),
     "unknown_account": N_("There is no such time-bank account."),
     "balance_limit_exceeded": N_("That would take a time-bank balance past its limit."),
     "unknown_expense_claim": N_("There is no such expense claim."),

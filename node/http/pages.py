@@ -151,6 +151,8 @@ async def home(request: web.Request) -> web.Response:
             ),
             "notify_by": app.member(member_id).notify_by,
             "data_protection_lead": app.is_lead("data_protection", member_id),
+            # The lead may hold only a member's token: their way to the concerns.
+            "safeguarding_lead": app.is_lead("safeguarding", member_id),
         }
 
     return render(request, "home.html", **await run(request, read))
