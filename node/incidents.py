@@ -15,6 +15,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from node.coop import CoopBase
+from node.corrections import Correctable, Corrected
 from node.errors import (
     AlreadyAcknowledged,
     ConcernClosed,
@@ -48,10 +49,11 @@ class Step(NamedTuple):
     reference: str = ""
 
 
-class Incident(Aggregate):
+class Incident(Aggregate, Correctable):
     """An incident or a safeguarding concern, raised and later closed."""
 
     TOPIC = "commonweal.incident"
+    CORRECTABLE = frozenset({"description", "someone", "outcome"})
 
     class Event(Aggregate.Event):
         TOPIC = "commonweal.incident.event"
@@ -92,6 +94,12 @@ class Incident(Aggregate):
         reference: str
         by: UUID | None
         referred_on: dt.date
+
+    class FieldCorrected(Corrected, Event):
+        TOPIC = "commonweal.incident.field_corrected"
+        field: str
+        value: str
+        by: UUID | None
 
     class Closed(Event):
         TOPIC = "commonweal.incident.closed"

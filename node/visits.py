@@ -13,6 +13,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from node.coop import CoopBase
+from node.corrections import Correctable, Corrected
 from node.errors import (
     InvalidDuration,
     InvalidTransition,
@@ -33,8 +34,9 @@ MAX_VISIT_MINUTES = 24 * 60
 DEFAULT_PLANNED_MINUTES = 60
 
 
-class Visit(Aggregate):
+class Visit(Aggregate, Correctable):
     TOPIC = "commonweal.visit"
+    CORRECTABLE = frozenset({"address", "notes", "outcome_notes"})
 
     class Event(Aggregate.Event):
         TOPIC = "commonweal.visit.event"
@@ -87,6 +89,12 @@ class Visit(Aggregate):
         minutes: int
         minutes_by_service: dict[str, int]
         notes: str
+
+    class FieldCorrected(Corrected, Event):
+        TOPIC = "commonweal.visit.field_corrected"
+        field: str
+        value: str
+        by: UUID | None
 
     class Missed(Event):
         TOPIC = "commonweal.visit.missed"

@@ -11,7 +11,7 @@ from node.application import CoopNode
 from node.care import CarePlan
 from node.errors import InvalidCorrection, UnknownRecord
 from tests.node_api import admitted_member, call, events, post_form, staff_token
-from tests.test_care import DAY, member
+from tests.test_care import AT, DAY, member
 from tests.web import LiveNode
 
 
@@ -86,3 +86,20 @@ async def test_corrections_over_the_api_and_the_pages(http_node: LiveNode) -> No
         http_node, "POST", path, token=coordinator, json={"field": "x", "value": "y"}
     )
     assert status == 400 and refused["error"]["code"] == "invalid_correction"
+
+
+def test_a_visit_note_and_a_concern_are_corrected(app: CoopNode) -> None:
+    user, carer = member(app, "service_user"), member(app, "worker")
+    app.hire_worker(carer, DAY)
+    visit = app.schedule_visit(user, AT, ["cleaning"], "1 Mil Lane", "Key in pot")
+    app.deliver_visit(visit, carer, AT, 30, notes="Ate well, tierd")
+    app.correct_record(visit, "address", "1 Mill Lane", carer)
+    app.correct_record(visit, "outcome_notes", "Ate well, tired", carer)
+    corrected = app.visit(visit)
+    assert (corrected.address, corrected.outcome_notes) == (
+        "1 Mill Lane",
+        "Ate well, tired",
+    )
+    concern = app.raise_incident("safeguarding", "Bruse on arm", DAY, visit)
+    app.correct_record(concern, "description", "Bruise on arm")
+    assert app.incident(concern).description == "Bruise on arm"

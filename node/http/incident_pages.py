@@ -22,6 +22,7 @@ from node.errors import InvalidTransition, UnknownIncident
 from node.http.audit import audited_record
 from node.http.concern_pages import visit_label
 from node.http.context import NODE, run, write
+from node.http.corrections import CORRECTION_DONE
 from node.http.error_words import said
 from node.http.field_errors import checked, filled, form_page, path_id
 from node.http.incidents import (
@@ -43,6 +44,7 @@ DONE = {
     "acknowledged": N_("Acknowledged: you are handling it."),
     "referred": N_("The referral is recorded."),
     "closed": N_("Closed, with its outcome."),
+    **CORRECTION_DONE,
 }
 NOT_FOUND = N_("There is no such incident.")
 FOR_HANDLERS = N_(
