@@ -29,6 +29,7 @@ from nats.js import JetStreamContext
 from nats.js.api import PubAck
 
 from node.application import CoopNode
+from node.shared_fields import SharedFieldReader
 from node.sharing import SharingPolicy
 from node.stream_check import StreamAhead, StreamEnd, stream_end
 from schemas import (
@@ -167,7 +168,8 @@ def pack(
 
 
 def build_envelopes(
-    coop_node: CoopNode,
+    coop_id: str,
+    reader: SharedFieldReader,
     policy: SharingPolicy,
     head: ChainHead,
     notifications: Sequence[Notification],
@@ -178,12 +180,14 @@ def build_envelopes(
     outgoing = []
     seq, last_hash = head.seq, head.hash
     for notification in notifications:
-        shared = policy.share(coop_node.mapper.to_domain_event(notification))
+        if notification.topic not in policy.topics:
+            continue
+        shared = policy.share(reader.read(notification))
         if shared is None:
             continue
         payload = encode_payload(shared.payload)
         envelope = Envelope(
-            coop_id=coop_node.coop_id,
+            coop_id=coop_id,
             seq=seq + 1,
             prev_seq=seq,
             event_id=shared.event_id,
@@ -193,7 +197,7 @@ def build_envelopes(
             prev_hash=last_hash,
             hash=chain_hash(last_hash, payload),
         )
-        outgoing.append(Outgoing(subject(coop_node.coop_id, shared.stream), envelope))
+        outgoing.append(Outgoing(subject(coop_id, shared.stream), envelope))
         seq, last_hash = envelope.seq, envelope.hash
     return outgoing, ChainHead(position, seq, last_hash)
 
@@ -218,6 +222,7 @@ class Replicator:
     ) -> None:
         self.coop_node = coop_node
         self.policy = policy
+        self.reader = SharedFieldReader(coop_node.mapper, policy.topics)
         self.state = state
         self.signer = signer  # None: no key in node.toml, so nothing is published
         self.broker = BrokerConnection(
@@ -272,7 +277,11 @@ class Replicator:
                 await self._idle()
                 continue
             outgoing, head = build_envelopes(
-                self.coop_node, self.policy, self.published, *page
+                self.coop_node.coop_id,
+                self.reader,
+                self.policy,
+                self.published,
+                *page,
             )
             assert self.signer is not None
             messages = pack(outgoing, self.envelopes_per_message, self.signer)
@@ -312,7 +321,12 @@ class Replicator:
                 break
             for notification in page:
                 _, head = build_envelopes(
-                    self.coop_node, self.policy, head, [notification], notification.id
+                    self.coop_node.coop_id,
+                    self.reader,
+                    self.policy,
+                    head,
+                    [notification],
+                    notification.id,
                 )
                 if head.seq == end.seq:
                     if head.hash != end.hash:

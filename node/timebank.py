@@ -315,7 +315,9 @@ def _entry(p: SharingPolicy, e: TimeAccount.Debited | TimeAccount.Credited) -> P
         account=p.pseudonym(e.originator_id),
         kind=e.kind,
         transfer=p.pseudonym(e.transfer),
-        minutes=-e.minutes if isinstance(e, TimeAccount.Debited) else e.minutes,
+        # By topic, not class: the replicator may hand a Rule the fields it reads
+        # rather than the domain event (node.shared_fields).
+        minutes=-e.minutes if e.TOPIC == TimeAccount.Debited.TOPIC else e.minutes,
         purpose=e.purpose,
         entered_on=e.entered_on,
     )

@@ -278,7 +278,12 @@ async def test_a_member_corrects_contact_details_which_never_leave_the_node(
     notifications = coop_node.recorder.select_notifications(start=before + 1, limit=100)
     assert any(n.topic == Member.ContactDetailsCorrected.TOPIC for n in notifications)
     outgoing, _ = build_envelopes(
-        coop_node, policy, ChainHead(0, 0, GENESIS_HASH), notifications, 0
+        coop_node.coop_id,
+        http_node.node.replicator.reader,
+        policy,
+        ChainHead(0, 0, GENESIS_HASH),
+        notifications,
+        0,
     )
     shared = b"".join(msgspec.json.encode(o.envelope) for o in outgoing)
     assert b"07700" not in shared and b"Mill Lane" not in shared
