@@ -49,7 +49,9 @@ def one_of_each(app: CoopNode) -> None:
     app.close_incident(concern, "Resolved", dt.date(2024, 8, 5))
     app.summarise_care_months(dt.date(2024, 9, 1))
     fewer = msgspec.structs.replace(app.coop().profile, proxies_per_holder=1)
-    app.amend_rules(fewer, dt.date(2024, 9, 2), motion_id=carried_motion(app, "rules_amendment"))
+    app.amend_rules(
+        fewer, dt.date(2024, 9, 2), motion_id=carried_motion(app, "rules_amendment")
+    )
 
 
 @pytest.fixture

@@ -6,7 +6,12 @@ Shared events per second from the node's store to the consortium's projections,
 with the node's replicator in its own process (as in production) and the consortium
 in this one. The reference, measured in the same run on a copy of the same store, is
 the naive design: one awaited publish per envelope and one consortium transaction
-per envelope.
+per envelope. Beside both, what a user would pick instead of a broker:
+eventsourcing's own follower projecting the same store's membership counts
+(tests.bench.follower).
+
+Two clocks: from launching the node's process (its imports and opening its store
+count), and from its replicator's start (the follower's first read).
 """
 
 import argparse
@@ -17,7 +22,9 @@ import random
 import shutil
 import tempfile
 import time
+from multiprocessing import Queue
 from pathlib import Path
+from typing import NamedTuple
 
 from commonweal.sample_activity import MemberGenerator
 from federation.aggregator import Aggregator
@@ -28,6 +35,7 @@ from node.config import NodeConfig, new_secret
 from node.membership import Member
 from node.rules import profile_named
 from node.service import NodeService
+from tests.bench.follower import follow
 from tests.keys import coop_seed, register_coop_key
 from toolkit.config import BrokerConfig, StoreConfig
 
@@ -92,14 +100,17 @@ def shared_seqs(node_db: Path) -> tuple[int, int]:
     return len(ids), len(ids)
 
 
-def run_replicator(node_db: str, servers: list[str], naive: bool) -> None:
-    """The node's side, in its own process."""
+def run_replicator(
+    node_db: str, servers: list[str], naive: bool, started: "Queue[float]"
+) -> None:
+    """The node's side, in its own process; puts when its replicator starts."""
 
     async def run() -> None:
         node = NodeService(node_config(Path(node_db), servers))
         if naive:
             node.replicator.envelopes_per_message = 1
             node.replicator.max_in_flight = 1
+        started.put(time.monotonic())  # the same clock in every process
         node.start()
         while not node.caught_up:
             await asyncio.sleep(0.01)
@@ -108,8 +119,14 @@ def run_replicator(node_db: str, servers: list[str], naive: bool) -> None:
     asyncio.run(run())
 
 
-async def replicate(store: Path, work: Path, *, naive: bool) -> tuple[int, float]:
-    """Replicate a copy of ``store`` to a fresh consortium: (envelopes, seconds)."""
+class Run(NamedTuple):
+    envelopes: int
+    seconds: float  # from launching the node's process
+    replicating: float  # from its replicator's start (imports and store opened)
+
+
+async def replicate(store: Path, work: Path, *, naive: bool) -> Run:
+    """Replicate a copy of ``store`` to a fresh consortium."""
     work.mkdir()
     node_db = work / "node.db"
     shutil.copy(store, node_db)
@@ -129,17 +146,21 @@ async def replicate(store: Path, work: Path, *, naive: bool) -> tuple[int, float
             )
         consortium.start()
         await asyncio.sleep(0.5)  # the stream exists before the clock starts
-        node = multiprocessing.get_context("spawn").Process(
-            target=run_replicator, args=(str(node_db), [server.url], naive)
+        spawn = multiprocessing.get_context("spawn")
+        replicator_started: Queue[float] = spawn.Queue()
+        node = spawn.Process(
+            target=run_replicator,
+            args=(str(node_db), [server.url], naive, replicator_started),
         )
-        started = time.perf_counter()
+        launched = time.monotonic()
         node.start()
         while consortium.views.position("bench") < last_seq:
             await asyncio.sleep(0.005)
-        elapsed = time.perf_counter() - started
+        done = time.monotonic()
         node.join()
         await consortium.stop()
-    return envelopes, elapsed
+    started = replicator_started.get()
+    return Run(envelopes, done - launched, done - started)
 
 
 async def main(events: int) -> None:
@@ -150,11 +171,30 @@ async def main(events: int) -> None:
         written = time.perf_counter() - written
         print(f"store: {total} events written in {written:.1f}s")
         batched = await replicate(base / "store.db", base / "batched", naive=False)
+        follower = followed(base / "store.db", base / "follower")
         naive = await replicate(base / "store.db", base / "naive", naive=True)
-    for name, (envelopes, seconds) in (("batched", batched), ("naive", naive)):
-        rate = envelopes / seconds
-        print(f"{name:8} {envelopes} envelopes in {seconds:.2f}s = {rate:,.0f}/s")
-    print(f"batched / naive: {naive[1] / batched[1]:.1f}x")
+    print("design: events, then events/s from launching the node's process, and")
+    print("from its replicator's (the follower's) first read")
+    for name, run in (("batched", batched), ("naive", naive)):
+        print(
+            f"{name:9} {run.envelopes} envelopes: "
+            f"{run.envelopes / run.seconds:,.0f}/s in {run.seconds:.2f}s, "
+            f"{run.envelopes / run.replicating:,.0f}/s in {run.replicating:.2f}s"
+        )
+    events, seconds = follower
+    print(
+        f"follower  {events} events, eventsourcing Projection reading the node's "
+        f"SQLite store directly: {events / seconds:,.0f}/s in {seconds:.2f}s"
+    )
+    print(f"batched / naive: {naive.seconds / batched.seconds:.1f}x")
+    print(f"batched / follower: {seconds / batched.replicating:.2f}x (per event)")
+
+
+def followed(store: Path, work: Path) -> tuple[int, float]:
+    """eventsourcing's own follower, on a copy of the same store."""
+    work.mkdir()
+    shutil.copy(store, work / "node.db")
+    return follow(work / "node.db", work / "view.db")
 
 
 if __name__ == "__main__":
