@@ -5,6 +5,7 @@ byte for byte those the domain events give, for every allowlisted topic."""
 import datetime as dt
 import typing
 from collections.abc import Iterator
+from pathlib import Path
 from uuid import UUID, uuid4
 
 import msgspec
@@ -100,9 +101,9 @@ def test_every_allowlisted_topic_names_fields_its_event_has() -> None:
 
 
 def test_an_event_stored_by_an_older_version_is_upcast_by_the_mapper(
-    tmp_path: object,
+    tmp_path: Path,
 ) -> None:
-    app = CoopNode("alpha", StoreConfig(path=f"{tmp_path}/store.db").env())
+    app = CoopNode("alpha", StoreConfig(path=str(tmp_path / "store.db")).env())
     policy = SharingPolicy(SECRET, ALLOWLIST)
     reader = SharedFieldReader(app.mapper, policy.topics)
     # Incident.Raised before class_version 2: no raised_by, person, someone.
@@ -127,8 +128,8 @@ def test_an_event_stored_by_an_older_version_is_upcast_by_the_mapper(
     app.close()
 
 
-def test_bytes_not_as_expected_are_left_to_the_mapper(tmp_path: object) -> None:
-    app = CoopNode("alpha", StoreConfig(path=f"{tmp_path}/store.db").env())
+def test_bytes_not_as_expected_are_left_to_the_mapper(tmp_path: Path) -> None:
+    app = CoopNode("alpha", StoreConfig(path=str(tmp_path / "store.db")).env())
     reader = SharedFieldReader(app.mapper, SharingPolicy(SECRET, ALLOWLIST).topics)
     # A date under another tag than the one the transcoder writes for dates.
     state = (
@@ -148,8 +149,8 @@ def test_bytes_not_as_expected_are_left_to_the_mapper(tmp_path: object) -> None:
     app.close()
 
 
-def test_a_compressed_store_is_read_through_the_mapper(tmp_path: object) -> None:
-    env = StoreConfig(path=f"{tmp_path}/store.db").env()
+def test_a_compressed_store_is_read_through_the_mapper(tmp_path: Path) -> None:
+    env = StoreConfig(path=str(tmp_path / "store.db")).env()
     env["COMPRESSOR_TOPIC"] = "eventsourcing.compressor:ZlibCompressor"
     app = CoopNode("alpha", env)
     app.found_coop("Alpha Care", profile_named("uk_multi_stakeholder"), START)
