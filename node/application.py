@@ -1,6 +1,7 @@
 """The co-op node's application: every area's commands over one event store."""
 
 from node.care import CARE_PLAN_SHARING, CareCommands
+from node.care_circle import CareCircleCommands
 from node.expenses import EXPENSE_SHARING, ExpenseCommands
 from node.governance import GOVERNANCE_SHARING, GovernanceCommands
 from node.incidents import INCIDENT_SHARING, IncidentCommands
@@ -40,6 +41,7 @@ class CoopNode(
     GovernanceCommands,
     ReminderCommands,
     LeadCommands,
+    CareCircleCommands,
     MembershipCommands,
     CareCommands,
     VisitCommands,

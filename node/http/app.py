@@ -8,6 +8,7 @@ from prometheus_client import CollectorRegistry
 
 from node.http import (
     ballots,
+    care_circle,
     care_plans,
     elections,
     expenses,
@@ -17,6 +18,7 @@ from node.http import (
     meetings,
     members,
     motions,
+    my_care,
     notifications,
     ops,
     pool,
@@ -42,6 +44,7 @@ from node.http.meeting_pages import meeting_pages
 from node.http.member_details import member_details
 from node.http.member_pages import member_pages
 from node.http.motion_pages import motion_pages
+from node.http.my_care_pages import my_care_pages
 from node.http.pages import error_page, pages
 from node.http.report_page import report_page
 from node.http.share_pages import share_pages
@@ -78,6 +81,8 @@ APIS: tuple[Api, ...] = (
     tokens.api,
     meetings.api,
     leads.api,
+    my_care.api,
+    care_circle.api,
 )
 
 # A paper and the form around it.
@@ -160,6 +165,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(report_page)
     app.add_routes(member_pages)
     app.add_routes(member_details)
+    app.add_routes(my_care_pages)
     app.add_routes(meeting_pages)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/metrics", metrics.handler)

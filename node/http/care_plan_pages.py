@@ -21,6 +21,7 @@ from node.auth import CARE
 from node.care import CarePlan
 from node.errors import NotAMember, PlanClosed, UnknownCarePlan
 from node.errors import UnknownMember as UnknownPerson
+from node.http.care_circle import access_context
 from node.http.care_plans import Closing, Goal, Notes, ScorePair, pair, plan_view
 from node.http.context import NODE, run, write
 from node.http.field_errors import checked, filled, form_page, path_id
@@ -43,6 +44,8 @@ DONE = {
     "opened": N_("Care plan opened."),
     "reviewed": N_("Review recorded."),
     "closed": N_("Care plan closed."),
+    "access_given": N_("Recorded: they can now see this person's care."),
+    "access_revoked": N_("They can no longer see this person's care."),
 }
 NOT_FOUND = N_("There is no such care plan.")
 SCORE = N_("Write a whole number from 1 to 10.")
@@ -129,6 +132,8 @@ def _plan_context(app: CoopNode, plan_id: UUID) -> dict[str, Any]:
         "close_reason": plan.close_reason,
         "close_notes": plan.close_notes,
         "reasons": CLOSE_REASONS,
+        # Who the person lets see their care (node.http.my_care_pages).
+        **access_context(app, plan.service_user),
     }
 
 

@@ -92,6 +92,12 @@ PLAIN_ERRORS: dict[str, str] = {
         "have not voted, or the ballot does not take votes in the room."
     ),
     "invalid_meeting": N_("That meeting cannot be called or recorded as asked."),
+    "unknown_care_consent": N_("There is no such permission to see someone's care."),
+    "invalid_care_consent": N_(
+        "That permission cannot be recorded: choose another member than the person, "
+        "who does not see their care already, and say how consent was given when "
+        "recording it for them."
+    ),
 }
 
 

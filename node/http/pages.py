@@ -25,6 +25,7 @@ from node.http.expenses import claims_of
 from node.http.guard import COOKIE, CSRF_FIELD, PRINCIPAL, SESSION
 from node.http.language import language_context
 from node.http.members import MembershipApplication, member_view
+from node.http.my_care import has_care, people_shown
 from node.http.timebank import my_time_account
 from node.http.visits import my_visits
 from node.sessions import csrf_token
@@ -141,6 +142,8 @@ async def home(request: web.Request) -> web.Response:
                 None,
             ),
             "notify_by": app.member(member_id).notify_by,
+            "has_care": has_care(app, member_id),
+            "people_shown": people_shown(app, member_id),
         }
 
     return render(request, "home.html", **await run(request, read))
