@@ -11,6 +11,8 @@ from typing import Any
 import msgspec
 
 from federation.care import CareReport, care_report
+from federation.care_quality import CareQualityReport, care_quality_report
+from federation.funding import FundingReport, funding_report
 from federation.governance import GovernanceReport, governance_report
 from federation.growth import GrowthReport, growth_report, render_growth
 from federation.ingest import ConsortiumViews
@@ -28,6 +30,8 @@ class ConsortiumReport(msgspec.Struct, frozen=True):
     dead_letters: int
     growth: GrowthReport
     care: CareReport
+    care_quality: CareQualityReport
+    funding: FundingReport
     workforce: WorkforceReport
     timebank: TimebankReport
 
@@ -47,6 +51,8 @@ def build_report(
         governance = governance_report(cursor)
         dead = cursor.execute("SELECT COUNT(*) AS n FROM dead_letters").fetchone()
         care = care_report(cursor)
+        care_quality = care_quality_report(cursor)
+        funding = funding_report(cursor, as_of)
         workforce = workforce_report(cursor, as_of)
         timebank = timebank_report(cursor, as_of)
     return ConsortiumReport(
@@ -56,6 +62,8 @@ def build_report(
         dead_letters=int(dead["n"]),
         growth=growth,
         care=care,
+        care_quality=care_quality,
+        funding=funding,
         workforce=workforce,
         timebank=timebank,
     )
@@ -200,6 +208,16 @@ def care_tables(view: dict[str, Any]) -> list[str]:
         ],
         rows,
     )
+    lines += quality_table(view["care_quality"])
+    lines += ["", f"Who pays for care, on {view['funding']['as_of']}"]
+    lines += _table(
+        ["co-op", "funder", "people", "hours a week"],
+        [
+            [c["coop_id"], f["funder"], str(f["people"]), _hours(f["weekly_minutes"])]
+            for c in view["funding"]["coops"]
+            for f in c["funders"]
+        ],
+    )
     lines += ["", "Workforce"]
     rows = [
         [
@@ -251,6 +269,42 @@ def care_tables(view: dict[str, Any]) -> list[str]:
         rows,
     )
     return lines
+
+
+def quality_table(quality: dict[str, Any]) -> list[str]:
+    """Why plans ended, continuity in the latest month, compliance."""
+    rows = []
+    for q in [*quality["coops"], {**quality, "coop_id": "all co-ops"}]:
+        latest = q["continuity"][-1] if q["continuity"] else None
+        rows.append(
+            [
+                q["coop_id"],
+                str(q["closures"]["closed"]),
+                str(q["closures"]["residential_care"]),
+                _percent(q["closures"]["stayed_home_share"]),
+                latest["month"] if latest else "",
+                str(latest["mean_carers"] or "") if latest else "",
+                _percent(latest["seen_by_few_share"]) if latest else "",
+                _percent(q["compliance"]["compliance_rate"]),
+            ]
+        )
+    return [
+        "",
+        "Plans ended, continuity and compliance",
+        *_table(
+            [
+                "co-op",
+                "plans ended",
+                "to residential care",
+                "stayed home",
+                "month",
+                "carers per person",
+                "by 1-2 carers",
+                "compliant carers",
+            ],
+            rows,
+        ),
+    ]
 
 
 def _by_service(rows: list[dict[str, Any]]) -> dict[str, int]:

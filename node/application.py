@@ -1,8 +1,11 @@
 """The co-op node's application: every area's commands over one event store."""
 
+from node.access_audit import AccessAuditCommands
 from node.care import CARE_PLAN_SHARING, CareCommands
 from node.care_circle import CareCircleCommands
+from node.care_months import CARE_MONTH_SHARING, CareMonthCommands
 from node.expenses import EXPENSE_SHARING, ExpenseCommands
+from node.funding import FUNDING_SHARING, FundingCommands
 from node.governance import GOVERNANCE_SHARING, GovernanceCommands
 from node.incidents import INCIDENT_SHARING, IncidentCommands
 from node.leads import LeadCommands
@@ -11,12 +14,17 @@ from node.membership_commands import MembershipCommands
 from node.motions import MotionCommands
 from node.nominations import NominationCommands
 from node.postal_votes import PostalVoteCommands
+from node.recurring_visits import RecurringVisitCommands
 from node.reminders import ReminderCommands
+from node.rota import RotaCommands
 from node.sharing import Rule
 from node.sign_in import SignInCommands
 from node.spinoff import SpinOffCommands
+from node.subject_access import SubjectAccessCommands
 from node.timebank import TIMEBANK_SHARING, TimebankCommands
+from node.timebank_board import TimebankBoardCommands
 from node.visits import VISIT_SHARING, VisitCommands
+from node.volunteer_hours import VolunteerHoursCommands
 from node.workforce import WORKFORCE_SHARING, WorkforceCommands
 
 # Every event type that may leave the node, and how (see node.sharing).
@@ -25,14 +33,20 @@ ALLOWLIST: dict[str, Rule] = {
     **GOVERNANCE_SHARING,
     **CARE_PLAN_SHARING,
     **VISIT_SHARING,
+    **CARE_MONTH_SHARING,
     **INCIDENT_SHARING,
     **WORKFORCE_SHARING,
     **TIMEBANK_SHARING,
     **EXPENSE_SHARING,
+    **FUNDING_SHARING,
 }
 
 
 class CoopNode(
+    # Before the areas they build on (visits, workforce, the time bank).
+    VolunteerHoursCommands,
+    TimebankBoardCommands,
+    FundingCommands,
     PostalVoteCommands,
     SignInCommands,
     SpinOffCommands,
@@ -42,13 +56,18 @@ class CoopNode(
     ReminderCommands,
     LeadCommands,
     CareCircleCommands,
+    SubjectAccessCommands,
     MembershipCommands,
     CareCommands,
+    RecurringVisitCommands,
+    RotaCommands,
+    CareMonthCommands,
     VisitCommands,
     IncidentCommands,
     WorkforceCommands,
     TimebankCommands,
     ExpenseCommands,
+    AccessAuditCommands,
 ):
     """One co-op's event-sourced application. SQLite by default, PostgreSQL by env.
 

@@ -1,5 +1,7 @@
 """Domain errors: a refused command raises one and writes nothing."""
 
+import datetime as dt
+
 
 class DomainError(ValueError):
     """A command was refused. ``code`` is stable for APIs; the message is for people."""
@@ -295,3 +297,73 @@ class InvalidCareConsent(DomainError):
     to the same viewer, or on the person's behalf without saying how it was given."""
 
     code = "invalid_care_consent"
+
+
+class RotaClash(DomainError):
+    """A worker or volunteer cannot take a visit: the rota says they are elsewhere,
+    off or away. ``starts`` and ``ends`` name the clash (the other visit's times,
+    the hours asked for, or the days of leave) so a page can say it without ids."""
+
+    code = "rota_clash"
+
+    def __init__(
+        self, message: str, starts: dt.datetime | dt.date, ends: dt.datetime | dt.date
+    ) -> None:
+        super().__init__(message)
+        self.starts = starts
+        self.ends = ends
+
+
+class DoubleBooked(RotaClash):
+    code = "double_booked"
+
+
+class OutsideAvailability(RotaClash):
+    code = "outside_availability"
+
+
+class OnLeave(RotaClash):
+    code = "on_leave"
+
+
+class UnknownPattern(DomainError):
+    code = "unknown_pattern"
+
+
+class InvalidPattern(DomainError):
+    """Weekly visits asked for with no days, a last day before the first, or more
+    weeks than may be booked at a time."""
+
+    code = "invalid_pattern"
+
+
+class InvalidAvailability(DomainError):
+    code = "invalid_availability"
+
+
+class UnknownLeave(DomainError):
+    code = "unknown_leave"
+
+
+class UnknownListing(DomainError):
+    """No such time-bank offer or request."""
+
+    code = "unknown_listing"
+
+
+class UnknownExchange(DomainError):
+    code = "unknown_exchange"
+
+
+class NotAParty(DomainError):
+    """The member acts on a time-bank offer, request or exchange that is not
+    theirs (withdrawing another's offer, confirming an exchange they are not in)."""
+
+    code = "not_a_party"
+
+
+class InvalidFunding(DomainError):
+    """A funding arrangement that cannot be recorded as asked (more minutes
+    than a week holds, or not after the last arrangement)."""
+
+    code = "invalid_funding"

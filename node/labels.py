@@ -69,6 +69,8 @@ LABELS: dict[str, dict[str, str]] = {
         "approved": N_("approved"),
         "rejected": N_("rejected"),
         "paid": N_("paid"),
+        # Time-bank offers and requests
+        "taken": N_("taken"),
     },
     "reason": {
         # A visit missed
@@ -98,6 +100,18 @@ LABELS: dict[str, dict[str, str]] = {
         "gift": N_("gift"),
         "adjustment": N_("adjustment"),
     },
+    "listing": {"offer": N_("offer"), "request": N_("request")},
+    "side": {
+        "helper": N_("the helper"),
+        "receiver": N_("the receiver"),
+        "coordinator": N_("the coordinator"),
+    },
+    "funder": {
+        "council_commission": N_("council commission"),
+        "direct_payment": N_("direct payment"),
+        "independent_service_fund": N_("Independent Service Fund"),
+        "self_funded": N_("self-funded"),
+    },
     "ballot": {"proposal": N_("Proposal"), "election": N_("Election")},
     "channel": {"postal": N_("by post"), "assisted": N_("with help, in person")},
     "choice": {"for": N_("for"), "against": N_("against"), "abstain": N_("abstain")},
@@ -112,6 +126,37 @@ LABELS: dict[str, dict[str, str]] = {
         "rules_amendment": N_("amendment of the rules"),
         "spinoff_approval": N_("approval of a new co-op (spin-off)"),
         "board_election": N_("board election"),
+    },
+    "leave": {
+        "annual_leave": N_("annual leave"),
+        "sick": N_("sick leave"),
+        "training": N_("training"),
+        "other": N_("other leave"),
+    },
+    # Days of the week as the rota numbers them (0 is Monday).
+    "weekday": {
+        "0": N_("Monday"),
+        "1": N_("Tuesday"),
+        "2": N_("Wednesday"),
+        "3": N_("Thursday"),
+        "4": N_("Friday"),
+        "5": N_("Saturday"),
+        "6": N_("Sunday"),
+    },
+    # What was read, in the access log (node.access_audit).
+    "record": {
+        "care_plan": N_("care plan"),
+        "visit": N_("visit"),
+        "visit_notes": N_("visit notes"),
+        "incident": N_("incident or safeguarding concern"),
+        "contact_details": N_("contact details"),
+        "member_record": N_("member record"),
+        "subject_access_export": N_("everything the co-op holds (subject access)"),
+        "timebank_statement": N_("time-bank statement"),
+        "expenses": N_("expense claims"),
+        "access_log": N_("who read their records"),
+        "funding": N_("who pays for their care"),
+        "care_circle": N_("who they let see their care"),
     },
     "role": {
         "admin": N_("administrator"),

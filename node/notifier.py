@@ -102,7 +102,9 @@ class Notifier:
         last = self._reminded_at
         if last is not None and now - last < self.remind_interval:
             return
-        self.coop_node.remind_ballots_closing(dt.date.today())
+        today = dt.date.today()
+        self.coop_node.remind_ballots_closing(today)
+        self.coop_node.summarise_care_months(today)
         self._reminded_at = now
 
     def compose_page(self) -> bool:

@@ -276,6 +276,7 @@ class VisitCommands(CoopBase):
             raise NotACarer(
                 f"member {worker} is neither an employed worker nor a volunteer"
             )
+        self.rota_clash(worker, visit)
 
     def reschedule_visit(self, visit_id: UUID, scheduled_for: dt.datetime) -> None:
         """Move a scheduled visit to another day or time (its service user is told;
@@ -307,7 +308,7 @@ class VisitCommands(CoopBase):
             split_minutes(minutes, types),
             notes,
         )
-        self.save(visit)
+        self.save(visit, *self.delivery_records(visit))
 
     def miss_visit(
         self,

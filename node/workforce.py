@@ -104,7 +104,16 @@ class WorkforceCommands(CoopBase):
         self.save(worker)
 
     def is_carer(self, member_id: UUID) -> bool:
-        return any(w.member == member_id and w.is_employed for w in self.workers())
+        employed = any(w.member == member_id and w.is_employed for w in self.workers())
+        return employed or super().is_carer(member_id)
+
+    def carers_on(self, day: dt.date) -> set[UUID]:
+        employed = {
+            w.member
+            for w in self.workers()
+            if w.joined_on <= day and (w.left_on is None or day < w.left_on)
+        }
+        return employed | super().carers_on(day)
 
     def worker(self, worker_id: UUID) -> Worker:
         return load(self, worker_id, Worker, UnknownWorker)

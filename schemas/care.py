@@ -124,3 +124,28 @@ class WorkerLeft(Payload, frozen=True):
     disadvantaged: bool
     type_b: bool
     left_on: dt.date
+
+
+Count = Annotated[int, msgspec.Meta(ge=0)]
+
+
+class CareMonthSummarised(Payload, frozen=True):
+    """A co-op's own figures for one calendar month, computed in the node once
+    the month is over: continuity (how many different carers each person saw)
+    and compliance (carers holding every check and training the co-op's services
+    require). Counts only: no pseudonym, so no person can be followed from month
+    to month."""
+
+    SCHEMA = "care.month_summarised/1"
+    STREAM = "care"
+    month: dt.date  # its first day
+    # People who had at least one visit delivered that month, and the sum over
+    # them of the distinct carers who delivered to each.
+    service_users: Count
+    carer_links: Count
+    # Of those people, how many saw at most two different carers.
+    seen_by_few: Count
+    # Carers (employed workers and enrolled volunteers) on the month's last day,
+    # and how many of them held everything required then.
+    carers: Count
+    compliant_carers: Count

@@ -94,6 +94,16 @@ async def a_day_of_records(http: LiveNode) -> tuple[dict[str, str], list[str]]:
         app.grant_care_consent(UUID(other), UUID(user), recorded_by=UUID(other))
     app.raise_incident("incident", "A fall")
     app.hire_worker(UUID(cal))
+    # Weekly visits and leave, so that the rota's forms that move and end them,
+    # and remove the leave, are on its page.
+    soon = dt.date.today() + dt.timedelta(days=7)
+    app.schedule_weekly(
+        UUID(user), [0], dt.time(7), soon, soon + dt.timedelta(days=14), [service]
+    )
+    app.take_leave(
+        UUID(cal), "annual_leave", soon + dt.timedelta(days=60), soon + dt.timedelta(61)
+    )
+    time_bank_board(http, [UUID(m) for m in (rosa, bea, cal)])
     for path, token, body in [
         ("/api/ballots", admin, {"title": "Open a second day centre"}),
         ("/api/ballots", admin, {"title": "Elect the auditor", "secret": True}),
@@ -125,6 +135,19 @@ async def a_day_of_records(http: LiveNode) -> tuple[dict[str, str], list[str]]:
         "admin": admin,
     }
     return tokens, [holder, holder, user]
+
+
+def time_bank_board(http: LiveNode, members: list[UUID]) -> None:
+    """Each of ``members`` has an offer on the time-bank board (so that the
+    forms withdrawing and accepting one are on their pages), and the first two
+    an exchange to confirm (they have accounts)."""
+    app = http.node.coop_node
+    category = app.listing_categories()[0]
+    for member in members:
+        app.post_listing(member, "offer", category, "Tuesdays", 60)
+    helper, receiver = members[:2]
+    request = app.post_listing(receiver, "request", category, "Saturday", 120)
+    app.accept_listing(request, helper)
 
 
 def elections(

@@ -463,3 +463,38 @@ async def test_the_coordinator_records_consent_on_her_behalf(
     )
     assert status == 403
     assert http_node.node.coop_node.care_consent(UUID(consent["id"])).revoked_on
+
+
+async def test_every_read_of_her_care_is_in_her_access_log(http_node: LiveNode) -> None:
+    una = await una_with_care(http_node)
+    app = http_node.node.coop_node
+    person, fay = UUID(una["una"]), UUID(una["fay"])
+    _, sam_token = await admitted_member(http_node, "worker", "Sam Stranger")
+    status, _ = await call(
+        http_node,
+        "POST",
+        "/api/me/care/access",
+        token=una["una_token"],
+        json={"viewer": una["fay"]},
+    )
+    assert status == 201
+    before = len(app.access_reads(person))
+    for path, token in [
+        ("/api/me/care", una["una_token"]),
+        (f"/api/people/{person}/care", una["fay_token"]),
+        (f"/my-care/{person}", una["fay_token"]),
+        ("/api/me/care/access", una["una_token"]),
+    ]:
+        status, _ = await call(http_node, "GET", path, token=token)
+        assert status == 200, path
+    reads = app.access_reads(person)[: len(app.access_reads(person)) - before]
+    by_fay = {(r.what, r.record_id) for r in reads if r.reader == fay}
+    assert by_fay == {("care_plan", una["plan"]), ("visit", None)}
+    by_her = {r.what for r in reads if r.reader == person}
+    assert by_her == {"care_plan", "visit", "care_circle"}
+    # A refused read is no read.
+    count = len(app.access_reads(person))
+    status, _ = await call(
+        http_node, "GET", f"/api/people/{person}/care", token=sam_token
+    )
+    assert status == 403 and len(app.access_reads(person)) == count

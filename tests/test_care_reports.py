@@ -23,8 +23,10 @@ from tests.streams import stream_envelopes, stream_messages
 from tests.truth import (
     care_truth,
     membership_truth,
+    quality_truth,
     reported,
     reported_membership,
+    reported_quality,
     timebank_truth,
     workforce_truth,
 )
@@ -52,6 +54,7 @@ def assert_report_is_the_truth(
         assert reported(report.workforce, coop_id) == workforce_truth(app, AS_OF)
         assert reported(report.timebank, coop_id) == timebank_truth(app, AS_OF)
         assert reported_membership(report, coop_id) == membership_truth(app)
+        assert reported_quality(report, coop_id) == quality_truth(app)
     care = [care_truth(n.coop_node) for n in nodes]
     assert report.care.delivered == sum(c["delivered"] for c in care)
     assert report.care.minutes == sum(c["minutes"] for c in care)
@@ -131,6 +134,9 @@ async def test_a_year_of_care_in_three_coops_reaches_the_reports_exactly(
             node.coop_node, members=60, seed=seed, start=dt.date(2024, 6, 1), days=180
         )
         generate_care(node.coop_node, seed=seed, start=CARE_START)
+        # The node's clock a week into the new year: the whole year is summarised.
+        summarised = node.coop_node.summarise_care_months(AS_OF + dt.timedelta(8))
+        assert summarised[-1] == dt.date(2025, 12, 1)
         node.replicator.wake()
         nodes.append(node)
     visits = sum(1 for n in nodes for _ in n.coop_node.visits())
@@ -141,6 +147,8 @@ async def test_a_year_of_care_in_three_coops_reaches_the_reports_exactly(
     assert_report_is_the_truth(report, nodes)
     assert {c.type_b for c in report.workforce.coops} == {True, False}
     assert report.care.outcomes.plans_reviewed > 20
+    assert report.care_quality.closures.closed > 0
+    assert len(report.care_quality.continuity) == 12
 
     # Rebuilt from the stream: a fresh PostgreSQL store, a new durable consumer
     # reading from the start, the same report.

@@ -106,6 +106,8 @@ async def test_dashboard_shows_every_section_by_human_names_with_tables(
         "governance",
         "growth",
         "care",
+        "care_quality",
+        "funding",
         "workforce",
         "timebank",
     }

@@ -20,7 +20,7 @@ async def test_the_board_names_the_leads_and_staff_see_them(
 ) -> None:
     board, board_token = await staff_token(http_node, "board", "Bea Board")
     _, coordinator_token = await staff_token(http_node, "coordinator", "Cal Coord")
-    lead, member_token = await admitted_member(http_node, "worker", "Lena Lead")
+    lead, _ = await admitted_member(http_node, "worker", "Lena Lead")
 
     status, body = await call(
         http_node,

@@ -8,6 +8,14 @@ import msgspec
 import pytest
 
 from federation.care import CareReport, CoopCare, Outcomes
+from federation.care_quality import (
+    CareQualityReport,
+    Closures,
+    Compliance,
+    ContinuityMonth,
+    CoopQuality,
+)
+from federation.funding import CoopFunding, Funder, FundingReport
 from federation.governance import GovernanceReport
 from federation.growth import GrowthReport
 from federation.membership import CoopMembership, MembershipReport, MonthMovement
@@ -39,6 +47,10 @@ DAY = dt.date(2026, 3, 31)
 def report(people: int) -> ConsortiumReport:
     """A report in which every count of people is ``people``."""
     outcomes = Outcomes(people, people, 1.5, 0.75)
+    closures = Closures(people, people, 0.5, [])
+    continuity = ContinuityMonth("2026-03", people, 1.8, people, 0.9)
+    compliance = Compliance("2026-03", people, people, 0.75)
+    funder = Funder("direct_payment", people, 600)
     coop = CoopMembership("alpha", "Alpha", "uk", {"worker": people}, people, 100)
     no_expenses = Expenses(0, 0, 0, 0, 0, None, None)
     return ConsortiumReport(
@@ -54,6 +66,13 @@ def report(people: int) -> ConsortiumReport:
             [CoopCare("alpha", 10, 1, 0, 0.0909, 600, 120, people, outcomes, 0, 0,
                       0, 0, [], [])],
             10, 1, 0.0909, 600, {"cleaning": 600}, 120, people, outcomes,
+        ),
+        funding=FundingReport(
+            DAY, [CoopFunding("alpha", people, 600, [funder])], people, 600, [funder]
+        ),
+        care_quality=CareQualityReport(
+            [CoopQuality("alpha", closures, [continuity], compliance)],
+            closures, [continuity], compliance,
         ),
         workforce=WorkforceReport(
             DAY, [CoopWorkforce("alpha", True, 12, people, 0.4, True, people, people,
@@ -84,6 +103,12 @@ def test_person_counts_are_suppressed_below_five(people: int, shown: object) -> 
     withheld = shown == "<5"
     assert (care["outcomes"]["performance_change"] is None) == withheld
     assert (view["workforce"]["coops"][0]["disadvantaged_share"] is None) == withheld
+    quality = view["care_quality"]["coops"][0]
+    assert quality["closures"]["closed"] == shown
+    assert view["funding"]["coops"][0]["funders"][0]["people"] == shown
+    assert (quality["closures"]["stayed_home_share"] is None) == withheld
+    assert (quality["continuity"][0]["mean_carers"] is None) == withheld
+    assert (quality["compliance"]["compliance_rate"] is None) == withheld
     # Not counts of people: published as they are.
     assert care["delivered"] == 10
     assert care["minutes_by_service"] == {"cleaning": 600}

@@ -7,7 +7,9 @@ from uuid import UUID
 
 import msgspec
 
+from federation.care_quality import CONTINUITY_MONTHS
 from node.application import CoopNode
+from toolkit.aggregates import events_with
 
 
 def membership_truth(app: CoopNode) -> dict[str, object]:
@@ -225,3 +227,47 @@ def reported(section: Any, coop_id: str) -> dict[str, Any]:
             del figures["coop_id"]
             return figures
     raise AssertionError(f"co-op {coop_id} is not in the report section")
+
+
+def quality_truth(app: CoopNode) -> dict[str, object]:
+    """Why this co-op's plans ended, and how many people had visits and from how
+    many different carers in each of the last months the node has summarised
+    (as many as the report shows), from its own store."""
+    closures: dict[str, int] = {}
+    for plan in app.care_plans():
+        if plan.is_closed:
+            closures[plan.close_reason] = closures.get(plan.close_reason, 0) + 1
+    seen: dict[str, dict[UUID, set[UUID]]] = {}
+    for visit in app.visits():
+        if visit.status == "delivered":
+            month = _month(visit.ended_on)
+            by_user = seen.setdefault(month, {})
+            by_user.setdefault(visit.service_user, set()).add(visit.worker)
+    summarised = sorted(
+        e.month.strftime("%Y-%m")
+        for e in events_with(app, "commonweal.care_month.summarised")
+    )
+    continuity = {
+        month: (
+            len(seen.get(month, {})),
+            sum(len(c) for c in seen.get(month, {}).values()),
+        )
+        for month in summarised[-CONTINUITY_MONTHS:]
+    }
+    return {"closures": closures, "continuity": continuity}
+
+
+def reported_quality(report: object, coop_id: str) -> dict[str, object]:
+    for coop in report.care_quality.coops:  # type: ignore[attr-defined]
+        if coop.coop_id == coop_id:
+            return {
+                "closures": {r.reason: r.plans for r in coop.closures.by_reason},
+                "continuity": {
+                    m.month: (
+                        m.service_users,
+                        round((m.mean_carers or 0) * m.service_users),
+                    )
+                    for m in coop.continuity
+                },
+            }
+    raise AssertionError(f"co-op {coop_id} is not in the report")

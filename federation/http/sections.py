@@ -4,6 +4,7 @@ headline totals and its figures, and the co-ops side by side on the key measures
 Only the published view goes in (a count of people below 5 reads "<5"); ids are
 shown by their human names (federation.labels), each figure in one unit."""
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from federation.http.figures import Figure, suppression_note
@@ -180,6 +181,8 @@ def sections(view: Any, figs: list[Figure]) -> list[Section]:
                 ),
             ],
         ),
+        quality_section(view.care_quality, coop),
+        funding_section(view.funding, coop),
         Section(
             "workforce",
             "Workforce",
@@ -263,6 +266,93 @@ def sections(view: Any, figs: list[Figure]) -> list[Section]:
             ],
         ),
     ]
+
+
+def quality_section(quality: Any, coop: Callable[[str], str]) -> Section:
+    """Why plans ended (residential care, or not), continuity in each co-op's
+    latest summarised month, and the share of carers who are compliant."""
+    latest = quality.continuity[-1] if quality.continuity else None
+    rows = []
+    for q in quality.coops:
+        month = q.continuity[-1] if q.continuity else None
+        rows.append(
+            [
+                coop(q.coop_id),
+                q.closures.closed,
+                q.closures.residential_care,
+                percent(q.closures.stayed_home_share),
+                month.month if month else None,
+                month.mean_carers if month else None,
+                percent(month.seen_by_few_share) if month else None,
+                percent(q.compliance.compliance_rate),
+            ]
+        )
+    people = [
+        x
+        for q in quality.coops
+        for x in (q.closures.closed, q.closures.residential_care, q.compliance.carers)
+    ]
+    return Section(
+        "care_quality",
+        "Staying at home, continuity and compliance",
+        [
+            ("Care plans ended", quality.closures.closed),
+            ("Ended in residential care", quality.closures.residential_care),
+            ("Helped to stay at home", percent(quality.closures.stayed_home_share)),
+            (
+                "Different carers per person, latest month",
+                latest.mean_carers if latest else None,
+            ),
+            ("Compliant carers", percent(quality.compliance.compliance_rate)),
+        ],
+        [
+            Figure(
+                "care-quality-by-coop",
+                "Plans ended, continuity and compliance by co-op",
+                [
+                    "coop",
+                    "plans_ended",
+                    "residential_care",
+                    "stayed_home_share",
+                    "month",
+                    "mean_carers",
+                    "seen_by_few_share",
+                    "compliance_rate",
+                ],
+                rows,
+                None,
+                suppression_note(people, "; shares are withheld where their count is."),
+            )
+        ],
+    )
+
+
+def funding_section(funding: Any, coop: Callable[[str], str]) -> Section:
+    """Who pays: people and hours a week commissioned by each kind of funder."""
+    rows = [
+        [coop(c.coop_id), label(x.funder), x.people, hours(x.weekly_minutes)]
+        for c in funding.coops
+        for x in c.funders
+    ]
+    return Section(
+        "funding",
+        "Who pays for care",
+        [
+            ("People with care arranged", funding.people),
+            ("Hours a week commissioned", hours(funding.weekly_minutes)),
+            *((label(x.funder), hours(x.weekly_minutes)) for x in funding.funders),
+        ],
+        [
+            Figure(
+                "funding-by-coop",
+                f"Care arranged on {funding.as_of:%d %B %Y}, by co-op and funder",
+                ["coop", "funder", "people", "weekly_hours"],
+                rows,
+                None,
+                suppression_note([r[2] for r in rows], "."),
+            )
+        ],
+    )
 
 
 def key_measures(report: Any, view: Any) -> Figure:

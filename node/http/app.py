@@ -7,11 +7,13 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from node.http import (
+    access_log,
     ballots,
     care_circle,
     care_plans,
     elections,
     expenses,
+    funding,
     incidents,
     language,
     leads,
@@ -22,12 +24,16 @@ from node.http import (
     notifications,
     ops,
     pool,
+    rota,
     shares,
+    subject_access,
     timebank,
+    timebank_board,
     tokens,
     visits,
     workforce,
 )
+from node.http.access_log import access_log_pages
 from node.http.ballot_pages import ballot_pages
 from node.http.board_list import board_list
 from node.http.board_pages import NEW_ACCESS, board_pages
@@ -37,6 +43,7 @@ from node.http.coordinator_pages import coordinator_pages
 from node.http.election_pages import election_pages
 from node.http.error_words import PLAIN_ERRORS
 from node.http.errors import translate
+from node.http.funding_pages import funding_pages
 from node.http.guard import COOKIE, authenticate
 from node.http.incident_pages import incident_pages
 from node.http.letters import LETTERS, OneTimeViews, letters
@@ -47,9 +54,12 @@ from node.http.motion_pages import motion_pages
 from node.http.my_care_pages import my_care_pages
 from node.http.pages import error_page, pages
 from node.http.report_page import report_page
+from node.http.rota_forms import rota_forms
+from node.http.rota_pages import rota_pages
 from node.http.share_pages import share_pages
 from node.http.sign_in_pages import sign_in_pages
 from node.http.staff_pages import staff_pages
+from node.http.timebank_board_pages import timebank_board_pages
 from node.http.visit_schedule import visit_schedule
 from node.http.worker_pages import worker_pages
 from node.papers import MAX_BYTES
@@ -69,11 +79,13 @@ APIS: tuple[Api, ...] = (
     motions.api,
     timebank.api,
     pool.api,
+    timebank_board.api,
     visits.api,
     workforce.api,
     incidents.api,
     care_plans.api,
     expenses.api,
+    funding.api,
     ops.api,
     notifications.api,
     language.api,
@@ -83,6 +95,9 @@ APIS: tuple[Api, ...] = (
     leads.api,
     my_care.api,
     care_circle.api,
+    rota.api,
+    subject_access.api,
+    access_log.api,
 )
 
 # A paper and the form around it.
@@ -160,6 +175,11 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(coordinator_pages)
     app.add_routes(worker_pages)
     app.add_routes(leads.lead_pages)
+    app.add_routes(rota_pages)
+    app.add_routes(rota_forms)
+    app.add_routes(subject_access.subject_access_pages)
+
+    app.add_routes(access_log_pages)
     app.add_routes(notifications.pages)
     app.add_routes(language.pages)
     app.add_routes(report_page)
@@ -167,6 +187,8 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(member_details)
     app.add_routes(my_care_pages)
     app.add_routes(meeting_pages)
+    app.add_routes(timebank_board_pages)
+    app.add_routes(funding_pages)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/metrics", metrics.handler)
 

@@ -20,6 +20,7 @@ from aiohttp import web
 from node.application import CoopNode
 from node.auth import BOARD, MemberRole, Principal
 from node.errors import DomainError, MembershipCapReached, UnknownMember
+from node.http.audit import audited
 from node.http.board_forms import (
     CHOOSE_MEMBER,
     Invalid,
@@ -99,7 +100,10 @@ async def record_page(
 @board_pages.get("/staff/members/{id}")
 async def member_record(request: web.Request) -> web.Response:
     signed_in(request, BOARD)
-    return await record_page(request, path_id(request, N_("No such member.")))
+    member_id = path_id(request, N_("No such member."))
+    page = await record_page(request, member_id)
+    await audited(request, member_id, "member_record")
+    return page
 
 
 async def _member_form(request: web.Request) -> tuple[UUID, dict[str, str]]:
@@ -118,8 +122,9 @@ async def correct_contact_details(request: web.Request) -> web.Response:
         problems = {field: Problem(hint) for field, hint in errors.items()}
         return await record_page(request, member_id, 400, problems, form)
     app = request.app[NODE].coop_node
+    by = signed_in(request, BOARD).member_id
     try:
-        await write(request, correct_contact, app, member_id, body)
+        await write(request, correct_contact, app, member_id, body, by)
     except DomainError:
         problem = Problem(N_("A member who has left keeps the details they left with."))
         return await record_page(request, member_id, 409, {"email": problem}, form)

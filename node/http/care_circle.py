@@ -18,6 +18,7 @@ from node.application import CoopNode
 from node.auth import CARE, EVERYONE, MEMBERS
 from node.care_circle import MAX_HOW_GIVEN, SCOPES, CareConsent, Scope
 from node.errors import UnknownCareConsent
+from node.http.audit import audited
 from node.http.context import NODE, run, write
 from node.http.guard import require
 from node.http.my_care import member_of
@@ -27,6 +28,8 @@ from toolkit.web.routes import Api, path_uuid
 api = Api()
 ID = {"id": UUID}
 NOT_YOURS = "only the person whose care it is may revoke this"
+# In the access log: who a person lets see their care (node.access_audit).
+CIRCLE = "care_circle"
 
 
 class Invite(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -147,7 +150,9 @@ def revoke(
 )
 async def my_circle(request: web.Request) -> list[ConsentView]:
     member_id = member_of(request, "have care of their own")
-    return await run(request, circle_of, request.app[NODE].coop_node, member_id)
+    circle = await run(request, circle_of, request.app[NODE].coop_node, member_id)
+    await audited(request, member_id, CIRCLE)
+    return circle
 
 
 @api.route(
@@ -198,7 +203,10 @@ async def revoke_access(request: web.Request) -> ConsentView:
 async def person_circle(request: web.Request) -> list[ConsentView]:
     require(request, CARE, "see who sees a person's care")
     app = request.app[NODE].coop_node
-    return await run(request, circle_of, app, path_uuid(request))
+    person = path_uuid(request)
+    circle = await run(request, circle_of, app, person)
+    await audited(request, person, CIRCLE)
+    return circle
 
 
 @api.route(

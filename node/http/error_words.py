@@ -27,6 +27,24 @@ PLAIN_ERRORS: dict[str, str] = {
         "That file cannot be kept as a paper: it must be a PDF, a plain text file "
         "or a PNG or JPEG image, of 5 MB at most."
     ),
+    "rota_clash": N_("The rota does not allow that worker or volunteer then."),
+    "double_booked": N_(
+        "That worker or volunteer is already going to another visit at that time."
+    ),
+    "outside_availability": N_(
+        "That worker or volunteer does not work at that time of the week."
+    ),
+    "on_leave": N_("That worker or volunteer is on leave that day."),
+    "unknown_pattern": N_("There are no such weekly visits."),
+    "invalid_pattern": N_(
+        "Weekly visits need at least one day of the week, a last day on or after "
+        "the first, and at most 26 weeks at a time."
+    ),
+    "invalid_availability": N_(
+        "Each day's hours must start before they end, and leave must end on or "
+        "after the day it starts."
+    ),
+    "unknown_leave": N_("There is no such leave."),
     "domain_error": N_("That could not be done."),
     "conflict": N_("Someone changed this at the same moment. Please try again."),
     "coop_not_founded": N_("This co-op has not been founded yet."),
@@ -97,6 +115,13 @@ PLAIN_ERRORS: dict[str, str] = {
         "That permission cannot be recorded: choose another member than the person, "
         "who does not see their care already, and say how consent was given when "
         "recording it for them."
+    ),
+    "unknown_listing": N_("There is no such offer or request."),
+    "unknown_exchange": N_("There is no such exchange."),
+    "not_a_party": N_("Only the members taking part may do that."),
+    "invalid_funding": N_(
+        "That funding cannot be recorded: a new arrangement starts after the "
+        "last one, for 168 hours a week at most."
     ),
 }
 

@@ -56,6 +56,14 @@ STATUS: dict[str, tuple[int, str | None]] = {
     errors.DiscussionClosed.code: (409, None),
     errors.UnknownCareConsent.code: (404, None),
     errors.InvalidCareConsent.code: (409, None),
+    errors.UnknownPattern.code: (404, None),
+    errors.UnknownLeave.code: (404, None),
+    errors.InvalidPattern.code: (400, None),
+    errors.InvalidAvailability.code: (400, "slots"),
+    errors.UnknownListing.code: (404, None),
+    errors.UnknownExchange.code: (404, None),
+    errors.NotAParty.code: (403, None),
+    errors.InvalidFunding.code: (409, None),
 }
 
 

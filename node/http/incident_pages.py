@@ -18,6 +18,7 @@ from aiohttp import web
 from node.application import CoopNode
 from node.auth import CARE
 from node.errors import InvalidTransition, UnknownIncident, UnknownVisit
+from node.http.audit import audited_record
 from node.http.context import NODE, write
 from node.http.field_errors import checked, filled, form_page, path_id
 from node.http.incidents import (
@@ -122,7 +123,10 @@ async def raise_incident(request: web.Request) -> web.Response:
 @incident_pages.get("/staff/incidents/{id}")
 async def incident(request: web.Request) -> web.Response:
     signed_in(request, CARE)
-    return await incident_page(request, path_id(request, NOT_FOUND))
+    incident_id = path_id(request, NOT_FOUND)
+    page = await incident_page(request, incident_id)
+    await audited_record(request, "incident", incident_id)
+    return page
 
 
 @incident_pages.post("/staff/incidents/{id}/close")

@@ -16,6 +16,7 @@ from aiohttp import web
 from node.application import CoopNode
 from node.auth import CARE
 from node.errors import UnknownVisit
+from node.http.audit import audited_record
 from node.http.context import NODE, run, write
 from node.http.guard import require
 from node.incidents import Incident
@@ -136,7 +137,10 @@ async def raise_incident(request: web.Request, body: NewIncident) -> IncidentVie
 async def get_incident(request: web.Request) -> IncidentRecord:
     require(request, CARE, "read incidents")
     incident_id = path_uuid(request)
-    return await run(request, incident_record, request.app[NODE].coop_node, incident_id)
+    app = request.app[NODE].coop_node
+    record = await run(request, incident_record, app, incident_id)
+    await audited_record(request, "incident", incident_id)
+    return record
 
 
 @api.route(

@@ -15,11 +15,13 @@ from uuid import UUID
 import msgspec
 from aiohttp import web
 
+from node.access_audit import Reading
 from node.application import CoopNode
 from node.auth import MEMBERS
 from node.care import CarePlan
 from node.care_circle import CareConsent
 from node.errors import UnknownMember
+from node.http.audit import audited_all
 from node.http.context import NODE, run
 from node.http.guard import require
 from node.http.visits import MyVisit, my_visits
@@ -125,6 +127,13 @@ def care_view(
     )
 
 
+def care_readings(care: CareView) -> list[Reading]:
+    """The reads one answer of ``care`` makes (node.access_audit): each plan
+    shown, and the person's visits."""
+    plans = [Reading(care.service_user, "care_plan", p.id) for p in care.plans]
+    return [*plans, Reading(care.service_user, "visit")]
+
+
 def has_care(app: CoopNode, member_id: UUID) -> bool:
     """Whether the member has a care plan or a visit, ever."""
     return any(p.service_user == member_id for p in app.care_plans()) or any(
@@ -176,7 +185,9 @@ def member_of(request: web.Request, action: str) -> UUID:
 async def my_care(request: web.Request) -> CareView:
     member_id = member_of(request, "have care of their own")
     app = request.app[NODE].coop_node
-    return await run(request, care_view, app, member_id, dt.date.today())
+    care = await run(request, care_view, app, member_id, dt.date.today())
+    await audited_all(request, care_readings(care))
+    return care
 
 
 @api.route(
@@ -213,4 +224,5 @@ async def their_care(request: web.Request) -> CareView:
     shown = await run(request, shown_care, app, viewer, service_user, dt.date.today())
     if shown is None:
         raise forbidden(NOT_SHOWN)
+    await audited_all(request, care_readings(shown))
     return shown

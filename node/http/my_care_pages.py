@@ -17,17 +17,19 @@ from uuid import UUID
 
 from aiohttp import web
 
+from node.access_audit import Reading
 from node.application import CoopNode
 from node.auth import CARE
 from node.errors import DomainError, UnknownCarePlan
 from node.http import care_circle
-from node.http.care_circle import Invite, InviteOnBehalf, access_context, invite
+from node.http.audit import audited_all
+from node.http.care_circle import CIRCLE, Invite, InviteOnBehalf, access_context, invite
 from node.http.care_plan_pages import NOT_FOUND, plan_page
 from node.http.context import NODE, run, write
 from node.http.error_words import said
 from node.http.field_errors import checked, filled, form_page, path_id
 from node.http.member_pages import member_id_of
-from node.http.my_care import care_view, people_shown, shown_care
+from node.http.my_care import care_readings, care_view, people_shown, shown_care
 from node.http.pages import render, signed_in, status_of
 from toolkit.web.errors import ApiError
 from toolkit.web.i18n import N_
@@ -64,9 +66,17 @@ def _own_context(app: CoopNode, member_id: UUID) -> dict[str, Any]:
 own_page = partial(form_page, "my_care.html", _own_context, DONE)
 
 
+def _own_readings(app: CoopNode, member_id: UUID) -> list[Reading]:
+    care = care_view(app, member_id, dt.date.today())
+    return [*care_readings(care), Reading(member_id, CIRCLE)]
+
+
 @my_care_pages.get("/my-care")
 async def my_care(request: web.Request) -> web.Response:
-    return await own_page(request, member_id_of(request))
+    member_id = member_id_of(request)
+    page = await own_page(request, member_id)
+    await audited_all(request, partial(_own_readings, member_id=member_id))
+    return page
 
 
 @my_care_pages.post("/my-care/access")
@@ -122,6 +132,7 @@ async def their_care(request: web.Request) -> web.Response:
     care = await run(request, shown_care, app, viewer, service_user, dt.date.today())
     if care is None:  # the same refusal whether or not the person exists
         raise web.HTTPForbidden(text=NOT_INVITED)
+    await audited_all(request, care_readings(care))
     return render(request, "my_care.html", care=care, errors={}, form={}, done=None)
 
 

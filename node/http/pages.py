@@ -144,6 +144,7 @@ async def home(request: web.Request) -> web.Response:
             "notify_by": app.member(member_id).notify_by,
             "has_care": has_care(app, member_id),
             "people_shown": people_shown(app, member_id),
+            "data_protection_lead": app.is_lead("data_protection", member_id),
         }
 
     return render(request, "home.html", **await run(request, read))

@@ -1,0 +1,210 @@
+"""What the care the co-ops give amounts to, beyond hours: why care plans ended
+(and so how many people were helped to stay at home), continuity (how many
+different carers each person saw in a month) and compliance (the share of carers
+holding every check and training their co-op's services require).
+
+Closures come from ``care_plan.closed``; continuity and compliance from the
+counts each node computes once a month is over (``care.month_summarised``, see
+node.care_months), kept per co-op and month, the latest summary of a month
+replacing any earlier one. Everything counted here is people: the report
+suppresses small counts and withholds what is derived from them.
+"""
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import msgspec
+
+from federation.projection import Projection, Sums, month_of
+from federation.suppression import People, Withheld
+from schemas import Envelope, Payload
+from schemas import care as c
+from toolkit.storage import Cursor, group_rows
+
+# Months of continuity a report shows, ending with the last summarised one.
+CONTINUITY_MONTHS = 12
+# A plan ending in residential care is a person who could not stay at home; any
+# other ending (goals met, moved away, declined, died) is not counted against it.
+LEFT_HOME = "residential_care"
+
+
+class CareQualityProjection(Projection):
+    TABLES = (
+        "CREATE TABLE IF NOT EXISTS care_closures ("
+        "coop_id TEXT NOT NULL, reason TEXT NOT NULL, plans BIGINT NOT NULL, "
+        "PRIMARY KEY (coop_id, reason))",
+        "CREATE TABLE IF NOT EXISTS care_months ("
+        "coop_id TEXT NOT NULL, month TEXT NOT NULL, "
+        "service_users BIGINT NOT NULL, carer_links BIGINT NOT NULL, "
+        "seen_by_few BIGINT NOT NULL, carers BIGINT NOT NULL, "
+        "compliant_carers BIGINT NOT NULL, PRIMARY KEY (coop_id, month))",
+    )
+
+    def __init__(self) -> None:
+        self.closures = Sums("care_closures", ("coop_id", "reason"), ("plans",))
+        self.sums = (self.closures,)
+
+    def apply(self, cursor: Cursor, envelope: Envelope, payload: Payload) -> None:
+        handler = self._handlers.get(type(payload))
+        if handler is not None:
+            handler(self, cursor, envelope.coop_id, payload)
+
+    def _closed(self, cur: Cursor, coop_id: str, p: c.CarePlanClosed) -> None:
+        self.closures.add((coop_id, p.reason), 1)
+
+    def _month(self, cur: Cursor, coop_id: str, p: c.CareMonthSummarised) -> None:
+        figures = (
+            p.service_users,
+            p.carer_links,
+            p.seen_by_few,
+            p.carers,
+            p.compliant_carers,
+        )
+        cur.execute(
+            "INSERT INTO care_months (coop_id, month, service_users, carer_links, "
+            "seen_by_few, carers, compliant_carers) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (coop_id, month) DO UPDATE SET "
+            "service_users = excluded.service_users, "
+            "carer_links = excluded.carer_links, seen_by_few = excluded.seen_by_few, "
+            "carers = excluded.carers, compliant_carers = excluded.compliant_carers",
+            (coop_id, month_of(p.month), *figures),
+        )
+
+    _handlers: dict[type[Payload], Callable[..., None]] = {
+        c.CarePlanClosed: _closed,
+        c.CareMonthSummarised: _month,
+    }
+
+
+class ClosureReason(msgspec.Struct, frozen=True):
+    reason: str
+    plans: People
+
+
+class Closures(msgspec.Struct, frozen=True):
+    closed: People
+    residential_care: People
+    # Of the plans that ended, the share that did not end in residential care.
+    stayed_home_share: Annotated[float | None, Withheld("closed", "residential_care")]
+    by_reason: list[ClosureReason]
+
+
+class ContinuityMonth(msgspec.Struct, frozen=True):
+    month: str
+    service_users: People
+    # Different carers per person seen that month, on average.
+    mean_carers: Annotated[float | None, Withheld("service_users")]
+    seen_by_few: People  # by at most two different carers
+    seen_by_few_share: Annotated[float | None, Withheld("service_users", "seen_by_few")]
+
+
+class Compliance(msgspec.Struct, frozen=True):
+    month: str | None  # the latest month summarised
+    carers: People
+    compliant_carers: People
+    compliance_rate: Annotated[float | None, Withheld("carers", "compliant_carers")]
+
+
+class CoopQuality(msgspec.Struct, frozen=True):
+    coop_id: str
+    closures: Closures
+    continuity: list[ContinuityMonth]
+    compliance: Compliance
+
+
+class CareQualityReport(msgspec.Struct, frozen=True):
+    coops: list[CoopQuality]
+    closures: Closures
+    continuity: list[ContinuityMonth]  # the network's, month by month
+    compliance: Compliance  # each co-op's latest month, summed
+
+
+def care_quality_report(cursor: Cursor) -> CareQualityReport:
+    """Every co-op's closures, continuity and compliance in two queries."""
+    closures = group_rows(
+        cursor.execute(
+            "SELECT coop_id, reason, plans FROM care_closures ORDER BY coop_id, reason"
+        ).fetchall()
+    )
+    months = group_rows(
+        cursor.execute(
+            "SELECT coop_id, month, service_users, carer_links, seen_by_few, carers, "
+            "compliant_carers FROM care_months ORDER BY coop_id, month"
+        ).fetchall()
+    )
+    coops = [
+        CoopQuality(
+            coop_id=coop_id,
+            closures=_closures(closures.get(coop_id, [])),
+            continuity=_continuity(months.get(coop_id, [])[-CONTINUITY_MONTHS:]),
+            compliance=_compliance(months.get(coop_id, [])[-1:]),
+        )
+        for coop_id in sorted(set(closures) | set(months))
+    ]
+    every_closure = [r for rows in closures.values() for r in rows]
+    latest = [rows[-1] for rows in months.values()]
+    return CareQualityReport(
+        coops=coops,
+        closures=_closures(every_closure),
+        continuity=_continuity(_network_months(months))[-CONTINUITY_MONTHS:],
+        compliance=_compliance(latest),
+    )
+
+
+def _closures(rows: list[Any]) -> Closures:
+    by_reason: dict[str, int] = {}
+    for r in rows:
+        by_reason[r["reason"]] = by_reason.get(r["reason"], 0) + int(r["plans"])
+    closed = sum(by_reason.values())
+    left_home = by_reason.get(LEFT_HOME, 0)
+    return Closures(
+        closed=closed,
+        residential_care=left_home,
+        stayed_home_share=_share(closed - left_home, closed),
+        by_reason=[ClosureReason(k, v) for k, v in sorted(by_reason.items())],
+    )
+
+
+def _continuity(rows: list[Any]) -> list[ContinuityMonth]:
+    return [
+        ContinuityMonth(
+            month=r["month"],
+            service_users=int(r["service_users"]),
+            mean_carers=_mean(int(r["carer_links"]), int(r["service_users"])),
+            seen_by_few=int(r["seen_by_few"]),
+            seen_by_few_share=_share(int(r["seen_by_few"]), int(r["service_users"])),
+        )
+        for r in rows
+    ]
+
+
+def _network_months(months: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """The co-ops' monthly counts summed by month, oldest first."""
+    summed: dict[str, dict[str, Any]] = {}
+    for rows in months.values():
+        for r in rows:
+            total = summed.setdefault(r["month"], {"month": r["month"]})
+            for column in ("service_users", "carer_links", "seen_by_few"):
+                total.setdefault(column, 0)
+                total[column] += int(r[column])
+    return [summed[m] for m in sorted(summed)]
+
+
+def _compliance(latest: list[Any]) -> Compliance:
+    """From each co-op's latest month (one row for a co-op's own figure)."""
+    carers = sum(int(r["carers"]) for r in latest)
+    compliant = sum(int(r["compliant_carers"]) for r in latest)
+    return Compliance(
+        month=max((r["month"] for r in latest), default=None),
+        carers=carers,
+        compliant_carers=compliant,
+        compliance_rate=_share(compliant, carers),
+    )
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _mean(total: int, count: int) -> float | None:
+    return round(total / count, 2) if count else None
