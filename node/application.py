@@ -4,6 +4,8 @@ from node.access_audit import AccessAuditCommands
 from node.care import CARE_PLAN_SHARING, CareCommands
 from node.care_circle import CareCircleCommands
 from node.care_months import CARE_MONTH_SHARING, CareMonthCommands
+from node.compliance_reminders import ComplianceReminderCommands
+from node.corrections import CorrectionCommands
 from node.expenses import EXPENSE_SHARING, ExpenseCommands
 from node.funding import FUNDING_SHARING, FundingCommands
 from node.governance import GOVERNANCE_SHARING, GovernanceCommands
@@ -23,6 +25,7 @@ from node.spinoff import SpinOffCommands
 from node.subject_access import SubjectAccessCommands
 from node.timebank import TIMEBANK_SHARING, TimebankCommands
 from node.timebank_board import TimebankBoardCommands
+from node.visit_notes import VisitNoteQueries
 from node.visits import VISIT_SHARING, VisitCommands
 from node.volunteer_hours import VolunteerHoursCommands
 from node.workforce import WORKFORCE_SHARING, WorkforceCommands
@@ -56,14 +59,17 @@ class CoopNode(
     ReminderCommands,
     LeadCommands,
     CareCircleCommands,
+    CorrectionCommands,
     SubjectAccessCommands,
     MembershipCommands,
+    VisitNoteQueries,
     CareCommands,
     RecurringVisitCommands,
     RotaCommands,
     CareMonthCommands,
     VisitCommands,
     IncidentCommands,
+    ComplianceReminderCommands,
     WorkforceCommands,
     TimebankCommands,
     ExpenseCommands,

@@ -203,6 +203,13 @@ class CoopBase(Application[UUID]):
         worker (node.workforce) or an enrolled volunteer."""
         return False
 
+    def require_compliant(
+        self, member_id: UUID, service_types: Iterable[str], day: dt.date
+    ) -> None:
+        """Refuse a carer who lacks on ``day`` a check or training that
+        ``service_types`` require (node.compliance); a node without compliance
+        records requires nothing."""
+
     def rota_clash(self, worker: UUID, visit: "Visit") -> None:
         """Refuse ``worker`` for ``visit`` if the rota has them elsewhere, off or
         on leave then (node.rota); a node without a rota refuses nothing."""

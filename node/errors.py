@@ -155,6 +155,17 @@ class NotAMember(DomainError):
     code = "not_a_member"
 
 
+class InvalidCorrection(DomainError):
+    """A correction names a field the record does not let be corrected, or a
+    position it does not have."""
+
+    code = "invalid_correction"
+
+
+class UnknownRecord(DomainError):
+    code = "unknown_record"
+
+
 class NotACarer(DomainError):
     """The member is neither an employed worker nor an enrolled volunteer."""
 
@@ -167,6 +178,17 @@ class UnknownReason(DomainError):
 
 class UnknownIncident(DomainError):
     code = "unknown_incident"
+
+
+class ConcernClosed(InvalidTransition):
+    """An incident or concern that is closed is neither acknowledged, referred
+    nor closed again."""
+
+    code = "concern_closed"
+
+
+class AlreadyAcknowledged(InvalidTransition):
+    code = "already_acknowledged"
 
 
 class UnknownAccount(DomainError):
@@ -299,6 +321,24 @@ class InvalidCareConsent(DomainError):
     code = "invalid_care_consent"
 
 
+class UnknownVolunteer(DomainError):
+    code = "unknown_volunteer"
+
+
+class ComplianceGap(DomainError):
+    """The carer lacks a check or training the visit's services require on its
+    day (never recorded, done after it, or expired by then)."""
+
+    code = "compliance_gap"
+
+
+class UnknownComplianceItem(DomainError):
+    """Not one of the co-op's kinds of check or trainings, or not on the carer's
+    record."""
+
+    code = "unknown_compliance_item"
+
+
 class RotaClash(DomainError):
     """A worker or volunteer cannot take a visit: the rota says they are elsewhere,
     off or away. ``starts`` and ``ends`` name the clash (the other visit's times,
@@ -367,3 +407,25 @@ class InvalidFunding(DomainError):
     than a week holds, or not after the last arrangement)."""
 
     code = "invalid_funding"
+
+
+class VisitAlreadyStarted(DomainError):
+    code = "visit_already_started"
+
+
+class VisitNotStarted(DomainError):
+    """A visit is ended (on the carer's phone) only after it was started."""
+
+    code = "visit_not_started"
+
+
+class VisitOver(DomainError):
+    """The visit was already delivered, missed or cancelled."""
+
+    code = "visit_over"
+
+
+class NotYourVisit(DomainError):
+    """A carer acts on, or reads the notes of, a visit not assigned to them."""
+
+    code = "not_your_visit"

@@ -36,6 +36,41 @@ LABELS: dict[str, dict[str, str]] = {
         "plan_and_visits": N_("the care plan and the visits"),
         "visits": N_("the visits only"),
     },
+    "check": {
+        "dbs_enhanced": N_("enhanced DBS check"),
+        "dbs_basic": N_("basic DBS check"),
+        "right_to_work": N_("right to work check"),
+    },
+    "training": {
+        "moving_and_handling": N_("moving and handling training"),
+        "medication": N_("medication training"),
+        "first_aid": N_("first aid training"),
+        "safeguarding": N_("safeguarding training"),
+        "food_hygiene": N_("food hygiene training"),
+        "dementia_awareness": N_("dementia awareness training"),
+    },
+    "compliance": {
+        "valid": N_("valid"),
+        "expiring": N_("expires within 30 days"),
+        "expired": N_("expired"),
+        "not_yet": N_("not yet done"),
+    },
+    "referral": {
+        "local_authority": N_("the local authority's safeguarding team"),
+        "police": N_("the police"),
+        "cqc": N_("the Care Quality Commission"),
+        "other": N_("another body"),
+    },
+    "concern": {
+        "open": N_("raised, waiting to be acknowledged"),
+        "acknowledged": N_("acknowledged"),
+        "referred": N_("referred"),
+        "closed": N_("closed"),
+    },
+    "concern_kind": {
+        "safeguarding": N_("Safeguarding concern"),
+        "incident": N_("Incident"),
+    },
     "duty": {
         "safeguarding": N_("Safeguarding lead"),
         "data_protection": N_("Data protection lead"),
@@ -157,6 +192,7 @@ LABELS: dict[str, dict[str, str]] = {
         "access_log": N_("who read their records"),
         "funding": N_("who pays for their care"),
         "care_circle": N_("who they let see their care"),
+        "compliance": N_("checks and training"),
     },
     "role": {
         "admin": N_("administrator"),

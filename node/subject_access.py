@@ -27,7 +27,16 @@ from node.membership_commands import MembershipCommands
 
 # Fields of a record's first event that say whose record it is.
 SUBJECT_FIELDS = frozenset(
-    {"service_user", "owner", "claimant", "member", "member_id", "subject", "recipient"}
+    {
+        "service_user",
+        "owner",
+        "claimant",
+        "member",
+        "member_id",
+        "subject",
+        "recipient",
+        "person",
+    }
 )
 # Fields that hold a reference to another record, through which a record about
 # one of the person's records is theirs too (an incident about their visit).

@@ -126,6 +126,15 @@ def test_one_clash_refuses_the_whole_pattern_naming_it(app: CoopNode) -> None:
         app.schedule_weekly(
             user, [0], NINE, MONDAY, MONDAY + dt.timedelta(weeks=27), ["cleaning"]
         )
+    # Moving her visit onto the one she already goes to is refused too, and the
+    # visit stays where it was; moving it to a free hour is not.
+    later = app.schedule_visit(
+        user, at(dt.date(2026, 3, 30), 13), ["cleaning"], worker=rosa
+    )
+    with pytest.raises(DoubleBooked):
+        app.reschedule_visit(later, at(dt.date(2026, 3, 30), 9, 45))
+    assert app.visit(later).scheduled_for == at(dt.date(2026, 3, 30), 13)
+    app.reschedule_visit(later, at(dt.date(2026, 3, 30), 14))
 
 
 def test_leave_and_availability_refuse_a_visit_and_list_those_to_reassign(

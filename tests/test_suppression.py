@@ -9,6 +9,7 @@ import pytest
 
 from federation.care import CareReport, CoopCare, Outcomes
 from federation.care_quality import (
+    Acknowledgement,
     CareQualityReport,
     Closures,
     Compliance,
@@ -51,6 +52,7 @@ def report(people: int) -> ConsortiumReport:
     continuity = ContinuityMonth("2026-03", people, 1.8, people, 0.9)
     compliance = Compliance("2026-03", people, people, 0.75)
     funder = Funder("direct_payment", people, 600)
+    waited = Acknowledgement(3, 1.5)
     coop = CoopMembership("alpha", "Alpha", "uk", {"worker": people}, people, 100)
     no_expenses = Expenses(0, 0, 0, 0, 0, None, None)
     return ConsortiumReport(
@@ -71,8 +73,8 @@ def report(people: int) -> ConsortiumReport:
             DAY, [CoopFunding("alpha", people, 600, [funder])], people, 600, [funder]
         ),
         care_quality=CareQualityReport(
-            [CoopQuality("alpha", closures, [continuity], compliance)],
-            closures, [continuity], compliance,
+            [CoopQuality("alpha", closures, [continuity], compliance, waited)],
+            closures, [continuity], compliance, waited,
         ),
         workforce=WorkforceReport(
             DAY, [CoopWorkforce("alpha", True, 12, people, 0.4, True, people, people,
@@ -179,6 +181,7 @@ NOT_FROM_PEOPLE = {
     "CoopCare.missed_rate": "visits missed over visits, not people",
     "CareReport.missed_rate": "visits missed over visits, not people",
     "Expenses.mean_outstanding_days": "days over claims; claims counted as claims",
+    "Acknowledgement.mean_days": "days over concerns; concerns counted as concerns",
 }
 
 

@@ -304,6 +304,10 @@ def quality_section(quality: Any, coop: Callable[[str], str]) -> Section:
                 latest.mean_carers if latest else None,
             ),
             ("Compliant carers", percent(quality.compliance.compliance_rate)),
+            (
+                "Days to acknowledge a safeguarding concern, on average",
+                quality.safeguarding.mean_days,
+            ),
         ],
         [
             Figure(

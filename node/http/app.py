@@ -11,6 +11,10 @@ from node.http import (
     ballots,
     care_circle,
     care_plans,
+    carer_visits,
+    compliance,
+    concerns,
+    corrections,
     elections,
     expenses,
     funding,
@@ -31,6 +35,7 @@ from node.http import (
     timebank_board,
     tokens,
     visits,
+    volunteers,
     workforce,
 )
 from node.http.access_log import access_log_pages
@@ -38,6 +43,9 @@ from node.http.ballot_pages import ballot_pages
 from node.http.board_list import board_list
 from node.http.board_pages import NEW_ACCESS, board_pages
 from node.http.care_plan_pages import care_plan_pages
+from node.http.carer_pages import carer_pages
+from node.http.compliance_pages import compliance_pages
+from node.http.concern_pages import concern_pages
 from node.http.context import NODE, RUNNER, SIGN_IN_LIMIT, TEMPLATES, Runner
 from node.http.coordinator_pages import coordinator_pages
 from node.http.election_pages import election_pages
@@ -59,6 +67,7 @@ from node.http.rota_pages import rota_pages
 from node.http.share_pages import share_pages
 from node.http.sign_in_pages import sign_in_pages
 from node.http.staff_pages import staff_pages
+from node.http.staff_today import staff_today
 from node.http.timebank_board_pages import timebank_board_pages
 from node.http.visit_schedule import visit_schedule
 from node.http.worker_pages import worker_pages
@@ -83,6 +92,7 @@ APIS: tuple[Api, ...] = (
     visits.api,
     workforce.api,
     incidents.api,
+    concerns.api,
     care_plans.api,
     expenses.api,
     funding.api,
@@ -95,9 +105,13 @@ APIS: tuple[Api, ...] = (
     leads.api,
     my_care.api,
     care_circle.api,
+    corrections.api,
+    volunteers.api,
+    compliance.api,
     rota.api,
     subject_access.api,
     access_log.api,
+    carer_visits.api,
 )
 
 # A paper and the form around it.
@@ -172,9 +186,13 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(visit_schedule)
     app.add_routes(care_plan_pages)
     app.add_routes(incident_pages)
+    app.add_routes(concern_pages)
     app.add_routes(coordinator_pages)
     app.add_routes(worker_pages)
+    app.add_routes(volunteers.volunteer_pages)
+    app.add_routes(compliance_pages)
     app.add_routes(leads.lead_pages)
+    app.add_routes(corrections.correction_pages)
     app.add_routes(rota_pages)
     app.add_routes(rota_forms)
     app.add_routes(subject_access.subject_access_pages)
@@ -189,6 +207,8 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(meeting_pages)
     app.add_routes(timebank_board_pages)
     app.add_routes(funding_pages)
+    app.add_routes(carer_pages)
+    app.add_routes(staff_today)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/metrics", metrics.handler)
 

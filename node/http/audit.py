@@ -17,8 +17,8 @@ from node.http.context import NODE, run
 from node.http.guard import principal
 
 # Whose record each kind of record (by its id) is: a care plan is its service
-# user's; an incident is the service user's of the visit it happened on, or
-# about no named person.
+# user's; an incident is the person it names, or the service user's of the
+# visit it happened on, or about no named person.
 SUBJECT_OF: dict[str, Callable[[CoopNode, UUID], UUID | None]] = {
     "care_plan": lambda app, plan_id: app.care_plan(plan_id).service_user,
     "incident": lambda app, incident_id: incident_subject(app, incident_id),
@@ -28,8 +28,12 @@ SUBJECT_OF: dict[str, Callable[[CoopNode, UUID], UUID | None]] = {
 
 
 def incident_subject(app: CoopNode, incident_id: UUID) -> UUID | None:
-    visit = app.incident(incident_id).visit
-    return app.visit(visit).service_user if visit else None
+    """The member a concern names as the one it is about, else the service
+    user of its visit."""
+    incident = app.incident(incident_id)
+    if incident.person is not None:
+        return incident.person
+    return app.visit(incident.visit).service_user if incident.visit else None
 
 
 async def audited(

@@ -33,6 +33,7 @@ from node.http.care_plans import (
     plan_view,
 )
 from node.http.context import NODE, run, write
+from node.http.corrections import CORRECTION_DONE
 from node.http.field_errors import checked, filled, form_page, path_id
 from node.http.pages import signed_in
 from node.membership import Member
@@ -56,6 +57,7 @@ DONE = {
     "closed": N_("Care plan closed."),
     "access_given": N_("Recorded: they can now see this person's care."),
     "access_revoked": N_("They can no longer see this person's care."),
+    **CORRECTION_DONE,
 }
 NOT_FOUND = N_("There is no such care plan.")
 SCORE = N_("Write a whole number from 1 to 10.")

@@ -46,6 +46,12 @@ PLAIN_ERRORS: dict[str, str] = {
     ),
     "unknown_leave": N_("There is no such leave."),
     "domain_error": N_("That could not be done."),
+    "visit_already_started": N_("This visit has already been started."),
+    "visit_not_started": N_("This visit has not been started yet: start it first."),
+    "visit_over": N_(
+        "This visit is already recorded as delivered, missed or cancelled."
+    ),
+    "not_your_visit": N_("This visit is not one of yours."),
     "conflict": N_("Someone changed this at the same moment. Please try again."),
     "coop_not_founded": N_("This co-op has not been founded yet."),
     "coop_already_founded": N_("This co-op has already been founded."),
@@ -80,9 +86,24 @@ PLAIN_ERRORS: dict[str, str] = {
     "unknown_service_type": N_("That is not one of the services this co-op offers."),
     "invalid_duration": N_("The length of time is not one that can be recorded."),
     "not_a_member": N_("That person is not an admitted member of this co-op."),
+    "unknown_record": N_("There is no such record."),
+    "invalid_correction": N_("That part of the record cannot be corrected that way."),
     "not_a_carer": N_("That person is neither a worker nor a volunteer of this co-op."),
+    "unknown_volunteer": N_("There is no such volunteer."),
+    "compliance_gap": N_(
+        "That person lacks a check or training this visit's services need on its "
+        "day: their record on the compliance page says which."
+    ),
+    "unknown_compliance_item": N_(
+        "That is not one of the co-op's checks or trainings, or it is not on "
+        "this person's record."
+    ),
     "unknown_reason": N_("That is not one of the reasons listed."),
     "unknown_incident": N_("There is no such incident."),
+    "concern_closed": N_(
+        "This concern is closed: it cannot be acknowledged, referred or closed again."
+    ),
+    "already_acknowledged": N_("This concern has already been acknowledged."),
     "unknown_account": N_("There is no such time-bank account."),
     "balance_limit_exceeded": N_("That would take a time-bank balance past its limit."),
     "unknown_expense_claim": N_("There is no such expense claim."),

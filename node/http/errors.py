@@ -33,6 +33,8 @@ STATUS: dict[str, tuple[int, str | None]] = {
     errors.BalanceLimitExceeded.code: (409, None),
     errors.NotAMember.code: (409, None),
     errors.UnknownVisit.code: (404, None),
+    errors.UnknownRecord.code: (404, None),
+    errors.InvalidCorrection.code: (400, "field"),
     errors.UnknownWorker.code: (404, None),
     errors.UnknownIncident.code: (404, None),
     errors.InvalidDuration.code: (400, "minutes"),
@@ -56,6 +58,8 @@ STATUS: dict[str, tuple[int, str | None]] = {
     errors.DiscussionClosed.code: (409, None),
     errors.UnknownCareConsent.code: (404, None),
     errors.InvalidCareConsent.code: (409, None),
+    errors.UnknownVolunteer.code: (404, None),
+    errors.UnknownComplianceItem.code: (400, None),
     errors.UnknownPattern.code: (404, None),
     errors.UnknownLeave.code: (404, None),
     errors.InvalidPattern.code: (400, None),
@@ -64,6 +68,10 @@ STATUS: dict[str, tuple[int, str | None]] = {
     errors.UnknownExchange.code: (404, None),
     errors.NotAParty.code: (403, None),
     errors.InvalidFunding.code: (409, None),
+    errors.VisitAlreadyStarted.code: (409, None),
+    errors.VisitNotStarted.code: (409, None),
+    errors.VisitOver.code: (409, None),
+    errors.NotYourVisit.code: (403, None),
 }
 
 

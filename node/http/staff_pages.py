@@ -93,6 +93,7 @@ def _visits_context(app: CoopNode) -> dict[str, Any]:
     ending = (Visit.Delivered.TOPIC, Visit.Missed.TOPIC, Visit.Cancelled.TOPIC)
     scheduled, ended = _open_and_ended(app, Visit.Scheduled.TOPIC, ending)
     members = list(app.members())
+    recent = [app.visit(i) for i in ended]
     workers = sorted(
         (m for m in members if m.is_admitted),
         key=lambda m: (m.member_class not in ("worker", "volunteer"), m.name),
@@ -103,7 +104,9 @@ def _visits_context(app: CoopNode) -> dict[str, Any]:
             # Visits scheduled without a zone are in the machine's own.
             key=lambda v: v.scheduled_for.astimezone(),
         ),
-        "recent": [visit_view(app.visit(i)) for i in ended],
+        "recent": [visit_view(v) for v in recent],
+        # What was written when each was delivered or missed (care records).
+        "outcome_notes": {v.id: v.outcome_notes for v in recent},
         "names": {m.id: m.name for m in members},
         "workers": workers,
         # Whom a visit may be given to (node.http.rota_forms).

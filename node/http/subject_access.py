@@ -5,6 +5,7 @@ protection lead (node.leads) ask on someone's behalf. Every request is recorded
 (node.subject_access.SubjectAccessRequest), so the person sees who asked.
 """
 
+import re
 from typing import Any
 from uuid import UUID
 
@@ -16,6 +17,7 @@ from node.http.context import NODE, write
 from node.http.field_errors import path_id
 from node.http.guard import principal
 from node.http.pages import render, signed_in
+from node.labels import plain_label
 from node.subject_access import Record, SubjectAccess
 from toolkit.web.errors import forbidden
 from toolkit.web.routes import Api, path_uuid
@@ -70,6 +72,25 @@ def words(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+ID_TEXT = re.compile(r"^[a-z][a-z0-9_]*$")
+UUID_TEXT = re.compile(
+    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+)
+
+
+def value_text(value: Any) -> tuple[str, bool]:
+    """A value as text, and whether it is a label the page translates: ids
+    (``personal_care``) by their label, lists and mappings written out."""
+    if isinstance(value, str) and ID_TEXT.match(value):
+        return plain_label(value), True
+    if isinstance(value, list | tuple):
+        return ", ".join(value_text(v)[0] for v in value), False
+    if isinstance(value, dict):
+        parts = (f"{words(str(k))}: {value_text(v)[0]}" for k, v in value.items())
+        return "; ".join(parts), False
+    return ("" if value is None else str(value)), False
+
+
 def readable(record: Record) -> dict[str, Any]:
     return {
         "title": words(record.kind),
@@ -77,7 +98,12 @@ def readable(record: Record) -> dict[str, Any]:
             {
                 "at": e.at,
                 "what": words(e.what.rsplit(".", 1)[-1]),
-                "details": [(words(k), v) for k, v in e.details.items()],
+                # A record's own id says nothing to a reader: the JSON keeps it.
+                "details": [
+                    (words(k), *value_text(v))
+                    for k, v in e.details.items()
+                    if not (isinstance(v, str) and UUID_TEXT.match(v))
+                ],
             }
             for e in record.entries
         ],

@@ -1,4 +1,5 @@
-"""Who pays, at the consortium: the arrangements in force on the report's day,
+"""Who pays and how soon safeguarding concerns are acknowledged, at the
+consortium: the funding arrangements in force on the report's day,
 by co-op and funder, with a later arrangement replacing an earlier one from its
 first day; people counted, so fewer than 5 read "<5"."""
 
@@ -55,3 +56,25 @@ async def test_the_report_counts_the_arrangements_in_force(
         rows = cursor.execute("SELECT * FROM care_funding").fetchall()
     cells = [str(c) for r in rows for c in tuple(r)]
     assert "Kirklees" not in cells and not any(str(p) in cells for p in people)
+
+
+async def test_the_report_says_how_soon_concerns_are_acknowledged(
+    nats_server: NatsServer,
+    make_node: Callable[..., NodeService],
+    make_consortium: Callable[..., ConsortiumService],
+) -> None:
+    consortium = make_consortium([nats_server.url])
+    node = make_node("alpha", [nats_server.url], share=DEFAULT_SHARED_STREAMS)
+    app = node.coop_node
+    raised = [app.raise_incident("safeguarding", f"Bruise {n}", JAN) for n in range(3)]
+    app.acknowledge_incident(raised[0], None, JAN)
+    app.acknowledge_incident(raised[1], None, JAN + dt.timedelta(days=3))
+    incident = app.raise_incident("incident", "Fall", JAN)  # not a concern
+    app.acknowledge_incident(incident, None, JAN + dt.timedelta(days=9))
+    node.replicator.wake()
+    await wait_until_caught_up([node], consortium)
+
+    quality = consortium.report(APRIL).care_quality
+    (alpha,) = quality.coops
+    assert (alpha.safeguarding.acknowledged, alpha.safeguarding.mean_days) == (2, 1.5)
+    assert quality.safeguarding == alpha.safeguarding
