@@ -2,6 +2,7 @@
 
 from node.access_audit import AccessAuditCommands
 from node.care import CARE_PLAN_SHARING, CareCommands
+from node.care_circle import CareCircleCommands
 from node.care_months import CARE_MONTH_SHARING, CareMonthCommands
 from node.compliance_reminders import ComplianceReminderCommands
 from node.corrections import CorrectionCommands
@@ -57,6 +58,7 @@ class CoopNode(
     GovernanceCommands,
     ReminderCommands,
     LeadCommands,
+    CareCircleCommands,
     CorrectionCommands,
     SubjectAccessCommands,
     MembershipCommands,

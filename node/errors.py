@@ -310,6 +310,17 @@ class PaperRefused(DomainError):
     code = "paper_refused"
 
 
+class UnknownCareConsent(DomainError):
+    code = "unknown_care_consent"
+
+
+class InvalidCareConsent(DomainError):
+    """A consent that cannot be recorded as asked: to the person themselves, twice
+    to the same viewer, or on the person's behalf without saying how it was given."""
+
+    code = "invalid_care_consent"
+
+
 class UnknownVolunteer(DomainError):
     code = "unknown_volunteer"
 

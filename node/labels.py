@@ -32,6 +32,10 @@ LABELS: dict[str, dict[str, str]] = {
         "somerset_weighted": N_("Somerset Rules co-operative"),
         "quebec_solidarity": N_("Québec solidarity co-operative"),
     },
+    "scope": {
+        "plan_and_visits": N_("the care plan and the visits"),
+        "visits": N_("the visits only"),
+    },
     "check": {
         "dbs_enhanced": N_("enhanced DBS check"),
         "dbs_basic": N_("basic DBS check"),
@@ -187,6 +191,7 @@ LABELS: dict[str, dict[str, str]] = {
         "expenses": N_("expense claims"),
         "access_log": N_("who read their records"),
         "funding": N_("who pays for their care"),
+        "care_circle": N_("who they let see their care"),
         "compliance": N_("checks and training"),
     },
     "role": {

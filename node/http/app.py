@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry
 from node.http import (
     access_log,
     ballots,
+    care_circle,
     care_plans,
     carer_visits,
     compliance,
@@ -23,6 +24,7 @@ from node.http import (
     meetings,
     members,
     motions,
+    my_care,
     notifications,
     ops,
     pool,
@@ -57,6 +59,7 @@ from node.http.meeting_pages import meeting_pages
 from node.http.member_details import member_details
 from node.http.member_pages import member_pages
 from node.http.motion_pages import motion_pages
+from node.http.my_care_pages import my_care_pages
 from node.http.pages import error_page, pages
 from node.http.report_page import report_page
 from node.http.rota_forms import rota_forms
@@ -100,6 +103,8 @@ APIS: tuple[Api, ...] = (
     tokens.api,
     meetings.api,
     leads.api,
+    my_care.api,
+    care_circle.api,
     corrections.api,
     volunteers.api,
     compliance.api,
@@ -198,6 +203,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(report_page)
     app.add_routes(member_pages)
     app.add_routes(member_details)
+    app.add_routes(my_care_pages)
     app.add_routes(meeting_pages)
     app.add_routes(timebank_board_pages)
     app.add_routes(funding_pages)

@@ -25,6 +25,7 @@ from node.http.expenses import claims_of
 from node.http.guard import COOKIE, CSRF_FIELD, PRINCIPAL, SESSION
 from node.http.language import language_context
 from node.http.members import MembershipApplication, member_view
+from node.http.my_care import has_care, people_shown
 from node.http.timebank import my_time_account
 from node.http.visits import my_visits
 from node.sessions import csrf_token
@@ -150,6 +151,8 @@ async def home(request: web.Request) -> web.Response:
                 None,
             ),
             "notify_by": app.member(member_id).notify_by,
+            "has_care": has_care(app, member_id),
+            "people_shown": people_shown(app, member_id),
             "data_protection_lead": app.is_lead("data_protection", member_id),
             # The lead may hold only a member's token: their way to the concerns.
             "safeguarding_lead": app.is_lead("safeguarding", member_id),
