@@ -2,6 +2,7 @@
 
 from node.care import CARE_PLAN_SHARING, CareCommands
 from node.care_months import CARE_MONTH_SHARING, CareMonthCommands
+from node.erasure import ErasureCommands
 from node.expenses import EXPENSE_SHARING, ExpenseCommands
 from node.governance import GOVERNANCE_SHARING, GovernanceCommands
 from node.incidents import INCIDENT_SHARING, IncidentCommands
@@ -42,6 +43,7 @@ class CoopNode(
     GovernanceCommands,
     ReminderCommands,
     LeadCommands,
+    ErasureCommands,
     MembershipCommands,
     CareCommands,
     CareMonthCommands,

@@ -284,3 +284,13 @@ class UnknownComment(DomainError):
 
 class PaperRefused(DomainError):
     code = "paper_refused"
+
+
+class StillAMember(DomainError):
+    """An admitted member cannot be erased: they withdraw first."""
+
+    code = "still_a_member"
+
+
+class AlreadyErased(DomainError):
+    code = "already_erased"

@@ -105,6 +105,8 @@ class Notifier:
         today = dt.date.today()
         self.coop_node.remind_ballots_closing(today)
         self.coop_node.summarise_care_months(today)
+        for subject, category in self.coop_node.expire_due_keys(today):
+            log.info("retention ended: %s key of %s destroyed", category, subject)
         self._reminded_at = now
 
     def compose_page(self) -> bool:

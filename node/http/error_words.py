@@ -92,6 +92,10 @@ PLAIN_ERRORS: dict[str, str] = {
         "have not voted, or the ballot does not take votes in the room."
     ),
     "invalid_meeting": N_("That meeting cannot be called or recorded as asked."),
+    "still_a_member": N_(
+        "A member cannot be erased while admitted: they must withdraw first."
+    ),
+    "already_erased": N_("This person has been erased already."),
 }
 
 

@@ -1,0 +1,84 @@
+"""Which fields of which stored events are personal data, and whose: one line per
+event type. node.sealing encrypts exactly these with the person's key
+(node.personal_keys), so erasing the person makes exactly these unreadable.
+
+An event type not listed is stored as it is: what the node counts and shares
+(classes, dates, minutes, scores, pseudonymised ids) never depends on a sealed
+field, so projections, counts and the consortium's aggregates stay exact after an
+erasure. The sharing policy copies named fields only, none of these
+(tests/test_erasure.py checks both).
+
+Topics are written out rather than imported from the aggregates' modules: this
+table sits under every application (node.coop imports it), below the areas.
+
+To declare a new event: ``"its.topic": Personal("personal" or "care", subject,
+("field", ...))``, where ``subject`` is the field naming the person (a member id,
+a service user's id), or ``"originator_id"`` for the aggregate itself; a record
+of someone (a visit, a care plan: ``owns=True``, the default) passes its subject
+on, so its later events, which do not name the person, are sealed with their key
+too. A field inside each item of a list is ``"goals.*.goal"``.
+"""
+
+from typing import NamedTuple
+
+from node.personal_keys import Category
+
+ORIGINATOR = "originator_id"
+
+
+class Personal(NamedTuple):
+    category: Category
+    subject: str  # the field naming the person, or ORIGINATOR
+    fields: tuple[str, ...]
+    # Whether the aggregate is a record about the subject (a visit, a claim), so
+    # that its later events are theirs too; not a thread a person writes in.
+    owns: bool = True
+
+
+PERSONAL_FIELDS: dict[str, Personal] = {
+    # node.membership: the member is the aggregate.
+    "commonweal.member.applied": Personal(
+        "personal", ORIGINATOR, ("name", "email", "phone", "address")
+    ),
+    "commonweal.member.contact_details_corrected": Personal(
+        "personal", ORIGINATOR, ("email", "phone", "address")
+    ),
+    # node.care: care records, kept for their retention period.
+    "commonweal.care_plan.opened": Personal("care", "service_user", ("goals.*.goal",)),
+    "commonweal.care_plan.reviewed": Personal("care", ORIGINATOR, ("notes",)),
+    "commonweal.care_plan.closed": Personal("care", ORIGINATOR, ("notes",)),
+    # node.visits: the visit is the service user's record.
+    "commonweal.visit.scheduled": Personal(
+        "care", "service_user", ("address", "notes")
+    ),
+    "commonweal.visit.delivered": Personal("care", ORIGINATOR, ("notes",)),
+    "commonweal.visit.missed": Personal("care", ORIGINATOR, ("notes",)),
+    "commonweal.visit.cancelled": Personal("care", ORIGINATOR, ("notes",)),
+    # node.incidents: about the service user of the visit it names, else nobody's
+    # in particular (sealed under the incident's own key).
+    "commonweal.incident.raised": Personal("care", "visit", ("description",)),
+    "commonweal.incident.closed": Personal("care", ORIGINATOR, ("outcome",)),
+    # node.expenses: the claimant's.
+    "commonweal.expense_claim.claimed": Personal(
+        "personal", "claimant", ("description",)
+    ),
+    "commonweal.expense_claim.rejected": Personal("personal", ORIGINATOR, ("note",)),
+    # node.timebank: an account is its owner's (the pool's is nobody's).
+    "commonweal.time_account.opened": Personal("personal", "owner", ()),
+    "commonweal.time_account.debited": Personal("personal", ORIGINATOR, ("note",)),
+    "commonweal.time_account.credited": Personal("personal", ORIGINATOR, ("note",)),
+    # node.motions and node.nominations: what a member wrote, in a shared thread.
+    "commonweal.motion.comment_posted": Personal(
+        "personal", "author", ("text",), owns=False
+    ),
+    "commonweal.election.nominated": Personal(
+        "personal", "candidate", ("statement",), owns=False
+    ),
+    "commonweal.election.accepted": Personal(
+        "personal", "candidate", ("statement",), owns=False
+    ),
+    # node.outbox: a message is its recipient's (the letters printed from it too).
+    "commonweal.message.queued": Personal(
+        "personal", "recipient", ("address", "name", "subject", "body", "notice")
+    ),
+}
