@@ -10,6 +10,7 @@ from node.http import (
     ballots,
     care_plans,
     elections,
+    erasure,
     expenses,
     incidents,
     language,
@@ -33,6 +34,7 @@ from node.http.care_plan_pages import care_plan_pages
 from node.http.context import NODE, RUNNER, SIGN_IN_LIMIT, TEMPLATES, Runner
 from node.http.coordinator_pages import coordinator_pages
 from node.http.election_pages import election_pages
+from node.http.erased_names import erased_as_word
 from node.http.error_words import PLAIN_ERRORS
 from node.http.errors import translate
 from node.http.guard import COOKIE, authenticate
@@ -78,6 +80,7 @@ APIS: tuple[Api, ...] = (
     tokens.api,
     meetings.api,
     leads.api,
+    erasure.api,
 )
 
 # A paper and the form around it.
@@ -129,6 +132,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     )
     app[NODE] = node
     app[TEMPLATES] = environment("node.http")
+    app[TEMPLATES].finalize = erased_as_word
     app[SIGN_IN_LIMIT] = FailureLimit(failures=10, window_seconds=600)
     app[LETTERS] = OneTimeViews()
     app[NEW_ACCESS] = OneTimeViews()
@@ -155,6 +159,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(coordinator_pages)
     app.add_routes(worker_pages)
     app.add_routes(leads.lead_pages)
+    app.add_routes(erasure.erasure_pages)
     app.add_routes(notifications.pages)
     app.add_routes(language.pages)
     app.add_routes(report_page)
