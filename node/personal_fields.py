@@ -13,10 +13,14 @@ table sits under every application (node.coop imports it), below the areas.
 
 To declare a new event: ``"its.topic": Personal("personal" or "care", subject,
 ("field", ...))``, where ``subject`` is the field naming the person (a member id,
-a service user's id), or ``"originator_id"`` for the aggregate itself; a record
-of someone (a visit, a care plan: ``owns=True``, the default) passes its subject
-on, so its later events, which do not name the person, are sealed with their key
-too. A field inside each item of a list is ``"goals.*.goal"``.
+a service user's id, or a record of theirs such as a visit), or
+``"originator_id"`` for the aggregate itself. A record of someone (a visit, a
+care plan: ``owns=True``, the default) passes its subject on: a later event of
+it, which does not name the person, is sealed with the key of the person its
+first event names (node.sealing reads that event). A field inside each item of a
+list is ``"goals.*.goal"``. An event that holds no personal field but whose
+aggregate's later events do is declared with no fields (a time account's
+opening names its owner).
 """
 
 from typing import NamedTuple
@@ -31,8 +35,12 @@ class Personal(NamedTuple):
     subject: str  # the field naming the person, or ORIGINATOR
     fields: tuple[str, ...]
     # Whether the aggregate is a record about the subject (a visit, a claim), so
-    # that its later events are theirs too; not a thread a person writes in.
+    # that its later events are theirs too; not a thread a person writes in. Only
+    # a first (created) event can own its aggregate.
     owns: bool = True
+    # The field naming a second person the fields are about as much (a
+    # transfer's other account): sealed with both keys, erased with either.
+    shared_with: str = ""
 
 
 PERSONAL_FIELDS: dict[str, Personal] = {
@@ -65,8 +73,12 @@ PERSONAL_FIELDS: dict[str, Personal] = {
     "commonweal.expense_claim.rejected": Personal("personal", ORIGINATOR, ("note",)),
     # node.timebank: an account is its owner's (the pool's is nobody's).
     "commonweal.time_account.opened": Personal("personal", "owner", ()),
-    "commonweal.time_account.debited": Personal("personal", ORIGINATOR, ("note",)),
-    "commonweal.time_account.credited": Personal("personal", ORIGINATOR, ("note",)),
+    "commonweal.time_account.debited": Personal(
+        "personal", ORIGINATOR, ("note",), shared_with="counterparty"
+    ),
+    "commonweal.time_account.credited": Personal(
+        "personal", ORIGINATOR, ("note",), shared_with="counterparty"
+    ),
     # node.motions and node.nominations: what a member wrote, in a shared thread.
     "commonweal.motion.comment_posted": Personal(
         "personal", "author", ("text",), owns=False
@@ -77,8 +89,12 @@ PERSONAL_FIELDS: dict[str, Personal] = {
     "commonweal.election.accepted": Personal(
         "personal", "candidate", ("statement",), owns=False
     ),
-    # node.outbox: a message is its recipient's (the letters printed from it too).
+    # node.outbox: a message is its recipient's (the letters printed from it
+    # too); its later events (sent, printed) hold nothing personal.
     "commonweal.message.queued": Personal(
-        "personal", "recipient", ("address", "name", "subject", "body", "notice")
+        "personal",
+        "recipient",
+        ("address", "name", "subject", "body", "notice"),
+        owns=False,
     ),
 }

@@ -12,16 +12,14 @@ destroyed when the person is erased; ``care`` (care records: goals, visit notes
 and addresses, incidents) is kept until its retention period ends.
 
 A destroyed key must not be recoverable from the file: SQLite overwrites deleted
-content (``secure_delete``), the file keeps no journal once a write is done
-(rollback journal, deleted at commit) and its free pages are vacuumed away.
+content (``secure_delete``), the file is vacuumed (no free page keeps an old
+copy), and its write-ahead log is checkpointed and truncated to nothing (no
+frame keeps one either). WAL with full sync: a key is on disk before the event
+sealed with it is stored, at one sync per new key.
 
-The file also holds:
-
-- ``record_subjects``: whose record an aggregate is (a visit's service user), so
-  that a later event of the record (a visit's notes) is sealed with that person's
-  key though it does not name them;
-- ``destroyed_keys``: the erasure register's copy, which travels with the keys:
-  a key destroyed once is never made again for the same person and category.
+The file also holds ``destroyed_keys``: the erasure register's copy, which
+travels with the keys: a key destroyed once is never made again for the same
+person and category.
 """
 
 import datetime as dt
@@ -46,8 +44,6 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS personal_keys ("
     " subject TEXT NOT NULL, category TEXT NOT NULL, key BLOB NOT NULL,"
     " PRIMARY KEY (subject, category))",
-    "CREATE TABLE IF NOT EXISTS record_subjects ("
-    " record TEXT PRIMARY KEY, subject TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS destroyed_keys ("
     " subject TEXT NOT NULL, category TEXT NOT NULL, destroyed_on TEXT NOT NULL,"
     " PRIMARY KEY (subject, category))",
@@ -77,12 +73,12 @@ class KeyTable:
         )
         self._lock = threading.RLock()
         self._boxes: dict[tuple[UUID, str], SecretBox | None] = {}
-        self._subjects: dict[UUID, UUID] = {}
         self._users = 0
         with self._lock:
             self._db.execute("PRAGMA secure_delete = ON")
-            self._db.execute("PRAGMA journal_mode = DELETE")
-            self._db.execute("PRAGMA auto_vacuum = FULL")
+            self._db.execute("PRAGMA auto_vacuum = FULL")  # a new file: before tables
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = FULL")
             for statement in SCHEMA:
                 self._db.execute(statement)
 
@@ -131,32 +127,6 @@ class KeyTable:
             )
         return self.box(subject, category)
 
-    def subject_of(self, record: UUID) -> UUID:
-        """The person whose record ``record`` is (itself when it is nobody's)."""
-        known = self._subjects.get(record)
-        if known is not None:
-            return known
-        with self._lock:
-            row = self._db.execute(
-                "SELECT subject FROM record_subjects WHERE record = ?", (str(record),)
-            ).fetchone()
-        subject = record if row is None else UUID(row[0])
-        if row is not None:
-            self._subjects[record] = subject
-        return subject
-
-    def record_subject(self, record: UUID, subject: UUID) -> None:
-        """Remember that ``record`` (an aggregate) is about ``subject``."""
-        if record == subject or self._subjects.get(record) == subject:
-            return
-        with self._lock:
-            self._db.execute(
-                "INSERT INTO record_subjects (record, subject) VALUES (?, ?) "
-                "ON CONFLICT DO NOTHING",
-                (str(record), str(subject)),
-            )
-        self._subjects[record] = subject
-
     def destroy(self, subject: UUID, category: Category, on: dt.date) -> bool:
         """Destroy the key and register it destroyed; False if it was already.
         When this returns, the key is in no page of the file."""
@@ -179,8 +149,10 @@ class KeyTable:
                 self._db.execute("ROLLBACK")
                 raise
             # secure_delete zeroed the row; VACUUM rewrites the file without
-            # the free pages (and any stale copy of the page) that could hold it.
+            # the free pages that could hold it, and the checkpoint empties the
+            # log of the frames that still do.
             self._db.execute("VACUUM")
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._boxes[(subject, category)] = None
         return True
 

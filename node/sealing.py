@@ -5,6 +5,8 @@ event is stored, and opens it as the event is read.
 A sealed field is stored as a token naming the key (the person's id and the
 category: ids are in the store anyway) and holding the ciphertext; once the key
 is destroyed the field reads as ``ERASED`` (a text) or None (anything else). A
+text about two people (a transfer's note) is sealed with both keys, one inside
+the other: erasing either erases it. A
 field stored before sealing existed is plain and reads as it is. An empty field
 (None, "", []) holds nothing to erase and is left as it is.
 
@@ -19,7 +21,13 @@ from uuid import UUID
 import nacl.exceptions
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
+from eventsourcing.persistence import (
+    AggregateRecorder,
+    ApplicationRecorder,
+    Mapper,
+    StoredEvent,
+    Transcoder,
+)
 from eventsourcing.utils import get_topic
 
 from node.personal_fields import ORIGINATOR, PERSONAL_FIELDS, Personal
@@ -28,6 +36,8 @@ from node.personal_keys import KeyTable, keys_path
 PREFIX = "cw-sealed:1:"
 # What an erased text reads as; pages show it as "erased" (node.labels).
 ERASED = "[erased]"
+# Records whose owner is kept in memory (a visit's service user), at most.
+OWNERS_KEPT = 100_000
 TEXT = "s"  # a sealed str, stored as its UTF-8
 VALUE = "j"  # anything else, stored as the transcoder's JSON
 
@@ -36,6 +46,10 @@ class SealingMapper(Mapper[UUID]):
     def __init__(self, transcoder: Transcoder, keys: KeyTable) -> None:
         super().__init__(transcoder)
         self.keys = keys
+        # Where the first events of records are read (set once the application
+        # has its recorder), and whose each record seen lately is.
+        self.store: AggregateRecorder | None = None
+        self._owners: dict[UUID, UUID] = {}
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         personal = PERSONAL_FIELDS.get(get_topic(type(domain_event)))
@@ -61,25 +75,29 @@ class SealingMapper(Mapper[UUID]):
         itself stays as it is: the aggregate holds and reads it)."""
         state = dict(vars(domain_event))
         record: UUID = state[ORIGINATOR]
-        named = state.get(personal.subject) or record
-        if not isinstance(named, UUID):
-            named = UUID(named)  # some aggregates keep member ids as text
-        subject = self.keys.subject_of(named)
+        subject = self._person(_uuid(state.get(personal.subject) or record))
         if personal.owns:
-            self.keys.record_subject(record, subject)
+            self._owners[record] = subject
+        subjects = [subject]
+        if personal.shared_with and (other := state.get(personal.shared_with)):
+            subjects.append(
+                self._person(other if isinstance(other, UUID) else UUID(other))
+            )
         if personal.fields:
-            box = self.keys.box_for_sealing(subject, personal.category)
-            tag = f"{PREFIX}{personal.category}:{subject.hex}:"
+            boxes = [self.keys.box_for_sealing(s, personal.category) for s in subjects]
+            names = "+".join(s.hex for s in subjects)
+            tag = f"{PREFIX}{personal.category}:{names}:"
 
             def seal(value: Any) -> Any:
-                if box is None:  # erased before it arrived
+                if None in boxes:  # someone it is about was erased before it came
                     return ERASED if isinstance(value, str) else None
                 if isinstance(value, str):
-                    kind, plain = TEXT, value.encode("utf-8")
+                    kind, sealed = TEXT, value.encode("utf-8")
                 else:
-                    kind, plain = VALUE, self.transcoder.encode(value)
-                sealed = base64.b64encode(bytes(box.encrypt(plain))).decode("ascii")
-                return f"{tag}{kind}:{sealed}"
+                    kind, sealed = VALUE, self.transcoder.encode(value)
+                for box in boxes:  # each person's key around the last
+                    sealed = bytes(box.encrypt(sealed))  # type: ignore[union-attr]
+                return f"{tag}{kind}:{base64.b64encode(sealed).decode('ascii')}"
 
             for path in personal.fields:
                 _replace(state, path.split("."), seal)
@@ -87,19 +105,47 @@ class SealingMapper(Mapper[UUID]):
         object.__setattr__(copy, "__dict__", state)
         return copy
 
+    def _person(self, named: UUID) -> UUID:
+        """The person ``named`` is, or whose record it is: the subject the first
+        event of the aggregate ``named`` declares, if it owns it (a visit's service
+        user; an incident's visit's); else ``named`` itself (a member)."""
+        known = self._owners.get(named)
+        if known is not None:
+            return known
+        person = named
+        first = self.store.select_events(named, lte=1) if self.store else []
+        if first:
+            personal = PERSONAL_FIELDS.get(first[0].topic)
+            if personal is not None and personal.owns:
+                state = self.transcoder.decode(first[0].state)
+                owner = state.get(personal.subject)
+                if owner is not None and _uuid(owner) != named:
+                    person = self._person(_uuid(owner))
+        if len(self._owners) >= OWNERS_KEPT:
+            self._owners.clear()
+        self._owners[named] = person
+        return person
+
     def _open(self, value: Any) -> Any:
         if not isinstance(value, str) or not value.startswith(PREFIX):
             return value  # stored before sealing: plain
-        category, subject, kind, sealed = value[len(PREFIX) :].split(":", 3)
+        category, names, kind, sealed = value[len(PREFIX) :].split(":", 3)
         erased = ERASED if kind == TEXT else None
-        box = self.keys.box(UUID(hex=subject), category)
-        if box is None:
-            return erased
-        try:
-            plain = box.decrypt(base64.b64decode(sealed))
-        except nacl.exceptions.CryptoError:
-            return erased
+        plain = base64.b64decode(sealed)
+        for name in reversed(names.split("+")):
+            box = self.keys.box(UUID(hex=name), category)
+            if box is None:
+                return erased
+            try:
+                plain = box.decrypt(plain)
+            except nacl.exceptions.CryptoError:
+                return erased
         return plain.decode("utf-8") if kind == TEXT else self.transcoder.decode(plain)
+
+
+def _uuid(value: UUID | str) -> UUID:
+    # Some aggregates keep member ids as text (node.motions, node.nominations).
+    return value if isinstance(value, UUID) else UUID(value)
 
 
 def _replace(container: Any, path: list[str], change: Any) -> None:
@@ -137,6 +183,12 @@ class SealedPersonalData(Application[UUID]):
     def construct_mapper(self) -> Mapper[UUID]:
         self.keys = KeyTable.at(keys_path(self.env))
         return SealingMapper(self.construct_transcoder(), self.keys)
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        recorder = super().construct_recorder()
+        if isinstance(self.mapper, SealingMapper):
+            self.mapper.store = recorder
+        return recorder
 
     def close(self) -> None:
         super().close()

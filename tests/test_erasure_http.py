@@ -8,6 +8,7 @@ from uuid import UUID
 import aiohttp
 
 from node.sealing import ERASED
+from tests.a_day import a_day_of_records
 from tests.erasure_records import found_in_files
 from tests.node_api import admitted_member, call, events, post_form, staff_token
 from tests.page_text import error_beside, visible_text
@@ -134,3 +135,29 @@ async def test_the_record_page_asks_to_confirm_then_says_what_was_done(
     shown = visible_text(text)
     assert "data is erased." in shown
     assert "Destroyed on" in shown and "care records" in shown
+
+
+async def test_no_personal_text_of_a_day_of_records_is_in_the_store_files(
+    http_node: LiveNode,
+) -> None:
+    """Every personal field the node stores is declared (node.personal_fields):
+    after a day of records, none of the names, addresses, notes or free text
+    typed that day is in any file of the store as it is."""
+    await a_day_of_records(http_node)
+    http_node.node.notifier.compose_page()
+    typed = [
+        "Una Ward",
+        "Rosa Bianchi",
+        "Ada Applicant",
+        "ada@example.org",
+        "rosa@example.org",
+        "Mill Lane",
+        "Cook a meal",
+        "A fall",
+        "I could help on Sundays.",
+        "I will speak for service users.",
+    ]
+    store = Path(http_node.node.config.store_env()["SQLITE_DBNAME"])
+    assert found_in_files(store.parent, typed) == {}
+    # What is not personal is stored as typed: the search does find text.
+    assert found_in_files(store.parent, ["Open a second day centre"])
