@@ -4,9 +4,10 @@ while everyone else's data reads as before and every count stays the same."""
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from node.application import CoopNode
@@ -22,6 +23,7 @@ from tests.erasure_records import (
     plant,
     what_is_counted,
 )
+from tests.postgres import Postgres
 from toolkit.config import StoreConfig
 
 TODAY = dt.date(2026, 6, 1)
@@ -183,3 +185,47 @@ def raw_keys(path: Path, subject: object) -> list[bytes]:
             "SELECT key FROM personal_keys WHERE subject = ?", (str(subject),)
         ).fetchall()
     return [bytes(row[0]) for row in rows]
+
+
+@pytest.mark.postgres
+def test_on_postgresql_no_table_holds_an_erased_persons_markers(
+    pg_store_factory: Callable[[], StoreConfig],
+    postgres: Postgres,
+    tmp_path: Path,
+) -> None:
+    store = msgspec.structs.replace(
+        pg_store_factory(), keys_path=str(tmp_path / "keys.db")
+    )
+    app = CoopNode("alpha", store.env(str(tmp_path)))
+    try:
+        app.found_coop("Alpha Care", profile_named("uk_multi_stakeholder"))
+        carer = a_carer(app)
+        amy = plant(app, "ZQXAMY", carer)
+        bob = plant(app, "ZQXBOB", carer)
+        app.withdraw_member(amy.member, CARE_DAY)
+        app.retention = RetentionConfig(care_records_years=0, incidents_years=0)
+        keys = raw_keys(tmp_path / "keys.db", amy.member)
+        app.erase_person(amy.member, None, "requested", TODAY)
+        # What a pg_dump of the schema would hold: every row of every table.
+        with postgres.connect() as db:
+            tables = [
+                row[0]
+                for row in db.execute(
+                    "SELECT table_name FROM information_schema.tables "
+                    "WHERE table_schema = %s",
+                    (store.schema,),
+                )
+            ]
+            dump = "".join(
+                repr(row)
+                for table in tables
+                for row in db.execute(f'SELECT * FROM "{store.schema}"."{table}"')
+            )
+        assert tables and "ZQXAMY" not in dump and "ZQXBOB" not in dump
+        assert found_in_files(tmp_path, amy.markers) == {}
+        for path in tmp_path.iterdir():
+            assert not any(key in path.read_bytes() for key in keys), path.name
+        assert app.member(amy.member).name == ERASED
+        assert app.member(bob.member).name == "ZQXBOBNAME"
+    finally:
+        app.close()
