@@ -29,6 +29,7 @@ from node.config import LocaleConfig, MailConfig
 from node.mail import email_for, send
 from node.notifications import SIGN_IN_LINK, TOPICS, Composer, Draft, message_text
 from node.outbox import COMPOSER, SENDER, Message, Outbox
+from node.sealing import ERASED
 from toolkit.retry import describe, retry_forever
 
 log = logging.getLogger(__name__)
@@ -168,7 +169,10 @@ class Notifier:
             if message is None or message.channel != "email":
                 self._sender_at = position
                 continue
-            if message.status == "queued":
+            if message.status == "queued" and message.name == ERASED:
+                # Its recipient was erased before it went: nowhere to send it.
+                self.outbox.record_failed(message, "recipient erased", position)
+            elif message.status == "queued":
                 await self._deliver(message, coop_name, position)
             self._sender_at = position
         return bool(queued)

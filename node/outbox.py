@@ -29,7 +29,7 @@ from eventsourcing.persistence import (
     Tracking,
 )
 
-from node.sealing import SealedPersonalData
+from node.sealing import ERASED, SealedPersonalData
 from toolkit.aggregates import ids_with
 from toolkit.transcodings import DateAsISO
 
@@ -191,8 +191,11 @@ class Outbox(SealedPersonalData):
                 yield message
 
     def letters_to_print(self) -> list[Message]:
+        # A letter to someone erased before it was printed: no name, no address.
         return [
-            m for m in self.messages() if m.channel == "letter" and m.status == "queued"
+            m
+            for m in self.messages()
+            if m.channel == "letter" and m.status == "queued" and m.name != ERASED
         ]
 
     def mark_printed(

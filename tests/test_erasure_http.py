@@ -10,8 +10,16 @@ import aiohttp
 from node.sealing import ERASED
 from tests.a_day import a_day_of_records
 from tests.erasure_records import found_in_files
-from tests.node_api import admitted_member, call, events, post_form, staff_token
+from tests.node_api import (
+    admitted_member,
+    call,
+    events,
+    post_form,
+    schedule,
+    staff_token,
+)
 from tests.page_text import error_beside, visible_text
+from tests.waiting import wait_for
 from tests.web import LiveNode, bearer
 
 
@@ -36,9 +44,22 @@ async def test_the_board_erases_a_leaver_and_pages_say_erased(
     http_node: LiveNode,
 ) -> None:
     _, board = await staff_token(http_node, "board", "Bea Board")
-    leaver = await a_leaver(http_node, "ZQXLEAVERNAME")
-    # The welcome letter the notifier queues holds the name too (node.outbox).
-    http_node.node.notifier.compose_page()
+    leaver, _ = await admitted_member(http_node, "service_user", "ZQXLEAVERNAME")
+    # A visit booked: the notifier queues a message to them, with their name and
+    # address (node.outbox).
+    http_node.node.coop_node.choose_notifications(UUID(leaver), "letter")
+    service = http_node.node.coop_node.coop().profile.service_types[0]
+    await schedule(http_node, leaver, [service], at="2030-05-06T10:30:00+01:00")
+    outbox = http_node.node.outbox
+
+    def queued() -> list[str]:
+        return [m.name for m in outbox.messages() if str(m.recipient) == leaver]
+
+    await wait_for(lambda: bool(queued()), what="a message to the leaver")
+    status, _ = await call(
+        http_node, "POST", f"/api/members/{leaver}/withdraw", token=board, json={}
+    )
+    assert status == 200
 
     status, body = await call(
         http_node,
@@ -49,7 +70,9 @@ async def test_the_board_erases_a_leaver_and_pages_say_erased(
     )
 
     assert status == 200, body
-    assert body["destroyed"] == ["personal", "care"] and body["kept_until"] == {}
+    # Their visit is a care record: kept 8 years after it (node.retention).
+    assert body["destroyed"] == ["personal"]
+    assert body["kept_until"] == {"care": "2038-05-06"}
     status, record = await call(http_node, "GET", f"/api/members/{leaver}", token=board)
     assert record["name"] == ERASED
     status, text = await page(http_node, f"/staff/members/{leaver}", board)
@@ -57,8 +80,13 @@ async def test_the_board_erases_a_leaver_and_pages_say_erased(
     shown = visible_text(text)
     assert "ZQXLEAVERNAME" not in text and "erased" in shown
     assert "data was erased on" in shown
+    assert "Kept by law until 6 May 2038, then destroyed: care records." in shown
     store = http_node.node.config.store_env()["SQLITE_DBNAME"]
     assert found_in_files(Path(store).parent, ["ZQXLEAVERNAME"]) == {}
+    # Its letters are not printed: there is no name or address left to print.
+    mine = [m for m in outbox.messages() if str(m.recipient) == leaver]
+    assert mine and {m.name for m in mine} == {ERASED}
+    assert not [m for m in outbox.letters_to_print() if str(m.recipient) == leaver]
     # Asked again: refused, nothing written.
     before = events(http_node)
     status, body = await call(
