@@ -1,7 +1,8 @@
 """What the care the co-ops give amounts to, beyond hours: why care plans ended
 (and so how many people were helped to stay at home), continuity (how many
-different carers each person saw in a month) and compliance (the share of carers
-holding every check and training their co-op's services require).
+different carers each person saw in a month), compliance (the share of carers
+holding every check and training their co-op's services require) and how soon
+safeguarding concerns are acknowledged.
 
 Closures come from ``care_plan.closed``; continuity and compliance from the
 counts each node computes once a month is over (``care.month_summarised``, see
@@ -10,6 +11,7 @@ replacing any earlier one. Everything counted here is people: the report
 suppresses small counts and withholds what is derived from them.
 """
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -26,6 +28,7 @@ CONTINUITY_MONTHS = 12
 # A plan ending in residential care is a person who could not stay at home; any
 # other ending (goals met, moved away, declined, died) is not counted against it.
 LEFT_HOME = "residential_care"
+NOT_RECORDED = "not_recorded"
 
 
 class CareQualityProjection(Projection):
@@ -38,6 +41,20 @@ class CareQualityProjection(Projection):
         "service_users BIGINT NOT NULL, carer_links BIGINT NOT NULL, "
         "seen_by_few BIGINT NOT NULL, carers BIGINT NOT NULL, "
         "compliant_carers BIGINT NOT NULL, PRIMARY KEY (coop_id, month))",
+        "CREATE TABLE IF NOT EXISTS care_acknowledged ("
+        "coop_id TEXT NOT NULL, incident TEXT NOT NULL, kind TEXT NOT NULL, "
+        "acknowledged_on TEXT NOT NULL, PRIMARY KEY (coop_id, incident))",
+    )
+    # Plans closed before this projection existed were counted without their
+    # reason: they count as closed for a reason not recorded (a rebuild from the
+    # stream gives each its reason).
+    FILLS = (
+        (
+            "care_closures",
+            f"INSERT INTO care_closures (coop_id, reason, plans) "
+            f"SELECT coop_id, '{NOT_RECORDED}', COUNT(*) FROM care_plans "
+            "WHERE closed_on IS NOT NULL GROUP BY coop_id",
+        ),
     )
 
     def __init__(self) -> None:
@@ -70,9 +87,19 @@ class CareQualityProjection(Projection):
             (coop_id, month_of(p.month), *figures),
         )
 
+    def _acknowledged(
+        self, cur: Cursor, coop_id: str, p: c.IncidentAcknowledged
+    ) -> None:
+        cur.execute(
+            "INSERT INTO care_acknowledged (coop_id, incident, kind, acknowledged_on) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (coop_id, incident) DO NOTHING",
+            (coop_id, p.incident, p.kind, p.acknowledged_on.isoformat()),
+        )
+
     _handlers: dict[type[Payload], Callable[..., None]] = {
         c.CarePlanClosed: _closed,
         c.CareMonthSummarised: _month,
+        c.IncidentAcknowledged: _acknowledged,
     }
 
 
@@ -105,11 +132,19 @@ class Compliance(msgspec.Struct, frozen=True):
     compliance_rate: Annotated[float | None, Withheld("carers", "compliant_carers")]
 
 
+class Acknowledgement(msgspec.Struct, frozen=True):
+    """Safeguarding concerns acknowledged, and the mean days they waited."""
+
+    acknowledged: int  # concerns, not people
+    mean_days: float | None
+
+
 class CoopQuality(msgspec.Struct, frozen=True):
     coop_id: str
     closures: Closures
     continuity: list[ContinuityMonth]
     compliance: Compliance
+    safeguarding: Acknowledgement
 
 
 class CareQualityReport(msgspec.Struct, frozen=True):
@@ -117,6 +152,7 @@ class CareQualityReport(msgspec.Struct, frozen=True):
     closures: Closures
     continuity: list[ContinuityMonth]  # the network's, month by month
     compliance: Compliance  # each co-op's latest month, summed
+    safeguarding: Acknowledgement
 
 
 def care_quality_report(cursor: Cursor) -> CareQualityReport:
@@ -132,14 +168,28 @@ def care_quality_report(cursor: Cursor) -> CareQualityReport:
             "compliant_carers FROM care_months ORDER BY coop_id, month"
         ).fetchall()
     )
+    # Days waited by each acknowledged safeguarding concern, summed per co-op
+    # (in Python: the two backends count days between dates differently).
+    waits: dict[str, tuple[int, int]] = {}
+    for r in cursor.execute(
+        "SELECT a.coop_id, a.acknowledged_on, i.raised_on FROM care_acknowledged a "
+        "JOIN care_incidents i ON i.coop_id = a.coop_id "
+        "AND i.incident = a.incident WHERE a.kind = 'safeguarding'"
+    ).fetchall():
+        waited = dt.date.fromisoformat(r["acknowledged_on"]) - dt.date.fromisoformat(
+            r["raised_on"]
+        )
+        n, days = waits.get(r["coop_id"], (0, 0))
+        waits[r["coop_id"]] = (n + 1, days + waited.days)
     coops = [
         CoopQuality(
             coop_id=coop_id,
             closures=_closures(closures.get(coop_id, [])),
             continuity=_continuity(months.get(coop_id, [])[-CONTINUITY_MONTHS:]),
             compliance=_compliance(months.get(coop_id, [])[-1:]),
+            safeguarding=_acknowledgement(*waits.get(coop_id, (0, 0))),
         )
-        for coop_id in sorted(set(closures) | set(months))
+        for coop_id in sorted(set(closures) | set(months) | set(waits))
     ]
     every_closure = [r for rows in closures.values() for r in rows]
     latest = [rows[-1] for rows in months.values()]
@@ -148,7 +198,14 @@ def care_quality_report(cursor: Cursor) -> CareQualityReport:
         closures=_closures(every_closure),
         continuity=_continuity(_network_months(months))[-CONTINUITY_MONTHS:],
         compliance=_compliance(latest),
+        safeguarding=_acknowledgement(
+            sum(n for n, _ in waits.values()), sum(d for _, d in waits.values())
+        ),
     )
+
+
+def _acknowledgement(concerns: int, days: int) -> Acknowledgement:
+    return Acknowledgement(concerns, _mean(days, concerns))
 
 
 def _closures(rows: list[Any]) -> Closures:

@@ -30,6 +30,11 @@ LABELS = {
     "mean_carers": "Different carers per person",
     "seen_by_few_share": "Seen by 1 or 2 carers",
     "compliance_rate": "Compliant carers",
+    "weekly_hours": "Hours a week",
+    "council_commission": "Council commission",
+    "direct_payment": "Direct payment",
+    "independent_service_fund": "Independent Service Fund",
+    "self_funded": "Self-funded",
     # member classes
     "service_user": "Service user",
     "worker": "Worker",

@@ -12,6 +12,7 @@ import msgspec
 
 from federation.care import CareReport, care_report
 from federation.care_quality import CareQualityReport, care_quality_report
+from federation.funding import FundingReport, funding_report
 from federation.governance import GovernanceReport, governance_report
 from federation.growth import GrowthReport, growth_report, render_growth
 from federation.ingest import ConsortiumViews
@@ -30,6 +31,7 @@ class ConsortiumReport(msgspec.Struct, frozen=True):
     growth: GrowthReport
     care: CareReport
     care_quality: CareQualityReport
+    funding: FundingReport
     workforce: WorkforceReport
     timebank: TimebankReport
 
@@ -50,6 +52,7 @@ def build_report(
         dead = cursor.execute("SELECT COUNT(*) AS n FROM dead_letters").fetchone()
         care = care_report(cursor)
         care_quality = care_quality_report(cursor)
+        funding = funding_report(cursor, as_of)
         workforce = workforce_report(cursor, as_of)
         timebank = timebank_report(cursor, as_of)
     return ConsortiumReport(
@@ -60,6 +63,7 @@ def build_report(
         growth=growth,
         care=care,
         care_quality=care_quality,
+        funding=funding,
         workforce=workforce,
         timebank=timebank,
     )
@@ -205,6 +209,15 @@ def care_tables(view: dict[str, Any]) -> list[str]:
         rows,
     )
     lines += quality_table(view["care_quality"])
+    lines += ["", f"Who pays for care, on {view['funding']['as_of']}"]
+    lines += _table(
+        ["co-op", "funder", "people", "hours a week"],
+        [
+            [c["coop_id"], f["funder"], str(f["people"]), _hours(f["weekly_minutes"])]
+            for c in view["funding"]["coops"]
+            for f in c["funders"]
+        ],
+    )
     lines += ["", "Workforce"]
     rows = [
         [

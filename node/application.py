@@ -1,9 +1,13 @@
 """The co-op node's application: every area's commands over one event store."""
 
+from node.access_audit import AccessAuditCommands
 from node.care import CARE_PLAN_SHARING, CareCommands
 from node.care_months import CARE_MONTH_SHARING, CareMonthCommands
+from node.compliance_reminders import ComplianceReminderCommands
+from node.corrections import CorrectionCommands
 from node.erasure import ErasureCommands
 from node.expenses import EXPENSE_SHARING, ExpenseCommands
+from node.funding import FUNDING_SHARING, FundingCommands
 from node.governance import GOVERNANCE_SHARING, GovernanceCommands
 from node.incidents import INCIDENT_SHARING, IncidentCommands
 from node.leads import LeadCommands
@@ -12,12 +16,18 @@ from node.membership_commands import MembershipCommands
 from node.motions import MotionCommands
 from node.nominations import NominationCommands
 from node.postal_votes import PostalVoteCommands
+from node.recurring_visits import RecurringVisitCommands
 from node.reminders import ReminderCommands
+from node.rota import RotaCommands
 from node.sharing import Rule
 from node.sign_in import SignInCommands
 from node.spinoff import SpinOffCommands
+from node.subject_access import SubjectAccessCommands
 from node.timebank import TIMEBANK_SHARING, TimebankCommands
+from node.timebank_board import TimebankBoardCommands
+from node.visit_notes import VisitNoteQueries
 from node.visits import VISIT_SHARING, VisitCommands
+from node.volunteer_hours import VolunteerHoursCommands
 from node.workforce import WORKFORCE_SHARING, WorkforceCommands
 
 # Every event type that may leave the node, and how (see node.sharing).
@@ -31,10 +41,15 @@ ALLOWLIST: dict[str, Rule] = {
     **WORKFORCE_SHARING,
     **TIMEBANK_SHARING,
     **EXPENSE_SHARING,
+    **FUNDING_SHARING,
 }
 
 
 class CoopNode(
+    # Before the areas they build on (visits, workforce, the time bank).
+    VolunteerHoursCommands,
+    TimebankBoardCommands,
+    FundingCommands,
     PostalVoteCommands,
     SignInCommands,
     SpinOffCommands,
@@ -44,14 +59,21 @@ class CoopNode(
     ReminderCommands,
     LeadCommands,
     ErasureCommands,
+    CorrectionCommands,
+    SubjectAccessCommands,
     MembershipCommands,
+    VisitNoteQueries,
     CareCommands,
+    RecurringVisitCommands,
+    RotaCommands,
     CareMonthCommands,
     VisitCommands,
     IncidentCommands,
+    ComplianceReminderCommands,
     WorkforceCommands,
     TimebankCommands,
     ExpenseCommands,
+    AccessAuditCommands,
 ):
     """One co-op's event-sourced application. SQLite by default, PostgreSQL by env.
 

@@ -13,6 +13,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from node.coop import CoopBase
+from node.corrections import Correctable, Corrected
 from node.errors import InvalidScore, PlanClosed, UnknownCarePlan, UnknownReason
 from node.membership import admitted_member
 from node.records import load
@@ -23,8 +24,9 @@ from toolkit.aggregates import ids_with
 PLAN_CLOSE_REASONS: tuple[str, ...] = get_args(shared.PlanCloseReason)
 
 
-class CarePlan(Aggregate):
+class CarePlan(Aggregate, Correctable):
     TOPIC = "commonweal.care_plan"
+    CORRECTABLE = frozenset({"goals", "review_notes", "close_notes"})
 
     class Event(Aggregate.Event):
         TOPIC = "commonweal.care_plan.event"
@@ -44,6 +46,12 @@ class CarePlan(Aggregate):
         scores: list[dict[str, int]]
         notes: str
         reviewed_on: dt.date
+
+    class FieldCorrected(Corrected, Event):
+        TOPIC = "commonweal.care_plan.field_corrected"
+        field: str
+        value: str
+        by: UUID | None
 
     class Closed(Event):
         TOPIC = "commonweal.care_plan.closed"

@@ -7,7 +7,7 @@ renames.
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import msgspec
@@ -26,6 +26,9 @@ from node.sealing import SealedPersonalData
 from node.terms import term_end, term_years
 from toolkit.aggregates import get
 from toolkit.transcodings import DateAsISO
+
+if TYPE_CHECKING:
+    from node.visits import Visit
 
 
 def coop_aggregate_id(coop_id: str) -> UUID:
@@ -200,6 +203,17 @@ class CoopBase(SealedPersonalData):
         worker (node.workforce) or an enrolled volunteer."""
         return False
 
+    def require_compliant(
+        self, member_id: UUID, service_types: Iterable[str], day: dt.date
+    ) -> None:
+        """Refuse a carer who lacks on ``day`` a check or training that
+        ``service_types`` require (node.compliance); a node without compliance
+        records requires nothing."""
+
+    def rota_clash(self, worker: UUID, visit: "Visit") -> None:
+        """Refuse ``worker`` for ``visit`` if the rota has them elsewhere, off or
+        on leave then (node.rota); a node without a rota refuses nothing."""
+
     def carers_on(self, day: dt.date) -> set[UUID]:
         """The members caring for this co-op's service users on ``day``."""
         return set()
@@ -208,6 +222,12 @@ class CoopBase(SealedPersonalData):
         """Whether the carer held on ``day`` every check and training the co-op's
         services require: with no requirements recorded, they did."""
         return True
+
+    def delivery_records(self, visit: Any) -> list[Aggregate]:
+        """What else a visit's delivery writes, saved with it (node.visits):
+        areas that pay for a delivered visit add theirs (node.volunteer_hours),
+        calling ``super()`` so that every area's records are kept."""
+        return []
 
     @property
     def is_founded(self) -> bool:

@@ -1,5 +1,7 @@
 """Domain errors: a refused command raises one and writes nothing."""
 
+import datetime as dt
+
 
 class DomainError(ValueError):
     """A command was refused. ``code`` is stable for APIs; the message is for people."""
@@ -153,6 +155,17 @@ class NotAMember(DomainError):
     code = "not_a_member"
 
 
+class InvalidCorrection(DomainError):
+    """A correction names a field the record does not let be corrected, or a
+    position it does not have."""
+
+    code = "invalid_correction"
+
+
+class UnknownRecord(DomainError):
+    code = "unknown_record"
+
+
 class NotACarer(DomainError):
     """The member is neither an employed worker nor an enrolled volunteer."""
 
@@ -165,6 +178,17 @@ class UnknownReason(DomainError):
 
 class UnknownIncident(DomainError):
     code = "unknown_incident"
+
+
+class ConcernClosed(InvalidTransition):
+    """An incident or concern that is closed is neither acknowledged, referred
+    nor closed again."""
+
+    code = "concern_closed"
+
+
+class AlreadyAcknowledged(InvalidTransition):
+    code = "already_acknowledged"
 
 
 class UnknownAccount(DomainError):
@@ -294,3 +318,113 @@ class StillAMember(DomainError):
 
 class AlreadyErased(DomainError):
     code = "already_erased"
+
+
+class UnknownVolunteer(DomainError):
+    code = "unknown_volunteer"
+
+
+class ComplianceGap(DomainError):
+    """The carer lacks a check or training the visit's services require on its
+    day (never recorded, done after it, or expired by then)."""
+
+    code = "compliance_gap"
+
+
+class UnknownComplianceItem(DomainError):
+    """Not one of the co-op's kinds of check or trainings, or not on the carer's
+    record."""
+
+    code = "unknown_compliance_item"
+
+
+class RotaClash(DomainError):
+    """A worker or volunteer cannot take a visit: the rota says they are elsewhere,
+    off or away. ``starts`` and ``ends`` name the clash (the other visit's times,
+    the hours asked for, or the days of leave) so a page can say it without ids."""
+
+    code = "rota_clash"
+
+    def __init__(
+        self, message: str, starts: dt.datetime | dt.date, ends: dt.datetime | dt.date
+    ) -> None:
+        super().__init__(message)
+        self.starts = starts
+        self.ends = ends
+
+
+class DoubleBooked(RotaClash):
+    code = "double_booked"
+
+
+class OutsideAvailability(RotaClash):
+    code = "outside_availability"
+
+
+class OnLeave(RotaClash):
+    code = "on_leave"
+
+
+class UnknownPattern(DomainError):
+    code = "unknown_pattern"
+
+
+class InvalidPattern(DomainError):
+    """Weekly visits asked for with no days, a last day before the first, or more
+    weeks than may be booked at a time."""
+
+    code = "invalid_pattern"
+
+
+class InvalidAvailability(DomainError):
+    code = "invalid_availability"
+
+
+class UnknownLeave(DomainError):
+    code = "unknown_leave"
+
+
+class UnknownListing(DomainError):
+    """No such time-bank offer or request."""
+
+    code = "unknown_listing"
+
+
+class UnknownExchange(DomainError):
+    code = "unknown_exchange"
+
+
+class NotAParty(DomainError):
+    """The member acts on a time-bank offer, request or exchange that is not
+    theirs (withdrawing another's offer, confirming an exchange they are not in)."""
+
+    code = "not_a_party"
+
+
+class InvalidFunding(DomainError):
+    """A funding arrangement that cannot be recorded as asked (more minutes
+    than a week holds, or not after the last arrangement)."""
+
+    code = "invalid_funding"
+
+
+class VisitAlreadyStarted(DomainError):
+    code = "visit_already_started"
+
+
+class VisitNotStarted(DomainError):
+    """A visit is ended (on the carer's phone) only after it was started."""
+
+    code = "visit_not_started"
+
+
+class VisitOver(DomainError):
+    """The visit was already delivered, missed or cancelled."""
+
+    code = "visit_over"
+
+
+class NotYourVisit(DomainError):
+    """A carer acts on, or reads the notes of, a visit not assigned to them."""
+
+    code = "not_your_visit"

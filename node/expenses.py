@@ -9,6 +9,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from node.coop import CoopBase
+from node.corrections import Correctable, Corrected
 from node.errors import (
     ExpenseNotApproved,
     InvalidAmount,
@@ -27,8 +28,9 @@ CATEGORIES: tuple[str, ...] = get_args(shared.ExpenseCategory)
 REJECTION_REASONS: tuple[str, ...] = get_args(shared.RejectionReason)
 
 
-class ExpenseClaim(Aggregate):
+class ExpenseClaim(Aggregate, Correctable):
     TOPIC = "commonweal.expense_claim"
+    CORRECTABLE = frozenset({"description"})
 
     class Event(Aggregate.Event):
         TOPIC = "commonweal.expense_claim.event"
@@ -43,6 +45,12 @@ class ExpenseClaim(Aggregate):
         amount: int
         description: str
         claimed_on: dt.date
+
+    class FieldCorrected(Corrected, Event):
+        TOPIC = "commonweal.expense_claim.field_corrected"
+        field: str
+        value: str
+        by: UUID | None
 
     class Approved(Event):
         TOPIC = "commonweal.expense_claim.approved"

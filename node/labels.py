@@ -32,6 +32,41 @@ LABELS: dict[str, dict[str, str]] = {
         "somerset_weighted": N_("Somerset Rules co-operative"),
         "quebec_solidarity": N_("Québec solidarity co-operative"),
     },
+    "check": {
+        "dbs_enhanced": N_("enhanced DBS check"),
+        "dbs_basic": N_("basic DBS check"),
+        "right_to_work": N_("right to work check"),
+    },
+    "training": {
+        "moving_and_handling": N_("moving and handling training"),
+        "medication": N_("medication training"),
+        "first_aid": N_("first aid training"),
+        "safeguarding": N_("safeguarding training"),
+        "food_hygiene": N_("food hygiene training"),
+        "dementia_awareness": N_("dementia awareness training"),
+    },
+    "compliance": {
+        "valid": N_("valid"),
+        "expiring": N_("expires within 30 days"),
+        "expired": N_("expired"),
+        "not_yet": N_("not yet done"),
+    },
+    "referral": {
+        "local_authority": N_("the local authority's safeguarding team"),
+        "police": N_("the police"),
+        "cqc": N_("the Care Quality Commission"),
+        "other": N_("another body"),
+    },
+    "concern": {
+        "open": N_("raised, waiting to be acknowledged"),
+        "acknowledged": N_("acknowledged"),
+        "referred": N_("referred"),
+        "closed": N_("closed"),
+    },
+    "concern_kind": {
+        "safeguarding": N_("Safeguarding concern"),
+        "incident": N_("Incident"),
+    },
     "duty": {
         "safeguarding": N_("Safeguarding lead"),
         "data_protection": N_("Data protection lead"),
@@ -65,6 +100,8 @@ LABELS: dict[str, dict[str, str]] = {
         "approved": N_("approved"),
         "rejected": N_("rejected"),
         "paid": N_("paid"),
+        # Time-bank offers and requests
+        "taken": N_("taken"),
     },
     "reason": {
         # A visit missed
@@ -94,6 +131,18 @@ LABELS: dict[str, dict[str, str]] = {
         "gift": N_("gift"),
         "adjustment": N_("adjustment"),
     },
+    "listing": {"offer": N_("offer"), "request": N_("request")},
+    "side": {
+        "helper": N_("the helper"),
+        "receiver": N_("the receiver"),
+        "coordinator": N_("the coordinator"),
+    },
+    "funder": {
+        "council_commission": N_("council commission"),
+        "direct_payment": N_("direct payment"),
+        "independent_service_fund": N_("Independent Service Fund"),
+        "self_funded": N_("self-funded"),
+    },
     "ballot": {"proposal": N_("Proposal"), "election": N_("Election")},
     "channel": {"postal": N_("by post"), "assisted": N_("with help, in person")},
     "choice": {"for": N_("for"), "against": N_("against"), "abstain": N_("abstain")},
@@ -117,6 +166,37 @@ LABELS: dict[str, dict[str, str]] = {
     "data": {
         "personal": N_("name, contact details and what they wrote"),
         "care": N_("care records"),
+    },
+    "leave": {
+        "annual_leave": N_("annual leave"),
+        "sick": N_("sick leave"),
+        "training": N_("training"),
+        "other": N_("other leave"),
+    },
+    # Days of the week as the rota numbers them (0 is Monday).
+    "weekday": {
+        "0": N_("Monday"),
+        "1": N_("Tuesday"),
+        "2": N_("Wednesday"),
+        "3": N_("Thursday"),
+        "4": N_("Friday"),
+        "5": N_("Saturday"),
+        "6": N_("Sunday"),
+    },
+    # What was read, in the access log (node.access_audit).
+    "record": {
+        "care_plan": N_("care plan"),
+        "visit": N_("visit"),
+        "visit_notes": N_("visit notes"),
+        "incident": N_("incident or safeguarding concern"),
+        "contact_details": N_("contact details"),
+        "member_record": N_("member record"),
+        "subject_access_export": N_("everything the co-op holds (subject access)"),
+        "timebank_statement": N_("time-bank statement"),
+        "expenses": N_("expense claims"),
+        "access_log": N_("who read their records"),
+        "funding": N_("who pays for their care"),
+        "compliance": N_("checks and training"),
     },
     "role": {
         "admin": N_("administrator"),

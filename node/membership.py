@@ -6,7 +6,7 @@ node except through the sharing policy, which drops those fields.
 """
 
 import datetime as dt
-from typing import Literal, TypeGuard, get_args
+from typing import Any, Literal, TypeGuard, get_args
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -232,20 +232,39 @@ class Member(Aggregate):
         the fields that changed are given; the others are None."""
 
         TOPIC = "commonweal.member.contact_details_corrected"
+        # 2: the name can be corrected too, and who corrected is kept (None:
+        # the admin, or not recorded before version 2).
+        class_version = 2
         email: str | None
         phone: str | None
         address: str | None
         corrected_on: dt.date
+        name: str | None
+        by: UUID | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["name"] = None
+            state["by"] = None
 
     def correct_contact_details(
-        self, email: str, phone: str, address: str, corrected_on: dt.date
+        self,
+        email: str,
+        phone: str,
+        address: str,
+        corrected_on: dt.date,
+        name: str | None = None,
+        by: UUID | None = None,
     ) -> bool:
-        """Record the member's contact details as given; False if none changed."""
+        """Record the member's name (if given) and contact details as given, by
+        ``by``; False if none changed."""
         if self.status == "withdrawn":
             raise InvalidTransition(
                 f"member {self.id} has withdrawn; their contact details are closed"
             )
         given = {"email": email, "phone": phone, "address": address}
+        if name is not None:
+            given["name"] = name
         changed = {
             field: value
             for field, value in given.items()
@@ -258,6 +277,8 @@ class Member(Aggregate):
             phone=changed.get("phone"),
             address=changed.get("address"),
             corrected_on=corrected_on,
+            name=changed.get("name"),
+            by=by,
         )
         return True
 
@@ -268,7 +289,10 @@ class Member(Aggregate):
         phone: str | None,
         address: str | None,
         corrected_on: dt.date,
+        name: str | None,
+        by: UUID | None,
     ) -> None:
+        self.name = self.name if name is None else name
         self.email = self.email if email is None else email
         self.phone = self.phone if phone is None else phone
         self.address = self.address if address is None else address

@@ -96,12 +96,15 @@ class MembershipCommands(CoopBase):
         phone: str,
         address: str,
         corrected_on: dt.date | None = None,
+        name: str | None = None,
+        by: UUID | None = None,
     ) -> bool:
-        """Correct a member's email, phone and postal address; False if all were
+        """Correct a member's email, phone and postal address, and their name if
+        given, as corrected by ``by`` (None: the admin); False if all were
         already so (nothing is recorded)."""
         member = self.member(member_id)
         changed = member.correct_contact_details(
-            email, phone, address, corrected_on or dt.date.today()
+            email, phone, address, corrected_on or dt.date.today(), name, by
         )
         if changed:
             self.save(member)

@@ -23,8 +23,12 @@ from eventsourcing.domain import DomainEventProtocol
 
 from node.application import CoopNode
 from node.ballots import Ballot, Roll
+from node.compliance import ComplianceRecord
+from node.compliance_notices import reminder_drafts
+from node.concern_notices import concern_notice
 from node.config import LocaleConfig
 from node.expenses import ExpenseClaim
+from node.incidents import Incident
 from node.labels import LABELS
 from node.membership import Member
 from node.motions import Motion
@@ -121,6 +125,8 @@ TOPICS = (
     Visit.Rescheduled.TOPIC,
     Visit.Cancelled.TOPIC,
     TimeAccount.Credited.TOPIC,
+    ComplianceRecord.ReminderSent.TOPIC,
+    Incident.Raised.TOPIC,
 )
 
 
@@ -191,6 +197,9 @@ class Composer:
                 moments={"when": event.scheduled_for},  # this move's, not a later
             )
             yield Draft(visit.service_user, "visit_changed", notice)
+        elif isinstance(event, ComplianceRecord.ReminderSent):
+            for recipient, kind, notice in reminder_drafts(self.coop_node, event):
+                yield Draft(recipient, kind, notice)
         elif isinstance(event, TimeAccount.Credited) and event.kind == "member":
             owner = self.coop_node.time_account(event.originator_id).owner
             if owner is not None:
@@ -201,6 +210,10 @@ class Composer:
                     days={"on": event.entered_on},
                 )
                 yield Draft(owner, "hours_received", notice)
+        elif isinstance(event, Incident.Raised):
+            told, notice = concern_notice(self.coop_node, event, self.site_url)
+            for member_id in told:
+                yield Draft(member_id, "safeguarding_concern", notice)
 
     def _link_notice(
         self, subject: str, coop: dict[str, str], before: str = "", after: str = ""

@@ -4,7 +4,8 @@
   queues a ``Message`` for each draft (node.notifications), by the recipient's
   chosen channel, in the same transaction as its new position.
 - The composer also runs the node's clock-driven reminders (a ballot closing
-  tomorrow, node.reminders) every ``remind_interval`` seconds: they become events
+  tomorrow, node.reminders; a carer's check or training expiring,
+  node.compliance_reminders) every ``remind_interval`` seconds: they become events
   of the log, composed like any other.
 - The sender follows the outbox's queued messages from its tracked position, puts
   each email in its recipient's language (node.notifications.message_text), hands
@@ -105,6 +106,7 @@ class Notifier:
             return
         today = dt.date.today()
         self.coop_node.remind_ballots_closing(today)
+        self.coop_node.remind_compliance_expiring(today)
         self.coop_node.summarise_care_months(today)
         for subject, category in self.coop_node.expire_due_keys(today):
             log.info("retention ended: %s key of %s destroyed", category, subject)

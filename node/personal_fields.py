@@ -13,8 +13,9 @@ table sits under every application (node.coop imports it), below the areas.
 
 To declare a new event: ``"its.topic": Personal("personal" or "care", subject,
 ("field", ...))``, where ``subject`` is the field naming the person (a member id,
-a service user's id, or a record of theirs such as a visit), or
-``"originator_id"`` for the aggregate itself. A record of someone (a visit, a
+a service user's id, or a record of theirs such as a visit; ``"person|visit"``:
+the first of these that names someone), or ``"originator_id"`` for the
+aggregate itself. A record of someone (a visit, a
 care plan: ``owns=True``, the default) passes its subject on: a later event of
 it, which does not name the person, is sealed with the key of the person its
 first event names (node.sealing reads that event). A field inside each item of a
@@ -32,7 +33,7 @@ ORIGINATOR = "originator_id"
 
 class Personal(NamedTuple):
     category: Category
-    subject: str  # the field naming the person, or ORIGINATOR
+    subject: str  # the field naming the person ("a|b": the first), or ORIGINATOR
     fields: tuple[str, ...]
     # Whether the aggregate is a record about the subject (a visit, a claim), so
     # that its later events are theirs too; not a thread a person writes in. Only
@@ -49,22 +50,28 @@ PERSONAL_FIELDS: dict[str, Personal] = {
         "personal", ORIGINATOR, ("name", "email", "phone", "address")
     ),
     "commonweal.member.contact_details_corrected": Personal(
-        "personal", ORIGINATOR, ("email", "phone", "address")
+        "personal", ORIGINATOR, ("name", "email", "phone", "address")
     ),
     # node.care: care records, kept for their retention period.
     "commonweal.care_plan.opened": Personal("care", "service_user", ("goals.*.goal",)),
     "commonweal.care_plan.reviewed": Personal("care", ORIGINATOR, ("notes",)),
+    "commonweal.care_plan.field_corrected": Personal("care", ORIGINATOR, ("value",)),
     "commonweal.care_plan.closed": Personal("care", ORIGINATOR, ("notes",)),
     # node.visits: the visit is the service user's record.
     "commonweal.visit.scheduled": Personal(
         "care", "service_user", ("address", "notes")
     ),
     "commonweal.visit.delivered": Personal("care", ORIGINATOR, ("notes",)),
+    "commonweal.visit.field_corrected": Personal("care", ORIGINATOR, ("value",)),
     "commonweal.visit.missed": Personal("care", ORIGINATOR, ("notes",)),
     "commonweal.visit.cancelled": Personal("care", ORIGINATOR, ("notes",)),
-    # node.incidents: about the service user of the visit it names, else nobody's
-    # in particular (sealed under the incident's own key).
-    "commonweal.incident.raised": Personal("care", "visit", ("description",)),
+    # node.incidents: about the member it names, else the service user of the
+    # visit it names, else nobody's in particular (the incident's own key).
+    "commonweal.incident.raised": Personal(
+        "care", "person|visit", ("description", "someone")
+    ),
+    "commonweal.incident.referred": Personal("care", ORIGINATOR, ("reference",)),
+    "commonweal.incident.field_corrected": Personal("care", ORIGINATOR, ("value",)),
     "commonweal.incident.closed": Personal("care", ORIGINATOR, ("outcome",)),
     # node.expenses: the claimant's.
     "commonweal.expense_claim.claimed": Personal(

@@ -75,7 +75,7 @@ class SealingMapper(Mapper[UUID]):
         itself stays as it is: the aggregate holds and reads it)."""
         state = dict(vars(domain_event))
         record: UUID = state[ORIGINATOR]
-        subject = self._person(_uuid(state.get(personal.subject) or record))
+        subject = self._person(_uuid(_named(state, personal) or record))
         if personal.owns:
             self._owners[record] = subject
         subjects = [subject]
@@ -118,7 +118,7 @@ class SealingMapper(Mapper[UUID]):
             personal = PERSONAL_FIELDS.get(first[0].topic)
             if personal is not None and personal.owns:
                 state = self.transcoder.decode(first[0].state)
-                owner = state.get(personal.subject)
+                owner = _named(state, personal)
                 if owner is not None and _uuid(owner) != named:
                     person = self._person(_uuid(owner))
         if len(self._owners) >= OWNERS_KEPT:
@@ -141,6 +141,14 @@ class SealingMapper(Mapper[UUID]):
             except nacl.exceptions.CryptoError:
                 return erased
         return plain.decode("utf-8") if kind == TEXT else self.transcoder.decode(plain)
+
+
+def _named(state: dict[str, Any], personal: Personal) -> UUID | str | None:
+    """Whom the event names as its subject: the first of the fields that does."""
+    for field in personal.subject.split("|"):
+        if named := state.get(field):
+            return named  # type: ignore[no-any-return]
+    return None
 
 
 def _uuid(value: UUID | str) -> UUID:

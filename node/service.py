@@ -1,6 +1,8 @@
 """A running node: the application and its replicator, built from a NodeConfig."""
 
 import asyncio
+import datetime as dt
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -48,6 +50,9 @@ class NodeService:
             self.coop_node, self.outbox, config.mail, config.locale
         )
         self.closing = ClosingClock(self.coop_node, on_closed=self._closed)
+        # What time it is where the co-op is, for pages that judge by the
+        # clock (a visit is late): a test sets it to a moment of its choosing.
+        self.clock: Callable[[dt.tzinfo], dt.datetime] = dt.datetime.now
         self._task: asyncio.Task[None] | None = None
         self._notifier_task: asyncio.Task[None] | None = None
         self._closing_task: asyncio.Task[None] | None = None

@@ -218,6 +218,29 @@ class TimebankCommands(CoopBase):
         on: dt.date | None = None,
     ) -> UUID:
         """Move ``minutes`` from one account to another: both sides or neither."""
+        transfer, source, target = self.entered_transfer(
+            from_account, to_account, minutes, purpose, note, on
+        )
+        self.save(source, target)
+        return transfer
+
+    def entered_transfer(
+        self,
+        from_account: UUID,
+        to_account: UUID,
+        minutes: int,
+        purpose: str,
+        note: str = "",
+        on: dt.date | None = None,
+        transfer: UUID | None = None,
+        loaded: dict[UUID, TimeAccount] | None = None,
+    ) -> tuple[UUID, TimeAccount, TimeAccount]:
+        """A transfer entered on both accounts but not yet saved, so that a
+        command can save it together with what it pays for (an exchange settled,
+        a visit delivered): all of it or none. ``transfer`` names it when the
+        caller needs a known id (one per visit, say); a new one otherwise.
+        Accounts in ``loaded`` (by id) are entered on as they are, and those
+        loaded here are added to it: two transfers on one account in one save."""
         if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0:
             raise InvalidAmount(f"minutes must be a positive whole number: {minutes!r}")
         if not is_purpose(purpose):
@@ -226,15 +249,16 @@ class TimebankCommands(CoopBase):
             )
         if from_account == to_account:
             raise InvalidTransition("a transfer needs two different accounts")
-        source = self.time_account(from_account)
-        target = self.time_account(to_account)
+        accounts = {} if loaded is None else loaded
+        source = accounts.get(from_account) or self.time_account(from_account)
+        target = accounts.get(to_account) or self.time_account(to_account)
         source.check(-minutes)
         target.check(minutes)
-        transfer, day = uuid4(), on or dt.date.today()
+        transfer, day = transfer or uuid4(), on or dt.date.today()
         source.debit(source.kind, transfer, target.id, minutes, purpose, note, day)
         target.credit(target.kind, transfer, source.id, minutes, purpose, note, day)
-        self.save(source, target)
-        return transfer
+        accounts.update({source.id: source, target.id: target})
+        return transfer, source, target
 
     def time_account(self, account_id: UUID) -> TimeAccount:
         return load(self, account_id, TimeAccount, UnknownAccount)

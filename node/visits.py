@@ -13,6 +13,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from node.coop import CoopBase
+from node.corrections import Correctable, Corrected
 from node.errors import (
     InvalidDuration,
     InvalidTransition,
@@ -20,6 +21,7 @@ from node.errors import (
     UnknownReason,
     UnknownServiceType,
     UnknownVisit,
+    VisitAlreadyStarted,
 )
 from node.membership import admitted_member
 from node.records import load
@@ -32,8 +34,9 @@ MAX_VISIT_MINUTES = 24 * 60
 DEFAULT_PLANNED_MINUTES = 60
 
 
-class Visit(Aggregate):
+class Visit(Aggregate, Correctable):
     TOPIC = "commonweal.visit"
+    CORRECTABLE = frozenset({"address", "notes", "outcome_notes"})
 
     class Event(Aggregate.Event):
         TOPIC = "commonweal.visit.event"
@@ -66,6 +69,14 @@ class Visit(Aggregate):
         TOPIC = "commonweal.visit.assigned"
         worker: UUID | None
 
+    class Started(Event):
+        """The carer it is assigned to began it, from their phone; the end is
+        the delivery (``Delivered``), timed from this start."""
+
+        TOPIC = "commonweal.visit.started"
+        worker: UUID
+        started_at: dt.datetime
+
     class Rescheduled(Event):
         TOPIC = "commonweal.visit.rescheduled"
         scheduled_for: dt.datetime
@@ -78,6 +89,12 @@ class Visit(Aggregate):
         minutes: int
         minutes_by_service: dict[str, int]
         notes: str
+
+    class FieldCorrected(Corrected, Event):
+        TOPIC = "commonweal.visit.field_corrected"
+        field: str
+        value: str
+        by: UUID | None
 
     class Missed(Event):
         TOPIC = "commonweal.visit.missed"
@@ -118,6 +135,11 @@ class Visit(Aggregate):
         self.minutes_by_service: dict[str, int] = {}
         self.reason: str | None = None
         self.ended_on: dt.date | None = None
+        self.started_by: UUID | None = None
+        # What the carer (or coordinator) wrote when it was delivered or missed,
+        # read by the next carer (node.visit_notes); ``notes`` is what the
+        # coordinator wrote for the carer before.
+        self.outcome_notes = ""
 
     @property
     def planned_end(self) -> dt.datetime:
@@ -131,6 +153,21 @@ class Visit(Aggregate):
     @event(Assigned)
     def _assigned(self, worker: UUID | None) -> None:
         self.assigned_to = worker
+
+    def start(self, worker: UUID, started_at: dt.datetime) -> None:
+        self._require_scheduled("started")
+        if self.started_by is not None:
+            raise VisitAlreadyStarted(
+                f"visit {self.id} was started at {self.started_at.isoformat()}"
+                if self.started_at
+                else f"visit {self.id} was started already"
+            )
+        self._started(worker, started_at)
+
+    @event(Started)
+    def _started(self, worker: UUID, started_at: dt.datetime) -> None:
+        self.started_by = worker
+        self.started_at = started_at
 
     def reschedule(self, scheduled_for: dt.datetime) -> None:
         self._require_scheduled("moved")
@@ -176,6 +213,7 @@ class Visit(Aggregate):
         self.minutes = minutes
         self.minutes_by_service = minutes_by_service
         self.ended_on = started_at.date()
+        self.outcome_notes = notes
 
     def miss(self, reason: str, notes: str, missed_on: dt.date) -> None:
         self._require_scheduled("missed")
@@ -187,6 +225,7 @@ class Visit(Aggregate):
         self.status = "missed"
         self.reason = reason
         self.ended_on = missed_on
+        self.outcome_notes = notes
 
     def cancel(self, reason: str, notes: str, cancelled_on: dt.date) -> None:
         self._require_scheduled("cancelled")
@@ -276,12 +315,17 @@ class VisitCommands(CoopBase):
             raise NotACarer(
                 f"member {worker} is neither an employed worker nor a volunteer"
             )
+        self.require_compliant(worker, visit.service_types, visit.scheduled_for.date())
+        self.rota_clash(worker, visit)
 
     def reschedule_visit(self, visit_id: UUID, scheduled_for: dt.datetime) -> None:
         """Move a scheduled visit to another day or time (its service user is told;
-        the move itself is not shared)."""
+        the move itself is not shared). A visit given to someone is checked at
+        its new time as when it was given (their leave, hours, other visits)."""
         visit = self.visit(visit_id)
         visit.reschedule(scheduled_for)
+        if visit.assigned_to is not None:
+            self.require_assignable(visit.assigned_to, visit)
         self.save(visit)
 
     def deliver_visit(
@@ -307,7 +351,7 @@ class VisitCommands(CoopBase):
             split_minutes(minutes, types),
             notes,
         )
-        self.save(visit)
+        self.save(visit, *self.delivery_records(visit))
 
     def miss_visit(
         self,

@@ -104,6 +104,7 @@ class WorkforceCommands(CoopBase):
         self.save(worker)
 
     def is_carer(self, member_id: UUID) -> bool:
+        # Other kinds of carer (enrolled volunteers) are asked along the MRO.
         employed = any(w.member == member_id and w.is_employed for w in self.workers())
         return employed or super().is_carer(member_id)
 

@@ -4,7 +4,7 @@ This package imports nothing else of commonweal's, so that nodes and the consort
 depend on it and never on each other.
 """
 
-from schemas import care, governance, membership, timebank
+from schemas import care, funding, governance, membership, timebank
 from schemas.envelope import (
     GENESIS_HASH,
     STREAMS,
@@ -31,6 +31,7 @@ __all__ = [
     "chain_hash",
     "decode_payload",
     "encode_payload",
+    "funding",
     "governance",
     "membership",
     "subject",

@@ -102,6 +102,18 @@ class IncidentRaised(Payload, frozen=True):
     raised_on: dt.date
 
 
+class IncidentAcknowledged(Payload, frozen=True):
+    """The day the safeguarding lead or a coordinator acknowledged it: with the
+    day it was raised, how long concerns wait. Nothing of who, nor of any
+    referral."""
+
+    SCHEMA = "incident.acknowledged/1"
+    STREAM = "care"
+    incident: Pseudonym
+    kind: IncidentKind
+    acknowledged_on: dt.date
+
+
 class IncidentClosed(Payload, frozen=True):
     SCHEMA = "incident.closed/1"
     STREAM = "care"

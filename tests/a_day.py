@@ -9,6 +9,7 @@ from uuid import UUID
 
 import aiohttp
 
+from node.application import CoopNode
 from tests.node_api import admitted_member, call, open_account, schedule, staff_token
 from tests.web import LiveNode
 
@@ -88,7 +89,24 @@ async def a_day_of_records(http: LiveNode) -> tuple[dict[str, str], list[str]]:
     app = http.node.coop_node
     app.open_care_plan(UUID(user), [("Cook a meal", 3, 4)])
     app.raise_incident("incident", "A fall")
+    # A concern the member raised, so that it is on the list she follows.
+    app.raise_incident("safeguarding", "A bruise", raised_by=UUID(rosa))
     app.hire_worker(UUID(cal))
+    # A volunteer, and a carer with a training on record, for the compliance
+    # pages' forms.
+    app.enrol_volunteer(UUID(rosa))
+    app.record_training(UUID(cal), "first_aid", dt.date.today())
+    # Weekly visits and leave, so that the rota's forms that move and end them,
+    # and remove the leave, are on its page.
+    soon = dt.date.today() + dt.timedelta(days=7)
+    app.schedule_weekly(
+        UUID(user), [0], dt.time(7), soon, soon + dt.timedelta(days=14), [service]
+    )
+    app.take_leave(
+        UUID(cal), "annual_leave", soon + dt.timedelta(days=60), soon + dt.timedelta(61)
+    )
+    time_bank_board(http, [UUID(m) for m in (rosa, bea, cal)])
+    carers_rounds(app, UUID(user), [UUID(m) for m in (rosa, bea, cal)], service)
     for path, token, body in [
         ("/api/ballots", admin, {"title": "Open a second day centre"}),
         ("/api/ballots", admin, {"title": "Elect the auditor", "secret": True}),
@@ -120,6 +138,33 @@ async def a_day_of_records(http: LiveNode) -> tuple[dict[str, str], list[str]]:
         "admin": admin,
     }
     return tokens, [holder, holder, user]
+
+
+def time_bank_board(http: LiveNode, members: list[UUID]) -> None:
+    """Each of ``members`` has an offer on the time-bank board (so that the
+    forms withdrawing and accepting one are on their pages), and the first two
+    an exchange to confirm (they have accounts)."""
+    app = http.node.coop_node
+    category = app.listing_categories()[0]
+    for member in members:
+        app.post_listing(member, "offer", category, "Tuesdays", 60)
+    helper, receiver = members[:2]
+    request = app.post_listing(receiver, "request", category, "Saturday", 120)
+    app.accept_listing(request, helper)
+
+
+def carers_rounds(app: CoopNode, user: UUID, carers: list[UUID], service: str) -> None:
+    """Each of ``carers`` (hired if need be) has two visits to ``user`` in their
+    rounds: one to start or record missed, one started, to end."""
+    for carer in carers:
+        if not app.is_carer(carer):
+            app.hire_worker(carer)
+        soon = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+        app.schedule_visit(user, soon, [service], "1 Mill Lane", worker=carer)
+        started = app.schedule_visit(
+            user, soon - dt.timedelta(hours=1), [service], worker=carer
+        )
+        app.start_visit(started, carer, dt.datetime.now(dt.UTC))
 
 
 def elections(

@@ -75,18 +75,19 @@ async def test_a_coordinator_keeps_care_records_on_a_phone(
         )
         found += await problems(page, "plans", screenshot="care-plans")
 
-        await page.click("nav >> text=Incidents")
+        await page.click("nav >> text=Safeguarding and incidents")
         await expect(page.locator("h1")).to_have_text(
-            "Incidents and safeguarding concerns"
+            "Safeguarding concerns and incidents"
         )
         found += await problems(
             page, "incidents-empty", screenshot="care-incidents-empty"
         )
+        await page.click("text=Raise a concern or record an incident")
         what = "Una had a fall in the kitchen; no injury seen."
         await page.check("input[value=incident]")
         await page.fill("#description", what)
         await page.select_option("#visit", label="Una Ward, Mon 02 Mar 2026 09:00")
-        await page.click("button:has-text('Record')")
+        await page.click("button:has-text('Send it to the safeguarding lead')")
         await expect(page.locator("#done")).to_have_text("Recorded.")
         await expect(page.locator(".description")).to_have_text(what)
         await expect(page.locator(".visit")).to_contain_text("Una Ward")
@@ -94,6 +95,10 @@ async def test_a_coordinator_keeps_care_records_on_a_phone(
             page, "incident-raised", screenshot="care-incident-raised"
         )
 
+        await page.click("button:has-text('I am handling it')")
+        await expect(page.locator("#done")).to_have_text(
+            "Acknowledged: you are handling it."
+        )
         outcome = "Grab rail fitted; daughter told."
         await page.fill("#outcome", outcome)
         await page.click("button:has-text('Close with this outcome')")
@@ -104,7 +109,7 @@ async def test_a_coordinator_keeps_care_records_on_a_phone(
             page, "incident-closed", screenshot="care-incident-closed"
         )
 
-        await page.click("text=All incidents")
+        await page.click("text=All concerns and incidents")
         await expect(page.locator("#incidents .status")).to_contain_text("Closed")
         await expect(page.locator("#incidents")).not_to_contain_text(what)
         found += await problems(page, "incidents", screenshot="care-incidents")

@@ -1,4 +1,5 @@
-"""The coordinator's pages for care plans and incidents, without JavaScript, over a
+"""The coordinator's pages for care plans and incidents (raised on the form
+everyone has, tests/test_safeguarding.py), without JavaScript, over a
 real server, SQLite store and broker: each write posts and redirects (303) to the
 page that shows it, the review notes are read back, bad input is answered next to
 its field with what was typed kept and nothing written, and nobody else is let in."""
@@ -11,8 +12,8 @@ import aiohttp
 
 from node.care import PLAN_CLOSE_REASONS
 from node.http.care_plan_pages import CLOSE_REASONS
-from node.http.incident_pages import KINDS
-from node.incidents import INCIDENT_KINDS
+from node.incidents import INCIDENT_KINDS, REFERRAL_BODIES
+from node.labels import LABELS
 from tests.node_api import (
     NOBODY,
     Form,
@@ -244,50 +245,53 @@ async def test_an_incident_is_raised_read_and_closed_with_its_outcome(
     what = "Una had a fall in the kitchen; no injury seen."
     before = events(http_node)
     status, page = await post_form(
-        http_node, "/staff/incidents", coordinator, [("description", what)]
+        http_node,
+        "/concerns/new",
+        coordinator,
+        [("kind", "fire"), ("description", what)],
     )
     assert status == 400
     assert f">{what}</textarea>" in page
-    assert "Choose whether it is an incident or a safeguarding concern." in page
+    assert "Choose whether it is a safeguarding concern or an incident." in page
     assert events(http_node) == before
 
     service = app.coop().profile.service_types[0]
     visit = await schedule(http_node, s["user"], [service])
-    status, page = await get(http_node, "/staff/incidents", coordinator)
+    status, page = await get(http_node, "/concerns/new", coordinator)
     when = "Una Ward, Mon 02 Mar 2026 09:00"
     assert f'<option value="{visit}">{when}</option>' in page
     before = events(http_node)
     for wrong, answer in ((NOBODY, 409), ("the kitchen", 400)):
         status, page = await post_form(
             http_node,
-            "/staff/incidents",
+            "/concerns/new",
             coordinator,
             [("kind", "safeguarding"), ("description", what), ("visit", wrong)],
         )
         assert status == answer
-        assert "Choose the visit from the list, or no visit." in page
+        assert "Choose a visit of yours from the list, or no visit." in page
         assert 'aria-describedby="visit-problem"' in page
         assert 'value="safeguarding" required checked' in page
     assert events(http_node) == before
 
     status, location = await post_form(
         http_node,
-        "/staff/incidents",
+        "/concerns/new",
         coordinator,
         [("kind", "safeguarding"), ("description", what), ("visit", str(visit))],
     )
     (incident,) = list(app.incidents())
     assert (status, location) == (
         303,
-        f"/staff/incidents/{incident.id}?done=raised#done",
+        f"/staff/concerns/{incident.id}?done=raised#done",
     )
     assert (incident.kind, incident.description) == ("safeguarding", what)
     assert incident.visit == visit
 
-    status, page = await get(http_node, "/staff/incidents", coordinator)
+    status, page = await get(http_node, "/staff/concerns", coordinator)
     assert status == 200
     assert 'data-api="GET /api/incidents"' in page
-    assert 'data-api="POST /api/incidents"' in page
+    assert 'href="/concerns/new"' in page
     assert "Safeguarding concern" in page
     assert what not in page  # free text only on the incident's own page
 
@@ -298,7 +302,7 @@ async def test_an_incident_is_raised_read_and_closed_with_its_outcome(
     assert f"During the visit to {when}." in page
 
     status, page = await post_form(
-        http_node, f"/staff/incidents/{incident.id}/close", coordinator, []
+        http_node, f"/staff/concerns/{incident.id}/close", coordinator, []
     )
     assert status == 400
     assert "Write the outcome" in page
@@ -307,13 +311,13 @@ async def test_an_incident_is_raised_read_and_closed_with_its_outcome(
     outcome = "Grab rail fitted; daughter told."
     status, location = await post_form(
         http_node,
-        f"/staff/incidents/{incident.id}/close",
+        f"/staff/concerns/{incident.id}/close",
         http_node.admin_token,
         [("outcome", outcome)],
     )
     assert (status, location) == (
         303,
-        f"/staff/incidents/{incident.id}?done=closed#done",
+        f"/staff/concerns/{incident.id}?done=closed#done",
     )
     assert app.incident(incident.id).outcome == outcome
     status, page = await get(http_node, location, coordinator)
@@ -322,12 +326,12 @@ async def test_an_incident_is_raised_read_and_closed_with_its_outcome(
 
     status, page = await post_form(
         http_node,
-        f"/staff/incidents/{incident.id}/close",
+        f"/staff/concerns/{incident.id}/close",
         coordinator,
         [("outcome", "again")],
     )
     assert status == 409
-    assert "This was already closed." in page
+    assert "This concern is closed" in page
     assert not UUID_TEXT.search(visible_text(page))
 
 
@@ -343,13 +347,16 @@ async def test_only_the_coordinator_and_admin_reach_these_pages(
         f"/staff/care-plans/{plan}",
         "/staff/incidents",
         f"/staff/incidents/{incident}",
+        "/staff/concerns",
+        f"/staff/concerns/{incident}",
     ]
     writes: list[tuple[str, Form]] = [
         ("/staff/care-plans", plan_form(s["user"], **{"goal-1": "x"})),
         (f"/staff/care-plans/{plan}/reviews", [("performance-1", "5")]),
         (f"/staff/care-plans/{plan}/close", [("reason", "other")]),
-        ("/staff/incidents", [("kind", "incident"), ("description", "x")]),
-        (f"/staff/incidents/{incident}/close", [("outcome", "x")]),
+        (f"/staff/concerns/{incident}/acknowledge", []),
+        (f"/staff/concerns/{incident}/refer", [("to", "police")]),
+        (f"/staff/concerns/{incident}/close", [("outcome", "x")]),
     ]
     before = events(http_node)
     for token in (s["user_token"], s["board"]):
@@ -363,10 +370,10 @@ async def test_only_the_coordinator_and_admin_reach_these_pages(
             assert status == 403, path
         # The menu offers the pages only to those who may use them.
         _, home = await get(http_node, "/staff", token)
-        assert "/staff/care-plans" not in home and "/staff/incidents" not in home
+        assert "/staff/care-plans" not in home and "/staff/concerns" not in home
     assert events(http_node) == before
     _, staff = await get(http_node, "/staff", s["coordinator"])
-    assert 'href="/staff/care-plans"' in staff and 'href="/staff/incidents"' in staff
+    assert 'href="/staff/care-plans"' in staff and 'href="/staff/concerns"' in staff
 
 
 async def test_unknown_records_are_pages_not_found(http_node: LiveNode) -> None:
@@ -374,14 +381,14 @@ async def test_unknown_records_are_pages_not_found(http_node: LiveNode) -> None:
     for path in (
         f"/staff/care-plans/{NOBODY}",
         "/staff/care-plans/not-an-id",
-        f"/staff/incidents/{NOBODY}",
+        f"/staff/concerns/{NOBODY}",
     ):
         status, page = await get(http_node, path, s["coordinator"])
         assert status == 404, path
         assert not UUID_TEXT.search(visible_text(page))
     status, page = await post_form(
         http_node,
-        f"/staff/incidents/{NOBODY}/close",
+        f"/staff/concerns/{NOBODY}/close",
         s["coordinator"],
         [("outcome", "x")],
     )
@@ -391,4 +398,5 @@ async def test_unknown_records_are_pages_not_found(http_node: LiveNode) -> None:
 
 def test_every_reason_and_kind_has_a_label() -> None:
     assert tuple(CLOSE_REASONS) == PLAN_CLOSE_REASONS
-    assert tuple(KINDS) == INCIDENT_KINDS
+    assert set(LABELS["concern_kind"]) == set(INCIDENT_KINDS)
+    assert set(LABELS["referral"]) == set(REFERRAL_BODIES)

@@ -156,7 +156,7 @@ def test_every_declared_field_is_a_field_of_its_event() -> None:
         fields = {n for c in cls.__mro__ for n in getattr(c, "__annotations__", {})}
         for path in personal.fields:
             assert path.split(".")[0] in fields, (topic, path)
-        for subject in (personal.subject, personal.shared_with):
+        for subject in (*personal.subject.split("|"), personal.shared_with):
             if subject not in ("originator_id", ""):
                 assert subject in fields, (topic, subject)
 

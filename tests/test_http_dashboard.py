@@ -107,6 +107,7 @@ async def test_dashboard_shows_every_section_by_human_names_with_tables(
         "growth",
         "care",
         "care_quality",
+        "funding",
         "workforce",
         "timebank",
     }

@@ -270,6 +270,7 @@ async def test_a_member_corrects_contact_details_which_never_leave_the_node(
     assert [(e.email, e.phone, e.address) for e in corrections] == [
         (None, "07700 900123", "2 Mill Lane")
     ]
+    assert corrections[0].by == UUID(rosa)  # who corrected is kept
     # The replicator's envelopes from everything written since hold none of it.
     policy = http_node.node.policy
     assert Member.ContactDetailsCorrected.TOPIC not in policy.topics
@@ -290,6 +291,18 @@ async def test_a_member_corrects_contact_details_which_never_leave_the_node(
     assert status == 403
     status, view = await call(http_node, "PUT", path, token=board, json=body)
     assert status == 200 and view["phone"] == "1" and view["address"] == ""
+    # The name too, by the board: the corrected name is the one used from now on,
+    # and the correction says who made it.
+    board_member = coop_node.member(UUID(rosa))
+    renamed = {**body, "name": "Rosa Bianchi-Ng"}
+    status, view = await call(http_node, "PUT", path, token=board, json=renamed)
+    assert status == 200 and view["name"] == "Rosa Bianchi-Ng"
+    last = list(coop_node.events.get(UUID(rosa)))[-1]
+    assert isinstance(last, Member.ContactDetailsCorrected)
+    assert last.name == "Rosa Bianchi-Ng" and last.by is not None
+    assert last.by != board_member.id
+    status, _ = await call(http_node, "PUT", path, token=omar, json=renamed)
+    assert status == 403
 
 
 async def test_leaving_needs_a_tick_then_signs_the_member_out(

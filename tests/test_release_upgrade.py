@@ -56,6 +56,8 @@ def expected() -> Expected:
 # Fields the report gained after the release: the old store must give them too,
 # and every field the release had must be unchanged.
 ADDED_SINCE = {("workforce", "leavers_12m")}
+# Sections the report gained after the release: present, checked elsewhere.
+SECTIONS_ADDED_SINCE = ("care_quality", "funding")
 
 
 def report_of(consortium: ConsortiumService, as_of: dt.date) -> dict[str, Any]:
@@ -64,6 +66,9 @@ def report_of(consortium: ConsortiumService, as_of: dt.date) -> dict[str, Any]:
     for section, field in ADDED_SINCE:
         assert field in report[section], f"{section}.{field} is missing"
         del report[section][field]
+    for section in SECTIONS_ADDED_SINCE:
+        assert section in report, f"{section} is missing"
+        del report[section]
     return report
 
 
@@ -125,6 +130,12 @@ async def test_the_old_consortium_store_gives_the_same_report(release: Path) -> 
     consortium = ConsortiumService(config)
     try:
         assert report_of(consortium, want.as_of) == without_generated_at(want.report)
+        # Plans closed before reasons were kept count as closed, reason unknown.
+        closures = consortium.report(want.as_of).care_quality.closures
+        assert closures.closed == 3
+        assert [(r.reason, r.plans) for r in closures.by_reason] == [
+            ("not_recorded", 3)
+        ]
     finally:
         await consortium.stop()
 
@@ -162,6 +173,7 @@ async def test_old_node_stores_carry_on_into_the_old_stream(release: Path) -> No
     broker = old_broker(release)
     horizons = upgrade(release, broker.url)
     nodes: list[NodeService] = []
+    months: dict[str, int] = {}
     consortium = ConsortiumService(
         consortium_config(release, "consortium.db", broker.url)
     )
@@ -181,6 +193,10 @@ async def test_old_node_stores_carry_on_into_the_old_stream(release: Path) -> No
             ]
             assert loaded, coop_id
             before = node.replicator.published.seq
+            # The node now also shares each month's care figures once the month
+            # is over: the months since the release's care began, once.
+            months[coop_id] = len(app.summarise_care_months(dt.date.today()))
+            assert months[coop_id] > 0
             applicant = app.apply_for_membership(
                 name="Ada Newcomer",
                 email="ada@example.org",
@@ -189,7 +205,8 @@ async def test_old_node_stores_carry_on_into_the_old_stream(release: Path) -> No
             app.admit_member(applicant)
             node.start()
             nodes.append(node)
-            await until(lambda n=node, b=before: n.replicator.published.seq > b)
+            want = before + 1 + months[coop_id]
+            await until(lambda n=node, w=want: n.replicator.published.seq >= w)
         await until(
             lambda: all(
                 consortium.views.position(n.config.coop_id)
@@ -202,9 +219,11 @@ async def test_old_node_stores_carry_on_into_the_old_stream(release: Path) -> No
         for node in nodes:  # signed from the horizon on, numbered densely:
             assert node.replicator.signer is not None
             coop_id = node.config.coop_id
-            # two events stored (the application is not shared), one envelope
-            assert node.replicator.published.seq == horizons[coop_id] + 1
-            assert node.replicator.published.position == horizons[coop_id] + 2
+            # two events stored (the application is not shared), one envelope,
+            # and a shared summary of each month
+            extra = months[coop_id]
+            assert node.replicator.published.seq == horizons[coop_id] + 1 + extra
+            assert node.replicator.published.position == horizons[coop_id] + 2 + extra
         sizes = {row.coop_id: row.members for row in report.membership.coops}
         for node in nodes:
             admitted = sum(

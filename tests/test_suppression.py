@@ -9,12 +9,14 @@ import pytest
 
 from federation.care import CareReport, CoopCare, Outcomes
 from federation.care_quality import (
+    Acknowledgement,
     CareQualityReport,
     Closures,
     Compliance,
     ContinuityMonth,
     CoopQuality,
 )
+from federation.funding import CoopFunding, Funder, FundingReport
 from federation.governance import GovernanceReport
 from federation.growth import GrowthReport
 from federation.membership import CoopMembership, MembershipReport, MonthMovement
@@ -49,6 +51,8 @@ def report(people: int) -> ConsortiumReport:
     closures = Closures(people, people, 0.5, [])
     continuity = ContinuityMonth("2026-03", people, 1.8, people, 0.9)
     compliance = Compliance("2026-03", people, people, 0.75)
+    funder = Funder("direct_payment", people, 600)
+    waited = Acknowledgement(3, 1.5)
     coop = CoopMembership("alpha", "Alpha", "uk", {"worker": people}, people, 100)
     no_expenses = Expenses(0, 0, 0, 0, 0, None, None)
     return ConsortiumReport(
@@ -65,9 +69,12 @@ def report(people: int) -> ConsortiumReport:
                       0, 0, [], [])],
             10, 1, 0.0909, 600, {"cleaning": 600}, 120, people, outcomes,
         ),
+        funding=FundingReport(
+            DAY, [CoopFunding("alpha", people, 600, [funder])], people, 600, [funder]
+        ),
         care_quality=CareQualityReport(
-            [CoopQuality("alpha", closures, [continuity], compliance)],
-            closures, [continuity], compliance,
+            [CoopQuality("alpha", closures, [continuity], compliance, waited)],
+            closures, [continuity], compliance, waited,
         ),
         workforce=WorkforceReport(
             DAY, [CoopWorkforce("alpha", True, 12, people, 0.4, True, people, people,
@@ -100,6 +107,7 @@ def test_person_counts_are_suppressed_below_five(people: int, shown: object) -> 
     assert (view["workforce"]["coops"][0]["disadvantaged_share"] is None) == withheld
     quality = view["care_quality"]["coops"][0]
     assert quality["closures"]["closed"] == shown
+    assert view["funding"]["coops"][0]["funders"][0]["people"] == shown
     assert (quality["closures"]["stayed_home_share"] is None) == withheld
     assert (quality["continuity"][0]["mean_carers"] is None) == withheld
     assert (quality["compliance"]["compliance_rate"] is None) == withheld
@@ -173,6 +181,7 @@ NOT_FROM_PEOPLE = {
     "CoopCare.missed_rate": "visits missed over visits, not people",
     "CareReport.missed_rate": "visits missed over visits, not people",
     "Expenses.mean_outstanding_days": "days over claims; claims counted as claims",
+    "Acknowledgement.mean_days": "days over concerns; concerns counted as concerns",
 }
 
 

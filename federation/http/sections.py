@@ -182,6 +182,7 @@ def sections(view: Any, figs: list[Figure]) -> list[Section]:
             ],
         ),
         quality_section(view.care_quality, coop),
+        funding_section(view.funding, coop),
         Section(
             "workforce",
             "Workforce",
@@ -303,6 +304,10 @@ def quality_section(quality: Any, coop: Callable[[str], str]) -> Section:
                 latest.mean_carers if latest else None,
             ),
             ("Compliant carers", percent(quality.compliance.compliance_rate)),
+            (
+                "Days to acknowledge a safeguarding concern, on average",
+                quality.safeguarding.mean_days,
+            ),
         ],
         [
             Figure(
@@ -321,6 +326,34 @@ def quality_section(quality: Any, coop: Callable[[str], str]) -> Section:
                 rows,
                 None,
                 suppression_note(people, "; shares are withheld where their count is."),
+            )
+        ],
+    )
+
+
+def funding_section(funding: Any, coop: Callable[[str], str]) -> Section:
+    """Who pays: people and hours a week commissioned by each kind of funder."""
+    rows = [
+        [coop(c.coop_id), label(x.funder), x.people, hours(x.weekly_minutes)]
+        for c in funding.coops
+        for x in c.funders
+    ]
+    return Section(
+        "funding",
+        "Who pays for care",
+        [
+            ("People with care arranged", funding.people),
+            ("Hours a week commissioned", hours(funding.weekly_minutes)),
+            *((label(x.funder), hours(x.weekly_minutes)) for x in funding.funders),
+        ],
+        [
+            Figure(
+                "funding-by-coop",
+                f"Care arranged on {funding.as_of:%d %B %Y}, by co-op and funder",
+                ["coop", "funder", "people", "weekly_hours"],
+                rows,
+                None,
+                suppression_note([r[2] for r in rows], "."),
             )
         ],
     )

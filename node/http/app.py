@@ -7,11 +7,17 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from node.http import (
+    access_log,
     ballots,
     care_plans,
+    carer_visits,
+    compliance,
+    concerns,
+    corrections,
     elections,
     erasure,
     expenses,
+    funding,
     incidents,
     language,
     leads,
@@ -21,22 +27,31 @@ from node.http import (
     notifications,
     ops,
     pool,
+    rota,
     shares,
+    subject_access,
     timebank,
+    timebank_board,
     tokens,
     visits,
+    volunteers,
     workforce,
 )
+from node.http.access_log import access_log_pages
 from node.http.ballot_pages import ballot_pages
 from node.http.board_list import board_list
 from node.http.board_pages import NEW_ACCESS, board_pages
 from node.http.care_plan_pages import care_plan_pages
+from node.http.carer_pages import carer_pages
+from node.http.compliance_pages import compliance_pages
+from node.http.concern_pages import concern_pages
 from node.http.context import NODE, RUNNER, SIGN_IN_LIMIT, TEMPLATES, Runner
 from node.http.coordinator_pages import coordinator_pages
 from node.http.election_pages import election_pages
 from node.http.erased_names import erased_as_word
 from node.http.error_words import PLAIN_ERRORS
 from node.http.errors import translate
+from node.http.funding_pages import funding_pages
 from node.http.guard import COOKIE, authenticate
 from node.http.incident_pages import incident_pages
 from node.http.letters import LETTERS, OneTimeViews, letters
@@ -46,9 +61,13 @@ from node.http.member_pages import member_pages
 from node.http.motion_pages import motion_pages
 from node.http.pages import error_page, pages
 from node.http.report_page import report_page
+from node.http.rota_forms import rota_forms
+from node.http.rota_pages import rota_pages
 from node.http.share_pages import share_pages
 from node.http.sign_in_pages import sign_in_pages
 from node.http.staff_pages import staff_pages
+from node.http.staff_today import staff_today
+from node.http.timebank_board_pages import timebank_board_pages
 from node.http.visit_schedule import visit_schedule
 from node.http.worker_pages import worker_pages
 from node.papers import MAX_BYTES
@@ -68,11 +87,14 @@ APIS: tuple[Api, ...] = (
     motions.api,
     timebank.api,
     pool.api,
+    timebank_board.api,
     visits.api,
     workforce.api,
     incidents.api,
+    concerns.api,
     care_plans.api,
     expenses.api,
+    funding.api,
     ops.api,
     notifications.api,
     language.api,
@@ -81,6 +103,13 @@ APIS: tuple[Api, ...] = (
     meetings.api,
     leads.api,
     erasure.api,
+    corrections.api,
+    volunteers.api,
+    compliance.api,
+    rota.api,
+    subject_access.api,
+    access_log.api,
+    carer_visits.api,
 )
 
 # A paper and the form around it.
@@ -156,16 +185,29 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(visit_schedule)
     app.add_routes(care_plan_pages)
     app.add_routes(incident_pages)
+    app.add_routes(concern_pages)
     app.add_routes(coordinator_pages)
     app.add_routes(worker_pages)
+    app.add_routes(volunteers.volunteer_pages)
+    app.add_routes(compliance_pages)
     app.add_routes(leads.lead_pages)
     app.add_routes(erasure.erasure_pages)
+    app.add_routes(corrections.correction_pages)
+    app.add_routes(rota_pages)
+    app.add_routes(rota_forms)
+    app.add_routes(subject_access.subject_access_pages)
+
+    app.add_routes(access_log_pages)
     app.add_routes(notifications.pages)
     app.add_routes(language.pages)
     app.add_routes(report_page)
     app.add_routes(member_pages)
     app.add_routes(member_details)
     app.add_routes(meeting_pages)
+    app.add_routes(timebank_board_pages)
+    app.add_routes(funding_pages)
+    app.add_routes(carer_pages)
+    app.add_routes(staff_today)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/metrics", metrics.handler)
 

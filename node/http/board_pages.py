@@ -21,6 +21,7 @@ from node.application import CoopNode
 from node.auth import BOARD, MemberRole, Principal
 from node.erasure import ERASURE_REASONS
 from node.errors import DomainError, MembershipCapReached, UnknownMember
+from node.http.audit import audited
 from node.http.board_forms import (
     CHOOSE_MEMBER,
     Invalid,
@@ -126,7 +127,10 @@ async def member_record(request: web.Request) -> web.Response:
         raise web.HTTPForbidden(
             text="This page is for the board.", content_type="text/plain"
         )
-    return await record_page(request, path_id(request, N_("No such member.")))
+    member_id = path_id(request, N_("No such member."))
+    page = await record_page(request, member_id)
+    await audited(request, member_id, "member_record")
+    return page
 
 
 async def _member_form(request: web.Request) -> tuple[UUID, dict[str, str]]:
@@ -145,8 +149,9 @@ async def correct_contact_details(request: web.Request) -> web.Response:
         problems = {field: Problem(hint) for field, hint in errors.items()}
         return await record_page(request, member_id, 400, problems, form)
     app = request.app[NODE].coop_node
+    by = signed_in(request, BOARD).member_id
     try:
-        await write(request, correct_contact, app, member_id, body)
+        await write(request, correct_contact, app, member_id, body, by)
     except DomainError:
         problem = Problem(N_("A member who has left keeps the details they left with."))
         return await record_page(request, member_id, 409, {"email": problem}, form)

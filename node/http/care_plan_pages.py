@@ -16,16 +16,27 @@ from uuid import UUID
 import msgspec
 from aiohttp import web
 
+from node.access_audit import Reading
 from node.application import CoopNode
 from node.auth import CARE
 from node.care import CarePlan
 from node.errors import NotAMember, PlanClosed, UnknownCarePlan
 from node.errors import UnknownMember as UnknownPerson
-from node.http.care_plans import Closing, Goal, Notes, ScorePair, pair, plan_view
+from node.http.audit import audited_all, audited_record
+from node.http.care_plans import (
+    Closing,
+    Goal,
+    Notes,
+    ScorePair,
+    pair,
+    plan_view,
+)
 from node.http.context import NODE, run, write
+from node.http.corrections import CORRECTION_DONE
 from node.http.field_errors import checked, filled, form_page, path_id
 from node.http.pages import signed_in
 from node.membership import Member
+from toolkit.aggregates import events_with
 from toolkit.web.i18n import N_
 
 care_plan_pages = web.RouteTableDef()
@@ -43,6 +54,7 @@ DONE = {
     "opened": N_("Care plan opened."),
     "reviewed": N_("Review recorded."),
     "closed": N_("Care plan closed."),
+    **CORRECTION_DONE,
 }
 NOT_FOUND = N_("There is no such care plan.")
 SCORE = N_("Write a whole number from 1 to 10.")
@@ -132,6 +144,16 @@ def _plan_context(app: CoopNode, plan_id: UUID) -> dict[str, Any]:
     }
 
 
+def plans_shown(app: CoopNode) -> list[Reading]:
+    """A read of each plan on the list, from the events that opened them (no
+    plan is loaded again)."""
+    return [
+        Reading(e.service_user, "care_plan", e.originator_id)
+        for e in events_with(app, CarePlan.Opened.TOPIC)
+        if isinstance(e, CarePlan.Opened)
+    ]
+
+
 plans_page = partial(form_page, "care_plans.html", _list_context, DONE)
 
 
@@ -141,7 +163,9 @@ plan_page = partial(form_page, "care_plan.html", _plan_context, DONE)
 @care_plan_pages.get("/staff/care-plans")
 async def care_plans(request: web.Request) -> web.Response:
     signed_in(request, CARE)
-    return await plans_page(request)
+    page = await plans_page(request)
+    await audited_all(request, plans_shown)
+    return page
 
 
 def _goals(form: dict[str, str], errors: dict[str, str]) -> list[tuple[str, int, int]]:
@@ -195,7 +219,10 @@ async def open_plan(request: web.Request) -> web.Response:
 @care_plan_pages.get("/staff/care-plans/{id}")
 async def care_plan(request: web.Request) -> web.Response:
     signed_in(request, CARE)
-    return await plan_page(request, path_id(request, NOT_FOUND))
+    plan_id = path_id(request, NOT_FOUND)
+    page = await plan_page(request, plan_id)
+    await audited_record(request, "care_plan", plan_id)
+    return page
 
 
 def _scores(

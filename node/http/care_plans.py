@@ -6,15 +6,18 @@ these routes, so nobody else is ever answered it.
 """
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Annotated
 from uuid import UUID
 
 import msgspec
 from aiohttp import web
 
+from node.access_audit import Reading
 from node.application import CoopNode
 from node.auth import CARE
 from node.care import CarePlan
+from node.http.audit import audited, audited_all
 from node.http.context import NODE, run, write
 from node.http.guard import require
 from schemas.care import PlanCloseReason
@@ -84,6 +87,11 @@ def plan_page(app: CoopNode, query: ListQuery) -> Page[PlanView]:
     return Page([plan_view(app.care_plan(i)) for i in ids.items], ids.next_cursor)
 
 
+def plan_readings(plans: Iterable[PlanView]) -> list[Reading]:
+    """The reads a list of plans makes: each shows its person's goals and scores."""
+    return [Reading(p.service_user, "care_plan", p.id) for p in plans]
+
+
 def pair(score: Goal | ScorePair) -> tuple[int, int]:
     return score.performance, score.satisfaction
 
@@ -99,7 +107,9 @@ def pair(score: Goal | ScorePair) -> tuple[int, int]:
 )
 async def list_plans(request: web.Request, query: ListQuery) -> Page[PlanView]:
     require(request, CARE, "read care plans")
-    return await run(request, plan_page, request.app[NODE].coop_node, query)
+    page = await run(request, plan_page, request.app[NODE].coop_node, query)
+    await audited_all(request, plan_readings(page.items))
+    return page
 
 
 @api.route(
@@ -147,6 +157,8 @@ async def review_plan(request: web.Request, body: Review) -> PlanView:
         return plan_view(app.care_plan(plan_id))
 
     view = await write(request, command)
+    # The answer is the whole plan: its goals and every earlier round of scores.
+    await audited(request, view.service_user, "care_plan", view.id)
     return view
 
 
@@ -170,4 +182,5 @@ async def close_plan(request: web.Request, body: Closing) -> PlanView:
         return plan_view(app.care_plan(plan_id))
 
     view = await write(request, command)
+    await audited(request, view.service_user, "care_plan", view.id)
     return view

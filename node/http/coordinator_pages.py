@@ -16,6 +16,7 @@ from aiohttp import web
 from node.application import CoopNode
 from node.auth import CARE
 from node.errors import BalanceLimitExceeded, UnknownAccount
+from node.http.audit import audited
 from node.http.context import NODE, run
 from node.http.coordinator_forms import (
     NO_SUCH_RECORD,
@@ -42,6 +43,7 @@ DONE = {
     "transfer": N_("Transfer recorded."),
     "pool": N_("Pool opened."),
     "pool-transfer": N_("Pool transfer recorded."),
+    "respite": N_("Respite recorded against the member's hours."),
 }
 HINTS = {
     "member_id": N_("Choose a member."),
@@ -294,7 +296,9 @@ async def staff_statement(request: web.Request) -> web.Response:
             "names": account_names(app),
         }
 
-    return await _statement(request, query, read)
+    page = await _statement(request, query, read)
+    await audited(request, member, "timebank_statement")
+    return page
 
 
 @coordinator_pages.get(f"{PAGE}/pool")

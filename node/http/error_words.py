@@ -27,7 +27,31 @@ PLAIN_ERRORS: dict[str, str] = {
         "That file cannot be kept as a paper: it must be a PDF, a plain text file "
         "or a PNG or JPEG image, of 5 MB at most."
     ),
+    "rota_clash": N_("The rota does not allow that worker or volunteer then."),
+    "double_booked": N_(
+        "That worker or volunteer is already going to another visit at that time."
+    ),
+    "outside_availability": N_(
+        "That worker or volunteer does not work at that time of the week."
+    ),
+    "on_leave": N_("That worker or volunteer is on leave that day."),
+    "unknown_pattern": N_("There are no such weekly visits."),
+    "invalid_pattern": N_(
+        "Weekly visits need at least one day of the week, a last day on or after "
+        "the first, and at most 26 weeks at a time."
+    ),
+    "invalid_availability": N_(
+        "Each day's hours must start before they end, and leave must end on or "
+        "after the day it starts."
+    ),
+    "unknown_leave": N_("There is no such leave."),
     "domain_error": N_("That could not be done."),
+    "visit_already_started": N_("This visit has already been started."),
+    "visit_not_started": N_("This visit has not been started yet: start it first."),
+    "visit_over": N_(
+        "This visit is already recorded as delivered, missed or cancelled."
+    ),
+    "not_your_visit": N_("This visit is not one of yours."),
     "conflict": N_("Someone changed this at the same moment. Please try again."),
     "coop_not_founded": N_("This co-op has not been founded yet."),
     "coop_already_founded": N_("This co-op has already been founded."),
@@ -62,9 +86,24 @@ PLAIN_ERRORS: dict[str, str] = {
     "unknown_service_type": N_("That is not one of the services this co-op offers."),
     "invalid_duration": N_("The length of time is not one that can be recorded."),
     "not_a_member": N_("That person is not an admitted member of this co-op."),
+    "unknown_record": N_("There is no such record."),
+    "invalid_correction": N_("That part of the record cannot be corrected that way."),
     "not_a_carer": N_("That person is neither a worker nor a volunteer of this co-op."),
+    "unknown_volunteer": N_("There is no such volunteer."),
+    "compliance_gap": N_(
+        "That person lacks a check or training this visit's services need on its "
+        "day: their record on the compliance page says which."
+    ),
+    "unknown_compliance_item": N_(
+        "That is not one of the co-op's checks or trainings, or it is not on "
+        "this person's record."
+    ),
     "unknown_reason": N_("That is not one of the reasons listed."),
     "unknown_incident": N_("There is no such incident."),
+    "concern_closed": N_(
+        "This concern is closed: it cannot be acknowledged, referred or closed again."
+    ),
+    "already_acknowledged": N_("This concern has already been acknowledged."),
     "unknown_account": N_("There is no such time-bank account."),
     "balance_limit_exceeded": N_("That would take a time-bank balance past its limit."),
     "unknown_expense_claim": N_("There is no such expense claim."),
@@ -96,6 +135,13 @@ PLAIN_ERRORS: dict[str, str] = {
         "A member cannot be erased while admitted: they must withdraw first."
     ),
     "already_erased": N_("This person has been erased already."),
+    "unknown_listing": N_("There is no such offer or request."),
+    "unknown_exchange": N_("There is no such exchange."),
+    "not_a_party": N_("Only the members taking part may do that."),
+    "invalid_funding": N_(
+        "That funding cannot be recorded: a new arrangement starts after the "
+        "last one, for 168 hours a week at most."
+    ),
 }
 
 

@@ -4,15 +4,18 @@ coordinator and admin everyone's.
 """
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Annotated, Literal
 from uuid import UUID
 
 import msgspec
 from aiohttp import web
 
+from node.access_audit import Reading
 from node.application import CoopNode
 from node.auth import CARE, EVERYONE, MEMBERS
 from node.expenses import ExpenseClaim
+from node.http.audit import audited_all
 from node.http.context import NODE, run, write
 from node.http.guard import principal, require
 from schemas.timebank import ExpenseCategory, RejectionReason
@@ -73,6 +76,13 @@ def claim_view(claim: ExpenseClaim) -> ClaimView:
     )
 
 
+def claim_readings(claims: Iterable[ClaimView]) -> list[Reading]:
+    """The reads a list of claims makes: each claimant's claims (amounts and
+    what they were for), once per claimant."""
+    claimants = dict.fromkeys(c.claimant for c in claims)
+    return [Reading(claimant, "expenses") for claimant in claimants]
+
+
 def claims_of(app: CoopNode, member_id: UUID) -> list[ClaimView]:
     """Every claim ``member_id`` made, oldest first (their pages)."""
     claims = map(app.expense_claim, ids_with(app, ExpenseClaim.Claimed.TOPIC))
@@ -105,7 +115,9 @@ def claim_page(
 async def list_claims(request: web.Request, query: ListQuery) -> Page[ClaimView]:
     who = principal(request)
     claimant = None if who.role in CARE else who.member_id
-    return await run(request, claim_page, request.app[NODE].coop_node, query, claimant)
+    page = await run(request, claim_page, request.app[NODE].coop_node, query, claimant)
+    await audited_all(request, claim_readings(page.items))
+    return page
 
 
 @api.route(

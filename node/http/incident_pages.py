@@ -1,79 +1,88 @@
-"""Incident pages for the coordinator (and admin): the incidents and safeguarding
-concerns (without their free text), raising one, and per incident a page with what
-happened and its outcome, and a form to close it. Plain forms that post and
-redirect; no JavaScript needed, readable on a phone.
+"""Pages for those who handle incidents and safeguarding concerns: the
+safeguarding lead (by duty, whatever their role), the coordinators and the
+admin. ``/staff/concerns`` lists them, the open ones first, with how long each
+has waited and who is handling it (without their free text); per concern a page
+with what was seen, whom it is about, its history, and forms to acknowledge it,
+refer it and close it with its outcome. Raising one is ``/concerns/new``, the
+same form as everyone's. The old ``/staff/incidents`` addresses lead here.
 
 The forms are checked against the API's own bodies (``node.http.incidents``) and
 run the same commands, so a page and the API cannot disagree about what is valid.
 """
 
 import datetime as dt
-from collections import deque
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from aiohttp import web
 
 from node.application import CoopNode
-from node.auth import CARE
-from node.errors import InvalidTransition, UnknownIncident, UnknownVisit
-from node.http.context import NODE, write
+from node.errors import InvalidTransition, UnknownIncident
+from node.http.audit import audited_record
+from node.http.concern_pages import visit_label
+from node.http.context import NODE, run, write
+from node.http.corrections import CORRECTION_DONE
+from node.http.error_words import said
 from node.http.field_errors import checked, filled, form_page, path_id
 from node.http.incidents import (
     IncidentClosing,
-    NewIncident,
+    IncidentView,
+    Referral,
+    handles_concerns,
     incident_record,
     incident_view,
 )
 from node.http.pages import signed_in
-from node.visits import Visit
-from toolkit.aggregates import ids_with
+from node.incidents import REFERRAL_BODIES
 from toolkit.web.i18n import N_
 
 incident_pages = web.RouteTableDef()
-KINDS = {"incident": N_("Incident"), "safeguarding": N_("Safeguarding concern")}
-STATUSES = {"open": N_("Open"), "closed": N_("Closed")}
-DONE = {"raised": N_("Recorded."), "closed": N_("Closed, with its outcome.")}
-NOT_FOUND = N_("There is no such incident.")
-RAISE_HINTS = {
-    "kind": N_("Choose whether it is an incident or a safeguarding concern."),
-    "description": N_("Write what happened (4000 characters at most)."),
-    "visit": N_("Choose the visit from the list, or no visit."),
+LIST = "/staff/concerns"
+DONE = {
+    "raised": N_("Recorded."),
+    "acknowledged": N_("Acknowledged: you are handling it."),
+    "referred": N_("The referral is recorded."),
+    "closed": N_("Closed, with its outcome."),
+    **CORRECTION_DONE,
 }
-RECENT_VISITS = 40  # the visits offered: the latest scheduled, up to today
+NOT_FOUND = N_("There is no such incident.")
+FOR_HANDLERS = N_(
+    "This page is for the safeguarding lead, the coordinators and the administrator."
+)
 OUTCOME = N_("Write the outcome: what was done and how it ended.")
 CLOSE_HINTS = {"outcome": N_("The outcome is too long (4000 characters at most).")}
-ALREADY_CLOSED = N_("This was already closed.")
+REFER_HINTS = {
+    "to": N_("Choose whom it was referred to."),
+    "reference": N_("The reference is too long (200 characters at most)."),
+}
 
 
-def _visit_label(app: CoopNode, visit: Visit) -> str:
-    """A visit as people know it: whose, and when (as the visits page shows it)."""
-    name = app.member(visit.service_user).name
-    return f"{name}, {visit.scheduled_for.strftime('%a %d %b %Y %H:%M')}"
+class Row(NamedTuple):
+    view: IncidentView
+    waiting_days: int
+    handler: str | None  # who acknowledged it, by name
 
 
-def _recent_visits(app: CoopNode) -> list[tuple[UUID, str]]:
-    """The visits an incident may be about, latest first: of the last
-    ``RECENT_VISITS`` scheduled, those due by the end of today (only their ids are
-    read for the rest, however long the history)."""
-    latest = deque(dict.fromkeys(ids_with(app, Visit.Scheduled.TOPIC)), RECENT_VISITS)
-    visits = [app.visit(i) for i in latest]
-    today = dt.date.today()
-    due = [v for v in visits if v.scheduled_for.date() <= today]
-    due.sort(key=lambda v: v.scheduled_for.timestamp(), reverse=True)
-    return [(v.id, _visit_label(app, v)) for v in due]
+def _name(app: CoopNode, member_id: UUID | None) -> str | None:
+    return app.member(member_id).name if member_id is not None else None
 
 
 def _list_context(app: CoopNode) -> dict[str, Any]:
-    views = [incident_view(i) for i in app.incidents()]
-    views.sort(key=lambda v: (v.status != "open", -v.raised_on.toordinal()))
-    return {
-        "incidents": views,
-        "kinds": KINDS,
-        "statuses": STATUSES,
-        "visits": _recent_visits(app),
-    }
+    today = dt.date.today()
+    incidents = list(app.incidents())
+    # The open ones first, longest waiting first; then the closed, latest first.
+    incidents.sort(
+        key=lambda i: (
+            i.closed_on is not None,
+            i.raised_on.toordinal() * (1 if i.closed_on is None else -1),
+        )
+    )
+    rows = [
+        Row(incident_view(i), (today - i.raised_on).days, _name(app, i.handled_by))
+        for i in incidents
+    ]
+    return {"rows": rows, "lead": _name(app, app.lead("safeguarding"))}
 
 
 def _record_context(app: CoopNode, incident_id: UUID) -> dict[str, Any]:
@@ -82,52 +91,99 @@ def _record_context(app: CoopNode, incident_id: UUID) -> dict[str, Any]:
     except UnknownIncident:
         raise web.HTTPNotFound(text=NOT_FOUND) from None
     visit = record.incident.visit
+    names = {s.by: _name(app, s.by) for s in record.history if s.by is not None}
     return {
         "record": record,
-        "kinds": KINDS,
-        "statuses": STATUSES,
-        "visit": _visit_label(app, app.visit(visit)) if visit else None,
+        "visit": visit_label(app, app.visit(visit)) if visit else None,
+        "person": _name(app, record.person),
+        "raised_by": _name(app, record.raised_by),
+        "names": names,
+        "handler": _name(app, record.incident.handled_by),
+        "bodies": REFERRAL_BODIES,
     }
 
 
-incidents_page = partial(form_page, "incidents.html", _list_context, DONE)
+list_page = partial(form_page, "incidents.html", _list_context, DONE)
+record_page = partial(form_page, "incident.html", _record_context, DONE)
 
 
-incident_page = partial(form_page, "incident.html", _record_context, DONE)
+async def handler(request: web.Request) -> UUID | None:
+    """The signed-in member who handles concerns (None: the admin); anyone
+    else is refused the page."""
+    who = signed_in(request)
+    if not await run(request, handles_concerns, request.app[NODE].coop_node, who):
+        raise web.HTTPForbidden(text=FOR_HANDLERS, content_type="text/plain")
+    return who.member_id
 
 
 @incident_pages.get("/staff/incidents")
-async def incidents(request: web.Request) -> web.Response:
-    signed_in(request, CARE)
-    return await incidents_page(request)
-
-
-@incident_pages.post("/staff/incidents")
-async def raise_incident(request: web.Request) -> web.Response:
-    signed_in(request, CARE)
-    form = filled(await request.post(), ("kind", "description", "visit"))
-    body, errors = checked(NewIncident, form, RAISE_HINTS)
-    if body is None:
-        return await incidents_page(request, status=400, errors=errors, form=form)
-    app = request.app[NODE].coop_node
-    args = (body.kind, body.description, None, body.visit)
-    try:
-        incident_id = await write(request, app.raise_incident, *args)
-    except UnknownVisit:
-        errors = {"visit": RAISE_HINTS["visit"]}
-        return await incidents_page(request, status=409, errors=errors, form=form)
-    raise web.HTTPSeeOther(f"/staff/incidents/{incident_id}?done=raised#done")
+async def old_list(request: web.Request) -> web.Response:
+    raise web.HTTPMovedPermanently(LIST)
 
 
 @incident_pages.get("/staff/incidents/{id}")
-async def incident(request: web.Request) -> web.Response:
-    signed_in(request, CARE)
-    return await incident_page(request, path_id(request, NOT_FOUND))
+async def old_record(request: web.Request) -> web.Response:
+    raise web.HTTPMovedPermanently(f"{LIST}/{path_id(request, NOT_FOUND)}")
 
 
-@incident_pages.post("/staff/incidents/{id}/close")
-async def close_incident(request: web.Request) -> web.Response:
-    signed_in(request, CARE)
+@incident_pages.get(LIST)
+async def concerns(request: web.Request) -> web.Response:
+    await handler(request)
+    return await list_page(request)
+
+
+@incident_pages.get(LIST + "/{id}")
+async def concern(request: web.Request) -> web.Response:
+    await handler(request)
+    incident_id = path_id(request, NOT_FOUND)
+    page = await record_page(request, incident_id)
+    await audited_record(request, "incident", incident_id)
+    return page
+
+
+async def _act(
+    request: web.Request, incident_id: UUID, done: str, command: Any, *args: Any
+) -> web.Response:
+    """Run a step of the workflow and show the concern again; a step the state
+    refuses (closed already) is said above the forms, nothing written."""
+    try:
+        await write(request, command, incident_id, *args)
+    except UnknownIncident:
+        raise web.HTTPNotFound(text=NOT_FOUND) from None
+    except InvalidTransition as error:
+        errors = {"workflow": said(error)}
+        return await record_page(request, incident_id, status=409, errors=errors)
+    raise web.HTTPSeeOther(f"{LIST}/{incident_id}?done={done}#done")
+
+
+@incident_pages.post(LIST + "/{id}/acknowledge")
+async def acknowledge(request: web.Request) -> web.Response:
+    by = await handler(request)
+    incident_id = path_id(request, NOT_FOUND)
+    app = request.app[NODE].coop_node
+    return await _act(
+        request, incident_id, "acknowledged", app.acknowledge_incident, by
+    )
+
+
+@incident_pages.post(LIST + "/{id}/refer")
+async def refer(request: web.Request) -> web.Response:
+    by = await handler(request)
+    incident_id = path_id(request, NOT_FOUND)
+    form = filled(await request.post(), ("to", "reference"))
+    body, errors = checked(Referral, form, REFER_HINTS)
+    if body is None:
+        return await record_page(
+            request, incident_id, status=400, errors=errors, form=form
+        )
+    app = request.app[NODE].coop_node
+    args = (body.to, body.reference, by)
+    return await _act(request, incident_id, "referred", app.refer_incident, *args)
+
+
+@incident_pages.post(LIST + "/{id}/close")
+async def close(request: web.Request) -> web.Response:
+    by = await handler(request)
     incident_id = path_id(request, NOT_FOUND)
     form = filled(await request.post(), ("outcome",))
     body, errors = checked(IncidentClosing, form, CLOSE_HINTS)
@@ -135,17 +191,9 @@ async def close_incident(request: web.Request) -> web.Response:
     if "outcome" not in form:
         errors["outcome"] = OUTCOME
     if body is None or errors:
-        return await incident_page(
+        return await record_page(
             request, incident_id, status=400, errors=errors, form=form
         )
     app = request.app[NODE].coop_node
-    try:
-        await write(request, app.close_incident, incident_id, body.outcome, None)
-    except UnknownIncident:
-        raise web.HTTPNotFound(text=NOT_FOUND) from None
-    except InvalidTransition:
-        errors = {"close": ALREADY_CLOSED}
-        return await incident_page(
-            request, incident_id, status=409, errors=errors, form=form
-        )
-    raise web.HTTPSeeOther(f"/staff/incidents/{incident_id}?done=closed#done")
+    args = (body.outcome, None, by)
+    return await _act(request, incident_id, "closed", app.close_incident, *args)

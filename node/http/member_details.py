@@ -15,6 +15,7 @@ from aiohttp import web
 
 from node.application import CoopNode
 from node.errors import DomainError
+from node.http.audit import audited
 from node.http.context import NODE, write
 from node.http.field_errors import form_page, trimmed
 from node.http.guard import COOKIE, SESSION
@@ -32,7 +33,7 @@ from toolkit.web.i18n import N_
 
 member_details = web.RouteTableDef()
 UNDERSTOOD = "understood"
-CONTACT = ("email", "phone", "address")
+CONTACT = ("name", "email", "phone", "address")
 DONE = {"corrected": N_("Your details are saved.")}
 NOT_UNDERSTOOD = N_("Tick the box to say you understand, or keep your membership.")
 NOT_ENDED = N_("Your membership could not be ended: ask the co-op office.")
@@ -49,15 +50,19 @@ details_page = partial(form_page, "member_details.html", details_context, DONE)
 
 @member_details.get("/details")
 async def details(request: web.Request) -> web.Response:
-    return await details_page(request, member_id_of(request))
+    member_id = member_id_of(request)
+    page = await details_page(request, member_id)
+    await audited(request, member_id, "contact_details")
+    return page
 
 
 @member_details.post("/details")
 async def correct(request: web.Request) -> web.Response:
     member_id = member_id_of(request)
     form = trimmed(await request.post(), CONTACT)
+    given = {k: v for k, v in form.items() if v or k != "name"}  # blank: unchanged
     try:
-        body = msgspec.convert(form, ContactDetails)
+        body = msgspec.convert(given, ContactDetails)
     except msgspec.ValidationError as error:
         named = invalid_input(error, "form").detail.field
         field = named if named in CONTACT_HINTS else "email"
@@ -69,7 +74,7 @@ async def correct(request: web.Request) -> web.Response:
             errors={field: CONTACT_HINTS[field]},
         )
     app = request.app[NODE].coop_node
-    await write(request, correct_contact, app, member_id, body)
+    await write(request, correct_contact, app, member_id, body, member_id)
     raise web.HTTPSeeOther("/details?done=corrected")
 
 

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from node.application import CoopNode
 from node.errors import BalanceLimitExceeded, DomainError, UnknownAccount
+from node.http.audit import audited
 from node.http.context import NODE, run, write
 from node.http.expenses import claims_of
 from node.http.field_errors import form_page, trimmed
@@ -95,7 +96,10 @@ claims_page = partial(form_page, "member_claims.html", claims_context, DONE)
 
 @member_pages.get("/claims")
 async def claims(request: web.Request) -> web.Response:
-    return await claims_page(request, member_id_of(request))
+    member_id = member_id_of(request)
+    page = await claims_page(request, member_id)
+    await audited(request, member_id, "expenses")
+    return page
 
 
 @member_pages.post("/claims")
@@ -165,7 +169,10 @@ timebank_page = partial(form_page, "member_timebank.html", timebank_context, DON
 
 @member_pages.get("/timebank")
 async def timebank(request: web.Request) -> web.Response:
-    return await timebank_page(request, member_id_of(request))
+    member_id = member_id_of(request)
+    page = await timebank_page(request, member_id)
+    await audited(request, member_id, "timebank_statement")
+    return page
 
 
 def read_minutes(form: dict[str, str], errors: Errors) -> int:

@@ -12,6 +12,7 @@ from uuid import UUID
 import msgspec
 from aiohttp import web
 
+from node.access_audit import Reading
 from node.application import CoopNode
 from node.auth import (
     ADMIN,
@@ -21,6 +22,7 @@ from node.auth import (
     AccessToken,
     Principal,
 )
+from node.http.audit import audited, audited_all
 from node.http.context import NODE, run, write
 from node.http.guard import principal, require, require_self_or
 from node.membership import Member
@@ -31,6 +33,7 @@ from toolkit.web.routes import Api, path_uuid
 
 api = Api()
 ID = {"id": UUID}
+CONTACT = "contact_details"  # what reading a member view is, in the access log
 
 Status = Literal["applied", "admitted", "withdrawn"]
 
@@ -39,6 +42,7 @@ Email = Annotated[
 ]
 Phone = Annotated[str, msgspec.Meta(max_length=40)]
 Address = Annotated[str, msgspec.Meta(max_length=500)]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
 
 class MemberView(msgspec.Struct, frozen=True):
@@ -65,11 +69,13 @@ class MembershipApplication(msgspec.Struct, frozen=True, forbid_unknown_fields=T
 
 
 class ContactDetails(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """All three, as they should now be: a phone or address left out is blank."""
+    """All three, as they should now be: a phone or address left out is blank;
+    the name only if it is to be corrected too."""
 
     email: Email
     phone: Phone = ""
     address: Address = ""
+    name: Name | None = None
 
 
 # What a page says beside a contact field that ContactDetails refuses.
@@ -77,6 +83,7 @@ CONTACT_HINTS = {
     "email": N_("Write an email address, like name@example.org."),
     "phone": N_("Keep the phone number under 40 characters."),
     "address": N_("Keep the address under 500 characters."),
+    "name": N_("Write the name, in 200 characters at most."),
 }
 
 
@@ -160,7 +167,9 @@ def member_page(app: CoopNode, query: ListQuery) -> Page[MemberView]:
 )
 async def list_members(request: web.Request, query: ListQuery) -> Page[MemberView]:
     require(request, STAFF, "list members")
-    return await run(request, member_page, request.app[NODE].coop_node, query)
+    page = await run(request, member_page, request.app[NODE].coop_node, query)
+    await audited_all(request, [Reading(m.id, CONTACT, None) for m in page.items])
+    return page
 
 
 @api.route(
@@ -205,7 +214,9 @@ async def get_member(request: web.Request) -> MemberView:
     member_id = path_uuid(request)
     require_self_or(request, member_id, STAFF, "read member records")
     app = request.app[NODE].coop_node
-    return member_view(await run(request, app.member, member_id))
+    view = member_view(await run(request, app.member, member_id))
+    await audited(request, member_id, CONTACT)
+    return view
 
 
 @api.route(
@@ -257,10 +268,18 @@ async def withdraw(request: web.Request, body: OnDay) -> MemberView:
     return view
 
 
-def correct_contact(app: CoopNode, member_id: UUID, body: ContactDetails) -> MemberView:
-    """Shared by the API and the member's details page (node.http.member_pages)."""
+def correct_contact(
+    app: CoopNode, member_id: UUID, body: ContactDetails, by: UUID | None
+) -> MemberView:
+    """Shared by the API and the member's details page (node.http.member_pages);
+    ``by``: who corrects (None for the admin)."""
     app.correct_contact_details(
-        member_id, email=body.email, phone=body.phone, address=body.address
+        member_id,
+        email=body.email,
+        phone=body.phone,
+        address=body.address,
+        name=body.name,
+        by=by,
     )
     return member_view(app.member(member_id))
 
@@ -268,8 +287,8 @@ def correct_contact(app: CoopNode, member_id: UUID, body: ContactDetails) -> Mem
 @api.route(
     "PUT",
     "/api/members/{id}/contact",
-    summary="Correct a member's email, phone and postal address (the member, or "
-    "the board); never shared beyond the co-op",
+    summary="Correct a member's name, email, phone and postal address (the "
+    "member, or the board); who corrected is kept; never shared beyond the co-op",
     tag="members",
     body=ContactDetails,
     response=MemberView,
@@ -280,9 +299,9 @@ async def correct_contact_details(
     request: web.Request, body: ContactDetails
 ) -> MemberView:
     member_id = path_uuid(request)
-    require_self_or(request, member_id, BOARD, "correct contact details")
+    who = require_self_or(request, member_id, BOARD, "correct contact details")
     app = request.app[NODE].coop_node
-    return await write(request, correct_contact, app, member_id, body)
+    return await write(request, correct_contact, app, member_id, body, who.member_id)
 
 
 @api.route(
@@ -325,4 +344,6 @@ async def my_record(request: web.Request, who: Principal) -> MemberView | None:
     if who == ADMIN or who.member_id is None:
         return None
     app = request.app[NODE].coop_node
-    return member_view(await run(request, app.member, who.member_id))
+    view = member_view(await run(request, app.member, who.member_id))
+    await audited(request, who.member_id, CONTACT)
+    return view

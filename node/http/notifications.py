@@ -8,9 +8,12 @@ from uuid import UUID
 import msgspec
 from aiohttp import web
 
+from node.access_audit import Reading
 from node.auth import MEMBERS, STAFF
+from node.http.audit import audited_all
 from node.http.context import NODE, run, write
 from node.http.guard import principal
+from node.http.members import CONTACT
 from node.http.pages import render, signed_in
 from node.membership import Channel
 from node.notifications import message_text, reader
@@ -87,6 +90,7 @@ def letter_view(message: Message, node: NodeService) -> dict[str, Any]:
     subject, body = message_text(message, node.config.locale, language)
     return {
         "id": message.id,
+        "recipient": message.recipient,
         "name": message.name,
         "address": message.address,
         "subject": subject,
@@ -103,7 +107,10 @@ async def letters(request: web.Request) -> web.Response:
     def views() -> list[dict[str, Any]]:
         return [letter_view(m, node) for m in node.outbox.letters_to_print()]
 
-    return render(request, "print_queue.html", letters=await run(request, views))
+    shown = await run(request, views)
+    # Each letter shows its recipient's postal address.
+    await audited_all(request, [Reading(v["recipient"], CONTACT) for v in shown])
+    return render(request, "print_queue.html", letters=shown)
 
 
 @pages.post("/staff/print-queue/{id}/printed")

@@ -49,9 +49,18 @@ def render(
             "who": request.get(PRINCIPAL),
             "current": request.path,
             "csrf": csrf_token(secret) if (secret := request.get(SESSION)) else "",
+            # Whether the menu offers the carer's rounds (node.http.carer_pages).
+            "is_carer": _is_carer(request),
             **context,
         },
     )
+
+
+def _is_carer(request: web.Request) -> bool:
+    who: Principal | None = request.get(PRINCIPAL)
+    if who is None or who.member_id is None:
+        return False
+    return request.app[NODE].coop_node.is_carer(who.member_id)
 
 
 def error_page(request: web.Request, status: int, message: str) -> web.Response:
@@ -141,6 +150,9 @@ async def home(request: web.Request) -> web.Response:
                 None,
             ),
             "notify_by": app.member(member_id).notify_by,
+            "data_protection_lead": app.is_lead("data_protection", member_id),
+            # The lead may hold only a member's token: their way to the concerns.
+            "safeguarding_lead": app.is_lead("safeguarding", member_id),
         }
 
     return render(request, "home.html", **await run(request, read))

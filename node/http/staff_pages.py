@@ -17,14 +17,22 @@ import msgspec
 from aiohttp import web
 from multidict import MultiDictProxy
 
+from node.access_audit import Reading
 from node.application import CoopNode
 from node.auth import CARE
 from node.errors import DomainError, UnknownVisit
 from node.expenses import REJECTION_REASONS, ExpenseClaim
+from node.http.audit import audited_all
 from node.http.context import NODE, run, write
 from node.http.coordinator_forms import Problem, Refused, Typed, parsed, posted
 from node.http.error_words import said
-from node.http.expenses import Action, Rejection, claim_view, decision
+from node.http.expenses import (
+    Action,
+    Rejection,
+    claim_readings,
+    claim_view,
+    decision,
+)
 from node.http.pages import form_error, render, signed_in, status_of
 from node.http.visits import (
     Cancellation,
@@ -85,6 +93,7 @@ def _visits_context(app: CoopNode) -> dict[str, Any]:
     ending = (Visit.Delivered.TOPIC, Visit.Missed.TOPIC, Visit.Cancelled.TOPIC)
     scheduled, ended = _open_and_ended(app, Visit.Scheduled.TOPIC, ending)
     members = list(app.members())
+    recent = [app.visit(i) for i in ended]
     workers = sorted(
         (m for m in members if m.is_admitted),
         key=lambda m: (m.member_class not in ("worker", "volunteer"), m.name),
@@ -95,9 +104,13 @@ def _visits_context(app: CoopNode) -> dict[str, Any]:
             # Visits scheduled without a zone are in the machine's own.
             key=lambda v: v.scheduled_for.astimezone(),
         ),
-        "recent": [visit_view(app.visit(i)) for i in ended],
+        "recent": [visit_view(v) for v in recent],
+        # What was written when each was delivered or missed (care records).
+        "outcome_notes": {v.id: v.outcome_notes for v in recent},
         "names": {m.id: m.name for m in members},
         "workers": workers,
+        # Whom a visit may be given to (node.http.rota_forms).
+        "carers": [m for m in workers if app.is_carer(m.id)],
         # Whom a visit may be scheduled for: service users first.
         "people": sorted(
             (m for m in members if m.is_admitted),
@@ -114,11 +127,15 @@ async def _page(
     context: Callable[[CoopNode], dict[str, Any]],
     status: int,
     error: str | None,
+    shown: Callable[[dict[str, Any]], list[Reading]] | None = None,
     **extra: Any,
 ) -> web.Response:
     """A care page; ``?done=<id>`` (where a form redirects) marks what was just
-    recorded or decided."""
+    recorded or decided. ``shown`` says which personal records it shows, for
+    the access log."""
     data = await run(request, context, request.app[NODE].coop_node)
+    if shown is not None:
+        await audited_all(request, shown(data))
     done = request.query.get("done")
     return render(request, template, status, error=error, done=done, **data, **extra)
 
@@ -257,15 +274,26 @@ def _expenses_context(app: CoopNode) -> dict[str, Any]:
 
 
 async def expenses_page(
-    request: web.Request, status: int = 200, error: str | None = None
+    request: web.Request,
+    status: int = 200,
+    error: str | None = None,
+    shown: Callable[[dict[str, Any]], list[Reading]] | None = None,
 ) -> web.Response:
-    return await _page(request, "expenses.html", _expenses_context, status, error)
+    return await _page(
+        request, "expenses.html", _expenses_context, status, error, shown
+    )
+
+
+def _claims_shown(data: dict[str, Any]) -> list[Reading]:
+    return claim_readings([*data["claimed"], *data["approved"], *data["recent"]])
 
 
 @staff_pages.get("/staff/expenses")
 async def staff_expenses(request: web.Request) -> web.Response:
     signed_in(request, CARE)
-    return await expenses_page(request)
+    # Recorded here, where the claims are opened; shown again beside a refused
+    # form, they are what the reader had already opened.
+    return await expenses_page(request, shown=_claims_shown)
 
 
 @staff_pages.post("/staff/expenses/{id}/{action:approve|reject|pay}")

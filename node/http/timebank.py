@@ -16,6 +16,7 @@ from aiohttp import web
 from node.application import CoopNode
 from node.auth import CARE, EVERYONE
 from node.errors import UnknownAccount
+from node.http.audit import audited
 from node.http.context import NODE, run, write
 from node.http.guard import principal, require, require_self_or
 from node.timebank import (
@@ -193,9 +194,11 @@ async def transfer(request: web.Request, body: TransferRequest) -> TransferView:
 async def get_account(request: web.Request, query: ListQuery) -> AccountView:
     member_id = path_uuid(request)
     require_self_or(request, member_id, CARE, "read time-bank statements")
-    return await run(
+    view = await run(
         request, account_view, request.app[NODE].coop_node, member_id, query
     )
+    await audited(request, member_id, "timebank_statement")
+    return view
 
 
 def my_time_account(

@@ -16,7 +16,7 @@ from node.application import CoopNode
 from node.auth import CARE, MEMBERS
 from node.http.context import NODE, run, write
 from node.http.guard import require
-from node.visits import MAX_VISIT_MINUTES, Visit
+from node.visits import DEFAULT_PLANNED_MINUTES, MAX_VISIT_MINUTES, Visit
 from schemas.care import VisitReason
 from toolkit.web.paging import ListQuery, Page, ids_page
 from toolkit.web.routes import Api, path_uuid
@@ -29,6 +29,7 @@ ServiceTypes = Annotated[list[ServiceType], msgspec.Meta(min_length=1, max_lengt
 Notes = Annotated[str, msgspec.Meta(max_length=2000)]
 # With a timezone, so the schema says date-time and a visit's time is unambiguous.
 Moment = Annotated[dt.datetime, msgspec.Meta(tz=True)]
+PlannedMinutes = Annotated[int, msgspec.Meta(ge=1, le=MAX_VISIT_MINUTES)]
 
 
 class NewVisit(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -37,6 +38,12 @@ class NewVisit(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     service_types: ServiceTypes
     address: Annotated[str, msgspec.Meta(max_length=500)] = ""
     notes: Notes = ""
+    worker: UUID | None = None  # who is to go: an employed worker or a volunteer
+    planned_minutes: PlannedMinutes = DEFAULT_PLANNED_MINUTES
+
+
+class Assignment(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    worker: UUID | None = None  # nobody: the visit waits for someone to be given it
 
 
 class Move(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -72,6 +79,8 @@ class VisitView(msgspec.Struct, frozen=True):
     worker: UUID | None
     minutes: int
     reason: str | None
+    assigned_to: UUID | None  # who is to go (``worker`` is who went)
+    planned_minutes: int
 
 
 def visit_view(visit: Visit) -> VisitView:
@@ -84,6 +93,8 @@ def visit_view(visit: Visit) -> VisitView:
         visit.worker,
         visit.minutes,
         visit.reason,
+        visit.assigned_to,
+        visit.planned_minutes,
     )
 
 
@@ -101,6 +112,11 @@ def distinct(types: list[str]) -> list[str]:
 
 def move(app: CoopNode, visit_id: UUID, body: Move) -> VisitView:
     app.reschedule_visit(visit_id, body.scheduled_for)
+    return visit_view(app.visit(visit_id))
+
+
+def assign(app: CoopNode, visit_id: UUID, body: Assignment) -> VisitView:
+    app.assign_visit(visit_id, body.worker)
     return visit_view(app.visit(visit_id))
 
 
@@ -157,6 +173,8 @@ async def schedule_visit(request: web.Request, body: NewVisit) -> VisitView:
             distinct(body.service_types),
             body.address,
             body.notes,
+            body.worker,
+            body.planned_minutes,
         )
         return visit_view(app.visit(visit_id))
 
@@ -179,6 +197,23 @@ async def reschedule_visit(request: web.Request, body: Move) -> VisitView:
     require(request, CARE, "move visits")
     visit_id = path_uuid(request)
     return await write(request, move, request.app[NODE].coop_node, visit_id, body)
+
+
+@api.route(
+    "POST",
+    "/api/visits/{id}/assign",
+    summary="Give a scheduled visit to a worker or volunteer free then, or to "
+    "nobody; a clash is refused and named (coordinator, admin)",
+    tag="visits",
+    body=Assignment,
+    response=VisitView,
+    params=ID,
+    roles=CARE,
+)
+async def assign_visit(request: web.Request, body: Assignment) -> VisitView:
+    require(request, CARE, "give visits to workers")
+    visit_id = path_uuid(request)
+    return await write(request, assign, request.app[NODE].coop_node, visit_id, body)
 
 
 @api.route(

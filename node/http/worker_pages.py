@@ -1,5 +1,6 @@
 """The coordinator's workers page (coordinator and admin): who is employed and who
-has left, a form to hire an admitted member and one to record a worker leaving.
+has left, a form to hire an admitted member and one to record a worker leaving;
+and the volunteers enrolled, with their forms (node.http.volunteers).
 
 The forms are checked by the API's own bodies and run its own commands
 (node.http.workforce); a refusal is said beside the field it concerns, naming the
@@ -29,7 +30,12 @@ from toolkit.web.i18n import N_
 
 worker_pages = web.RouteTableDef()
 PAGE = "/staff/workers"
-DONE = {"hired": N_("Worker hired."), "left": N_("Leaver recorded.")}
+DONE = {
+    "hired": N_("Worker hired."),
+    "left": N_("Leaver recorded."),
+    "enrolled": N_("Volunteer enrolled."),
+    "stood-down": N_("Volunteer stood down."),
+}
 HINTS = {
     "member": N_("Choose a member."),
     "joined_on": N_("Write the day they started, or leave it blank for today."),
@@ -55,6 +61,19 @@ def _workers_context(app: CoopNode) -> dict[str, Any]:
         "names": {i: m.name for i, m in members.items()},
         "hireable": sorted(
             (m for m in members.values() if m.is_admitted and m.id not in employed),
+            key=lambda m: m.name.casefold(),
+        ),
+        # Volunteers (node.http.volunteers): carers, never counted as workers.
+        "volunteers": sorted(
+            (v for v in app.volunteers() if v.is_enrolled),
+            key=lambda v: members[v.member].name.casefold(),
+        ),
+        "enrollable": sorted(
+            (
+                m
+                for m in members.values()
+                if m.is_admitted and app.enrolled_volunteer(m.id) is None
+            ),
             key=lambda m: m.name.casefold(),
         ),
         "type_b": app.coop().profile.type_b,
