@@ -78,6 +78,9 @@ PERSONAL_FIELDS: dict[str, Personal] = {
         "personal", "claimant", ("description",)
     ),
     "commonweal.expense_claim.rejected": Personal("personal", ORIGINATOR, ("note",)),
+    "commonweal.expense_claim.field_corrected": Personal(
+        "personal", ORIGINATOR, ("value",)
+    ),
     # node.timebank: an account is its owner's (the pool's is nobody's).
     "commonweal.time_account.opened": Personal("personal", "owner", ()),
     "commonweal.time_account.debited": Personal(
