@@ -207,6 +207,6 @@ class ErasureCommands(
         incidents = [
             incident.closed_on or today
             for incident in self.incidents()
-            if incident.visit in visits
+            if incident.person == subject or incident.visit in visits
         ]
         return kept_until(care, incidents, self.retention)

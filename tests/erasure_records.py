@@ -14,6 +14,7 @@ from tests.truth import care_truth, membership_truth, timebank_truth
 # Long ago enough that care records could have ended, recent enough that the
 # default retention (8 years of care, 10 of incidents) still keeps them.
 CARE_DAY = dt.date(2020, 3, 2)
+CONCERN_DAY = dt.date(2021, 6, 1)
 
 
 class Planted(NamedTuple):
@@ -58,6 +59,13 @@ def plant(app: CoopNode, marker: str, worker: UUID) -> Planted:
     incident = app.raise_incident("incident", fell, CARE_DAY, visit)
     app.close_incident(incident, outcome, CARE_DAY)
     markers += [fell, outcome]
+    # A concern about them directly, a year later, naming someone else too.
+    concern, someone = f"{marker}CONCERN", f"{marker}SOMEONE"
+    raised = app.raise_incident(
+        "incident", concern, CONCERN_DAY, person=member, someone=someone
+    )
+    app.close_incident(raised, "", CONCERN_DAY)
+    markers += [concern, someone]
     note, claim, said = f"{marker}NOTE", f"{marker}CLAIM", f"{marker}SAID"
     account = app.open_time_account(member)
     worker_account = app.time_account_of(worker).id
