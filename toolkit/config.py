@@ -9,6 +9,7 @@ relative path there is refused rather than quietly resolved from the current
 directory of whatever process happens to hold it.
 """
 
+import hashlib
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
@@ -74,8 +75,9 @@ class StoreConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             return located(base_dir, self.keys_path or "personal-keys.db")
         # A config built in code (tests, tools) has no folder: one file per
         # database and schema in the temporary folder, the same every time.
-        where = f"{self.host}-{self.port}-{self.dbname}-{self.schema}"
-        return Path(tempfile.gettempdir()) / f"commonweal-keys-{where}.db"
+        where = f"{self.host}:{self.port}/{self.dbname}/{self.schema}".encode()
+        name = hashlib.sha256(where).hexdigest()[:32]  # a host may be a socket path
+        return Path(tempfile.gettempdir()) / f"commonweal-keys-{name}.db"
 
 
 class BrokerConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
