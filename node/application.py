@@ -6,6 +6,7 @@ from node.care_circle import CareCircleCommands
 from node.care_months import CARE_MONTH_SHARING, CareMonthCommands
 from node.compliance_reminders import ComplianceReminderCommands
 from node.corrections import CorrectionCommands
+from node.erasure import ErasureCommands
 from node.expenses import EXPENSE_SHARING, ExpenseCommands
 from node.funding import FUNDING_SHARING, FundingCommands
 from node.governance import GOVERNANCE_SHARING, GovernanceCommands
@@ -59,6 +60,7 @@ class CoopNode(
     ReminderCommands,
     LeadCommands,
     CareCircleCommands,
+    ErasureCommands,
     CorrectionCommands,
     SubjectAccessCommands,
     MembershipCommands,

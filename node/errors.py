@@ -321,6 +321,16 @@ class InvalidCareConsent(DomainError):
     code = "invalid_care_consent"
 
 
+class StillAMember(DomainError):
+    """An admitted member cannot be erased: they withdraw first."""
+
+    code = "still_a_member"
+
+
+class AlreadyErased(DomainError):
+    code = "already_erased"
+
+
 class UnknownVolunteer(DomainError):
     code = "unknown_volunteer"
 

@@ -162,6 +162,15 @@ LABELS: dict[str, dict[str, str]] = {
         "spinoff_approval": N_("approval of a new co-op (spin-off)"),
         "board_election": N_("board election"),
     },
+    "erasure": {
+        "requested": N_("the person asked for it"),
+        "consent_withdrawn": N_("the person withdrew their consent"),
+        "no_longer_needed": N_("the co-op no longer needs it"),
+    },
+    "data": {
+        "personal": N_("name, contact details and what they wrote"),
+        "care": N_("care records"),
+    },
     "leave": {
         "annual_leave": N_("annual leave"),
         "sick": N_("sick leave"),

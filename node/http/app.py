@@ -16,6 +16,7 @@ from node.http import (
     concerns,
     corrections,
     elections,
+    erasure,
     expenses,
     funding,
     incidents,
@@ -49,6 +50,7 @@ from node.http.concern_pages import concern_pages
 from node.http.context import NODE, RUNNER, SIGN_IN_LIMIT, TEMPLATES, Runner
 from node.http.coordinator_pages import coordinator_pages
 from node.http.election_pages import election_pages
+from node.http.erased_names import erased_as_word
 from node.http.error_words import PLAIN_ERRORS
 from node.http.errors import translate
 from node.http.funding_pages import funding_pages
@@ -105,6 +107,7 @@ APIS: tuple[Api, ...] = (
     leads.api,
     my_care.api,
     care_circle.api,
+    erasure.api,
     corrections.api,
     volunteers.api,
     compliance.api,
@@ -163,6 +166,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     )
     app[NODE] = node
     app[TEMPLATES] = environment("node.http")
+    app[TEMPLATES].finalize = erased_as_word
     app[SIGN_IN_LIMIT] = FailureLimit(failures=10, window_seconds=600)
     app[LETTERS] = OneTimeViews()
     app[NEW_ACCESS] = OneTimeViews()
@@ -192,6 +196,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(volunteers.volunteer_pages)
     app.add_routes(compliance_pages)
     app.add_routes(leads.lead_pages)
+    app.add_routes(erasure.erasure_pages)
     app.add_routes(corrections.correction_pages)
     app.add_routes(rota_pages)
     app.add_routes(rota_forms)

@@ -137,6 +137,10 @@ PLAIN_ERRORS: dict[str, str] = {
         "who does not see their care already, and say how consent was given when "
         "recording it for them."
     ),
+    "still_a_member": N_(
+        "A member cannot be erased while admitted: they must withdraw first."
+    ),
+    "already_erased": N_("This person has been erased already."),
     "unknown_listing": N_("There is no such offer or request."),
     "unknown_exchange": N_("There is no such exchange."),
     "not_a_party": N_("Only the members taking part may do that."),

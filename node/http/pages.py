@@ -22,7 +22,7 @@ from node.http.context import NODE, TEMPLATES, run, write, written
 from node.http.error_words import said
 from node.http.errors import translate
 from node.http.expenses import claims_of
-from node.http.guard import COOKIE, CSRF_FIELD, PRINCIPAL, SESSION
+from node.http.guard import COOKIE, CSRF_FIELD, PRINCIPAL, SESSION, principal
 from node.http.language import language_context
 from node.http.members import MembershipApplication, member_view
 from node.http.my_care import has_care, people_shown
@@ -175,6 +175,10 @@ async def staff_page(
 ) -> web.Response:
     app = request.app[NODE].coop_node
     data = await run(request, _staff_context, app)
+    who = principal(request)
+    # Who may open a member's record: the board, and the data protection lead
+    # (to erase someone who has left, node.http.erasure).
+    data["records"] = who.role in BOARD or app.is_lead("data_protection", who.member_id)
     context.setdefault("error", None)
     context.setdefault("form", {})
     return render(request, "staff.html", status=status, **data, **context)
