@@ -62,7 +62,9 @@ class KeyTable:
     sees a key destroyed by any of them at once."""
 
     _open: ClassVar[dict[str, "KeyTable"]] = {}
-    _opening = threading.Lock()
+    # Reentrant: opening a file may collect an old application whose close lets
+    # go of its table in the same thread (a plain lock deadlocked there).
+    _opening = threading.RLock()
 
     def __init__(self, path: str) -> None:
         self.path = path
