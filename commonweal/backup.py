@@ -22,12 +22,14 @@ import datetime as dt
 import hashlib
 import shutil
 from collections.abc import Callable
+from functools import partial
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Literal
 
 import msgspec
 
+from commonweal.backup_keys import back_up_keys, restore_keys
 from commonweal.backup_secrets import (
     BackupError,
     join_secrets,
@@ -37,6 +39,7 @@ from commonweal.backup_secrets import (
 )
 from commonweal.pg_snapshot import copy_postgres, load_postgres
 from commonweal.store_snapshot import copy_sqlite, last_notification_id
+from node.erasure_file import ERASURE_FILE
 from toolkit.config import StoreConfig, load_config, located, without_none, write_config
 from toolkit.private_files import private_file, private_folder, write_private
 
@@ -83,6 +86,11 @@ def backup_node(config_path: Path, to: Path, passphrase: str) -> Manifest:
         config.base_dir,
         to,
         passphrase,
+        partial(
+            back_up_keys,
+            Path(config.store_env()["PERSONAL_KEYS_PATH"]),
+            config.path(ERASURE_FILE),
+        ),
     )
 
 
@@ -104,6 +112,7 @@ def _backup(
     base_dir: str,
     to: Path,
     passphrase: str,
+    more: Callable[[Path, str], list[str]] | None = None,
 ) -> Manifest:
     _refuse_non_empty(to, "back up into")
     private_folder(to)
@@ -131,6 +140,8 @@ def _backup(
     write_private(to / CONFIG, msgspec.toml.encode(plain))
     write_private(to / SECRETS, seal(secrets, passphrase))
     names = [CONFIG, SECRETS, *names]
+    if more is not None:
+        names += more(to, passphrase)
     manifest = Manifest(
         format=FORMAT,
         kind=kind,
@@ -183,9 +194,12 @@ def restore_node(
     servers: list[str] | None = None,
     http_port: int | None = None,
     schema: str | None = None,
+    erasures: list[Path] | None = None,
 ) -> Path:
     """Restore a node backup into the new folder ``to`` (a PostgreSQL store into
-    its schema, or ``schema``: empty either way); returns its node.toml."""
+    its schema, or ``schema``: empty either way); returns its node.toml. Every
+    key the erasure registers ``erasures`` list is destroyed again before the
+    node starts (commonweal.backup_keys)."""
     from node.config import NodeConfig
     from node.replicator import ReplicationLog
 
@@ -198,6 +212,7 @@ def restore_node(
         fields.setdefault("http", {})["port"] = http_port
     snapshots = {"store": manifest.stores["store"]}
     _retarget(fields, snapshots, schema, {"store": "node.db"})
+    fields.setdefault("store", {})["keys_path"] = ""  # beside the restored store
     config = msgspec.structs.replace(
         msgspec.convert(fields, NodeConfig), base_dir=str(to)
     )
@@ -205,6 +220,10 @@ def restore_node(
     _load_stores(source, to, snapshots, {"store": config.store}, _node_tables(config))
     config_path = to / "node.toml"
     write_config(config_path, config)
+    keys_path = Path(config.store_env()["PERSONAL_KEYS_PATH"])
+    restore_keys(
+        source, keys_path, config.path(ERASURE_FILE), passphrase, erasures or []
+    )
     log = ReplicationLog.construct(config.store_env())
     try:
         log.mark_restored(config.coop_id, manifest.created_at.isoformat())

@@ -28,6 +28,15 @@ def add_commands(node: Any, consortium: Any) -> None:
         )
         command.add_argument("--http-port", type=int, help="HTTP port here")
         command.add_argument("--schema", help="PostgreSQL store: an empty schema")
+        command.add_argument(
+            "--erasures",
+            action="append",
+            type=Path,
+            default=[],
+            help="the erasure register of the node this replaces (erasure-register"
+            ".txt beside its node.toml; repeat for several): the keys it lists are "
+            "destroyed again before the node starts",
+        )
         command.set_defaults(handler=_node_restore)
 
     backup = consortium.add_parser("backup", help="snapshot the consortium's stores")
@@ -66,6 +75,7 @@ def _node_restore(args: argparse.Namespace) -> int:
         servers=args.broker,
         http_port=args.http_port,
         schema=args.schema,
+        erasures=args.erasures,
     )
     print(
         f"restored into {args.to}; start it with: commonweal node run --config "

@@ -17,6 +17,7 @@ None of this is in a sharing rule: it never leaves the node.
 """
 
 import datetime as dt
+import threading
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -51,6 +52,9 @@ class Reading(NamedTuple):
     subject: UUID | None
     what: str
     record_id: UUID | None = None
+
+
+_APPENDING = threading.Lock()
 
 
 def month_of(at: dt.datetime) -> str:
@@ -138,13 +142,16 @@ class AccessAuditCommands(CoopBase):
         if moment.tzinfo is None:
             raise ValueError("a read's time needs its timezone")
         month = month_of(moment)
-        for attempt in range(ATTEMPTS):
-            try:
-                self.save(*self._read_events(reader, readings, moment, month))
-                return
-            except IntegrityError:
-                if attempt == ATTEMPTS - 1:
-                    raise
+        # Readers in this process take turns (a page's reads never wait long);
+        # the retries are for another process writing to the same store.
+        with _APPENDING:
+            for attempt in range(ATTEMPTS):
+                try:
+                    self.save(*self._read_events(reader, readings, moment, month))
+                    return
+                except IntegrityError:
+                    if attempt == ATTEMPTS - 1:
+                        raise
 
     def _read_events(
         self,

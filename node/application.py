@@ -2,9 +2,11 @@
 
 from node.access_audit import AccessAuditCommands
 from node.care import CARE_PLAN_SHARING, CareCommands
+from node.care_circle import CareCircleCommands
 from node.care_months import CARE_MONTH_SHARING, CareMonthCommands
 from node.compliance_reminders import ComplianceReminderCommands
 from node.corrections import CorrectionCommands
+from node.erasure import ErasureCommands
 from node.expenses import EXPENSE_SHARING, ExpenseCommands
 from node.funding import FUNDING_SHARING, FundingCommands
 from node.governance import GOVERNANCE_SHARING, GovernanceCommands
@@ -57,6 +59,8 @@ class CoopNode(
     GovernanceCommands,
     ReminderCommands,
     LeadCommands,
+    CareCircleCommands,
+    ErasureCommands,
     CorrectionCommands,
     SubjectAccessCommands,
     MembershipCommands,

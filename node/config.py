@@ -9,6 +9,7 @@ import msgspec
 from babel import localedata
 from babel.numbers import get_territory_currencies
 
+from node.retention import RetentionConfig
 from schemas.envelope import COOP_ID_PATTERN
 from toolkit.config import BrokerConfig, HttpConfig, StoreConfig, located
 
@@ -95,6 +96,8 @@ class NodeConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     http: HttpConfig = msgspec.field(default_factory=HttpConfig)
     mail: MailConfig | None = None
     locale: LocaleConfig = msgspec.field(default_factory=LocaleConfig)
+    # How long care records are kept after their person is erased.
+    retention: RetentionConfig = msgspec.field(default_factory=RetentionConfig)
     # A spin-off's runners (node.spinoff.FoundingMember, JSON), admitted as founding
     # members on first start; the file is deleted once they are in the store.
     founders: str = ""

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import msgspec
-from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import JSONTranscoder
 
@@ -23,6 +22,7 @@ from node.errors import (
     UnknownMemberClass,
 )
 from node.rules import RulesProfile
+from node.sealing import SealedPersonalData
 from node.terms import term_end, term_years
 from toolkit.aggregates import get
 from toolkit.transcodings import DateAsISO
@@ -131,7 +131,7 @@ class Coop(Aggregate):
             self.terms[member] = (starts_on, ends_on)
 
 
-class CoopBase(Application[UUID]):
+class CoopBase(SealedPersonalData):
     """What every area of the node needs: the store, and the co-op and its rules.
 
     Each area (membership, governance, care, ...) adds its commands as a subclass of

@@ -310,6 +310,27 @@ class PaperRefused(DomainError):
     code = "paper_refused"
 
 
+class UnknownCareConsent(DomainError):
+    code = "unknown_care_consent"
+
+
+class InvalidCareConsent(DomainError):
+    """A consent that cannot be recorded as asked: to the person themselves, twice
+    to the same viewer, or on the person's behalf without saying how it was given."""
+
+    code = "invalid_care_consent"
+
+
+class StillAMember(DomainError):
+    """An admitted member cannot be erased: they withdraw first."""
+
+    code = "still_a_member"
+
+
+class AlreadyErased(DomainError):
+    code = "already_erased"
+
+
 class UnknownVolunteer(DomainError):
     code = "unknown_volunteer"
 

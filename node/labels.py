@@ -32,6 +32,10 @@ LABELS: dict[str, dict[str, str]] = {
         "somerset_weighted": N_("Somerset Rules co-operative"),
         "quebec_solidarity": N_("Québec solidarity co-operative"),
     },
+    "scope": {
+        "plan_and_visits": N_("the care plan and the visits"),
+        "visits": N_("the visits only"),
+    },
     "check": {
         "dbs_enhanced": N_("enhanced DBS check"),
         "dbs_basic": N_("basic DBS check"),
@@ -158,6 +162,15 @@ LABELS: dict[str, dict[str, str]] = {
         "spinoff_approval": N_("approval of a new co-op (spin-off)"),
         "board_election": N_("board election"),
     },
+    "erasure": {
+        "requested": N_("the person asked for it"),
+        "consent_withdrawn": N_("the person withdrew their consent"),
+        "no_longer_needed": N_("the co-op no longer needs it"),
+    },
+    "data": {
+        "personal": N_("name, contact details and what they wrote"),
+        "care": N_("care records"),
+    },
     "leave": {
         "annual_leave": N_("annual leave"),
         "sick": N_("sick leave"),
@@ -187,6 +200,7 @@ LABELS: dict[str, dict[str, str]] = {
         "expenses": N_("expense claims"),
         "access_log": N_("who read their records"),
         "funding": N_("who pays for their care"),
+        "care_circle": N_("who they let see their care"),
         "compliance": N_("checks and training"),
     },
     "role": {

@@ -23,6 +23,7 @@ from eventsourcing.domain import DomainEventProtocol
 
 from node.application import CoopNode
 from node.ballots import Ballot, Roll
+from node.care_circle import CareConsent
 from node.compliance import ComplianceRecord
 from node.compliance_notices import reminder_drafts
 from node.concern_notices import concern_notice
@@ -125,6 +126,7 @@ TOPICS = (
     Visit.Rescheduled.TOPIC,
     Visit.Cancelled.TOPIC,
     TimeAccount.Credited.TOPIC,
+    CareConsent.Granted.TOPIC,
     ComplianceRecord.ReminderSent.TOPIC,
     Incident.Raised.TOPIC,
 )
@@ -210,6 +212,8 @@ class Composer:
                     days={"on": event.entered_on},
                 )
                 yield Draft(owner, "hours_received", notice)
+        elif isinstance(event, CareConsent.Granted):
+            yield from self._care_access(event, coop)
         elif isinstance(event, Incident.Raised):
             told, notice = concern_notice(self.coop_node, event, self.site_url)
             for member_id in told:
@@ -431,6 +435,48 @@ class Composer:
             text = N_("The visit on %(when)s is cancelled.")
         notice = Notice(subject, [text], moments={"when": visit.scheduled_for})
         return Draft(visit.service_user, "visit_changed", notice)
+
+    def _care_access(
+        self, event: CareConsent.Granted, coop: dict[str, str]
+    ) -> Iterator[Draft]:
+        """The person is told whenever someone is given access to their care,
+        above all when the office recorded it for them; the viewer is told
+        where to find it."""
+        viewer = one_line(self.coop_node.member(event.viewer).name)
+        person = one_line(self.coop_node.member(event.service_user).name)
+        what = (
+            N_("your care plan and your visits")
+            if event.scope == "plan_and_visits"
+            else N_("your visits")
+        )
+        texts, phrases = self._with_link("/my-care", coop, name=viewer)
+        body = [N_("From %(on)s, %(name)s can see %(what)s at %(coop)s.")]
+        if event.recorded_by != event.service_user:
+            body.append(N_("The co-op office recorded your consent for you."))
+        body.append(
+            N_(
+                "You can see who can see your care, and take it back at any "
+                "time, on your care page%(at)s."
+            )
+        )
+        notice = Notice(
+            N_("%(name)s can now see your care"),
+            body,
+            texts,
+            {**phrases, "what": what},
+            days={"on": event.granted_on},
+        )
+        yield Draft(event.service_user, "care_access_given", notice)
+        texts, phrases = self._with_link(
+            f"/my-care/{event.service_user}", coop, name=person
+        )
+        notice = Notice(
+            N_("%(name)s lets you see their care"),
+            [N_("%(name)s has let you see their care at %(coop)s%(at)s.")],
+            texts,
+            phrases,
+        )
+        yield Draft(event.viewer, "care_access_given", notice)
 
 
 def _label(kind: str, value: str) -> str:

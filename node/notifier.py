@@ -30,6 +30,7 @@ from node.config import LocaleConfig, MailConfig
 from node.mail import email_for, send
 from node.notifications import SIGN_IN_LINK, TOPICS, Composer, Draft, message_text
 from node.outbox import COMPOSER, SENDER, Message, Outbox
+from node.sealing import ERASED
 from toolkit.retry import describe, retry_forever
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,8 @@ class Notifier:
         self.coop_node.remind_ballots_closing(today)
         self.coop_node.remind_compliance_expiring(today)
         self.coop_node.summarise_care_months(today)
+        for subject, category in self.coop_node.expire_due_keys(today):
+            log.info("retention ended: %s key of %s destroyed", category, subject)
         self._reminded_at = now
 
     def compose_page(self) -> bool:
@@ -168,7 +171,10 @@ class Notifier:
             if message is None or message.channel != "email":
                 self._sender_at = position
                 continue
-            if message.status == "queued":
+            if message.status == "queued" and message.name == ERASED:
+                # Its recipient was erased before it went: nowhere to send it.
+                self.outbox.record_failed(message, "recipient erased", position)
+            elif message.status == "queued":
                 await self._deliver(message, coop_name, position)
             self._sender_at = position
         return bool(queued)

@@ -20,7 +20,7 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import msgspec
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import (
     ApplicationRecorder,
@@ -29,6 +29,7 @@ from eventsourcing.persistence import (
     Tracking,
 )
 
+from node.sealing import ERASED, SealedPersonalData
 from toolkit.aggregates import ids_with
 from toolkit.transcodings import DateAsISO
 
@@ -129,7 +130,7 @@ class Message(Aggregate):
         self.status = "failed"
 
 
-class Outbox(Application[UUID]):
+class Outbox(SealedPersonalData):
     """The messages, in the node's database (on PostgreSQL, tables of their own)."""
 
     name = "Outbox"
@@ -190,8 +191,11 @@ class Outbox(Application[UUID]):
                 yield message
 
     def letters_to_print(self) -> list[Message]:
+        # A letter to someone erased before it was printed: no name, no address.
         return [
-            m for m in self.messages() if m.channel == "letter" and m.status == "queued"
+            m
+            for m in self.messages()
+            if m.channel == "letter" and m.status == "queued" and m.name != ERASED
         ]
 
     def mark_printed(

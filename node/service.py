@@ -3,12 +3,20 @@
 import asyncio
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
+from pathlib import Path
 
 import msgspec
 
 from node.application import ALLOWLIST, CoopNode
 from node.closing import ClosingClock
 from node.config import NodeConfig
+from node.erasure_file import (
+    ERASURE_FILE,
+    append_destroyed,
+    destroy_listed,
+    read_destroyed,
+)
 from node.notifier import Notifier
 from node.outbox import Outbox
 from node.replicator import ReplicationLog, Replicator
@@ -24,6 +32,9 @@ class NodeService:
         self.config = config
         env = config.store_env()
         self.coop_node = CoopNode(config.coop_id, env)
+        self.coop_node.retention = config.retention
+        if config.base_dir:
+            self._keep_erasure_register(config.path(ERASURE_FILE))
         self.replication_log = ReplicationLog.construct(env)
         self.policy = SharingPolicy(config.secret_bytes, ALLOWLIST, config.share)
         self.replicator = Replicator(
@@ -45,6 +56,16 @@ class NodeService:
         self._task: asyncio.Task[None] | None = None
         self._notifier_task: asyncio.Task[None] | None = None
         self._closing_task: asyncio.Task[None] | None = None
+
+    def _keep_erasure_register(self, path: Path) -> None:
+        """Destroy again the keys the register file lists (this node's store and
+        key file may be restored from before an erasure), list in it those only
+        the key file has, and have every key destroyed from now on listed."""
+        keys = self.coop_node.keys
+        destroy_listed(keys, read_destroyed(path))
+        for destroyed in keys.destroyed():
+            append_destroyed(path, destroyed)
+        self.coop_node.on_destroyed = partial(append_destroyed, path)
 
     def _closed(self) -> None:
         # Results to publish and to tell the members about.

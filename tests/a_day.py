@@ -88,6 +88,11 @@ async def a_day_of_records(http: LiveNode) -> tuple[dict[str, str], list[str]]:
     await schedule(http, user, [service])
     app = http.node.coop_node
     app.open_care_plan(UUID(user), [("Cook a meal", 3, 4)])
+    # Una lets each member-role see her care and each lets her see theirs, so
+    # that a viewer's page and each person's "take back" button are on pages.
+    for other in (rosa, bea, cal):
+        app.grant_care_consent(UUID(user), UUID(other), recorded_by=UUID(user))
+        app.grant_care_consent(UUID(other), UUID(user), recorded_by=UUID(other))
     app.raise_incident("incident", "A fall")
     # A concern the member raised, so that it is on the list she follows.
     app.raise_incident("safeguarding", "A bruise", raised_by=UUID(rosa))

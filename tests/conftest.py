@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from federation.broker import NatsServer
@@ -88,7 +89,11 @@ def pg_store_factory(
 
     def make() -> StoreConfig:
         postgres: Postgres = request.getfixturevalue("postgres")
-        return postgres.store(schema=pg_schema_factory())
+        store = postgres.store(schema=pg_schema_factory())
+        # Its key file (node.personal_keys) in the test's folder, gone with it.
+        folder: Path = request.getfixturevalue("tmp_path")
+        keys = str(folder / f"{store.schema}.keys.db")
+        return msgspec.structs.replace(store, keys_path=keys)
 
     return make
 

@@ -131,7 +131,8 @@ def test_the_plain_files_of_a_backup_hold_no_secret(tmp_path: Path) -> None:
     backup_node(config_path, tmp_path / "backup", PASSPHRASE)
     assert config.mail is not None
     secrets = [config.broker.nkey_seed, config.secret, config.mail.password]
-    plain = [f for f in (tmp_path / "backup").iterdir() if f.name != "secrets.sealed"]
+    sealed_files = ("secrets.sealed", "keys.sealed")
+    plain = [f for f in (tmp_path / "backup").iterdir() if f.name not in sealed_files]
     assert {f.name for f in plain} == {"manifest.json", "config.toml", "store.db"}
     for file in plain:
         data = file.read_bytes()
@@ -246,7 +247,8 @@ def test_a_postgres_store_is_copied_in_one_snapshot_during_writes(
         while len(written) < count + 5:  # writes after it
             time.sleep(0.01)
     # Nothing of the database's password or the node's keys in the plain copies.
-    plain = [f for f in (tmp_path / "backup").iterdir() if f.name != "secrets.sealed"]
+    sealed_files = ("secrets.sealed", "keys.sealed")
+    plain = [f for f in (tmp_path / "backup").iterdir() if f.name not in sealed_files]
     assert any(f.name.startswith("store-coopnode_events") for f in plain)
     for file in plain:
         assert config.broker.nkey_seed.encode() not in file.read_bytes()

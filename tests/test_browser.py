@@ -101,7 +101,7 @@ async def test_a_coordinator_logs_a_visit_and_approves_an_expense(
         card = page.locator(f"#visit-{visit['id']}")
         await expect(card).to_contain_text("Una Ward")
         await card.locator("summary", has_text="Delivered").click()
-        who = card.locator("select[name=worker]")
+        who = card.locator("form.deliver select[name=worker]")
         await who.select_option(label="Wes Tan (Worker)")
         await card.locator("input[name=minutes]").fill("50")
         await page.screenshot(path=screenshot_path("visit-form"), full_page=True)

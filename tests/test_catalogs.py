@@ -4,6 +4,7 @@ write what each language expects."""
 
 import datetime as dt
 import io
+import re
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,35 @@ def test_every_page_string_is_translated_in_italian_and_french() -> None:
     assert set(problems) == {"it", "fr"}
     for language, found in problems.items():
         assert not found, f"{language} catalog: " + "; ".join(found)
+
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+@pytest.mark.parametrize("language", ["it", "fr"])
+def test_every_translation_keeps_the_placeholders_of_its_message(
+    language: str,
+) -> None:
+    """Each form of each translation names the same %(name)s as the English (a
+    plural's forms as its plural), so nothing is lost or fails to format."""
+    path = ROOT / "toolkit" / "locales" / language / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as po:
+        catalog = read_po(po)
+    wrong = []
+    for message in catalog:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        forms = (
+            message.string if isinstance(message.string, tuple) else (message.string,)
+        )
+        english = set(PLACEHOLDER.findall(" ".join(ids)))
+        for form in forms:
+            named = set(PLACEHOLDER.findall(form))
+            split = len(ids) > 1 and len(form) < 3  # a plural cut into characters
+            if named - english or (len(ids) == 1 and named != english) or split:
+                wrong.append((ids[0], form))
+    assert wrong == []
 
 
 def test_extraction_finds_templates_and_python_messages() -> None:

@@ -158,8 +158,9 @@ def test_node_init_creates_the_folder_it_writes_into(tmp_path: Path) -> None:
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines()[-1].startswith("admin token: ")
+    # The store, the key file its personal data is sealed with, the config.
     assert sorted(p.name for p in (tmp_path / "deep" / "alpha").iterdir()) == [
-        "node.db", "node.toml",
+        "node.db", "node.db.keys.db", "node.toml",
     ]  # fmt: skip
     assert [p.name for p in tmp_path.iterdir()] == ["deep"]
 

@@ -9,6 +9,8 @@ relative path there is refused rather than quietly resolved from the current
 directory of whatever process happens to hold it.
 """
 
+import hashlib
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -34,6 +36,10 @@ class StoreConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     schema: str = "public"
     # Seconds a writer waits for a lock held by another process before giving up.
     lock_timeout: Annotated[int, msgspec.Meta(ge=1)] = 10
+    # The file of the keys personal data is sealed with (node.personal_keys),
+    # apart from the events on either backend; "" is beside a SQLite store, or
+    # personal-keys.db in the config's folder for PostgreSQL.
+    keys_path: str = ""
 
     def env(self, base_dir: str = "") -> dict[str, str]:
         """The eventsourcing environment for this store; a relative SQLite path is
@@ -46,8 +52,14 @@ class StoreConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(path),
                 "SQLITE_LOCK_TIMEOUT": str(self.lock_timeout),
+                "PERSONAL_KEYS_PATH": str(
+                    located(base_dir, self.keys_path)
+                    if self.keys_path
+                    else path.with_name(path.name + ".keys.db")
+                ),
             }
         return {
+            "PERSONAL_KEYS_PATH": str(self._postgres_keys(base_dir)),
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": self.dbname,
             "POSTGRES_HOST": self.host,
@@ -57,6 +69,15 @@ class StoreConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             "POSTGRES_SCHEMA": self.schema,
             "POSTGRES_CONNECT_TIMEOUT": "5",
         }
+
+    def _postgres_keys(self, base_dir: str) -> Path:
+        if self.keys_path or base_dir:
+            return located(base_dir, self.keys_path or "personal-keys.db")
+        # A config built in code (tests, tools) has no folder: one file per
+        # database and schema in the temporary folder, the same every time.
+        where = f"{self.host}:{self.port}/{self.dbname}/{self.schema}".encode()
+        name = hashlib.sha256(where).hexdigest()[:32]  # a host may be a socket path
+        return Path(tempfile.gettempdir()) / f"commonweal-keys-{name}.db"
 
 
 class BrokerConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

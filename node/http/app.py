@@ -9,12 +9,14 @@ from prometheus_client import CollectorRegistry
 from node.http import (
     access_log,
     ballots,
+    care_circle,
     care_plans,
     carer_visits,
     compliance,
     concerns,
     corrections,
     elections,
+    erasure,
     expenses,
     funding,
     incidents,
@@ -23,6 +25,7 @@ from node.http import (
     meetings,
     members,
     motions,
+    my_care,
     notifications,
     ops,
     pool,
@@ -47,6 +50,7 @@ from node.http.concern_pages import concern_pages
 from node.http.context import NODE, RUNNER, SIGN_IN_LIMIT, TEMPLATES, Runner
 from node.http.coordinator_pages import coordinator_pages
 from node.http.election_pages import election_pages
+from node.http.erased_names import erased_as_word
 from node.http.error_words import PLAIN_ERRORS
 from node.http.errors import translate
 from node.http.funding_pages import funding_pages
@@ -57,6 +61,7 @@ from node.http.meeting_pages import meeting_pages
 from node.http.member_details import member_details
 from node.http.member_pages import member_pages
 from node.http.motion_pages import motion_pages
+from node.http.my_care_pages import my_care_pages
 from node.http.pages import error_page, pages
 from node.http.report_page import report_page
 from node.http.rota_forms import rota_forms
@@ -100,6 +105,9 @@ APIS: tuple[Api, ...] = (
     tokens.api,
     meetings.api,
     leads.api,
+    my_care.api,
+    care_circle.api,
+    erasure.api,
     corrections.api,
     volunteers.api,
     compliance.api,
@@ -158,6 +166,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     )
     app[NODE] = node
     app[TEMPLATES] = environment("node.http")
+    app[TEMPLATES].finalize = erased_as_word
     app[SIGN_IN_LIMIT] = FailureLimit(failures=10, window_seconds=600)
     app[LETTERS] = OneTimeViews()
     app[NEW_ACCESS] = OneTimeViews()
@@ -187,6 +196,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(volunteers.volunteer_pages)
     app.add_routes(compliance_pages)
     app.add_routes(leads.lead_pages)
+    app.add_routes(erasure.erasure_pages)
     app.add_routes(corrections.correction_pages)
     app.add_routes(rota_pages)
     app.add_routes(rota_forms)
@@ -198,6 +208,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(report_page)
     app.add_routes(member_pages)
     app.add_routes(member_details)
+    app.add_routes(my_care_pages)
     app.add_routes(meeting_pages)
     app.add_routes(timebank_board_pages)
     app.add_routes(funding_pages)

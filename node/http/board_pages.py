@@ -19,6 +19,7 @@ from aiohttp import web
 
 from node.application import CoopNode
 from node.auth import BOARD, MemberRole, Principal
+from node.erasure import ERASURE_REASONS
 from node.errors import DomainError, MembershipCapReached, UnknownMember
 from node.http.audit import audited
 from node.http.board_forms import (
@@ -32,6 +33,7 @@ from node.http.board_forms import (
 )
 from node.http.context import NODE, run, write
 from node.http.field_errors import checked, filled, path_id
+from node.http.guard import principal
 from node.http.letters import OneTimeViews
 from node.http.members import (
     CONTACT_HINTS,
@@ -54,6 +56,7 @@ DONE = {
     "class": N_("The member's class is changed."),
     "withdrawn": N_("The membership is withdrawn."),
     "revoked": N_("That access is revoked."),
+    "erased": N_("The person's data is erased."),
 }
 
 
@@ -61,10 +64,30 @@ def done_message(request: web.Request) -> str | None:
     return DONE.get(request.query.get("done", ""))
 
 
-def _record(app: CoopNode, member_id: UUID) -> dict[str, Any]:
+def may_erase(app: CoopNode, who: Principal) -> bool:
+    """The board, or the co-op's data protection lead whatever their role."""
+    return who.role in BOARD or app.is_lead("data_protection", who.member_id)
+
+
+def _record(app: CoopNode, member_id: UUID, who: Principal) -> dict[str, Any]:
     member = app.member(member_id)
     names = {m.id: m.name for m in app.members()}
+    register = app.erasure_register()
     return {
+        "board": who.role in BOARD,
+        "may_erase": may_erase(app, who),
+        "reasons": ERASURE_REASONS,
+        "erased_on": register.erased.get(member_id),
+        "destroyed": sorted(
+            (category, on)
+            for (subject, category), on in register.destroyed.items()
+            if subject == member_id
+        ),
+        "kept": sorted(
+            (category, until)
+            for (subject, category), until in register.kept.items()
+            if subject == member_id
+        ),
         "member": member_view(member),
         "classes": app.coop().profile.class_names,
         "tokens": [token_view(t) for t in app.tokens_of(member_id)],
@@ -82,7 +105,8 @@ async def record_page(
     form: dict[str, str] | None = None,
 ) -> web.Response:
     try:
-        data = await run(request, _record, request.app[NODE].coop_node, member_id)
+        app = request.app[NODE].coop_node
+        data = await run(request, _record, app, member_id, principal(request))
     except UnknownMember:
         raise web.HTTPNotFound(text=N_("No such member.")) from None
     return render(
@@ -99,7 +123,10 @@ async def record_page(
 
 @board_pages.get("/staff/members/{id}")
 async def member_record(request: web.Request) -> web.Response:
-    signed_in(request, BOARD)
+    if not may_erase(request.app[NODE].coop_node, signed_in(request)):
+        raise web.HTTPForbidden(
+            text="This page is for the board.", content_type="text/plain"
+        )
     member_id = path_id(request, N_("No such member."))
     page = await record_page(request, member_id)
     await audited(request, member_id, "member_record")

@@ -23,6 +23,7 @@ from node.care import CarePlan
 from node.errors import NotAMember, PlanClosed, UnknownCarePlan
 from node.errors import UnknownMember as UnknownPerson
 from node.http.audit import audited_all, audited_record
+from node.http.care_circle import access_context
 from node.http.care_plans import (
     Closing,
     Goal,
@@ -54,6 +55,8 @@ DONE = {
     "opened": N_("Care plan opened."),
     "reviewed": N_("Review recorded."),
     "closed": N_("Care plan closed."),
+    "access_given": N_("Recorded: they can now see this person's care."),
+    "access_revoked": N_("They can no longer see this person's care."),
     **CORRECTION_DONE,
 }
 NOT_FOUND = N_("There is no such care plan.")
@@ -141,6 +144,8 @@ def _plan_context(app: CoopNode, plan_id: UUID) -> dict[str, Any]:
         "close_reason": plan.close_reason,
         "close_notes": plan.close_notes,
         "reasons": CLOSE_REASONS,
+        # Who the person lets see their care (node.http.my_care_pages).
+        **access_context(app, plan.service_user),
     }
 
 

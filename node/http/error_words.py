@@ -131,6 +131,16 @@ PLAIN_ERRORS: dict[str, str] = {
         "have not voted, or the ballot does not take votes in the room."
     ),
     "invalid_meeting": N_("That meeting cannot be called or recorded as asked."),
+    "unknown_care_consent": N_("There is no such permission to see someone's care."),
+    "invalid_care_consent": N_(
+        "That permission cannot be recorded: choose another member than the person, "
+        "who does not see their care already, and say how consent was given when "
+        "recording it for them."
+    ),
+    "still_a_member": N_(
+        "A member cannot be erased while admitted: they must withdraw first."
+    ),
+    "already_erased": N_("This person has been erased already."),
     "unknown_listing": N_("There is no such offer or request."),
     "unknown_exchange": N_("There is no such exchange."),
     "not_a_party": N_("Only the members taking part may do that."),

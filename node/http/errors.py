@@ -56,6 +56,8 @@ STATUS: dict[str, tuple[int, str | None]] = {
     errors.MotionLocked.code: (409, None),
     errors.MotionNotCarried.code: (409, None),
     errors.DiscussionClosed.code: (409, None),
+    errors.UnknownCareConsent.code: (404, None),
+    errors.InvalidCareConsent.code: (409, None),
     errors.UnknownVolunteer.code: (404, None),
     errors.UnknownComplianceItem.code: (400, None),
     errors.UnknownPattern.code: (404, None),

@@ -22,9 +22,10 @@ from node.http.context import NODE, TEMPLATES, run, write, written
 from node.http.error_words import said
 from node.http.errors import translate
 from node.http.expenses import claims_of
-from node.http.guard import COOKIE, CSRF_FIELD, PRINCIPAL, SESSION
+from node.http.guard import COOKIE, CSRF_FIELD, PRINCIPAL, SESSION, principal
 from node.http.language import language_context
 from node.http.members import MembershipApplication, member_view
+from node.http.my_care import has_care, people_shown
 from node.http.timebank import my_time_account
 from node.http.visits import my_visits
 from node.sessions import csrf_token
@@ -150,6 +151,8 @@ async def home(request: web.Request) -> web.Response:
                 None,
             ),
             "notify_by": app.member(member_id).notify_by,
+            "has_care": has_care(app, member_id),
+            "people_shown": people_shown(app, member_id),
             "data_protection_lead": app.is_lead("data_protection", member_id),
             # The lead may hold only a member's token: their way to the concerns.
             "safeguarding_lead": app.is_lead("safeguarding", member_id),
@@ -172,6 +175,10 @@ async def staff_page(
 ) -> web.Response:
     app = request.app[NODE].coop_node
     data = await run(request, _staff_context, app)
+    who = principal(request)
+    # Who may open a member's record: the board, and the data protection lead
+    # (to erase someone who has left, node.http.erasure).
+    data["records"] = who.role in BOARD or app.is_lead("data_protection", who.member_id)
     context.setdefault("error", None)
     context.setdefault("form", {})
     return render(request, "staff.html", status=status, **data, **context)

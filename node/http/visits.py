@@ -273,9 +273,11 @@ class MyVisit(msgspec.Struct, frozen=True):
     scheduled_for: dt.datetime
     service_types: list[str]
     status: str  # scheduled, delivered, missed or cancelled
-    # Who came or is to come, by name, once the co-op has recorded it.
+    # Who came or is to come, by name: who delivered it, else who it is
+    # assigned to; None while nobody is arranged.
     worker_name: str | None
     reason: str | None  # why a visit was missed or cancelled
+    planned_minutes: int
 
 
 def my_visits(app: CoopNode, member_id: UUID, today: dt.date) -> list[MyVisit]:
@@ -295,11 +297,17 @@ def my_visits(app: CoopNode, member_id: UUID, today: dt.date) -> list[MyVisit]:
             visit.scheduled_for,
             list(visit.service_types),
             visit.status,
-            app.member(visit.worker).name if visit.worker else None,
+            _carer_name(app, visit),
             visit.reason,
+            visit.planned_minutes,
         )
         for visit in mine
     ]
+
+
+def _carer_name(app: CoopNode, visit: Visit) -> str | None:
+    carer = visit.worker or (visit.assigned_to if visit.status == "scheduled" else None)
+    return app.member(carer).name if carer else None
 
 
 @api.route(
