@@ -10,7 +10,8 @@ from uuid import UUID, uuid4
 
 import msgspec
 import pytest
-from eventsourcing.persistence import Notification
+from eventsourcing.compressor import ZlibCompressor
+from eventsourcing.persistence import Mapper, Notification
 from eventsourcing.utils import resolve_topic
 
 from commonweal.sample_activity import (
@@ -149,15 +150,24 @@ def test_bytes_not_as_expected_are_left_to_the_mapper(tmp_path: Path) -> None:
     app.close()
 
 
-def test_a_compressed_store_is_read_through_the_mapper(tmp_path: Path) -> None:
-    env = StoreConfig(path=str(tmp_path / "store.db")).env()
-    env["COMPRESSOR_TOPIC"] = "eventsourcing.compressor:ZlibCompressor"
-    app = CoopNode("alpha", env)
-    app.found_coop("Alpha Care", profile_named("uk_multi_stakeholder"), START)
-    generate_membership(app, members=10, seed=1, start=START, days=30)
+def test_a_compressed_store_is_read_through_the_mapper(history: CoopNode) -> None:
+    compressing = Mapper[UUID](history.mapper.transcoder, ZlibCompressor())
     policy = SharingPolicy(SECRET, ALLOWLIST)
-    reader = SharedFieldReader(app.mapper, policy.topics)
+    reader = SharedFieldReader(compressing, policy.topics)
     assert reader.decoders == {}
-    shared = envelopes(app, reader, policy)
-    assert shared.count(b"member.admitted/1") >= 5
-    app.close()
+    admitted = next(
+        n
+        for n in history.recorder.select_notifications(start=1, limit=1_000)
+        if n.topic == "commonweal.member.admitted"
+    )
+    stored = compressing.to_stored_event(history.mapper.to_domain_event(admitted))
+    compressed = Notification(
+        id=admitted.id,
+        originator_id=stored.originator_id,
+        originator_version=stored.originator_version,
+        topic=stored.topic,
+        state=stored.state,
+    )
+    assert policy.share(reader.read(compressed)) == policy.share(
+        history.mapper.to_domain_event(admitted)
+    )
