@@ -23,6 +23,8 @@ class ConsortiumService:
             self.views,
             config.broker.servers,
             durable=config.durable,
+            partition=config.partition,
+            partitions=config.partitions,
             connect_options=config.broker.connect_options(),
             stream_options={
                 "replicas": config.stream_replicas,
