@@ -292,7 +292,9 @@ def _partitioned(
     config: "ConsortiumConfig", args: argparse.Namespace
 ) -> "ConsortiumConfig":
     """The config with the command line's partition, partitions and port, checked
-    as the config file's own would be."""
+    as the config file's own would be. Partition K of a partitioned consortium
+    serves HTTP on the configured port + K, so the processes of one config (a
+    systemd template's instances) never want the same port."""
     from federation.config import ConsortiumConfig
 
     fields = msgspec.structs.asdict(config)
@@ -300,8 +302,11 @@ def _partitioned(
         fields["partition"] = args.partition
     if args.partitions is not None:
         fields["partitions"] = args.partitions
-    if args.port is not None:
-        fields["http"] = msgspec.structs.replace(config.http, port=args.port)
+    port = args.port
+    if port is None and fields["partitions"] > 1 and config.http.port:
+        port = config.http.port + fields["partition"]
+    if port is not None:
+        fields["http"] = msgspec.structs.replace(config.http, port=port)
     try:
         return msgspec.convert(fields, ConsortiumConfig, from_attributes=True)
     except msgspec.ValidationError as error:

@@ -275,3 +275,27 @@ def test_the_example_config_loads_with_partitions(tmp_path: Path) -> None:
     config.write_text("partitions = 4\n")
     with pytest.raises(ConfigError, match="PostgreSQL"):
         load_config(config, ConsortiumConfig)
+
+
+def test_each_partition_of_one_config_serves_http_on_a_port_of_its_own(
+    tmp_path: Path,
+) -> None:
+    from commonweal.cli import _parser, _partitioned
+
+    config = tmp_path / "consortium.toml"
+    config.write_text(
+        'partitions = 3\n[store]\nkind = "postgres"\n[http]\nport = 8090\n'
+    )
+    loaded = load_config(config, ConsortiumConfig)
+
+    def run(*extra: str) -> ConsortiumConfig:
+        argv = ["consortium", "run", "--config", str(config), *extra]
+        return _partitioned(loaded, _parser().parse_args(argv))
+
+    assert [run("--partition", str(k)).http.port for k in range(3)] == [
+        8090,
+        8091,
+        8092,
+    ]
+    assert run("--partition", "2").consumer == "consortium-2-of-3"
+    assert run("--partition", "1", "--port", "9000").http.port == 9000
