@@ -105,19 +105,57 @@ def aggregate(
     asyncio.run(aggregator.run())
 
 
-def tracked(views: ConsortiumViews) -> dict[str, int]:
+def tracked(views: ConsortiumViews, coop_ids: list[str]) -> dict[str, int]:
+    """The co-ops' tracked positions (the table also tracks schema migrations)."""
     with views.transaction() as cursor:
         rows = cursor.execute(
             f"SELECT application_name, notification_id FROM {views.tracking_table}"
         ).fetchall()
-    return {row["application_name"]: row["notification_id"] for row in rows}
+    positions = {row["application_name"]: row["notification_id"] for row in rows}
+    return {coop_id: positions.get(coop_id, 0) for coop_id in coop_ids}
+
+
+class Run(NamedTuple):
+    seconds: float
+    # CPU seconds each part spent while the clock ran.
+    aggregators: float
+    postgres: float
+    broker: float
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User and system CPU of each live process, from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return used
+
+
+def backends(views: ConsortiumViews) -> list[int]:
+    """The PostgreSQL server processes of every other connection to the store."""
+    with views.transaction() as cursor:
+        rows = cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend' "
+            "AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return [row["pid"] for row in rows]
 
 
 def timed_ingest(
-    url: str, store: StoreConfig, last_seq: dict[str, int], partitions: int
-) -> float:
+    url: str,
+    broker_pid: int,
+    store: StoreConfig,
+    last_seq: dict[str, int],
+    partitions: int,
+) -> Run:
     """Seconds from releasing ``partitions`` aggregator processes to every co-op
-    applied to its last seq."""
+    applied to its last seq, and the CPU the aggregators, PostgreSQL and the
+    broker spent meanwhile."""
     views = ConsortiumViews.construct(store.env())  # the tables, made once
     context = multiprocessing.get_context("spawn")
     start = context.Barrier(partitions + 1)
@@ -133,11 +171,20 @@ def timed_ingest(
     try:
         start.wait(timeout=120)
         started = time.perf_counter()
-        while tracked(views) != last_seq:
+        pids = [w.pid for w in workers if w.pid is not None]
+        before = cpu_seconds([*pids, *backends(views), broker_pid])
+        while tracked(views, list(last_seq)) != last_seq:
             if not all(worker.is_alive() for worker in workers):
                 raise RuntimeError("an aggregator process died")
             time.sleep(0.01)
-        return time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        server_pids = backends(views)
+        after = cpu_seconds([*pids, *server_pids, broker_pid])
+
+        def spent(of: list[int]) -> float:
+            return sum(after.get(pid, 0) - before.get(pid, 0) for pid in of)
+
+        return Run(seconds, spent(pids), spent(server_pids), spent([broker_pid]))
     finally:
         for worker in workers:
             worker.kill()
@@ -192,39 +239,57 @@ def main() -> None:
                 f"{len(messages):,} messages; load {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
-            seconds: dict[int, list[float]] = {n: [] for n in args.aggregators}
+            runs: dict[int, list[Run]] = {n: [] for n in args.aggregators}
             for _ in range(args.rounds):
                 for n in args.aggregators:
                     asyncio.run(publish_split(broker.url, messages, n))
                     store = fresh_store(server)
+                    assert broker.process is not None
                     try:
-                        seconds[n].append(timed_ingest(broker.url, store, last_seq, n))
+                        run = timed_ingest(
+                            broker.url, broker.process.pid, store, last_seq, n
+                        )
                     finally:
                         drop(server, store)
-                    print(f"  {n} aggregator(s): {seconds[n][-1]:.2f} s", flush=True)
-    report(seconds, envelopes, last_seq, published)
+                    runs[n].append(run)
+                    print(f"  {n} aggregator(s): {run}", flush=True)
+    report(runs, envelopes, published)
 
 
 def report(
-    seconds: dict[int, list[float]],
+    runs: dict[int, list[Run]],
     envelopes: int,
-    last_seq: dict[str, int],
     published: dict[str, tuple[int, int]],
 ) -> None:
-    one = statistics.median(seconds[min(seconds)])
-    print("| aggregators | envelopes/s | us/envelope | speed-up | largest partition |")
-    print("| --- | --- | --- | --- | --- |")
-    for n, runs in seconds.items():
-        median = statistics.median(runs)
+    """Medians of the rounds. CPU per envelope is what the design costs whatever
+    the cores: on enough cores, N aggregators would run N times as fast as one
+    for as long as the largest partition's share and the CPU of PostgreSQL and
+    the broker allow."""
+    one = statistics.median(r.seconds for r in runs[min(runs)])
+    print(
+        "| aggregators | envelopes/s | speed-up | spread (s) | CPU us/envelope: "
+        "aggregators + PostgreSQL + broker | largest partition |"
+    )
+    print("| --- | --- | --- | --- | --- | --- |")
+    for n, rounds in runs.items():
+        median = statistics.median(r.seconds for r in rounds)
         shares = Counter[int]()
         for coop_id, (count, _) in published.items():
             shares[partition_of(coop_id, n)] += count
         largest = max(shares.values()) / envelopes
+
+        def per_envelope(part: str, rounds: list[Run] = rounds) -> float:
+            median = statistics.median(float(getattr(r, part)) for r in rounds)
+            return median * 1e6 / envelopes
+
+        cpu = [per_envelope(part) for part in ("aggregators", "postgres", "broker")]
         print(
-            f"| {n} | {envelopes / median:,.0f} | {median * 1e6 / envelopes:.1f} | "
-            f"{one / median:.2f}x | {largest:.0%} |"
+            f"| {n} | {envelopes / median:,.0f} | {one / median:.2f}x | "
+            f"{min(r.seconds for r in rounds):.2f} to "
+            f"{max(r.seconds for r in rounds):.2f} | "
+            f"{sum(cpu):.0f} = {cpu[0]:.0f} + {cpu[1]:.0f} + {cpu[2]:.0f} | "
+            f"{largest:.0%} |"
         )
-    print(f"runs (s): {seconds}; co-ops {len(last_seq)}")
 
 
 if __name__ == "__main__":
