@@ -299,3 +299,46 @@ def test_each_partition_of_one_config_serves_http_on_a_port_of_its_own(
     ]
     assert run("--partition", "2").consumer == "consortium-2-of-3"
     assert run("--partition", "1", "--port", "9000").http.port == 9000
+
+
+@pytest.mark.postgres
+async def test_a_second_process_for_a_partition_stands_by_until_the_first_is_gone(
+    tmp_path: Path,
+    nats_server: NatsServer,
+    pg_store_factory: Callable[[], StoreConfig],
+) -> None:
+    """Two processes of one partition would share its consumer and could count
+    a redelivered message twice: the second waits, and takes over when the
+    first stops."""
+    config = ConsortiumConfig(
+        store=pg_store_factory(),
+        registry=StoreConfig(path=str(tmp_path / "registry.db")),
+        broker=BrokerConfig(servers=[nats_server.url]),
+        partitions=2,
+        partition=partition_of("alpha", 2),
+    )
+    first, second = ConsortiumService(config), ConsortiumService(config)
+    register_coop_key(first.registry, "alpha", "Alpha Care")
+    first.start()
+    await wait_for(lambda: first.aggregator.ready, 20, "the first to start")
+    second.start()
+    node = node_for("alpha", tmp_path, [nats_server.url])
+    try:
+        generate_membership(node.coop_node, members=10, seed=1, start=START)
+        node.replicator.wake()
+        await wait_until_caught_up([node], first, timeout=60)
+        assert second.lock is not None and not second.lock.held
+        assert not second.aggregator.ready and second.aggregator.totals.applied == 0
+        await first.stop()
+        await wait_for(lambda: second.aggregator.ready, 20, "the standby to start")
+        generate_membership(node.coop_node, members=10, seed=2, start=START)
+        node.replicator.wake()
+        await wait_until_caught_up([node], second, timeout=60)
+        assert second.aggregator.totals.applied > 0
+        assert reported_membership(second.report(), "alpha") == membership_truth(
+            node.coop_node
+        )
+    finally:
+        await node.stop()
+        await first.stop()
+        await second.stop()
