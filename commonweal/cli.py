@@ -23,7 +23,7 @@ from toolkit.config import (
 from toolkit.private_files import private_folder
 
 if TYPE_CHECKING:
-    pass
+    from federation.config import ConsortiumConfig
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,6 +96,19 @@ def _parser() -> argparse.ArgumentParser:
     run_consortium.add_argument("--config", type=Path, default=Path("consortium.toml"))
     run_consortium.add_argument(
         "--json-logs", action="store_true", help="JSON log lines, with access logs"
+    )
+    run_consortium.add_argument(
+        "--partition",
+        type=int,
+        help="the partition of the co-ops this process applies (0 to partitions - 1)",
+    )
+    run_consortium.add_argument(
+        "--partitions",
+        type=int,
+        help="how many aggregator processes share the co-ops (else the config's)",
+    )
+    run_consortium.add_argument(
+        "--port", type=int, help="the HTTP port (else the config's [http] port)"
     )
     run_consortium.set_defaults(handler=_consortium_run)
 
@@ -256,7 +269,7 @@ def _consortium_run(args: argparse.Namespace) -> int:
     from federation.config import ConsortiumConfig
     from federation.service import ConsortiumService
 
-    config = load_config(args.config, ConsortiumConfig)
+    config = _partitioned(load_config(args.config, ConsortiumConfig), args)
 
     async def run() -> None:
         from federation.http import make_consortium_app
@@ -273,6 +286,31 @@ def _consortium_run(args: argparse.Namespace) -> int:
 
     asyncio.run(run())
     return 0
+
+
+def _partitioned(
+    config: "ConsortiumConfig", args: argparse.Namespace
+) -> "ConsortiumConfig":
+    """The config with the command line's partition, partitions and port, checked
+    as the config file's own would be. Partition K of a partitioned consortium
+    serves HTTP on the configured port + K, so the processes of one config (a
+    systemd template's instances) never want the same port."""
+    from federation.config import ConsortiumConfig
+
+    fields = msgspec.structs.asdict(config)
+    if args.partition is not None:
+        fields["partition"] = args.partition
+    if args.partitions is not None:
+        fields["partitions"] = args.partitions
+    port = args.port
+    if port is None and fields["partitions"] > 1 and config.http.port:
+        port = config.http.port + fields["partition"]
+    if port is not None:
+        fields["http"] = msgspec.structs.replace(config.http, port=port)
+    try:
+        return msgspec.convert(fields, ConsortiumConfig, from_attributes=True)
+    except msgspec.ValidationError as error:
+        raise ConfigError(f"{args.config}: {error}") from None
 
 
 def _broker_run(args: argparse.Namespace) -> int:

@@ -2,7 +2,8 @@
 
 Each fetched batch is applied in one transaction and acknowledged only after it
 commits; a crash in between means redelivery, which the per-co-op tracking
-position turns into a no-op.
+position turns into a no-op. In a partitioned consortium each aggregator reads
+one partition of the co-ops (``federation.partitions``).
 """
 
 import contextlib
@@ -15,6 +16,11 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from federation.broker import FEDERATION_STREAM, ensure_federation_stream
 from federation.ingest import ConsortiumViews, Message, Outcome
+from federation.partitions import (
+    consumer_name,
+    partition_subjects,
+    published_subject,
+)
 from toolkit.broker_connection import BrokerConnection
 from toolkit.signing import SIGNATURE_HEADER
 
@@ -31,15 +37,19 @@ class Aggregator:
         servers: Sequence[str],
         *,
         durable: str = "consortium",
+        partition: int = 0,
+        partitions: int = 1,
         connect_options: dict[str, object] | None = None,
         batch_size: int = 500,
         fetch_timeout: float = 1.0,
         stream_options: dict[str, object] | None = None,
     ) -> None:
         self.views = views
-        self.durable = durable
+        self.partition = partition
+        self.partitions = partitions
+        self.durable = consumer_name(durable, partition, partitions)
         self.broker = BrokerConnection(
-            servers, f"commonweal-consortium-{durable}", connect_options
+            servers, f"commonweal-consortium-{self.durable}", connect_options
         )
         self.batch_size = batch_size
         self.fetch_timeout = fetch_timeout
@@ -58,10 +68,14 @@ class Aggregator:
 
     async def _consume(self, nc: NATS) -> None:
         js = nc.jetstream()
-        await ensure_federation_stream(js, **self.stream_options)  # type: ignore[arg-type]
+        await ensure_federation_stream(
+            js,
+            partitions=self.partitions,
+            **self.stream_options,  # type: ignore[arg-type]
+        )
         self.ready = True
         subscription = await js.pull_subscribe(
-            "cw.coop.>",
+            partition_subjects(self.partition, self.partitions),
             durable=self.durable,
             stream=FEDERATION_STREAM,
             config=ConsumerConfig(
@@ -90,7 +104,7 @@ class Aggregator:
                     fetched += await subscription.fetch(
                         self.batch_size - 1, timeout=TOP_UP_SECONDS
                     )
-            messages = [stream_message(msg) for msg in fetched]
+            messages = [stream_message(msg, self.partitions) for msg in fetched]
             outcome = self.views.apply(messages)
             self.broker.note_error(None)
             for msg in fetched:
@@ -107,10 +121,11 @@ class Aggregator:
             log.warning("dead letter: %s", reason)
 
 
-def stream_message(msg: Msg) -> Message:
-    """A JetStream message as the views take it."""
+def stream_message(msg: Msg, partitions: int = 1) -> Message:
+    """A JetStream message as the views take it: under the subject it was
+    published on."""
     return Message(
-        msg.subject,
+        published_subject(msg.subject, partitions),
         msg.data,
         msg.metadata.sequence.stream,
         (msg.headers or {}).get(SIGNATURE_HEADER, ""),

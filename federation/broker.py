@@ -15,7 +15,9 @@ from pathlib import Path
 
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, StorageType, StreamConfig
-from nats.js.errors import BadRequestError
+from nats.js.errors import BadRequestError, NotFoundError
+
+from federation.partitions import PartitionsChanged, partitions_of, stream_transform
 
 FEDERATION_STREAM = "CW_FEDERATION"
 FEDERATION_SUBJECTS = ["cw.coop.>"]
@@ -161,7 +163,11 @@ class NatsServer:
 
 
 async def ensure_federation_stream(
-    js: JetStreamContext, *, replicas: int = 1, max_bytes: int | None = None
+    js: JetStreamContext,
+    *,
+    replicas: int = 1,
+    max_bytes: int | None = None,
+    partitions: int = 1,
 ) -> None:
     """Create the stream that holds every co-op's subjects, or bring it up to date.
 
@@ -169,7 +175,13 @@ async def ensure_federation_stream(
     the co-op's own user instead (deploy/nats/leaf.conf), because sourcing hands
     the upstream server the subject each message is stored under and the reply
     subject the hub's flow-control answers go to.
+
+    ``partitions`` > 1 stores each co-op's messages under its partition
+    (``federation.partitions``). A stream already split another way is refused:
+    re-splitting would hand co-ops to other processes while their old messages
+    wait in the old partition.
     """
+    await _refuse_other_partitions(js, partitions)
     config = StreamConfig(
         name=FEDERATION_STREAM,
         subjects=FEDERATION_SUBJECTS,
@@ -182,8 +194,25 @@ async def ensure_federation_stream(
         # A restored node reads its own last envelope (node.stream_check) by a
         # direct get, which the broker can permit per co-op subject.
         allow_direct=True,
+        subject_transform=stream_transform(partitions),
     )
     await _add_or_update(js, config)
+
+
+async def _refuse_other_partitions(js: JetStreamContext, partitions: int) -> None:
+    try:
+        info = await js.stream_info(FEDERATION_STREAM)
+    except NotFoundError:
+        return
+    existing = partitions_of(info.config.subject_transform)
+    # An unpartitioned stream may become partitioned (a growing consortium,
+    # once its single aggregator has read everything); never the other way.
+    if existing != partitions and existing != 1:
+        raise PartitionsChanged(
+            f"the federation stream is split into {existing} partitions but this "
+            f"consortium is set to {partitions}: every aggregator must be run with "
+            f"partitions = {existing} (consortium.toml)"
+        )
 
 
 async def _add_or_update(js: JetStreamContext, config: StreamConfig) -> None:

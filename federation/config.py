@@ -5,6 +5,7 @@ from typing import Annotated
 
 import msgspec
 
+from federation.partitions import MAX_PARTITIONS, consumer_name
 from toolkit.config import BrokerConfig, HttpConfig, StoreConfig, located
 
 
@@ -46,6 +47,11 @@ class ConsortiumConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # A registered co-op with no envelope applied for this long is listed as
     # silent on the dashboard (federation.activity).
     silent_after_seconds: Annotated[float, msgspec.Meta(ge=0)] = 86400.0
+    # Aggregator processes sharing the co-ops (federation.partitions), each run
+    # with its own ``partition`` (0 to partitions - 1; `commonweal consortium run
+    # --partition K`); more than one needs a PostgreSQL store they all write.
+    partitions: Annotated[int, msgspec.Meta(ge=1, le=MAX_PARTITIONS)] = 1
+    partition: Annotated[int, msgspec.Meta(ge=0)] = 0
     # The broker URLs written into new nodes' configs; the consortium's own when empty.
     node_servers: list[str] = msgspec.field(default_factory=list)
     # Where relative paths are resolved: the config file's folder, set when loaded
@@ -59,6 +65,21 @@ class ConsortiumConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
                 "node's publishes with the co-op's own nkey (deploy/nats/leaf.conf); "
                 "remove leaf_domains from consortium.toml"
             )
+        if self.partition >= self.partitions:
+            raise ValueError(
+                f"partition {self.partition} does not exist: partitions are "
+                f"numbered 0 to {self.partitions - 1}"
+            )
+        if self.partitions > 1 and self.store.kind != "postgres":
+            raise ValueError(
+                "partitions > 1 needs a PostgreSQL store that every aggregator "
+                'process writes ([store] kind = "postgres")'
+            )
+
+    @property
+    def consumer(self) -> str:
+        """The durable consumer this process reads (its partition's)."""
+        return consumer_name(self.durable, self.partition, self.partitions)
 
     def store_env(self) -> dict[str, str]:
         return self.store.env(self.base_dir)

@@ -8,6 +8,7 @@ from federation.aggregator import Aggregator
 from federation.config import ConsortiumConfig
 from federation.ingest import ConsortiumViews
 from federation.keyring import Keyring
+from federation.partition_lock import PartitionLock
 from federation.registry import ConsortiumRegistry
 from federation.report import ConsortiumReport, build_report
 from toolkit.retry import stop_task
@@ -23,6 +24,8 @@ class ConsortiumService:
             self.views,
             config.broker.servers,
             durable=config.durable,
+            partition=config.partition,
+            partitions=config.partitions,
             connect_options=config.broker.connect_options(),
             stream_options={
                 "replicas": config.stream_replicas,
@@ -30,9 +33,20 @@ class ConsortiumService:
             },
         )
         self._task: asyncio.Task[None] | None = None
+        # A partition is applied by one process at a time (federation.partition_lock).
+        self.lock = (
+            PartitionLock(config.store, config.partition)
+            if config.partitions > 1
+            else None
+        )
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self.aggregator.run(), name="aggregator")
+        self._task = asyncio.create_task(self._aggregate(), name="aggregator")
+
+    async def _aggregate(self) -> None:
+        if self.lock is not None:
+            await self.lock.acquire()
+        await self.aggregator.run()
 
     def report(self, as_of: dt.date | None = None) -> ConsortiumReport:
         return build_report(self.views, self.registry.lineage(), as_of)
@@ -52,5 +66,7 @@ class ConsortiumService:
 
     async def stop(self) -> None:
         await stop_task(self._task)
+        if self.lock is not None:
+            self.lock.release()
         self.views.factory.close()
         self.registry.close()

@@ -47,13 +47,17 @@ async def stream_end(nc: NATS, coop_id: str, timeout: float = 5.0) -> StreamEnd 
     None if it holds none: the last message on each of the co-op's subjects."""
     end: StreamEnd | None = None
     for stream in STREAMS:
-        message = await _last_message(nc, subject(coop_id, stream), timeout)
-        if message is None:
-            continue
-        body = msgspec.json.decode(message, type=WireBody)
-        last = body[-1] if isinstance(body, list) else body
-        if end is None or last.seq > end.seq:
-            end = StreamEnd(last.seq, last.hash)
+        # A partitioned consortium's stream stores the subject with the co-op's
+        # partition after it (federation.partitions); one that became
+        # partitioned holds the co-op's older messages without it.
+        for on_subject in (subject(coop_id, stream), f"{subject(coop_id, stream)}.*"):
+            message = await _last_message(nc, on_subject, timeout)
+            if message is None:
+                continue
+            body = msgspec.json.decode(message, type=WireBody)
+            last = body[-1] if isinstance(body, list) else body
+            if end is None or last.seq > end.seq:
+                end = StreamEnd(last.seq, last.hash)
     return end
 
 

@@ -1,16 +1,20 @@
 """The chaos harness: nodes, the broker and the consortium as real processes,
-killed with SIGKILL at random (seeded) moments and restarted.
+killed with SIGKILL at random (seeded) moments and restarted. A partitioned
+consortium runs one aggregator process per partition, on PostgreSQL, each
+killed on its own.
 
-Run a soak: python -m tests.chaos --minutes 10 --seed 7
+Run a soak: python -m tests.chaos --minutes 10 --seed 7 [--partitions 2]
 """
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import random
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +31,7 @@ from federation.report import build_report
 from node.config import NodeConfig, new_secret
 from node.service import NodeService
 from tests.keys import coop_seed, register_coop_key
+from tests.postgres import ENV_VAR, Postgres, named, private_postgres
 from tests.truth import (
     care_truth,
     governance_truth,
@@ -88,6 +93,10 @@ class Chaos:
     workdir: Path
     seed: int
     nodes: int = 3
+    partitions: int = 1
+    # The consortium's store: a SQLite file in workdir unless given (PostgreSQL,
+    # which partitions need).
+    store: StoreConfig | None = None
     kills: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -95,19 +104,32 @@ class Chaos:
         self.broker = NatsServer(self.workdir / "broker")
         servers = BrokerConfig(servers=[self.broker.url])
         self.consortium_config = ConsortiumConfig(
-            store=StoreConfig(path=str(self.workdir / "consortium.db")),
+            store=self.store or StoreConfig(path=str(self.workdir / "consortium.db")),
             registry=StoreConfig(path=str(self.workdir / "registry.db")),
             broker=servers,
             http=ANY_PORT,
+            partitions=self.partitions,
         )
         write_config(self.workdir / "consortium.toml", self.consortium_config)
+        # The tables made once, before the aggregators start together: two
+        # processes creating the same PostgreSQL table at once may collide
+        # (in production the second is restarted, Restart=on-failure).
+        self._views().factory.close()
         python = sys.executable
-        self.consortium = Victim(
-            "consortium",
-            [python, "-m", "commonweal", "consortium", "run", "--config",
-             str(self.workdir / "consortium.toml")],
-            self.workdir / "consortium.log",
-        )  # fmt: skip
+        consortium = [python, "-m", "commonweal", "consortium", "run", "--config",
+                      str(self.workdir / "consortium.toml")]  # fmt: skip
+        self.consortia = [
+            Victim("consortium", consortium, self.workdir / "consortium.log")
+        ]
+        if self.partitions > 1:
+            self.consortia = [
+                Victim(
+                    f"partition-{k}",
+                    [*consortium, "--partition", str(k)],
+                    self.workdir / f"partition-{k}.log",
+                )
+                for k in range(self.partitions)
+            ]
         self.node_configs: list[Path] = []
         self.workers: list[Victim] = []
         registry = ConsortiumRegistry(self.consortium_config.registry_env())
@@ -142,28 +164,33 @@ class Chaos:
     def run(self, seconds: float) -> None:
         """Everything runs while the harness kills something every so often."""
         self.broker.start()
-        self.consortium.start()
+        for consortium in self.consortia:
+            consortium.start()
         for worker in self.workers:
             worker.start([str(self.rng.randrange(1 << 30))])
+        # Every kind of victim is struck at least once, however short the run:
+        # the first strikes take each in a seeded order, the rest at random.
+        kinds = ["broker", *(c.name for c in self.consortia), "node"]
+        first = self.rng.sample(kinds, len(kinds))
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             time.sleep(self.rng.uniform(0.3, 1.5))
-            self._strike()
+            self._strike(first.pop(0) if first else self.rng.choice(kinds))
         for worker in self.workers:  # stop writing; from here on only catching up
             worker.kill()
 
-    def _strike(self) -> None:
-        target = self.rng.choice(["broker", "consortium", "node"])
+    def _strike(self, target: str) -> None:
         self.kills[target] = self.kills.get(target, 0) + 1
         down_for = self.rng.uniform(0.05, 1.0)
+        consortia = {c.name: c for c in self.consortia}
         if target == "broker":
             self.broker.kill()
             time.sleep(down_for)
             self.broker.start()
-        elif target == "consortium":
-            self.consortium.kill()
+        elif target in consortia:
+            consortia[target].kill()
             time.sleep(down_for)
-            self.consortium.start()
+            consortia[target].start()
         else:
             worker = self.rng.choice(self.workers)
             worker.kill()
@@ -260,7 +287,7 @@ class Chaos:
         return found
 
     def shutdown(self) -> None:
-        for victim in [*self.workers, self.consortium]:
+        for victim in [*self.workers, *self.consortia]:
             victim.kill()
         self.broker.kill()
 
@@ -276,15 +303,26 @@ def _section(
 
 
 def main() -> None:
-    import tempfile
-
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--minutes", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--nodes", type=int, default=3)
+    parser.add_argument(
+        "--partitions", type=int, default=1, help="aggregator processes (PostgreSQL)"
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="cw-chaos-") as tmp:
-        chaos = Chaos(Path(tmp), args.seed, args.nodes)
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cw-chaos-")))
+        store = None
+        if args.partitions > 1:
+            # The server COMMONWEAL_TEST_POSTGRES names, else a private one.
+            url = os.environ.get(ENV_VAR)
+            server = named(url) if url else stack.enter_context(private_postgres())
+            with server.connect() as conn:
+                conn.execute(f'CREATE SCHEMA "chaos_{os.getpid()}"')
+            stack.callback(_drop_schema, server, f"chaos_{os.getpid()}")
+            store = server.store(schema=f"chaos_{os.getpid()}")
+        chaos = Chaos(tmp, args.seed, args.nodes, args.partitions, store)
         try:
             chaos.run(args.minutes * 60)
             chaos.settle()
@@ -295,6 +333,11 @@ def main() -> None:
     if differences:
         raise SystemExit("NOT exact:\n" + "\n".join(differences))
     print("reports exact")
+
+
+def _drop_schema(server: Postgres, schema: str) -> None:
+    with server.connect() as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 if __name__ == "__main__":

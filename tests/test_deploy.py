@@ -254,6 +254,10 @@ def test_example_tomls_load_with_the_real_loaders(tmp_path: Path) -> None:
     assert consortium.stream_replicas == 3
     assert consortium.broker.inbox_prefix == CONSORTIUM_INBOX
     assert consortium.registry.kind == "postgres"
+    partitioned = load_config(
+        DEPLOY / "config/consortium.partitioned.example.toml", ConsortiumConfig
+    )
+    assert (partitioned.partitions, partitioned.store.kind) == (2, "postgres")
 
 
 def test_compose_file_parses_and_mounts_files_that_exist() -> None:
@@ -265,6 +269,24 @@ def test_compose_file_parses_and_mounts_files_that_exist() -> None:
             if source.startswith("."):
                 assert (DEPLOY / source).exists(), source
     assert compose["services"]["consortium"]["pid"] == "service:broker"
+
+
+def test_the_partitioned_compose_file_runs_every_partition_once() -> None:
+    compose = yaml.safe_load((DEPLOY / "compose.partitioned.yaml").read_text())
+    config = load_config(
+        DEPLOY / "config/consortium.partitioned.example.toml", ConsortiumConfig
+    )
+    services = compose["services"]
+    partitions = {n: s for n, s in services.items() if n.startswith("partition-")}
+    assert sorted(
+        s["command"][-1].rsplit("--partition ", 1)[1] for s in partitions.values()
+    ) == [str(k) for k in range(config.partitions)]
+    for service in services.values():
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("."):
+                assert (DEPLOY / source).exists(), source
+    assert services["postgres"]["environment"]["POSTGRES_DB"] == config.store.dbname
 
 
 @pytest.mark.parametrize("unit", sorted(p.name for p in (DEPLOY / "systemd").iterdir()))
@@ -282,7 +304,8 @@ def test_systemd_units_verify_and_run_real_commands(unit: str, tmp_path: Path) -
     ]
     assert not problems, verify.stderr
     start = next(line for line in text.splitlines() if line.startswith("ExecStart="))
-    command = start.removeprefix("ExecStart=").split()
+    # A template's instance name (%i) is a partition number.
+    command = start.removeprefix("ExecStart=").replace("%i", "0").split()
     program = Path(command[0]).name
     if program == "commonweal":
         # The same arguments, with --help: argparse accepts them or exits 2.

@@ -135,7 +135,7 @@ class ConsumerLag:
         config = self.service.config
         broker = BrokerConnection(
             config.broker.servers,
-            f"commonweal-consortium-{config.durable}-lag",
+            f"commonweal-consortium-{config.consumer}-lag",
             config.broker.connect_options(),
         )
         try:
@@ -151,7 +151,7 @@ class ConsumerLag:
         try:
             nc = await broker.connect()
             info = await nc.jetstream().consumer_info(
-                FEDERATION_STREAM, self.service.config.durable
+                FEDERATION_STREAM, self.service.config.consumer
             )
         except (nats.errors.Error, OSError, TimeoutError) as error:
             if broker.last_error is None:
