@@ -200,4 +200,8 @@ class SealedPersonalData(Application[UUID]):
 
     def close(self) -> None:
         super().close()
-        self.keys.close()
+        # eventsourcing closes an application again when it is collected: the
+        # key table must be let go of once, or another user's file is closed.
+        if not getattr(self, "_keys_let_go", False):
+            self._keys_let_go = True
+            self.keys.close()

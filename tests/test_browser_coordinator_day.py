@@ -87,7 +87,8 @@ async def test_a_coordinators_day_on_a_phone(http_node: LiveNode) -> None:
 
         # Workers: Wes hired, then leaving.
         await menu.get_by_role("link", name="Workers", exact=True).click()
-        member = page.get_by_label("Member", exact=True)
+        hire = page.get_by_role("form", name="Hire a member")
+        member = hire.get_by_label("Member", exact=True)
         await member.select_option(label="Wes Tan (worker)")
         await page.get_by_label("From a disadvantaged group").check()
         await page.get_by_role("button", name="Hire").click()

@@ -15,7 +15,8 @@ from tests.browser import chromium
 from tests.page_text import UUID_TEXT
 from tests.web import LiveNode, browser_session
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# Every page of every role twice, with axe: minutes, and more under load.
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(1200)]
 
 
 def one_of_each_shape(paths: list[str]) -> list[str]:

@@ -230,3 +230,22 @@ def test_on_postgresql_no_table_holds_an_erased_persons_markers(
         assert app.member(bob.member).name == "ZQXBOBNAME"
     finally:
         app.close()
+
+
+def test_an_application_closed_twice_lets_go_of_the_key_file_once(
+    folder: Path,
+) -> None:
+    """eventsourcing closes an application again when it is collected: the other
+    application on the same store must still read its keys afterwards."""
+    env = StoreConfig(path=str(folder / "node.db")).env()
+    first, second = CoopNode("alpha", env), CoopNode("alpha", env)
+    second.found_coop("Alpha Care", profile_named("uk_multi_stakeholder"))
+    rosa = second.apply_for_membership(
+        name="Rosa Bianchi", email="rosa@example.org", member_class="worker"
+    )
+    first.close()
+    first.close()  # as eventsourcing's __del__ does
+    del first
+    assert second.member(rosa).name == "Rosa Bianchi"
+    assert second.keys.destroyed() == []
+    second.close()

@@ -20,6 +20,7 @@ from node.compliance import CheckKind, Held, Item, Training
 from node.http.audit import audited
 from node.http.context import NODE, run, write
 from node.http.guard import require
+from toolkit.web.errors import ApiError
 from toolkit.web.routes import Api, path_uuid
 
 api = Api()
@@ -156,6 +157,8 @@ def remove(app: CoopNode, member_id: UUID, body: Removal) -> ComplianceView:
 
 
 def set_needs(app: CoopNode, service_type: str, body: Needs) -> list[RequirementView]:
+    if service_type not in app.coop().profile.service_types:
+        raise ApiError(404, "not_found", f"no service type {service_type!r} here")
     app.set_requirements(service_type, body.checks, body.trainings)
     return requirements_view(app)
 
@@ -301,7 +304,7 @@ async def list_requirements(request: web.Request) -> list[RequirementView]:
     response=list[RequirementView],
     params={"service_type": str},
     roles=CARE,
-    errors=(400,),
+    errors=(400, 404),
 )
 async def put_requirements(request: web.Request, body: Needs) -> list[RequirementView]:
     require(request, CARE, "set what services require")

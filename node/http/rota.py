@@ -38,7 +38,7 @@ class NewPattern(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     time: ClockTime
     first_day: dt.date
     service_types: ServiceTypes
-    # The last day, or a number of weeks from the first (one of the two).
+    # The last day, or a number of weeks from the first (12 if neither).
     last_day: dt.date | None = None
     weeks: Annotated[int, msgspec.Meta(ge=1, le=MAX_WEEKS)] | None = None
     worker: UUID | None = None
@@ -153,15 +153,24 @@ def carers(app: CoopNode) -> list[CarerView]:
 # The commands, shared by the API and the rota page (node.http.rota_pages).
 
 
+DEFAULT_WEEKS = 12  # a pattern given no end runs for this many weeks
+
+
 def last_day_of(body: NewPattern) -> dt.date:
-    """The pattern's last day, given or counted in weeks from the first."""
-    if (body.last_day is None) == (body.weeks is None):
+    """The pattern's last day: given, or counted in weeks from the first
+    (``DEFAULT_WEEKS`` when neither is given); both must agree."""
+    counted = body.first_day + dt.timedelta(weeks=body.weeks or DEFAULT_WEEKS, days=-1)
+    if body.last_day is None:
+        return counted
+    if body.weeks is not None and body.last_day != counted:
         raise ApiError(
-            400, "invalid_input", "give either last_day or weeks", "last_day"
+            409,
+            "conflict",
+            f"last_day {body.last_day} is not {body.weeks} weeks from "
+            f"first_day {body.first_day}: give one of the two",
+            "last_day",
         )
-    if body.last_day is not None:
-        return body.last_day
-    return body.first_day + dt.timedelta(weeks=body.weeks or 0, days=-1)
+    return body.last_day
 
 
 def book_weekly(app: CoopNode, body: NewPattern, time_zone: str) -> PatternView:
