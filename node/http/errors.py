@@ -59,11 +59,13 @@ STATUS: dict[str, tuple[int, str | None]] = {
     errors.UnknownCareConsent.code: (404, None),
     errors.InvalidCareConsent.code: (409, None),
     errors.UnknownVolunteer.code: (404, None),
-    errors.UnknownComplianceItem.code: (400, None),
+    errors.UnknownComplianceItem.code: (404, None),
     errors.UnknownPattern.code: (404, None),
     errors.UnknownLeave.code: (404, None),
-    errors.InvalidPattern.code: (400, None),
-    errors.InvalidAvailability.code: (400, "slots"),
+    # Well-formed, but not a pattern or hours the rota can hold (a last day
+    # before the first, hours that overlap), as a closing day in the past is.
+    errors.InvalidPattern.code: (409, None),
+    errors.InvalidAvailability.code: (409, "slots"),
     errors.UnknownListing.code: (404, None),
     errors.UnknownExchange.code: (404, None),
     errors.NotAParty.code: (403, None),
