@@ -8,12 +8,13 @@ until the final rounding, so they do not depend on the order rows are read.
 """
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Annotated, Any
 
 import msgspec
 
+from federation.coop_page import only
 from federation.projection import Projection, Sums, month_of
 from federation.suppression import People, Withheld
 from schemas import Envelope, Payload
@@ -233,51 +234,61 @@ class CareReport(msgspec.Struct, frozen=True):
     volunteer_minutes: int
     active_volunteers: People
     outcomes: Outcomes
+    # The network's minutes by month and service type, oldest first.
+    services: list[ServiceMinutes] = msgspec.field(default_factory=list)
 
 
-def care_report(cursor: Cursor) -> CareReport:
-    """Every co-op's care in a fixed number of grouped queries, however many
-    co-ops there are."""
+def care_report(cursor: Cursor, coops: Sequence[str] | None = None) -> CareReport:
+    """The care of the co-ops of ``coops`` (every co-op for None) in a fixed number
+    of grouped queries, however many co-ops there are; the network's totals summed
+    by the database over every co-op."""
+    where, ids = only(coops)
     months = group_rows(
         cursor.execute(
             "SELECT coop_id, month, delivered, missed, cancelled, minutes "
-            "FROM care_visit_months ORDER BY coop_id, month"
+            f"FROM care_visit_months WHERE {where} ORDER BY coop_id, month",
+            ids,
         ).fetchall()
     )
     volunteer_months = {
         (r["coop_id"], r["month"]): (int(r["n"]), int(r["minutes"]))
         for r in cursor.execute(
             "SELECT coop_id, month, COUNT(*) AS n, SUM(minutes) AS minutes "
-            "FROM care_volunteer_months GROUP BY coop_id, month"
+            f"FROM care_volunteer_months WHERE {where} GROUP BY coop_id, month",
+            ids,
         ).fetchall()
     }
     active = {
         r["coop_id"]: int(r["n"])
         for r in cursor.execute(
             "SELECT coop_id, COUNT(DISTINCT volunteer) AS n "
-            "FROM care_volunteer_months GROUP BY coop_id"
+            f"FROM care_volunteer_months WHERE {where} GROUP BY coop_id",
+            ids,
         ).fetchall()
     }
     services = group_rows(
         cursor.execute(
             "SELECT coop_id, month, service_type, minutes FROM care_service_minutes "
-            "ORDER BY coop_id, month, service_type"
+            f"WHERE {where} ORDER BY coop_id, month, service_type",
+            ids,
         ).fetchall()
     )
     incidents = group_rows(
         cursor.execute(
             "SELECT coop_id, kind, CASE WHEN closed_on IS NULL THEN 1 ELSE 0 END "
-            "AS is_open, COUNT(*) AS n FROM care_incidents "
-            "GROUP BY coop_id, kind, CASE WHEN closed_on IS NULL THEN 1 ELSE 0 END"
+            f"AS is_open, COUNT(*) AS n FROM care_incidents WHERE {where} "
+            "GROUP BY coop_id, kind, CASE WHEN closed_on IS NULL THEN 1 ELSE 0 END",
+            ids,
         ).fetchall()
     )
     plans = group_rows(
         cursor.execute(
             "SELECT coop_id, goals, open, reviewed, performance, satisfaction "
-            "FROM care_outcomes"
+            f"FROM care_outcomes WHERE {where}",
+            ids,
         ).fetchall()
     )
-    coops = [
+    rows = [
         _coop_care(
             coop_id,
             [
@@ -309,24 +320,49 @@ def care_report(cursor: Cursor) -> CareReport:
         )
         for coop_id in sorted(set(months) | set(plans) | set(incidents))
     ]
-    delivered = sum(x.delivered for x in coops)
-    missed = sum(x.missed for x in coops)
+    return _network(cursor, rows)
+
+
+def _network(cursor: Cursor, coops: list[CoopCare]) -> CareReport:
+    """The network's care, summed by the database over every co-op: a visit's
+    service minutes and a volunteer's minutes are counted in the month its visit
+    is, so every co-op with any has a month of visits."""
+    visits = cursor.execute(
+        "SELECT SUM(delivered) AS delivered, SUM(missed) AS missed, "
+        "SUM(minutes) AS minutes FROM care_visit_months"
+    ).fetchone()
+    volunteers = cursor.execute(
+        "SELECT SUM(minutes) AS minutes, COUNT(DISTINCT coop_id || ' ' || volunteer) "
+        "AS active FROM care_volunteer_months"
+    ).fetchone()
+    services = [
+        ServiceMinutes(r["month"], r["service_type"], int(r["minutes"]))
+        for r in cursor.execute(
+            "SELECT month, service_type, SUM(minutes) AS minutes "
+            "FROM care_service_minutes GROUP BY month, service_type"
+        ).fetchall()
+    ]
     by_service: dict[str, int] = {}
-    for coop in coops:
-        for row in coop.services:
-            by_service[row.service_type] = (
-                by_service.get(row.service_type, 0) + row.minutes
-            )
+    for row in services:
+        by_service[row.service_type] = by_service.get(row.service_type, 0) + row.minutes
+    # Plans summed by number of goals: the mean change is linear in the rows.
+    plans = cursor.execute(
+        "SELECT goals, SUM(open) AS open, SUM(reviewed) AS reviewed, "
+        "SUM(performance) AS performance, SUM(satisfaction) AS satisfaction "
+        "FROM care_outcomes GROUP BY goals"
+    ).fetchall()
+    delivered, missed = int(visits["delivered"] or 0), int(visits["missed"] or 0)
     return CareReport(
         coops=coops,
         delivered=delivered,
         missed=missed,
         missed_rate=_rate(missed, delivered + missed),
-        minutes=sum(x.minutes for x in coops),
+        minutes=int(visits["minutes"] or 0),
         minutes_by_service=dict(sorted(by_service.items())),
-        volunteer_minutes=sum(x.volunteer_minutes for x in coops),
-        active_volunteers=sum(x.active_volunteers for x in coops),
-        outcomes=_outcomes([row for rows in plans.values() for row in rows]),
+        volunteer_minutes=int(volunteers["minutes"] or 0),
+        active_volunteers=int(volunteers["active"]),
+        outcomes=_outcomes(plans),
+        services=sorted(services, key=lambda s: (s.month, s.service_type)),
     )
 
 

@@ -377,6 +377,11 @@ class ConsortiumViews(TrackedTables):
         batch.outcome.dead_letters += 1
         batch.outcome.reasons.append(reason)
 
+    def dead_letter_count(self) -> int:
+        with self.transaction() as cursor:
+            row = cursor.execute("SELECT COUNT(*) AS n FROM dead_letters").fetchone()
+        return int(row["n"])
+
     def dead_letters(self) -> list[dict[str, object]]:
         with self.transaction() as cursor:
             rows = cursor.execute(

@@ -1,10 +1,12 @@
 """Membership projection: co-ops, pseudonymous members, monthly joiners and leavers."""
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import msgspec
 
+from federation.coop_page import only
 from federation.projection import Projection, Sums, month_of
 from federation.suppression import People
 from schemas import Envelope, Payload
@@ -161,22 +163,75 @@ class MembershipReport(msgspec.Struct, frozen=True):
     members: People
     share_capital: int
     months: list[MonthMovement]  # across the network
+    coop_count: int = 0  # co-ops in the network, whatever page ``coops`` is
+    # Share capital by the co-ops' rules profile (each profile has one currency).
+    share_capital_by_profile: dict[str, int] = msgspec.field(default_factory=dict)
 
 
-def membership_report(cursor: Cursor) -> MembershipReport:
-    coops = cursor.execute(
-        "SELECT coop_id, name, profile, member_classes FROM coops ORDER BY coop_id"
-    ).fetchall()
-    counts = cursor.execute(
-        "SELECT coop_id, member_class, admitted AS n FROM member_counts"
-    ).fetchall()
-    capital = cursor.execute(
-        "SELECT coop_id, shares AS total FROM coop_capital"
-    ).fetchall()
+def membership_report(
+    cursor: Cursor, coops: Sequence[str] | None = None
+) -> MembershipReport:
+    """The co-ops of ``coops`` (every co-op for None) one by one, and the network's
+    totals over every co-op, summed by the database from the running totals."""
+    where, ids = only(coops)
+    coop_rows = _coop_rows(
+        cursor.execute(
+            "SELECT coop_id, name, profile, member_classes FROM coops "
+            f"WHERE {where} ORDER BY coop_id",
+            ids,
+        ).fetchall(),
+        cursor.execute(
+            "SELECT coop_id, member_class, admitted AS n FROM member_counts "
+            f"WHERE {where}",
+            ids,
+        ).fetchall(),
+        cursor.execute(
+            f"SELECT coop_id, shares AS total FROM coop_capital WHERE {where}", ids
+        ).fetchall(),
+    )
     months = cursor.execute(
         "SELECT month, SUM(joiners) AS joiners, SUM(leavers) AS leavers "
         "FROM membership_months GROUP BY month ORDER BY month"
     ).fetchall()
+    # Only founded co-ops are counted, as each co-op's row needs its founding.
+    founded = "coop_id IN (SELECT coop_id FROM coops)"
+    totals = {
+        name: 0
+        for row in cursor.execute(
+            "SELECT DISTINCT member_classes FROM coops"
+        ).fetchall()
+        for name in json.loads(row["member_classes"])
+    }
+    for row in cursor.execute(
+        "SELECT member_class, SUM(admitted) AS n FROM member_counts "
+        f"WHERE admitted <> 0 AND {founded} GROUP BY member_class"
+    ).fetchall():
+        totals[row["member_class"]] = int(row["n"])
+    capital = {
+        r["profile"]: int(r["total"] or 0)
+        for r in cursor.execute(
+            "SELECT c.profile, SUM(k.shares) AS total FROM coops c "
+            "LEFT JOIN coop_capital k ON k.coop_id = c.coop_id GROUP BY c.profile"
+        ).fetchall()
+    }
+    count = cursor.execute("SELECT COUNT(*) AS n FROM coops").fetchone()
+    return MembershipReport(
+        coops=coop_rows,
+        members_by_class=dict(sorted(totals.items())),
+        members=sum(totals.values()),
+        share_capital=sum(capital.values()),
+        months=[
+            MonthMovement(r["month"], int(r["joiners"]), int(r["leavers"]))
+            for r in months
+        ],
+        coop_count=int(count["n"]),
+        share_capital_by_profile=dict(sorted(capital.items())),
+    )
+
+
+def _coop_rows(
+    coops: list[Any], counts: list[Any], capital: list[Any]
+) -> list[CoopMembership]:
     by_coop: dict[str, dict[str, int]] = {}
     for row in counts:
         if not row["n"]:
@@ -197,17 +252,4 @@ def membership_report(cursor: Cursor) -> MembershipReport:
                 share_capital=capital_by_coop.get(row["coop_id"], 0),
             )
         )
-    totals: dict[str, int] = {}
-    for coop in coop_rows:
-        for name, n in coop.members_by_class.items():
-            totals[name] = totals.get(name, 0) + n
-    return MembershipReport(
-        coops=coop_rows,
-        members_by_class=dict(sorted(totals.items())),
-        members=sum(totals.values()),
-        share_capital=sum(c.share_capital for c in coop_rows),
-        months=[
-            MonthMovement(r["month"], int(r["joiners"]), int(r["leavers"]))
-            for r in months
-        ],
-    )
+    return coop_rows

@@ -8,7 +8,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 import nats
@@ -20,12 +20,13 @@ from federation.activity import last_applied
 from federation.broker import FEDERATION_STREAM
 from federation.growth import CoopGrowth
 from federation.membership import CoopMembership
-from federation.report import ConsortiumReport
+from federation.report import ConsortiumReport, report_page
 from federation.service import ConsortiumService
 from federation.suppression import publish, published_type
 from toolkit.broker_connection import BrokerConnection
 from toolkit.retry import describe
 from toolkit.web.health import Health, health
+from toolkit.web.paging import MAX_LIMIT
 from toolkit.web.routes import Api
 
 log = logging.getLogger(__name__)
@@ -39,11 +40,6 @@ class Coop(msgspec.Struct, frozen=True):
     growth: CoopGrowth | None
 
 
-async def _report(request: web.Request) -> ConsortiumReport:
-    service = request.app[SERVICE]
-    return await asyncio.to_thread(service.report)
-
-
 async def _published(
     request: web.Request, part: Callable[[ConsortiumReport], object]
 ) -> Any:
@@ -52,16 +48,39 @@ async def _published(
     return await asyncio.to_thread(lambda: publish(part(service.report())))
 
 
+class ReportQuery(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A page of co-ops, as on the node's lists (toolkit.web.paging): ``cursor``
+    is the ``next_cursor`` of the page before, empty for the first."""
+
+    limit: Annotated[int, msgspec.Meta(ge=1, le=MAX_LIMIT)] = 50
+    cursor: Annotated[str, msgspec.Meta(max_length=200)] = ""
+
+
+def report_page_of(service: ConsortiumService, query: ReportQuery) -> Any:
+    """The published report listing one page of co-ops, with the network's
+    figures over every co-op."""
+    return publish(
+        report_page(
+            service.views,
+            service.registry.lineage(),
+            after=query.cursor,
+            limit=query.limit,
+        )
+    )
+
+
 @api.route(
     "GET",
     "/api/report",
-    summary="The consortium report",
+    summary="The consortium report: the network's figures and a page of co-ops",
     tag="reports",
+    query=ReportQuery,
     response=published_type(ConsortiumReport),
     auth=False,
 )
-async def report(request: web.Request) -> Any:
-    return await _published(request, lambda report: report)
+async def report(request: web.Request, query: ReportQuery) -> Any:
+    service = request.app[SERVICE]
+    return await asyncio.to_thread(report_page_of, service, query)
 
 
 @api.route(
