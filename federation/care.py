@@ -53,8 +53,28 @@ class CareProjection(Projection):
         "open INTEGER NOT NULL, reviewed INTEGER NOT NULL, "
         "performance BIGINT NOT NULL, satisfaction BIGINT NOT NULL, "
         "PRIMARY KEY (coop_id, goals))",
+        # The network's running totals, so that a report by page of co-ops reads
+        # a few rows for them, not every co-op's months (FILLS fills them when new
+        # beside an older store).
+        "CREATE TABLE IF NOT EXISTS care_network_services ("
+        "month TEXT NOT NULL, service_type TEXT NOT NULL, "
+        "minutes BIGINT NOT NULL, PRIMARY KEY (month, service_type))",
+        "CREATE TABLE IF NOT EXISTS care_volunteers ("
+        "coop_id TEXT NOT NULL, volunteer TEXT NOT NULL, "
+        "PRIMARY KEY (coop_id, volunteer))",
     )
     FILLS = (
+        (
+            "care_network_services",
+            "INSERT INTO care_network_services (month, service_type, minutes) "
+            "SELECT month, service_type, SUM(minutes) FROM care_service_minutes "
+            "GROUP BY month, service_type",
+        ),
+        (
+            "care_volunteers",
+            "INSERT INTO care_volunteers (coop_id, volunteer) "
+            "SELECT DISTINCT coop_id, volunteer FROM care_volunteer_months",
+        ),
         (
             "care_outcomes",
             "INSERT INTO care_outcomes "
@@ -85,12 +105,35 @@ class CareProjection(Projection):
             ("coop_id", "goals"),
             ("plans", "open", "reviewed", "performance", "satisfaction"),
         )
-        self.sums = (self.visits, self.services, self.volunteers, self.outcomes)
+        self.network_services = Sums(
+            "care_network_services", ("month", "service_type"), ("minutes",)
+        )
+        self.sums = (
+            self.visits,
+            self.services,
+            self.volunteers,
+            self.outcomes,
+            self.network_services,
+        )
+        self._volunteers: set[tuple[str, str]] = set()  # (coop_id, volunteer)
 
     def apply(self, cursor: Cursor, envelope: Envelope, payload: Payload) -> None:
         handler = self._handlers.get(type(payload))
         if handler is not None:
             handler(self, cursor, envelope.coop_id, payload)
+
+    def flush(self, cursor: Cursor) -> None:
+        super().flush(cursor)
+        cursor.executemany(
+            "INSERT INTO care_volunteers (coop_id, volunteer) VALUES (?, ?) "
+            "ON CONFLICT (coop_id, volunteer) DO NOTHING",
+            sorted(self._volunteers),
+        )
+        self._volunteers = set()
+
+    def discard(self) -> None:
+        super().discard()
+        self._volunteers = set()
 
     def _delivered(self, cur: Cursor, coop_id: str, p: c.VisitDelivered) -> None:
         month = month_of(p.delivered_on)
@@ -98,8 +141,10 @@ class CareProjection(Projection):
         self.visits.add((coop_id, month), 1, 0, 0, minutes)
         for service_type, part in p.minutes_by_service.items():
             self.services.add((coop_id, month, service_type), part)
+            self.network_services.add((month, service_type), part)
         if p.worker_class == "volunteer":
             self.volunteers.add((coop_id, month, p.worker), minutes)
+            self._volunteers.add((coop_id, p.worker))
 
     def _missed(self, cur: Cursor, coop_id: str, p: c.VisitMissed) -> None:
         self.visits.add((coop_id, month_of(p.missed_on)), 0, 1, 0, 0)
@@ -331,15 +376,14 @@ def _network(cursor: Cursor, coops: list[CoopCare]) -> CareReport:
         "SELECT SUM(delivered) AS delivered, SUM(missed) AS missed, "
         "SUM(minutes) AS minutes FROM care_visit_months"
     ).fetchone()
-    volunteers = cursor.execute(
-        "SELECT SUM(minutes) AS minutes, COUNT(DISTINCT coop_id || ' ' || volunteer) "
-        "AS active FROM care_volunteer_months"
+    minutes = cursor.execute(
+        "SELECT SUM(minutes) AS minutes FROM care_volunteer_months"
     ).fetchone()
+    active = cursor.execute("SELECT COUNT(*) AS n FROM care_volunteers").fetchone()
     services = [
         ServiceMinutes(r["month"], r["service_type"], int(r["minutes"]))
         for r in cursor.execute(
-            "SELECT month, service_type, SUM(minutes) AS minutes "
-            "FROM care_service_minutes GROUP BY month, service_type"
+            "SELECT month, service_type, minutes FROM care_network_services"
         ).fetchall()
     ]
     by_service: dict[str, int] = {}
@@ -359,8 +403,8 @@ def _network(cursor: Cursor, coops: list[CoopCare]) -> CareReport:
         missed_rate=_rate(missed, delivered + missed),
         minutes=int(visits["minutes"] or 0),
         minutes_by_service=dict(sorted(by_service.items())),
-        volunteer_minutes=int(volunteers["minutes"] or 0),
-        active_volunteers=int(volunteers["active"]),
+        volunteer_minutes=int(minutes["minutes"] or 0),
+        active_volunteers=int(active["n"]),
         outcomes=_outcomes(plans),
         services=sorted(services, key=lambda s: (s.month, s.service_type)),
     )

@@ -241,7 +241,8 @@ def _boards(cursor: Cursor, coops: Sequence[str] | None) -> dict[str, dict[str, 
     rows = cursor.execute(
         f"SELECT coop_id, board FROM gov_boards WHERE {where}", ids
     ).fetchall()
-    return {r["coop_id"]: json.loads(r["board"]) for r in rows}
+    board = msgspec.json.Decoder(dict[str, int])  # several times json's speed
+    return {r["coop_id"]: board.decode(r["board"]) for r in rows}
 
 
 def _rules(cursor: Cursor, coops: Sequence[str] | None) -> dict[str, g.BoardRules]:
@@ -249,6 +250,8 @@ def _rules(cursor: Cursor, coops: Sequence[str] | None) -> dict[str, g.BoardRule
     rows = cursor.execute(
         f"SELECT coop_id, rules FROM gov_rules WHERE {where}", ids
     ).fetchall()
-    return {
-        r["coop_id"]: msgspec.json.decode(r["rules"], type=g.BoardRules) for r in rows
-    }
+    decoded: dict[str, g.BoardRules] = {}  # co-ops of one profile share rules
+    for r in rows:
+        if r["rules"] not in decoded:
+            decoded[r["rules"]] = msgspec.json.decode(r["rules"], type=g.BoardRules)
+    return {r["coop_id"]: decoded[r["rules"]] for r in rows}

@@ -35,8 +35,19 @@ class MembershipProjection(Projection):
         "admitted INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (coop_id, member_class))",
         "CREATE TABLE IF NOT EXISTS coop_capital ("
         "coop_id TEXT PRIMARY KEY, shares BIGINT NOT NULL DEFAULT 0)",
+        # The network's joiners and leavers by month, for a report by page of
+        # co-ops (FILLS fills it from membership_months when new).
+        "CREATE TABLE IF NOT EXISTS network_months ("
+        "month TEXT PRIMARY KEY, joiners INTEGER NOT NULL DEFAULT 0, "
+        "leavers INTEGER NOT NULL DEFAULT 0)",
     )
     FILLS = (
+        (
+            "network_months",
+            "INSERT INTO network_months (month, joiners, leavers) "
+            "SELECT month, SUM(joiners), SUM(leavers) FROM membership_months "
+            "GROUP BY month",
+        ),
         (
             "member_counts",
             "INSERT INTO member_counts (coop_id, member_class, admitted) "
@@ -58,7 +69,8 @@ class MembershipProjection(Projection):
         )
         self.classes = Sums("member_counts", ("coop_id", "member_class"), ("admitted",))
         self.capital = Sums("coop_capital", ("coop_id",), ("shares",))
-        self.sums = (self.months, self.classes, self.capital)
+        self.network = Sums("network_months", ("month",), ("joiners", "leavers"))
+        self.sums = (self.months, self.classes, self.capital, self.network)
         # (coop_id, member) -> change in shares: it commutes, so it is summed
         # over the batch and written once.
         self._shares: dict[tuple[str, str], int] = {}
@@ -103,6 +115,7 @@ class MembershipProjection(Projection):
             (coop_id, p.member, p.member_class),
         )
         self.months.add((coop_id, month_of(p.admitted_on)), 1, 0)  # a joiner
+        self.network.add((month_of(p.admitted_on),), 1, 0)
         self.classes.add((coop_id, p.member_class), 1)
 
     def _class_changed(self, c: Cursor, coop_id: str, p: m.MemberClassChanged) -> None:
@@ -119,6 +132,7 @@ class MembershipProjection(Projection):
             (coop_id, p.member),
         )
         self.months.add((coop_id, month_of(p.withdrawn_on)), 0, 1)  # a leaver
+        self.network.add((month_of(p.withdrawn_on),), 0, 1)
         self.classes.add((coop_id, p.member_class), -1)
 
     def _shares_bought(self, c: Cursor, coop_id: str, p: m.SharesBought) -> None:
@@ -189,10 +203,10 @@ def membership_report(
             f"SELECT coop_id, shares AS total FROM coop_capital WHERE {where}", ids
         ).fetchall(),
     )
-    months = cursor.execute(
-        "SELECT month, SUM(joiners) AS joiners, SUM(leavers) AS leavers "
-        "FROM membership_months GROUP BY month ORDER BY month"
-    ).fetchall()
+    months = sorted(
+        cursor.execute("SELECT month, joiners, leavers FROM network_months").fetchall(),
+        key=lambda r: r["month"],
+    )
     # Only founded co-ops are counted, as each co-op's row needs its founding.
     founded = "coop_id IN (SELECT coop_id FROM coops)"
     totals = {

@@ -12,6 +12,7 @@ import msgspec
 import pytest
 
 from commonweal.sample_activity import (
+    SERVICE_USER_CLASSES,
     generate_care,
     generate_governance,
     generate_membership,
@@ -26,6 +27,8 @@ from tests.waiting import wait_until_caught_up
 from tests.web import serving
 
 AS_OF = dt.date(2025, 12, 31)
+FUNDED_FROM = dt.date(2025, 7, 1)
+FUNDERS = ("council_commission", "direct_payment", "self_funded")
 COOPS = [
     ("bologna", "italy_type_b"),
     ("kirklees", "uk_multi_stakeholder"),
@@ -83,6 +86,7 @@ def all_pages(
 
 
 @pytest.mark.slow
+@pytest.mark.postgres
 async def test_every_page_has_the_network_and_the_pages_are_the_whole_report(
     nats_server: Any,
     make_node: Callable[..., NodeService],
@@ -106,6 +110,14 @@ async def test_every_page_has_the_network_and_the_pages_are_the_whole_report(
         )
         generate_care(node.coop_node, seed=seed, start=dt.date(2025, 6, 1), days=150)
         generate_governance(node.coop_node, seed=seed, day=dt.date(2025, 9, 1))
+        users = [
+            m
+            for m in node.coop_node.members()
+            if m.is_admitted and m.member_class in SERVICE_USER_CLASSES
+        ]
+        for n, user in enumerate(users[:6]):
+            funder = FUNDERS[(n + seed) % len(FUNDERS)]
+            node.coop_node.arrange_funding(user.id, funder, 60 * (n + 1), FUNDED_FROM)
         node.coop_node.summarise_care_months(AS_OF + dt.timedelta(8))
         node.replicator.wake()
         nodes.append(node)

@@ -41,6 +41,17 @@ class Cursor:
             sql = sql.replace("?", self._placeholder)
         self._raw.executemany(sql, rows)
 
+    @contextmanager
+    def pipelined(self) -> Iterator[None]:
+        """On PostgreSQL, statements sent without waiting for each one's answer
+        (psycopg's pipeline mode): a write costs no round trip of its own, a read
+        waits for what went before it. On SQLite, in process, there is no trip."""
+        if self._placeholder == "?":
+            yield
+            return
+        with self._raw.connection.pipeline():
+            yield
+
     def days_since(self, column: str) -> str:
         """SQL for the whole days from the ISO date in ``column`` to the date given
         as the next parameter: the one thing the two dialects spell differently."""
@@ -148,6 +159,29 @@ class TrackedTables(TrackingRecorder):
             raise IntegrityError(
                 f"Failed to record tracking for {tracking.application_name} "
                 f"{tracking.notification_id}"
+            )
+
+    def insert_trackings_in(self, cursor: Cursor, trackings: list[Tracking]) -> None:
+        """``insert_tracking_in`` for many names in one statement (one round
+        trip), with the same refusal if any position would not move forward."""
+        if not trackings:
+            return
+        table = self.tracking_table
+        rows = cursor.execute(
+            f"INSERT INTO {table} (application_name, notification_id) VALUES "
+            + ", ".join("(?, ?)" for _ in trackings)
+            + " ON CONFLICT (application_name) DO UPDATE "
+            "SET notification_id = excluded.notification_id "
+            f"WHERE {table}.notification_id < excluded.notification_id "
+            "RETURNING application_name",
+            [v for t in trackings for v in (t.application_name, t.notification_id)],
+        ).fetchall()
+        if len(rows) != len(trackings):
+            recorded = {row["application_name"] for row in rows}
+            refused = [t for t in trackings if t.application_name not in recorded]
+            raise IntegrityError(
+                f"Failed to record tracking for {refused[0].application_name} "
+                f"{refused[0].notification_id}"
             )
 
     def tracked_position(self, cursor: Cursor, application_name: str) -> int:
