@@ -4,6 +4,7 @@ pages together list every co-op once; on SQLite and PostgreSQL, and through
 ``/api/report?limit=&cursor=``."""
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -166,3 +167,21 @@ async def test_every_page_has_the_network_and_the_pages_are_the_whole_report(
                 f"{url}/api/report", params={"limit": bad}
             ) as response:
                 assert response.status == 400
+
+        # The dashboard too: two co-ops a page, the network's totals on each.
+        members = f'id="total-members">{sqlite_whole.membership.members}<'
+        names = {c.coop_id: c.name for c in sqlite_whole.membership.coops}
+        seen: list[str] = []
+        link = "/?limit=2"
+        while link:
+            async with session.get(url + link.replace("&amp;", "&")) as response:
+                assert response.status == 200
+                html = await response.text()
+            assert members in html
+            seen += [c for c, name in names.items() if f">{name}</td>" in html]
+            found = re.search(r'href="(/\?limit=2&amp;cursor=[^"]+)">Next co-ops', html)
+            link = found.group(1) if found else ""
+            assert ("First co-ops" in html) == (len(seen) > 2)
+        assert seen == [c for c, _ in COOPS]
+        async with session.get(f"{url}/", params={"limit": "0"}) as response:
+            assert response.status == 400

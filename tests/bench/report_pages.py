@@ -126,6 +126,8 @@ def cloned(
 
 
 def fill(store: StoreConfig, tables: dict[str, Any]) -> None:
+    """Fill ``store`` with the rows of ``tables``, and the network's running
+    totals (the tables no co-op keys) from them, as ``FILLS`` does when new."""
     views = ConsortiumViews.construct(store.env())
     with views.transaction() as cursor:
         for name, (columns, rows) in tables.items():
@@ -133,6 +135,10 @@ def fill(store: StoreConfig, tables: dict[str, Any]) -> None:
             cursor.executemany(
                 f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})", rows
             )
+        for name, statement in views.FILLS:
+            if name not in tables:
+                cursor.execute(f"DELETE FROM {name}")
+                cursor.execute(statement)
     views.factory.close()
 
 
