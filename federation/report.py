@@ -55,7 +55,7 @@ def build_report(
     coops = page.coops
     with views.transaction() as cursor:
         membership = membership_report(cursor, coops)
-        growth = growth_report(cursor, lineage, as_of)
+        growth = growth_report(cursor, lineage, as_of, coops)
         governance = governance_report(cursor, coops)
         dead = cursor.execute("SELECT COUNT(*) AS n FROM dead_letters").fetchone()
         care = care_report(cursor, coops)
@@ -63,12 +63,6 @@ def build_report(
         funding = funding_report(cursor, as_of, coops)
         workforce = workforce_report(cursor, as_of, coops)
         timebank = timebank_report(cursor, as_of, coops)
-    if coops is not None:
-        # The tree is the network's shape, built whole; the page lists its own.
-        listed = set(coops)
-        growth = msgspec.structs.replace(
-            growth, coops=[c for c in growth.coops if c.coop_id in listed]
-        )
     return ConsortiumReport(
         generated_at=generated_at,
         membership=membership,
