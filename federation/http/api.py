@@ -20,6 +20,7 @@ from federation.activity import last_applied
 from federation.broker import FEDERATION_STREAM
 from federation.growth import CoopGrowth
 from federation.membership import CoopMembership
+from federation.registry import ConsortiumRegistry, Lineage
 from federation.report import ConsortiumReport, report_page
 from federation.service import ConsortiumService
 from federation.suppression import publish, published_type
@@ -56,17 +57,31 @@ class ReportQuery(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     cursor: Annotated[str, msgspec.Meta(max_length=200)] = ""
 
 
-def report_page_of(service: ConsortiumService, query: ReportQuery) -> Any:
-    """The published report listing one page of co-ops, with the network's
-    figures over every co-op."""
-    return publish(
-        report_page(
-            service.views,
-            service.registry.lineage(),
-            after=query.cursor,
-            limit=query.limit,
-        )
-    )
+class RegistryLineage:
+    """The registry's lineage, read again only when the registry has changed:
+    reading it loads every registered co-op (a few hundred ms at 1,000 co-ops),
+    while its last event's id is one indexed read."""
+
+    def __init__(self, registry: ConsortiumRegistry) -> None:
+        self.registry = registry
+        self._read: tuple[int, list[Lineage]] | None = None
+
+    def __call__(self) -> list[Lineage]:
+        version = self.registry.recorder.max_notification_id() or 0
+        if self._read is None or self._read[0] != version:
+            self._read = (version, self.registry.lineage())
+        return self._read[1]
+
+
+LINEAGE = web.AppKey("lineage", RegistryLineage)
+
+
+def page_of_report(
+    service: ConsortiumService, lineage: RegistryLineage, query: ReportQuery
+) -> ConsortiumReport:
+    """The report listing one page of co-ops, with the network's figures over
+    every co-op."""
+    return report_page(service.views, lineage(), after=query.cursor, limit=query.limit)
 
 
 @api.route(
@@ -79,8 +94,10 @@ def report_page_of(service: ConsortiumService, query: ReportQuery) -> Any:
     auth=False,
 )
 async def report(request: web.Request, query: ReportQuery) -> Any:
-    service = request.app[SERVICE]
-    return await asyncio.to_thread(report_page_of, service, query)
+    service, lineage = request.app[SERVICE], request.app[LINEAGE]
+    return await asyncio.to_thread(
+        lambda: publish(page_of_report(service, lineage, query))
+    )
 
 
 @api.route(

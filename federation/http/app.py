@@ -10,16 +10,19 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from federation.http.api import (
+    LINEAGE,
     SERVICE,
     ConsortiumCollector,
     ConsumerLag,
+    RegistryLineage,
     ReportQuery,
     api,
+    page_of_report,
 )
 from federation.http.figures import Figure, figures
 from federation.http.sections import Section, key_measures, sections
 from federation.members_over_time import members_by_class_over_time
-from federation.report import report_page
+from federation.report import build_report
 from federation.service import ConsortiumService
 from federation.suppression import publish
 from toolkit.web.errors import error_middleware, heading
@@ -34,20 +37,17 @@ LAG = web.AppKey("lag", ConsumerLag)
 
 
 def _figures(
-    service: ConsortiumService, query: ReportQuery | None = None
+    service: ConsortiumService,
+    lineage: RegistryLineage,
+    query: ReportQuery | None = None,
 ) -> tuple[Any, list[Section], list[Figure]]:
     """The report's published view (what the page may show), its sections, and
     every figure of them (each downloadable as CSV): listing the page of co-ops
     ``query`` asks for, or every co-op for None (a figure's CSV)."""
     if query is None:
-        report = service.report()
+        report = build_report(service.views, lineage())
     else:
-        report = report_page(
-            service.views,
-            service.registry.lineage(),
-            after=query.cursor,
-            limit=query.limit,
-        )
+        report = page_of_report(service, lineage, query)
     view = publish(report)
     with service.views.transaction() as cursor:
         trend = members_by_class_over_time(cursor)
@@ -65,7 +65,9 @@ async def dashboard(request: web.Request) -> web.Response:
         query = msgspec.convert(dict(request.query), ReportQuery, strict=False)
     except msgspec.ValidationError as error:
         raise web.HTTPBadRequest(text=f"Not a page of co-ops: {error}") from None
-    view, parts, every = await asyncio.to_thread(_figures, service, query)
+    view, parts, every = await asyncio.to_thread(
+        _figures, service, request.app[LINEAGE], query
+    )
     return render(
         request.app[TEMPLATES],
         "dashboard.html",
@@ -98,7 +100,9 @@ async def operations(request: web.Request) -> web.Response:
 
 
 async def figure_csv(request: web.Request) -> web.Response:
-    _, _, figs = await asyncio.to_thread(_figures, request.app[SERVICE])
+    _, _, figs = await asyncio.to_thread(
+        _figures, request.app[SERVICE], request.app[LINEAGE]
+    )
     name = request.match_info["name"]
     for figure in figs:
         if figure.name == name:
@@ -132,6 +136,7 @@ def make_consortium_app(service: ConsortiumService) -> web.Application:
         middlewares=[metrics.middleware(), error_middleware(_none, error_page)]
     )
     app[SERVICE] = service
+    app[LINEAGE] = RegistryLineage(service.registry)
     app[LAG] = lag
     app[TEMPLATES] = environment("federation.http")
     secure(app)
