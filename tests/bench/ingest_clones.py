@@ -32,8 +32,8 @@ import nats
 
 from federation.broker import NatsServer, ensure_federation_stream
 from schemas.envelope import WireBody
-from tests.bench.report_pages import TREE
-from tests.bench.scale import coop_id_of, drop_bench_schemas, ensure_stores, replicate
+from tests.bench.report_pages import TREE, drop_schema
+from tests.bench.scale import coop_id_of, ensure_stores, replicate
 from tests.bench.scale import pg_store as new_pg_store
 from tests.keys import coop_seed
 from tests.streams import stream_messages
@@ -162,9 +162,13 @@ def main() -> None:
                     rounds = args.rounds if envelopes < 100_000 else 1
                     for _ in range(rounds):  # trees alternating
                         for name, tree in trees.items():
-                            seconds = timed(tree, server.url, make(), last_seq)
+                            store = make()
+                            try:
+                                seconds = timed(tree, server.url, store, last_seq)
+                            finally:
+                                if store.kind == "postgres":
+                                    drop_schema(store)
                             runs[name].append(seconds * 1e6 / envelopes)
-                        drop_bench_schemas()
                     for name, costs in runs.items():
                         shown = ", ".join(f"{c:.1f}" for c in costs)
                         print(

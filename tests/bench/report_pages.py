@@ -37,7 +37,6 @@ from federation.ingest import ConsortiumViews
 from tests.bench.scale import (
     POSTGRES,
     coop_id_of,
-    drop_bench_schemas,
     ensure_stores,
     replicate,
     timed_ingest,
@@ -149,6 +148,12 @@ def pg_store() -> StoreConfig:
     return StoreConfig(kind="postgres", dbname="test", user="postgres", schema=schema)
 
 
+def drop_schema(store: StoreConfig) -> None:
+    """Drop this run's schema only: other benchmarks may share the server."""
+    with psycopg.connect(**POSTGRES, autocommit=True) as conn:  # type: ignore[arg-type]
+        conn.execute(f'DROP SCHEMA IF EXISTS "{store.schema}" CASCADE')
+
+
 def timed(tree: Path, store: StoreConfig, how: str, runs: int, middle: str) -> float:
     """p95 in ms of ``how`` on ``store``, measured with ``tree``'s code."""
     python = tree / ".venv" / "bin" / "python"
@@ -221,7 +226,7 @@ def main() -> None:
                         flush=True,
                     )
         finally:
-            drop_bench_schemas()
+            drop_schema(stores["PostgreSQL"])
 
 
 if __name__ == "__main__":
