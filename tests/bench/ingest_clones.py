@@ -32,9 +32,8 @@ import nats
 
 from federation.broker import NatsServer, ensure_federation_stream
 from schemas.envelope import WireBody
-from tests.bench.report_pages import TREE, drop_schema
+from tests.bench.report_pages import TREE, drop_schema, pg_store
 from tests.bench.scale import coop_id_of, ensure_stores, replicate
-from tests.bench.scale import pg_store as new_pg_store
 from tests.keys import coop_seed
 from tests.streams import stream_messages
 from toolkit.config import StoreConfig
@@ -112,10 +111,11 @@ def timed(tree: Path, url: str, store: StoreConfig, last_seq: dict[str, int]) ->
         ],
         cwd=tree,
         env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"},
-        check=True,
         capture_output=True,
         text=True,
     )
+    if out.returncode:
+        raise RuntimeError(f"ingest by {tree} failed:\n{out.stderr[-3000:]}")
     seconds: float = json.loads(out.stdout)["seconds"]
     return seconds
 
@@ -124,6 +124,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--coops", type=int, nargs="+", default=[10, 1000])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--backends", nargs="+", default=["SQLite", "PostgreSQL"])
     parser.add_argument("--other", type=Path, help="a checkout of the tree before")
     parser.add_argument(
         "--stores", type=Path, default=Path(tempfile.gettempdir()) / "cw-stores"
@@ -155,9 +156,11 @@ def main() -> None:
                     "SQLite": lambda: StoreConfig(
                         path=str(work / f"consortium{uuid.uuid4().hex[:8]}.db")
                     ),
-                    "PostgreSQL": new_pg_store,
+                    "PostgreSQL": pg_store,
                 }
                 for backend, make in makers.items():
+                    if backend not in args.backends:
+                        continue
                     runs: dict[str, list[float]] = {name: [] for name in trees}
                     rounds = args.rounds if envelopes < 100_000 else 1
                     for _ in range(rounds):  # trees alternating

@@ -142,7 +142,9 @@ def fill(store: StoreConfig, tables: dict[str, Any]) -> None:
 
 
 def pg_store() -> StoreConfig:
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    """A fresh schema, named so that no other benchmark's clean-up (scale.py
+    drops every ``bench_`` schema) takes it away mid-run."""
+    schema = f"reports_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(**POSTGRES, autocommit=True) as conn:  # type: ignore[arg-type]
         conn.execute(f'CREATE SCHEMA "{schema}"')
     return StoreConfig(kind="postgres", dbname="test", user="postgres", schema=schema)
@@ -169,10 +171,11 @@ def timed(tree: Path, store: StoreConfig, how: str, runs: int, middle: str) -> f
         ],
         cwd=tree,
         env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"},
-        check=True,
         capture_output=True,
         text=True,
     )
+    if out.returncode:
+        raise RuntimeError(f"{how} on {tree} failed:\n{out.stderr[-3000:]}")
     p95: float = json.loads(out.stdout)["p95"]
     return p95
 
