@@ -27,10 +27,19 @@ class Cursor:
     def __init__(self, raw: Any, placeholder: str) -> None:
         self._raw = raw
         self._placeholder = placeholder
+        self._pipelined = False
 
     def execute(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> "Cursor":
+        """Run ``sql``; fetch its rows from the cursor returned."""
         if self._placeholder != "?":
             sql = sql.replace("?", self._placeholder)
+        if self._pipelined and _returns_rows(sql):
+            # In pipeline mode one cursor's results arrive in a queue, and a
+            # fetch after many queued writes read a write's (at 1,000 co-ops):
+            # a read gets a cursor of its own, so it fetches its own rows.
+            reader = self._raw.connection.cursor()
+            reader.execute(sql, params)
+            return Cursor(reader, self._placeholder)
         self._raw.execute(sql, params)
         return self
 
@@ -50,7 +59,11 @@ class Cursor:
             yield
             return
         with self._raw.connection.pipeline():
-            yield
+            self._pipelined = True
+            try:
+                yield
+            finally:
+                self._pipelined = False
 
     def days_since(self, column: str) -> str:
         """SQL for the whole days from the ISO date in ``column`` to the date given
@@ -75,6 +88,11 @@ class Cursor:
     def fetchall(self) -> list[Any]:
         rows: list[Any] = self._raw.fetchall()
         return rows
+
+
+def _returns_rows(sql: str) -> bool:
+    statement = sql.lstrip().upper()
+    return statement.startswith("SELECT") or " RETURNING " in statement
 
 
 def group_rows(rows: list[Any], column: str = "coop_id") -> dict[str, list[Any]]:
