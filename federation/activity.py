@@ -19,12 +19,14 @@ LAST_APPLIED_TABLE = (
 )
 
 
-def record_applied(cursor: Cursor, coop_id: str) -> None:
-    """Note, in the batch's transaction, that ``coop_id``'s chain moved now."""
-    cursor.execute(
+def record_applied(cursor: Cursor, coop_ids: list[str]) -> None:
+    """Note, in the batch's transaction, that the chains of ``coop_ids`` moved
+    now."""
+    now = dt.datetime.now(dt.UTC).isoformat()
+    cursor.executemany(
         "INSERT INTO last_applied (coop_id, applied_at) VALUES (?, ?) "
         "ON CONFLICT (coop_id) DO UPDATE SET applied_at = excluded.applied_at",
-        (coop_id, dt.datetime.now(dt.UTC).isoformat()),
+        [(coop_id, now) for coop_id in coop_ids],
     )
 
 

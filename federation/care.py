@@ -8,12 +8,13 @@ until the final rounding, so they do not depend on the order rows are read.
 """
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Annotated, Any
 
 import msgspec
 
+from federation.coop_page import only
 from federation.projection import Projection, Sums, month_of
 from federation.suppression import People, Withheld
 from schemas import Envelope, Payload
@@ -52,8 +53,28 @@ class CareProjection(Projection):
         "open INTEGER NOT NULL, reviewed INTEGER NOT NULL, "
         "performance BIGINT NOT NULL, satisfaction BIGINT NOT NULL, "
         "PRIMARY KEY (coop_id, goals))",
+        # The network's running totals, so that a report by page of co-ops reads
+        # a few rows for them, not every co-op's months (FILLS fills them when new
+        # beside an older store).
+        "CREATE TABLE IF NOT EXISTS care_network_services ("
+        "month TEXT NOT NULL, service_type TEXT NOT NULL, "
+        "minutes BIGINT NOT NULL, PRIMARY KEY (month, service_type))",
+        "CREATE TABLE IF NOT EXISTS care_volunteers ("
+        "coop_id TEXT NOT NULL, volunteer TEXT NOT NULL, "
+        "PRIMARY KEY (coop_id, volunteer))",
     )
     FILLS = (
+        (
+            "care_network_services",
+            "INSERT INTO care_network_services (month, service_type, minutes) "
+            "SELECT month, service_type, SUM(minutes) FROM care_service_minutes "
+            "GROUP BY month, service_type",
+        ),
+        (
+            "care_volunteers",
+            "INSERT INTO care_volunteers (coop_id, volunteer) "
+            "SELECT DISTINCT coop_id, volunteer FROM care_volunteer_months",
+        ),
         (
             "care_outcomes",
             "INSERT INTO care_outcomes "
@@ -84,12 +105,35 @@ class CareProjection(Projection):
             ("coop_id", "goals"),
             ("plans", "open", "reviewed", "performance", "satisfaction"),
         )
-        self.sums = (self.visits, self.services, self.volunteers, self.outcomes)
+        self.network_services = Sums(
+            "care_network_services", ("month", "service_type"), ("minutes",)
+        )
+        self.sums = (
+            self.visits,
+            self.services,
+            self.volunteers,
+            self.outcomes,
+            self.network_services,
+        )
+        self._volunteers: set[tuple[str, str]] = set()  # (coop_id, volunteer)
 
     def apply(self, cursor: Cursor, envelope: Envelope, payload: Payload) -> None:
         handler = self._handlers.get(type(payload))
         if handler is not None:
             handler(self, cursor, envelope.coop_id, payload)
+
+    def flush(self, cursor: Cursor) -> None:
+        super().flush(cursor)
+        cursor.executemany(
+            "INSERT INTO care_volunteers (coop_id, volunteer) VALUES (?, ?) "
+            "ON CONFLICT (coop_id, volunteer) DO NOTHING",
+            sorted(self._volunteers),
+        )
+        self._volunteers = set()
+
+    def discard(self) -> None:
+        super().discard()
+        self._volunteers = set()
 
     def _delivered(self, cur: Cursor, coop_id: str, p: c.VisitDelivered) -> None:
         month = month_of(p.delivered_on)
@@ -97,8 +141,10 @@ class CareProjection(Projection):
         self.visits.add((coop_id, month), 1, 0, 0, minutes)
         for service_type, part in p.minutes_by_service.items():
             self.services.add((coop_id, month, service_type), part)
+            self.network_services.add((month, service_type), part)
         if p.worker_class == "volunteer":
             self.volunteers.add((coop_id, month, p.worker), minutes)
+            self._volunteers.add((coop_id, p.worker))
 
     def _missed(self, cur: Cursor, coop_id: str, p: c.VisitMissed) -> None:
         self.visits.add((coop_id, month_of(p.missed_on)), 0, 1, 0, 0)
@@ -233,51 +279,61 @@ class CareReport(msgspec.Struct, frozen=True):
     volunteer_minutes: int
     active_volunteers: People
     outcomes: Outcomes
+    # The network's minutes by month and service type, oldest first.
+    services: list[ServiceMinutes] = msgspec.field(default_factory=list)
 
 
-def care_report(cursor: Cursor) -> CareReport:
-    """Every co-op's care in a fixed number of grouped queries, however many
-    co-ops there are."""
+def care_report(cursor: Cursor, coops: Sequence[str] | None = None) -> CareReport:
+    """The care of the co-ops of ``coops`` (every co-op for None) in a fixed number
+    of grouped queries, however many co-ops there are; the network's totals summed
+    by the database over every co-op."""
+    where, ids = only(coops)
     months = group_rows(
         cursor.execute(
             "SELECT coop_id, month, delivered, missed, cancelled, minutes "
-            "FROM care_visit_months ORDER BY coop_id, month"
+            f"FROM care_visit_months WHERE {where} ORDER BY coop_id, month",
+            ids,
         ).fetchall()
     )
     volunteer_months = {
         (r["coop_id"], r["month"]): (int(r["n"]), int(r["minutes"]))
         for r in cursor.execute(
             "SELECT coop_id, month, COUNT(*) AS n, SUM(minutes) AS minutes "
-            "FROM care_volunteer_months GROUP BY coop_id, month"
+            f"FROM care_volunteer_months WHERE {where} GROUP BY coop_id, month",
+            ids,
         ).fetchall()
     }
     active = {
         r["coop_id"]: int(r["n"])
         for r in cursor.execute(
             "SELECT coop_id, COUNT(DISTINCT volunteer) AS n "
-            "FROM care_volunteer_months GROUP BY coop_id"
+            f"FROM care_volunteer_months WHERE {where} GROUP BY coop_id",
+            ids,
         ).fetchall()
     }
     services = group_rows(
         cursor.execute(
             "SELECT coop_id, month, service_type, minutes FROM care_service_minutes "
-            "ORDER BY coop_id, month, service_type"
+            f"WHERE {where} ORDER BY coop_id, month, service_type",
+            ids,
         ).fetchall()
     )
     incidents = group_rows(
         cursor.execute(
             "SELECT coop_id, kind, CASE WHEN closed_on IS NULL THEN 1 ELSE 0 END "
-            "AS is_open, COUNT(*) AS n FROM care_incidents "
-            "GROUP BY coop_id, kind, CASE WHEN closed_on IS NULL THEN 1 ELSE 0 END"
+            f"AS is_open, COUNT(*) AS n FROM care_incidents WHERE {where} "
+            "GROUP BY coop_id, kind, CASE WHEN closed_on IS NULL THEN 1 ELSE 0 END",
+            ids,
         ).fetchall()
     )
     plans = group_rows(
         cursor.execute(
             "SELECT coop_id, goals, open, reviewed, performance, satisfaction "
-            "FROM care_outcomes"
+            f"FROM care_outcomes WHERE {where}",
+            ids,
         ).fetchall()
     )
-    coops = [
+    rows = [
         _coop_care(
             coop_id,
             [
@@ -309,24 +365,48 @@ def care_report(cursor: Cursor) -> CareReport:
         )
         for coop_id in sorted(set(months) | set(plans) | set(incidents))
     ]
-    delivered = sum(x.delivered for x in coops)
-    missed = sum(x.missed for x in coops)
+    return _network(cursor, rows)
+
+
+def _network(cursor: Cursor, coops: list[CoopCare]) -> CareReport:
+    """The network's care, summed by the database over every co-op: a visit's
+    service minutes and a volunteer's minutes are counted in the month its visit
+    is, so every co-op with any has a month of visits."""
+    visits = cursor.execute(
+        "SELECT SUM(delivered) AS delivered, SUM(missed) AS missed, "
+        "SUM(minutes) AS minutes FROM care_visit_months"
+    ).fetchone()
+    minutes = cursor.execute(
+        "SELECT SUM(minutes) AS minutes FROM care_volunteer_months"
+    ).fetchone()
+    active = cursor.execute("SELECT COUNT(*) AS n FROM care_volunteers").fetchone()
+    services = [
+        ServiceMinutes(r["month"], r["service_type"], int(r["minutes"]))
+        for r in cursor.execute(
+            "SELECT month, service_type, minutes FROM care_network_services"
+        ).fetchall()
+    ]
     by_service: dict[str, int] = {}
-    for coop in coops:
-        for row in coop.services:
-            by_service[row.service_type] = (
-                by_service.get(row.service_type, 0) + row.minutes
-            )
+    for row in services:
+        by_service[row.service_type] = by_service.get(row.service_type, 0) + row.minutes
+    # Plans summed by number of goals: the mean change is linear in the rows.
+    plans = cursor.execute(
+        "SELECT goals, SUM(open) AS open, SUM(reviewed) AS reviewed, "
+        "SUM(performance) AS performance, SUM(satisfaction) AS satisfaction "
+        "FROM care_outcomes GROUP BY goals"
+    ).fetchall()
+    delivered, missed = int(visits["delivered"] or 0), int(visits["missed"] or 0)
     return CareReport(
         coops=coops,
         delivered=delivered,
         missed=missed,
         missed_rate=_rate(missed, delivered + missed),
-        minutes=sum(x.minutes for x in coops),
+        minutes=int(visits["minutes"] or 0),
         minutes_by_service=dict(sorted(by_service.items())),
-        volunteer_minutes=sum(x.volunteer_minutes for x in coops),
-        active_volunteers=sum(x.active_volunteers for x in coops),
-        outcomes=_outcomes([row for rows in plans.values() for row in rows]),
+        volunteer_minutes=int(minutes["minutes"] or 0),
+        active_volunteers=int(active["n"]),
+        outcomes=_outcomes(plans),
+        services=sorted(services, key=lambda s: (s.month, s.service_type)),
     )
 
 

@@ -12,11 +12,12 @@ suppresses small counts and withholds what is derived from them.
 """
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
 import msgspec
 
+from federation.coop_page import only
 from federation.projection import Projection, Sums, month_of
 from federation.suppression import People, Withheld
 from schemas import Envelope, Payload
@@ -155,21 +156,29 @@ class CareQualityReport(msgspec.Struct, frozen=True):
     safeguarding: Acknowledgement
 
 
-def care_quality_report(cursor: Cursor) -> CareQualityReport:
-    """Every co-op's closures, continuity and compliance in two queries."""
+def care_quality_report(
+    cursor: Cursor, coops: Sequence[str] | None = None
+) -> CareQualityReport:
+    """The closures, continuity and compliance of the co-ops of ``coops`` (every
+    co-op for None), and the network's summed by the database over every co-op."""
+    where, ids = only(coops)
     closures = group_rows(
         cursor.execute(
-            "SELECT coop_id, reason, plans FROM care_closures ORDER BY coop_id, reason"
+            f"SELECT coop_id, reason, plans FROM care_closures WHERE {where} "
+            "ORDER BY coop_id, reason",
+            ids,
         ).fetchall()
     )
     months = group_rows(
         cursor.execute(
             "SELECT coop_id, month, service_users, carer_links, seen_by_few, carers, "
-            "compliant_carers FROM care_months ORDER BY coop_id, month"
+            f"compliant_carers FROM care_months WHERE {where} ORDER BY coop_id, month",
+            ids,
         ).fetchall()
     )
     # Days waited by each acknowledged safeguarding concern, summed per co-op
-    # (in Python: the two backends count days between dates differently).
+    # (in Python: the two backends count days between dates differently). Few
+    # rows: concerns acknowledged, of every co-op for the network's mean.
     waits: dict[str, tuple[int, int]] = {}
     for r in cursor.execute(
         "SELECT a.coop_id, a.acknowledged_on, i.raised_on FROM care_acknowledged a "
@@ -181,23 +190,41 @@ def care_quality_report(cursor: Cursor) -> CareQualityReport:
         )
         n, days = waits.get(r["coop_id"], (0, 0))
         waits[r["coop_id"]] = (n + 1, days + waited.days)
-    coops = [
+    page_waits = {c: w for c, w in waits.items() if coops is None or c in coops}
+    rows = [
         CoopQuality(
             coop_id=coop_id,
             closures=_closures(closures.get(coop_id, [])),
             continuity=_continuity(months.get(coop_id, [])[-CONTINUITY_MONTHS:]),
             compliance=_compliance(months.get(coop_id, [])[-1:]),
-            safeguarding=_acknowledgement(*waits.get(coop_id, (0, 0))),
+            safeguarding=_acknowledgement(*page_waits.get(coop_id, (0, 0))),
         )
-        for coop_id in sorted(set(closures) | set(months) | set(waits))
+        for coop_id in sorted(set(closures) | set(months) | set(page_waits))
     ]
-    every_closure = [r for rows in closures.values() for r in rows]
-    latest = [rows[-1] for rows in months.values()]
+    network_months = cursor.execute(
+        "SELECT month, SUM(service_users) AS service_users, "
+        "SUM(carer_links) AS carer_links, SUM(seen_by_few) AS seen_by_few "
+        "FROM care_months GROUP BY month"
+    ).fetchall()
+    # Each co-op's latest month, summed; months are "YYYY-MM", which every
+    # collation orders alike.
+    latest = cursor.execute(
+        "SELECT MAX(m.month) AS month, SUM(m.carers) AS carers, "
+        "SUM(m.compliant_carers) AS compliant_carers FROM care_months m "
+        "JOIN (SELECT coop_id, MAX(month) AS month FROM care_months "
+        "GROUP BY coop_id) l ON l.coop_id = m.coop_id AND l.month = m.month"
+    ).fetchone()
     return CareQualityReport(
-        coops=coops,
-        closures=_closures(every_closure),
-        continuity=_continuity(_network_months(months))[-CONTINUITY_MONTHS:],
-        compliance=_compliance(latest),
+        coops=rows,
+        closures=_closures(
+            cursor.execute(
+                "SELECT reason, SUM(plans) AS plans FROM care_closures GROUP BY reason"
+            ).fetchall()
+        ),
+        continuity=_continuity(sorted(network_months, key=lambda r: r["month"]))[
+            -CONTINUITY_MONTHS:
+        ],
+        compliance=_compliance([latest] if latest["month"] is not None else []),
         safeguarding=_acknowledgement(
             sum(n for n, _ in waits.values()), sum(d for _, d in waits.values())
         ),
@@ -233,18 +260,6 @@ def _continuity(rows: list[Any]) -> list[ContinuityMonth]:
         )
         for r in rows
     ]
-
-
-def _network_months(months: dict[str, list[Any]]) -> list[dict[str, Any]]:
-    """The co-ops' monthly counts summed by month, oldest first."""
-    summed: dict[str, dict[str, Any]] = {}
-    for rows in months.values():
-        for r in rows:
-            total = summed.setdefault(r["month"], {"month": r["month"]})
-            for column in ("service_users", "carer_links", "seen_by_few"):
-                total.setdefault(column, 0)
-                total[column] += int(r[column])
-    return [summed[m] for m in sorted(summed)]
 
 
 def _compliance(latest: list[Any]) -> Compliance:

@@ -8,11 +8,12 @@ pseudonym replaces the earlier one from its first day.
 """
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
 
+from federation.coop_page import only
 from federation.projection import Projection
 from federation.suppression import People
 from schemas import Envelope, Payload
@@ -73,35 +74,49 @@ class FundingReport(msgspec.Struct, frozen=True):
     funders: list[Funder]
 
 
-def funding_report(cursor: Cursor, as_of: dt.date) -> FundingReport:
-    """The arrangements in force on ``as_of``, in one query."""
+# The arrangements in force on a day: each arrangement's latest start by then.
+IN_FORCE = (
+    "FROM care_funding f "
+    "JOIN (SELECT coop_id, arrangement, MAX(starts_on) AS starts_on "
+    "FROM care_funding WHERE starts_on <= ? AND {where} "
+    "GROUP BY coop_id, arrangement) "
+    "latest ON latest.coop_id = f.coop_id "
+    "AND latest.arrangement = f.arrangement "
+    "AND latest.starts_on = f.starts_on "
+)
+
+
+def funding_report(
+    cursor: Cursor, as_of: dt.date, coops: Sequence[str] | None = None
+) -> FundingReport:
+    """The arrangements in force on ``as_of`` of the co-ops of ``coops`` (every
+    co-op for None), and the network's by funder, summed by the database."""
+    where, ids = only(coops)
     rows = cursor.execute(
         "SELECT f.coop_id, f.funder, COUNT(*) AS people, "
-        "SUM(f.weekly_minutes) AS minutes FROM care_funding f "
-        "JOIN (SELECT coop_id, arrangement, MAX(starts_on) AS starts_on "
-        "FROM care_funding WHERE starts_on <= ? GROUP BY coop_id, arrangement) "
-        "latest ON latest.coop_id = f.coop_id "
-        "AND latest.arrangement = f.arrangement "
-        "AND latest.starts_on = f.starts_on "
-        "GROUP BY f.coop_id, f.funder ORDER BY f.coop_id, f.funder",
-        (as_of.isoformat(),),
+        "SUM(f.weekly_minutes) AS minutes "
+        + IN_FORCE.format(where=where)
+        + "GROUP BY f.coop_id, f.funder ORDER BY f.coop_id, f.funder",
+        (as_of.isoformat(), *ids),
     ).fetchall()
-    coops = [
-        _coop(coop_id, [_funder(r) for r in funders])
-        for coop_id, funders in group_rows(rows).items()
+    funders = [
+        _funder(r)
+        for r in cursor.execute(
+            "SELECT f.funder, COUNT(*) AS people, SUM(f.weekly_minutes) AS minutes "
+            + IN_FORCE.format(where="1 = 1")
+            + "GROUP BY f.funder",
+            (as_of.isoformat(),),
+        ).fetchall()
     ]
-    totals: dict[str, list[int]] = {}
-    for coop in coops:
-        for funder in coop.funders:
-            total = totals.setdefault(funder.funder, [0, 0])
-            total[0] += funder.people
-            total[1] += funder.weekly_minutes
     return FundingReport(
         as_of=as_of,
-        coops=coops,
-        people=sum(c.people for c in coops),
-        weekly_minutes=sum(c.weekly_minutes for c in coops),
-        funders=[Funder(k, p, m) for k, (p, m) in sorted(totals.items())],
+        coops=[
+            _coop(coop_id, [_funder(r) for r in coop_rows])
+            for coop_id, coop_rows in group_rows(rows).items()
+        ],
+        people=sum(f.people for f in funders),
+        weekly_minutes=sum(f.weekly_minutes for f in funders),
+        funders=sorted(funders, key=lambda f: f.funder),
     )
 
 

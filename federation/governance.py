@@ -5,10 +5,11 @@ vote or a voter.
 """
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import msgspec
 
+from federation.coop_page import only
 from federation.projection import Projection, Sums
 from federation.suppression import People
 from schemas import Envelope, Payload
@@ -148,6 +149,8 @@ class GovernanceReport(msgspec.Struct, frozen=True):
     quorate: int
     quorate_share: float | None  # share of closed ballots that reached quorum
     out_of_compliance: list[str]
+    # Electors and votes of every co-op's closed ballots, summed by class.
+    turnout_by_class: dict[str, Turnout] = msgspec.field(default_factory=dict)
 
 
 def board_breaches(board: dict[str, int], rules: g.BoardRules) -> list[str]:
@@ -167,33 +170,35 @@ def board_breaches(board: dict[str, int], rules: g.BoardRules) -> list[str]:
     return reasons
 
 
-def governance_report(cursor: Cursor) -> GovernanceReport:
+def governance_report(
+    cursor: Cursor, coops: Sequence[str] | None = None
+) -> GovernanceReport:
+    """The co-ops of ``coops`` (every co-op for None) one by one; the network's
+    ballots summed by the database, and every co-op's board checked against its
+    rules (a few rows a co-op) for the list of those out of compliance."""
+    where, ids = only(coops)
     ballots = cursor.execute(
-        "SELECT coop_id, ballots AS n, quorate AS q FROM gov_totals"
+        f"SELECT coop_id, ballots AS n, quorate AS q FROM gov_totals WHERE {where}",
+        ids,
     ).fetchall()
     turnout = cursor.execute(
         "SELECT coop_id, member_class, electorate AS e, voted AS v "
-        "FROM gov_class_turnout"
+        f"FROM gov_class_turnout WHERE {where}",
+        ids,
     ).fetchall()
-    boards = {
-        r["coop_id"]: json.loads(r["board"])
-        for r in cursor.execute("SELECT coop_id, board FROM gov_boards").fetchall()
-    }
-    rules = {
-        r["coop_id"]: msgspec.json.decode(r["rules"], type=g.BoardRules)
-        for r in cursor.execute("SELECT coop_id, rules FROM gov_rules").fetchall()
-    }
+    boards = _boards(cursor, coops)
+    rules = _rules(cursor, coops)
     counts = {r["coop_id"]: (int(r["n"]), int(r["q"] or 0)) for r in ballots}
     by_class: dict[str, dict[str, Turnout]] = {}
     for r in turnout:
         by_class.setdefault(r["coop_id"], {})[r["member_class"]] = Turnout(
             int(r["e"]), int(r["v"])
         )
-    coops = []
+    rows = []
     for coop_id in sorted(set(counts) | set(boards) | set(rules)):
         board = boards.get(coop_id, {})
         coop_rules = rules.get(coop_id)
-        coops.append(
+        rows.append(
             CoopGovernance(
                 coop_id=coop_id,
                 ballots=counts.get(coop_id, (0, 0))[0],
@@ -204,12 +209,49 @@ def governance_report(cursor: Cursor) -> GovernanceReport:
                 breaches=board_breaches(board, coop_rules) if coop_rules else [],
             )
         )
-    held = sum(c.ballots for c in coops)
-    quorate = sum(c.quorate for c in coops)
+    network = cursor.execute(
+        "SELECT SUM(ballots) AS n, SUM(quorate) AS q FROM gov_totals"
+    ).fetchone()
+    held, quorate = int(network["n"] or 0), int(network["q"] or 0)
+    turnout_by_class = {
+        r["member_class"]: Turnout(int(r["e"]), int(r["v"]))
+        for r in cursor.execute(
+            "SELECT member_class, SUM(electorate) AS e, SUM(voted) AS v "
+            "FROM gov_class_turnout GROUP BY member_class"
+        ).fetchall()
+    }
+    if coops is not None:
+        boards, rules = _boards(cursor, None), _rules(cursor, None)
     return GovernanceReport(
-        coops=coops,
+        coops=rows,
         ballots=held,
         quorate=quorate,
         quorate_share=round(quorate / held, 4) if held else None,
-        out_of_compliance=[c.coop_id for c in coops if not c.compliant],
+        out_of_compliance=[
+            coop_id
+            for coop_id, coop_rules in sorted(rules.items())
+            if board_breaches(boards.get(coop_id, {}), coop_rules)
+        ],
+        turnout_by_class=dict(sorted(turnout_by_class.items())),
     )
+
+
+def _boards(cursor: Cursor, coops: Sequence[str] | None) -> dict[str, dict[str, int]]:
+    where, ids = only(coops)
+    rows = cursor.execute(
+        f"SELECT coop_id, board FROM gov_boards WHERE {where}", ids
+    ).fetchall()
+    board = msgspec.json.Decoder(dict[str, int])  # several times json's speed
+    return {r["coop_id"]: board.decode(r["board"]) for r in rows}
+
+
+def _rules(cursor: Cursor, coops: Sequence[str] | None) -> dict[str, g.BoardRules]:
+    where, ids = only(coops)
+    rows = cursor.execute(
+        f"SELECT coop_id, rules FROM gov_rules WHERE {where}", ids
+    ).fetchall()
+    decoded: dict[str, g.BoardRules] = {}  # co-ops of one profile share rules
+    for r in rows:
+        if r["rules"] not in decoded:
+            decoded[r["rules"]] = msgspec.json.decode(r["rules"], type=g.BoardRules)
+    return {r["coop_id"]: decoded[r["rules"]] for r in rows}

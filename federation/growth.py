@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import msgspec
 
+from federation.coop_page import only
 from federation.registry import Lineage
 from federation.suppression import People, publish
 from toolkit.storage import Cursor
@@ -38,9 +39,16 @@ class GrowthReport(msgspec.Struct, frozen=True):
 
 
 def growth_report(
-    cursor: Cursor, lineage: Sequence[Lineage], today: dt.date | None = None
+    cursor: Cursor,
+    lineage: Sequence[Lineage],
+    today: dt.date | None = None,
+    coops: Sequence[str] | None = None,
 ) -> GrowthReport:
+    """The tree is walked whole (it is the network's shape); it lists the co-ops
+    of ``coops`` only (every co-op for None), in the tree's order."""
     today = today or dt.date.today()
+    listed = None if coops is None else set(coops)
+    where, page_ids = only(coops)
     founded: dict[str, tuple[str, dt.date]] = {
         row["coop_id"]: (row["name"], dt.date.fromisoformat(row["founded_on"]))
         for row in cursor.execute(
@@ -50,7 +58,9 @@ def growth_report(
     size = {
         row["coop_id"]: int(row["n"])
         for row in cursor.execute(
-            "SELECT coop_id, SUM(admitted) AS n FROM member_counts GROUP BY coop_id"
+            f"SELECT coop_id, SUM(admitted) AS n FROM member_counts WHERE {where} "
+            "GROUP BY coop_id",
+            page_ids,
         ).fetchall()
     }
     registered = {entry.coop_id: entry for entry in lineage}
@@ -75,12 +85,19 @@ def growth_report(
             return founded[coop_id][0]
         return registered[coop_id].name
 
-    coops: list[CoopGrowth] = []
+    shown: list[CoopGrowth] = []
+    overdue: list[str] = []
 
     def visit(coop_id: str, depth: int) -> None:
         entry = registered.get(coop_id)
         kids = sorted(children.get(coop_id, []), key=lambda c: (started(c), c))
-        coops.append(
+        if (today - started(coop_id)).days > YEAR.days and not kids:
+            overdue.append(coop_id)
+        if listed is not None and coop_id not in listed:
+            for kid in kids:
+                visit(kid, depth + 1)
+            return
+        shown.append(
             CoopGrowth(
                 coop_id=coop_id,
                 name=name_of(coop_id),
@@ -99,10 +116,7 @@ def growth_report(
 
     for root in sorted(children.get(None, []), key=lambda c: (started(c), c)):
         visit(root, 0)
-    overdue = [
-        c.coop_id for c in coops if c.age_days > YEAR.days and not c.runners_sent
-    ]
-    return GrowthReport(coops=coops, no_runner_yet=sorted(overdue))
+    return GrowthReport(coops=shown, no_runner_yet=sorted(overdue))
 
 
 def render_growth(growth: GrowthReport) -> list[str]:

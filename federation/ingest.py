@@ -144,26 +144,63 @@ class ConsortiumViews(TrackedTables):
     def _apply(self, messages: list[Message]) -> Outcome:
         outcome = Outcome()
         self.keyring.new_batch()
-        with self.transaction() as cursor:
+        # Pipelined: on PostgreSQL the batch's writes go without a round trip each.
+        with self.transaction() as cursor, cursor.pipelined():
             batch = Batch(cursor, outcome)
             rows = cursor.execute("SELECT DISTINCT coop_id FROM held").fetchall()
             batch.waiting.update(row["coop_id"] for row in rows)
+            self._read_chains(batch, messages)
             for message in messages:
                 coop_id = self._apply_message(batch, message)
                 if coop_id in batch.waiting:
                     self._release_held(batch, coop_id)
             for projection in self.projections:
                 projection.flush(cursor)
-            for coop_id, chain in batch.chains.items():
-                if chain.position > chain.start:
-                    self.insert_tracking_in(cursor, Tracking(coop_id, chain.position))
-                    cursor.execute(
-                        "INSERT INTO chains (coop_id, hash) VALUES (?, ?) "
-                        "ON CONFLICT (coop_id) DO UPDATE SET hash = excluded.hash",
-                        (coop_id, chain.last_hash),
-                    )
-                    record_applied(cursor, coop_id)
+            # In id order, as every store's writer takes row locks the same way.
+            moved = sorted(
+                ((c, s) for c, s in batch.chains.items() if s.position > s.start),
+                key=lambda item: item[0],
+            )
+            for start in range(0, len(moved), 500):  # bounded statements
+                self.insert_trackings_in(
+                    cursor,
+                    [Tracking(c, s.position) for c, s in moved[start : start + 500]],
+                )
+            cursor.executemany(
+                "INSERT INTO chains (coop_id, hash) VALUES (?, ?) "
+                "ON CONFLICT (coop_id) DO UPDATE SET hash = excluded.hash",
+                [(coop_id, chain.last_hash) for coop_id, chain in moved],
+            )
+            record_applied(cursor, [coop_id for coop_id, _ in moved])
         return outcome
+
+    def _read_chains(self, batch: Batch, messages: list[Message]) -> None:
+        """Every co-op's chain the batch's subjects name, in two queries rather
+        than two per co-op (``_chain`` reads any other an envelope claims)."""
+        named = sorted({m.subject.split(".")[2] for m in messages if _is_coops(m)})
+        for start in range(0, len(named), 500):  # bounded statements
+            part = named[start : start + 500]
+            marks = ", ".join("?" * len(part))
+            hashes = {
+                row["coop_id"]: row["hash"]
+                for row in batch.cursor.execute(
+                    f"SELECT coop_id, hash FROM chains WHERE coop_id IN ({marks})",
+                    part,
+                ).fetchall()
+            }
+            positions = {
+                row["name"]: int(row["position"])
+                for row in batch.cursor.execute(
+                    "SELECT application_name AS name, "
+                    f"MAX(notification_id) AS position FROM {self.tracking_table} "
+                    f"WHERE application_name IN ({marks}) GROUP BY application_name",
+                    part,
+                ).fetchall()
+            }
+            for coop_id in part:
+                batch.chains[coop_id] = ChainState(
+                    positions.get(coop_id, 0), hashes.get(coop_id, GENESIS_HASH)
+                )
 
     def position(self, coop_id: str) -> int:
         return self.max_tracking_id(coop_id) or 0
@@ -377,6 +414,11 @@ class ConsortiumViews(TrackedTables):
         batch.outcome.dead_letters += 1
         batch.outcome.reasons.append(reason)
 
+    def dead_letter_count(self) -> int:
+        with self.transaction() as cursor:
+            row = cursor.execute("SELECT COUNT(*) AS n FROM dead_letters").fetchone()
+        return int(row["n"])
+
     def dead_letters(self) -> list[dict[str, object]]:
         with self.transaction() as cursor:
             rows = cursor.execute(
@@ -384,6 +426,12 @@ class ConsortiumViews(TrackedTables):
                 "FROM dead_letters ORDER BY stream_seq, idx"
             ).fetchall()
         return [dict(row) for row in rows]
+
+
+def _is_coops(message: Message) -> bool:
+    """Whether the message's subject is a co-op's (``_verify`` refuses others)."""
+    parts = message.subject.split(".")
+    return len(parts) == 4 and parts[:2] == ["cw", "coop"]
 
 
 def _check_subject(subject: str, envelope: Envelope) -> None:

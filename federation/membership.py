@@ -1,10 +1,12 @@
 """Membership projection: co-ops, pseudonymous members, monthly joiners and leavers."""
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import msgspec
 
+from federation.coop_page import only
 from federation.projection import Projection, Sums, month_of
 from federation.suppression import People
 from schemas import Envelope, Payload
@@ -33,8 +35,19 @@ class MembershipProjection(Projection):
         "admitted INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (coop_id, member_class))",
         "CREATE TABLE IF NOT EXISTS coop_capital ("
         "coop_id TEXT PRIMARY KEY, shares BIGINT NOT NULL DEFAULT 0)",
+        # The network's joiners and leavers by month, for a report by page of
+        # co-ops (FILLS fills it from membership_months when new).
+        "CREATE TABLE IF NOT EXISTS network_months ("
+        "month TEXT PRIMARY KEY, joiners INTEGER NOT NULL DEFAULT 0, "
+        "leavers INTEGER NOT NULL DEFAULT 0)",
     )
     FILLS = (
+        (
+            "network_months",
+            "INSERT INTO network_months (month, joiners, leavers) "
+            "SELECT month, SUM(joiners), SUM(leavers) FROM membership_months "
+            "GROUP BY month",
+        ),
         (
             "member_counts",
             "INSERT INTO member_counts (coop_id, member_class, admitted) "
@@ -56,7 +69,8 @@ class MembershipProjection(Projection):
         )
         self.classes = Sums("member_counts", ("coop_id", "member_class"), ("admitted",))
         self.capital = Sums("coop_capital", ("coop_id",), ("shares",))
-        self.sums = (self.months, self.classes, self.capital)
+        self.network = Sums("network_months", ("month",), ("joiners", "leavers"))
+        self.sums = (self.months, self.classes, self.capital, self.network)
         # (coop_id, member) -> change in shares: it commutes, so it is summed
         # over the batch and written once.
         self._shares: dict[tuple[str, str], int] = {}
@@ -101,6 +115,7 @@ class MembershipProjection(Projection):
             (coop_id, p.member, p.member_class),
         )
         self.months.add((coop_id, month_of(p.admitted_on)), 1, 0)  # a joiner
+        self.network.add((month_of(p.admitted_on),), 1, 0)
         self.classes.add((coop_id, p.member_class), 1)
 
     def _class_changed(self, c: Cursor, coop_id: str, p: m.MemberClassChanged) -> None:
@@ -117,6 +132,7 @@ class MembershipProjection(Projection):
             (coop_id, p.member),
         )
         self.months.add((coop_id, month_of(p.withdrawn_on)), 0, 1)  # a leaver
+        self.network.add((month_of(p.withdrawn_on),), 0, 1)
         self.classes.add((coop_id, p.member_class), -1)
 
     def _shares_bought(self, c: Cursor, coop_id: str, p: m.SharesBought) -> None:
@@ -161,22 +177,75 @@ class MembershipReport(msgspec.Struct, frozen=True):
     members: People
     share_capital: int
     months: list[MonthMovement]  # across the network
+    coop_count: int = 0  # co-ops in the network, whatever page ``coops`` is
+    # Share capital by the co-ops' rules profile (each profile has one currency).
+    share_capital_by_profile: dict[str, int] = msgspec.field(default_factory=dict)
 
 
-def membership_report(cursor: Cursor) -> MembershipReport:
-    coops = cursor.execute(
-        "SELECT coop_id, name, profile, member_classes FROM coops ORDER BY coop_id"
-    ).fetchall()
-    counts = cursor.execute(
-        "SELECT coop_id, member_class, admitted AS n FROM member_counts"
-    ).fetchall()
-    capital = cursor.execute(
-        "SELECT coop_id, shares AS total FROM coop_capital"
-    ).fetchall()
-    months = cursor.execute(
-        "SELECT month, SUM(joiners) AS joiners, SUM(leavers) AS leavers "
-        "FROM membership_months GROUP BY month ORDER BY month"
-    ).fetchall()
+def membership_report(
+    cursor: Cursor, coops: Sequence[str] | None = None
+) -> MembershipReport:
+    """The co-ops of ``coops`` (every co-op for None) one by one, and the network's
+    totals over every co-op, summed by the database from the running totals."""
+    where, ids = only(coops)
+    coop_rows = _coop_rows(
+        cursor.execute(
+            "SELECT coop_id, name, profile, member_classes FROM coops "
+            f"WHERE {where} ORDER BY coop_id",
+            ids,
+        ).fetchall(),
+        cursor.execute(
+            "SELECT coop_id, member_class, admitted AS n FROM member_counts "
+            f"WHERE {where}",
+            ids,
+        ).fetchall(),
+        cursor.execute(
+            f"SELECT coop_id, shares AS total FROM coop_capital WHERE {where}", ids
+        ).fetchall(),
+    )
+    months = sorted(
+        cursor.execute("SELECT month, joiners, leavers FROM network_months").fetchall(),
+        key=lambda r: r["month"],
+    )
+    # Only founded co-ops are counted, as each co-op's row needs its founding.
+    founded = "coop_id IN (SELECT coop_id FROM coops)"
+    totals = {
+        name: 0
+        for row in cursor.execute(
+            "SELECT DISTINCT member_classes FROM coops"
+        ).fetchall()
+        for name in json.loads(row["member_classes"])
+    }
+    for row in cursor.execute(
+        "SELECT member_class, SUM(admitted) AS n FROM member_counts "
+        f"WHERE admitted <> 0 AND {founded} GROUP BY member_class"
+    ).fetchall():
+        totals[row["member_class"]] = int(row["n"])
+    capital = {
+        r["profile"]: int(r["total"] or 0)
+        for r in cursor.execute(
+            "SELECT c.profile, SUM(k.shares) AS total FROM coops c "
+            "LEFT JOIN coop_capital k ON k.coop_id = c.coop_id GROUP BY c.profile"
+        ).fetchall()
+    }
+    count = cursor.execute("SELECT COUNT(*) AS n FROM coops").fetchone()
+    return MembershipReport(
+        coops=coop_rows,
+        members_by_class=dict(sorted(totals.items())),
+        members=sum(totals.values()),
+        share_capital=sum(capital.values()),
+        months=[
+            MonthMovement(r["month"], int(r["joiners"]), int(r["leavers"]))
+            for r in months
+        ],
+        coop_count=int(count["n"]),
+        share_capital_by_profile=dict(sorted(capital.items())),
+    )
+
+
+def _coop_rows(
+    coops: list[Any], counts: list[Any], capital: list[Any]
+) -> list[CoopMembership]:
     by_coop: dict[str, dict[str, int]] = {}
     for row in counts:
         if not row["n"]:
@@ -197,17 +266,4 @@ def membership_report(cursor: Cursor) -> MembershipReport:
                 share_capital=capital_by_coop.get(row["coop_id"], 0),
             )
         )
-    totals: dict[str, int] = {}
-    for coop in coop_rows:
-        for name, n in coop.members_by_class.items():
-            totals[name] = totals.get(name, 0) + n
-    return MembershipReport(
-        coops=coop_rows,
-        members_by_class=dict(sorted(totals.items())),
-        members=sum(totals.values()),
-        share_capital=sum(c.share_capital for c in coop_rows),
-        months=[
-            MonthMovement(r["month"], int(r["joiners"]), int(r["leavers"]))
-            for r in months
-        ],
-    )
+    return coop_rows

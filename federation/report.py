@@ -12,6 +12,7 @@ import msgspec
 
 from federation.care import CareReport, care_report
 from federation.care_quality import CareQualityReport, care_quality_report
+from federation.coop_page import EVERY_COOP, CoopPage, coop_page
 from federation.funding import FundingReport, funding_report
 from federation.governance import GovernanceReport, governance_report
 from federation.growth import GrowthReport, growth_report, render_growth
@@ -34,27 +35,34 @@ class ConsortiumReport(msgspec.Struct, frozen=True):
     funding: FundingReport
     workforce: WorkforceReport
     timebank: TimebankReport
+    # The cursor of the next page of co-ops (``build_report``'s ``page``); None:
+    # this page is the last, or the report holds every co-op.
+    next_cursor: str | None = None
 
 
 def build_report(
     views: ConsortiumViews,
     lineage: Sequence[Lineage] = (),
     as_of: dt.date | None = None,
+    page: CoopPage = EVERY_COOP,
 ) -> ConsortiumReport:
     """``lineage`` comes from the consortium registry (federation.registry); ages
-    and twelve-month windows are counted to ``as_of`` (today)."""
+    and twelve-month windows are counted to ``as_of`` (today). The sections list
+    the co-ops of ``page`` (``federation.coop_page``), each section's network
+    figures are over every co-op."""
     generated_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
     as_of = as_of or generated_at.date()
+    coops = page.coops
     with views.transaction() as cursor:
-        membership = membership_report(cursor)
-        growth = growth_report(cursor, lineage, as_of)
-        governance = governance_report(cursor)
+        membership = membership_report(cursor, coops)
+        growth = growth_report(cursor, lineage, as_of, coops)
+        governance = governance_report(cursor, coops)
         dead = cursor.execute("SELECT COUNT(*) AS n FROM dead_letters").fetchone()
-        care = care_report(cursor)
-        care_quality = care_quality_report(cursor)
-        funding = funding_report(cursor, as_of)
-        workforce = workforce_report(cursor, as_of)
-        timebank = timebank_report(cursor, as_of)
+        care = care_report(cursor, coops)
+        care_quality = care_quality_report(cursor, coops)
+        funding = funding_report(cursor, as_of, coops)
+        workforce = workforce_report(cursor, as_of, coops)
+        timebank = timebank_report(cursor, as_of, coops)
     return ConsortiumReport(
         generated_at=generated_at,
         membership=membership,
@@ -66,7 +74,22 @@ def build_report(
         funding=funding,
         workforce=workforce,
         timebank=timebank,
+        next_cursor=page.next_cursor,
     )
+
+
+def report_page(
+    views: ConsortiumViews,
+    lineage: Sequence[Lineage] = (),
+    as_of: dt.date | None = None,
+    *,
+    after: str = "",
+    limit: int,
+) -> ConsortiumReport:
+    """The report listing the ``limit`` co-ops after the co-op id ``after``."""
+    with views.transaction() as cursor:
+        page = coop_page(cursor, after, limit)
+    return build_report(views, lineage, as_of, page)
 
 
 def published_report(report: ConsortiumReport) -> dict[str, Any]:

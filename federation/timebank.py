@@ -7,11 +7,12 @@ so anything else means a broken ledger.
 """
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
 
+from federation.coop_page import only
 from federation.projection import Projection, Sums, month_of
 from federation.suppression import People
 from schemas import Envelope, Payload
@@ -190,43 +191,45 @@ class TimebankReport(msgspec.Struct, frozen=True):
     expenses: Expenses
 
 
-def timebank_report(cursor: Cursor, as_of: dt.date) -> TimebankReport:
-    """Every co-op's time bank and expenses in a fixed number of grouped queries."""
+def timebank_report(
+    cursor: Cursor, as_of: dt.date, coops: Sequence[str] | None = None
+) -> TimebankReport:
+    """The time banks and expenses of the co-ops of ``coops`` (every co-op for
+    None) in a fixed number of grouped queries, and the network's, summed by the
+    database over every co-op."""
+    where, ids = only(coops)
     accounts = {
         r["coop_id"]: r
         for r in cursor.execute(
             "SELECT coop_id, members, active, balance AS balance_sum "
-            "FROM timebank_totals"
+            f"FROM timebank_totals WHERE {where}",
+            ids,
         ).fetchall()
     }
     months = group_rows(
         cursor.execute(
-            "SELECT coop_id, month, earned, spent FROM timebank_months "
-            "ORDER BY coop_id, month"
+            f"SELECT coop_id, month, earned, spent FROM timebank_months WHERE {where} "
+            "ORDER BY coop_id, month",
+            ids,
         ).fetchall()
     )
     claims = group_rows(
-        cursor.execute("SELECT coop_id, status, amount FROM expense_totals").fetchall()
+        cursor.execute(
+            f"SELECT coop_id, status, amount FROM expense_totals WHERE {where}", ids
+        ).fetchall()
     )
-    age = cursor.days_since("claimed_on")
     outstanding = {
         r["coop_id"]: r
-        for r in cursor.execute(
-            "SELECT coop_id, COUNT(*) AS n, MAX(age) AS oldest, SUM(age) AS days "
-            f"FROM (SELECT coop_id, CASE WHEN {age} < 0 THEN 0 ELSE {age} END "
-            "AS age FROM expense_claims WHERE status IN (?, ?)) AS outstanding "
-            "GROUP BY coop_id",
-            (as_of.isoformat(), as_of.isoformat(), *OUTSTANDING),
-        ).fetchall()
+        for r in _outstanding(cursor, as_of, "coop_id, ", where, ids).fetchall()
     }
-    coops = []
+    rows = []
     for coop_id in sorted(set(accounts) | set(claims)):
         coop_months = [
             TimebankMonth(r["month"], int(r["earned"]), int(r["spent"]))
             for r in months.get(coop_id, [])
         ]
         account = accounts.get(coop_id)
-        coops.append(
+        rows.append(
             CoopTimebank(
                 coop_id=coop_id,
                 accounts=int(account["members"]) if account else 0,
@@ -238,16 +241,45 @@ def timebank_report(cursor: Cursor, as_of: dt.date) -> TimebankReport:
                 expenses=_expenses(claims.get(coop_id, []), [outstanding.get(coop_id)]),
             )
         )
+    banks = cursor.execute(
+        "SELECT SUM(members) AS members, SUM(active) AS active FROM timebank_totals"
+    ).fetchone()
+    # Counted for the co-ops a report lists: those with a time bank or claims.
+    hours = cursor.execute(
+        "SELECT SUM(earned) AS earned, SUM(spent) AS spent FROM timebank_months "
+        "WHERE coop_id IN (SELECT coop_id FROM timebank_totals "
+        "UNION SELECT coop_id FROM expense_totals)"
+    ).fetchone()
     return TimebankReport(
         as_of=as_of,
-        coops=coops,
-        accounts=sum(x.accounts for x in coops),
-        active_accounts=sum(x.active_accounts for x in coops),
-        earned=sum(x.earned for x in coops),
-        spent=sum(x.spent for x in coops),
+        coops=rows,
+        accounts=int(banks["members"] or 0),
+        active_accounts=int(banks["active"] or 0),
+        earned=int(hours["earned"] or 0),
+        spent=int(hours["spent"] or 0),
         expenses=_expenses(
-            [r for rows in claims.values() for r in rows], list(outstanding.values())
+            cursor.execute(
+                "SELECT status, SUM(amount) AS amount FROM expense_totals "
+                "GROUP BY status"
+            ).fetchall(),
+            _outstanding(cursor, as_of, "", "1 = 1", ()).fetchall(),
         ),
+    )
+
+
+def _outstanding(
+    cursor: Cursor, as_of: dt.date, by: str, where: str, ids: tuple[str, ...]
+) -> Cursor:
+    """Outstanding claims counted, with the oldest's age and their ages summed
+    (days since claimed, as of the report), grouped by ``by`` (a co-op or none)."""
+    age = cursor.days_since("claimed_on")
+    group = f"GROUP BY {by.rstrip(', ')}" if by else ""
+    return cursor.execute(
+        f"SELECT {by}COUNT(*) AS n, MAX(age) AS oldest, SUM(age) AS days "
+        f"FROM (SELECT coop_id, CASE WHEN {age} < 0 THEN 0 ELSE {age} END "
+        f"AS age FROM expense_claims WHERE status IN (?, ?) AND {where}) "
+        f"AS outstanding {group}",
+        (as_of.isoformat(), as_of.isoformat(), *OUTSTANDING, *ids),
     )
 
 

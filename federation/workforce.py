@@ -8,11 +8,12 @@ year.
 """
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated
 
 import msgspec
 
+from federation.coop_page import only
 from federation.projection import Projection
 from federation.suppression import People, Withheld
 from schemas import Envelope, Payload
@@ -97,16 +98,22 @@ class WorkforceReport(msgspec.Struct, frozen=True):
     leavers_12m: People = 0
 
 
-def workforce_report(cursor: Cursor, as_of: dt.date) -> WorkforceReport:
+def workforce_report(
+    cursor: Cursor, as_of: dt.date, coops: Sequence[str] | None = None
+) -> WorkforceReport:
+    """The workforce of the co-ops of ``coops`` (every co-op for None), and the
+    network's, summed by the database over every co-op's days."""
+    where, ids = only(coops)
     types = {
         r["coop_id"]: bool(r["type_b"])
         for r in cursor.execute(
-            "SELECT coop_id, type_b FROM workforce_coops"
+            f"SELECT coop_id, type_b FROM workforce_coops WHERE {where}", ids
         ).fetchall()
     }
     rows = cursor.execute(
         "SELECT coop_id, day, joined, joined_disadvantaged, left_, "
-        "left_disadvantaged FROM workforce_days ORDER BY coop_id, day"
+        f"left_disadvantaged FROM workforce_days WHERE {where} ORDER BY coop_id, day",
+        ids,
     ).fetchall()
     days: dict[str, list[WorkforceDay]] = {}
     for r in rows:
@@ -119,16 +126,36 @@ def workforce_report(cursor: Cursor, as_of: dt.date) -> WorkforceReport:
                 int(r["left_disadvantaged"]),
             )
         )
-    coops = [
-        coop_workforce(coop_id, types.get(coop_id, False), days[coop_id], as_of)
-        for coop_id in sorted(days)
-    ]
+    # Days are ISO dates: compared as text, they compare as dates.
+    start = as_of - dt.timedelta(days=YEAR - 1)
+    totals = cursor.execute(
+        "SELECT SUM(joined - left_) AS headcount, "
+        "SUM(CASE WHEN day < ? THEN joined - left_ ELSE 0 END) AS earlier, "
+        "SUM(CASE WHEN day >= ? THEN left_ ELSE 0 END) AS leavers "
+        "FROM workforce_days WHERE day <= ?",
+        (start.isoformat(), start.isoformat(), as_of.isoformat()),
+    ).fetchone()
+    changes = cursor.execute(
+        "SELECT day, SUM(joined - left_) AS delta FROM workforce_days "
+        "WHERE day >= ? AND day <= ? GROUP BY day",
+        (start.isoformat(), as_of.isoformat()),
+    ).fetchall()
+    # The headcount at the end of each day of the year, summed (_headcount_days
+    # over every co-op at once: it is linear in the days).
+    headcount_days = int(totals["earlier"] or 0) * YEAR + sum(
+        int(r["delta"]) * ((as_of - dt.date.fromisoformat(r["day"])).days + 1)
+        for r in changes
+    )
+    leavers = int(totals["leavers"] or 0)
     return WorkforceReport(
         as_of=as_of,
-        coops=coops,
-        headcount=sum(x.headcount for x in coops),
-        turnover_annualised=_network_turnover(days, as_of),
-        leavers_12m=_network_leavers(days, as_of),
+        coops=[
+            coop_workforce(coop_id, types.get(coop_id, False), days[coop_id], as_of)
+            for coop_id in sorted(days)
+        ],
+        headcount=int(totals["headcount"] or 0),
+        turnover_annualised=_turnover(leavers, headcount_days),
+        leavers_12m=leavers,
     )
 
 
@@ -189,18 +216,3 @@ def _turnover(leavers: int, headcount_days: int) -> float | None:
     if headcount_days <= 0:
         return None
     return round(leavers * YEAR / headcount_days, 4)
-
-
-def _network_turnover(
-    days: dict[str, list[WorkforceDay]], as_of: dt.date
-) -> float | None:
-    """All co-ops together, over the full year to ``as_of``."""
-    start = as_of - dt.timedelta(days=YEAR - 1)
-    known = {k: [d for d in v if d.day <= as_of] for k, v in days.items()}
-    total = sum(_headcount_days(v, start, as_of) for v in known.values())
-    return _turnover(_network_leavers(days, as_of), total)
-
-
-def _network_leavers(days: dict[str, list[WorkforceDay]], as_of: dt.date) -> int:
-    start = as_of - dt.timedelta(days=YEAR - 1)
-    return sum(d.left for v in days.values() for d in v if start <= d.day <= as_of)

@@ -33,8 +33,9 @@ RAW_IDS = [
     "missed_rate",
 ]
 # The published report's top-level keys that are sections of it (the others:
-# when it was made, and the operational count of dead letters).
-NOT_SECTIONS = {"generated_at", "dead_letters"}
+# when it was made, the operational count of dead letters, and the cursor of the
+# next page of co-ops).
+NOT_SECTIONS = {"generated_at", "dead_letters", "next_cursor"}
 
 
 class Page(HTMLParser):

@@ -27,10 +27,19 @@ class Cursor:
     def __init__(self, raw: Any, placeholder: str) -> None:
         self._raw = raw
         self._placeholder = placeholder
+        self._pipelined = False
 
     def execute(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> "Cursor":
+        """Run ``sql``; fetch its rows from the cursor returned."""
         if self._placeholder != "?":
             sql = sql.replace("?", self._placeholder)
+        if self._pipelined and _returns_rows(sql):
+            # In pipeline mode one cursor's results arrive in a queue, and a
+            # fetch after many queued writes read a write's (at 1,000 co-ops):
+            # a read gets a cursor of its own, so it fetches its own rows.
+            reader = self._raw.connection.cursor()
+            reader.execute(sql, params)
+            return Cursor(reader, self._placeholder)
         self._raw.execute(sql, params)
         return self
 
@@ -40,6 +49,21 @@ class Cursor:
         if self._placeholder != "?":
             sql = sql.replace("?", self._placeholder)
         self._raw.executemany(sql, rows)
+
+    @contextmanager
+    def pipelined(self) -> Iterator[None]:
+        """On PostgreSQL, statements sent without waiting for each one's answer
+        (psycopg's pipeline mode): a write costs no round trip of its own, a read
+        waits for what went before it. On SQLite, in process, there is no trip."""
+        if self._placeholder == "?":
+            yield
+            return
+        with self._raw.connection.pipeline():
+            self._pipelined = True
+            try:
+                yield
+            finally:
+                self._pipelined = False
 
     def days_since(self, column: str) -> str:
         """SQL for the whole days from the ISO date in ``column`` to the date given
@@ -64,6 +88,11 @@ class Cursor:
     def fetchall(self) -> list[Any]:
         rows: list[Any] = self._raw.fetchall()
         return rows
+
+
+def _returns_rows(sql: str) -> bool:
+    statement = sql.lstrip().upper()
+    return statement.startswith("SELECT") or " RETURNING " in statement
 
 
 def group_rows(rows: list[Any], column: str = "coop_id") -> dict[str, list[Any]]:
@@ -148,6 +177,29 @@ class TrackedTables(TrackingRecorder):
             raise IntegrityError(
                 f"Failed to record tracking for {tracking.application_name} "
                 f"{tracking.notification_id}"
+            )
+
+    def insert_trackings_in(self, cursor: Cursor, trackings: list[Tracking]) -> None:
+        """``insert_tracking_in`` for many names in one statement (one round
+        trip), with the same refusal if any position would not move forward."""
+        if not trackings:
+            return
+        table = self.tracking_table
+        rows = cursor.execute(
+            f"INSERT INTO {table} (application_name, notification_id) VALUES "
+            + ", ".join("(?, ?)" for _ in trackings)
+            + " ON CONFLICT (application_name) DO UPDATE "
+            "SET notification_id = excluded.notification_id "
+            f"WHERE {table}.notification_id < excluded.notification_id "
+            "RETURNING application_name",
+            [v for t in trackings for v in (t.application_name, t.notification_id)],
+        ).fetchall()
+        if len(rows) != len(trackings):
+            recorded = {row["application_name"] for row in rows}
+            refused = [t for t in trackings if t.application_name not in recorded]
+            raise IntegrityError(
+                f"Failed to record tracking for {refused[0].application_name} "
+                f"{refused[0].notification_id}"
             )
 
     def tracked_position(self, cursor: Cursor, application_name: str) -> int:

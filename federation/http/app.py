@@ -5,13 +5,24 @@ import asyncio
 from typing import Any
 
 import jinja2
+import msgspec
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
-from federation.http.api import SERVICE, ConsortiumCollector, ConsumerLag, api
+from federation.http.api import (
+    LINEAGE,
+    SERVICE,
+    ConsortiumCollector,
+    ConsumerLag,
+    RegistryLineage,
+    ReportQuery,
+    api,
+    page_of_report,
+)
 from federation.http.figures import Figure, figures
 from federation.http.sections import Section, key_measures, sections
 from federation.members_over_time import members_by_class_over_time
+from federation.report import build_report
 from federation.service import ConsortiumService
 from federation.suppression import publish
 from toolkit.web.errors import error_middleware, heading
@@ -25,10 +36,18 @@ TEMPLATES = web.AppKey("templates", jinja2.Environment)
 LAG = web.AppKey("lag", ConsumerLag)
 
 
-def _figures(service: ConsortiumService) -> tuple[Any, list[Section], list[Figure]]:
+def _figures(
+    service: ConsortiumService,
+    lineage: RegistryLineage,
+    query: ReportQuery | None = None,
+) -> tuple[Any, list[Section], list[Figure]]:
     """The report's published view (what the page may show), its sections, and
-    every figure of them (each downloadable as CSV)."""
-    report = service.report()
+    every figure of them (each downloadable as CSV): listing the page of co-ops
+    ``query`` asks for, or every co-op for None (a figure's CSV)."""
+    if query is None:
+        report = build_report(service.views, lineage())
+    else:
+        report = page_of_report(service, lineage, query)
     view = publish(report)
     with service.views.transaction() as cursor:
         trend = members_by_class_over_time(cursor)
@@ -39,9 +58,16 @@ def _figures(service: ConsortiumService) -> tuple[Any, list[Section], list[Figur
 
 
 async def dashboard(request: web.Request) -> web.Response:
-    """The analyst's page: the published report, section by section."""
+    """The analyst's page: the published report, section by section, the
+    network's figures over every co-op and the co-ops a page at a time."""
     service = request.app[SERVICE]
-    view, parts, every = await asyncio.to_thread(_figures, service)
+    try:
+        query = msgspec.convert(dict(request.query), ReportQuery, strict=False)
+    except msgspec.ValidationError as error:
+        raise web.HTTPBadRequest(text=f"Not a page of co-ops: {error}") from None
+    view, parts, every = await asyncio.to_thread(
+        _figures, service, request.app[LINEAGE], query
+    )
     return render(
         request.app[TEMPLATES],
         "dashboard.html",
@@ -50,21 +76,22 @@ async def dashboard(request: web.Request) -> web.Response:
         report=view,
         key_measures=every[0],
         sections=parts,
+        query=query,
     )
 
 
 async def operations(request: web.Request) -> web.Response:
     """The operator's page: whether the feed from the co-ops is healthy."""
     service = request.app[SERVICE]
-    report, silent = await asyncio.to_thread(
-        lambda: (service.report(), service.silent_coops())
+    dead_letters, silent = await asyncio.to_thread(
+        lambda: (service.views.dead_letter_count(), service.silent_coops())
     )
     return render(
         request.app[TEMPLATES],
         "operations.html",
         name=service.config.name,
         current=request.path,
-        dead_letters=report.dead_letters,
+        dead_letters=dead_letters,
         lag=request.app[LAG].pending,
         ack_pending=request.app[LAG].ack_pending,
         silent=silent,
@@ -73,7 +100,9 @@ async def operations(request: web.Request) -> web.Response:
 
 
 async def figure_csv(request: web.Request) -> web.Response:
-    _, _, figs = await asyncio.to_thread(_figures, request.app[SERVICE])
+    _, _, figs = await asyncio.to_thread(
+        _figures, request.app[SERVICE], request.app[LINEAGE]
+    )
     name = request.match_info["name"]
     for figure in figs:
         if figure.name == name:
@@ -107,6 +136,7 @@ def make_consortium_app(service: ConsortiumService) -> web.Application:
         middlewares=[metrics.middleware(), error_middleware(_none, error_page)]
     )
     app[SERVICE] = service
+    app[LINEAGE] = RegistryLineage(service.registry)
     app[LAG] = lag
     app[TEMPLATES] = environment("federation.http")
     secure(app)

@@ -68,12 +68,9 @@ def turnout_by_class(report: ConsortiumReport) -> Figure:
     """Turnout of every closed ballot in every co-op, by member class. The sums
     (electors and votes over ballots and co-ops) are suppressed below 5, and the
     turnout withheld then: with the other count it would give the small one."""
-    electorate: dict[str, int] = {}
-    voted: dict[str, int] = {}
-    for coop in report.governance.coops:
-        for member_class, t in coop.turnout_by_class.items():
-            electorate[member_class] = electorate.get(member_class, 0) + t.electorate
-            voted[member_class] = voted.get(member_class, 0) + t.voted
+    network = report.governance.turnout_by_class
+    electorate = {c: t.electorate for c, t in network.items()}
+    voted = {c: t.voted for c, t in network.items()}
     classes = sorted(electorate)
     percent: dict[str, Value] = {
         c: None
@@ -118,11 +115,9 @@ def _months(first: str, last: str) -> list[str]:
 def care_hours_by_month(report: ConsortiumReport) -> Figure:
     """Care delivered across the network, by month and service type: the co-ops'
     minutes summed (minutes count no people, so nothing is suppressed)."""
-    minutes: dict[tuple[str, str], int] = {}
-    for coop in report.care.coops:
-        for row in coop.services:
-            key = (row.month, row.service_type)
-            minutes[key] = minutes.get(key, 0) + row.minutes
+    minutes = {
+        (row.month, row.service_type): row.minutes for row in report.care.services
+    }
     types = sorted({service for _, service in minutes})
     months = _months(min(minutes)[0], max(minutes)[0]) if minutes else []
     return Figure(

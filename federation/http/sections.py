@@ -41,6 +41,7 @@ def sections(view: Any, figs: list[Figure]) -> list[Section]:
         return str(names.get(coop_id, coop_id))
 
     membership = view.membership
+    capital_by_profile = membership.share_capital_by_profile
     governance = view.governance
     care = view.care
     workforce = view.workforce
@@ -50,12 +51,13 @@ def sections(view: Any, figs: list[Figure]) -> list[Section]:
             "membership",
             "Membership",
             [
-                ("Co-ops", len(membership.coops)),
+                ("Co-ops", membership.coop_count),
                 ("Members", membership.members),
                 (
                     "Share capital",
                     money_by_currency(
-                        (symbols[c.coop_id], c.share_capital) for c in membership.coops
+                        (currency(profile), amount)
+                        for profile, amount in capital_by_profile.items()
                     ),
                 ),
                 *(
