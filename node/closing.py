@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import threading
 from collections.abc import Callable
 from uuid import UUID
 
@@ -33,10 +34,19 @@ class ClosingClock:
         self.clock = clock
         self.on_closed = on_closed
         self._wake = asyncio.Event()
+        # Held while a tick runs in its thread: cancelling ``run`` does not stop
+        # that thread, so the store must not be closed under it (``idle``).
+        self._ticking = threading.Lock()
 
     def tick(self) -> list[UUID]:
         """Close what is due now; the motions counted."""
-        return self.coop_node.close_due(self.clock())
+        with self._ticking:
+            return self.coop_node.close_due(self.clock())
+
+    def idle(self) -> None:
+        """Wait until no tick is running (after ``run`` is cancelled)."""
+        with self._ticking:
+            return
 
     def wake(self) -> None:
         self._wake.set()

@@ -105,6 +105,8 @@ class NodeService:
         await stop_task(self._task)
         await stop_task(self._notifier_task)
         await stop_task(self._closing_task)
+        # A tick may still run in its thread: closing the store under it crashed.
+        await asyncio.to_thread(self.closing.idle)
         self.coop_node.close()
         self.outbox.close()
         self.replication_log.factory.close()
