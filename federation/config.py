@@ -52,6 +52,9 @@ class ConsortiumConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # --partition K`); more than one needs a PostgreSQL store they all write.
     partitions: Annotated[int, msgspec.Meta(ge=1, le=MAX_PARTITIONS)] = 1
     partition: Annotated[int, msgspec.Meta(ge=0)] = 0
+    # The seed of the key the consortium signs its statements with (mirrors,
+    # attestations): federation.statement_key; made on first use.
+    statement_key_file: str = "statement.seed"
     # The broker URLs written into new nodes' configs; the consortium's own when empty.
     node_servers: list[str] = msgspec.field(default_factory=list)
     # Where relative paths are resolved: the config file's folder, set when loaded
