@@ -27,7 +27,7 @@ from federation.membership import MembershipProjection
 from federation.projection import Projection
 from federation.timebank import TimebankProjection
 from federation.workforce import WorkforceProjection
-from schemas import GENESIS_HASH, Envelope, UnknownSchema, decode_payload
+from schemas import GENESIS_HASH, Envelope, Payload, UnknownSchema, decode_payload
 from schemas.envelope import WireBody
 from toolkit.storage import Cursor, TrackedTables
 
@@ -37,6 +37,9 @@ MAX_BODY_KEPT = 8192
 UNREADABLE = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError)
 # Shared payloads are small facts; anything bigger is a bug or an attack.
 MAX_PAYLOAD_BYTES = 16_384
+# One decoder for every message: ``msgspec.json.decode(type=...)`` looks the
+# type up again on each call.
+WIRE_BODY = msgspec.json.Decoder(WireBody)
 
 
 class Message(NamedTuple):
@@ -132,6 +135,8 @@ class ConsortiumViews(TrackedTables):
         self.projections = tuple(kind() for kind in PROJECTION_TYPES)
         # Knows no co-op until given the registry's keys (ConsortiumService).
         self.keyring = Keyring()
+        # The projections that read each payload type (``Projection.reads``).
+        self._readers: dict[type[Payload], tuple[Projection, ...]] = {}
 
     def apply(self, messages: list[Message]) -> Outcome:
         try:
@@ -210,7 +215,7 @@ class ConsortiumViews(TrackedTables):
         co-op id its envelopes claim."""
         try:
             unsigned_until = self._verify(message)
-            body = msgspec.json.decode(message.data, type=WireBody)
+            body = WIRE_BODY.decode(message.data)
         except Unverified as unverified:
             self._unattributed(batch, message, str(unverified))
             return None
@@ -293,7 +298,7 @@ class ConsortiumViews(TrackedTables):
         # the chain even if we cannot read its payload, so later ones still apply.
         chain.position, chain.last_hash = envelope.seq, envelope.hash
         try:
-            payload = decode_payload(envelope.schema, bytes(envelope.payload))
+            payload = decode_payload(envelope.schema, envelope.payload)
         except UnknownSchema:
             self._reject(batch, arrival, f"unknown schema {envelope.schema}")
             return
@@ -304,9 +309,16 @@ class ConsortiumViews(TrackedTables):
         ) as error:
             self._reject(batch, arrival, f"invalid payload: {error}")
             return
-        for projection in self.projections:
+        for projection in self._readers_of(type(payload)):
             projection.apply(batch.cursor, envelope, payload)
         batch.outcome.applied += 1
+
+    def _readers_of(self, payload_type: type[Payload]) -> tuple[Projection, ...]:
+        readers = self._readers.get(payload_type)
+        if readers is None:
+            readers = tuple(p for p in self.projections if p.reads(payload_type))
+            self._readers[payload_type] = readers
+        return readers
 
     def _chain(self, batch: Batch, coop_id: str) -> ChainState:
         if coop_id not in batch.chains:

@@ -46,6 +46,13 @@ class ClassTrendProjection(Projection):
             self._count(coop, payload.changed_on, payload.from_class, -1)
             self._count(coop, payload.changed_on, payload.to_class, 1)
 
+    def reads(self, payload_type: type[Payload]) -> bool:
+        return payload_type in (
+            m.MemberAdmitted,
+            m.MemberWithdrawn,
+            m.MemberClassChanged,
+        )
+
     def _count(self, coop_id: str, day: dt.date, member_class: str, n: int) -> None:
         self.net.add((coop_id, month_of(day), member_class), n)
 

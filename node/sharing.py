@@ -9,7 +9,7 @@ secret), which the consortium can count but not reverse or link across co-ops.
 """
 
 import datetime as dt
-import hmac
+import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 from uuid import UUID
@@ -23,6 +23,36 @@ class SharedEvent(NamedTuple):
     occurred_at: dt.date
     event_id: str
 
+
+class KeyedHash:
+    """HMAC-SHA256 under one key, with the padded key hashed once.
+
+    ``hmac.digest`` sets the key up in OpenSSL again on every call: in a
+    catch-up's profile that was the largest single cost of sharing an event (two
+    HMACs each). Copying the two keyed sha256 states gives the same bytes (RFC
+    2104) in well under half the time.
+    """
+
+    BLOCK = 64  # sha256's block size in bytes
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) > self.BLOCK:
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(self.BLOCK, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+    def digest(self, message: bytes) -> bytes:
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()
+
+
+# Pseudonyms kept for the members seen lately: a catch-up shares several events
+# of each member in a row. Bounded, as a node's history may hold many people.
+PSEUDONYMS_KEPT = 65_536
 
 Translation = Callable[["SharingPolicy", Any], Payload]
 
@@ -49,7 +79,8 @@ class SharingPolicy:
         unknown = self.streams - set(STREAMS)
         if unknown:
             raise ValueError(f"unknown streams {sorted(unknown)}; known: {STREAMS}")
-        self._secret = secret
+        self._keyed = KeyedHash(secret)
+        self._pseudonyms: dict[UUID, str] = {}
         self.allowlist = allowlist
         self.topics = frozenset(
             topic
@@ -59,7 +90,13 @@ class SharingPolicy:
 
     def pseudonym(self, member_id: UUID) -> str:
         """A stable, keyed stand-in for a member (or any person's) id."""
-        return hmac.digest(self._secret, member_id.bytes, "sha256").hex()[:32]
+        pseudonym = self._pseudonyms.get(member_id)
+        if pseudonym is None:
+            if len(self._pseudonyms) >= PSEUDONYMS_KEPT:
+                self._pseudonyms.clear()
+            pseudonym = self._keyed.digest(member_id.bytes).hex()[:32]
+            self._pseudonyms[member_id] = pseudonym
+        return pseudonym
 
     def share(self, domain_event: Any) -> SharedEvent | None:
         topic = type(domain_event).TOPIC
@@ -74,5 +111,5 @@ class SharingPolicy:
             stream=payload.STREAM,
             payload=payload,
             occurred_at=domain_event.timestamp.date(),
-            event_id=hmac.digest(self._secret, event_key, "sha256").hex()[:32],
+            event_id=self._keyed.digest(event_key).hex()[:32],
         )

@@ -45,7 +45,10 @@ class Envelope(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     @property
     def hash_is_valid(self) -> bool:
-        return chain_hash(self.prev_hash, bytes(self.payload)) == self.hash
+        # ``chain_hash`` over the payload in place, without copying it to bytes.
+        digest = hashlib.sha256(self.prev_hash.encode("ascii"))
+        digest.update(self.payload)
+        return digest.hexdigest() == self.hash
 
 
 def chain_hash(prev_hash: str, payload: bytes) -> str:

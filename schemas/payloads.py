@@ -25,18 +25,26 @@ class Payload(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
         PAYLOAD_TYPES[cls.SCHEMA] = cls
 
 
+# A decoder per schema tag, made on first use: ``msgspec.json.decode(type=...)``
+# looks the type up again on every call, once per envelope at ingest.
+_DECODERS: dict[str, "msgspec.json.Decoder[Payload]"] = {}
+
+
 class UnknownSchema(Exception):
     """The payload's schema tag is not one this version of commonweal knows."""
 
 
-def decode_payload(schema: str, raw: bytes) -> Payload:
+def decode_payload(schema: str, raw: bytes | msgspec.Raw) -> Payload:
     """Decode ``raw`` as the payload type tagged ``schema``, upcasting old versions.
 
     Raises UnknownSchema for a tag we do not know (e.g. a newer node's type) and
     msgspec.ValidationError / DecodeError for a payload that does not match its tag.
     """
-    if schema in PAYLOAD_TYPES:
-        return msgspec.json.decode(raw, type=PAYLOAD_TYPES[schema])
+    decoder = _DECODERS.get(schema)
+    if decoder is None and schema in PAYLOAD_TYPES:
+        decoder = _DECODERS[schema] = msgspec.json.Decoder(PAYLOAD_TYPES[schema])
+    if decoder is not None:
+        return decoder.decode(raw)
     if schema not in UPCASTERS:
         raise UnknownSchema(schema)
     obj = msgspec.json.decode(raw, type=dict[str, Any])
