@@ -59,7 +59,7 @@ def member(n: int) -> str:
 # then moved and withdrawn; withdrawn and admitted again; moved and withdrawn
 # without being admitted in the batch (admitted in an earlier one); changes to a
 # member the consortium never saw admitted (no row may appear for them).
-EARLIER = [
+EARLIER: list[Payload] = [
     m.MemberAdmitted(member=member(3), member_class="worker", admitted_on=DAY),
     m.MemberAdmitted(member=member(4), member_class="user", admitted_on=DAY),
 ]
