@@ -145,7 +145,8 @@ def run_consortium(folder: Path, per_batch: int) -> None:
 
     try:
         measure("consortium", envelopes, run)
-        if applied != envelopes or views.position("bench") != envelopes:
+        finished = views.position("bench") == applied == envelopes
+        if not SETUP_ONLY and not finished:
             raise RuntimeError(f"applied {applied} of {envelopes}")
     finally:
         views.factory.close()
