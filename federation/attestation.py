@@ -123,8 +123,8 @@ def verify(data: bytes, public_key: str, coop_id: str | None = None) -> Statemen
     try:
         attestation = msgspec.json.decode(data, type=Attestation)
     except (msgspec.ValidationError, msgspec.DecodeError) as error:
-        words = invalid_input(error, "not an attestation file").detail.message
-        raise AttestationInvalid(f"malformed file: {words}") from None
+        message = invalid_input(error, "malformed file").detail.message
+        raise AttestationInvalid(message) from None
     statement = attestation.statement
     if statement.consortium_key != public_key:
         raise AttestationInvalid(

@@ -53,6 +53,10 @@ def months_before(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month_index + 1, min(day.day, last_day))
 
 
+def _seats(n: int) -> str:
+    return "1 seat" if n == 1 else f"{n} seats"
+
+
 def _holds(value: bool) -> Holds:
     return "true" if value else "false"
 
@@ -76,8 +80,8 @@ def board_claim(facts: CoopFacts) -> Finding:
     ]
     for member_class in sorted(set(board) | set(rules.seats)):
         line = (
-            f"{label(member_class)}: {board.get(member_class, 0)} seats held; "
-            f"the rules give {rules.seats.get(member_class, 0)}"
+            f"{label(member_class)}: {_seats(board.get(member_class, 0))} held; "
+            f"the rules give {_seats(rules.seats.get(member_class, 0))}"
         )
         most = rules.board_max.get(member_class)
         if most is not None:

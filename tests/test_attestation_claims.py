@@ -70,8 +70,8 @@ def workforce(type_b: bool, headcount: int, disadvantaged: int) -> CoopWorkforce
 def test_a_board_within_its_rules_holds_and_one_beyond_them_does_not() -> None:
     good = board_claim(facts()).claim
     assert good.holds == "true"
-    assert "Worker: 3 seats held; the rules give 3" in good.figures
-    assert "Investor: 1 seats held; the rules give 1, at most 1" in good.figures
+    assert "Worker: 3 seats held; the rules give 3 seats" in good.figures
+    assert "Investor: 1 seat held; the rules give 1 seat, at most 1" in good.figures
     bad = board_claim(facts(board_by_class={"worker": 4, "investor": 2})).claim
     assert bad.holds == "false"
     assert "out of its rules: worker holds 4 seats; rules give 3" in bad.figures
@@ -189,7 +189,7 @@ def altered(data: bytes, change: object) -> bytes:
 def test_an_altered_statement_fails_its_signature(change: object) -> None:
     signer = Signer(new_user_seed())
     tampered = altered(statement_file(signer), change)
-    with pytest.raises(AttestationInvalid, match="bad signature: .* altered"):
+    with pytest.raises(AttestationInvalid, match=r"bad signature: .* altered"):
         verify(tampered, signer.public_key)
 
 
@@ -209,14 +209,14 @@ def test_another_consortiums_key_is_refused_by_name() -> None:
 
 def test_a_valid_attestation_of_another_coop_is_refused_for_this_one() -> None:
     signer = Signer(new_user_seed())
-    with pytest.raises(AttestationInvalid, match="about co-op 'beta'.*not 'alpha'"):
+    with pytest.raises(AttestationInvalid, match=r"about co-op 'beta'.*not 'alpha'"):
         verify(statement_file(signer, "beta"), signer.public_key, coop_id="alpha")
 
 
 def test_a_truncated_or_malformed_file_is_refused_naming_the_problem() -> None:
     signer = Signer(new_user_seed())
     data = statement_file(signer)
-    with pytest.raises(AttestationInvalid, match="malformed file: .*truncated"):
+    with pytest.raises(AttestationInvalid, match=r"malformed file: .*truncated"):
         verify(data[: len(data) // 2], signer.public_key)
     wrong_holds = altered(data, lambda s: s["claims"][0].update(holds="maybe"))
     with pytest.raises(AttestationInvalid, match=r"statement\.claims\[0\]\.holds"):
