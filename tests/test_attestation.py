@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import aiohttp
@@ -51,7 +52,9 @@ def holds(statement_file: Path) -> dict[str, str]:
     return {c["name"]: c["holds"] for c in document["statement"]["claims"]}
 
 
-def rewrite(source: Path, target: Path, change: Callable[[dict], None]) -> Path:  # type: ignore[type-arg]
+def rewrite(
+    source: Path, target: Path, change: Callable[[dict[str, Any]], object]
+) -> Path:
     document = json.loads(source.read_bytes())
     change(document["statement"])
     target.write_text(json.dumps(document, indent=2))
@@ -136,8 +139,10 @@ async def test_a_commissioner_checks_attestations_offline_and_tampering_fails(
     # The commissioner's check: a process of its own, with no config, store or
     # broker, only the file and the key.
     checked = subprocess.run(
-        [sys.executable, "-m", "commonweal", "attestation", "verify"]
-        + [str(files["beta"]), "--key", key, "--coop", "beta"],
+        [
+            *(sys.executable, "-m", "commonweal", "attestation", "verify"),
+            *(str(files["beta"]), "--key", key, "--coop", "beta"),
+        ],
         capture_output=True,
         text=True,
         timeout=60,
