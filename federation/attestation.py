@@ -85,10 +85,16 @@ def issue_attestation(
     if coop is None:
         raise UnknownCoop(f"no co-op {coop_id!r} is registered with the consortium")
     now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+    # One transaction: the position is that of exactly the data the facts hold.
     with views.transaction() as cursor:
         applied = last_applied(cursor).get(coop_id)
         as_of = applied.date() if applied is not None else now.date()
         facts = coop_facts(cursor, coop_id, as_of)
+        position = cursor.execute(
+            f"SELECT MAX(notification_id) AS position FROM {views.tracking_table} "
+            "WHERE application_name = ?",
+            (coop_id,),
+        ).fetchone()
     signer = statement_signer(config)
     statement = build_statement(
         consortium=config.name,
@@ -96,7 +102,7 @@ def issue_attestation(
         coop_id=coop_id,
         coop_name=coop.name,
         issued_at=now,
-        chain_position=views.position(coop_id),
+        chain_position=int(position["position"] or 0),
         unsigned_until=coop.unsigned_until or 0,
         facts=facts,
     )

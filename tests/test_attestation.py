@@ -216,6 +216,7 @@ async def test_a_commissioner_checks_attestations_offline_and_tampering_fails(
             assert "attachment" in response.headers["Content-Disposition"]
             statement = verify(await response.read(), key, "alpha")
         assert statement.coop_name == "Alpha Care Co-op"
+        assert statement.chain_position == consortium.views.position("alpha") > 0
         async with session.get(url + "/api/coops/nobody/attestation") as response:
             assert response.status == 404
             assert (await response.json())["error"]["field"] == "id"

@@ -3,18 +3,23 @@ PostgreSQL alike: what a co-op's envelopes put there, and nothing of another
 co-op's."""
 
 import datetime as dt
+from pathlib import Path
 
 import msgspec
 
-from federation.attestation import coop_facts
+from federation.attestation import coop_facts, issue_attestation, verify
 from federation.attestation_claims import ClosedBallot, findings
+from federation.config import ConsortiumConfig
 from federation.ingest import ConsortiumViews
+from federation.registry import ConsortiumRegistry
+from federation.statement_key import statement_public_key
 from schemas import Payload
 from schemas import care as c
 from schemas import governance as g
 from schemas import membership as m
 from tests.keys import signed_message
 from tests.streams import ChainWriter
+from toolkit.config import StoreConfig
 
 DAY = dt.date(2026, 1, 5)
 RULES = g.BoardRules(board_size=3, seats={"worker": 2}, board_max={})
@@ -33,7 +38,9 @@ def send(views: ConsortiumViews, coop_id: str, payloads: list[Payload]) -> None:
     assert views.apply(messages).applied == len(payloads)
 
 
-def test_facts_come_from_the_coops_own_envelopes(views: ConsortiumViews) -> None:
+def test_facts_come_from_the_coops_own_envelopes(
+    views: ConsortiumViews, tmp_path: Path
+) -> None:
     founded = m.CoopFounded(
         name="Alpha Care",
         profile="italy_type_b",
@@ -103,3 +110,16 @@ def test_facts_come_from_the_coops_own_envelopes(views: ConsortiumViews) -> None
         "false",
         "not_shown",
     ]
+
+    # Issued, the statement rests on alpha's chain to its 15th envelope.
+    registry = ConsortiumRegistry(StoreConfig(path=str(tmp_path / "r.db")).env())
+    registry.register("alpha", "Alpha Care Co-op", public_key="", unsigned_until=0)
+    config = ConsortiumConfig(base_dir=str(tmp_path))
+    try:
+        attestation = issue_attestation(config, views, registry, "alpha")
+    finally:
+        registry.close()
+    data = msgspec.json.encode(attestation)
+    statement = verify(data, statement_public_key(config), "alpha")
+    assert statement.chain_position == views.position("alpha") == 15
+    assert statement.coop_name == "Alpha Care Co-op"
