@@ -3,6 +3,7 @@ nats-server: issued with the CLI and over HTTP, checked offline with the CLI; a
 tampered or misdirected file fails naming what is wrong; a co-op whose board
 breaks its rules gets a false claim."""
 
+import asyncio
 import datetime as dt
 import json
 import subprocess
@@ -15,6 +16,7 @@ from uuid import UUID
 import aiohttp
 import msgspec
 import pytest
+import schemathesis
 
 from commonweal.cli import main
 from federation.attestation import verify
@@ -221,8 +223,19 @@ async def test_a_commissioner_checks_attestations_offline_and_tampering_fails(
             assert response.status == 404
             assert (await response.json())["error"]["field"] == "id"
         async with session.get(url + "/openapi.json") as response:
-            paths = (await response.json())["paths"]
-        assert {"/api/coops/{id}/attestation", "/api/statement-key"} <= set(paths)
+            document = await response.json()
+        assert {"/api/coops/{id}/attestation", "/api/statement-key"} <= set(
+            document["paths"]
+        )
+        # The answers conform to the consortium's own API document.
+        schema = schemathesis.openapi.from_dict(document)
+        for case in (
+            schema["/api/statement-key"]["GET"].Case(),
+            schema["/api/coops/{id}/attestation"]["GET"].Case(
+                path_parameters={"id": "beta"}
+            ),
+        ):
+            await asyncio.to_thread(case.call_and_validate, base_url=url)
         async with session.get(url + "/attestations") as response:
             listing = await response.text()
         assert 'href="/coops/beta/attestation"' in listing and key in listing
