@@ -67,6 +67,8 @@ class DemoNetwork:
             store=StoreConfig(path=str(self.data_dir / "consortium.db")),
             registry=StoreConfig(path=str(self.data_dir / "registry.db")),
             broker=servers,
+            # Where its statement key (attestations) is kept, as for a loaded config.
+            base_dir=str(self.data_dir),
         )
         # Written so that `commonweal report --config` can read the data afterwards.
         write_config(self.data_dir / "consortium.toml", consortium_config)

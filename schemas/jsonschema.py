@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 
+from schemas.attestation import Attestation
 from schemas.envelope import Envelope
 from schemas.payloads import PAYLOAD_TYPES
 
@@ -40,7 +41,12 @@ def cleaned(node: Any) -> Any:
 
 def generated() -> dict[str, str]:
     """Every schema file's name and text, as the Structs say it should be."""
-    files = {"envelope.json": cleaned(msgspec.json.schema(Envelope))}
+    files = {
+        "envelope.json": cleaned(msgspec.json.schema(Envelope)),
+        # Not a node's payload: the consortium's signed statement about a co-op,
+        # documented for the commissioners who open it.
+        "attestation.v1.json": cleaned(msgspec.json.schema(Attestation)),
+    }
     for schema, payload_type in sorted(PAYLOAD_TYPES.items()):
         document = cleaned(msgspec.json.schema(payload_type))
         document["$id"] = schema
