@@ -39,8 +39,8 @@ async def test_two_nodes_circles_reach_the_report_suppressed(
     make_consortium: Callable[..., ConsortiumService],
 ) -> None:
     consortium = make_consortium([nats_server.url])
-    alpha = make_node("alpha", [nats_server.url])
-    beta = make_node("beta", [nats_server.url])
+    alpha = make_node("alpha", [nats_server.url], share=["membership", "timebank"])
+    beta = make_node("beta", [nats_server.url], share=["membership", "timebank"])
     a_circle(alpha.coop_node, "Mill Lane", "Northside", 6)
     a_circle(alpha.coop_node, "Station Road", "Northside", 7)
     a_circle(beta.coop_node, "Station Road", "Southside", 3)
