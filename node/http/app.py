@@ -140,6 +140,8 @@ def node_document(node: NodeService) -> dict[str, Any]:
         "service_types": list(profile.service_types),
         # An election's constituencies: the classes that elect board seats.
         "constituencies": list(profile.board_seats),
+        # What an offer or request is for, on the co-op's board or a circle's.
+        "category": list(node.coop_node.listing_categories()),
     }
     for schema in document["components"]["schemas"].values():
         for name, allowed in rules.items():
