@@ -3,18 +3,24 @@ month is over, replicate through nats-server to the consortium, whose report
 counts them, suppresses a small circle's members, and never holds a circle's
 name, neighbourhood or notes."""
 
+import csv
 import datetime as dt
+import io
 from collections.abc import Callable
 from uuid import UUID
 
+import aiohttp
+
 from federation.broker import NatsServer
-from federation.report import published_report, render_table
+from federation.http import make_consortium_app
+from federation.report import published_report, render_table, report_page
 from federation.service import ConsortiumService
 from node.application import CoopNode
 from node.service import NodeService
 from tests.streams import stream_messages
 from tests.test_timebank_board import DAY, with_account
 from tests.waiting import wait_until_caught_up
+from tests.web import serving
 
 MARCH = "2026-03"
 SUMMARISED_ON = dt.date(2026, 4, 8)
@@ -73,6 +79,27 @@ async def test_two_nodes_circles_reach_the_report_suppressed(
     assert beta_view["circles"] == 1  # circles are not people
     table = render_table(report)
     assert "Neighbourhood circles" in table and "<5" in table
+
+    # A page of co-ops carries its co-ops' months; the network's are every co-op's.
+    first = report_page(consortium.views, limit=1)
+    assert [c.coop_id for c in first.circles.coops] == ["alpha"]
+    assert first.circles.months == report.circles.months
+
+    # The dashboard's section, and its table as CSV, suppressed alike.
+    async with (
+        serving(make_consortium_app(consortium)) as url,
+        aiohttp.ClientSession() as session,
+    ):
+        async with session.get(url + "/") as response:
+            assert response.status == 200
+            dashboard = await response.text()
+        async with session.get(url + "/figures/circles-by-coop.csv") as response:
+            assert response.status == 200
+            rows = list(csv.reader(io.StringIO(await response.text())))
+    assert 'data-section="circles"' in dashboard
+    assert rows[0][:4] == ["coop", "month", "circles", "circle_members"]
+    members = {row[3] for row in rows[1:]}
+    assert members == {"13", "<5"}
 
     # Names, places and notes stayed in the nodes.
     stream_text = "\n".join(
