@@ -163,7 +163,7 @@ def circles(app: CoopNode, members: list[UUID], outsider: UUID) -> None:
     """``members`` in a circle with an offer on its board, an exchange agreed on
     it and a meeting recorded (so that its forms are on their pages), and a
     circle they are not in, to join."""
-    circle = app.form_circle("Mill Lane neighbours", "Northside", members[0])
+    circle = app.form_circle("Elm Court neighbours", "Northside", members[0])
     for member in members[1:]:
         app.join_circle(circle, member)
     category = app.listing_categories()[0]
