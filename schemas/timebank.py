@@ -1,4 +1,5 @@
-"""Payloads of the ``timebank`` stream: the hours ledger and volunteer expenses.
+"""Payloads of the ``timebank`` stream: the hours ledger, volunteer expenses and
+the monthly counts of neighbourhood circles.
 
 Accounts, transfers and claims appear only as keyed pseudonyms; no notes, no
 descriptions, and a rejection is shared only as its category. Expenses travel here

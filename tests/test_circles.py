@@ -205,6 +205,16 @@ async def test_circles_over_the_api_and_pages(http_node: LiveNode) -> None:
     status, page = await call(http_node, "GET", "/circles", token=http_node.admin_token)
     assert status == 200 and "Mill Lane" in page and "Soup rota" not in page
 
+    # Ben leaves on the page: the circle is closed to him from then on.
+    status, where = await post_form(
+        http_node, f"/circles/{circle}/leave", ben_token, []
+    )
+    assert (status, where) == (303, "/circles?done=left#done")
+    status, page = await call(http_node, "GET", f"/circles/{circle}", token=ben_token)
+    assert status == 403 and "Soup rota" not in page
+    status, listed = await call(http_node, "GET", "/api/circles", token=ben_token)
+    assert [c["members"] for c in listed["others"]] == [1]
+
 
 async def test_outsiders_and_leavers_are_refused_and_nothing_is_written(
     http_node: LiveNode,
