@@ -4,6 +4,7 @@ from node.access_audit import AccessAuditCommands
 from node.care import CARE_PLAN_SHARING, CareCommands
 from node.care_circle import CareCircleCommands
 from node.care_months import CARE_MONTH_SHARING, CareMonthCommands
+from node.circle_months import CIRCLE_MONTH_SHARING, CircleMonthCommands
 from node.compliance_reminders import ComplianceReminderCommands
 from node.corrections import CorrectionCommands
 from node.erasure import ErasureCommands
@@ -43,12 +44,14 @@ ALLOWLIST: dict[str, Rule] = {
     **TIMEBANK_SHARING,
     **EXPENSE_SHARING,
     **FUNDING_SHARING,
+    **CIRCLE_MONTH_SHARING,
 }
 
 
 class CoopNode(
     # Before the areas they build on (visits, workforce, the time bank).
     VolunteerHoursCommands,
+    CircleMonthCommands,
     TimebankBoardCommands,
     FundingCommands,
     PostalVoteCommands,

@@ -12,6 +12,7 @@ from node.http import (
     care_circle,
     care_plans,
     carer_visits,
+    circles,
     compliance,
     concerns,
     corrections,
@@ -45,6 +46,7 @@ from node.http.board_list import board_list
 from node.http.board_pages import NEW_ACCESS, board_pages
 from node.http.care_plan_pages import care_plan_pages
 from node.http.carer_pages import carer_pages
+from node.http.circle_pages import circle_pages
 from node.http.compliance_pages import compliance_pages
 from node.http.concern_pages import concern_pages
 from node.http.context import NODE, RUNNER, SIGN_IN_LIMIT, TEMPLATES, Runner
@@ -91,6 +93,7 @@ APIS: tuple[Api, ...] = (
     timebank.api,
     pool.api,
     timebank_board.api,
+    circles.api,
     visits.api,
     workforce.api,
     incidents.api,
@@ -137,6 +140,8 @@ def node_document(node: NodeService) -> dict[str, Any]:
         "service_types": list(profile.service_types),
         # An election's constituencies: the classes that elect board seats.
         "constituencies": list(profile.board_seats),
+        # What an offer or request is for, on the co-op's board or a circle's.
+        "category": list(node.coop_node.listing_categories()),
     }
     for schema in document["components"]["schemas"].values():
         for name, allowed in rules.items():
@@ -211,6 +216,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(my_care_pages)
     app.add_routes(meeting_pages)
     app.add_routes(timebank_board_pages)
+    app.add_routes(circle_pages)
     app.add_routes(funding_pages)
     app.add_routes(carer_pages)
     app.add_routes(staff_today)
