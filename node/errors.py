@@ -439,3 +439,20 @@ class NotYourVisit(DomainError):
     """A carer acts on, or reads the notes of, a visit not assigned to them."""
 
     code = "not_your_visit"
+
+
+class UnknownSocialReport(DomainError):
+    code = "unknown_social_report"
+
+
+class SocialReportRefused(DomainError):
+    """A social report cannot be drafted for that year (not begun, or drafted
+    already), or a section is not the report's."""
+
+    code = "social_report_refused"
+
+
+class SocialReportAdopted(DomainError):
+    """The board adopted the report: it is never edited again."""
+
+    code = "social_report_adopted"

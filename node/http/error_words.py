@@ -148,6 +148,14 @@ PLAIN_ERRORS: dict[str, str] = {
         "That funding cannot be recorded: a new arrangement starts after the "
         "last one, for 168 hours a week at most."
     ),
+    "unknown_social_report": N_("No social report is drafted for that year."),
+    "social_report_refused": N_(
+        "A social report cannot be drafted for that year: it has not begun, "
+        "or its report is drafted already."
+    ),
+    "social_report_adopted": N_(
+        "The board has adopted this report: it can no longer be changed."
+    ),
 }
 
 
