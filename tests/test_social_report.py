@@ -27,6 +27,9 @@ from commonweal.sample_activity import (
 )
 from federation.broker import NatsServer
 from node.application import CoopNode
+from node.social_report import adopt
+from tests.accessibility import phone_page, problems
+from tests.browser import chromium
 from tests.carried import carried_motion
 from tests.configs import node_config
 from tests.node_api import admitted_member, call, events, staff_token
@@ -519,3 +522,29 @@ async def test_each_demo_coops_report_is_in_its_language_with_its_own_figures(
         text = pdf_text(body)
         assert name in text
         assert plain(hours) in text
+
+
+@pytest.mark.browser
+async def test_the_report_pages_pass_axe_at_phone_and_desktop_size(
+    alpha: LiveNode,
+) -> None:
+    a_year(alpha.node.coop_node)
+    _, board = await staff_token(alpha, "board", "Bea Board")
+    app = alpha.node.coop_node
+    app.draft_social_report(YEAR, "admin")
+    app.edit_social_report(YEAR, "introduction", "A good year.\n\nAnd busy.", "admin")
+    app.draft_social_report(2024, "admin")
+    adopt(app, 2024, "admin")
+    found: list[str] = []
+    async with chromium() as browser:
+        page = await phone_page(browser, alpha.url, board)
+        for path in (
+            "/board/social-report",
+            f"/board/social-report/{YEAR}",
+            "/board/social-report/2024",
+        ):
+            response = await page.goto(alpha.url + path)
+            assert response is not None and response.status == 200, path
+            found += await problems(page, alpha.url + path)
+        await page.context.close()
+    assert found == [], "\n".join(found)
