@@ -27,7 +27,10 @@ from commonweal.sample_activity import (
 )
 from federation.broker import NatsServer
 from node.application import CoopNode
-from node.social_report import adopt
+from node.labels import LABELS
+from node.social_report import SocialReportFigures, adopt
+from node.social_report_pdf import social_report_pdf
+from node.social_report_tables import report_sections
 from tests.accessibility import phone_page, problems
 from tests.browser import chromium
 from tests.carried import carried_motion
@@ -35,6 +38,7 @@ from tests.configs import node_config
 from tests.node_api import admitted_member, call, events, staff_token
 from tests.web import LiveNode, bearer, live_node
 from toolkit.config import StoreConfig
+from toolkit.web.i18n import translations
 
 YEAR = 2025
 D = dt.date
@@ -548,3 +552,44 @@ async def test_the_report_pages_pass_axe_at_phone_and_desktop_size(
             found += await problems(page, alpha.url + path)
         await page.context.close()
     assert found == [], "\n".join(found)
+
+
+def test_the_pdf_writes_any_text_the_board_types_in_the_fonts_characters() -> None:
+    """Helvetica holds Latin-1 only: other scripts, emoji, controls, a word
+    longer than a line and a section at its longest are written, not refused."""
+    figures = msgspec.convert(
+        {
+            "year": YEAR,
+            "first_day": "2025-01-01",
+            "last_day": "2025-12-31",
+            **{k: v for k, v in EXPECTED.items() if k != "growth"},
+            "growth": {
+                **EXPECTED["growth"],
+                "founded": [
+                    {"name": "Коопера́тив “Ёлка”", "coop_id": "elka",
+                     "founded_on": "2025-05-01"}
+                ],
+            },
+        },
+        SocialReportFigures,
+    )  # fmt: skip
+    narrative = {
+        "introduction": "Ça va — “très” bien: 5 € \u202f🙂\x07\ttab ŒUVRE 合作社",
+        "outlook": "x" * 20_000,
+        "growth": "word " * 3_000,
+    }
+    pdf = social_report_pdf(
+        coop_name="Coopérative de solidarité Québec",
+        title="Rapport social 2025",
+        status="Brouillon",
+        sections=report_sections(figures, "fr_CA"),
+        narrative=narrative,
+        network=None,
+        catalog=translations("fr"),
+        labels=LABELS["class"],
+    )
+    text = pdf_text(pdf)
+    assert 'Ça va - "très" bien: 5 EUR ? tab OEUVRE ???' in text
+    assert "Coopérative de solidarité Québec Rapport social 2025" in text
+    assert '? "????" 1 mai 2025' in text
+    assert "x" * 50 in text and text.count("word") == 3_000
