@@ -317,7 +317,7 @@ async def test_every_figure_is_the_years_records_and_adoption_freezes_them(
         ("General meetings that were quorate", "1"),
         ("Riverside Care", "1 May 2025"),
     ):
-        assert f'{row}</th> <td class="figure">{figure}</td>' in page, row
+        assert f'{row}</th> <td class="num">{figure}</td>' in page, row
     assert "Ada Worker" not in page and "Cleo" not in page  # no person named
     assert 'data-api="PUT /api/social-reports/{year}/narrative"' in page
 
@@ -516,8 +516,8 @@ async def test_each_demo_coops_report_is_in_its_language_with_its_own_figures(
         hours = format_decimal(
             exact.quantize(Decimal("0.1"), ROUND_HALF_UP), format="#,##0.0", locale=cldr
         )
-        assert f'<td class="figure">{plain(hours)}</td>' in page
-        assert f'<td class="figure">{len(delivered)}</td>' in page
+        assert f'<td class="num">{plain(hours)}</td>' in page
+        assert f'<td class="num">{len(delivered)}</td>' in page
 
         status, kind, body = await fetch(
             live, f"/board/social-report/{YEAR}.pdf", token
