@@ -23,6 +23,7 @@ from node.reminders import ReminderCommands
 from node.rota import RotaCommands
 from node.sharing import Rule
 from node.sign_in import SignInCommands
+from node.social_report_draft import SocialReportCommands
 from node.spinoff import SpinOffCommands
 from node.subject_access import SubjectAccessCommands
 from node.timebank import TIMEBANK_SHARING, TimebankCommands
@@ -79,6 +80,7 @@ class CoopNode(
     TimebankCommands,
     ExpenseCommands,
     AccessAuditCommands,
+    SocialReportCommands,
 ):
     """One co-op's event-sourced application. SQLite by default, PostgreSQL by env.
 

@@ -464,3 +464,20 @@ class InvalidCircle(DomainError):
     name, joining twice, leaving a circle one is not in)."""
 
     code = "invalid_circle"
+
+
+class UnknownSocialReport(DomainError):
+    code = "unknown_social_report"
+
+
+class SocialReportRefused(DomainError):
+    """A social report cannot be drafted for that year (not begun, or drafted
+    already), or a section is not the report's."""
+
+    code = "social_report_refused"
+
+
+class SocialReportAdopted(DomainError):
+    """The board adopted the report: it is never edited again."""
+
+    code = "social_report_adopted"

@@ -137,6 +137,9 @@ async def a_day_of_records(http: LiveNode) -> tuple[dict[str, str], list[str]]:
         "board",
     )
     elections(http, UUID(holder), [UUID(m) for m in (rosa, bea, cal)], UUID(user))
+    # A draft social report, so that its narrative and adoption forms are on
+    # the board's pages.
+    app.draft_social_report(dt.date.today().year, "admin")
     tokens = {
         "member": rosa_token,
         "board": board,

@@ -32,6 +32,7 @@ from node.http import (
     pool,
     rota,
     shares,
+    social_reports,
     subject_access,
     timebank,
     timebank_board,
@@ -70,6 +71,7 @@ from node.http.rota_forms import rota_forms
 from node.http.rota_pages import rota_pages
 from node.http.share_pages import share_pages
 from node.http.sign_in_pages import sign_in_pages
+from node.http.social_report_pages import social_report_pages
 from node.http.staff_pages import staff_pages
 from node.http.staff_today import staff_today
 from node.http.timebank_board_pages import timebank_board_pages
@@ -118,6 +120,7 @@ APIS: tuple[Api, ...] = (
     subject_access.api,
     access_log.api,
     carer_visits.api,
+    social_reports.api,
 )
 
 # A paper and the form around it.
@@ -220,6 +223,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(funding_pages)
     app.add_routes(carer_pages)
     app.add_routes(staff_today)
+    app.add_routes(social_report_pages)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/metrics", metrics.handler)
 

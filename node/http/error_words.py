@@ -158,6 +158,14 @@ PLAIN_ERRORS: dict[str, str] = {
         "That cannot be recorded: give the circle a name and a neighbourhood, "
         "and join only a circle you are not in already."
     ),
+    "unknown_social_report": N_("No social report is drafted for that year."),
+    "social_report_refused": N_(
+        "A social report cannot be drafted for that year: it has not begun, "
+        "or its report is drafted already."
+    ),
+    "social_report_adopted": N_(
+        "The board has adopted this report: it can no longer be changed."
+    ),
 }
 
 

@@ -78,6 +78,9 @@ STATUS: dict[str, tuple[int, str | None]] = {
     errors.NotInCircle.code: (403, None),
     errors.CircleFull.code: (409, None),
     errors.InvalidCircle.code: (409, None),
+    errors.UnknownSocialReport.code: (404, None),
+    errors.SocialReportRefused.code: (409, None),
+    errors.SocialReportAdopted.code: (409, None),
 }
 
 
