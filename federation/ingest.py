@@ -19,6 +19,7 @@ from eventsourcing.persistence import Tracking
 from federation.activity import LAST_APPLIED_TABLE, record_applied
 from federation.care import CareProjection
 from federation.care_quality import CareQualityProjection
+from federation.consortium_snapshots import SnapshotProjection
 from federation.funding import FundingProjection
 from federation.governance import GovernanceProjection
 from federation.keyring import Keyring, Unverified
@@ -102,6 +103,8 @@ PROJECTION_TYPES: tuple[type[Projection], ...] = (
     FundingProjection,
     WorkforceProjection,
     TimebankProjection,
+    # A federation's member consortia (empty in a consortium of co-ops).
+    SnapshotProjection,
 )
 
 

@@ -19,6 +19,7 @@ from federation.http.api import (
     api,
     page_of_report,
 )
+from federation.http.federation_page import federation_api, federation_page
 from federation.http.figures import Figure, figures
 from federation.http.sections import Section, key_measures, sections
 from federation.members_over_time import members_by_class_over_time
@@ -141,15 +142,19 @@ def make_consortium_app(service: ConsortiumService) -> web.Application:
     app[TEMPLATES] = environment("federation.http")
     secure(app)
     document = openapi_document(
-        [api], title=f"commonweal consortium {service.config.name}", version="1"
+        [api, federation_api],
+        title=f"commonweal consortium {service.config.name}",
+        version="1",
     )
 
     async def openapi(request: web.Request) -> web.Response:
         return json_response(document)
 
     app.add_routes(api.routes)
+    app.add_routes(federation_api.routes)
     app.router.add_get("/", dashboard)
     app.router.add_get("/operations", operations)
+    app.router.add_get("/federation", federation_page)
     app.router.add_get("/figures/{name}.csv", figure_csv)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/metrics", metrics.handler)
