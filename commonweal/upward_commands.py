@@ -57,12 +57,12 @@ def _publish_upward(args: argparse.Namespace) -> int:
         raise ConfigError(f"{args.config} has no [upward] section: no federation")
     views = ConsortiumViews.construct(config.store_env())
     registry = ConsortiumRegistry(config.registry_env())
-    state = UpwardLog.construct(config.store_env())
-    publisher = UpwardPublisher(views, registry.lineage, state, config.upward)
+    publisher = UpwardPublisher(
+        views, registry.lineage, UpwardLog(views), config.upward
+    )
     try:
         seq = asyncio.run(publish_upward_once(publisher))
     finally:
-        state.factory.close()
         views.factory.close()
         registry.close()
     if seq is None:

@@ -44,7 +44,7 @@ class ConsortiumService:
             self.upward = UpwardPublisher(
                 self.views,
                 self.registry.lineage,
-                UpwardLog.construct(config.store_env()),
+                UpwardLog(self.views),
                 config.upward,
             )
             self.aggregator.on_applied = self.upward.wake
@@ -84,8 +84,6 @@ class ConsortiumService:
     async def stop(self) -> None:
         await stop_task(self._upward_task)
         await stop_task(self._task)
-        if self.upward is not None:
-            self.upward.state.factory.close()
         if self.lock is not None:
             self.lock.release()
         self.views.factory.close()

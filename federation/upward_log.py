@@ -28,16 +28,26 @@ class Staged(NamedTuple):
     acknowledged: bool
 
 
-class UpwardLog(TrackedTables):
-    TABLES = (
+class UpwardLog:
+    """Kept in the tables of the consortium's views, through their own
+    connections: a second connection pool on the same SQLite file would have to
+    open it again, and closing any descriptor of a file drops every POSIX lock
+    the process holds on it (SQLite's included)."""
+
+    TABLE = (
         "CREATE TABLE IF NOT EXISTS upward_chain ("
         "member_id TEXT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL, "
         "payload TEXT NOT NULL, subject TEXT NOT NULL, data TEXT NOT NULL, "
-        "signature TEXT NOT NULL, acknowledged INTEGER NOT NULL)",
+        "signature TEXT NOT NULL, acknowledged INTEGER NOT NULL)"
     )
 
+    def __init__(self, tables: TrackedTables) -> None:
+        self.tables = tables
+        with tables.transaction() as cursor:
+            cursor.execute(self.TABLE)
+
     def last(self, member_id: str) -> Staged | None:
-        with self.transaction() as cursor:
+        with self.tables.transaction() as cursor:
             row = cursor.execute(
                 "SELECT seq, hash, payload, subject, data, signature, acknowledged "
                 "FROM upward_chain WHERE member_id = ?",
@@ -64,7 +74,7 @@ class UpwardLog(TrackedTables):
         """Record the next envelope, unacknowledged. Refused (an error) unless
         it follows an acknowledged one: two processes of one consortium must
         never both extend the chain."""
-        with self.transaction() as cursor:
+        with self.tables.transaction() as cursor:
             row = cursor.execute(
                 "SELECT seq, acknowledged FROM upward_chain WHERE member_id = ?",
                 (member_id,),
@@ -96,7 +106,7 @@ class UpwardLog(TrackedTables):
             )
 
     def acknowledge(self, member_id: str, seq: int) -> None:
-        with self.transaction() as cursor:
+        with self.tables.transaction() as cursor:
             cursor.execute(
                 "UPDATE upward_chain SET acknowledged = 1 "
                 "WHERE member_id = ? AND seq = ?",

@@ -45,7 +45,7 @@ async def test_the_federation_report_as_json_and_page(
         member_id="north",
         broker=BrokerConfig(servers=[nats_server.url], nkey_seed=coop_seed("north")),
     )
-    state = UpwardLog.construct(store.env())
+    state = UpwardLog(north)
     publisher = UpwardPublisher(north, list, state, config)
     sent = None
     for _ in range(50):  # the federation makes its stream as it starts
@@ -82,5 +82,4 @@ async def test_the_federation_report_as_json_and_page(
         assert "<caption>" in page and 'data-consortium="north"' in page
         assert "fewer than 5 (1 consortium)" in page
         assert 'data-api="GET /api/federation-report"' in page
-    state.factory.close()
     north.factory.close()

@@ -41,7 +41,7 @@ def publisher_of(
         member_id="north",
         broker=BrokerConfig(servers=[url], nkey_seed=coop_seed("north")),
     )
-    return UpwardPublisher(views, list, UpwardLog.construct(store.env()), config)
+    return UpwardPublisher(views, list, UpwardLog(views), config)
 
 
 def admit(views: ConsortiumViews, writer: ChainWriter, first: int, count: int) -> None:
@@ -74,7 +74,6 @@ async def test_a_report_staged_or_unrecorded_goes_again_byte_for_byte(
     crashed = publisher_of(views, store, url)
     staged = await asyncio.to_thread(crashed._stage_snapshot)
     assert staged is not None and not staged.acknowledged
-    crashed.state.factory.close()
     restarted = publisher_of(views, store, url)
     assert await publish_upward_once(restarted) == 1
     [(_, data)] = await stream_messages(url)
@@ -97,13 +96,11 @@ async def test_a_report_staged_or_unrecorded_goes_again_byte_for_byte(
         },
     )
     await nc.close()
-    restarted.state.factory.close()
     again = publisher_of(views, store, url)
     assert await publish_upward_once(again) == 2
     assert await stream_count(url) == 2  # the resend was the same message
     last = again.state.last("north")
     assert last is not None and last.acknowledged and last.seq == 2
-    again.state.factory.close()
 
     # The federation applies both, in order, with no dead letter; the latest
     # wins. (The same views serve as the federation's: one aggregator's code.)
