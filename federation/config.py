@@ -4,10 +4,12 @@ from pathlib import Path
 from typing import Annotated
 
 import msgspec
+import nkeys
 
 from federation.partitions import MAX_PARTITIONS, consumer_name
 from schemas.envelope import COOP_ID_PATTERN
 from toolkit.config import BrokerConfig, HttpConfig, StoreConfig, located
+from toolkit.signing import Signer
 
 
 class BrokerAuthConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -38,11 +40,15 @@ class UpwardConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     interval_seconds: Annotated[float, msgspec.Meta(gt=0)] = 3600.0
 
     def __post_init__(self) -> None:
-        if not self.broker.nkey_seed:
+        try:
+            Signer(self.broker.nkey_seed)
+        except (ValueError, nkeys.NkeysError):
             raise ValueError(
-                "[upward.broker] needs the nkey_seed this consortium signs with at "
-                "the federation"
-            )
+                "[upward.broker] nkey_seed is not an nkey seed (SU...): give this "
+                "consortium a seed of its own at the federation, made with "
+                'python -c "from federation.credentials import new_user_seed; '
+                'print(new_user_seed())"'
+            ) from None
 
 
 class ConsortiumConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
