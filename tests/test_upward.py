@@ -26,6 +26,7 @@ from federation.ingest import ConsortiumViews
 from schemas import Envelope, chain_hash
 from schemas.consortium import UPWARD_STREAM
 from tests.keys import coop_seed
+from tests.streams import stream_messages
 from tests.three_levels import ThreeLevels
 from toolkit.signing import SIGNATURE_HEADER, Signer
 
@@ -177,6 +178,17 @@ def test_a_federation_sums_its_consortia_exactly_through_kills(
     totals = assert_exact(levels)
     assert totals["members"] == {"known": 18 + 6 + 3 + 15 + 4, "suppressed_parts": 0}
     assert dead_letters(levels) == []
+    # North's chain at the federation: every seq from 1 to its last, and a seq
+    # sent twice (killed before the ack was recorded) sent as the same bytes.
+    sent: dict[int, set[bytes]] = {}
+    for subject, data in asyncio.run(stream_messages(levels.federation_broker.url)):
+        if subject == f"cw.coop.north.{UPWARD_STREAM}":
+            envelope = msgspec.json.decode(data, type=Envelope)
+            sent.setdefault(envelope.seq, set()).add(data)
+    assert sorted(sent) == list(
+        range(1, levels.federation_snapshots()["north"].seq + 1)
+    )
+    assert all(len(versions) == 1 for versions in sent.values())
 
     # A forger without north's key extends north's chain at the federation.
     snapshots = levels.federation_snapshots()
