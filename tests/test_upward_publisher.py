@@ -13,7 +13,7 @@ import pytest
 from nats.js.api import StreamInfo
 
 from federation.broker import FEDERATION_STREAM, NatsServer, ensure_federation_stream
-from federation.config import UpwardConfig
+from federation.config import ConsortiumConfig, UpwardConfig
 from federation.consortium_snapshots import latest_snapshots
 from federation.ingest import ConsortiumViews, Message
 from federation.upward import UpwardPublisher, publish_upward_once
@@ -74,6 +74,9 @@ async def test_a_report_staged_or_unrecorded_goes_again_byte_for_byte(
     crashed = publisher_of(views, store, url)
     staged = await asyncio.to_thread(crashed._stage_snapshot)
     assert staged is not None and not staged.acknowledged
+    # Figures and the co-ops' lineage, never a member's pseudonym.
+    pseudonyms = [f'"{admitted(n).member}"'.encode() for n in range(6)]
+    assert not any(pseudonym in staged.data for pseudonym in pseudonyms)
     restarted = publisher_of(views, store, url)
     assert await publish_upward_once(restarted) == 1
     [(_, data)] = await stream_messages(url)
@@ -164,3 +167,17 @@ def _empty_snapshot() -> ConsortiumReportPublished:
         workforce_leavers_12m="<5",
         coops=[],
     )
+
+
+def test_sharing_upward_to_the_consortiums_own_broker_is_refused() -> None:
+    """Its own stream would take in its reports as a co-op's messages."""
+    with pytest.raises(ValueError, match="the federation's broker"):
+        ConsortiumConfig(
+            broker=BrokerConfig(servers=["nats://hub:4222"]),
+            upward=UpwardConfig(
+                member_id="north",
+                broker=BrokerConfig(
+                    servers=["nats://hub:4222"], nkey_seed=coop_seed("north")
+                ),
+            ),
+        )
