@@ -18,6 +18,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import msgspec
 from nats.aio.client import Client as NATS
@@ -35,6 +36,13 @@ from toolkit.broker_connection import BrokerConnection
 from toolkit.signing import SIGNATURE_HEADER, Signer, message_id
 
 log = logging.getLogger(__name__)
+
+
+class UpwardStatus(NamedTuple):
+    member_id: str
+    seq: int  # the last report made (0: none yet)
+    acknowledged: bool
+    last_error: str | None  # the outage being waited out, if any
 
 
 class UpwardPublisher:
@@ -68,6 +76,17 @@ class UpwardPublisher:
     @property
     def last_error(self) -> str | None:
         return self.broker.last_error
+
+    def status(self) -> "UpwardStatus":
+        """What the operations page shows: the last report made, and whether
+        the federation's broker has acknowledged it."""
+        last = self.state.last(self.member_id)
+        return UpwardStatus(
+            member_id=self.member_id,
+            seq=0 if last is None else last.seq,
+            acknowledged=last is not None and last.acknowledged,
+            last_error=self.last_error,
+        )
 
     def wake(self) -> None:
         """New data was applied: publish after a quiet moment."""

@@ -83,3 +83,43 @@ async def test_the_federation_report_as_json_and_page(
         assert "fewer than 5 (1 consortium)" in page
         assert 'data-api="GET /api/federation-report"' in page
     north.factory.close()
+
+
+async def test_the_operations_page_shows_what_is_shared_upward(
+    tmp_path: Path,
+    nats_server: NatsServer,
+    key_book: KeyBook,
+    make_consortium: Callable[..., ConsortiumService],
+) -> None:
+    """A running consortium with an [upward] section shares its report at once
+    and says on its operations page whether the federation's broker has it."""
+    key_book.add_coop("north", "Consortium North")
+    make_consortium([nats_server.url])  # the federation, which makes its stream
+    with NatsServer(tmp_path / "north-broker") as north_broker:
+        north = make_consortium(
+            [north_broker.url],
+            store=StoreConfig(path=str(tmp_path / "north.db")),
+            durable="north",
+            upward=UpwardConfig(
+                member_id="north",
+                broker=BrokerConfig(
+                    servers=[nats_server.url], nkey_seed=coop_seed("north")
+                ),
+                debounce_seconds=0.1,
+            ),
+        )
+        assert north.upward is not None
+        deadline = time.monotonic() + 15
+        while not north.upward.status().acknowledged:
+            assert time.monotonic() < deadline, north.upward.status()
+            await asyncio.sleep(0.1)
+        async with (
+            serving(make_consortium_app(north)) as url,
+            aiohttp.ClientSession() as session,
+            session.get(url + "/operations") as response,
+        ):
+            assert response.status == 200
+            page = await response.text()
+        assert 'id="upward-seq">1<' in page
+        assert 'id="upward-acknowledged">yes<' in page
+        assert "as member north" in page

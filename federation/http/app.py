@@ -84,8 +84,12 @@ async def dashboard(request: web.Request) -> web.Response:
 async def operations(request: web.Request) -> web.Response:
     """The operator's page: whether the feed from the co-ops is healthy."""
     service = request.app[SERVICE]
-    dead_letters, silent = await asyncio.to_thread(
-        lambda: (service.views.dead_letter_count(), service.silent_coops())
+    dead_letters, silent, upward = await asyncio.to_thread(
+        lambda: (
+            service.views.dead_letter_count(),
+            service.silent_coops(),
+            service.upward.status() if service.upward else None,
+        )
     )
     return render(
         request.app[TEMPLATES],
@@ -97,6 +101,7 @@ async def operations(request: web.Request) -> web.Response:
         ack_pending=request.app[LAG].ack_pending,
         silent=silent,
         silent_after=service.config.silent_after_seconds,
+        upward=upward,
     )
 
 
