@@ -20,6 +20,7 @@ from federation.activity import LAST_APPLIED_TABLE, record_applied
 from federation.care import CareProjection
 from federation.care_quality import CareQualityProjection
 from federation.circles import CirclesProjection
+from federation.consortium_snapshots import SnapshotProjection
 from federation.funding import FundingProjection
 from federation.governance import GovernanceProjection
 from federation.keyring import Keyring, Unverified
@@ -104,6 +105,8 @@ PROJECTION_TYPES: tuple[type[Projection], ...] = (
     WorkforceProjection,
     TimebankProjection,
     CirclesProjection,
+    # A federation's member consortia (empty in a consortium of co-ops).
+    SnapshotProjection,
 )
 
 

@@ -11,6 +11,8 @@ from federation.keyring import Keyring
 from federation.partition_lock import PartitionLock
 from federation.registry import ConsortiumRegistry
 from federation.report import ConsortiumReport, build_report
+from federation.upward import UpwardPublisher
+from federation.upward_log import UpwardLog
 from toolkit.retry import stop_task
 
 
@@ -33,6 +35,19 @@ class ConsortiumService:
             },
         )
         self._task: asyncio.Task[None] | None = None
+        # A member of a federation of consortia: shares its report upward. In a
+        # partitioned consortium one process does (partition 0): the envelopes
+        # form one chain, which two writers would fork.
+        self.upward: UpwardPublisher | None = None
+        self._upward_task: asyncio.Task[None] | None = None
+        if config.upward is not None and config.partition == 0:
+            self.upward = UpwardPublisher(
+                self.views,
+                self.registry.lineage,
+                UpwardLog(self.views),
+                config.upward,
+            )
+            self.aggregator.on_applied = self.upward.wake
         # A partition is applied by one process at a time (federation.partition_lock).
         self.lock = (
             PartitionLock(config.store, config.partition)
@@ -42,6 +57,8 @@ class ConsortiumService:
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._aggregate(), name="aggregator")
+        if self.upward is not None:
+            self._upward_task = asyncio.create_task(self.upward.run(), name="upward")
 
     async def _aggregate(self) -> None:
         if self.lock is not None:
@@ -65,6 +82,7 @@ class ConsortiumService:
         return silences(registered, applied, self.config.silent_after_seconds)
 
     async def stop(self) -> None:
+        await stop_task(self._upward_task)
         await stop_task(self._task)
         if self.lock is not None:
             self.lock.release()
