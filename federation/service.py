@@ -8,6 +8,7 @@ from federation.aggregator import Aggregator
 from federation.config import ConsortiumConfig
 from federation.ingest import ConsortiumViews
 from federation.keyring import Keyring
+from federation.mirror_publisher import MirrorPublisher, can_sign
 from federation.partition_lock import PartitionLock
 from federation.registry import ConsortiumRegistry
 from federation.report import ConsortiumReport, build_report
@@ -32,7 +33,9 @@ class ConsortiumService:
                 "max_bytes": config.stream_max_bytes or None,
             },
         )
+        self.mirrors = MirrorPublisher(config, self.views, self.registry)
         self._task: asyncio.Task[None] | None = None
+        self._mirror_task: asyncio.Task[None] | None = None
         # A partition is applied by one process at a time (federation.partition_lock).
         self.lock = (
             PartitionLock(config.store, config.partition)
@@ -42,6 +45,11 @@ class ConsortiumService:
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._aggregate(), name="aggregator")
+        # Every process reads the same views; one publishes the mirrors.
+        if self.config.partition == 0 and can_sign(self.config):
+            self._mirror_task = asyncio.create_task(
+                self.mirrors.run(), name="mirror-publisher"
+            )
 
     async def _aggregate(self) -> None:
         if self.lock is not None:
@@ -66,6 +74,7 @@ class ConsortiumService:
 
     async def stop(self) -> None:
         await stop_task(self._task)
+        await stop_task(self._mirror_task)
         if self.lock is not None:
             self.lock.release()
         self.views.factory.close()

@@ -15,6 +15,7 @@ from node.leads import LeadCommands
 from node.membership import MEMBERSHIP_SHARING
 from node.membership_commands import MembershipCommands
 from node.motions import MotionCommands
+from node.network_mirror import NetworkMirrorCommands
 from node.nominations import NominationCommands
 from node.postal_votes import PostalVoteCommands
 from node.recurring_visits import RecurringVisitCommands
@@ -76,6 +77,7 @@ class CoopNode(
     TimebankCommands,
     ExpenseCommands,
     AccessAuditCommands,
+    NetworkMirrorCommands,
 ):
     """One co-op's event-sourced application. SQLite by default, PostgreSQL by env.
 

@@ -26,6 +26,7 @@ from node.http import (
     members,
     motions,
     my_care,
+    network,
     notifications,
     ops,
     pool,
@@ -115,6 +116,7 @@ APIS: tuple[Api, ...] = (
     subject_access.api,
     access_log.api,
     carer_visits.api,
+    network.api,
 )
 
 # A paper and the form around it.
@@ -214,6 +216,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(funding_pages)
     app.add_routes(carer_pages)
     app.add_routes(staff_today)
+    app.add_routes(network.network_pages)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/metrics", metrics.handler)
 

@@ -1,0 +1,122 @@
+"""The network's mirror as the consortium computes it (federation.mirror): the
+network's quartiles and the co-op's rank, withheld under 5 co-ops, nothing of
+another co-op tied to it."""
+
+import datetime as dt
+
+import msgspec
+import pytest
+
+from federation import broker
+from federation.mirror import (
+    build_mirror,
+    percentile_rank,
+    quartiles,
+    window,
+)
+from node import mirror_fetch
+from schemas.mirror import METRICS, MIN_COOPS, NetworkMirror
+
+ISSUED = dt.datetime(2026, 11, 20, 6, 0, tzinfo=dt.UTC)
+# Missed-visit rates of six co-ops; only four have a turnover figure.
+FIGURES = {
+    "missed_visit_rate": {
+        "alpha": 0.04,
+        "beta": 0.02,
+        "gamma": 0.06,
+        "delta": 0.01,
+        "epsilon": 0.08,
+        "zeta": 0.03,
+    },
+    "turnover": {"alpha": 0.2, "beta": 0.3, "gamma": 0.1, "delta": 0.25},
+}
+
+
+def comparison(mirror: NetworkMirror, metric: str) -> object:
+    return next(c for c in mirror.comparisons if c.metric == metric)
+
+
+def test_quartiles_interpolate_and_the_rank_counts_ties_half() -> None:
+    assert quartiles([1.0, 2.0, 3.0, 4.0, 5.0]) == (2.0, 3.0, 4.0)
+    assert quartiles([0.04, 0.02, 0.06, 0.01, 0.08, 0.03]) == (0.0225, 0.035, 0.055)
+    assert percentile_rank([1.0, 2.0, 3.0, 4.0, 5.0], 3.0) == 50.0
+    assert percentile_rank([1.0, 2.0, 2.0, 4.0], 2.0) == 50.0
+    assert percentile_rank([1.0, 2.0, 3.0, 4.0, 5.0], 1.0) == 10.0
+
+
+def test_a_coop_sees_its_own_figure_against_the_networks_quartiles() -> None:
+    mirror = build_mirror("alpha", FIGURES, "2026-11", ISSUED)
+    missed = comparison(mirror, "missed_visit_rate")
+    assert missed.own == 0.04  # type: ignore[attr-defined]
+    assert (missed.p25, missed.p50, missed.p75) == (0.0225, 0.035, 0.055)  # type: ignore[attr-defined]
+    # 0.01, 0.02 and 0.03 are lower, and alpha's own counts half: 3.5 of 6.
+    assert missed.rank == 58.3  # type: ignore[attr-defined]
+    assert missed.coops == 6  # type: ignore[attr-defined]
+    assert missed.withheld == ""  # type: ignore[attr-defined]
+    assert [c.metric for c in mirror.comparisons] == list(METRICS)
+
+
+def test_a_comparison_of_fewer_than_5_coops_is_withheld_with_no_count() -> None:
+    assert len(FIGURES["turnover"]) < MIN_COOPS
+    mirror = build_mirror("alpha", FIGURES, "2026-11", ISSUED)
+    turnover = comparison(mirror, "turnover")
+    assert turnover.withheld == "few_coops"  # type: ignore[attr-defined]
+    assert turnover.own == 0.2  # type: ignore[attr-defined]  # its own is its own
+    assert turnover.p25 is turnover.p50 is turnover.p75 is None  # type: ignore[attr-defined]
+    assert turnover.rank is None and turnover.coops is None  # type: ignore[attr-defined]
+    # With no figure anywhere, withheld too.
+    assert comparison(mirror, "turnout").withheld == "few_coops"  # type: ignore[attr-defined]
+
+
+def test_a_mirror_names_no_other_coop_nor_carries_their_figures_by_name() -> None:
+    for coop_id in FIGURES["missed_visit_rate"]:
+        mirror = build_mirror(coop_id, FIGURES, "2026-11", ISSUED)
+        text = msgspec.json.encode(mirror).decode()
+        others = set(FIGURES["missed_visit_rate"]) - {coop_id}
+        assert not any(f'"{other}"' in text for other in others), text
+        # A withheld comparison holds nothing of the others: only its own figure.
+        turnover = comparison(mirror, "turnover")
+        assert msgspec.structs.asdict(turnover) == {  # type: ignore[call-overload]
+            "metric": "turnover",
+            "own": FIGURES["turnover"].get(coop_id),
+            "p25": None,
+            "p50": None,
+            "p75": None,
+            "rank": None,
+            "coops": None,
+            "withheld": "few_coops",
+        }
+
+
+def test_a_coop_without_a_figure_still_sees_the_network() -> None:
+    mirror = build_mirror("eta", FIGURES, "2026-11", ISSUED)
+    missed = comparison(mirror, "missed_visit_rate")
+    assert missed.own is None and missed.rank is None  # type: ignore[attr-defined]
+    assert missed.p50 == 0.035  # type: ignore[attr-defined]
+
+
+def test_the_window_is_the_twelve_months_to_the_period() -> None:
+    months = window("2026-03")
+    assert len(months) == 12
+    assert min(months) == "2025-04" and max(months) == "2026-03"
+
+
+def test_the_mirror_schema_refuses_what_it_must_not_carry() -> None:
+    mirror = build_mirror("alpha", FIGURES, "2026-11", ISSUED)
+    data = msgspec.json.encode(mirror)
+    assert msgspec.json.decode(data, type=NetworkMirror) == mirror
+    with pytest.raises(msgspec.ValidationError):
+        # A count of co-ops under 5 is never a valid mirror.
+        msgspec.json.decode(
+            data.replace(b'"coops":6', b'"coops":3'), type=NetworkMirror
+        )
+    with pytest.raises(msgspec.ValidationError):
+        msgspec.json.decode(
+            data.replace(b'"coop_id":"alpha"', b'"coop_id":"alpha","name":"Alpha"'),
+            type=NetworkMirror,
+        )
+
+
+def test_the_node_and_the_consortium_name_the_mirror_stream_alike() -> None:
+    assert mirror_fetch.MIRROR_STREAM == broker.MIRROR_STREAM
+    assert mirror_fetch.OWN_MIRROR_PREFIX == broker.OWN_MIRROR_PREFIX
