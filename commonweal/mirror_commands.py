@@ -43,7 +43,7 @@ def _publish_mirrors(args: argparse.Namespace) -> int:
         nc = await nats.connect(
             config.broker.servers,
             allow_reconnect=False,
-            **config.broker.connect_options(),  # type: ignore[arg-type]
+            **config.broker.connect_options(),
         )
         try:
             return await publish_mirrors(nc, config, views, registry)

@@ -15,7 +15,7 @@ from federation.mirror import (
     window,
 )
 from node import mirror_fetch
-from schemas.mirror import METRICS, MIN_COOPS, NetworkMirror
+from schemas.mirror import METRICS, MIN_COOPS, Comparison, NetworkMirror
 
 ISSUED = dt.datetime(2026, 11, 20, 6, 0, tzinfo=dt.UTC)
 # Missed-visit rates of six co-ops; only four have a turnover figure.
@@ -32,7 +32,7 @@ FIGURES = {
 }
 
 
-def comparison(mirror: NetworkMirror, metric: str) -> object:
+def comparison(mirror: NetworkMirror, metric: str) -> Comparison:
     return next(c for c in mirror.comparisons if c.metric == metric)
 
 
@@ -47,12 +47,12 @@ def test_quartiles_interpolate_and_the_rank_counts_ties_half() -> None:
 def test_a_coop_sees_its_own_figure_against_the_networks_quartiles() -> None:
     mirror = build_mirror("alpha", FIGURES, "2026-11", ISSUED)
     missed = comparison(mirror, "missed_visit_rate")
-    assert missed.own == 0.04  # type: ignore[attr-defined]
-    assert (missed.p25, missed.p50, missed.p75) == (0.0225, 0.035, 0.055)  # type: ignore[attr-defined]
+    assert missed.own == 0.04
+    assert (missed.p25, missed.p50, missed.p75) == (0.0225, 0.035, 0.055)
     # 0.01, 0.02 and 0.03 are lower, and alpha's own counts half: 3.5 of 6.
-    assert missed.rank == 58.3  # type: ignore[attr-defined]
-    assert missed.coops == 6  # type: ignore[attr-defined]
-    assert missed.withheld == ""  # type: ignore[attr-defined]
+    assert missed.rank == 58.3
+    assert missed.coops == 6
+    assert missed.withheld == ""
     assert [c.metric for c in mirror.comparisons] == list(METRICS)
 
 
@@ -60,12 +60,12 @@ def test_a_comparison_of_fewer_than_5_coops_is_withheld_with_no_count() -> None:
     assert len(FIGURES["turnover"]) < MIN_COOPS
     mirror = build_mirror("alpha", FIGURES, "2026-11", ISSUED)
     turnover = comparison(mirror, "turnover")
-    assert turnover.withheld == "few_coops"  # type: ignore[attr-defined]
-    assert turnover.own == 0.2  # type: ignore[attr-defined]  # its own is its own
-    assert turnover.p25 is turnover.p50 is turnover.p75 is None  # type: ignore[attr-defined]
-    assert turnover.rank is None and turnover.coops is None  # type: ignore[attr-defined]
+    assert turnover.withheld == "few_coops"
+    assert turnover.own == 0.2  # its own is its own
+    assert turnover.p25 is turnover.p50 is turnover.p75 is None
+    assert turnover.rank is None and turnover.coops is None
     # With no figure anywhere, withheld too.
-    assert comparison(mirror, "turnout").withheld == "few_coops"  # type: ignore[attr-defined]
+    assert comparison(mirror, "turnout").withheld == "few_coops"
 
 
 def test_a_mirror_names_no_other_coop_nor_carries_their_figures_by_name() -> None:
@@ -76,7 +76,7 @@ def test_a_mirror_names_no_other_coop_nor_carries_their_figures_by_name() -> Non
         assert not any(f'"{other}"' in text for other in others), text
         # A withheld comparison holds nothing of the others: only its own figure.
         turnover = comparison(mirror, "turnover")
-        assert msgspec.structs.asdict(turnover) == {  # type: ignore[call-overload]
+        assert msgspec.structs.asdict(turnover) == {
             "metric": "turnover",
             "own": FIGURES["turnover"].get(coop_id),
             "p25": None,
@@ -91,8 +91,8 @@ def test_a_mirror_names_no_other_coop_nor_carries_their_figures_by_name() -> Non
 def test_a_coop_without_a_figure_still_sees_the_network() -> None:
     mirror = build_mirror("eta", FIGURES, "2026-11", ISSUED)
     missed = comparison(mirror, "missed_visit_rate")
-    assert missed.own is None and missed.rank is None  # type: ignore[attr-defined]
-    assert missed.p50 == 0.035  # type: ignore[attr-defined]
+    assert missed.own is None and missed.rank is None
+    assert missed.p50 == 0.035
 
 
 def test_the_window_is_the_twelve_months_to_the_period() -> None:

@@ -22,7 +22,7 @@ from federation.service import ConsortiumService
 from federation.statement_key import statement_public_key, statement_signer
 from node.config import NodeConfig
 from node.mirror_fetch import last_message, recent_periods
-from node.network_mirror import MirrorMonth
+from node.network_mirror import MirrorMonth, Receipt
 from schemas.mirror import mirror_subject
 from tests.configs import node_config
 from tests.node_api import call, staff_token
@@ -69,7 +69,7 @@ def alpha_config(
 async def publish_as_consortium(
     config: ConsortiumConfig, subject: str, data: bytes, signer: Signer
 ) -> None:
-    nc = await nats.connect(config.broker.servers, **config.broker.connect_options())  # type: ignore[arg-type]
+    nc = await nats.connect(config.broker.servers, **config.broker.connect_options())
     try:
         js = nc.jetstream(timeout=5)
         await ensure_mirror_stream(js)
@@ -95,7 +95,7 @@ async def board_page(live: LiveNode) -> str:
         return visible_text(await response.text())
 
 
-def received(live: LiveNode, receipt: str) -> Callable[[], bool]:
+def received(live: LiveNode, receipt: Receipt) -> Callable[[], bool]:
     fetcher = live.node.mirrors
     assert fetcher is not None
     return lambda: fetcher.received[receipt] >= 1
@@ -111,7 +111,7 @@ async def test_each_coop_reads_only_its_own_mirror_and_the_board_sees_it(
     # Published before alpha's node runs: it reads it when it starts.
     nc = await nats.connect(
         consortium.broker.servers,
-        **consortium.broker.connect_options(),  # type: ignore[arg-type]
+        **consortium.broker.connect_options(),
     )
     try:
         js = nc.jetstream(timeout=5)
@@ -184,7 +184,7 @@ async def test_each_coop_reads_only_its_own_mirror_and_the_board_sees_it(
         beta_broker.servers,
         error_cb=on_error,
         allow_reconnect=False,
-        **beta_broker.connect_options(),  # type: ignore[arg-type]
+        **beta_broker.connect_options(),
     )
     try:
         own = await last_message(nc, mirror_subject("beta", THIS_MONTH), timeout=2)
