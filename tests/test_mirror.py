@@ -3,19 +3,27 @@ network's quartiles and the co-op's rank, withheld under 5 co-ops, nothing of
 another co-op tied to it."""
 
 import datetime as dt
+from pathlib import Path
 
 import msgspec
 import pytest
 
 from federation import broker
+from federation.ingest import ConsortiumViews
 from federation.mirror import (
     build_mirror,
+    network_mirrors,
     percentile_rank,
     quartiles,
     window,
 )
 from node import mirror_fetch
+from schemas import Payload
+from schemas import care as c
 from schemas.mirror import METRICS, MIN_COOPS, Comparison, NetworkMirror
+from tests.keys import keyring_for, signed_message
+from tests.streams import ChainWriter
+from toolkit.config import StoreConfig
 
 ISSUED = dt.datetime(2026, 11, 20, 6, 0, tzinfo=dt.UTC)
 # Missed-visit rates of six co-ops; only four have a turnover figure.
@@ -120,3 +128,66 @@ def test_the_mirror_schema_refuses_what_it_must_not_carry() -> None:
 def test_the_node_and_the_consortium_name_the_mirror_stream_alike() -> None:
     assert mirror_fetch.MIRROR_STREAM == broker.MIRROR_STREAM
     assert mirror_fetch.OWN_MIRROR_PREFIX == broker.OWN_MIRROR_PREFIX
+
+
+def test_figures_come_from_the_consortiums_views(tmp_path: Path) -> None:
+    """Five co-ops' visits on the stream, as the aggregator applies them: each
+    co-op's missed-visit rate over the 12 months to the period, against the five;
+    three co-ops' staff turnover, withheld."""
+    coops = [f"coop-{n}" for n in range(1, 6)]
+    views = ConsortiumViews.construct(
+        StoreConfig(path=str(tmp_path / "consortium.db")).env()
+    )
+    views.keyring = keyring_for(*coops)
+    messages = []
+    for n, coop_id in enumerate(coops, start=1):
+        chain = ChainWriter(coop_id)
+        payloads: list[Payload] = [
+            *(delivered(i) for i in range(10 - n)),
+            *(missed(i, dt.date(2026, 10, 2)) for i in range(n)),
+            # Two years ago: outside the window.
+            *(missed(100 + i, dt.date(2024, 10, 2)) for i in range(5)),
+        ]
+        if n <= 3:
+            payloads += [
+                c.WorkerJoined(disadvantaged=False, type_b=False, joined_on=JOINED),
+                c.WorkerJoined(disadvantaged=False, type_b=False, joined_on=JOINED),
+                c.WorkerLeft(disadvantaged=False, type_b=False, left_on=LEFT),
+            ]
+        for payload in payloads:
+            data = msgspec.json.encode(chain.next(payload))
+            messages.append(
+                signed_message(f"cw.coop.{coop_id}.care", data, len(messages) + 1)
+            )
+    try:
+        assert views.apply(messages).dead_letters == 0
+        with views.transaction() as cursor:
+            mirrors = network_mirrors(cursor, ["coop-3", "coop-1"], ISSUED)
+    finally:
+        views.factory.close()
+    assert [m.coop_id for m in mirrors] == ["coop-1", "coop-3"]
+    third = comparison(mirrors[1], "missed_visit_rate")
+    assert third.own == 0.3
+    assert (third.p25, third.p50, third.p75) == (0.2, 0.3, 0.4)
+    assert third.rank == 50.0 and third.coops == 5
+    turnover = comparison(mirrors[0], "turnover")
+    assert turnover.withheld == "few_coops" and turnover.own is not None
+    assert mirrors[0].period == "2026-11"
+
+
+JOINED = dt.date(2026, 1, 5)
+LEFT = dt.date(2026, 6, 1)
+
+
+def delivered(n: int) -> c.VisitDelivered:
+    return c.VisitDelivered(
+        visit=f"{n:032x}",
+        worker=f"{999:032x}",
+        worker_class="worker",
+        minutes_by_service={"personal_care": 60},
+        delivered_on=dt.date(2026, 9, 1 + n),
+    )
+
+
+def missed(n: int, day: dt.date) -> c.VisitMissed:
+    return c.VisitMissed(visit=f"{n + 50:032x}", reason="weather", missed_on=day)
