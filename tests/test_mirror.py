@@ -9,7 +9,7 @@ import msgspec
 import pytest
 
 from federation import broker
-from federation.ingest import ConsortiumViews
+from federation.ingest import ConsortiumViews, Message
 from federation.mirror import (
     build_mirror,
     network_mirrors,
@@ -139,7 +139,7 @@ def test_figures_come_from_the_consortiums_views(tmp_path: Path) -> None:
         StoreConfig(path=str(tmp_path / "consortium.db")).env()
     )
     views.keyring = keyring_for(*coops)
-    messages = []
+    messages: list[Message] = []
     for n, coop_id in enumerate(coops, start=1):
         chain = ChainWriter(coop_id)
         payloads: list[Payload] = [
