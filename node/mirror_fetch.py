@@ -12,9 +12,10 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import threading
 from collections import Counter
+from collections.abc import Callable
 
-import nacl.signing
 from nats.aio.client import Client as NATS
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
@@ -67,18 +68,17 @@ async def last_message(
 
 async def fetch_mirrors(
     nc: NATS,
-    app: NetworkMirrorCommands,
-    key: nacl.signing.VerifyKey,
+    coop_id: str,
+    receive: Callable[[bytes, str], Receipt],
     today: dt.date,
 ) -> Counter[Receipt]:
-    """Read and keep this co-op's mirrors of the recent months."""
+    """Read this co-op's mirrors of the recent months and hand each to
+    ``receive`` (in a thread: it writes to the store)."""
     receipts: Counter[Receipt] = Counter()
     for period in recent_periods(today):
-        found = await last_message(nc, mirror_subject(app.coop_id, period))
+        found = await last_message(nc, mirror_subject(coop_id, period))
         if found is not None:
-            data, signature = found
-            receipt = await asyncio.to_thread(app.receive_mirror, data, signature, key)
-            receipts[receipt] += 1
+            receipts[await asyncio.to_thread(receive, *found)] += 1
     return receipts
 
 
@@ -100,6 +100,18 @@ class MirrorFetcher:
         self.connection = BrokerConnection(servers, "mirror-fetcher", connect_options)
         self.received: Counter[Receipt] = Counter()
         self._wake = asyncio.Event()
+        # Held while a mirror is stored in its thread: cancelling ``run`` does
+        # not stop that thread, so the store must not be closed under it.
+        self._receiving = threading.Lock()
+
+    def _receive(self, data: bytes, signature: str) -> Receipt:
+        with self._receiving:
+            return self.app.receive_mirror(data, signature, self.key)
+
+    def idle(self) -> None:
+        """Wait until no mirror is being stored (after ``run`` is cancelled)."""
+        with self._receiving:
+            return
 
     def wake(self) -> None:
         """Fetch now rather than at the next hour."""
@@ -107,7 +119,7 @@ class MirrorFetcher:
 
     async def _fetch_then_wait(self, nc: NATS) -> None:
         today = dt.datetime.now(dt.UTC).date()
-        self.received += await fetch_mirrors(nc, self.app, self.key, today)
+        self.received += await fetch_mirrors(nc, self.app.coop_id, self._receive, today)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), self.every)
         self._wake.clear()

@@ -126,6 +126,8 @@ class NodeService:
         await stop_task(self._mirror_task)
         # A tick may still run in its thread: closing the store under it crashed.
         await asyncio.to_thread(self.closing.idle)
+        if self.mirrors is not None:
+            await asyncio.to_thread(self.mirrors.idle)
         self.coop_node.close()
         self.outbox.close()
         self.replication_log.factory.close()
