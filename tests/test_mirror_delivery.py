@@ -2,6 +2,7 @@
 own (the hub refuses another co-op's credentials), a node keeps what the
 consortium signed once and refuses the rest, and the board's page shows it."""
 
+import asyncio
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -13,17 +14,19 @@ import pytest
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 
+from commonweal.cli import main
 from federation.broker import NatsServer, ensure_mirror_stream
 from federation.config import ConsortiumConfig
 from federation.credentials import new_user_seed
 from federation.mirror import build_mirrors
 from federation.mirror_publisher import publish
+from federation.registry import ConsortiumRegistry
 from federation.service import ConsortiumService
 from federation.statement_key import statement_public_key, statement_signer
 from node.config import NodeConfig
 from node.mirror_fetch import last_message, recent_periods
 from node.network_mirror import MirrorMonth, Receipt
-from schemas.mirror import mirror_subject
+from schemas.mirror import NetworkMirror, mirror_subject
 from tests.configs import node_config
 from tests.node_api import call, staff_token
 from tests.page_text import visible_text
@@ -31,8 +34,8 @@ from tests.secured import SecuredHub
 from tests.waiting import wait_for
 from tests.web import LiveNode, browser_session, live_node
 from toolkit.aggregates import events_with
-from toolkit.config import BrokerConfig, StoreConfig
-from toolkit.signing import Signer
+from toolkit.config import BrokerConfig, StoreConfig, load_config, write_config
+from toolkit.signing import Signer, is_signed_by, verify_key
 
 ISSUED = dt.datetime.now(dt.UTC).replace(microsecond=0)
 MONTH_BEFORE, LAST_MONTH, THIS_MONTH = recent_periods(ISSUED.date())
@@ -235,3 +238,46 @@ async def test_the_running_consortium_publishes_and_withholds_under_five(
             assert re.search(r"Month by month", text)
     finally:
         await consortium.stop()
+
+
+def test_the_publish_mirrors_command_publishes_each_registered_coops_mirror(
+    tmp_path: Path, nats_server: NatsServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config_path = tmp_path / "consortium.toml"
+    write_config(
+        config_path,
+        ConsortiumConfig(
+            store=StoreConfig(path="consortium.db"),
+            registry=StoreConfig(path="registry.db"),
+            broker=BrokerConfig(servers=[nats_server.url]),
+        ),
+    )
+    config = load_config(config_path, ConsortiumConfig)
+    registry = ConsortiumRegistry(config.registry_env())
+    for coop_id in ("alpha", "beta"):
+        registry.register(
+            coop_id, coop_id.title(), public_key=Signer(new_user_seed()).public_key
+        )
+    registry.close()
+
+    assert main(["consortium", "publish-mirrors", "--config", str(config_path)]) == 0
+    assert "published 2 network mirrors" in capsys.readouterr().out
+    assert main(["consortium", "statement-key", "--config", str(config_path)]) == 0
+    key = capsys.readouterr().out.strip()
+    assert key == statement_public_key(config)
+
+    async def read(coop_id: str) -> tuple[bytes, str] | None:
+        nc = await nats.connect(nats_server.url)
+        try:
+            return await last_message(nc, mirror_subject(coop_id, THIS_MONTH))
+        finally:
+            await nc.close()
+
+    found = asyncio.run(read("beta"))
+    assert found is not None
+    data, signature = found
+    assert is_signed_by(verify_key(key), data, signature)
+    mirror = msgspec.json.decode(data, type=NetworkMirror)
+    assert mirror.coop_id == "beta" and mirror.period == THIS_MONTH
+    # Two co-ops: every comparison withheld.
+    assert {c.withheld for c in mirror.comparisons} == {"few_coops"}
