@@ -16,6 +16,7 @@ from node.leads import LeadCommands
 from node.membership import MEMBERSHIP_SHARING
 from node.membership_commands import MembershipCommands
 from node.motions import MotionCommands
+from node.network_mirror import NetworkMirrorCommands
 from node.nominations import NominationCommands
 from node.postal_votes import PostalVoteCommands
 from node.recurring_visits import RecurringVisitCommands
@@ -81,6 +82,7 @@ class CoopNode(
     ExpenseCommands,
     AccessAuditCommands,
     SocialReportCommands,
+    NetworkMirrorCommands,
 ):
     """One co-op's event-sourced application. SQLite by default, PostgreSQL by env.
 

@@ -12,6 +12,7 @@ from babel.numbers import get_territory_currencies
 from node.retention import RetentionConfig
 from schemas.envelope import COOP_ID_PATTERN
 from toolkit.config import BrokerConfig, HttpConfig, StoreConfig, located
+from toolkit.signing import verify_key
 
 DEFAULT_SHARED_STREAMS = ["membership", "governance", "care", "timebank"]
 # The secret in deploy/config/node.example.toml: published, so anyone could link
@@ -101,6 +102,10 @@ class NodeConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # A spin-off's runners (node.spinoff.FoundingMember, JSON), admitted as founding
     # members on first start; the file is deleted once they are in the store.
     founders: str = ""
+    # The consortium's statement key (``commonweal consortium statement-key``):
+    # the network's mirror of this co-op is read only if signed with it; "" reads
+    # none.
+    consortium_key: str = ""
     # Where relative paths are resolved: the config file's folder, set when loaded
     # (toolkit.config.load_config); empty in a config built in code.
     base_dir: str = ""
@@ -111,6 +116,8 @@ class NodeConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
                 "secret is the example's, published for everyone: make this node's "
                 "own with `python3 -c 'import secrets; print(secrets.token_hex(32))'`"
             )
+        if self.consortium_key:
+            verify_key(self.consortium_key)  # InvalidKey (a ValueError) says why
 
     @property
     def secret_bytes(self) -> bytes:

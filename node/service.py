@@ -17,6 +17,7 @@ from node.erasure_file import (
     destroy_listed,
     read_destroyed,
 )
+from node.mirror_fetch import MirrorFetcher
 from node.notifier import Notifier
 from node.outbox import Outbox
 from node.replicator import ReplicationLog, Replicator
@@ -50,12 +51,25 @@ class NodeService:
             self.coop_node, self.outbox, config.mail, config.locale
         )
         self.closing = ClosingClock(self.coop_node, on_closed=self._closed)
+        # The consortium's comparison of this co-op with the network, if the
+        # node knows the key it is signed with.
+        self.mirrors = (
+            MirrorFetcher(
+                self.coop_node,
+                config.consortium_key,
+                config.broker.servers,
+                config.broker.connect_options(),
+            )
+            if config.consortium_key
+            else None
+        )
         # What time it is where the co-op is, for pages that judge by the
         # clock (a visit is late): a test sets it to a moment of its choosing.
         self.clock: Callable[[dt.tzinfo], dt.datetime] = dt.datetime.now
         self._task: asyncio.Task[None] | None = None
         self._notifier_task: asyncio.Task[None] | None = None
         self._closing_task: asyncio.Task[None] | None = None
+        self._mirror_task: asyncio.Task[None] | None = None
 
     def _keep_erasure_register(self, path: Path) -> None:
         """Destroy again the keys the register file lists (this node's store and
@@ -94,6 +108,10 @@ class NodeService:
         self._notifier_task = asyncio.create_task(self.notifier.run(), name="notifier")
         # Its first tick closes what fell due while the node was down.
         self._closing_task = asyncio.create_task(self.closing.run(), name="closing")
+        if self.mirrors is not None:
+            self._mirror_task = asyncio.create_task(
+                self.mirrors.run(), name="mirror-fetcher"
+            )
 
     @property
     def caught_up(self) -> bool:
@@ -105,8 +123,11 @@ class NodeService:
         await stop_task(self._task)
         await stop_task(self._notifier_task)
         await stop_task(self._closing_task)
+        await stop_task(self._mirror_task)
         # A tick may still run in its thread: closing the store under it crashed.
         await asyncio.to_thread(self.closing.idle)
+        if self.mirrors is not None:
+            await asyncio.to_thread(self.mirrors.idle)
         self.coop_node.close()
         self.outbox.close()
         self.replication_log.factory.close()

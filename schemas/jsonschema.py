@@ -9,6 +9,7 @@ import msgspec
 
 from schemas.attestation import Attestation
 from schemas.envelope import Envelope
+from schemas.mirror import MIRROR_SCHEMA, NetworkMirror
 from schemas.payloads import PAYLOAD_TYPES
 
 JSON_DIR = Path(__file__).parent / "json"
@@ -47,6 +48,10 @@ def generated() -> dict[str, str]:
         # documented for the commissioners who open it.
         "attestation.v1.json": cleaned(msgspec.json.schema(Attestation)),
     }
+    # What the consortium sends back to each co-op (schemas.mirror).
+    mirror = cleaned(msgspec.json.schema(NetworkMirror))
+    mirror["$id"] = MIRROR_SCHEMA
+    files[file_name(MIRROR_SCHEMA)] = mirror
     for schema, payload_type in sorted(PAYLOAD_TYPES.items()):
         document = cleaned(msgspec.json.schema(payload_type))
         document["$id"] = schema

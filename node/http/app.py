@@ -27,6 +27,7 @@ from node.http import (
     members,
     motions,
     my_care,
+    network,
     notifications,
     ops,
     pool,
@@ -121,6 +122,7 @@ APIS: tuple[Api, ...] = (
     access_log.api,
     carer_visits.api,
     social_reports.api,
+    network.api,
 )
 
 # A paper and the form around it.
@@ -224,6 +226,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(carer_pages)
     app.add_routes(staff_today)
     app.add_routes(social_report_pages)
+    app.add_routes(network.network_pages)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/metrics", metrics.handler)
 
