@@ -2,8 +2,9 @@
 
 - ``commonweal consortium publish-mirrors``: compute and publish every registered
   co-op's mirror now (the running consortium does it daily by itself).
-- ``commonweal consortium statement-key``: the public key co-ops check the
-  consortium's statements with (``consortium_key`` in node.toml).
+
+The public key a node checks mirrors by (``consortium_key`` in node.toml) is
+printed by ``commonweal consortium statement-key`` (commonweal.attestation_commands).
 """
 
 import argparse
@@ -20,11 +21,6 @@ def add_commands(consortium_actions: Any) -> None:
     )
     publish.add_argument("--config", type=Path, default=Path("consortium.toml"))
     publish.set_defaults(handler=_publish_mirrors)
-    key = consortium_actions.add_parser(
-        "statement-key", help="print the key co-ops check the consortium's mirrors by"
-    )
-    key.add_argument("--config", type=Path, default=Path("consortium.toml"))
-    key.set_defaults(handler=_statement_key)
 
 
 def _publish_mirrors(args: argparse.Namespace) -> int:
@@ -54,12 +50,4 @@ def _publish_mirrors(args: argparse.Namespace) -> int:
 
     published = asyncio.run(run())
     print(f"published {published} network mirrors")
-    return 0
-
-
-def _statement_key(args: argparse.Namespace) -> int:
-    from federation.config import ConsortiumConfig
-    from federation.statement_key import statement_public_key
-
-    print(statement_public_key(load_config(args.config, ConsortiumConfig)))
     return 0
