@@ -256,6 +256,13 @@ async def test_the_board_sees_each_consortium_and_how_far_behind_it_is(
     assert thematic["events_behind"] == answer["events_stored"]
     assert thematic["envelopes_sent"] == 0
 
+    # Scraped from loopback: each consortium's lag, by name.
+    status, metrics = await call(http, "GET", "/metrics")
+    assert status == 200
+    stored = answer["events_stored"]
+    lag = 'commonweal_node_consortium_lag_events{consortium="thematic",coop_id="alpha"}'
+    assert f"{lag} {float(stored)}" in metrics, metrics
+
     for token in (coordinator, member):
         status, refused = await call(http, "GET", "/api/consortia", token=token)
         assert status == 403, refused

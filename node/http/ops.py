@@ -108,4 +108,14 @@ class NodeCollector:
             labels=["coop_id"],
         )
         lag.add_metric(coop, _lag(self.node, stored))
-        yield from (events, published, lag)
+        # The series above are the first consortium's, as before a node could
+        # belong to two; this one has every consortium's.
+        behind = GaugeMetricFamily(
+            "commonweal_node_consortium_lag_events",
+            "events stored but not yet passed through a consortium's replicator",
+            labels=["coop_id", "consortium"],
+        )
+        for replication in self.node.replications:
+            position = replication.replicator.published.position
+            behind.add_metric([*coop, replication.link.name], max(0, stored - position))
+        yield from (events, published, lag, behind)
