@@ -66,6 +66,7 @@ from node.http.member_details import member_details
 from node.http.member_pages import member_pages
 from node.http.motion_pages import motion_pages
 from node.http.my_care_pages import my_care_pages
+from node.http.ops import ops_pages
 from node.http.pages import error_page, pages
 from node.http.report_page import report_page
 from node.http.rota_forms import rota_forms
@@ -195,6 +196,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(board_list)
     app.add_routes(motion_pages)
     app.add_routes(staff_pages)
+    app.add_routes(ops_pages)
     app.add_routes(board_pages)
     app.add_routes(share_pages)
     app.add_routes(visit_schedule)
