@@ -16,7 +16,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from typing import Any
 from uuid import UUID
 
 import msgspec
@@ -30,6 +29,7 @@ from node.rules import share
 from node.social_report_draft import SocialReport
 from node.spinoff import SpinOff
 from node.timebank import TimeAccount
+from schemas.mirror import Comparison
 from toolkit.aggregates import events_with, ids_with
 
 
@@ -377,16 +377,21 @@ def social_report_figures(
 
 
 class NetworkComparison(msgspec.Struct, frozen=True):
-    """How the co-op compares with the network: filled from the consortium's
-    mirror of the network once a node receives it (not yet)."""
+    """How the co-op compared with the network in the year's last month that the
+    consortium sent a mirror of (node.network_mirror)."""
 
-    figures: dict[str, Any]
+    period: str  # "YYYY-MM"
+    comparisons: list[Comparison]
 
 
 def network_comparison(app: CoopNode, year: int) -> NetworkComparison | None:
-    """The report's "how we compare with the network" section: none until the
-    node holds the consortium's mirror; the pages and the PDF show it when this
-    returns one."""
+    """The report's "how we compare with the network" section: the latest
+    mirror of a month of ``year`` the node holds, or none."""
+    for received in app.mirrors_received():  # newest month first
+        if received.mirror.period.startswith(f"{year:04d}-"):
+            return NetworkComparison(
+                received.mirror.period, received.mirror.comparisons
+            )
     return None
 
 

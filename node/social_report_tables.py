@@ -14,6 +14,7 @@ from typing import Literal, NamedTuple
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
+from node.network_words import shown
 from node.social_report import NetworkComparison, SocialReportFigures
 from toolkit.web.i18n import N_
 
@@ -244,9 +245,39 @@ def report_sections(figures: SocialReportFigures, locale: str) -> list[Section]:
 def network_section(
     comparison: NetworkComparison | None, locale: str
 ) -> Section | None:
-    """The "how we compare with the network" section, once the node holds the
-    consortium's mirror (node.social_report.network_comparison): its tables are
-    laid out here when it does."""
+    """The "how we compare with the network" section, from the consortium's
+    mirror of the year's last month the node holds, as the board's network page
+    writes it; a figure over fewer than 5 co-ops is withheld (a dash)."""
     if comparison is None:
         return None
-    return Section("network", NETWORK_HEADING, ())
+    rows = []
+    for compared in comparison.comparisons:
+        written = shown(compared, locale)
+        withheld = bool(written.withheld)
+        middle_half = NOTHING if withheld else f"{written.p25} - {written.p75}"
+        rows.append(
+            Row(
+                written.name,
+                (
+                    written.own or NOTHING,
+                    middle_half,
+                    written.p50 or NOTHING,
+                    NOTHING if withheld else f"{written.rank}%",
+                ),
+            )
+        )
+    month = format_date(
+        dt.date.fromisoformat(comparison.period + "-01"), "MMMM y", locale=locale
+    )
+    table = Table(
+        N_("Compared with the consortium's co-ops (a dash: fewer than 5 had it)"),
+        (
+            N_("Figure"),
+            N_("Our co-op"),
+            N_("Middle half of co-ops"),
+            N_("The co-op in the middle"),
+            N_("Co-ops below ours"),
+        ),
+        (Row(N_("Month compared"), (month, "", "", "")), *rows),
+    )
+    return Section("network", NETWORK_HEADING, (table,))

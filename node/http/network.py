@@ -8,7 +8,6 @@ from typing import Any
 
 import msgspec
 from aiohttp import web
-from babel.numbers import format_decimal, format_percent
 
 from node.application import CoopNode
 from node.auth import STAFF
@@ -17,32 +16,12 @@ from node.http.guard import require
 from node.http.language import language_context
 from node.http.pages import render, signed_in
 from node.network_mirror import ReceivedMirror
-from schemas.mirror import Comparison
-from toolkit.web.i18n import N_
+from node.network_words import METRIC_NAMES, shown
 from toolkit.web.routes import Api
 
 api = Api()
 network_pages = web.RouteTableDef()
 PAGE = "/staff/network"
-
-# What each figure is, for a lay reader; the template translates them.
-METRIC_NAMES = {
-    "missed_visit_rate": N_("Visits missed (last 12 months)"),
-    "outcome_change": N_("Change in how well people manage their goals"),
-    "continuity": N_("People seen by no more than two carers (latest month)"),
-    "turnover": N_("Staff who left, over a year"),
-    "turnout": N_("Members who voted in ballots"),
-    "volunteer_hours": N_("Volunteer hours on visits (last 12 months)"),
-    "timebank_activity": N_("Time bank accounts in use"),
-}
-# Shares are shown as percentages; the others as numbers.
-SHARES = {
-    "missed_visit_rate",
-    "continuity",
-    "turnover",
-    "turnout",
-    "timebank_activity",
-}
 
 
 class MirrorHistory(msgspec.Struct, frozen=True):
@@ -66,41 +45,6 @@ def mirror_history(app: CoopNode) -> MirrorHistory:
 async def network_mirror(request: web.Request) -> MirrorHistory:
     require(request, STAFF, "see how the co-op compares with the network")
     return await run(request, mirror_history, request.app[NODE].coop_node)
-
-
-class Shown(msgspec.Struct, frozen=True):
-    """One comparison as the page writes it, in the reader's locale."""
-
-    metric: str
-    name: str
-    own: str
-    p25: str
-    p50: str
-    p75: str
-    rank: str
-    withheld: str
-
-
-def shown(comparison: Comparison, locale: str) -> Shown:
-    def text(value: float | None) -> str:
-        if value is None:
-            return ""
-        if comparison.metric in SHARES:
-            return str(format_percent(value, "#,##0.#%", locale=locale))
-        if comparison.metric == "outcome_change":
-            return str(format_decimal(value, "+#,##0.0#;-#,##0.0#", locale=locale))
-        return str(format_decimal(value, "#,##0.#", locale=locale))
-
-    return Shown(
-        metric=comparison.metric,
-        name=METRIC_NAMES[comparison.metric],
-        own=text(comparison.own),
-        p25=text(comparison.p25),
-        p50=text(comparison.p50),
-        p75=text(comparison.p75),
-        rank="" if comparison.rank is None else str(round(comparison.rank)),
-        withheld=comparison.withheld,
-    )
 
 
 def _page_context(received: list[ReceivedMirror], locale: str) -> dict[str, Any]:
