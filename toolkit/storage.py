@@ -144,9 +144,9 @@ class TrackedTables(TrackingRecorder):
             new = {table for table, _ in self.FILLS if not cursor.table_exists(table)}
             for statement in self.TABLES:
                 cursor.execute(statement)
-            for table, statement in self.FILLS:
+            for table, fill in self.FILLS:
                 if table in new:
-                    run_fill(cursor, statement)
+                    run_fill(cursor, fill)
 
     @contextmanager
     def transaction(self) -> Iterator[Cursor]:
