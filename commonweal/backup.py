@@ -201,6 +201,7 @@ def restore_node(
     key the erasure registers ``erasures`` list is destroyed again before the
     node starts (commonweal.backup_keys)."""
     from node.config import NodeConfig
+    from node.consortia import mark_restored
     from node.replicator import ReplicationLog
 
     manifest = read_backup(source, "node")
@@ -226,7 +227,7 @@ def restore_node(
     )
     log = ReplicationLog.construct(config.store_env())
     try:
-        log.mark_restored(config.coop_id, manifest.created_at.isoformat())
+        mark_restored(log, config, manifest.created_at.isoformat())
     finally:
         log.factory.close()
     return config_path

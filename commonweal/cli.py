@@ -11,8 +11,11 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
+from commonweal.attestation_commands import add_commands as add_attestation_commands
 from commonweal.backup_commands import add_commands as add_backup_commands
+from commonweal.mirror_commands import add_commands as add_mirror_commands
 from commonweal.spinoff_commands import add_commands as add_spinoff_commands
+from commonweal.upward_commands import add_commands as add_upward_commands
 from node.errors import DomainError
 from toolkit.config import (
     ConfigError,
@@ -127,6 +130,9 @@ def _parser() -> argparse.ArgumentParser:
 
     add_spinoff_commands(commands, node, consortium_actions)
     add_backup_commands(node, consortium_actions)
+    add_attestation_commands(commands, consortium_actions)
+    add_upward_commands(consortium_actions)
+    add_mirror_commands(consortium_actions)
 
     schemas = commands.add_parser("schemas", help="regenerate schemas/json")
     schemas.add_argument("--check", action="store_true", help="fail if stale")

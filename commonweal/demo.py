@@ -29,6 +29,7 @@ from federation.credentials import new_user_seed, public_key
 from federation.http import make_consortium_app
 from federation.report import ConsortiumReport
 from federation.service import ConsortiumService
+from federation.statement_key import statement_public_key
 from node.config import LocaleConfig, NodeConfig, new_secret
 from node.http import make_app
 from node.service import NodeService
@@ -67,6 +68,8 @@ class DemoNetwork:
             store=StoreConfig(path=str(self.data_dir / "consortium.db")),
             registry=StoreConfig(path=str(self.data_dir / "registry.db")),
             broker=servers,
+            # Where its statement key (attestations) is kept, as for a loaded config.
+            base_dir=str(self.data_dir),
         )
         # Written so that `commonweal report --config` can read the data afterwards.
         write_config(self.data_dir / "consortium.toml", consortium_config)
@@ -83,6 +86,7 @@ class DemoNetwork:
                 locale=DEMO_LOCALES[coop_id],
                 store=StoreConfig(path=str(self.data_dir / f"{coop_id}.db")),
                 broker=msgspec.structs.replace(servers, nkey_seed=key_seed),
+                consortium_key=statement_public_key(consortium_config),
             )
             write_config(self.data_dir / f"{coop_id}.toml", config)
             consortium.registry.register(
@@ -99,6 +103,11 @@ class DemoNetwork:
             generate_governance(app, seed=seed, day=dt.date.today())
             node.replicator.wake()
         await _wait_until_caught_up(self.nodes, consortium, timeout)
+        # Each co-op's mirror of the history just written, read by its node.
+        await consortium.mirrors.publish_now()
+        for node in self.nodes:
+            if node.mirrors is not None:
+                node.mirrors.wake()
         return consortium
 
     async def stop(self) -> None:

@@ -29,6 +29,7 @@ from federation.credentials import (
 )
 from federation.errors import CoopSuspended, DuplicateCoop, UnknownCoop
 from federation.registry import ConsortiumRegistry
+from federation.statement_key import statement_public_key
 from node.application import CoopNode
 from node.auth import new_token, token_hash
 from node.config import NodeConfig, new_secret
@@ -132,6 +133,7 @@ def provision_spinoff(
             ),
             http=http,
             founders=FOUNDERS_FILE,
+            consortium_key=statement_public_key(consortium),
         )
         _write_node_dir(node_dir, config, msgspec.json.encode(founders))
         try:

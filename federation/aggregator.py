@@ -8,7 +8,7 @@ one partition of the co-ops (``federation.partitions``).
 
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
@@ -57,6 +57,8 @@ class Aggregator:
         self.totals = Outcome()
         self.batches = 0
         self.ready = False  # the stream exists and the consumer is about to start
+        # Told after a batch that applied something (the upward publisher).
+        self.on_applied: Callable[[], None] | None = None
 
     @property
     def last_error(self) -> str | None:
@@ -119,6 +121,8 @@ class Aggregator:
         self.totals.dead_letters += outcome.dead_letters
         for reason in outcome.reasons:
             log.warning("dead letter: %s", reason)
+        if outcome.applied and self.on_applied is not None:
+            self.on_applied()
 
 
 def stream_message(msg: Msg, partitions: int = 1) -> Message:

@@ -22,6 +22,12 @@ from federation.partitions import PartitionsChanged, partitions_of, stream_trans
 FEDERATION_STREAM = "CW_FEDERATION"
 FEDERATION_SUBJECTS = ["cw.coop.>"]
 DUPLICATE_WINDOW_SECONDS = 120.0
+# Each co-op's mirror of the network (federation.mirror_publisher).
+MIRROR_STREAM = "CW_MIRROR"
+MIRROR_SUBJECTS = ["cw.mirror.>"]
+# What a co-op's user requests to read its own mirror: the hub's users file
+# renames the mirror stream's direct get to this (federation.credentials).
+OWN_MIRROR_PREFIX = "cw.own-mirror"
 
 
 def nats_server_binary() -> str:
@@ -220,3 +226,20 @@ async def _add_or_update(js: JetStreamContext, config: StreamConfig) -> None:
         await js.add_stream(config)
     except BadRequestError:
         await js.update_stream(config)
+
+
+async def ensure_mirror_stream(js: JetStreamContext, *, replicas: int = 1) -> None:
+    """The stream of co-ops' mirrors, one subject per co-op and month."""
+    config = StreamConfig(
+        name=MIRROR_STREAM,
+        subjects=MIRROR_SUBJECTS,
+        storage=StorageType.FILE,
+        num_replicas=replicas,
+        # The latest mirror of each co-op and month: the month's final figures
+        # once it is over, today's while it runs.
+        max_msgs_per_subject=1,
+        discard=DiscardPolicy.OLD,
+        # Read by co-ops by a direct get the broker permits per subject.
+        allow_direct=True,
+    )
+    await _add_or_update(js, config)

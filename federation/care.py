@@ -59,6 +59,15 @@ class CareProjection(Projection):
         "CREATE TABLE IF NOT EXISTS care_network_services ("
         "month TEXT NOT NULL, service_type TEXT NOT NULL, "
         "minutes BIGINT NOT NULL, PRIMARY KEY (month, service_type))",
+        "CREATE TABLE IF NOT EXISTS care_network_visits ("
+        "month TEXT PRIMARY KEY, delivered INTEGER NOT NULL, "
+        "missed INTEGER NOT NULL, minutes BIGINT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS care_network_volunteering ("
+        "month TEXT PRIMARY KEY, minutes BIGINT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS care_network_outcomes ("
+        "goals INTEGER PRIMARY KEY, plans INTEGER NOT NULL, "
+        "open INTEGER NOT NULL, reviewed INTEGER NOT NULL, "
+        "performance BIGINT NOT NULL, satisfaction BIGINT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS care_volunteers ("
         "coop_id TEXT NOT NULL, volunteer TEXT NOT NULL, "
         "PRIMARY KEY (coop_id, volunteer))",
@@ -86,6 +95,24 @@ class CareProjection(Projection):
             "SUM(latest_satisfaction - first_satisfaction) FROM care_plans "
             "GROUP BY coop_id, goals",
         ),
+        (
+            "care_network_visits",
+            "INSERT INTO care_network_visits (month, delivered, missed, minutes) "
+            "SELECT month, SUM(delivered), SUM(missed), SUM(minutes) "
+            "FROM care_visit_months GROUP BY month",
+        ),
+        (
+            "care_network_volunteering",
+            "INSERT INTO care_network_volunteering (month, minutes) "
+            "SELECT month, SUM(minutes) FROM care_volunteer_months GROUP BY month",
+        ),
+        (
+            "care_network_outcomes",
+            "INSERT INTO care_network_outcomes "
+            "(goals, plans, open, reviewed, performance, satisfaction) "
+            "SELECT goals, SUM(plans), SUM(open), SUM(reviewed), SUM(performance), "
+            "SUM(satisfaction) FROM care_outcomes GROUP BY goals",
+        ),
     )
 
     def __init__(self) -> None:
@@ -108,12 +135,26 @@ class CareProjection(Projection):
         self.network_services = Sums(
             "care_network_services", ("month", "service_type"), ("minutes",)
         )
+        self.network_visits = Sums(
+            "care_network_visits", ("month",), ("delivered", "missed", "minutes")
+        )
+        self.network_volunteering = Sums(
+            "care_network_volunteering", ("month",), ("minutes",)
+        )
+        self.network_outcomes = Sums(
+            "care_network_outcomes",
+            ("goals",),
+            ("plans", "open", "reviewed", "performance", "satisfaction"),
+        )
         self.sums = (
             self.visits,
             self.services,
             self.volunteers,
             self.outcomes,
             self.network_services,
+            self.network_visits,
+            self.network_volunteering,
+            self.network_outcomes,
         )
         self._volunteers: set[tuple[str, str]] = set()  # (coop_id, volunteer)
 
@@ -135,19 +176,28 @@ class CareProjection(Projection):
         super().discard()
         self._volunteers = set()
 
+    def _outcome(self, key: tuple[str, int], *deltas: int) -> None:
+        """Plans summed by co-op and number of goals, and by goals over the network."""
+        self.outcomes.add(key, *deltas)
+        self.network_outcomes.add(key[1:], *deltas)
+
     def _delivered(self, cur: Cursor, coop_id: str, p: c.VisitDelivered) -> None:
         month = month_of(p.delivered_on)
         minutes = sum(p.minutes_by_service.values())
         self.visits.add((coop_id, month), 1, 0, 0, minutes)
+        self.network_visits.add((month,), 1, 0, minutes)
         for service_type, part in p.minutes_by_service.items():
             self.services.add((coop_id, month, service_type), part)
             self.network_services.add((month, service_type), part)
         if p.worker_class == "volunteer":
             self.volunteers.add((coop_id, month, p.worker), minutes)
+            self.network_volunteering.add((month,), minutes)
             self._volunteers.add((coop_id, p.worker))
 
     def _missed(self, cur: Cursor, coop_id: str, p: c.VisitMissed) -> None:
-        self.visits.add((coop_id, month_of(p.missed_on)), 0, 1, 0, 0)
+        month = month_of(p.missed_on)
+        self.visits.add((coop_id, month), 0, 1, 0, 0)
+        self.network_visits.add((month,), 0, 1, 0)
 
     def _cancelled(self, cur: Cursor, coop_id: str, p: c.VisitCancelled) -> None:
         self.visits.add((coop_id, month_of(p.cancelled_on)), 0, 0, 1, 0)
@@ -161,12 +211,12 @@ class CareProjection(Projection):
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (coop_id, plan) DO NOTHING",
             (coop_id, p.plan, len(p.scores), *(performance, satisfaction) * 2),
         )
-        self.outcomes.add((coop_id, len(p.scores)), 1, 1, 0, 0, 0)
+        self._outcome((coop_id, len(p.scores)), 1, 1, 0, 0, 0)
 
     def _reviewed(self, cur: Cursor, coop_id: str, p: c.CarePlanReviewed) -> None:
         plan = self._plan(cur, coop_id, p.plan)
         if plan is not None:
-            self.outcomes.add(
+            self._outcome(
                 (coop_id, plan["goals"]),
                 0,
                 0,
@@ -188,7 +238,7 @@ class CareProjection(Projection):
     def _closed(self, cur: Cursor, coop_id: str, p: c.CarePlanClosed) -> None:
         plan = self._plan(cur, coop_id, p.plan)
         if plan is not None and plan["closed_on"] is None:
-            self.outcomes.add((coop_id, plan["goals"]), 0, -1, 0, 0, 0)
+            self._outcome((coop_id, plan["goals"]), 0, -1, 0, 0, 0)
         cur.execute(
             "UPDATE care_plans SET closed_on = ? WHERE coop_id = ? AND plan = ?",
             (p.closed_on.isoformat(), coop_id, p.plan),
@@ -306,8 +356,9 @@ def care_report(cursor: Cursor, coops: Sequence[str] | None = None) -> CareRepor
     active = {
         r["coop_id"]: int(r["n"])
         for r in cursor.execute(
-            "SELECT coop_id, COUNT(DISTINCT volunteer) AS n "
-            f"FROM care_volunteer_months WHERE {where} GROUP BY coop_id",
+            # care_volunteers holds each co-op's distinct volunteers.
+            "SELECT coop_id, COUNT(*) AS n "
+            f"FROM care_volunteers WHERE {where} GROUP BY coop_id",
             ids,
         ).fetchall()
     }
@@ -374,10 +425,10 @@ def _network(cursor: Cursor, coops: list[CoopCare]) -> CareReport:
     is, so every co-op with any has a month of visits."""
     visits = cursor.execute(
         "SELECT SUM(delivered) AS delivered, SUM(missed) AS missed, "
-        "SUM(minutes) AS minutes FROM care_visit_months"
+        "SUM(minutes) AS minutes FROM care_network_visits"
     ).fetchone()
     minutes = cursor.execute(
-        "SELECT SUM(minutes) AS minutes FROM care_volunteer_months"
+        "SELECT SUM(minutes) AS minutes FROM care_network_volunteering"
     ).fetchone()
     active = cursor.execute("SELECT COUNT(*) AS n FROM care_volunteers").fetchone()
     services = [
@@ -391,9 +442,8 @@ def _network(cursor: Cursor, coops: list[CoopCare]) -> CareReport:
         by_service[row.service_type] = by_service.get(row.service_type, 0) + row.minutes
     # Plans summed by number of goals: the mean change is linear in the rows.
     plans = cursor.execute(
-        "SELECT goals, SUM(open) AS open, SUM(reviewed) AS reviewed, "
-        "SUM(performance) AS performance, SUM(satisfaction) AS satisfaction "
-        "FROM care_outcomes GROUP BY goals"
+        "SELECT goals, open, reviewed, performance, satisfaction "
+        "FROM care_network_outcomes"
     ).fetchall()
     delivered, missed = int(visits["delivered"] or 0), int(visits["missed"] or 0)
     return CareReport(

@@ -45,6 +45,18 @@ class CareQualityProjection(Projection):
         "CREATE TABLE IF NOT EXISTS care_acknowledged ("
         "coop_id TEXT NOT NULL, incident TEXT NOT NULL, kind TEXT NOT NULL, "
         "acknowledged_on TEXT NOT NULL, PRIMARY KEY (coop_id, incident))",
+        # The network's running totals, so that a report by page of co-ops reads
+        # a few rows for them, not every co-op's months (FILLS fills them when new
+        # beside an older store): closures by reason, each month's continuity
+        # figures summed, and each co-op's latest month's compliance.
+        "CREATE TABLE IF NOT EXISTS care_network_closures ("
+        "reason TEXT PRIMARY KEY, plans INTEGER NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS care_network_months ("
+        "month TEXT PRIMARY KEY, service_users BIGINT NOT NULL, "
+        "carer_links BIGINT NOT NULL, seen_by_few BIGINT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS care_latest_months ("
+        "coop_id TEXT PRIMARY KEY, month TEXT NOT NULL, carers BIGINT NOT NULL, "
+        "compliant_carers BIGINT NOT NULL)",
     )
     # Plans closed before this projection existed were counted without their
     # reason: they count as closed for a reason not recorded (a rebuild from the
@@ -56,11 +68,38 @@ class CareQualityProjection(Projection):
             f"SELECT coop_id, '{NOT_RECORDED}', COUNT(*) FROM care_plans "
             "WHERE closed_on IS NOT NULL GROUP BY coop_id",
         ),
+        (
+            "care_network_closures",
+            "INSERT INTO care_network_closures (reason, plans) "
+            "SELECT reason, SUM(plans) FROM care_closures GROUP BY reason",
+        ),
+        (
+            "care_network_months",
+            "INSERT INTO care_network_months "
+            "(month, service_users, carer_links, seen_by_few) "
+            "SELECT month, SUM(service_users), SUM(carer_links), SUM(seen_by_few) "
+            "FROM care_months GROUP BY month",
+        ),
+        (
+            "care_latest_months",
+            "INSERT INTO care_latest_months "
+            "(coop_id, month, carers, compliant_carers) "
+            "SELECT m.coop_id, m.month, m.carers, m.compliant_carers "
+            "FROM care_months m JOIN (SELECT coop_id, MAX(month) AS month "
+            "FROM care_months GROUP BY coop_id) l "
+            "ON l.coop_id = m.coop_id AND l.month = m.month",
+        ),
     )
 
     def __init__(self) -> None:
         self.closures = Sums("care_closures", ("coop_id", "reason"), ("plans",))
-        self.sums = (self.closures,)
+        self.network_closures = Sums("care_network_closures", ("reason",), ("plans",))
+        self.network_months = Sums(
+            "care_network_months",
+            ("month",),
+            ("service_users", "carer_links", "seen_by_few"),
+        )
+        self.sums = (self.closures, self.network_closures, self.network_months)
 
     def apply(self, cursor: Cursor, envelope: Envelope, payload: Payload) -> None:
         handler = self._handlers.get(type(payload))
@@ -69,6 +108,7 @@ class CareQualityProjection(Projection):
 
     def _closed(self, cur: Cursor, coop_id: str, p: c.CarePlanClosed) -> None:
         self.closures.add((coop_id, p.reason), 1)
+        self.network_closures.add((p.reason,), 1)
 
     def _month(self, cur: Cursor, coop_id: str, p: c.CareMonthSummarised) -> None:
         figures = (
@@ -78,6 +118,27 @@ class CareQualityProjection(Projection):
             p.carers,
             p.compliant_carers,
         )
+        month = month_of(p.month)
+        # A month summarised again replaces its figures: the network's sums move
+        # by the difference.
+        before = cur.execute(
+            "SELECT service_users, carer_links, seen_by_few FROM care_months "
+            "WHERE coop_id = ? AND month = ?",
+            (coop_id, month),
+        ).fetchone()
+        columns = ("service_users", "carer_links", "seen_by_few")
+        old = [0, 0, 0] if before is None else [int(before[c]) for c in columns]
+        self.network_months.add(
+            (month,), *(new - was for new, was in zip(figures[:3], old, strict=True))
+        )
+        cur.execute(
+            "INSERT INTO care_latest_months (coop_id, month, carers, "
+            "compliant_carers) VALUES (?, ?, ?, ?) ON CONFLICT (coop_id) DO UPDATE "
+            "SET month = excluded.month, carers = excluded.carers, "
+            "compliant_carers = excluded.compliant_carers "
+            "WHERE excluded.month >= care_latest_months.month",
+            (coop_id, month, p.carers, p.compliant_carers),
+        )
         cur.execute(
             "INSERT INTO care_months (coop_id, month, service_users, carer_links, "
             "seen_by_few, carers, compliant_carers) VALUES (?, ?, ?, ?, ?, ?, ?) "
@@ -85,7 +146,7 @@ class CareQualityProjection(Projection):
             "service_users = excluded.service_users, "
             "carer_links = excluded.carer_links, seen_by_few = excluded.seen_by_few, "
             "carers = excluded.carers, compliant_carers = excluded.compliant_carers",
-            (coop_id, month_of(p.month), *figures),
+            (coop_id, month, *figures),
         )
 
     def _acknowledged(
@@ -202,24 +263,18 @@ def care_quality_report(
         for coop_id in sorted(set(closures) | set(months) | set(page_waits))
     ]
     network_months = cursor.execute(
-        "SELECT month, SUM(service_users) AS service_users, "
-        "SUM(carer_links) AS carer_links, SUM(seen_by_few) AS seen_by_few "
-        "FROM care_months GROUP BY month"
+        "SELECT month, service_users, carer_links, seen_by_few FROM care_network_months"
     ).fetchall()
     # Each co-op's latest month, summed; months are "YYYY-MM", which every
     # collation orders alike.
     latest = cursor.execute(
-        "SELECT MAX(m.month) AS month, SUM(m.carers) AS carers, "
-        "SUM(m.compliant_carers) AS compliant_carers FROM care_months m "
-        "JOIN (SELECT coop_id, MAX(month) AS month FROM care_months "
-        "GROUP BY coop_id) l ON l.coop_id = m.coop_id AND l.month = m.month"
+        "SELECT MAX(month) AS month, SUM(carers) AS carers, "
+        "SUM(compliant_carers) AS compliant_carers FROM care_latest_months"
     ).fetchone()
     return CareQualityReport(
         coops=rows,
         closures=_closures(
-            cursor.execute(
-                "SELECT reason, SUM(plans) AS plans FROM care_closures GROUP BY reason"
-            ).fetchall()
+            cursor.execute("SELECT reason, plans FROM care_network_closures").fetchall()
         ),
         continuity=_continuity(sorted(network_months, key=lambda r: r["month"]))[
             -CONTINUITY_MONTHS:

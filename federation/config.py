@@ -4,9 +4,12 @@ from pathlib import Path
 from typing import Annotated
 
 import msgspec
+import nkeys
 
 from federation.partitions import MAX_PARTITIONS, consumer_name
+from schemas.envelope import COOP_ID_PATTERN
 from toolkit.config import BrokerConfig, HttpConfig, StoreConfig, located
+from toolkit.signing import Signer
 
 
 class BrokerAuthConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -21,6 +24,31 @@ class BrokerAuthConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     users_file: str = ""
     pid_file: str = ""
     monitor_url: str = ""
+
+
+class UpwardConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """This consortium as a member of a federation of consortia: where the
+    federation's broker is, the nkey this consortium signs with there (the
+    federation's registry holds its public key), and the consortium's id at the
+    federation. It shares its published report upward (federation.upward)."""
+
+    member_id: Annotated[str, msgspec.Meta(pattern=COOP_ID_PATTERN)]
+    broker: BrokerConfig
+    # After new data is applied, wait this long for more before publishing.
+    debounce_seconds: Annotated[float, msgspec.Meta(ge=0)] = 5.0
+    # Publish (if the figures changed) at least this often, new data or not.
+    interval_seconds: Annotated[float, msgspec.Meta(gt=0)] = 3600.0
+
+    def __post_init__(self) -> None:
+        try:
+            Signer(self.broker.nkey_seed)
+        except (ValueError, nkeys.NkeysError):
+            raise ValueError(
+                "[upward.broker] nkey_seed is not an nkey seed (SU...): give this "
+                "consortium a seed of its own at the federation, made with "
+                'python -c "from federation.credentials import new_user_seed; '
+                'print(new_user_seed())"'
+            ) from None
 
 
 class ConsortiumConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -57,6 +85,9 @@ class ConsortiumConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     statement_key_file: str = "statement.seed"
     # The broker URLs written into new nodes' configs; the consortium's own when empty.
     node_servers: list[str] = msgspec.field(default_factory=list)
+    # Membership of a federation of consortia; None: this consortium shares
+    # nothing upward.
+    upward: UpwardConfig | None = None
     # Where relative paths are resolved: the config file's folder, set when loaded
     # (toolkit.config.load_config); empty in a config built in code.
     base_dir: str = ""
@@ -67,6 +98,13 @@ class ConsortiumConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
                 "leaf_domains is no longer used: a co-op's leaf broker forwards its "
                 "node's publishes with the co-op's own nkey (deploy/nats/leaf.conf); "
                 "remove leaf_domains from consortium.toml"
+            )
+        if self.upward is not None and set(self.upward.broker.servers) & set(
+            self.broker.servers
+        ):
+            raise ValueError(
+                "[upward.broker] servers must be the federation's broker, not this "
+                "consortium's own: its co-ops' stream would take in its own reports"
             )
         if self.partition >= self.partitions:
             raise ValueError(

@@ -25,6 +25,9 @@ What each user may do:
   and it cannot subscribe to ``cw.coop.>`` or to anyone else's inbox. A co-op's own
   leaf broker (deploy/nats/leaf.conf) connects with the same nkey and so gets the
   same user and the same permissions.
+- a node also reads the latest of its own mirrors (federation.mirror_publisher)
+  by a direct get renamed ``cw.own-mirror.>``, allowed only on its own mirror
+  subjects: the same per-user narrowing as ``cw.last``.
 - the consortium uses the JetStream API (stream and durable consumer management,
   fetching), acknowledges what it consumed, and subscribes to its own inbox, whose
   prefix starts with no ``_INBOX_`` and so can never be a co-op's.
@@ -36,7 +39,12 @@ from pathlib import Path
 
 import nkeys
 
-from federation.broker import FEDERATION_STREAM, FEDERATION_SUBJECTS
+from federation.broker import (
+    FEDERATION_STREAM,
+    FEDERATION_SUBJECTS,
+    MIRROR_STREAM,
+    OWN_MIRROR_PREFIX,
+)
 from federation.broker_reload import listed_keys, reload_and_confirm
 from federation.config import ConsortiumConfig
 from federation.registry import ConsortiumRegistry
@@ -85,6 +93,9 @@ def node_permissions(coop_id: str) -> dict[str, object]:
                 # The last envelope on each of its own subjects, read by a restored
                 # node before it publishes (node.stream_check); no other co-op's.
                 f"{LAST_ENVELOPE_PREFIX}.cw.coop.{coop_id}.>",
+                # The latest mirror of each month on its own mirror subjects
+                # (federation.mirror_publisher); no other co-op's.
+                f"{OWN_MIRROR_PREFIX}.cw.mirror.{coop_id}.>",
             ]
         },
         "subscribe": {"allow": [f"{node_inbox(coop_id)}.>"]},
@@ -93,7 +104,14 @@ def node_permissions(coop_id: str) -> dict[str, object]:
 
 def consortium_permissions() -> dict[str, object]:
     return {
-        "publish": {"allow": ["$JS.API.>", f"$JS.ACK.{FEDERATION_STREAM}.>"]},
+        "publish": {
+            "allow": [
+                "$JS.API.>",
+                f"$JS.ACK.{FEDERATION_STREAM}.>",
+                # Each co-op's mirror, into the mirror stream.
+                "cw.mirror.>",
+            ]
+        },
         "subscribe": {"allow": [f"{CONSORTIUM_INBOX}.>"]},
     }
 
@@ -107,12 +125,17 @@ def render_users(consortium_key: str, node_keys: Mapping[str, str]) -> str:
     # envelope, renamed into the co-ops' account (leaf brokers carry no $JS.API
     # subjects); each user's permissions narrow both to its own co-op's subjects.
     direct_get = f"$JS.API.DIRECT.GET.{FEDERATION_STREAM}.>"
-    exported = [FEDERATION_SUBJECTS[0], direct_get]
+    mirror_get = f"$JS.API.DIRECT.GET.{MIRROR_STREAM}.>"
+    exported = [FEDERATION_SUBJECTS[0], direct_get, mirror_get]
     imports: list[dict[str, object]] = [
         {"service": {"account": CONSORTIUM_ACCOUNT, "subject": FEDERATION_SUBJECTS[0]}},
         {
             "service": {"account": CONSORTIUM_ACCOUNT, "subject": direct_get},
             "to": f"{LAST_ENVELOPE_PREFIX}.>",
+        },
+        {
+            "service": {"account": CONSORTIUM_ACCOUNT, "subject": mirror_get},
+            "to": f"{OWN_MIRROR_PREFIX}.>",
         },
     ]
     lines = [

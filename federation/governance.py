@@ -41,6 +41,16 @@ class GovernanceProjection(Projection):
         "coop_id TEXT NOT NULL, member_class TEXT NOT NULL, "
         "electorate INTEGER NOT NULL, voted INTEGER NOT NULL, "
         "PRIMARY KEY (coop_id, member_class))",
+        # The network's turnout by class (FILLS fills it when new beside an older
+        # store), so that a report by page of co-ops reads a row a class.
+        # Whether each co-op's board breaks its rules, judged whenever either
+        # changes, so that the network's list of co-ops out of compliance is one
+        # indexed read rather than every board against every rule book.
+        "CREATE TABLE IF NOT EXISTS gov_compliance ("
+        "coop_id TEXT PRIMARY KEY, breaching INTEGER NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS gov_network_turnout ("
+        "member_class TEXT PRIMARY KEY, electorate INTEGER NOT NULL, "
+        "voted INTEGER NOT NULL)",
     )
     FILLS = (
         (
@@ -55,6 +65,13 @@ class GovernanceProjection(Projection):
             "SELECT coop_id, member_class, SUM(electorate), SUM(voted) "
             "FROM gov_turnout GROUP BY coop_id, member_class",
         ),
+        ("gov_compliance", lambda cursor: _judge_boards(cursor, None)),
+        (
+            "gov_network_turnout",
+            "INSERT INTO gov_network_turnout (member_class, electorate, voted) "
+            "SELECT member_class, SUM(electorate), SUM(voted) "
+            "FROM gov_class_turnout GROUP BY member_class",
+        ),
     )
 
     def __init__(self) -> None:
@@ -62,7 +79,10 @@ class GovernanceProjection(Projection):
         self.turnout = Sums(
             "gov_class_turnout", ("coop_id", "member_class"), ("electorate", "voted")
         )
-        self.sums = (self.totals, self.turnout)
+        self.network_turnout = Sums(
+            "gov_network_turnout", ("member_class",), ("electorate", "voted")
+        )
+        self.sums = (self.totals, self.turnout, self.network_turnout)
 
     def apply(self, cursor: Cursor, envelope: Envelope, payload: Payload) -> None:
         handler = self._handlers.get(type(payload))
@@ -100,13 +120,16 @@ class GovernanceProjection(Projection):
             )
             voted = p.voted_by_class.get(member_class, 0)
             self.turnout.add((coop_id, member_class), electorate, voted)
+            self.network_turnout.add((member_class,), electorate, voted)
 
     def _board_elected(self, c: Cursor, coop_id: str, p: g.BoardElected) -> None:
         self._upsert(c, "gov_boards", "board", coop_id, p.board_by_class)
         self._upsert(c, "gov_rules", "rules", coop_id, msgspec.to_builtins(p.rules))
+        _judge_boards(c, [coop_id])
 
     def _rules_amended(self, c: Cursor, coop_id: str, p: g.RulesAmended) -> None:
         self._upsert(c, "gov_rules", "rules", coop_id, msgspec.to_builtins(p.rules))
+        _judge_boards(c, [coop_id])
 
     def _upsert(
         self, c: Cursor, table: str, column: str, coop_id: str, value: object
@@ -216,23 +239,33 @@ def governance_report(
     turnout_by_class = {
         r["member_class"]: Turnout(int(r["e"]), int(r["v"]))
         for r in cursor.execute(
-            "SELECT member_class, SUM(electorate) AS e, SUM(voted) AS v "
-            "FROM gov_class_turnout GROUP BY member_class"
+            "SELECT member_class, electorate AS e, voted AS v FROM gov_network_turnout"
         ).fetchall()
     }
-    if coops is not None:
-        boards, rules = _boards(cursor, None), _rules(cursor, None)
+    breaching = cursor.execute(
+        "SELECT coop_id FROM gov_compliance WHERE breaching = 1 ORDER BY coop_id"
+    ).fetchall()
     return GovernanceReport(
         coops=rows,
         ballots=held,
         quorate=quorate,
         quorate_share=round(quorate / held, 4) if held else None,
-        out_of_compliance=[
-            coop_id
-            for coop_id, coop_rules in sorted(rules.items())
-            if board_breaches(boards.get(coop_id, {}), coop_rules)
-        ],
+        out_of_compliance=[r["coop_id"] for r in breaching],
         turnout_by_class=dict(sorted(turnout_by_class.items())),
+    )
+
+
+def _judge_boards(cursor: Cursor, coops: Sequence[str] | None) -> None:
+    """Record whether the boards of ``coops`` (every co-op for None) break their
+    rules; a co-op with rules and no board yet is judged by an empty board."""
+    boards, rules = _boards(cursor, coops), _rules(cursor, coops)
+    cursor.executemany(
+        "INSERT INTO gov_compliance (coop_id, breaching) VALUES (?, ?) "
+        "ON CONFLICT (coop_id) DO UPDATE SET breaching = excluded.breaching",
+        [
+            (coop_id, int(bool(board_breaches(boards.get(coop_id, {}), coop_rules))))
+            for coop_id, coop_rules in sorted(rules.items())
+        ],
     )
 
 

@@ -71,14 +71,17 @@ def growth_report(
         else None
         for coop_id in ids
     }
-    children: dict[str | None, list[str]] = {}
-    for coop_id in ids:
-        children.setdefault(parent[coop_id], []).append(coop_id)
 
     def started(coop_id: str) -> dt.date:
         if coop_id in founded:
             return founded[coop_id][1]
         return registered[coop_id].registered_on
+
+    # Each co-op's children in the order they are shown: the eldest first.
+    children: dict[str | None, list[str]] = {}
+    for coop_id in sorted(ids, key=lambda c: (started(c), c)):
+        children.setdefault(parent[coop_id], []).append(coop_id)
+    no_kids: list[str] = []
 
     def name_of(coop_id: str) -> str:
         if coop_id in founded:
@@ -90,7 +93,7 @@ def growth_report(
 
     def visit(coop_id: str, depth: int) -> None:
         entry = registered.get(coop_id)
-        kids = sorted(children.get(coop_id, []), key=lambda c: (started(c), c))
+        kids = children.get(coop_id, no_kids)
         if (today - started(coop_id)).days > YEAR.days and not kids:
             overdue.append(coop_id)
         if listed is not None and coop_id not in listed:
@@ -114,7 +117,7 @@ def growth_report(
         for kid in kids:
             visit(kid, depth + 1)
 
-    for root in sorted(children.get(None, []), key=lambda c: (started(c), c)):
+    for root in children.get(None, []):
         visit(root, 0)
     return GrowthReport(coops=shown, no_runner_yet=sorted(overdue))
 

@@ -19,6 +19,8 @@ from eventsourcing.persistence import Tracking
 from federation.activity import LAST_APPLIED_TABLE, record_applied
 from federation.care import CareProjection
 from federation.care_quality import CareQualityProjection
+from federation.circles import CirclesProjection
+from federation.consortium_snapshots import SnapshotProjection
 from federation.funding import FundingProjection
 from federation.governance import GovernanceProjection
 from federation.keyring import Keyring, Unverified
@@ -105,6 +107,9 @@ PROJECTION_TYPES: tuple[type[Projection], ...] = (
     FundingProjection,
     WorkforceProjection,
     TimebankProjection,
+    CirclesProjection,
+    # A federation's member consortia (empty in a consortium of co-ops).
+    SnapshotProjection,
 )
 
 

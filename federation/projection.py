@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any, ClassVar
 
 from schemas import Envelope, Payload
-from toolkit.storage import Cursor
+from toolkit.storage import Cursor, Fill
 
 
 def month_of(day: dt.date) -> str:
@@ -79,7 +79,7 @@ class Sums:
 
 class Projection:
     TABLES: ClassVar[tuple[str, ...]] = ()
-    FILLS: ClassVar[tuple[tuple[str, str], ...]] = ()  # see TrackedTables.FILLS
+    FILLS: ClassVar[tuple[tuple[str, Fill], ...]] = ()  # see TrackedTables.FILLS
 
     def __init__(self) -> None:
         self.sums: tuple[Sums, ...] = ()

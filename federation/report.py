@@ -12,6 +12,7 @@ import msgspec
 
 from federation.care import CareReport, care_report
 from federation.care_quality import CareQualityReport, care_quality_report
+from federation.circles import CirclesReport, circles_report
 from federation.coop_page import EVERY_COOP, CoopPage, coop_page
 from federation.funding import FundingReport, funding_report
 from federation.governance import GovernanceReport, governance_report
@@ -35,6 +36,7 @@ class ConsortiumReport(msgspec.Struct, frozen=True):
     funding: FundingReport
     workforce: WorkforceReport
     timebank: TimebankReport
+    circles: CirclesReport
     # The cursor of the next page of co-ops (``build_report``'s ``page``); None:
     # this page is the last, or the report holds every co-op.
     next_cursor: str | None = None
@@ -63,6 +65,7 @@ def build_report(
         funding = funding_report(cursor, as_of, coops)
         workforce = workforce_report(cursor, as_of, coops)
         timebank = timebank_report(cursor, as_of, coops)
+        circles = circles_report(cursor, coops)
     return ConsortiumReport(
         generated_at=generated_at,
         membership=membership,
@@ -74,6 +77,7 @@ def build_report(
         funding=funding,
         workforce=workforce,
         timebank=timebank,
+        circles=circles,
         next_cursor=page.next_cursor,
     )
 
@@ -142,6 +146,7 @@ def render_table(report: ConsortiumReport) -> str:
     lines += ["", *render_growth(report.growth)]
     lines += ["", *_governance_lines(view["governance"])]
     lines += care_tables(view)
+    lines += circle_table(view["circles"])
     if report.dead_letters:
         lines += ["", f"Dead letters: {report.dead_letters}"]
     return "\n".join(lines) + "\n"
@@ -292,6 +297,44 @@ def care_tables(view: dict[str, Any]) -> list[str]:
         rows,
     )
     return lines
+
+
+def circle_table(circles: dict[str, Any]) -> list[str]:
+    """Each co-op's circles in its latest summarised month, and the network's."""
+    rows = []
+    latest = circles["months"][-1:]
+    for coop_id, months in [
+        *((c["coop_id"], c["months"][-1:]) for c in circles["coops"]),
+        ("all co-ops", latest),
+    ]:
+        for m in months:
+            rows.append(
+                [
+                    coop_id,
+                    m["month"],
+                    str(m["circles"]),
+                    str(m["members"]),
+                    str(m["mean_members"] or ""),
+                    str(m["meetings"]),
+                    str(m["exchanges_settled"]),
+                ]
+            )
+    return [
+        "",
+        "Neighbourhood circles, latest month",
+        *_table(
+            [
+                "co-op",
+                "month",
+                "circles",
+                "members",
+                "per circle",
+                "meetings",
+                "exchanges settled",
+            ],
+            rows,
+        ),
+    ]
 
 
 def quality_table(quality: dict[str, Any]) -> list[str]:

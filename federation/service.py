@@ -8,9 +8,12 @@ from federation.aggregator import Aggregator
 from federation.config import ConsortiumConfig
 from federation.ingest import ConsortiumViews
 from federation.keyring import Keyring
+from federation.mirror_publisher import MirrorPublisher, can_sign
 from federation.partition_lock import PartitionLock
 from federation.registry import ConsortiumRegistry
 from federation.report import ConsortiumReport, build_report
+from federation.upward import UpwardPublisher
+from federation.upward_log import UpwardLog
 from toolkit.retry import stop_task
 
 
@@ -32,7 +35,22 @@ class ConsortiumService:
                 "max_bytes": config.stream_max_bytes or None,
             },
         )
+        self.mirrors = MirrorPublisher(config, self.views, self.registry)
         self._task: asyncio.Task[None] | None = None
+        # A member of a federation of consortia: shares its report upward. In a
+        # partitioned consortium one process does (partition 0): the envelopes
+        # form one chain, which two writers would fork.
+        self.upward: UpwardPublisher | None = None
+        self._upward_task: asyncio.Task[None] | None = None
+        if config.upward is not None and config.partition == 0:
+            self.upward = UpwardPublisher(
+                self.views,
+                self.registry.lineage,
+                UpwardLog(self.views),
+                config.upward,
+            )
+            self.aggregator.on_applied = self.upward.wake
+        self._mirror_task: asyncio.Task[None] | None = None
         # A partition is applied by one process at a time (federation.partition_lock).
         self.lock = (
             PartitionLock(config.store, config.partition)
@@ -42,6 +60,13 @@ class ConsortiumService:
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._aggregate(), name="aggregator")
+        if self.upward is not None:
+            self._upward_task = asyncio.create_task(self.upward.run(), name="upward")
+        # Every process reads the same views; one publishes the mirrors.
+        if self.config.partition == 0 and can_sign(self.config):
+            self._mirror_task = asyncio.create_task(
+                self.mirrors.run(), name="mirror-publisher"
+            )
 
     async def _aggregate(self) -> None:
         if self.lock is not None:
@@ -65,7 +90,9 @@ class ConsortiumService:
         return silences(registered, applied, self.config.silent_after_seconds)
 
     async def stop(self) -> None:
+        await stop_task(self._upward_task)
         await stop_task(self._task)
+        await stop_task(self._mirror_task)
         if self.lock is not None:
             self.lock.release()
         self.views.factory.close()

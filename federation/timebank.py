@@ -48,6 +48,15 @@ class TimebankProjection(Projection):
         "CREATE TABLE IF NOT EXISTS expense_totals ("
         "coop_id TEXT NOT NULL, status TEXT NOT NULL, claims INTEGER NOT NULL, "
         "amount BIGINT NOT NULL, PRIMARY KEY (coop_id, status))",
+        # The network's claims by status, and its outstanding claims counted by
+        # the day they were made: a report's ages (days since claimed, as of the
+        # report's day) come from a few hundred days, not from every claim.
+        "CREATE TABLE IF NOT EXISTS expense_network_totals ("
+        "status TEXT PRIMARY KEY, claims INTEGER NOT NULL, amount BIGINT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS timebank_network_months ("
+        "month TEXT PRIMARY KEY, earned BIGINT NOT NULL, spent BIGINT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS expense_outstanding_days ("
+        "claimed_on TEXT PRIMARY KEY, claims INTEGER NOT NULL)",
     )
     FILLS = (
         (
@@ -63,6 +72,23 @@ class TimebankProjection(Projection):
             "INSERT INTO expense_totals (coop_id, status, claims, amount) "
             "SELECT coop_id, status, COUNT(*), SUM(amount) FROM expense_claims "
             "GROUP BY coop_id, status",
+        ),
+        (
+            "timebank_network_months",
+            "INSERT INTO timebank_network_months (month, earned, spent) "
+            "SELECT month, SUM(earned), SUM(spent) FROM timebank_months "
+            "GROUP BY month",
+        ),
+        (
+            "expense_network_totals",
+            "INSERT INTO expense_network_totals (status, claims, amount) "
+            "SELECT status, COUNT(*), SUM(amount) FROM expense_claims GROUP BY status",
+        ),
+        (
+            "expense_outstanding_days",
+            "INSERT INTO expense_outstanding_days (claimed_on, claims) "
+            "SELECT claimed_on, COUNT(*) FROM expense_claims "
+            "WHERE status IN ('claimed', 'approved') GROUP BY claimed_on",
         ),
     )
 
@@ -80,7 +106,24 @@ class TimebankProjection(Projection):
         self.claims = Sums(
             "expense_totals", ("coop_id", "status"), ("claims", "amount")
         )
-        self.sums = (self.accounts, self.months, self.totals, self.claims)
+        self.network_months = Sums(
+            "timebank_network_months", ("month",), ("earned", "spent")
+        )
+        self.network_claims = Sums(
+            "expense_network_totals", ("status",), ("claims", "amount")
+        )
+        self.outstanding_days = Sums(
+            "expense_outstanding_days", ("claimed_on",), ("claims",)
+        )
+        self.sums = (
+            self.accounts,
+            self.months,
+            self.totals,
+            self.claims,
+            self.network_months,
+            self.network_claims,
+            self.outstanding_days,
+        )
 
     def apply(self, cursor: Cursor, envelope: Envelope, payload: Payload) -> None:
         handler = self._handlers.get(type(payload))
@@ -111,7 +154,9 @@ class TimebankProjection(Projection):
         self.accounts.add(key, p.minutes, 1, also=(p.kind,))
         if p.kind == "member":
             earned, spent = (p.minutes, 0) if p.minutes > 0 else (0, -p.minutes)
-            self.months.add((coop_id, month_of(p.entered_on)), earned, spent)
+            month = month_of(p.entered_on)
+            self.months.add((coop_id, month), earned, spent)
+            self.network_months.add((month,), earned, spent)
 
     def _claimed(self, cur: Cursor, coop_id: str, p: t.ExpenseClaimed) -> None:
         cur.execute(
@@ -121,15 +166,23 @@ class TimebankProjection(Projection):
             (coop_id, p.claim, p.category, p.amount, p.claimed_on.isoformat()),
         )
         self.claims.add((coop_id, "claimed"), 1, p.amount)
+        self.network_claims.add(("claimed",), 1, p.amount)
+        self.outstanding_days.add((p.claimed_on.isoformat(),), 1)
 
     def _status(self, cur: Cursor, coop_id: str, claim: str, status: str) -> None:
         row = cur.execute(
-            "SELECT status, amount FROM expense_claims WHERE coop_id = ? AND claim = ?",
+            "SELECT status, amount, claimed_on FROM expense_claims "
+            "WHERE coop_id = ? AND claim = ?",
             (coop_id, claim),
         ).fetchone()
         if row is not None and row["status"] != status:
-            self.claims.add((coop_id, row["status"]), -1, -int(row["amount"]))
-            self.claims.add((coop_id, status), 1, int(row["amount"]))
+            amount = int(row["amount"])
+            self.claims.add((coop_id, row["status"]), -1, -amount)
+            self.claims.add((coop_id, status), 1, amount)
+            self.network_claims.add((row["status"],), -1, -amount)
+            self.network_claims.add((status,), 1, amount)
+            was, now = row["status"] in OUTSTANDING, status in OUTSTANDING
+            self.outstanding_days.add((row["claimed_on"],), int(now) - int(was))
         cur.execute(
             "UPDATE expense_claims SET status = ? WHERE coop_id = ? AND claim = ?",
             (status, coop_id, claim),
@@ -219,8 +272,7 @@ def timebank_report(
         ).fetchall()
     )
     outstanding = {
-        r["coop_id"]: r
-        for r in _outstanding(cursor, as_of, "coop_id, ", where, ids).fetchall()
+        r["coop_id"]: r for r in _outstanding(cursor, as_of, where, ids).fetchall()
     }
     rows = []
     for coop_id in sorted(set(accounts) | set(claims)):
@@ -244,11 +296,9 @@ def timebank_report(
     banks = cursor.execute(
         "SELECT SUM(members) AS members, SUM(active) AS active FROM timebank_totals"
     ).fetchone()
-    # Counted for the co-ops a report lists: those with a time bank or claims.
+    # Every co-op with hours has a time bank (an entry counts in its totals).
     hours = cursor.execute(
-        "SELECT SUM(earned) AS earned, SUM(spent) AS spent FROM timebank_months "
-        "WHERE coop_id IN (SELECT coop_id FROM timebank_totals "
-        "UNION SELECT coop_id FROM expense_totals)"
+        "SELECT SUM(earned) AS earned, SUM(spent) AS spent FROM timebank_network_months"
     ).fetchone()
     return TimebankReport(
         as_of=as_of,
@@ -259,26 +309,45 @@ def timebank_report(
         spent=int(hours["spent"] or 0),
         expenses=_expenses(
             cursor.execute(
-                "SELECT status, SUM(amount) AS amount FROM expense_totals "
-                "GROUP BY status"
+                "SELECT status, amount FROM expense_network_totals"
             ).fetchall(),
-            _outstanding(cursor, as_of, "", "1 = 1", ()).fetchall(),
+            [_network_outstanding(cursor, as_of)],
         ),
     )
 
 
+def _network_outstanding(cursor: Cursor, as_of: dt.date) -> dict[str, int] | None:
+    """The network's outstanding claims counted, with the oldest's age and their
+    ages summed, as ``_outstanding`` gives them, from the claims counted by day."""
+    days = [
+        (
+            max(0, (as_of - dt.date.fromisoformat(r["claimed_on"])).days),
+            int(r["claims"]),
+        )
+        for r in cursor.execute(
+            "SELECT claimed_on, claims FROM expense_outstanding_days WHERE claims > 0"
+        ).fetchall()
+    ]
+    if not days:
+        return None
+    return {
+        "n": sum(n for _, n in days),
+        "oldest": max(age for age, _ in days),
+        "days": sum(age * n for age, n in days),
+    }
+
+
 def _outstanding(
-    cursor: Cursor, as_of: dt.date, by: str, where: str, ids: tuple[str, ...]
+    cursor: Cursor, as_of: dt.date, where: str, ids: tuple[str, ...]
 ) -> Cursor:
-    """Outstanding claims counted, with the oldest's age and their ages summed
-    (days since claimed, as of the report), grouped by ``by`` (a co-op or none)."""
+    """Outstanding claims counted by co-op, with the oldest's age and their ages
+    summed (days since claimed, as of the report)."""
     age = cursor.days_since("claimed_on")
-    group = f"GROUP BY {by.rstrip(', ')}" if by else ""
     return cursor.execute(
-        f"SELECT {by}COUNT(*) AS n, MAX(age) AS oldest, SUM(age) AS days "
+        "SELECT coop_id, COUNT(*) AS n, MAX(age) AS oldest, SUM(age) AS days "
         f"FROM (SELECT coop_id, CASE WHEN {age} < 0 THEN 0 ELSE {age} END "
         f"AS age FROM expense_claims WHERE status IN (?, ?) AND {where}) "
-        f"AS outstanding {group}",
+        "AS outstanding GROUP BY coop_id",
         (as_of.isoformat(), as_of.isoformat(), *OUTSTANDING, *ids),
     )
 

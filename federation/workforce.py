@@ -14,7 +14,7 @@ from typing import Annotated
 import msgspec
 
 from federation.coop_page import only
-from federation.projection import Projection
+from federation.projection import Projection, Sums
 from federation.suppression import People, Withheld
 from schemas import Envelope, Payload
 from schemas import care as c
@@ -33,7 +33,26 @@ class WorkforceProjection(Projection):
         "NOT NULL DEFAULT 0, PRIMARY KEY (coop_id, day))",
         "CREATE TABLE IF NOT EXISTS workforce_coops ("
         "coop_id TEXT PRIMARY KEY, type_b INTEGER NOT NULL)",
+        # The network's joins and leaves by day, so that a report by page of
+        # co-ops reads a row a day, not a row per co-op and day (FILLS fills it
+        # when new beside an older store).
+        "CREATE TABLE IF NOT EXISTS workforce_network_days ("
+        "day TEXT PRIMARY KEY, joined INTEGER NOT NULL, left_ INTEGER NOT NULL)",
     )
+    FILLS = (
+        (
+            "workforce_network_days",
+            "INSERT INTO workforce_network_days (day, joined, left_) "
+            "SELECT day, SUM(joined), SUM(left_) FROM workforce_days GROUP BY day",
+        ),
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.network_days = Sums(
+            "workforce_network_days", ("day",), ("joined", "left_")
+        )
+        self.sums = (self.network_days,)
 
     def apply(self, cursor: Cursor, envelope: Envelope, payload: Payload) -> None:
         handler = self._handlers.get(type(payload))
@@ -56,6 +75,8 @@ class WorkforceProjection(Projection):
         type_b: bool,
     ) -> None:
         extra = column.rstrip("_") + "_disadvantaged"
+        joined = column == "joined"
+        self.network_days.add((day.isoformat(),), int(joined), int(not joined))
         cur.execute(
             f"INSERT INTO workforce_days (coop_id, day, {column}, {extra}) "
             f"VALUES (?, ?, 1, ?) ON CONFLICT (coop_id, day) DO UPDATE SET "
@@ -132,12 +153,12 @@ def workforce_report(
         "SELECT SUM(joined - left_) AS headcount, "
         "SUM(CASE WHEN day < ? THEN joined - left_ ELSE 0 END) AS earlier, "
         "SUM(CASE WHEN day >= ? THEN left_ ELSE 0 END) AS leavers "
-        "FROM workforce_days WHERE day <= ?",
+        "FROM workforce_network_days WHERE day <= ?",
         (start.isoformat(), start.isoformat(), as_of.isoformat()),
     ).fetchone()
     changes = cursor.execute(
-        "SELECT day, SUM(joined - left_) AS delta FROM workforce_days "
-        "WHERE day >= ? AND day <= ? GROUP BY day",
+        "SELECT day, joined - left_ AS delta FROM workforce_network_days "
+        "WHERE day >= ? AND day <= ?",
         (start.isoformat(), as_of.isoformat()),
     ).fetchall()
     # The headcount at the end of each day of the year, summed (_headcount_days

@@ -4,6 +4,7 @@ from node.access_audit import AccessAuditCommands
 from node.care import CARE_PLAN_SHARING, CareCommands
 from node.care_circle import CareCircleCommands
 from node.care_months import CARE_MONTH_SHARING, CareMonthCommands
+from node.circle_months import CIRCLE_MONTH_SHARING, CircleMonthCommands
 from node.compliance_reminders import ComplianceReminderCommands
 from node.corrections import CorrectionCommands
 from node.erasure import ErasureCommands
@@ -15,6 +16,7 @@ from node.leads import LeadCommands
 from node.membership import MEMBERSHIP_SHARING
 from node.membership_commands import MembershipCommands
 from node.motions import MotionCommands
+from node.network_mirror import NetworkMirrorCommands
 from node.nominations import NominationCommands
 from node.postal_votes import PostalVoteCommands
 from node.recurring_visits import RecurringVisitCommands
@@ -22,6 +24,7 @@ from node.reminders import ReminderCommands
 from node.rota import RotaCommands
 from node.sharing import Rule
 from node.sign_in import SignInCommands
+from node.social_report_draft import SocialReportCommands
 from node.spinoff import SpinOffCommands
 from node.subject_access import SubjectAccessCommands
 from node.timebank import TIMEBANK_SHARING, TimebankCommands
@@ -43,12 +46,14 @@ ALLOWLIST: dict[str, Rule] = {
     **TIMEBANK_SHARING,
     **EXPENSE_SHARING,
     **FUNDING_SHARING,
+    **CIRCLE_MONTH_SHARING,
 }
 
 
 class CoopNode(
     # Before the areas they build on (visits, workforce, the time bank).
     VolunteerHoursCommands,
+    CircleMonthCommands,
     TimebankBoardCommands,
     FundingCommands,
     PostalVoteCommands,
@@ -76,6 +81,8 @@ class CoopNode(
     TimebankCommands,
     ExpenseCommands,
     AccessAuditCommands,
+    SocialReportCommands,
+    NetworkMirrorCommands,
 ):
     """One co-op's event-sourced application. SQLite by default, PostgreSQL by env.
 

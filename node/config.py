@@ -10,8 +10,9 @@ from babel import localedata
 from babel.numbers import get_territory_currencies
 
 from node.retention import RetentionConfig
-from schemas.envelope import COOP_ID_PATTERN
+from schemas.envelope import COOP_ID_PATTERN, STREAMS
 from toolkit.config import BrokerConfig, HttpConfig, StoreConfig, located
+from toolkit.signing import verify_key
 
 DEFAULT_SHARED_STREAMS = ["membership", "governance", "care", "timebank"]
 # The secret in deploy/config/node.example.toml: published, so anyone could link
@@ -41,6 +42,37 @@ class MailConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     def domain(self) -> str:
         """The right-hand side of every Message-ID this node writes."""
         return self.from_address.rsplit("@", 1)[1]
+
+
+# A consortium's name keys its members' pseudonyms (node.consortia) and names
+# its chain in the node's store: short, plain and never changed once used.
+CONSORTIUM_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
+
+
+class ConsortiumLink(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A further consortium the co-op belongs to (a ``[[consortia]]`` table):
+    its broker, the credentials it issued this node, and the streams it gets.
+
+    The node's first consortium is the one ``[broker]`` and ``share`` name."""
+
+    name: Annotated[str, msgspec.Meta(pattern=CONSORTIUM_NAME_PATTERN)]
+    servers: Annotated[list[str], msgspec.Meta(min_length=1)]
+    # Nothing is shared unless named: a thematic consortium may want one stream.
+    share: list[str]
+    nkey_seed: str = ""
+    inbox_prefix: str = ""
+    user: str = ""
+    password: str = ""
+
+    @property
+    def broker(self) -> BrokerConfig:
+        return BrokerConfig(
+            servers=self.servers,
+            user=self.user,
+            password=self.password,
+            nkey_seed=self.nkey_seed,
+            inbox_prefix=self.inbox_prefix,
+        )
 
 
 class LocaleConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -93,6 +125,12 @@ class NodeConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     )
     store: StoreConfig = msgspec.field(default_factory=StoreConfig)
     broker: BrokerConfig = msgspec.field(default_factory=BrokerConfig)
+    # The name of the consortium of ``[broker]`` and ``share``, on pages.
+    consortium_name: Annotated[str, msgspec.Meta(pattern=CONSORTIUM_NAME_PATTERN)] = (
+        "consortium"
+    )
+    # Further consortia (a regional and a thematic one), each under its own policy.
+    consortia: list[ConsortiumLink] = msgspec.field(default_factory=list)
     http: HttpConfig = msgspec.field(default_factory=HttpConfig)
     mail: MailConfig | None = None
     locale: LocaleConfig = msgspec.field(default_factory=LocaleConfig)
@@ -101,6 +139,10 @@ class NodeConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # A spin-off's runners (node.spinoff.FoundingMember, JSON), admitted as founding
     # members on first start; the file is deleted once they are in the store.
     founders: str = ""
+    # The consortium's statement key (``commonweal consortium statement-key``):
+    # the network's mirror of this co-op is read only if signed with it; "" reads
+    # none.
+    consortium_key: str = ""
     # Where relative paths are resolved: the config file's folder, set when loaded
     # (toolkit.config.load_config); empty in a config built in code.
     base_dir: str = ""
@@ -111,6 +153,43 @@ class NodeConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
                 "secret is the example's, published for everyone: make this node's "
                 "own with `python3 -c 'import secrets; print(secrets.token_hex(32))'`"
             )
+        if self.consortium_key:
+            verify_key(self.consortium_key)  # InvalidKey (a ValueError) says why
+        _refuse_unknown_streams("share", self.share)
+        names = {self.consortium_name: "consortium_name"}
+        servers = {server: "[broker]" for server in self.broker.servers}
+        for index, link in enumerate(self.consortia):
+            where = f"consortia[{index}]"
+            _refuse_unknown_streams(f"{where}.share", link.share)
+            if link.name in names:
+                raise ValueError(
+                    f"{where}.name: {link.name!r} names a consortium this node "
+                    f"belongs to already ({names[link.name]}); give each its own name"
+                )
+            names[link.name] = f"{where}.name"
+            for server in link.servers:
+                if server in servers:
+                    # Two chains of one co-op on one broker's stream would
+                    # break each other at the consortium.
+                    raise ValueError(
+                        f"{where}.servers: {server} is the broker of another "
+                        f"consortium of this node ({servers[server]}); a co-op "
+                        "replicates to each consortium once"
+                    )
+                servers[server] = where
+
+    def consortium_links(self) -> list[ConsortiumLink]:
+        """Every consortium the co-op replicates to; the ``[broker]`` one first."""
+        first = ConsortiumLink(
+            name=self.consortium_name,
+            servers=self.broker.servers,
+            share=self.share,
+            nkey_seed=self.broker.nkey_seed,
+            inbox_prefix=self.broker.inbox_prefix,
+            user=self.broker.user,
+            password=self.broker.password,
+        )
+        return [first, *self.consortia]
 
     @property
     def secret_bytes(self) -> bytes:
@@ -121,6 +200,15 @@ class NodeConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     def path(self, name: str) -> Path:
         return located(self.base_dir, name)
+
+
+def _refuse_unknown_streams(field: str, streams: list[str]) -> None:
+    unknown = [stream for stream in streams if stream not in STREAMS]
+    if unknown:
+        raise ValueError(
+            f"{field}: {', '.join(map(repr, unknown))} is not a stream; the streams "
+            f"are {', '.join(STREAMS)}"
+        )
 
 
 def new_secret() -> str:

@@ -439,3 +439,45 @@ class NotYourVisit(DomainError):
     """A carer acts on, or reads the notes of, a visit not assigned to them."""
 
     code = "not_your_visit"
+
+
+class UnknownCircle(DomainError):
+    code = "unknown_circle"
+
+
+class NotInCircle(DomainError):
+    """Only a circle's own members (admitted members of the co-op) read or write
+    its board, meetings and notes."""
+
+    code = "not_in_circle"
+
+
+class CircleFull(DomainError):
+    """A circle stays small enough for everyone to know everyone: joining one
+    at its cap is refused."""
+
+    code = "circle_full"
+
+
+class InvalidCircle(DomainError):
+    """A circle, or a meeting of one, that cannot be recorded as asked (a blank
+    name, joining twice, leaving a circle one is not in)."""
+
+    code = "invalid_circle"
+
+
+class UnknownSocialReport(DomainError):
+    code = "unknown_social_report"
+
+
+class SocialReportRefused(DomainError):
+    """A social report cannot be drafted for that year (not begun, or drafted
+    already), or a section is not the report's."""
+
+    code = "social_report_refused"
+
+
+class SocialReportAdopted(DomainError):
+    """The board adopted the report: it is never edited again."""
+
+    code = "social_report_adopted"

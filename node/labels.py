@@ -203,6 +203,14 @@ LABELS: dict[str, dict[str, str]] = {
         "care_circle": N_("who they let see their care"),
         "compliance": N_("checks and training"),
     },
+    # What a consortium receives from the co-op (node.consortia).
+    "stream": {
+        "membership": N_("membership"),
+        "governance": N_("votes and meetings"),
+        "care": N_("care"),
+        "timebank": N_("time bank"),
+        "lineage": N_("co-ops founded from ours"),
+    },
     "role": {
         "admin": N_("administrator"),
         "board": N_("board member"),

@@ -108,6 +108,7 @@ class Notifier:
         self.coop_node.remind_ballots_closing(today)
         self.coop_node.remind_compliance_expiring(today)
         self.coop_node.summarise_care_months(today)
+        self.coop_node.summarise_circle_months(today)
         for subject, category in self.coop_node.expire_due_keys(today):
             log.info("retention ended: %s key of %s destroyed", category, subject)
         self._reminded_at = now

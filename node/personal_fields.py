@@ -93,6 +93,11 @@ PERSONAL_FIELDS: dict[str, Personal] = {
     "commonweal.timebank_listing.posted": Personal(
         "personal", "owner", ("description",)
     ),
+    # node.circles: a circle's meeting notes, in the words of the member who
+    # recorded them, in a thread the circle shares.
+    "commonweal.circle.meeting_recorded": Personal(
+        "personal", "recorded_by", ("notes",), owns=False
+    ),
     # node.funding: who pays for the service user's care, and its reference.
     "commonweal.funding.arranged": Personal(
         "care", "service_user", ("funder_name", "reference")

@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import msgspec
 from eventsourcing.persistence import Notification, Tracking
@@ -88,7 +88,9 @@ class ReplicationLog(TrackedTables):
             ).fetchone()
         return row is not None
 
-    def record_checked(self, coop_id: str, head: ChainHead) -> None:
+    def record_checked(
+        self, coop_id: str, head: ChainHead, tracking_name: str = TRACKING_NAME
+    ) -> None:
         """The stream continues from ``head``: publish on from there."""
         with self.transaction() as cursor:
             cursor.execute(
@@ -97,14 +99,14 @@ class ReplicationLog(TrackedTables):
                 "hash = excluded.hash",
                 (coop_id, head.seq, head.hash),
             )
-            if head.position > self.tracked_position(cursor, TRACKING_NAME):
-                self.insert_tracking_in(cursor, Tracking(TRACKING_NAME, head.position))
+            if head.position > self.tracked_position(cursor, tracking_name):
+                self.insert_tracking_in(cursor, Tracking(tracking_name, head.position))
             cursor.execute(
                 "DELETE FROM replication_restored WHERE coop_id = ?", (coop_id,)
             )
 
-    def head(self, coop_id: str) -> ChainHead:
-        position = self.max_tracking_id(TRACKING_NAME) or 0
+    def head(self, coop_id: str, tracking_name: str = TRACKING_NAME) -> ChainHead:
+        position = self.max_tracking_id(tracking_name) or 0
         with self.transaction() as cursor:
             row = cursor.execute(
                 "SELECT seq, hash FROM replication_chain WHERE coop_id = ?", (coop_id,)
@@ -113,7 +115,9 @@ class ReplicationLog(TrackedTables):
             return ChainHead(position, 0, GENESIS_HASH)
         return ChainHead(position, row["seq"], row["hash"])
 
-    def record_published(self, coop_id: str, head: ChainHead) -> None:
+    def record_published(
+        self, coop_id: str, head: ChainHead, tracking_name: str = TRACKING_NAME
+    ) -> None:
         with self.transaction() as cursor:
             cursor.execute(
                 "INSERT INTO replication_chain (coop_id, seq, hash) VALUES (?, ?, ?) "
@@ -121,7 +125,21 @@ class ReplicationLog(TrackedTables):
                 "hash = excluded.hash",
                 (coop_id, head.seq, head.hash),
             )
-            self.insert_tracking_in(cursor, Tracking(TRACKING_NAME, head.position))
+            self.insert_tracking_in(cursor, Tracking(tracking_name, head.position))
+
+
+class ChainStore(Protocol):
+    """Where a replicator keeps its chain head: the node's ``ReplicationLog``
+    itself for its first consortium, a consortium's own rows in it for another
+    (node.consortia)."""
+
+    def head(self, coop_id: str) -> ChainHead: ...
+
+    def is_restored(self, coop_id: str) -> bool: ...
+
+    def record_checked(self, coop_id: str, head: ChainHead) -> None: ...
+
+    def record_published(self, coop_id: str, head: ChainHead) -> None: ...
 
 
 class Outgoing(NamedTuple):
@@ -209,7 +227,7 @@ class Replicator:
         self,
         coop_node: CoopNode,
         policy: SharingPolicy,
-        state: ReplicationLog,
+        state: ChainStore,
         servers: Sequence[str],
         signer: Signer | None,
         *,

@@ -8,23 +8,23 @@ from pathlib import Path
 
 import msgspec
 
-from node.application import ALLOWLIST, CoopNode
+from node.application import CoopNode
 from node.closing import ClosingClock
 from node.config import NodeConfig
+from node.consortia import ConsortiaStatus, consortia_status, replications
 from node.erasure_file import (
     ERASURE_FILE,
     append_destroyed,
     destroy_listed,
     read_destroyed,
 )
+from node.mirror_fetch import MirrorFetcher
 from node.notifier import Notifier
 from node.outbox import Outbox
-from node.replicator import ReplicationLog, Replicator
+from node.replicator import ReplicationLog
 from node.rules import profile_named
-from node.sharing import SharingPolicy
 from node.spinoff import FoundingMember
 from toolkit.retry import stop_task
-from toolkit.signing import Signer
 
 
 class NodeService:
@@ -36,26 +36,35 @@ class NodeService:
         if config.base_dir:
             self._keep_erasure_register(config.path(ERASURE_FILE))
         self.replication_log = ReplicationLog.construct(env)
-        self.policy = SharingPolicy(config.secret_bytes, ALLOWLIST, config.share)
-        self.replicator = Replicator(
-            self.coop_node,
-            self.policy,
-            self.replication_log,
-            config.broker.servers,
-            Signer(config.broker.nkey_seed) if config.broker.nkey_seed else None,
-            connect_options=config.broker.connect_options(),
-        )
+        self.replications = replications(self.coop_node, config, self.replication_log)
+        # The [broker] consortium's, as before a node could belong to two.
+        self.policy = self.replications[0].policy
+        self.replicator = self.replications[0].replicator
         self.outbox = Outbox(env)
         self.notifier = Notifier(
             self.coop_node, self.outbox, config.mail, config.locale
         )
         self.closing = ClosingClock(self.coop_node, on_closed=self._closed)
+        # The consortium's comparison of this co-op with the network, if the
+        # node knows the key it is signed with.
+        self.mirrors = (
+            MirrorFetcher(
+                self.coop_node,
+                config.consortium_key,
+                config.broker.servers,
+                config.broker.connect_options(),
+            )
+            if config.consortium_key
+            else None
+        )
         # What time it is where the co-op is, for pages that judge by the
         # clock (a visit is late): a test sets it to a moment of its choosing.
         self.clock: Callable[[dt.tzinfo], dt.datetime] = dt.datetime.now
-        self._task: asyncio.Task[None] | None = None
+        self._task: asyncio.Task[None] | None = None  # the first consortium's
+        self._further_tasks: list[asyncio.Task[None]] = []
         self._notifier_task: asyncio.Task[None] | None = None
         self._closing_task: asyncio.Task[None] | None = None
+        self._mirror_task: asyncio.Task[None] | None = None
 
     def _keep_erasure_register(self, path: Path) -> None:
         """Destroy again the keys the register file lists (this node's store and
@@ -69,8 +78,16 @@ class NodeService:
 
     def _closed(self) -> None:
         # Results to publish and to tell the members about.
-        self.replicator.wake()
+        self.wake_replicators()
         self.notifier.wake()
+
+    def wake_replicators(self) -> None:
+        """Something new to publish: every consortium's replicator looks now."""
+        for replication in self.replications:
+            replication.replicator.wake()
+
+    def consortia_status(self) -> ConsortiaStatus:
+        return consortia_status(self.coop_node, self.replications)
 
     def found_if_new(self) -> None:
         """Found the co-op in its store the first time the node starts; a spin-off's
@@ -91,22 +108,42 @@ class NodeService:
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.replicator.run(), name="replicator")
+        self._further_tasks = [
+            asyncio.create_task(
+                replication.replicator.run(),
+                name=f"replicator of {replication.link.name}",
+            )
+            for replication in self.replications[1:]
+        ]
         self._notifier_task = asyncio.create_task(self.notifier.run(), name="notifier")
         # Its first tick closes what fell due while the node was down.
         self._closing_task = asyncio.create_task(self.closing.run(), name="closing")
+        if self.mirrors is not None:
+            self._mirror_task = asyncio.create_task(
+                self.mirrors.run(), name="mirror-fetcher"
+            )
 
     @property
     def caught_up(self) -> bool:
-        """Everything in the store so far has been published and acknowledged."""
+        """Everything in the store so far has been published to every consortium
+        and acknowledged."""
         last = self.coop_node.recorder.max_notification_id() or 0
-        return self.replicator.published.position >= last
+        return all(
+            replication.replicator.published.position >= last
+            for replication in self.replications
+        )
 
     async def stop(self) -> None:
         await stop_task(self._task)
+        for task in self._further_tasks:
+            await stop_task(task)
         await stop_task(self._notifier_task)
         await stop_task(self._closing_task)
+        await stop_task(self._mirror_task)
         # A tick may still run in its thread: closing the store under it crashed.
         await asyncio.to_thread(self.closing.idle)
+        if self.mirrors is not None:
+            await asyncio.to_thread(self.mirrors.idle)
         self.coop_node.close()
         self.outbox.close()
         self.replication_log.factory.close()

@@ -91,6 +91,13 @@ SHARED_FIELDS: dict[str, tuple[str, ...]] = {
     "commonweal.expense_claim.paid": ("amount", "paid_on"),
     "commonweal.funding.arranged": ARRANGEMENT,
     "commonweal.funding.rearranged": ARRANGEMENT,
+    # node.circle_months
+    "commonweal.circle_month.summarised": (
+        "month",
+        "members_per_circle",
+        "meetings",
+        "exchanges_settled",
+    ),
 }
 
 

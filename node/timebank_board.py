@@ -14,11 +14,12 @@ two members. The ledger entries it makes are shared as every other transfer is.
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import Literal, NamedTuple, get_args
+from typing import Any, Literal, NamedTuple, get_args
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from node.circles import circle_of_member
 from node.errors import (
     InvalidDuration,
     InvalidTransition,
@@ -55,12 +56,19 @@ class Listing(Aggregate):
 
     class Posted(Created):
         TOPIC = "commonweal.timebank_listing.posted"
+        # 2: the circle whose own board it is on, if any (node.circles).
+        class_version = 2
         owner: UUID
         kind: str
         category: str
         description: str
         minutes: int
         posted_on: dt.date
+        circle: UUID | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["circle"] = None  # before circles, every listing was co-op wide
 
     class Withdrawn(Event):
         TOPIC = "commonweal.timebank_listing.withdrawn"
@@ -80,6 +88,7 @@ class Listing(Aggregate):
         description: str,
         minutes: int,
         posted_on: dt.date,
+        circle: UUID | None,
     ) -> None:
         self.owner = owner
         self.kind = kind
@@ -87,6 +96,7 @@ class Listing(Aggregate):
         self.description = description
         self.minutes = minutes
         self.posted_on = posted_on
+        self.circle = circle
         self.status = "open"
         self.exchange: UUID | None = None
 
@@ -225,8 +235,13 @@ class TimebankBoardCommands(TimebankCommands):
         description: str,
         minutes: int,
         posted_on: dt.date | None = None,
+        circle: UUID | None = None,
     ) -> UUID:
+        """On the co-op's board, or with ``circle`` on that circle's own, which
+        only its members see and take up."""
         admitted_member(self, owner, "time-bank member")
+        if circle is not None:
+            circle_of_member(self, circle, owner)
         if kind not in LISTING_KINDS:
             raise InvalidTransition(f"{kind!r} is neither an offer nor a request")
         categories = self.listing_categories()
@@ -249,6 +264,7 @@ class TimebankBoardCommands(TimebankCommands):
             description=description,
             minutes=minutes,
             posted_on=posted_on or dt.date.today(),
+            circle=circle,
         )
         self.save(listing)
         return listing.id
@@ -271,6 +287,8 @@ class TimebankBoardCommands(TimebankCommands):
         members accepting at once: one wins, the other is refused)."""
         listing = self.listing(listing_id)
         admitted_member(self, by, "time-bank member")
+        if listing.circle is not None:
+            circle_of_member(self, listing.circle, by)
         if by == listing.owner:
             raise InvalidTransition("a member cannot accept their own offer or request")
         # Both need an account before they agree, so that settling can pay.
@@ -337,7 +355,8 @@ class TimebankBoardCommands(TimebankCommands):
 
     def matches_for(self, member: UUID) -> list[Match]:
         """Each of ``member``'s open listings with the others' open ones of the
-        same category and the other kind (an offer meets a request)."""
+        same category and the other kind (an offer meets a request), on the
+        same board (the co-op's, or one circle's)."""
         open_ = [listing for listing in self.listings() if listing.status == "open"]
         return [
             Match(
@@ -348,6 +367,7 @@ class TimebankBoardCommands(TimebankCommands):
                     if other.owner != member
                     and other.category == mine.category
                     and other.kind != mine.kind
+                    and other.circle == mine.circle
                 ],
             )
             for mine in open_

@@ -4,7 +4,7 @@ This package imports nothing else of commonweal's, so that nodes and the consort
 depend on it and never on each other.
 """
 
-from schemas import care, funding, governance, membership, timebank
+from schemas import care, consortium, funding, governance, membership, timebank
 from schemas.envelope import (
     GENESIS_HASH,
     STREAMS,
@@ -29,6 +29,7 @@ __all__ = [
     "UnknownSchema",
     "care",
     "chain_hash",
+    "consortium",
     "decode_payload",
     "encode_payload",
     "funding",

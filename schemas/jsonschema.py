@@ -7,7 +7,9 @@ from typing import Any
 
 import msgspec
 
+from schemas.attestation import Attestation
 from schemas.envelope import Envelope
+from schemas.mirror import MIRROR_SCHEMA, NetworkMirror
 from schemas.payloads import PAYLOAD_TYPES
 
 JSON_DIR = Path(__file__).parent / "json"
@@ -40,7 +42,16 @@ def cleaned(node: Any) -> Any:
 
 def generated() -> dict[str, str]:
     """Every schema file's name and text, as the Structs say it should be."""
-    files = {"envelope.json": cleaned(msgspec.json.schema(Envelope))}
+    files = {
+        "envelope.json": cleaned(msgspec.json.schema(Envelope)),
+        # Not a node's payload: the consortium's signed statement about a co-op,
+        # documented for the commissioners who open it.
+        "attestation.v1.json": cleaned(msgspec.json.schema(Attestation)),
+    }
+    # What the consortium sends back to each co-op (schemas.mirror).
+    mirror = cleaned(msgspec.json.schema(NetworkMirror))
+    mirror["$id"] = MIRROR_SCHEMA
+    files[file_name(MIRROR_SCHEMA)] = mirror
     for schema, payload_type in sorted(PAYLOAD_TYPES.items()):
         document = cleaned(msgspec.json.schema(payload_type))
         document["$id"] = schema

@@ -1,4 +1,5 @@
-"""Payloads of the ``timebank`` stream: the hours ledger and volunteer expenses.
+"""Payloads of the ``timebank`` stream: the hours ledger, volunteer expenses and
+the monthly counts of neighbourhood circles.
 
 Accounts, transfers and claims appear only as keyed pseudonyms; no notes, no
 descriptions, and a rejection is shared only as its category. Expenses travel here
@@ -75,3 +76,26 @@ class ExpensePaid(Payload, frozen=True):
     claim: Pseudonym
     amount: Pence
     paid_on: dt.date
+
+
+class CircleMonthSummarised(Payload, frozen=True):
+    """A co-op's neighbourhood circles in one calendar month, counted in the node
+    once the month is over: counts only, with no pseudonym, no name and no
+    circle's id, so neither a person nor a circle can be followed from month to
+    month."""
+
+    SCHEMA = "circle.month_summarised/1"
+    STREAM = "timebank"
+    month: dt.date  # its first day
+    # Circles with anyone in them on the month's last day, and how many members
+    # each had then, largest first (one count per circle, nothing else).
+    circles: Annotated[int, msgspec.Meta(ge=0)]
+    members_per_circle: list[Annotated[int, msgspec.Meta(ge=1)]]
+    # Meetings held in the month, and time-bank exchanges agreed on circles'
+    # own boards that were settled in it.
+    meetings: Annotated[int, msgspec.Meta(ge=0)]
+    exchanges_settled: Annotated[int, msgspec.Meta(ge=0)]
+
+    def __post_init__(self) -> None:
+        if len(self.members_per_circle) != self.circles:
+            raise ValueError("one count of members per circle")

@@ -111,6 +111,7 @@ async def a_day_of_records(http: LiveNode) -> tuple[dict[str, str], list[str]]:
         UUID(cal), "annual_leave", soon + dt.timedelta(days=60), soon + dt.timedelta(61)
     )
     time_bank_board(http, [UUID(m) for m in (rosa, bea, cal)])
+    circles(app, [UUID(m) for m in (rosa, bea, cal)], UUID(holder))
     carers_rounds(app, UUID(user), [UUID(m) for m in (rosa, bea, cal)], service)
     for path, token, body in [
         ("/api/ballots", admin, {"title": "Open a second day centre"}),
@@ -136,6 +137,9 @@ async def a_day_of_records(http: LiveNode) -> tuple[dict[str, str], list[str]]:
         "board",
     )
     elections(http, UUID(holder), [UUID(m) for m in (rosa, bea, cal)], UUID(user))
+    # A draft social report, so that its narrative and adoption forms are on
+    # the board's pages.
+    app.draft_social_report(dt.date.today().year, "admin")
     tokens = {
         "member": rosa_token,
         "board": board,
@@ -156,6 +160,25 @@ def time_bank_board(http: LiveNode, members: list[UUID]) -> None:
     helper, receiver = members[:2]
     request = app.post_listing(receiver, "request", category, "Saturday", 120)
     app.accept_listing(request, helper)
+
+
+def circles(app: CoopNode, members: list[UUID], outsider: UUID) -> None:
+    """``members`` in a circle with an offer on its board, an exchange agreed on
+    it and a meeting recorded (so that its forms are on their pages), and a
+    circle they are not in, to join."""
+    circle = app.form_circle("Elm Court neighbours", "Northside", members[0])
+    for member in members[1:]:
+        app.join_circle(circle, member)
+    category = app.listing_categories()[0]
+    for member in members:
+        app.post_listing(member, "offer", category, "Mondays", 30, circle=circle)
+    helper, receiver = members[:2]
+    request = app.post_listing(
+        receiver, "request", category, "Fridays", 60, circle=circle
+    )
+    app.accept_listing(request, helper)
+    app.record_circle_meeting(circle, members[0], dt.date.today(), "Tea at the hall")
+    app.form_circle("Station Road", "Southside", outsider)
 
 
 def carers_rounds(app: CoopNode, user: UUID, carers: list[UUID], service: str) -> None:

@@ -27,8 +27,8 @@ class Planted(NamedTuple):
 
 def plant(app: CoopNode, marker: str, worker: UUID) -> Planted:
     """A service user whose name, contact details, care plan, visit, incident,
-    time-bank note, expense claim and comment each hold a marker starting with
-    ``marker``; all in the past, care ended."""
+    time-bank note, expense claim, comment and circle meeting's notes each hold
+    a marker starting with ``marker``; all in the past, care ended."""
     markers = [f"{marker}{part}" for part in ("NAME", "MAIL", "PHONE", "ADDRESS")]
     member = app.apply_for_membership(
         name=markers[0],
@@ -73,7 +73,10 @@ def plant(app: CoopNode, marker: str, worker: UUID) -> Planted:
     app.claim_expense(member, "travel", 480, claim, CARE_DAY)
     motion = app.draft_motion("Sundays", "The centre opens.", member, "ordinary")
     app.post_comment(motion, member, said)
-    markers += [note, claim, said]
+    met = f"{marker}MET"
+    circle = app.form_circle("Mill Lane", "Northside", member, CARE_DAY)
+    app.record_circle_meeting(circle, member, CARE_DAY, met)
+    markers += [note, claim, said, met]
     return Planted(member, markers, plan, visit, incident)
 
 

@@ -106,6 +106,7 @@ async def test_the_consortium_dashboard_and_its_404(
         page = await phone_page(browser, url)
         found = await problems_at(page, url + "/")
         found += await problems_at(page, url + "/operations")
+        found += await problems_at(page, url + "/federation")
         found += await problems_at(page, url + "/figures/nothing.csv", status=404)
         await expect(page.locator("#way-back")).to_be_visible()
     assert found == [], "\n".join(found)

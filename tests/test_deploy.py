@@ -28,7 +28,7 @@ from tests.keys import coop_seed
 from tests.proxy import LinkProxy
 from tests.truth import membership_truth, reported_membership
 from tests.waiting import wait_for, wait_until_caught_up
-from toolkit.config import BrokerConfig, StoreConfig, load_config
+from toolkit.config import BrokerConfig, ConfigError, StoreConfig, load_config
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 START = dt.date(2025, 3, 1)
@@ -318,3 +318,28 @@ def test_systemd_units_verify_and_run_real_commands(unit: str, tmp_path: Path) -
         assert program == "nats-server"
         config = Path(command[-1]).name
         assert (DEPLOY / "nats" / config).exists()
+
+
+def test_the_three_level_compose_file_and_its_configs() -> None:
+    """Nodes -> two consortia -> a federation: every mounted file exists, each
+    consortium shares upward to the federation's broker as its own member, and
+    the example refuses to run until given a seed of its own."""
+    compose = yaml.safe_load((DEPLOY / "compose.federation.yaml").read_text())
+    services = compose["services"]
+    assert {"federation", "north", "south", "north-node", "south-node"} <= set(services)
+    for service in services.values():
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("."):
+                assert (DEPLOY / source).exists(), source
+    federation = load_config(DEPLOY / "federation/federation.toml", ConsortiumConfig)
+    assert federation.upward is None
+    for side in ("north", "south"):
+        name = f"federation/consortium-{side}.toml"
+        with pytest.raises(ConfigError, match="a seed of its own"):
+            load_config(DEPLOY / name, ConsortiumConfig)
+        text = deployed(name, {"REPLACE-WITH-A-SEED-OF-ITS-OWN": new_user_seed()})
+        config = msgspec.toml.decode(text, type=ConsortiumConfig)
+        assert config.upward is not None and config.upward.member_id == side
+        assert config.upward.broker.servers == federation.broker.servers
+        assert f"{side}-broker" in config.broker.servers[0]

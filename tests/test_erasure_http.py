@@ -184,6 +184,7 @@ async def test_no_personal_text_of_a_day_of_records_is_in_the_store_files(
         "A fall",
         "I could help on Sundays.",
         "I will speak for service users.",
+        "Tea at the hall",  # a circle meeting's notes
     ]
     store = Path(http_node.node.config.store_env()["SQLITE_DBNAME"])
     assert found_in_files(store.parent, typed) == {}

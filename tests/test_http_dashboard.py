@@ -111,6 +111,7 @@ async def test_dashboard_shows_every_section_by_human_names_with_tables(
         "funding",
         "workforce",
         "timebank",
+        "circles",
     }
 
     async with (

@@ -24,6 +24,7 @@ from federation.service import ConsortiumService
 from node.config import DEFAULT_SHARED_STREAMS
 from node.service import NodeService
 from tests.postgres import Postgres
+from tests.running_totals import assert_running_totals_hold
 from tests.waiting import wait_until_caught_up
 from tests.web import serving
 
@@ -126,6 +127,7 @@ async def test_every_page_has_the_network_and_the_pages_are_the_whole_report(
     await wait_until_caught_up(nodes, on_postgres, timeout=60)
 
     for consortium in (on_sqlite, on_postgres):
+        assert_running_totals_hold(consortium.views)
         whole = build_report(consortium.views, as_of=AS_OF)
         assert [c.coop_id for c in whole.membership.coops] == [c for c, _ in COOPS]
         # Figures that would be 0 or empty prove nothing about their sums.

@@ -50,6 +50,10 @@ def one_of_each(app: CoopNode) -> None:
     app.acknowledge_incident(concern, None, dt.date(2024, 8, 4))
     app.close_incident(concern, "Resolved", dt.date(2024, 8, 5))
     app.summarise_care_months(dt.date(2024, 9, 1))
+    circle = app.form_circle("Mill Lane", "Northside", user, dt.date(2024, 8, 1))
+    app.join_circle(circle, volunteer, dt.date(2024, 8, 2))
+    app.record_circle_meeting(circle, volunteer, dt.date(2024, 8, 3), "Tea at Ann's")
+    app.summarise_circle_months(dt.date(2024, 9, 8))
     fewer = msgspec.structs.replace(app.coop().profile, proxies_per_holder=1)
     app.amend_rules(
         fewer, dt.date(2024, 9, 2), motion_id=carried_motion(app, "rules_amendment")

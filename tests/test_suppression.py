@@ -16,6 +16,7 @@ from federation.care_quality import (
     ContinuityMonth,
     CoopQuality,
 )
+from federation.circles import CircleMonth, CirclesReport, CoopCircles
 from federation.funding import CoopFunding, Funder, FundingReport
 from federation.governance import GovernanceReport
 from federation.growth import GrowthReport
@@ -55,6 +56,7 @@ def report(people: int) -> ConsortiumReport:
     waited = Acknowledgement(3, 1.5)
     coop = CoopMembership("alpha", "Alpha", "uk", {"worker": people}, people, 100)
     no_expenses = Expenses(0, 0, 0, 0, 0, None, None)
+    circle_month = CircleMonth("2026-03", 2, people, people / 2, people, 3, 1)
     return ConsortiumReport(
         generated_at=dt.datetime(2026, 4, 1),
         membership=MembershipReport(
@@ -81,6 +83,7 @@ def report(people: int) -> ConsortiumReport:
                                 0.25)], 12, 0.25,
         ),
         timebank=TimebankReport(DAY, [], people, people, 60, 60, no_expenses),
+        circles=CirclesReport([CoopCircles("alpha", [circle_month])], [circle_month]),
     )  # fmt: skip
 
 
@@ -108,6 +111,10 @@ def test_person_counts_are_suppressed_below_five(people: int, shown: object) -> 
     quality = view["care_quality"]["coops"][0]
     assert quality["closures"]["closed"] == shown
     assert view["funding"]["coops"][0]["funders"][0]["people"] == shown
+    circles = view["circles"]["coops"][0]["months"][0]
+    assert (circles["members"], circles["largest"]) == (shown, shown)
+    assert (circles["mean_members"] is None) == withheld
+    assert (circles["circles"], circles["meetings"]) == (2, 3)  # not people
     assert (quality["closures"]["stayed_home_share"] is None) == withheld
     assert (quality["continuity"][0]["mean_carers"] is None) == withheld
     assert (quality["compliance"]["compliance_rate"] is None) == withheld

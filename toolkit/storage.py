@@ -6,7 +6,7 @@ own the tracking table and the connection; ``TrackedTables`` adds our tables to 
 same database and hands out transactions in which both can be written.
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, ClassVar, Self
 
@@ -104,6 +104,16 @@ def group_rows(rows: list[Any], column: str = "coop_id") -> dict[str, list[Any]]
     return groups
 
 
+Fill = str | Callable[[Cursor], None]
+
+
+def run_fill(cursor: Cursor, statement: Fill) -> None:
+    if isinstance(statement, str):
+        cursor.execute(statement)
+    else:
+        statement(cursor)
+
+
 class TrackedTables(TrackingRecorder):
     """Mixin for a tracking recorder that also owns the tables in ``TABLES``.
 
@@ -114,8 +124,9 @@ class TrackedTables(TrackingRecorder):
     TABLES: ClassVar[tuple[str, ...]] = ()
     # (table, statement): run once, right after ``table`` is first created, to
     # fill it from the tables an older release already had. Only then: a reader
-    # opening the store must never need the write lock.
-    FILLS: ClassVar[tuple[tuple[str, str], ...]] = ()
+    # opening the store must never need the write lock. A statement is SQL, or a
+    # function of the cursor where SQL cannot say it.
+    FILLS: ClassVar[tuple[tuple[str, Fill], ...]] = ()
     # SQLite's page cache per connection, in KiB; None keeps SQLite's 2,000.
     SQLITE_CACHE_KIB: ClassVar[int | None] = None
     datastore: Any
@@ -133,9 +144,9 @@ class TrackedTables(TrackingRecorder):
             new = {table for table, _ in self.FILLS if not cursor.table_exists(table)}
             for statement in self.TABLES:
                 cursor.execute(statement)
-            for table, statement in self.FILLS:
+            for table, fill in self.FILLS:
                 if table in new:
-                    cursor.execute(statement)
+                    run_fill(cursor, fill)
 
     @contextmanager
     def transaction(self) -> Iterator[Cursor]:

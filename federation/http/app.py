@@ -19,6 +19,8 @@ from federation.http.api import (
     api,
     page_of_report,
 )
+from federation.http.attestation import add_attestation, attestation_api
+from federation.http.federation_page import federation_api, federation_page
 from federation.http.figures import Figure, figures
 from federation.http.sections import Section, key_measures, sections
 from federation.members_over_time import members_by_class_over_time
@@ -83,8 +85,12 @@ async def dashboard(request: web.Request) -> web.Response:
 async def operations(request: web.Request) -> web.Response:
     """The operator's page: whether the feed from the co-ops is healthy."""
     service = request.app[SERVICE]
-    dead_letters, silent = await asyncio.to_thread(
-        lambda: (service.views.dead_letter_count(), service.silent_coops())
+    dead_letters, silent, upward = await asyncio.to_thread(
+        lambda: (
+            service.views.dead_letter_count(),
+            service.silent_coops(),
+            service.upward.status() if service.upward else None,
+        )
     )
     return render(
         request.app[TEMPLATES],
@@ -96,6 +102,7 @@ async def operations(request: web.Request) -> web.Response:
         ack_pending=request.app[LAG].ack_pending,
         silent=silent,
         silent_after=service.config.silent_after_seconds,
+        upward=upward,
     )
 
 
@@ -141,15 +148,20 @@ def make_consortium_app(service: ConsortiumService) -> web.Application:
     app[TEMPLATES] = environment("federation.http")
     secure(app)
     document = openapi_document(
-        [api], title=f"commonweal consortium {service.config.name}", version="1"
+        [api, attestation_api, federation_api],
+        title=f"commonweal consortium {service.config.name}",
+        version="1",
     )
 
     async def openapi(request: web.Request) -> web.Response:
         return json_response(document)
 
     app.add_routes(api.routes)
+    add_attestation(app, app[TEMPLATES])
+    app.add_routes(federation_api.routes)
     app.router.add_get("/", dashboard)
     app.router.add_get("/operations", operations)
+    app.router.add_get("/federation", federation_page)
     app.router.add_get("/figures/{name}.csv", figure_csv)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/metrics", metrics.handler)

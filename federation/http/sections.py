@@ -1,6 +1,7 @@
 """The dashboard in the published report's order: one section per part of the
-report (membership, governance, growth, care, workforce, time bank), each with its
-headline totals and its figures, and the co-ops side by side on the key measures.
+report (membership, governance, growth, care, workforce, time bank, circles),
+each with its headline totals and its figures, and the co-ops side by side on
+the key measures.
 Only the published view goes in (a count of people below 5 reads "<5"); ids are
 shown by their human names (federation.labels), each figure in one unit."""
 
@@ -267,7 +268,61 @@ def sections(view: Any, figs: list[Figure]) -> list[Section]:
                 ),
             ],
         ),
+        circles_section(view.circles, coop),
     ]
+
+
+def circles_section(circles: Any, coop: Callable[[str], str]) -> Section:
+    """Neighbourhood circles in each co-op's latest summarised month: how many,
+    how many members in them, their meetings and settled exchanges."""
+    latest = circles.months[-1] if circles.months else None
+    rows: list[list[object]] = []
+    for c in circles.coops:
+        month = c.months[-1] if c.months else None
+        if month is not None:
+            rows.append(
+                [
+                    coop(c.coop_id),
+                    month.month,
+                    month.circles,
+                    month.members,
+                    month.mean_members,
+                    month.meetings,
+                    month.exchanges_settled,
+                ]
+            )
+    return Section(
+        "circles",
+        "Neighbourhood circles",
+        [
+            ("Month", latest.month if latest else None),
+            ("Circles", latest.circles if latest else 0),
+            ("Members in circles", latest.members if latest else 0),
+            ("Meetings held", latest.meetings if latest else 0),
+            ("Circle exchanges settled", latest.exchanges_settled if latest else 0),
+        ],
+        [
+            Figure(
+                "circles-by-coop",
+                "Neighbourhood circles by co-op, latest month",
+                [
+                    "coop",
+                    "month",
+                    "circles",
+                    "circle_members",
+                    "members_per_circle",
+                    "meetings",
+                    "exchanges_settled",
+                ],
+                rows,
+                None,
+                suppression_note(
+                    [x for r in rows for x in (r[3], r[4])],
+                    "; members per circle is withheld where members is.",
+                ),
+            )
+        ],
+    )
 
 
 def quality_section(quality: Any, coop: Callable[[str], str]) -> Section:

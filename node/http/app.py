@@ -12,6 +12,7 @@ from node.http import (
     care_circle,
     care_plans,
     carer_visits,
+    circles,
     compliance,
     concerns,
     corrections,
@@ -26,11 +27,13 @@ from node.http import (
     members,
     motions,
     my_care,
+    network,
     notifications,
     ops,
     pool,
     rota,
     shares,
+    social_reports,
     subject_access,
     timebank,
     timebank_board,
@@ -45,6 +48,7 @@ from node.http.board_list import board_list
 from node.http.board_pages import NEW_ACCESS, board_pages
 from node.http.care_plan_pages import care_plan_pages
 from node.http.carer_pages import carer_pages
+from node.http.circle_pages import circle_pages
 from node.http.compliance_pages import compliance_pages
 from node.http.concern_pages import concern_pages
 from node.http.context import NODE, RUNNER, SIGN_IN_LIMIT, TEMPLATES, Runner
@@ -62,12 +66,14 @@ from node.http.member_details import member_details
 from node.http.member_pages import member_pages
 from node.http.motion_pages import motion_pages
 from node.http.my_care_pages import my_care_pages
+from node.http.ops import ops_pages
 from node.http.pages import error_page, pages
 from node.http.report_page import report_page
 from node.http.rota_forms import rota_forms
 from node.http.rota_pages import rota_pages
 from node.http.share_pages import share_pages
 from node.http.sign_in_pages import sign_in_pages
+from node.http.social_report_pages import social_report_pages
 from node.http.staff_pages import staff_pages
 from node.http.staff_today import staff_today
 from node.http.timebank_board_pages import timebank_board_pages
@@ -91,6 +97,7 @@ APIS: tuple[Api, ...] = (
     timebank.api,
     pool.api,
     timebank_board.api,
+    circles.api,
     visits.api,
     workforce.api,
     incidents.api,
@@ -115,6 +122,8 @@ APIS: tuple[Api, ...] = (
     subject_access.api,
     access_log.api,
     carer_visits.api,
+    social_reports.api,
+    network.api,
 )
 
 # A paper and the form around it.
@@ -137,6 +146,8 @@ def node_document(node: NodeService) -> dict[str, Any]:
         "service_types": list(profile.service_types),
         # An election's constituencies: the classes that elect board seats.
         "constituencies": list(profile.board_seats),
+        # What an offer or request is for, on the co-op's board or a circle's.
+        "category": list(node.coop_node.listing_categories()),
     }
     for schema in document["components"]["schemas"].values():
         for name, allowed in rules.items():
@@ -185,6 +196,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(board_list)
     app.add_routes(motion_pages)
     app.add_routes(staff_pages)
+    app.add_routes(ops_pages)
     app.add_routes(board_pages)
     app.add_routes(share_pages)
     app.add_routes(visit_schedule)
@@ -211,9 +223,12 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(my_care_pages)
     app.add_routes(meeting_pages)
     app.add_routes(timebank_board_pages)
+    app.add_routes(circle_pages)
     app.add_routes(funding_pages)
     app.add_routes(carer_pages)
     app.add_routes(staff_today)
+    app.add_routes(social_report_pages)
+    app.add_routes(network.network_pages)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/metrics", metrics.handler)
 

@@ -65,5 +65,5 @@ async def write(request: web.Request, fn: Callable[..., T], *args: object) -> T:
 
 def written(request: web.Request) -> None:
     """After a write: let the replicator publish it now rather than at its next poll."""
-    request.app[NODE].replicator.wake()
+    request.app[NODE].wake_replicators()
     request.app[NODE].notifier.wake()

@@ -148,6 +148,24 @@ PLAIN_ERRORS: dict[str, str] = {
         "That funding cannot be recorded: a new arrangement starts after the "
         "last one, for 168 hours a week at most."
     ),
+    "unknown_circle": N_("There is no such circle."),
+    "not_in_circle": N_("Only the circle's own members may see or do that."),
+    "circle_full": N_(
+        "This circle is full: a circle has 20 members at most, so that everyone "
+        "in it knows everyone."
+    ),
+    "invalid_circle": N_(
+        "That cannot be recorded: give the circle a name and a neighbourhood, "
+        "and join only a circle you are not in already."
+    ),
+    "unknown_social_report": N_("No social report is drafted for that year."),
+    "social_report_refused": N_(
+        "A social report cannot be drafted for that year: it has not begun, "
+        "or its report is drafted already."
+    ),
+    "social_report_adopted": N_(
+        "The board has adopted this report: it can no longer be changed."
+    ),
 }
 
 

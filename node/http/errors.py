@@ -74,6 +74,13 @@ STATUS: dict[str, tuple[int, str | None]] = {
     errors.VisitNotStarted.code: (409, None),
     errors.VisitOver.code: (409, None),
     errors.NotYourVisit.code: (403, None),
+    errors.UnknownCircle.code: (404, None),
+    errors.NotInCircle.code: (403, None),
+    errors.CircleFull.code: (409, None),
+    errors.InvalidCircle.code: (409, None),
+    errors.UnknownSocialReport.code: (404, None),
+    errors.SocialReportRefused.code: (409, None),
+    errors.SocialReportAdopted.code: (409, None),
 }
 
 

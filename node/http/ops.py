@@ -1,4 +1,5 @@
-"""Operations: the local report, health, and the node's Prometheus metrics."""
+"""Operations: the local report, health, each consortium's replication, and the
+node's Prometheus metrics."""
 
 from collections.abc import Iterator
 
@@ -6,15 +7,18 @@ from aiohttp import web
 from eventsourcing.persistence import PersistenceError
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from node.auth import EVERYONE
+from node.auth import BOARD, EVERYONE
+from node.consortia import ConsortiaStatus
 from node.http.context import NODE, run
-from node.http.guard import principal
+from node.http.guard import principal, require
+from node.http.pages import render, signed_in
 from node.report import LocalReport, local_report
 from node.service import NodeService
 from toolkit.web.health import Health, health
 from toolkit.web.routes import Api
 
 api = Api()
+ops_pages = web.RouteTableDef()
 
 
 @api.route(
@@ -46,6 +50,27 @@ async def healthz(request: web.Request) -> Health:
     except PersistenceError:
         return health(False)
     return health(node.replicator.broker.connected)
+
+
+@api.route(
+    "GET",
+    "/api/consortia",
+    summary="Each consortium the co-op shares with: the streams it receives and "
+    "how far behind it is (board)",
+    tag="operations",
+    response=ConsortiaStatus,
+    roles=BOARD,
+)
+async def consortia(request: web.Request) -> ConsortiaStatus:
+    require(request, BOARD, "see the co-op's consortia")
+    return await run(request, request.app[NODE].consortia_status)
+
+
+@ops_pages.get("/staff/consortia")
+async def consortia_page(request: web.Request) -> web.Response:
+    signed_in(request, BOARD)
+    status = await run(request, request.app[NODE].consortia_status)
+    return render(request, "consortia.html", replication=status)
 
 
 def _events_stored(node: NodeService) -> int:
@@ -83,4 +108,14 @@ class NodeCollector:
             labels=["coop_id"],
         )
         lag.add_metric(coop, _lag(self.node, stored))
-        yield from (events, published, lag)
+        # The series above are the first consortium's, as before a node could
+        # belong to two; this one has every consortium's.
+        behind = GaugeMetricFamily(
+            "commonweal_node_consortium_lag_events",
+            "events stored but not yet passed through a consortium's replicator",
+            labels=["coop_id", "consortium"],
+        )
+        for replication in self.node.replications:
+            position = replication.replicator.published.position
+            behind.add_metric([*coop, replication.link.name], max(0, stored - position))
+        yield from (events, published, lag, behind)

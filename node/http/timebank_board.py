@@ -124,12 +124,14 @@ def exchange_view(app: CoopNode, exchange: Exchange, me: UUID | None) -> Exchang
 
 def board_view(app: CoopNode, me: UUID, category: str | None = None) -> BoardView:
     """My open listings with their matches, the others' open ones (of one
-    category, if given), and my exchanges, newest first."""
+    category, if given), and my exchanges, newest first: the co-op's board, not
+    a circle's (node.http.circles)."""
     others = [
         listing_view(app, listing, me)
         for listing in app.listings()
         if listing.status == "open"
         and listing.owner != me
+        and listing.circle is None  # a circle's own are on its page only
         and category in (None, listing.category)
     ]
     mine = [
@@ -138,6 +140,7 @@ def board_view(app: CoopNode, me: UUID, category: str | None = None) -> BoardVie
             [listing_view(app, other, me) for other in match.matches],
         )
         for match in app.matches_for(me)
+        if match.mine.circle is None
     ]
     exchanges = [
         exchange_view(app, exchange, me)

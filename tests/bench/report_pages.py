@@ -42,6 +42,7 @@ from tests.bench.scale import (
     timed_ingest,
 )
 from toolkit.config import StoreConfig
+from toolkit.storage import run_fill
 
 TREE = Path(__file__).resolve().parents[2]
 # Timed in a subprocess of the tree being measured, with that tree's code.
@@ -137,7 +138,7 @@ def fill(store: StoreConfig, tables: dict[str, Any]) -> None:
         for name, statement in views.FILLS:
             if name not in tables:
                 cursor.execute(f"DELETE FROM {name}")
-                cursor.execute(statement)
+                run_fill(cursor, statement)
     views.factory.close()
 
 
