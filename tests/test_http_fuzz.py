@@ -60,6 +60,8 @@ def fuzzed_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveNode]:
 
 
 @pytest.mark.slow
+# 40 examples an operation: its time grows with the API (about 130 operations).
+@pytest.mark.timeout(1200)
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_no_500_and_every_response_matches_the_schema(
     fuzzed_node: LiveNode, mode: GenerationMode

@@ -50,7 +50,8 @@ from federation.ingest import ConsortiumViews
 from federation import report
 from tests.bench.scale import timed_ingest
 from toolkit.config import StoreConfig
-url, store, last_seq = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
+url, store = sys.argv[1], json.loads(sys.argv[2])
+last_seq = json.loads(open(sys.argv[3]).read())  # too long for an argument
 store = StoreConfig(**store)
 seconds, applied = asyncio.run(timed_ingest(url, store, last_seq))
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -89,6 +90,8 @@ def prefix_of(seed: list[tuple[str, bytes]], envelopes: int) -> list[tuple[str, 
 def measure(
     url: str, store: StoreConfig, last_seq: dict[str, int], whole_runs: int
 ) -> dict[str, float]:
+    positions = Path(tempfile.mkdtemp()) / "last_seq.json"
+    positions.write_text(json.dumps(last_seq))
     out = subprocess.run(
         [
             sys.executable,
@@ -96,7 +99,7 @@ def measure(
             MEASURE,
             url,
             json.dumps(msgspec.to_builtins(store)),
-            json.dumps(last_seq),
+            str(positions),
             str(whole_runs),
         ],
         cwd=TREE,
