@@ -204,8 +204,8 @@ class AccessAuditCommands(CoopBase):
         node's own time), latest first."""
         # A day in the node's time may begin or end in the next or previous month
         # in UTC: the month either side is read too, then the days filtered.
-        first = month_of(_noon(since - dt.timedelta(days=1))) if since else ""
-        last = month_of(_noon(until + dt.timedelta(days=1))) if until else "9999-12"
+        first = _month_beside(since, -1, "")
+        last = _month_beside(until, 1, "9999-12")
         reads = [
             read
             for log in self._logs(subject, everyone, first, last)
@@ -226,6 +226,18 @@ class AccessAuditCommands(CoopBase):
                 log = get(self, opened.originator_id, AccessLog)
                 if log is not None:
                     yield log
+
+
+def _month_beside(day: dt.date | None, days: int, default: str) -> str:
+    """The month of the day ``days`` from ``day``, at noon in the node's time;
+    ``default`` for no day, or one at the calendar's ends (a query may ask from
+    the year 1)."""
+    if day is None:
+        return default
+    try:
+        return month_of(_noon(day + dt.timedelta(days=days)))
+    except (OverflowError, ValueError):
+        return default
 
 
 def _noon(day: dt.date) -> dt.datetime:

@@ -36,4 +36,5 @@ def test_readme_separate_processes_block_runs_as_written(tmp_path: Path) -> None
     written = {p.name for p in tmp_path.iterdir()}
     assert sorted(n for n in written if not n.endswith(("-wal", "-shm"))) == [
         "alpha", "broker", "consortium.db", "consortium.toml", "registry.db",
+        "statement.seed",  # the consortium's statement key, beside its config
     ]  # fmt: skip
