@@ -4,7 +4,7 @@ This package imports nothing else of commonweal's, so that nodes and the consort
 depend on it and never on each other.
 """
 
-from schemas import care, consortium, funding, governance, membership, timebank
+from schemas import care, consortium, funding, governance, hours, membership, timebank
 from schemas.envelope import (
     GENESIS_HASH,
     STREAMS,
@@ -34,6 +34,7 @@ __all__ = [
     "encode_payload",
     "funding",
     "governance",
+    "hours",
     "membership",
     "subject",
     "timebank",

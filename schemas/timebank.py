@@ -14,7 +14,10 @@ import msgspec
 from schemas.membership import Pence, Pseudonym
 from schemas.payloads import Payload
 
-AccountKind = Literal["member", "pool"]
+# A clearing account holds what one partner co-op owes this one in hours (or
+# this one owes it, below zero); the transit account holds hours sent to another
+# co-op until it answers (schemas.hours).
+AccountKind = Literal["member", "pool", "clearing", "transit"]
 Purpose = Literal["volunteering", "respite", "family_care", "gift", "adjustment"]
 ExpenseCategory = Literal["travel", "childcare", "meals", "uniform"]
 RejectionReason = Literal["not_eligible", "no_receipt", "duplicate", "late", "other"]
