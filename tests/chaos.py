@@ -149,17 +149,26 @@ class Chaos:
                         servers, nkey_seed=coop_seed(coop_id)
                     ),
                     http=ANY_PORT,
+                    consortium_key=self.consortium_key(),
                 ),
             )
             self.node_configs.append(path)
             self.workers.append(
                 Victim(
                     coop_id,
-                    [python, "-m", "tests.chaos_worker", str(path)],
+                    [python, "-m", self.WORKER, str(path)],
                     self.workdir / f"{coop_id}.log",
                 )
             )
         registry.close()
+
+    # The module each node's working process runs (its argv: config, seed).
+    WORKER = "tests.chaos_worker"
+
+    def consortium_key(self) -> str:
+        """What nodes are told the consortium signs with: nothing, unless a
+        harness needs what the consortium sends back to them."""
+        return ""
 
     def run(self, seconds: float) -> None:
         """Everything runs while the harness kills something every so often."""
