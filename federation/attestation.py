@@ -21,6 +21,7 @@ from federation.config import ConsortiumConfig
 from federation.ingest import ConsortiumViews
 from federation.membership import membership_report
 from federation.registry import ConsortiumRegistry
+from federation.rules_facts import held_meetings, membership_caps
 from federation.statement_key import statement_signer
 from federation.workforce import workforce_report
 from schemas.attestation import Attestation, Statement, signed_bytes
@@ -63,12 +64,13 @@ def coop_facts(cursor: Cursor, coop_id: str, as_of: dt.date) -> CoopFacts:
             if rules is not None
             else None
         ),
-        governance_shared=board is not None or rules is not None or bool(ballots),
         ballots=[
             ClosedBallot(dt.date.fromisoformat(r["closed_on"]), bool(r["quorate"]))
             for r in ballots
         ],
         workforce=workforce[0] if workforce else None,
+        membership_caps=membership_caps(cursor, coop_id),
+        meetings=held_meetings(cursor, coop_id),
     )
 
 

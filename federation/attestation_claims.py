@@ -8,12 +8,14 @@ read "<5" (federation.suppression), and a share that would tell one is withheld.
 
 import calendar
 import datetime as dt
+from fractions import Fraction
 from typing import NamedTuple
 
 import msgspec
 
 from federation.governance import board_breaches
 from federation.labels import label
+from federation.rules_facts import HeldMeeting
 from federation.suppression import MIN_CELL, suppress
 from federation.workforce import TYPE_B_TARGET, CoopWorkforce
 from schemas.attestation import FORMAT, Claim, ClaimName, Holds, Statement
@@ -35,9 +37,12 @@ class CoopFacts(msgspec.Struct, frozen=True):
     members_by_class: dict[str, int] | None  # every class of its rules
     board_by_class: dict[str, int] | None
     board_rules: BoardRules | None
-    governance_shared: bool
     ballots: list[ClosedBallot]
     workforce: CoopWorkforce | None
+    # Class -> the most of all members it may be ({} none capped); None: its
+    # node shared its rules before caps were part of them.
+    membership_caps: dict[str, str] | None = None
+    meetings: list[HeldMeeting] = []
 
 
 class Finding(NamedTuple):
@@ -98,39 +103,83 @@ def board_claim(facts: CoopFacts) -> Finding:
 
 
 def membership_caps_claim(facts: CoopFacts) -> Finding:
-    return _not_shown(
-        "membership_caps_respected",
-        "No member class is above its cap of the membership",
-        "Membership caps (the most a class may be of all members, as Italian law "
-        "381/1991 caps volunteers at half): the rules a co-op shares hold its "
-        "board seats only, not its caps, so the consortium cannot check them.",
+    title = "No member class is above its cap of the membership"
+    counts, caps = facts.members_by_class, facts.membership_caps
+    if counts is None:
+        return _not_shown(
+            "membership_caps_respected",
+            title,
+            "Membership caps: the co-op shares no membership data.",
+        )
+    if caps is None:
+        return _not_shown(
+            "membership_caps_respected",
+            title,
+            "Membership caps (the most a class may be of all members, as Italian "
+            "law 381/1991 caps volunteers at half): the co-op's node shared its "
+            "rules before caps were part of them; they are shown from its next "
+            "amendment of its rules.",
+        )
+    scope = (
+        "Membership caps: the members admitted and not withdrawn in each capped "
+        "class, against all members, and the caps of the rules the co-op shared "
+        "last."
+    )
+    if not caps:
+        figures = ["the co-op's rules cap no member class"]
+        return Finding(
+            Claim("membership_caps_respected", title, "not_applicable", figures),
+            scope,
+        )
+    total = sum(counts.values())
+    figures, within = [], True
+    for member_class, cap in sorted(caps.items()):
+        n = counts.get(member_class, 0)
+        line = (
+            f"{label(member_class)}: {suppress(n)} of {suppress(total)} members; "
+            f"the cap is {cap}"
+        )
+        if total and Fraction(n, total) > Fraction(cap):
+            within = False
+            line += ": above it"
+        figures.append(line)
+    return Finding(
+        Claim("membership_caps_respected", title, _holds(within), figures), scope
     )
 
 
 def meeting_claim(facts: CoopFacts) -> Finding:
     since = months_before(facts.as_of, MEETING_MONTHS)
     title = (
-        f"A quorate members' ballot closed in the {MEETING_MONTHS} months to "
+        f"A quorate general meeting was held in the {MEETING_MONTHS} months to "
         f"{facts.as_of.isoformat()}"
     )
-    if not facts.governance_shared:
+    if not facts.meetings and facts.membership_caps is None:
         return _not_shown(
             "general_meeting_quorate",
             title,
-            "General meetings and ballots: the co-op shares no governance data.",
+            "General meetings: the co-op has shared none, and its node shared "
+            "its rules before it shared meetings, so it may hold them unrecorded.",
         )
-    recent = [b for b in facts.ballots if since < b.closed_on <= facts.as_of]
-    quorate = [b.closed_on for b in recent if b.quorate]
+    window = f"from {(since + dt.timedelta(days=1)).isoformat()} to " + (
+        facts.as_of.isoformat()
+    )
+    meetings = [m for m in facts.meetings if since < m.held_on <= facts.as_of]
+    quorate = [m.held_on for m in meetings if m.quorate]
+    ballots = [b for b in facts.ballots if since < b.closed_on <= facts.as_of]
     figures = [
-        f"ballots closed from {(since + dt.timedelta(days=1)).isoformat()} to "
-        f"{facts.as_of.isoformat()}: {len(recent)}, of which quorate: {len(quorate)}"
+        f"general meetings held {window}: {len(meetings)}, of which quorate: "
+        f"{len(quorate)}",
+        f"members' ballots closed {window}: {len(ballots)}, of which quorate: "
+        f"{sum(b.quorate for b in ballots)}",
     ]
     if quorate:
-        figures.append(f"last quorate ballot closed on {max(quorate).isoformat()}")
+        figures.append(f"last quorate general meeting held on {max(quorate)}")
     return Finding(
         Claim("general_meeting_quorate", title, _holds(bool(quorate)), figures),
-        "General meetings: the ballots the co-op shared, each with the day it "
-        "closed and whether it was quorate.",
+        "General meetings: each meeting the co-op recorded with adopted minutes, "
+        "its day and whether those attending in person or by proxy met the "
+        "quorum of its rules; its ballots are listed beside them.",
     )
 
 

@@ -27,6 +27,7 @@ from federation.keyring import Keyring, Unverified
 from federation.members_over_time import ClassTrendProjection
 from federation.membership import MembershipProjection
 from federation.projection import Projection
+from federation.rules_facts import RulesFactsProjection
 from federation.timebank import TimebankProjection
 from federation.workforce import WorkforceProjection
 from schemas import GENESIS_HASH, Envelope, Payload, UnknownSchema, decode_payload
@@ -108,6 +109,7 @@ PROJECTION_TYPES: tuple[type[Projection], ...] = (
     WorkforceProjection,
     TimebankProjection,
     CirclesProjection,
+    RulesFactsProjection,
     # A federation's member consortia (empty in a consortium of co-ops).
     SnapshotProjection,
 )

@@ -13,6 +13,7 @@ from node.funding import FUNDING_SHARING, FundingCommands
 from node.governance import GOVERNANCE_SHARING, GovernanceCommands
 from node.incidents import INCIDENT_SHARING, IncidentCommands
 from node.leads import LeadCommands
+from node.meetings import MEETING_SHARING
 from node.membership import MEMBERSHIP_SHARING
 from node.membership_commands import MembershipCommands
 from node.motions import MotionCommands
@@ -38,6 +39,7 @@ from node.workforce import WORKFORCE_SHARING, WorkforceCommands
 ALLOWLIST: dict[str, Rule] = {
     **MEMBERSHIP_SHARING,
     **GOVERNANCE_SHARING,
+    **MEETING_SHARING,
     **CARE_PLAN_SHARING,
     **VISIT_SHARING,
     **CARE_MONTH_SHARING,

@@ -33,7 +33,7 @@ from node.errors import (
     ProxyRefused,
 )
 from node.proxies import ProxyCommands
-from node.rules import RulesProfile
+from node.rules import RulesProfile, membership_caps
 from node.sharing import Rule
 from node.tally import (
     ElectionResult,
@@ -358,6 +358,7 @@ GOVERNANCE_SHARING: dict[str, Rule] = {
             proxies_per_holder=e.profile["proxies_per_holder"],
             quorum=e.profile["quorum"],
             amended_on=e.amended_on,
+            membership_caps=membership_caps(e.profile),
         ),
     ),
 }

@@ -19,12 +19,17 @@ as totals per class, and the minutes adopted with it.
   is an event with a version number. Adopted minutes are never changed; an
   amendment is a new adopted version, and every version is kept.
 
-None of these events leaves the node (they are not in node.sharing's
-allowlist): attendance names members.
+- A meeting is recorded as held when its first minutes are adopted
+  (``Meeting.Held``, in the same save): how many members attended in person or
+  by proxy, how many members there were, and whether that met the quorum of
+  the co-op's rules. Only that leaves the node (``meeting.held``), as counts, so
+  the consortium can attest that a quorate general meeting was held; who
+  attended, the agenda, the place and the minutes stay.
 """
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
@@ -38,7 +43,9 @@ from node.errors import (
 )
 from node.governance import GovernanceCommands
 from node.records import load
+from node.sharing import Rule
 from node.tally import CHOICES
+from schemas import governance as shared
 from toolkit.aggregates import ids_with
 
 # Totals entered for one ballot: member class -> choice -> headcount.
@@ -76,6 +83,14 @@ class Meeting(Aggregate):
         totals: Totals
         entered_by: str
 
+    class Held(Event):
+        TOPIC = "commonweal.meeting.held"
+        held_on: dt.date  # the meeting's day, so the shared record needs no other
+        attending: int
+        electorate: int
+        quorum: str
+        quorate: bool
+
     class MinutesAdopted(Event):
         TOPIC = "commonweal.meeting.minutes_adopted"
         version: int
@@ -107,6 +122,7 @@ class Meeting(Aggregate):
         self.in_room: dict[str, Totals] = {}  # ballot id -> totals
         self.in_room_log: list[tuple[str, str, Totals]] = []  # ballot, by, totals
         self.minutes: list[dict[str, Any]] = []  # every adopted version
+        self.quorate: bool | None = None  # known once the first minutes are adopted
 
     @event(AttendanceRecorded)
     def record_attendance(
@@ -138,6 +154,17 @@ class Meeting(Aggregate):
                 "adopted_on": adopted_on,
             }
         )
+
+    @event(Held)
+    def record_held(
+        self,
+        held_on: dt.date,
+        attending: int,
+        electorate: int,
+        quorum: str,
+        quorate: bool,
+    ) -> None:
+        self.quorate: bool | None = quorate
 
     @property
     def current_minutes(self) -> dict[str, Any] | None:
@@ -282,6 +309,8 @@ class MeetingCommands(GovernanceCommands):
             raise InvalidMeeting("minutes need their text and who wrote them")
         meeting = self.meeting(meeting_id)
         version = len(meeting.minutes) + 1
+        if version == 1:
+            self._record_held(meeting)
         meeting.adopt_minutes(
             version,
             text.strip(),
@@ -291,6 +320,13 @@ class MeetingCommands(GovernanceCommands):
         )
         self.save(meeting)
         return version
+
+    def _record_held(self, meeting: Meeting) -> None:
+        attending = len(meeting.present) + len(meeting.proxies)
+        electorate = sum(1 for m in self.members() if m.is_admitted)
+        quorum = self.coop().profile.quorum
+        quorate = attending > 0 and attending >= Fraction(quorum) * electorate
+        meeting.record_held(meeting.held_on, attending, electorate, quorum, quorate)
 
 
 def require_agenda(meeting: Meeting, ballot_id: UUID) -> None:
@@ -308,3 +344,18 @@ def require_time(starts_at: str) -> str:
 
 def distinct(ids: Sequence[UUID]) -> list[str]:
     return list(dict.fromkeys(str(i) for i in ids))
+
+
+MEETING_SHARING: dict[str, Rule] = {
+    Meeting.Held.TOPIC: Rule(
+        shared.MeetingHeld,
+        lambda p, e: shared.MeetingHeld(
+            meeting=p.pseudonym(e.originator_id),
+            held_on=e.held_on,
+            attending=e.attending,
+            electorate=e.electorate,
+            quorum=e.quorum,
+            quorate=e.quorate,
+        ),
+    ),
+}

@@ -20,6 +20,7 @@ from node.errors import (
     InvalidTransition,
     NotAMember,
 )
+from node.rules import membership_caps
 from node.sharing import Rule
 from schemas import membership as shared
 from toolkit.aggregates import get
@@ -347,6 +348,7 @@ MEMBERSHIP_SHARING: dict[str, Rule] = {
             profile=e.profile["name"],
             member_classes=[c["name"] for c in e.profile["member_classes"]],
             founded_on=e.founded_on,
+            membership_caps=membership_caps(e.profile),
         ),
     ),
     Member.Admitted.TOPIC: Rule(

@@ -8,8 +8,9 @@ Shares (of voting strength, of membership, quorums, thresholds) are written as e
 fractions ("1/2", "3/4") so that a count never depends on float rounding.
 """
 
+from collections.abc import Mapping
 from fractions import Fraction
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 
@@ -22,6 +23,16 @@ Share = Annotated[
 
 def share(text: str) -> Fraction:
     return Fraction(text)
+
+
+def membership_caps(profile: Mapping[str, Any]) -> dict[str, str]:
+    """The capped classes of a profile as stored in an event (a dict): class ->
+    the most of all members it may be. Shared, so the consortium can attest them."""
+    return {
+        c["name"]: c["membership_cap"]
+        for c in profile["member_classes"]
+        if c.get("membership_cap")
+    }
 
 
 class MemberClass(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

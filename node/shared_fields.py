@@ -55,6 +55,14 @@ SHARED_FIELDS: dict[str, tuple[str, ...]] = {
         "elected_on",
     ),
     "commonweal.coop.rules_amended": ("profile", "amended_on"),
+    # node.meetings
+    "commonweal.meeting.held": (
+        "held_on",
+        "attending",
+        "electorate",
+        "quorum",
+        "quorate",
+    ),
     # node.care, node.visits, node.care_months, node.incidents
     "commonweal.care_plan.opened": ("goals", "opened_on"),
     "commonweal.care_plan.reviewed": ("scores", "reviewed_on"),

@@ -2,7 +2,8 @@
 
 No vote, voter, candidate or ballot title ever leaves a node: a closed ballot is
 shared as turnout by class and its outcome; a board as seats held by class, with the
-board rules it must meet.
+board rules it must meet; a general meeting as the day, counts attending and whether
+it was quorate.
 """
 
 import datetime as dt
@@ -10,8 +11,14 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from schemas.membership import ClassName, Pseudonym
-from schemas.payloads import Payload
+from schemas.membership import (
+    ClassName,
+    MembershipCaps,
+    Pseudonym,
+    ShareText,
+    caps_unknown,
+)
+from schemas.payloads import UPCASTERS, Payload
 
 Count = Annotated[int, msgspec.Meta(ge=0)]
 
@@ -48,8 +55,8 @@ class BoardElected(Payload, frozen=True):
     elected_on: dt.date
 
 
-class RulesAmended(Payload, frozen=True):
-    SCHEMA = "rules.amended/1"
+class RulesAmended(Payload, frozen=True, kw_only=True):
+    SCHEMA = "rules.amended/2"
     STREAM = "governance"
     profile: str
     member_classes: list[ClassName]
@@ -57,3 +64,21 @@ class RulesAmended(Payload, frozen=True):
     proxies_per_holder: Count
     quorum: str
     amended_on: dt.date
+    membership_caps: MembershipCaps = None
+
+
+UPCASTERS["rules.amended/1"] = ("rules.amended/2", caps_unknown)
+
+
+class MeetingHeld(Payload, frozen=True):
+    """A general meeting whose minutes were adopted: when it was held and
+    whether enough members were there (in person or by proxy), as counts."""
+
+    SCHEMA = "meeting.held/1"
+    STREAM = "governance"
+    meeting: Pseudonym
+    held_on: dt.date
+    attending: Count  # present in person or represented by a proxy holder
+    electorate: Count  # admitted members when the minutes were adopted
+    quorum: ShareText  # of the electorate, from the co-op's rules
+    quorate: bool

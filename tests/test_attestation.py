@@ -83,8 +83,15 @@ async def test_a_commissioner_checks_attestations_offline_and_tampering_fails(
     for voter in a_workers:
         alpha.coop_node.cast_vote(accounts, voter, "for")
     alpha.coop_node.close_ballot(accounts, DAY)
-    # Beta: no supporter, and a board of three workers that its amended rules
-    # (two worker seats) no longer allow.
+    # ... and a general meeting, two of its eight members there: quorate (1/10).
+    meeting = alpha.coop_node.call_meeting(
+        "Annual general meeting", DAY, "18:00", "Hall", [], "Secretary", DAY
+    )
+    alpha.coop_node.record_attendance(meeting, a_workers, [], "Secretary")
+    alpha.coop_node.adopt_minutes(meeting, "Accounts approved.", "Sec", "Chair", DAY)
+    # Beta: no supporter, a board of three workers that its amended rules (two
+    # worker seats) no longer allow, and more investors than they now allow
+    # (a tenth of the members); no general meeting.
     b_workers = admit(beta, "worker", 5)
     admit(beta, "service_user", 6)
     b_investors = admit(beta, "investor", 3)
@@ -101,7 +108,11 @@ async def test_a_commissioner_checks_attestations_offline_and_tampering_fails(
     fewer = msgspec.structs.replace(
         somerset,
         member_classes=tuple(
-            msgspec.structs.replace(c, board_seats=2) if c.name == "worker" else c
+            msgspec.structs.replace(c, board_seats=2)
+            if c.name == "worker"
+            else msgspec.structs.replace(c, membership_cap="1/10")
+            if c.name == "investor"
+            else c
             for c in somerset.member_classes
         ),
     )
@@ -123,15 +134,15 @@ async def test_a_commissioner_checks_attestations_offline_and_tampering_fails(
     assert "the attestation of co-op beta" in capsys.readouterr().out
     assert holds(files["alpha"]) == {
         "board_within_rules": "not_shown",
-        "membership_caps_respected": "not_shown",
+        "membership_caps_respected": "not_applicable",
         "general_meeting_quorate": "true",
         "member_classes_represented": "true",
         "type_b_share": "not_shown",
     }
     assert holds(files["beta"]) == {
         "board_within_rules": "false",
-        "membership_caps_respected": "not_shown",
-        "general_meeting_quorate": "true",
+        "membership_caps_respected": "false",
+        "general_meeting_quorate": "false",
         "member_classes_represented": "false",
         "type_b_share": "not_shown",
     }
@@ -155,7 +166,9 @@ async def test_a_commissioner_checks_attestations_offline_and_tampering_fails(
     assert "Co-op: Beta Care Co-op (id beta)" in checked.stdout
     assert "[DOES NOT HOLD] The board's seats" in checked.stdout
     assert "out of its rules: worker holds 3 seats; rules give 2" in checked.stdout
-    assert "What it does not cover:\n  - Membership caps" in checked.stdout
+    assert "[DOES NOT HOLD] No member class is above its cap" in checked.stdout
+    assert "Investor: <5 of 14 members; the cap is 1/10: above it" in checked.stdout
+    assert "What it does not cover:\n  - Type B share" in checked.stdout
 
     other_key = Signer(new_user_seed()).public_key
     refusals = {

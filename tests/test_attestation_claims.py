@@ -26,6 +26,7 @@ from federation.attestation_claims import (
     type_b_claim,
 )
 from federation.credentials import new_user_seed
+from federation.rules_facts import HeldMeeting
 from federation.workforce import CoopWorkforce
 from schemas.attestation import Attestation
 from schemas.governance import BoardRules
@@ -45,9 +46,10 @@ def facts(**changes: object) -> CoopFacts:
         members_by_class={"worker": 8, "service_user": 6, "supporter": 5},
         board_by_class={"worker": 3, "service_user": 2, "investor": 1},
         board_rules=RULES,
-        governance_shared=True,
         ballots=[ClosedBallot(dt.date(2026, 5, 1), True)],
         workforce=None,
+        membership_caps={"supporter": "1/2"},
+        meetings=[HeldMeeting(dt.date(2026, 5, 1), True)],
     )
     return msgspec.structs.replace(base, **changes)
 
@@ -81,25 +83,45 @@ def test_a_board_within_its_rules_holds_and_one_beyond_them_does_not() -> None:
     assert "no board election" in unshared.scope
 
 
-def test_membership_caps_are_never_claimed_as_no_payload_carries_them() -> None:
-    found = membership_caps_claim(facts())
-    assert found.claim.holds == "not_shown"
-    assert "cannot check" in found.scope
+def test_membership_caps_hold_until_a_class_is_above_its_cap() -> None:
+    within = membership_caps_claim(facts()).claim
+    assert within.holds == "true"
+    assert within.figures == ["Supporter: 5 of 19 members; the cap is 1/2"]
+    # Exactly at the cap is within it; one more member is not.
+    at_cap = facts(members_by_class={"worker": 3, "supporter": 3})
+    assert membership_caps_claim(at_cap).claim.holds == "true"
+    above = membership_caps_claim(
+        facts(members_by_class={"worker": 3, "supporter": 4})
+    ).claim
+    assert above.holds == "false"
+    # Counts below 5 leave the consortium as "<5", the verdict does not change.
+    assert above.figures == ["Supporter: <5 of 7 members; the cap is 1/2: above it"]
+    none = membership_caps_claim(facts(membership_caps={})).claim
+    assert none.holds == "not_applicable"
+    old_node = membership_caps_claim(facts(membership_caps=None))
+    assert old_node.claim.holds == "not_shown"
+    assert "before caps were part of them" in old_node.scope
+    silent = membership_caps_claim(facts(members_by_class=None))
+    assert silent.claim.holds == "not_shown"
 
 
-def test_a_quorate_ballot_within_fifteen_months_holds_and_an_older_one_not() -> None:
+def test_a_quorate_meeting_within_fifteen_months_holds_and_an_older_one_not() -> None:
     assert months_before(AS_OF, 15) == dt.date(2025, 8, 30)
     assert months_before(dt.date(2026, 5, 31), 15) == dt.date(2025, 2, 28)
     recent = meeting_claim(facts()).claim
     assert recent.holds == "true"
-    assert "last quorate ballot closed on 2026-05-01" in recent.figures
-    old = [ClosedBallot(dt.date(2025, 8, 30), True), ClosedBallot(AS_OF, False)]
-    stale = meeting_claim(facts(ballots=old)).claim
+    assert "last quorate general meeting held on 2026-05-01" in recent.figures
+    old = [HeldMeeting(dt.date(2025, 8, 30), True), HeldMeeting(AS_OF, False)]
+    stale = meeting_claim(facts(meetings=old)).claim
     assert stale.holds == "false"
     assert stale.figures == [
-        "ballots closed from 2025-08-31 to 2026-11-30: 1, of which quorate: 0"
+        "general meetings held from 2025-08-31 to 2026-11-30: 1, of which quorate: 0",
+        "members' ballots closed from 2025-08-31 to 2026-11-30: 1, of which quorate: 1",
     ]
-    silent = meeting_claim(facts(governance_shared=False, ballots=[]))
+    # A quorate ballot is not a general meeting.
+    assert meeting_claim(facts(meetings=[])).claim.holds == "false"
+    # A node that predates shared meetings (and caps) may hold them unrecorded.
+    silent = meeting_claim(facts(meetings=[], membership_caps=None))
     assert silent.claim.holds == "not_shown"
 
 
@@ -155,13 +177,13 @@ def test_a_signed_statement_checks_and_says_what_it_does_not_cover() -> None:
     assert statement.coop_name == "Alpha Care Co-op"
     assert [c.holds for c in statement.claims] == [
         "true",
-        "not_shown",
+        "true",
         "true",
         "true",
         "not_shown",
     ]
     uncovered = " ".join(statement.does_not_cover)
-    assert "Membership caps" in uncovered and "Type B share" in uncovered
+    assert "Membership caps" not in uncovered and "Type B share" in uncovered
     assert "envelopes 1 to 3" in uncovered
     assert "chain of 42 envelopes" in statement.covers[0]
     # Laid out anew (an editor's indent, keys in another order), it still checks.

@@ -12,6 +12,7 @@ from federation.attestation_claims import ClosedBallot, findings
 from federation.config import ConsortiumConfig
 from federation.ingest import ConsortiumViews
 from federation.registry import ConsortiumRegistry
+from federation.rules_facts import HeldMeeting
 from federation.statement_key import statement_public_key
 from schemas import Payload
 from schemas import care as c
@@ -46,6 +47,7 @@ def test_facts_come_from_the_coops_own_envelopes(
         profile="italy_type_b",
         member_classes=["worker", "volunteer"],
         founded_on=DAY,
+        membership_caps={"volunteer": "1/2"},
     )
     send(
         views,
@@ -75,26 +77,40 @@ def test_facts_come_from_the_coops_own_envelopes(
                 rules=RULES,
                 elected_on=DAY,
             ),
+            g.MeetingHeld(
+                meeting="c" * 32,
+                held_on=DAY,
+                attending=2,
+                electorate=6,
+                quorum="1/10",
+                quorate=True,
+            ),
             *(
                 c.WorkerJoined(disadvantaged=n < 2, type_b=True, joined_on=DAY)
                 for n in range(6)
             ),
         ],
     )
-    send(views, "beta", [msgspec.structs.replace(founded, name="Beta Care")])
+    # Beta's node is older: its founding carried no caps (coop.founded/1).
+    send(
+        views,
+        "beta",
+        [msgspec.structs.replace(founded, name="Beta Care", membership_caps=None)],
+    )
     with views.transaction() as cursor:
         alpha = coop_facts(cursor, "alpha", DAY)
         beta = coop_facts(cursor, "beta", DAY)
     assert alpha.members_by_class == {"worker": 6, "volunteer": 0}
     assert alpha.board_by_class == {"worker": 3}
     assert alpha.board_rules == RULES
-    assert alpha.governance_shared
     assert alpha.ballots == [ClosedBallot(DAY, True)]
+    assert alpha.membership_caps == {"volunteer": "1/2"}
+    assert alpha.meetings == [HeldMeeting(DAY, True)]
     assert alpha.workforce is not None
     assert (alpha.workforce.headcount, alpha.workforce.disadvantaged) == (6, 2)
     assert {f.claim.name: f.claim.holds for f in findings(alpha)} == {
         "board_within_rules": "false",
-        "membership_caps_respected": "not_shown",
+        "membership_caps_respected": "true",
         "general_meeting_quorate": "true",
         "member_classes_represented": "false",
         "type_b_share": "true",
@@ -102,7 +118,8 @@ def test_facts_come_from_the_coops_own_envelopes(
     # Beta shared its founding only: the rest is not shown, not taken as false.
     assert beta.members_by_class == {"worker": 0, "volunteer": 0}
     assert (beta.board_by_class, beta.board_rules, beta.workforce) == (None,) * 3
-    assert not beta.governance_shared and beta.ballots == []
+    assert beta.ballots == [] and beta.meetings == []
+    assert beta.membership_caps is None
     assert [f.claim.holds for f in findings(beta)] == [
         "not_shown",
         "not_shown",
@@ -121,5 +138,5 @@ def test_facts_come_from_the_coops_own_envelopes(
         registry.close()
     data = msgspec.json.encode(attestation)
     statement = verify(data, statement_public_key(config), "alpha")
-    assert statement.chain_position == views.position("alpha") == 15
+    assert statement.chain_position == views.position("alpha") == 16
     assert statement.coop_name == "Alpha Care Co-op"

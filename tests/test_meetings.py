@@ -135,7 +135,9 @@ def test_adopted_minutes_are_kept_and_amended_by_a_new_version(
     again.close()
 
 
-def test_meetings_and_postal_votes_never_leave_the_node(tmp_path: Path) -> None:
+def test_of_meetings_and_postal_votes_only_counts_leave_the_node(
+    tmp_path: Path,
+) -> None:
     app = new_app(tmp_path / "store.db")
     workers = admit(app, "worker", 5)
     ballot = app.open_ballot("Motion to buy a minibus", opened_on=DAY)
@@ -145,6 +147,7 @@ def test_meetings_and_postal_votes_never_leave_the_node(tmp_path: Path) -> None:
     app.cast_vote(ballot, workers[3], "abstain")
     app.enter_in_room_totals(meeting, ballot, {"worker": {"for": 2}}, "chair")
     app.adopt_minutes(meeting, "Minibus bought.", "Ann Lee", "b1", MEETING_DAY)
+    app.adopt_minutes(meeting, "Minibus bought, 2 to 1.", "Ann Lee", "b1")
     app.close_ballot(ballot, MEETING_DAY)
 
     policy = SharingPolicy(b"s" * 32, ALLOWLIST)
@@ -156,7 +159,7 @@ def test_meetings_and_postal_votes_never_leave_the_node(tmp_path: Path) -> None:
     for domain_event in events:
         topic = type(domain_event).TOPIC
         if topic.startswith(("commonweal.meeting", "commonweal.postal_votes")):
-            assert topic not in ALLOWLIST
+            assert topic not in ALLOWLIST or topic == Meeting.Held.TOPIC
         if topic == "commonweal.ballot.in_room_totals_entered":
             assert topic not in ALLOWLIST
         out = policy.share(domain_event)
@@ -171,9 +174,19 @@ def test_meetings_and_postal_votes_never_leave_the_node(tmp_path: Path) -> None:
     for w in workers:
         assert str(w) not in text and w.hex not in text
     assert any(isinstance(e, Meeting.MinutesAdopted) for e in events)
-    assert all(
-        not isinstance(e, Meeting.Event) for e in events if policy.share(e) is not None
-    )
+    # That the meeting was held, once (the amended minutes are not a second
+    # meeting), as counts: two of the five members there meets the quorum.
+    held = [policy.share(e) for e in events if isinstance(e, Meeting.Held)]
+    assert [msgspec.structs.asdict(s.payload) for s in held if s is not None] == [
+        {
+            "meeting": policy.pseudonym(meeting),  # type: ignore[arg-type]
+            "held_on": MEETING_DAY,
+            "attending": 2,
+            "electorate": 5,
+            "quorum": app.coop().profile.quorum,
+            "quorate": True,
+        }
+    ]
     app.close()
 
 
@@ -218,4 +231,19 @@ def test_nobody_counted_in_the_room_votes_again_online_or_by_post(
     result = app.close_ballot(ballot, MEETING_DAY)
     (worker,) = [c for c in result.classes if c.member_class == "worker"]
     assert worker.votes == {"for": 1, "against": 1, "abstain": 0}
+    app.close()
+
+
+def test_a_meeting_below_its_quorum_is_shared_as_not_quorate(tmp_path: Path) -> None:
+    app = new_app(tmp_path / "store.db")
+    workers = admit(app, "worker", 12)  # 1/10 of 12 is 1.2: one is too few
+    meeting = called(app)
+    app.record_attendance(meeting, workers[:1], [], "chair")
+    app.adopt_minutes(meeting, "Not quorate; adjourned.", "Ann Lee", "b1", DAY)
+    assert app.coop().profile.quorum == "1/10"
+    assert app.meeting(meeting).quorate is False  # type: ignore[arg-type]
+    one_more = called(app)
+    app.record_attendance(one_more, workers[:1], workers[1:2], "chair")
+    app.adopt_minutes(one_more, "Quorate, by a proxy.", "Ann Lee", "b1", DAY)
+    assert app.meeting(one_more).quorate is True  # type: ignore[arg-type]
     app.close()

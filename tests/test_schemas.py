@@ -116,3 +116,23 @@ def test_old_versions_are_upcast(monkeypatch: pytest.MonkeyPatch) -> None:
     assert payload == m.MemberAdmitted(
         member="b" * 32, member_class="worker", admitted_on=dt.date(2026, 1, 2)
     )
+
+
+def test_payloads_of_nodes_older_than_shared_caps_upcast_to_caps_unknown() -> None:
+    from schemas import decode_payload
+    from schemas.governance import RulesAmended
+    from schemas.membership import CoopFounded
+
+    founded = decode_payload(
+        "coop.founded/1",
+        b'{"name":"Alpha","profile":"italy_type_b","member_classes":["worker"],'
+        b'"founded_on":"2026-01-05"}',
+    )
+    assert isinstance(founded, CoopFounded) and founded.membership_caps is None
+    amended = decode_payload(
+        "rules.amended/1",
+        b'{"profile":"p","member_classes":["worker"],"rules":{"board_size":3,'
+        b'"seats":{"worker":3},"board_max":{}},"proxies_per_holder":1,'
+        b'"quorum":"1/10","amended_on":"2026-01-05"}',
+    )
+    assert isinstance(amended, RulesAmended) and amended.membership_caps is None

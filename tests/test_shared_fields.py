@@ -54,6 +54,11 @@ def one_of_each(app: CoopNode) -> None:
     app.join_circle(circle, volunteer, dt.date(2024, 8, 2))
     app.record_circle_meeting(circle, volunteer, dt.date(2024, 8, 3), "Tea at Ann's")
     app.summarise_circle_months(dt.date(2024, 9, 8))
+    meeting = app.call_meeting(
+        "AGM", dt.date(2024, 9, 3), "18:00", "Hall", [], "board", dt.date(2024, 9, 1)
+    )
+    app.record_attendance(meeting, members[:3], members[3:4], "chair")
+    app.adopt_minutes(meeting, "Accounts adopted.", "Sec", "Chair", dt.date(2024, 9, 4))
     fewer = msgspec.structs.replace(app.coop().profile, proxies_per_holder=1)
     app.amend_rules(
         fewer, dt.date(2024, 9, 2), motion_id=carried_motion(app, "rules_amendment")
