@@ -7,7 +7,8 @@ is (``SUBJECT_FIELDS``: a care plan's ``service_user``, an account's ``owner``),
 or when it was created about such a record (an incident about their visit);
 every event of such a record is theirs to see. Elsewhere, an event that merely
 names them (a vote marked on a roll, a visit they delivered as a carer) is shown
-without its free text, which is about someone else.
+without its free text, which is about someone else; unless the text is their own
+words (``AUTHORED``: notes they wrote of their circle's meeting).
 
 What is never given: a secret ballot's choice (the ballot box does not know
 whose it is), secrets (token and session hashes), and who raised a concern
@@ -45,6 +46,12 @@ RECORD_FIELDS = frozenset({"visit", "plan", "care_plan"})
 WITHHELD_FIELDS = frozenset(
     {"secret_hash", "token_hash", "hashed", "raised_by", "by_member", "reporter"}
 )
+# Events of someone else's record in the person's own words, and the field that
+# says they wrote them: given in full, like their own records (a circle's
+# meeting notes are the circle's record, written by the member who recorded
+# them). Only where the words are the writer's own: a carer's visit notes are
+# about the person visited, and stay out of the carer's copy.
+AUTHORED = {"commonweal.circle.meeting_recorded": "recorded_by"}
 # On an event that only names the person, the fields that are theirs to see.
 OWN_FIELDS = frozenset(
     {"choice", "role", "kind", "purpose", "member_class", "worker_class", "minutes"}
@@ -139,7 +146,8 @@ def records_about(
         record_id = domain_event.originator_id
         assert isinstance(record_id, UUID)
         state = _fields(domain_event)
-        if record_id in theirs:
+        author = AUTHORED.get(_topic(domain_event))
+        if record_id in theirs or (author and state.get(author) == member_id):
             details = {
                 k: _shown(v, names)
                 for k, v in state.items()

@@ -33,7 +33,8 @@ def person(app: CoopNode, tag: str, member_class: str) -> UUID:
 def records_of(app: CoopNode, tag: str, carer: UUID) -> UUID:
     """A person marked ``tag`` everywhere: contact details (corrected once), a
     care plan, a visit ``carer`` delivered, an incident about it, an expense
-    claim and a time-bank gift to the pool."""
+    claim, a time-bank gift to the pool, and the notes they wrote of a meeting
+    of their neighbourhood circle."""
     member_id = person(app, tag, "service_user")
     app.correct_contact_details(
         member_id,
@@ -54,6 +55,8 @@ def records_of(app: CoopNode, tag: str, carer: UUID) -> UUID:
     if not app.recorder.select_events(pool, limit=1):
         app.open_pool_account()
     app.transfer_time(account, pool, 30, "gift", f"Gift-{tag}")
+    circle = app.form_circle(f"Lane-{tag}", "Northside", member_id, DAY)
+    app.record_circle_meeting(circle, member_id, DAY, f"Circle-note-{tag}")
     return member_id
 
 
@@ -70,6 +73,7 @@ MARKERS = (
     "Incident-{}",
     "Expense-{}",
     "Gift-{}",
+    "Circle-note-{}",  # their own words, in a record of the circle's
 )
 
 
