@@ -11,6 +11,7 @@ from node.erasure import ErasureCommands
 from node.expenses import EXPENSE_SHARING, ExpenseCommands
 from node.funding import FUNDING_SHARING, FundingCommands
 from node.governance import GOVERNANCE_SHARING, GovernanceCommands
+from node.hours_exchange import HOURS_SHARING, HoursExchangeCommands
 from node.incidents import INCIDENT_SHARING, IncidentCommands
 from node.leads import LeadCommands
 from node.membership import MEMBERSHIP_SHARING
@@ -47,6 +48,7 @@ ALLOWLIST: dict[str, Rule] = {
     **EXPENSE_SHARING,
     **FUNDING_SHARING,
     **CIRCLE_MONTH_SHARING,
+    **HOURS_SHARING,
 }
 
 
@@ -78,6 +80,7 @@ class CoopNode(
     IncidentCommands,
     ComplianceReminderCommands,
     WorkforceCommands,
+    HoursExchangeCommands,
     TimebankCommands,
     ExpenseCommands,
     AccessAuditCommands,
