@@ -13,6 +13,8 @@ import msgspec
 import pytest
 
 from node.application import CoopNode
+from node.config import ConsortiumLink
+from node.consortia import policy_for
 from node.errors import (
     BalanceLimitExceeded,
     InvalidCoopId,
@@ -21,6 +23,7 @@ from node.errors import (
     NotAMember,
     UnknownAccount,
 )
+from node.hours_exchange import HOURS_SHARING
 from node.hours_transfers import HoursIn, HoursOut
 from node.rules import profile_named
 from node.timebank import (
@@ -30,6 +33,7 @@ from node.timebank import (
     time_account_id,
 )
 from schemas.hours import MAX_MINUTES, HoursAnswer, HoursOffer, RefusalReason
+from tests.configs import node_config
 from toolkit.config import StoreConfig
 
 DAY = dt.date(2026, 3, 2)
@@ -404,5 +408,42 @@ def test_an_account_opened_before_kinds_still_loads(tmp_path: Path) -> None:
         assert (member.kind, member.partner) == ("member", None)
         pool = app.time_account(time_account_id(None))
         assert pool.kind == "pool"
+    finally:
+        app.close()
+
+
+def test_hours_go_to_the_first_consortium_only(tmp_path: Path) -> None:
+    store = StoreConfig(path=str(tmp_path / "alpha.db"))
+    config = msgspec.structs.replace(
+        node_config("alpha", store, ["nats://127.0.0.1:1"], share=["membership"]),
+        consortia=[
+            ConsortiumLink(
+                name="thematic", servers=["nats://127.0.0.1:2"], share=["timebank"]
+            )
+        ],
+    )
+    first, further = (policy_for(config, link) for link in config.consortium_links())
+    hours_topics = set(HOURS_SHARING)
+    # The first carries them though it is not sent the time-bank stream; the
+    # further one is sent the time-bank stream but never hours between co-ops.
+    assert hours_topics <= first.topics
+    assert TimeAccount.Credited.TOPIC not in first.topics
+    assert not hours_topics & further.topics
+    assert TimeAccount.Credited.TOPIC in further.topics
+    app = new_coop("alpha", tmp_path)
+    try:
+        vera = member_with_account(app)
+        app.send_hours(vera, "beta", 30, on=DAY)
+        sent = [
+            app.mapper.to_domain_event(n)
+            for n in app.recorder.select_notifications(start=1, limit=10_000)
+            if n.topic == HoursOut.Sent.TOPIC
+        ]
+        shared = first.share(sent[0])
+        assert shared is not None and further.share(sent[0]) is None
+        payload = msgspec.json.encode(shared.payload)
+        # Neither the member nor their account travels.
+        assert str(vera).encode() not in payload
+        assert str(app.time_account_of(vera).id).encode() not in payload
     finally:
         app.close()
