@@ -298,7 +298,7 @@ def test_a_forged_answer_changes_nothing(
     if forgery.get("transfer") == "unknown":
         answer = msgspec.structs.replace(answer, transfer=uuid4())
     else:
-        answer = msgspec.structs.replace(answer, **forgery)  # type: ignore[arg-type]
+        answer = msgspec.structs.replace(answer, **forgery)
     accounts = ledger(pair.alpha)
     before = stored(pair.alpha)
     assert pair.alpha.receive_answer(answer) == "ignored"

@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 
 import msgspec
 import nats
+from nats.aio.client import Client as NATS
 import pytest
 from nats.js.api import DiscardPolicy, StorageType, StreamConfig
 
@@ -46,7 +47,7 @@ IMPOSTOR = Signer(coop_seed("someone else"))
 class Relay:
     """The consortium's relay stream on a real broker, published by hand."""
 
-    def __init__(self, nc: nats.NATS) -> None:
+    def __init__(self, nc: NATS) -> None:
         self.nc = nc
         self.js = nc.jetstream(timeout=5)
 
