@@ -9,8 +9,8 @@ from uuid import UUID, uuid4
 
 import msgspec
 import nats
-from nats.aio.client import Client as NATS
 import pytest
+from nats.aio.client import Client as NATS
 from nats.js.api import DiscardPolicy, StorageType, StreamConfig
 
 from federation.broker import (
