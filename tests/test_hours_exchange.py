@@ -447,3 +447,40 @@ def test_hours_go_to_the_first_consortium_only(tmp_path: Path) -> None:
         assert str(app.time_account_of(vera).id).encode() not in payload
     finally:
         app.close()
+
+
+def test_a_snapshot_taken_before_kinds_still_loads(tmp_path: Path) -> None:
+    """The pool's snapshot (every 50 events) from before accounts had a kind."""
+    app = new_coop("alpha", tmp_path)
+    vera = member_with_account(app)
+    pool = app.open_pool_account(opened_on=DAY)
+    for _ in range(60):
+        app.transfer_time(pool, app.time_account_of(vera).id, 1, "volunteering")
+    app.close()
+    with sqlite3.connect(tmp_path / "alpha.db") as db:
+        (table,) = [
+            name
+            for (name,) in db.execute("SELECT name FROM sqlite_master")
+            if "snapshot" in name
+        ]
+        rows = list(
+            db.execute(f"SELECT originator_id, originator_version, state FROM {table}")
+        )
+        assert rows, "no snapshot taken"
+        for originator, version, state in rows:
+            old = msgspec.json.decode(state)
+            inner = old["state"]
+            for key in ("kind", "partner", "class_version"):
+                inner.pop(key, None)
+            db.execute(
+                f"UPDATE {table} SET state = ? WHERE originator_id = ? "
+                "AND originator_version = ?",
+                (msgspec.json.encode(old), originator, version),
+            )
+    app = CoopNode("alpha", StoreConfig(path=str(tmp_path / "alpha.db")).env())
+    try:
+        assert app.time_account(pool).kind == "pool"
+        assert app.time_account_of(vera).kind == "member"
+        assert app.time_account(pool).balance == -60
+    finally:
+        app.close()
