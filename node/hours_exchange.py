@@ -165,6 +165,9 @@ class HoursExchangeCommands(TimebankCommands):
             on=day,
             transfer=settlement_id(out.id),
             loaded={target.id: target},
+            # A refund must go through: a member above their maximum by now
+            # would otherwise stop every relayed message after this one.
+            limits=answer.accepted,
         )
         outcome = "confirmed" if answer.accepted else "refunded"
         out.settle(out.payee, out.minutes, outcome, answer.reason, day)
@@ -232,12 +235,13 @@ class HoursExchangeCommands(TimebankCommands):
 
     def account_with_reference(self, reference: str) -> UUID | None:
         """The account of the admitted member whose code is ``reference``."""
+        key = self._reference_key()
         for account_id in ids_with(self, TimeAccount.Opened.TOPIC):
+            if reference_code(key, account_id) != reference:
+                continue  # only the one that matches is loaded
             account = self.time_account(account_id)
             if account.kind != "member" or account.owner is None:
-                continue
-            if reference_code(self._reference_key(), account.id) != reference:
-                continue
+                return None
             member = load(self, account.owner, Member, UnknownMember)
             return account.id if member.is_admitted else None
         return None

@@ -286,13 +286,17 @@ class TimebankCommands(CoopBase):
         on: dt.date | None = None,
         transfer: UUID | None = None,
         loaded: dict[UUID, TimeAccount] | None = None,
+        limits: bool = True,
     ) -> tuple[UUID, TimeAccount, TimeAccount]:
         """A transfer entered on both accounts but not yet saved, so that a
         command can save it together with what it pays for (an exchange settled,
         a visit delivered): all of it or none. ``transfer`` names it when the
         caller needs a known id (one per visit, say); a new one otherwise.
         Accounts in ``loaded`` (by id) are entered on as they are, and those
-        loaded here are added to it: two transfers on one account in one save."""
+        loaded here are added to it: two transfers on one account in one save.
+        Without ``limits`` neither account's limits are checked: for giving
+        back hours held from a member, which are theirs whatever their balance
+        has become since."""
         if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0:
             raise InvalidAmount(f"minutes must be a positive whole number: {minutes!r}")
         if not is_purpose(purpose):
@@ -304,8 +308,9 @@ class TimebankCommands(CoopBase):
         accounts = {} if loaded is None else loaded
         source = accounts.get(from_account) or self.time_account(from_account)
         target = accounts.get(to_account) or self.time_account(to_account)
-        source.check(-minutes)
-        target.check(minutes)
+        if limits:
+            source.check(-minutes)
+            target.check(minutes)
         transfer, day = transfer or uuid4(), on or dt.date.today()
         source.debit(source.kind, transfer, target.id, minutes, purpose, note, day)
         target.credit(target.kind, transfer, source.id, minutes, purpose, note, day)

@@ -484,3 +484,17 @@ def test_a_snapshot_taken_before_kinds_still_loads(tmp_path: Path) -> None:
         assert app.time_account(pool).balance == -60
     finally:
         app.close()
+
+
+def test_a_refund_goes_through_whatever_the_members_balance_now(pair: Pair) -> None:
+    """Vera received hours up to her maximum while hers were held: the refund
+    still gives them back, rather than stopping the relay for ever."""
+    vera = member_with_account(pair.alpha, maximum=60)
+    pool = pair.alpha.open_pool_account(opened_on=DAY)
+    transfer = pair.alpha.send_hours(vera, "beta", 45, on=DAY)
+    mine = pair.alpha.time_account_of(vera).id
+    pair.alpha.transfer_time(pool, mine, 105, "volunteering", on=DAY)  # at 60
+    assert pair.alpha.apply_relayed(pair.answer(transfer, "not_taken")) == "applied"
+    assert pair.alpha.time_account_of(vera).balance == 105
+    assert pair.alpha.hours_out()[0].state == "refunded"
+    assert sum(ledger(pair.alpha).values()) == 0
