@@ -19,6 +19,7 @@ from federation.broker import (
     ensure_federation_stream,
 )
 from node.application import CoopNode
+from node.http.hours import between_coops
 from node.relay_fetch import RelayFetcher
 from node.rules import profile_named
 from node.service import NodeService
@@ -246,5 +247,18 @@ async def test_a_running_node_settles_the_hours_it_sent(
             }
         assert {"hours.sent/1", "hours.settled/1"} <= schemas
         assert "timebank.entry/1" not in schemas  # its stream is not shared
+        # A second answer signed by someone else: kept as the relay's error for
+        # the coordinators' page, not applied, tried again.
+        forged = msgspec.structs.replace(answer, n=2, reason="not_taken")
+        await relay.put(forged, signer=IMPOSTOR)
+        await wait_for(lambda: node.relay is not None and node.relay.error is not None)
+        view = between_coops(app, relay_error_of(node))
+        assert view.relay.position == 1
+        assert view.relay.error == "message 2 is not signed with the consortium's key"
+        assert app.hours_out()[0].state == "confirmed"
     finally:
         await node.stop()
+
+
+def relay_error_of(node: NodeService) -> str | None:
+    return None if node.relay is None else node.relay.error
