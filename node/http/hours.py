@@ -166,6 +166,18 @@ def own_member(request: web.Request) -> UUID:
     return who.member_id
 
 
+def refuse_unless_carried(request: web.Request) -> None:
+    """Without the consortium's key the node reads no answers: hours sent
+    would stay held for ever, so none are taken."""
+    if request.app[NODE].relay is None:
+        raise ApiError(
+            409,
+            "hours_not_carried",
+            "this co-op reads no answers from its consortium (no consortium_key "
+            "in node.toml): hours cannot be sent to other co-ops",
+        )
+
+
 def sent(app: CoopNode, member: UUID, body: HoursOutRequest) -> HoursOutView:
     """Send, saying a missing account of one's own as a conflict (409)."""
     try:
@@ -190,6 +202,7 @@ def sent(app: CoopNode, member: UUID, body: HoursOutRequest) -> HoursOutView:
 )
 async def send_hours(request: web.Request, body: HoursOutRequest) -> HoursOutView:
     member = own_member(request)
+    refuse_unless_carried(request)
     view = await write(request, sent, request.app[NODE].coop_node, member, body)
     fetcher = request.app[NODE].relay
     if fetcher is not None:

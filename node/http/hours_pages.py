@@ -78,6 +78,12 @@ async def send_hours(request: web.Request) -> web.Response:
             field = _field_of(str(error))
             errors[field] = FIELD_WORDS[field]
     status = 400
+    if request.app[NODE].relay is None:
+        errors["form"] = N_(
+            "This co-op cannot send hours to other co-ops yet: it has no key "
+            "to read the consortium's answers. Ask the coordinator."
+        )
+        body, status = None, 409
     if body is not None:
         app = request.app[NODE].coop_node
         try:
