@@ -11,6 +11,7 @@ from node.erasure import ErasureCommands
 from node.expenses import EXPENSE_SHARING, ExpenseCommands
 from node.funding import FUNDING_SHARING, FundingCommands
 from node.governance import GOVERNANCE_SHARING, GovernanceCommands
+from node.hours_exchange import HOURS_SHARING, HoursExchangeCommands
 from node.incidents import INCIDENT_SHARING, IncidentCommands
 from node.leads import LeadCommands
 from node.meetings import MEETING_SHARING
@@ -49,6 +50,7 @@ ALLOWLIST: dict[str, Rule] = {
     **EXPENSE_SHARING,
     **FUNDING_SHARING,
     **CIRCLE_MONTH_SHARING,
+    **HOURS_SHARING,
 }
 
 
@@ -80,6 +82,7 @@ class CoopNode(
     IncidentCommands,
     ComplianceReminderCommands,
     WorkforceCommands,
+    HoursExchangeCommands,
     TimebankCommands,
     ExpenseCommands,
     AccessAuditCommands,

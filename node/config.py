@@ -143,6 +143,9 @@ class NodeConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # the network's mirror of this co-op is read only if signed with it; "" reads
     # none.
     consortium_key: str = ""
+    # How often, in seconds, the node looks for hours relayed to it by the
+    # consortium (node.relay_fetch); it looks at once after sending some.
+    relay_every: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 3.0
     # Where relative paths are resolved: the config file's folder, set when loaded
     # (toolkit.config.load_config); empty in a config built in code.
     base_dir: str = ""

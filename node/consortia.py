@@ -23,6 +23,7 @@ import msgspec
 
 from node.application import ALLOWLIST, CoopNode
 from node.config import ConsortiumLink, NodeConfig
+from node.hours_exchange import HOURS_SHARING
 from node.replicator import (
     NO_KEY,
     TRACKING_NAME,
@@ -88,11 +89,15 @@ def mark_restored(log: ReplicationLog, config: NodeConfig, created_at: str) -> N
 
 
 def policy_for(config: NodeConfig, link: ConsortiumLink) -> SharingPolicy:
+    """Hours sent to other co-ops clear through the first consortium alone, and
+    through it whatever streams it receives: held hours would wait for ever for
+    an answer it never relays. No further consortium sees them."""
     if link.name == config.consortium_name:
         secret = config.secret_bytes
-    else:
-        secret = pseudonym_key(config.secret_bytes, link.name)
-    return SharingPolicy(secret, ALLOWLIST, link.share)
+        return SharingPolicy(secret, ALLOWLIST, link.share, carried=HOURS_SHARING)
+    secret = pseudonym_key(config.secret_bytes, link.name)
+    allowlist = {t: r for t, r in ALLOWLIST.items() if t not in HOURS_SHARING}
+    return SharingPolicy(secret, allowlist, link.share)
 
 
 class Replication(NamedTuple):

@@ -481,3 +481,19 @@ class SocialReportAdopted(DomainError):
     """The board adopted the report: it is never edited again."""
 
     code = "social_report_adopted"
+
+
+class InvalidCoopId(DomainError):
+    """Hours sent to a co-op id that is malformed, or to this co-op itself."""
+
+    code = "invalid_coop"
+
+
+class InvalidReference(DomainError):
+    code = "invalid_reference"
+
+
+class InvalidHours(DomainError):
+    """Hours sent to another co-op outside what one transfer may carry."""
+
+    code = "invalid_hours"

@@ -48,9 +48,19 @@ async def last_message(
 ) -> tuple[bytes, str] | None:
     """The last message on ``subject`` of the mirror stream and its signature,
     or None if there is none (or the broker lets us read none)."""
+    return await direct_get(nc, MIRROR_STREAM, OWN_MIRROR_PREFIX, subject, timeout)
+
+
+async def direct_get(
+    nc: NATS, stream: str, own_prefix: str, subject: str, timeout: float = 5.0
+) -> tuple[bytes, str] | None:
+    """The last message on ``subject`` of ``stream`` and its signature, or None
+    if there is none (or the broker lets us read none): asked first as the
+    co-op's own renamed direct get (``<own_prefix>.<subject>``, a secured hub),
+    then as JetStream's (an open broker)."""
     for request in (
-        f"{OWN_MIRROR_PREFIX}.{subject}",
-        f"$JS.API.DIRECT.GET.{MIRROR_STREAM}.{subject}",
+        f"{own_prefix}.{subject}",
+        f"$JS.API.DIRECT.GET.{stream}.{subject}",
     ):
         try:
             reply = await nc.request(request, b"", timeout=timeout)

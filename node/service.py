@@ -21,6 +21,7 @@ from node.erasure_file import (
 from node.mirror_fetch import MirrorFetcher
 from node.notifier import Notifier
 from node.outbox import Outbox
+from node.relay_fetch import RelayFetcher
 from node.replicator import ReplicationLog
 from node.rules import profile_named
 from node.spinoff import FoundingMember
@@ -33,6 +34,7 @@ class NodeService:
         env = config.store_env()
         self.coop_node = CoopNode(config.coop_id, env)
         self.coop_node.retention = config.retention
+        self.coop_node.hours_secret = config.secret_bytes
         if config.base_dir:
             self._keep_erasure_register(config.path(ERASURE_FILE))
         self.replication_log = ReplicationLog.construct(env)
@@ -57,6 +59,20 @@ class NodeService:
             if config.consortium_key
             else None
         )
+        # Hours relayed to this co-op by its first consortium, which signs
+        # them with the same key.
+        self.relay = (
+            RelayFetcher(
+                self.coop_node,
+                config.consortium_key,
+                config.broker.servers,
+                config.broker.connect_options(),
+                every=config.relay_every,
+                on_applied=self.wake_replicators,
+            )
+            if config.consortium_key
+            else None
+        )
         # What time it is where the co-op is, for pages that judge by the
         # clock (a visit is late): a test sets it to a moment of its choosing.
         self.clock: Callable[[dt.tzinfo], dt.datetime] = dt.datetime.now
@@ -65,6 +81,7 @@ class NodeService:
         self._notifier_task: asyncio.Task[None] | None = None
         self._closing_task: asyncio.Task[None] | None = None
         self._mirror_task: asyncio.Task[None] | None = None
+        self._relay_task: asyncio.Task[None] | None = None
 
     def _keep_erasure_register(self, path: Path) -> None:
         """Destroy again the keys the register file lists (this node's store and
@@ -122,6 +139,10 @@ class NodeService:
             self._mirror_task = asyncio.create_task(
                 self.mirrors.run(), name="mirror-fetcher"
             )
+        if self.relay is not None:
+            self._relay_task = asyncio.create_task(
+                self.relay.run(), name="relay-fetcher"
+            )
 
     @property
     def caught_up(self) -> bool:
@@ -140,10 +161,13 @@ class NodeService:
         await stop_task(self._notifier_task)
         await stop_task(self._closing_task)
         await stop_task(self._mirror_task)
+        await stop_task(self._relay_task)
         # A tick may still run in its thread: closing the store under it crashed.
         await asyncio.to_thread(self.closing.idle)
         if self.mirrors is not None:
             await asyncio.to_thread(self.mirrors.idle)
+        if self.relay is not None:
+            await asyncio.to_thread(self.relay.idle)
         self.coop_node.close()
         self.outbox.close()
         self.replication_log.factory.close()

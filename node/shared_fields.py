@@ -90,9 +90,19 @@ SHARED_FIELDS: dict[str, tuple[str, ...]] = {
     "commonweal.worker.joined": ("disadvantaged", "type_b", "joined_on"),
     "commonweal.worker.left": ("disadvantaged", "type_b", "left_on"),
     # node.timebank, node.expenses, node.funding
-    "commonweal.time_account.opened": ("owner", "opened_on"),
+    "commonweal.time_account.opened": ("kind", "opened_on"),
     "commonweal.time_account.debited": LEDGER_ENTRY,
     "commonweal.time_account.credited": LEDGER_ENTRY,
+    # node.hours_exchange
+    "commonweal.hours_out.sent": ("payee", "minutes", "reference", "sent_on"),
+    "commonweal.hours_in.answered": (
+        "transfer",
+        "payer",
+        "minutes",
+        "reason",
+        "answered_on",
+    ),
+    "commonweal.hours_out.settled": ("payee", "minutes", "outcome", "settled_on"),
     "commonweal.expense_claim.claimed": ("category", "amount", "claimed_on"),
     "commonweal.expense_claim.approved": ("approved_on",),
     "commonweal.expense_claim.rejected": ("reason", "rejected_on"),

@@ -72,7 +72,10 @@ class SharingPolicy:
         secret: bytes,
         allowlist: Mapping[str, Rule],
         streams: Iterable[str] = STREAMS,
+        carried: Iterable[str] = (),
     ) -> None:
+        """``carried``: topics of the allowlist shared whatever the streams (the
+        hours a co-op sends through its consortium, node.consortia)."""
         if len(secret) < 16:
             raise ValueError("the node secret must be at least 16 bytes")
         self.streams = frozenset(streams)
@@ -86,7 +89,7 @@ class SharingPolicy:
             topic
             for topic, rule in allowlist.items()
             if rule.payload_type.STREAM in self.streams
-        )
+        ) | (frozenset(carried) & set(allowlist))
 
     def pseudonym(self, member_id: UUID) -> str:
         """A stable, keyed stand-in for a member (or any person's) id."""

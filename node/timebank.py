@@ -8,7 +8,7 @@ refused before anything is written. Hours are kept as whole minutes.
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import NamedTuple, TypeGuard, get_args
+from typing import Any, NamedTuple, TypeGuard, get_args
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -30,6 +30,7 @@ from schemas import timebank as shared
 from toolkit.aggregates import ids_with
 
 PURPOSES: tuple[str, ...] = get_args(shared.Purpose)
+KINDS: tuple[str, ...] = get_args(shared.AccountKind)
 # Ten hours of overdraft lets a newcomer receive help before giving any.
 DEFAULT_MINIMUM = -10 * 60
 DEFAULT_MAXIMUM = 100 * 60
@@ -43,6 +44,13 @@ def hours(minutes: int) -> str:
 
 class TimeAccount(Aggregate):
     TOPIC = "commonweal.time_account"
+    # Snapshots taken before accounts had a kind (see Opened) are upcast too.
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["kind"] = "pool" if state["owner"] is None else "member"
+        state["partner"] = None
 
     class Event(Aggregate.Event):
         TOPIC = "commonweal.time_account.event"
@@ -52,10 +60,19 @@ class TimeAccount(Aggregate):
 
     class Opened(Created):
         TOPIC = "commonweal.time_account.opened"
-        owner: UUID | None  # the member; None for the co-op's pool
+        class_version = 2
+        owner: UUID | None  # the member; None for the co-op's own accounts
         minimum: int
         maximum: int
         opened_on: dt.date
+        kind: str  # shared.AccountKind
+        partner: str | None  # the partner co-op of a clearing account
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Before hours travelled, an account was a member's or the pool.
+            state["kind"] = "pool" if state["owner"] is None else "member"
+            state["partner"] = None
 
     class Debited(Event):
         TOPIC = "commonweal.time_account.debited"
@@ -78,22 +95,28 @@ class TimeAccount(Aggregate):
         entered_on: dt.date
 
     @staticmethod
-    def create_id(owner: UUID | None, **_: object) -> UUID:
-        return time_account_id(owner)
+    def create_id(
+        owner: UUID | None, kind: str, partner: str | None, **_: object
+    ) -> UUID:
+        return account_id_of(kind, owner, partner)
 
     @event(Opened)
     def __init__(
-        self, owner: UUID | None, minimum: int, maximum: int, opened_on: dt.date
+        self,
+        owner: UUID | None,
+        minimum: int,
+        maximum: int,
+        opened_on: dt.date,
+        kind: str,
+        partner: str | None,
     ) -> None:
         self.owner = owner
         self.minimum = minimum
         self.maximum = maximum
         self.opened_on = opened_on
+        self.kind: shared.AccountKind = as_kind(kind)
+        self.partner = partner
         self.balance = 0
-
-    @property
-    def kind(self) -> shared.AccountKind:
-        return "pool" if self.owner is None else "member"
 
     def check(self, minutes: int) -> None:
         """Refuse a change of ``minutes`` that would cross this account's limits."""
@@ -142,10 +165,34 @@ def is_purpose(purpose: str) -> TypeGuard[shared.Purpose]:
     return purpose in PURPOSES
 
 
+def as_kind(kind: str) -> shared.AccountKind:
+    if kind not in KINDS:
+        raise ValueError(f"{kind!r} is not a kind of time account")
+    return kind  # type: ignore[return-value]
+
+
 def time_account_id(owner: UUID | None) -> UUID:
     """A member has one account; the co-op's pool (owner None) has one too."""
     key = str(owner) if owner is not None else "pool"
     return uuid5(NAMESPACE_URL, f"commonweal:time_account:{key}")
+
+
+def clearing_account_id(partner: str) -> UUID:
+    """The one account of what partner co-op ``partner`` and this one owe each
+    other in hours."""
+    return uuid5(NAMESPACE_URL, f"commonweal:time_account:clearing:{partner}")
+
+
+TRANSIT_ACCOUNT = uuid5(NAMESPACE_URL, "commonweal:time_account:transit")
+
+
+def account_id_of(kind: str, owner: UUID | None, partner: str | None) -> UUID:
+    if kind == "clearing":
+        assert partner is not None
+        return clearing_account_id(partner)
+    if kind == "transit":
+        return TRANSIT_ACCOUNT
+    return time_account_id(owner)
 
 
 class StatementLine(NamedTuple):
@@ -156,8 +203,11 @@ class StatementLine(NamedTuple):
     purpose: str
     note: str
     balance: int
-    # The other account's owner by name; None for the co-op's pool.
+    # The other account's owner by name; None for the co-op's own accounts.
     other_party: str | None
+    # The other co-op the entry was with (hours sent to or received from it);
+    # None for an entry within this co-op.
+    other_coop: str | None = None
 
 
 class TimebankCommands(CoopBase):
@@ -204,6 +254,8 @@ class TimebankCommands(CoopBase):
             minimum=minimum,
             maximum=maximum,
             opened_on=opened_on or dt.date.today(),
+            kind="pool" if owner is None else "member",
+            partner=None,
         )
         self.save(account)
         return account.id
@@ -234,13 +286,17 @@ class TimebankCommands(CoopBase):
         on: dt.date | None = None,
         transfer: UUID | None = None,
         loaded: dict[UUID, TimeAccount] | None = None,
+        limits: bool = True,
     ) -> tuple[UUID, TimeAccount, TimeAccount]:
         """A transfer entered on both accounts but not yet saved, so that a
         command can save it together with what it pays for (an exchange settled,
         a visit delivered): all of it or none. ``transfer`` names it when the
         caller needs a known id (one per visit, say); a new one otherwise.
         Accounts in ``loaded`` (by id) are entered on as they are, and those
-        loaded here are added to it: two transfers on one account in one save."""
+        loaded here are added to it: two transfers on one account in one save.
+        Without ``limits`` neither account's limits are checked: for giving
+        back hours held from a member, which are theirs whatever their balance
+        has become since."""
         if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0:
             raise InvalidAmount(f"minutes must be a positive whole number: {minutes!r}")
         if not is_purpose(purpose):
@@ -252,8 +308,9 @@ class TimebankCommands(CoopBase):
         accounts = {} if loaded is None else loaded
         source = accounts.get(from_account) or self.time_account(from_account)
         target = accounts.get(to_account) or self.time_account(to_account)
-        source.check(-minutes)
-        target.check(minutes)
+        if limits:
+            source.check(-minutes)
+            target.check(minutes)
         transfer, day = transfer or uuid4(), on or dt.date.today()
         source.debit(source.kind, transfer, target.id, minutes, purpose, note, day)
         target.credit(target.kind, transfer, source.id, minutes, purpose, note, day)
@@ -298,9 +355,15 @@ class TimebankCommands(CoopBase):
                     e.note,
                     balance,
                     names[e.counterparty],
+                    self.other_coop(e.counterparty, e.transfer),
                 )
             )
         return lines
+
+    def other_coop(self, account_id: UUID, transfer: UUID) -> str | None:
+        """The other co-op of an entry with ``account_id`` (node.hours_exchange
+        knows which co-op hours in transit are for)."""
+        return None
 
     def _owner_name(self, account_id: UUID) -> str | None:
         """The name of the member who holds an account; None for the pool."""
@@ -328,7 +391,7 @@ TIMEBANK_SHARING: dict[str, Rule] = {
         shared.AccountOpened,
         lambda p, e: shared.AccountOpened(
             account=p.pseudonym(e.originator_id),
-            kind="pool" if e.owner is None else "member",
+            kind=e.kind,
             opened_on=e.opened_on,
         ),
     ),

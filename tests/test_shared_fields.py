@@ -2,6 +2,7 @@
 (node.shared_fields), straight from the stored bytes: the envelopes must be
 byte for byte those the domain events give, for every allowlisted topic."""
 
+import contextlib
 import datetime as dt
 import typing
 from collections.abc import Iterator
@@ -20,12 +21,14 @@ from commonweal.sample_activity import (
     generate_membership,
 )
 from node.application import ALLOWLIST, CoopNode
+from node.errors import InvalidTransition
 from node.incidents import Incident
 from node.replicator import ChainHead, build_envelopes
 from node.rules import profile_named
 from node.shared_fields import SHARED_FIELDS, SharedFieldReader
 from node.sharing import SharingPolicy
 from schemas import GENESIS_HASH
+from schemas.hours import HoursAnswer, HoursOffer
 from tests.carried import carried_motion
 from toolkit.config import StoreConfig
 
@@ -59,9 +62,41 @@ def one_of_each(app: CoopNode) -> None:
     )
     app.record_attendance(meeting, members[:3], members[3:4], "chair")
     app.adopt_minutes(meeting, "Accounts adopted.", "Sec", "Chair", dt.date(2024, 9, 4))
+    hours_between_coops(app, volunteer)
     fewer = msgspec.structs.replace(app.coop().profile, proxies_per_holder=1)
     app.amend_rules(
         fewer, dt.date(2024, 9, 2), motion_id=carried_motion(app, "rules_amendment")
+    )
+
+
+def hours_between_coops(app: CoopNode, member: UUID) -> None:
+    """Hours sent to beta and refunded, and hours from beta answered."""
+    with contextlib.suppress(InvalidTransition):
+        app.open_time_account(member, opened_on=dt.date(2024, 8, 1))
+    day, at = dt.date(2024, 8, 6), dt.datetime(2024, 8, 6, 9, tzinfo=dt.UTC)
+    transfer = app.send_hours(member, "beta", 30, on=day)
+    app.receive_answer(
+        HoursAnswer(
+            n=1,
+            recipient="alpha",
+            payee="beta",
+            transfer=transfer,
+            minutes=30,
+            reason="not_taken",
+            answered_on=day,
+            relayed_at=at,
+        )
+    )
+    app.receive_offer(
+        HoursOffer(
+            n=2,
+            recipient="alpha",
+            payer="beta",
+            transfer=uuid4(),
+            minutes=20,
+            sent_on=day,
+            relayed_at=at,
+        )
     )
 
 

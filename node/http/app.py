@@ -20,6 +20,7 @@ from node.http import (
     erasure,
     expenses,
     funding,
+    hours,
     incidents,
     language,
     leads,
@@ -59,6 +60,7 @@ from node.http.error_words import PLAIN_ERRORS
 from node.http.errors import translate
 from node.http.funding_pages import funding_pages
 from node.http.guard import COOKIE, authenticate
+from node.http.hours_pages import hours_pages
 from node.http.incident_pages import incident_pages
 from node.http.letters import LETTERS, OneTimeViews, letters
 from node.http.meeting_pages import meeting_pages
@@ -95,6 +97,7 @@ APIS: tuple[Api, ...] = (
     elections.api,
     motions.api,
     timebank.api,
+    hours.api,
     pool.api,
     timebank_board.api,
     circles.api,
@@ -219,6 +222,7 @@ def make_app(node: NodeService, *, workers: int | None = None) -> web.Applicatio
     app.add_routes(language.pages)
     app.add_routes(report_page)
     app.add_routes(member_pages)
+    app.add_routes(hours_pages)
     app.add_routes(member_details)
     app.add_routes(my_care_pages)
     app.add_routes(meeting_pages)

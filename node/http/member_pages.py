@@ -23,6 +23,7 @@ from node.http.audit import audited
 from node.http.context import NODE, run, write
 from node.http.expenses import claims_of
 from node.http.field_errors import form_page, trimmed
+from node.http.hours import OUT_WORDS, REASON_WORDS, out_view
 from node.http.pages import render, signed_in, status_of
 from node.http.timebank import AccountView, account_view
 from node.http.visits import my_visits
@@ -40,6 +41,10 @@ MOST_MINUTES = 366 * 24 * 60
 DONE = {
     "claimed": N_("Your claim is sent. The coordinator will decide on it."),
     "given": N_("The hours are given."),
+    "sent": N_(
+        "The hours are held for the other co-op. They are taken when it takes "
+        "them, or given back to you if it cannot."
+    ),
 }
 
 Errors = dict[str, str]
@@ -161,6 +166,10 @@ def timebank_context(app: CoopNode, member_id: UUID) -> dict[str, Any]:
         "others": sorted(others, key=lambda other: other[0].casefold()),
         "purposes": GIVING,
         "form": {"purpose": "gift"},
+        "reference": app.reference_of(member_id),
+        "hours_out": [out_view(o) for o in app.hours_out(member_id)][::-1],
+        "out_words": OUT_WORDS,
+        "reason_words": REASON_WORDS,
     }
 
 

@@ -72,8 +72,10 @@ class StatementEntry(msgspec.Struct, frozen=True):
     purpose: str
     note: str
     balance: int
-    # The other account's holder by name; null for the co-op's pool.
+    # The other account's holder by name; null for the co-op's own accounts.
     other_party: str | None
+    # The other co-op of hours sent to or received from one; null otherwise.
+    other_coop: str | None = None
 
 
 class AccountView(msgspec.Struct, frozen=True):
