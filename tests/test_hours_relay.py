@@ -197,10 +197,10 @@ async def test_offers_and_answers_are_relayed_once_and_forgeries_never(
 
 
 async def test_a_relay_staged_but_not_acknowledged_is_sent_again_byte_for_byte(
-    tmp_path: Path, nats_server: NatsServer, reader: NATS
+    tmp_path: Path, nats_server: NatsServer, reader: NATS, store: StoreConfig
 ) -> None:
     config = consortium_config(tmp_path, nats_server.url)
-    views = ConsortiumViews.construct(config.store_env())
+    views = ConsortiumViews.construct(store.env())
     views.keyring = keyring_for("alpha", "beta")
     alpha = ChainWriter("alpha")
     first, second = sent("beta", 45), sent("beta", 15)

@@ -123,10 +123,12 @@ class Network:
 
 
 @pytest.fixture
-def network(tmp_path: Path, nats_server: NatsServer) -> Iterator[Network]:
+def network(
+    tmp_path: Path, nats_server: NatsServer, store: StoreConfig
+) -> Iterator[Network]:
     service = ConsortiumService(
         ConsortiumConfig(
-            store=StoreConfig(path=str(tmp_path / "consortium.db")),
+            store=store,
             registry=StoreConfig(path=str(tmp_path / "registry.db")),
             broker=BrokerConfig(servers=[nats_server.url]),
         )
