@@ -18,6 +18,7 @@ from nats.js.api import DiscardPolicy, StorageType, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError
 
 from federation.partitions import PartitionsChanged, partitions_of, stream_transform
+from schemas.hours import RELAY_STREAM, RELAY_SUBJECTS
 
 FEDERATION_STREAM = "CW_FEDERATION"
 FEDERATION_SUBJECTS = ["cw.coop.>"]
@@ -239,6 +240,27 @@ async def ensure_mirror_stream(js: JetStreamContext, *, replicas: int = 1) -> No
         # once it is over, today's while it runs.
         max_msgs_per_subject=1,
         discard=DiscardPolicy.OLD,
+        # Read by co-ops by a direct get the broker permits per subject.
+        allow_direct=True,
+    )
+    await _add_or_update(js, config)
+
+
+async def ensure_relay_stream(js: JetStreamContext, *, replicas: int = 1) -> None:
+    """The stream of hours relayed to co-ops (``schemas.hours``), one subject
+    per recipient and n. Kept without an age limit: a node offline for weeks
+    reads its relays in order when it comes back, and a missing n would stop
+    it there."""
+    config = StreamConfig(
+        name=RELAY_STREAM,
+        subjects=[RELAY_SUBJECTS],
+        storage=StorageType.FILE,
+        num_replicas=replicas,
+        # One message under each n: republishing after a crash replaces the
+        # message with the same bytes.
+        max_msgs_per_subject=1,
+        discard=DiscardPolicy.OLD,
+        duplicate_window=DUPLICATE_WINDOW_SECONDS,
         # Read by co-ops by a direct get the broker permits per subject.
         allow_direct=True,
     )

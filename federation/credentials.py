@@ -28,6 +28,9 @@ What each user may do:
 - a node also reads the latest of its own mirrors (federation.mirror_publisher)
   by a direct get renamed ``cw.own-mirror.>``, allowed only on its own mirror
   subjects: the same per-user narrowing as ``cw.last``.
+- a node reads the hours relayed to it (federation.relay) the same way, by a
+  direct get renamed ``cw.own-relay.>``, allowed only on ``cw.relay.<own id>.>``;
+  only the consortium publishes on ``cw.relay.>``.
 - the consortium uses the JetStream API (stream and durable consumer management,
   fetching), acknowledges what it consumed, and subscribes to its own inbox, whose
   prefix starts with no ``_INBOX_`` and so can never be a co-op's.
@@ -48,6 +51,7 @@ from federation.broker import (
 from federation.broker_reload import listed_keys, reload_and_confirm
 from federation.config import ConsortiumConfig
 from federation.registry import ConsortiumRegistry
+from schemas.hours import OWN_RELAY_PREFIX, RELAY_STREAM, RELAY_SUBJECTS
 from toolkit.config import BrokerConfig, ConfigError
 from toolkit.private_files import write_private
 
@@ -96,6 +100,8 @@ def node_permissions(coop_id: str) -> dict[str, object]:
                 # The latest mirror of each month on its own mirror subjects
                 # (federation.mirror_publisher); no other co-op's.
                 f"{OWN_MIRROR_PREFIX}.cw.mirror.{coop_id}.>",
+                # The hours relayed to it, one n at a time (schemas.hours).
+                f"{OWN_RELAY_PREFIX}.cw.relay.{coop_id}.>",
             ]
         },
         "subscribe": {"allow": [f"{node_inbox(coop_id)}.>"]},
@@ -110,6 +116,8 @@ def consortium_permissions() -> dict[str, object]:
                 f"$JS.ACK.{FEDERATION_STREAM}.>",
                 # Each co-op's mirror, into the mirror stream.
                 "cw.mirror.>",
+                # Hours relayed to co-ops, into the relay stream.
+                RELAY_SUBJECTS,
             ]
         },
         "subscribe": {"allow": [f"{CONSORTIUM_INBOX}.>"]},
@@ -126,7 +134,8 @@ def render_users(consortium_key: str, node_keys: Mapping[str, str]) -> str:
     # subjects); each user's permissions narrow both to its own co-op's subjects.
     direct_get = f"$JS.API.DIRECT.GET.{FEDERATION_STREAM}.>"
     mirror_get = f"$JS.API.DIRECT.GET.{MIRROR_STREAM}.>"
-    exported = [FEDERATION_SUBJECTS[0], direct_get, mirror_get]
+    relay_get = f"$JS.API.DIRECT.GET.{RELAY_STREAM}.>"
+    exported = [FEDERATION_SUBJECTS[0], direct_get, mirror_get, relay_get]
     imports: list[dict[str, object]] = [
         {"service": {"account": CONSORTIUM_ACCOUNT, "subject": FEDERATION_SUBJECTS[0]}},
         {
@@ -136,6 +145,10 @@ def render_users(consortium_key: str, node_keys: Mapping[str, str]) -> str:
         {
             "service": {"account": CONSORTIUM_ACCOUNT, "subject": mirror_get},
             "to": f"{OWN_MIRROR_PREFIX}.>",
+        },
+        {
+            "service": {"account": CONSORTIUM_ACCOUNT, "subject": relay_get},
+            "to": f"{OWN_RELAY_PREFIX}.>",
         },
     ]
     lines = [

@@ -23,6 +23,7 @@ from federation.circles import CirclesProjection
 from federation.consortium_snapshots import SnapshotProjection
 from federation.funding import FundingProjection
 from federation.governance import GovernanceProjection
+from federation.hours_exchange import HoursExchangeProjection
 from federation.keyring import Keyring, Unverified
 from federation.members_over_time import ClassTrendProjection
 from federation.membership import MembershipProjection
@@ -110,6 +111,7 @@ PROJECTION_TYPES: tuple[type[Projection], ...] = (
     TimebankProjection,
     CirclesProjection,
     RulesFactsProjection,
+    HoursExchangeProjection,
     # A federation's member consortia (empty in a consortium of co-ops).
     SnapshotProjection,
 )

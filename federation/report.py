@@ -17,6 +17,11 @@ from federation.coop_page import EVERY_COOP, CoopPage, coop_page
 from federation.funding import FundingReport, funding_report
 from federation.governance import GovernanceReport, governance_report
 from federation.growth import GrowthReport, growth_report, render_growth
+from federation.hours_between_coops import (
+    HoursBetweenCoops,
+    hours_between_coops,
+    hours_table,
+)
 from federation.ingest import ConsortiumViews
 from federation.membership import MembershipReport, membership_report
 from federation.registry import Lineage
@@ -37,6 +42,9 @@ class ConsortiumReport(msgspec.Struct, frozen=True):
     workforce: WorkforceReport
     timebank: TimebankReport
     circles: CirclesReport
+    hours_between_coops: HoursBetweenCoops = msgspec.field(
+        default_factory=HoursBetweenCoops
+    )
     # The cursor of the next page of co-ops (``build_report``'s ``page``); None:
     # this page is the last, or the report holds every co-op.
     next_cursor: str | None = None
@@ -66,6 +74,7 @@ def build_report(
         workforce = workforce_report(cursor, as_of, coops)
         timebank = timebank_report(cursor, as_of, coops)
         circles = circles_report(cursor, coops)
+        hours = hours_between_coops(cursor, coops)
     return ConsortiumReport(
         generated_at=generated_at,
         membership=membership,
@@ -78,6 +87,7 @@ def build_report(
         workforce=workforce,
         timebank=timebank,
         circles=circles,
+        hours_between_coops=hours,
         next_cursor=page.next_cursor,
     )
 
@@ -147,6 +157,7 @@ def render_table(report: ConsortiumReport) -> str:
     lines += ["", *_governance_lines(view["governance"])]
     lines += care_tables(view)
     lines += circle_table(view["circles"])
+    lines += hours_table(report.hours_between_coops, _table, _hours)
     if report.dead_letters:
         lines += ["", f"Dead letters: {report.dead_letters}"]
     return "\n".join(lines) + "\n"

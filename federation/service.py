@@ -11,9 +11,12 @@ from federation.keyring import Keyring
 from federation.mirror_publisher import MirrorPublisher, can_sign
 from federation.partition_lock import PartitionLock
 from federation.registry import ConsortiumRegistry
+from federation.relay import RelayPublisher
 from federation.report import ConsortiumReport, build_report
+from federation.statement_key import statement_signer
 from federation.upward import UpwardPublisher
 from federation.upward_log import UpwardLog
+from toolkit.broker_connection import BrokerConnection
 from toolkit.retry import stop_task
 
 
@@ -49,7 +52,23 @@ class ConsortiumService:
                 UpwardLog(self.views),
                 config.upward,
             )
-            self.aggregator.on_applied = self.upward.wake
+        # Hours between co-ops are relayed by one process too (partition 0), and
+        # only by a consortium that can sign what it relays.
+        self.relay: RelayPublisher | None = None
+        self._relay_task: asyncio.Task[None] | None = None
+        if config.partition == 0 and can_sign(config):
+            self.relay = RelayPublisher(
+                self.views,
+                lambda coop_id: self.registry.find(coop_id) is not None,
+                statement_signer(config),
+                BrokerConnection(
+                    config.broker.servers,
+                    "commonweal-relay",
+                    config.broker.connect_options(),
+                ),
+                replicas=config.stream_replicas,
+            )
+        self.aggregator.on_applied = self._applied
         self._mirror_task: asyncio.Task[None] | None = None
         # A partition is applied by one process at a time (federation.partition_lock).
         self.lock = (
@@ -67,6 +86,15 @@ class ConsortiumService:
             self._mirror_task = asyncio.create_task(
                 self.mirrors.run(), name="mirror-publisher"
             )
+        if self.relay is not None:
+            self._relay_task = asyncio.create_task(self.relay.run(), name="relay")
+
+    def _applied(self) -> None:
+        """A batch was applied: tell whoever publishes from the views."""
+        if self.upward is not None:
+            self.upward.wake()
+        if self.relay is not None:
+            self.relay.wake()
 
     async def _aggregate(self) -> None:
         if self.lock is not None:
@@ -93,6 +121,7 @@ class ConsortiumService:
         await stop_task(self._upward_task)
         await stop_task(self._task)
         await stop_task(self._mirror_task)
+        await stop_task(self._relay_task)
         if self.lock is not None:
             self.lock.release()
         self.views.factory.close()

@@ -112,6 +112,7 @@ async def test_dashboard_shows_every_section_by_human_names_with_tables(
         "workforce",
         "timebank",
         "circles",
+        "hours_between_coops",
     }
 
     async with (

@@ -19,6 +19,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from federation.activity import last_applied
 from federation.broker import FEDERATION_STREAM
 from federation.growth import CoopGrowth
+from federation.hours_between_coops import HoursBetweenCoops, hours_between_coops
 from federation.membership import CoopMembership
 from federation.registry import ConsortiumRegistry, Lineage
 from federation.report import ConsortiumReport, report_page
@@ -127,6 +128,26 @@ def _coops(report: ConsortiumReport) -> list[Coop]:
 )
 async def lineage(request: web.Request) -> Any:
     return await _published(request, lambda report: report.growth.coops)
+
+
+@api.route(
+    "GET",
+    "/api/hours-between-coops",
+    summary="Time-bank hours co-ops paid each other through the consortium, by "
+    "pair, and the check that the network's clearing and transit accounts sum "
+    "to the hours still held",
+    tag="reports",
+    response=published_type(HoursBetweenCoops),
+    auth=False,
+)
+async def hours_between(request: web.Request) -> Any:
+    service = request.app[SERVICE]
+
+    def read() -> HoursBetweenCoops:
+        with service.views.transaction() as cursor:
+            return hours_between_coops(cursor)
+
+    return publish(await asyncio.to_thread(read))
 
 
 @api.route(

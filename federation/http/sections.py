@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from federation.http.figures import Figure, suppression_note
+from federation.http.hours_section import hours_section_parts
 from federation.labels import (
     currency,
     hours,
@@ -18,6 +19,7 @@ from federation.labels import (
     percent,
 )
 from federation.suppression import MIN_CELL
+from toolkit.web.i18n import N_
 
 
 class Section(NamedTuple):
@@ -269,6 +271,11 @@ def sections(view: Any, figs: list[Figure]) -> list[Section]:
             ],
         ),
         circles_section(view.circles, coop),
+        Section(
+            "hours_between_coops",
+            N_("Hours between co-ops"),
+            *hours_section_parts(view.hours_between_coops, coop),
+        ),
     ]
 
 
