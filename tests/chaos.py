@@ -149,7 +149,7 @@ class Chaos:
                         servers, nkey_seed=coop_seed(coop_id)
                     ),
                     http=ANY_PORT,
-                    consortium_key=self.consortium_key(),
+                    **self.node_options(),
                 ),
             )
             self.node_configs.append(path)
@@ -165,10 +165,9 @@ class Chaos:
     # The module each node's working process runs (its argv: config, seed).
     WORKER = "tests.chaos_worker"
 
-    def consortium_key(self) -> str:
-        """What nodes are told the consortium signs with: nothing, unless a
-        harness needs what the consortium sends back to them."""
-        return ""
+    def node_options(self) -> dict[str, Any]:
+        """More of each node's config, for a harness that needs it."""
+        return {}
 
     def run(self, seconds: float) -> None:
         """Everything runs while the harness kills something every so often."""
@@ -285,8 +284,8 @@ class Chaos:
                     _section(report.timebank, coop_id, reported),
                 ),
             ):
-                if shown is None and area == "governance" and not truth["ballots"]:
-                    continue  # no ballot closed yet: nothing to report
+                if shown is None and _nothing(truth):
+                    continue  # nothing of the area happened: nothing to report
                 if truth != shown:
                     found.append(f"{coop_id} {area}: {shown} != truth {truth}")
             node.coop_node.close()
@@ -299,6 +298,16 @@ class Chaos:
         for victim in [*self.workers, *self.consortia]:
             victim.kill()
         self.broker.kill()
+
+
+def _nothing(truth: object) -> bool:
+    """Whether a node's truth of an area holds no activity at all (no ballot
+    closed, no visit), which the report shows as no row for the co-op."""
+    if isinstance(truth, dict):
+        return all(_nothing(v) for v in truth.values())
+    if isinstance(truth, list | tuple):
+        return all(_nothing(v) for v in truth)
+    return not truth
 
 
 def _section(

@@ -16,11 +16,14 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from uuid import UUID
 
 import msgspec
 
 from commonweal.sample_activity import MemberGenerator
 from federation.config import ConsortiumConfig
+from federation.report import build_report
 from federation.statement_key import statement_public_key
 from node.application import CoopNode
 from node.config import NodeConfig
@@ -40,9 +43,11 @@ class HoursChaos(Chaos):
     nodes: int = 2
     WORKER = "tests.hours_worker"
 
-    def consortium_key(self) -> str:
+    def node_options(self) -> dict[str, Any]:
+        """Nodes read what the consortium relays them, signed with its key,
+        often: the run is short."""
         config = load_config(self.workdir / "consortium.toml", ConsortiumConfig)
-        return statement_public_key(config)
+        return {"consortium_key": statement_public_key(config), "relay_every": 0.3}
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -67,7 +72,7 @@ class HoursChaos(Chaos):
                 )
                 app.admit_member(member_id, DAY)
                 app.open_time_account(member_id)
-                codes.append(app.reference_code(member_id))
+                codes.append(app.reference_of(member_id))
         codes_file = self.workdir / CODES.format(coop_id=node.config.coop_id)
         codes_file.write_bytes(msgspec.json.encode(codes))
 
@@ -95,9 +100,9 @@ class HoursChaos(Chaos):
                 for account in accounts:
                     if account.kind == "clearing":
                         clearing[coop_id, account.partner] = account.balance
-                for out in app.hours_sent():
-                    outgoing[out.transfer] = (coop_id, out)
-                for into in app.hours_received():
+                for out in app.hours_out():
+                    outgoing[out.id] = (coop_id, out)
+                for into in app.hours_in():
                     incoming[into.transfer] = (coop_id, into)
         for (coop_id, partner), minutes in clearing.items():
             if minutes + clearing.get((partner, coop_id), 0):
@@ -117,6 +122,41 @@ class HoursChaos(Chaos):
         for transfer, (payee, _into) in incoming.items():
             if transfer not in outgoing:
                 found.append(f"{transfer} received by {payee} was never sent")
+        return found + self._reported_differences(clearing, outgoing)
+
+    def _reported_differences(
+        self,
+        clearing: dict[tuple[str, str | None], int],
+        outgoing: dict[UUID, tuple[str, Any]],
+    ) -> list[str]:
+        """Where the consortium's report of hours between co-ops differs from
+        the nodes': hours confirmed per pair, transfers each way, none in
+        flight, and its own check of the network's accounts."""
+        views = self._views()
+        try:
+            reported = build_report(views).hours_between_coops
+        finally:
+            views.factory.close()
+        found = []
+        if reported.in_flight or not reported.agree or reported.held_minutes:
+            found.append(f"the consortium reports {reported}")
+        # A clearing account nets both ways: what was confirmed to the partner
+        # less what the partner had confirmed to this co-op.
+        confirmed = {(p.payer, p.payee): p.confirmed_minutes for p in reported.pairs}
+        for (coop_id, partner), balance in clearing.items():
+            net = confirmed.get((coop_id, partner), 0) - confirmed.get(
+                (partner, coop_id), 0
+            )
+            if balance != net:
+                found.append(
+                    f"{coop_id} holds {balance} for {partner}; the consortium's "
+                    f"confirmed hours net to {net}"
+                )
+        states = [(payer, out.payee, out.state) for payer, out in outgoing.values()]
+        for state in ("confirmed", "refunded"):
+            told = sum(getattr(p, state) for p in reported.pairs)
+            if told != sum(1 for s in states if s[2] == state):
+                found.append(f"{told} transfers reported {state}, nodes: {states}")
         return found
 
     def exchanges(self) -> dict[str, int]:
@@ -124,7 +164,7 @@ class HoursChaos(Chaos):
         ended: dict[str, int] = {}
         for path in self.node_configs:
             with _node(path) as node:
-                for out in node.coop_node.hours_sent():
+                for out in node.coop_node.hours_out():
                     ended[out.state] = ended.get(out.state, 0) + 1
         return ended
 
@@ -155,9 +195,10 @@ def main() -> None:
             chaos.run(args.minutes * 60)
             chaos.settle()
             differences = [*chaos.differences(), *chaos.hours_differences()]
+            ended = chaos.exchanges()
         finally:
             chaos.shutdown()
-    print(f"seed {args.seed}: kills {chaos.kills}, exchanges {chaos.exchanges()}")
+    print(f"seed {args.seed}: kills {chaos.kills}, exchanges {ended}")
     if differences:
         raise SystemExit("NOT exact:\n" + "\n".join(differences))
     print("hours add up")
