@@ -203,10 +203,14 @@ async def test_offers_and_answers_are_relayed_once_and_forgeries_never(
     async with (
         serving(make_consortium_app(consortium)) as url,
         aiohttp.ClientSession() as session,
-        session.get(url + "/operations") as response,
     ):
-        assert response.status == 200
-        text = " ".join(visible_text(await response.text()).split())
+        async with session.get(url + "/operations") as response:
+            assert response.status == 200
+            text = " ".join(visible_text(await response.text()).split())
+        async with session.get(url + "/metrics") as response:
+            metrics = await response.text()
+    assert "commonweal_consortium_hours_ignored 9.0" in metrics
+    assert "commonweal_consortium_hours_relays_waiting 0.0" in metrics
     assert "Offers and answers relayed to co-ops 5" in text
     assert "Waiting to be relayed 0" in text
     assert "Hours messages not counted (an attack or a bug) 9" in text
