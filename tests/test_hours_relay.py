@@ -279,3 +279,30 @@ async def test_a_relay_staged_but_not_acknowledged_is_sent_again_byte_for_byte(
     assert await publisher().publish_once(js) == 0
     assert len(RelayLog(views).relayed("beta")) == 2
     views.factory.close()
+
+
+async def test_a_consortium_that_cannot_sign_relays_nothing(
+    tmp_path: Path, nats_server: NatsServer
+) -> None:
+    """Built in code with no folder for its statement key, it runs no relay
+    publisher (and so never relays unsigned hours); with one, it does."""
+    unsigned = msgspec.structs.replace(
+        consortium_config(tmp_path, nats_server.url),
+        statement_key_file="statement.seed",
+    )
+    service = ConsortiumService(unsigned)
+    try:
+        assert service.relay is None
+    finally:
+        await service.stop()
+    service = ConsortiumService(consortium_config(tmp_path, nats_server.url))
+    service.start()
+    try:
+        assert service.relay is not None
+        await wait_for(
+            lambda: service.relay is not None and service.relay.connection.connected
+        )
+    finally:
+        await service.stop()
+    assert service.relay.connection.client is not None
+    assert service.relay.connection.client.is_closed
