@@ -45,7 +45,7 @@ class HoursExchangeProjection(Projection):
         # What was not counted, by the envelope that said it.
         "CREATE TABLE IF NOT EXISTS hours_ignored ("
         "coop_id TEXT NOT NULL, seq BIGINT NOT NULL, schema TEXT NOT NULL, "
-        "transfer TEXT NOT NULL, reason TEXT NOT NULL, "
+        "transfer TEXT NOT NULL, reason TEXT NOT NULL, recorded_at TEXT NOT NULL, "
         "PRIMARY KEY (coop_id, seq))",
         # Relays owed, in the order queued (``queued_at``, then the envelope
         # that queued it: partitions of a consortium queue side by side).
@@ -68,14 +68,16 @@ class HoursExchangeProjection(Projection):
         except Ignored as ignored:
             transfer = str(getattr(payload, "transfer", ""))
             cursor.execute(
-                "INSERT INTO hours_ignored (coop_id, seq, schema, transfer, reason) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (coop_id, seq) DO NOTHING",
+                "INSERT INTO hours_ignored "
+                "(coop_id, seq, schema, transfer, reason, recorded_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (coop_id, seq) DO NOTHING",
                 (
                     envelope.coop_id,
                     envelope.seq,
                     envelope.schema,
                     transfer,
                     str(ignored),
+                    _now(),
                 ),
             )
 
@@ -90,7 +92,7 @@ class HoursExchangeProjection(Projection):
                 envelope.seq,
                 kind,
                 transfer,
-                dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
+                _now(),
             ),
         )
         self.queued += 1
@@ -168,6 +170,10 @@ class HoursExchangeProjection(Projection):
     }
 
 
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
 def _row(cursor: Cursor, transfer: str) -> Any:
     return cursor.execute(
         "SELECT payer, payee, minutes, state, reason FROM hours_transfers "
@@ -177,7 +183,8 @@ def _row(cursor: Cursor, transfer: str) -> Any:
 
 
 def ignored_hours(cursor: Cursor) -> list[dict[str, object]]:
-    """What was not counted, and why (an attack or a bug), oldest first."""
+    """What was not counted, and why (an attack or a bug), by co-op and
+    envelope."""
     rows = cursor.execute(
         "SELECT coop_id, seq, schema, transfer, reason FROM hours_ignored "
         "ORDER BY coop_id, seq"

@@ -112,3 +112,37 @@ def _staged(row: Any) -> StagedRelay:
         row["signature"],
         bool(row["acknowledged"]),
     )
+
+
+class RelayStatus(NamedTuple):
+    """What the operations page shows of the hours relayed between co-ops."""
+
+    relayed: int  # acknowledged by the broker
+    waiting: int  # queued or staged, not yet acknowledged
+    ignored: int  # hours.* payloads not counted (an attack or a bug)
+    recent_ignored: list[dict[str, object]]  # the latest, newest first
+
+
+def relay_status(cursor: Cursor, recent: int = 10) -> RelayStatus:
+    relayed = waiting = 0
+    if cursor.table_exists("relay_outbox"):
+        for row in cursor.execute(
+            "SELECT acknowledged, COUNT(*) AS n FROM relay_outbox GROUP BY acknowledged"
+        ).fetchall():
+            if row["acknowledged"]:
+                relayed += int(row["n"])
+            else:
+                waiting += int(row["n"])
+    queued = cursor.execute("SELECT COUNT(*) AS n FROM hours_relay_queue").fetchone()
+    ignored = cursor.execute("SELECT COUNT(*) AS n FROM hours_ignored").fetchone()
+    latest = cursor.execute(
+        "SELECT coop_id, seq, schema, transfer, reason FROM hours_ignored "
+        "ORDER BY recorded_at DESC, coop_id, seq LIMIT ?",
+        (recent,),
+    ).fetchall()
+    return RelayStatus(
+        relayed,
+        waiting + int(queued["n"]),
+        int(ignored["n"]),
+        [dict(r) for r in latest],
+    )

@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import msgspec
 import nats
 import pytest
@@ -17,6 +18,7 @@ from nats.aio.client import Client as NATS
 from federation.broker import NatsServer, ensure_relay_stream
 from federation.config import ConsortiumConfig
 from federation.hours_exchange import ignored_hours
+from federation.http.app import make_consortium_app
 from federation.ingest import ConsortiumViews
 from federation.relay import RelayPublisher
 from federation.relay_log import RelayLog
@@ -25,8 +27,10 @@ from federation.statement_key import statement_public_key, statement_signer
 from schemas import hours as h
 from tests.hours_wire import CoopWire, all_relayed, answered, relayed, sent, settled
 from tests.keys import keyring_for, register_coop_key, signed_message
+from tests.page_text import visible_text
 from tests.streams import ChainWriter
 from tests.waiting import wait_for
+from tests.web import serving
 from toolkit.broker_connection import BrokerConnection
 from toolkit.config import BrokerConfig, StoreConfig
 from toolkit.signing import is_signed_by, verify_key
@@ -195,6 +199,23 @@ async def test_offers_and_answers_are_relayed_once_and_forgeries_never(
     assert len(await all_relayed(reader, "beta")) == 2
     assert len(ignored(consortium)) == 9
 
+    # The operator sees the relays and what was not counted, and why.
+    async with (
+        serving(make_consortium_app(consortium)) as url,
+        aiohttp.ClientSession() as session,
+    ):
+        async with session.get(url + "/operations") as response:
+            assert response.status == 200
+            text = " ".join(visible_text(await response.text()).split())
+        async with session.get(url + "/metrics") as response:
+            metrics = await response.text()
+    assert "commonweal_consortium_hours_ignored 9.0" in metrics
+    assert "commonweal_consortium_hours_relays_waiting 0.0" in metrics
+    assert "Offers and answers relayed to co-ops 5" in text
+    assert "Waiting to be relayed 0" in text
+    assert "Hours messages not counted (an attack or a bug) 9" in text
+    assert "gamma 1 hours.answered/1 answered by gamma, not the payee" in text
+
 
 async def test_a_relay_staged_but_not_acknowledged_is_sent_again_byte_for_byte(
     tmp_path: Path, nats_server: NatsServer, reader: NATS, store: StoreConfig
@@ -258,3 +279,30 @@ async def test_a_relay_staged_but_not_acknowledged_is_sent_again_byte_for_byte(
     assert await publisher().publish_once(js) == 0
     assert len(RelayLog(views).relayed("beta")) == 2
     views.factory.close()
+
+
+async def test_a_consortium_that_cannot_sign_relays_nothing(
+    tmp_path: Path, nats_server: NatsServer
+) -> None:
+    """Built in code with no folder for its statement key, it runs no relay
+    publisher (and so never relays unsigned hours); with one, it does."""
+    unsigned = msgspec.structs.replace(
+        consortium_config(tmp_path, nats_server.url),
+        statement_key_file="statement.seed",
+    )
+    service = ConsortiumService(unsigned)
+    try:
+        assert service.relay is None
+    finally:
+        await service.stop()
+    service = ConsortiumService(consortium_config(tmp_path, nats_server.url))
+    service.start()
+    try:
+        assert service.relay is not None
+        await wait_for(
+            lambda: service.relay is not None and service.relay.connection.connected
+        )
+    finally:
+        await service.stop()
+    assert service.relay.connection.client is not None
+    assert service.relay.connection.client.is_closed

@@ -22,6 +22,7 @@ from federation.growth import CoopGrowth
 from federation.hours_between_coops import HoursBetweenCoops, hours_between_coops
 from federation.membership import CoopMembership
 from federation.registry import ConsortiumRegistry, Lineage
+from federation.relay_log import relay_status
 from federation.report import ConsortiumReport, report_page
 from federation.service import ConsortiumService
 from federation.suppression import publish, published_type
@@ -265,6 +266,18 @@ class ConsortiumCollector:
         for coop_id, at in sorted(last.items()):
             silence.add_metric([coop_id], (now - at).total_seconds())
         yield silence
+        with self.service.views.transaction() as cursor:
+            relays = relay_status(cursor, recent=0)
+        yield GaugeMetricFamily(
+            "commonweal_consortium_hours_relays_waiting",
+            "hours offers and answers queued or staged, not yet acknowledged",
+            value=relays.waiting,
+        )
+        yield GaugeMetricFamily(
+            "commonweal_consortium_hours_ignored",
+            "hours messages not counted (an attack or a bug)",
+            value=relays.ignored,
+        )
         yield GaugeMetricFamily(
             "commonweal_consortium_silent_coops",
             "registered co-ops with nothing applied for silent_after_seconds",

@@ -24,6 +24,7 @@ from federation.http.federation_page import federation_api, federation_page
 from federation.http.figures import Figure, figures
 from federation.http.sections import Section, key_measures, sections
 from federation.members_over_time import members_by_class_over_time
+from federation.relay_log import RelayStatus, relay_status
 from federation.report import build_report
 from federation.service import ConsortiumService
 from federation.suppression import publish
@@ -85,11 +86,12 @@ async def dashboard(request: web.Request) -> web.Response:
 async def operations(request: web.Request) -> web.Response:
     """The operator's page: whether the feed from the co-ops is healthy."""
     service = request.app[SERVICE]
-    dead_letters, silent, upward = await asyncio.to_thread(
+    dead_letters, silent, upward, hours = await asyncio.to_thread(
         lambda: (
             service.views.dead_letter_count(),
             service.silent_coops(),
             service.upward.status() if service.upward else None,
+            _relay_status(service),
         )
     )
     return render(
@@ -103,7 +105,14 @@ async def operations(request: web.Request) -> web.Response:
         silent=silent,
         silent_after=service.config.silent_after_seconds,
         upward=upward,
+        hours=hours,
+        relaying=service.relay is not None,
     )
+
+
+def _relay_status(service: ConsortiumService) -> RelayStatus:
+    with service.views.transaction() as cursor:
+        return relay_status(cursor)
 
 
 async def figure_csv(request: web.Request) -> web.Response:
