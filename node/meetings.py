@@ -164,7 +164,7 @@ class Meeting(Aggregate):
         quorum: str,
         quorate: bool,
     ) -> None:
-        self.quorate: bool | None = quorate
+        self.quorate = quorate
 
     @property
     def current_minutes(self) -> dict[str, Any] | None:
