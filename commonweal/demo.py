@@ -108,6 +108,8 @@ class DemoNetwork:
         for node in self.nodes:
             if node.mirrors is not None:
                 node.mirrors.wake()
+        await _hours_between_coops(self.nodes[0], self.nodes[1], timeout)
+        await _wait_until_caught_up(self.nodes, consortium, timeout)
         return consortium
 
     async def stop(self) -> None:
@@ -171,6 +173,38 @@ def demo_people(node: NodeService) -> list[tuple[str, UUID]]:
     app.issue_token(coordinator, "coordinator")
     app.issue_token(board, "board")
     return [("member", member), ("coordinator", coordinator), ("board member", board)]
+
+
+async def _hours_between_coops(
+    payer: NodeService, payee: NodeService, timeout: float
+) -> None:
+    """A volunteer of the first co-op pays three hours of respite for someone
+    of the second (by the reference code that co-op gave them), and the demo
+    waits until the exchange has gone through the consortium and back."""
+
+    def richest(node: NodeService) -> UUID:
+        members = [a for a in node.coop_node.time_accounts() if a.kind == "member"]
+        owner = max(members, key=lambda a: a.balance).owner
+        assert owner is not None
+        return owner
+
+    reference = payee.coop_node.reference_of(richest(payee))
+    transfer = payer.coop_node.send_hours(
+        richest(payer), payee.config.coop_id, 180, reference
+    )
+    deadline = time.monotonic() + timeout
+
+    def state() -> str:
+        return next(o.state for o in payer.coop_node.hours_out() if o.id == transfer)
+
+    while state() == "held":
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"hours sent to {payee.config.coop_id} got no answer")
+        for node in (payer, payee):
+            node.wake_replicators()
+            if node.relay is not None:
+                node.relay.wake()
+        await asyncio.sleep(0.2)
 
 
 async def _wait_until_caught_up(
