@@ -339,12 +339,16 @@ class TimebankCommands(CoopBase):
         ]
         entries.sort(key=lambda e: e.entered_on)  # stable: same-day order kept
         names: dict[UUID, str | None] = {}
+        coops: dict[UUID, str | None] = {}
         lines, balance = [], 0
         for e in entries:
             signed = -e.minutes if isinstance(e, TimeAccount.Debited) else e.minutes
             balance += signed
             if e.counterparty not in names:
                 names[e.counterparty] = self._owner_name(e.counterparty)
+            # The transit account holds hours for many co-ops: by transfer.
+            if e.counterparty == TRANSIT_ACCOUNT or e.counterparty not in coops:
+                coops[e.counterparty] = self.other_coop(e.counterparty, e.transfer)
             lines.append(
                 StatementLine(
                     e.entered_on,
@@ -355,7 +359,7 @@ class TimebankCommands(CoopBase):
                     e.note,
                     balance,
                     names[e.counterparty],
-                    self.other_coop(e.counterparty, e.transfer),
+                    coops[e.counterparty],
                 )
             )
         return lines
