@@ -183,8 +183,15 @@ async def _hours_between_coops(
     waits until the exchange has gone through the consortium and back."""
 
     def richest(node: NodeService) -> UUID:
-        members = [a for a in node.coop_node.time_accounts() if a.kind == "member"]
-        owner = max(members, key=lambda a: a.balance).owner
+        """The member with the most hours (a small demo may have opened no
+        member's account: then its first member's)."""
+        app = node.coop_node
+        accounts = [a for a in app.time_accounts() if a.kind == "member"]
+        if not accounts:
+            first = next(m.id for m in app.members() if m.is_admitted)
+            app.open_time_account(first)
+            return first
+        owner = max(accounts, key=lambda a: a.balance).owner
         assert owner is not None
         return owner
 
