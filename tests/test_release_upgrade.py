@@ -64,7 +64,7 @@ ADDED_SINCE = {
     ("care", "services"),
 }
 # Sections the report gained after the release: present, checked elsewhere.
-SECTIONS_ADDED_SINCE = ("care_quality", "funding", "circles")
+SECTIONS_ADDED_SINCE = ("care_quality", "funding", "circles", "hours_between_coops")
 
 
 def report_of(consortium: ConsortiumService, as_of: dt.date) -> dict[str, Any]:
