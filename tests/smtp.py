@@ -53,8 +53,11 @@ class SmtpServer:
     def received(self) -> list[EmailMessage]:
         if not self.file.exists():
             return []
+        # The sink may be mid-write: only lines it has finished (ended by a
+        # newline) are messages yet.
+        finished = self.file.read_text().split("\n")[:-1]
         messages = []
-        for line in self.file.read_text().splitlines():
+        for line in finished:
             data = json.loads(line)["data"]
             message = email.message_from_string(data, policy=email.policy.default)
             assert isinstance(message, EmailMessage)
