@@ -58,6 +58,13 @@ PAIR_SUMS = (
     f"SUM(CASE WHEN {IN_FLIGHT} THEN minutes ELSE 0 END) AS in_flight_minutes"
 )
 
+# The network's clearing and transit balances: a few accounts a co-op among every
+# member's, read by their own index (``timebank_accounts_between_coops``).
+CLEARING_AND_TRANSIT = (
+    "SELECT SUM(balance) AS minutes FROM timebank_accounts "
+    "WHERE kind IN ('clearing', 'transit')"
+)
+
 
 def hours_between_coops(
     cursor: Cursor, coops: Sequence[str] | None = None
@@ -86,10 +93,7 @@ def hours_between_coops(
         "SELECT SUM(minutes) AS minutes FROM hours_transfers WHERE state = 'sent' "
         "OR (state = 'answered' AND reason <> '')"
     ).fetchone()
-    ledgers = cursor.execute(
-        "SELECT SUM(balance) AS minutes FROM timebank_accounts "
-        "WHERE kind IN ('clearing', 'transit')"
-    ).fetchone()
+    ledgers = cursor.execute(CLEARING_AND_TRANSIT).fetchone()
     held_minutes = int(held["minutes"] or 0)
     clearing_and_transit = int(ledgers["minutes"] or 0)
     return HoursBetweenCoops(

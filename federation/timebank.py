@@ -28,6 +28,11 @@ class TimebankProjection(Projection):
         "coop_id TEXT NOT NULL, account TEXT NOT NULL, kind TEXT NOT NULL, "
         "balance BIGINT NOT NULL DEFAULT 0, entries INTEGER NOT NULL DEFAULT 0, "
         "PRIMARY KEY (coop_id, account))",
+        # The network's hours check reads the few clearing and transit accounts
+        # among every member's (federation.hours_between_coops): partial, so a
+        # member's entries never touch it.
+        "CREATE INDEX IF NOT EXISTS timebank_accounts_between_coops "
+        "ON timebank_accounts (kind) WHERE kind IN ('clearing', 'transit')",
         "CREATE TABLE IF NOT EXISTS timebank_months ("
         "coop_id TEXT NOT NULL, month TEXT NOT NULL, "
         "earned BIGINT NOT NULL DEFAULT 0, spent BIGINT NOT NULL DEFAULT 0, "

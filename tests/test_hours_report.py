@@ -17,7 +17,7 @@ import pytest
 
 from federation.broker import NatsServer
 from federation.config import ConsortiumConfig
-from federation.hours_between_coops import hours_between_coops
+from federation.hours_between_coops import CLEARING_AND_TRANSIT, hours_between_coops
 from federation.http.app import make_consortium_app
 from federation.report import render_table
 from federation.service import ConsortiumService
@@ -237,3 +237,22 @@ def test_a_difference_between_ledgers_and_transfers_shows(network: Network) -> N
     assert (between.held_minutes, between.clearing_and_transit) == (0, 25)
     assert not between.agree
     assert "THEY DIFFER" in render_table(network.service.report())
+
+
+def test_the_network_check_reads_only_clearing_and_transit_accounts(
+    tmp_path: Path,
+) -> None:
+    """A report page reads the check at every request: it must not scan every
+    member's account in the network (48,000 at 1,000 co-ops)."""
+    views = ConsortiumService(
+        ConsortiumConfig(
+            store=StoreConfig(path=str(tmp_path / "views.db")),
+            registry=StoreConfig(path=str(tmp_path / "registry.db")),
+        )
+    ).views
+    with views.transaction() as cursor:
+        plan = cursor.execute(f"EXPLAIN QUERY PLAN {CLEARING_AND_TRANSIT}").fetchall()
+    views.factory.close()
+    assert [row["detail"] for row in plan] == [
+        "SEARCH timebank_accounts USING INDEX timebank_accounts_between_coops (kind=?)"
+    ]

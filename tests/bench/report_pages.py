@@ -140,6 +140,13 @@ def fill(store: StoreConfig, tables: dict[str, Any]) -> None:
                 cursor.execute(f"DELETE FROM {name}")
                 run_fill(cursor, statement)
     views.factory.close()
+    if store.kind == "postgres":
+        # Rows bulk-loaded a moment ago have no planner statistics yet; a server
+        # analyzes a table once a tenth of it has changed (autovacuum), so a
+        # running consortium's tables always have them.
+        with psycopg.connect(**POSTGRES, autocommit=True) as conn:  # type: ignore[arg-type]
+            conn.execute(f'SET search_path TO "{store.schema}"')
+            conn.execute("ANALYZE")
 
 
 def pg_store() -> StoreConfig:
