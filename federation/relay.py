@@ -36,6 +36,7 @@ from federation.relay_log import RelayLog, StagedRelay
 from schemas.hours import (
     HoursAnswer,
     HoursOffer,
+    RefusalReason,
     Relayed,
     encode_relayed,
     relay_subject,
@@ -158,7 +159,7 @@ class RelayPublisher:
             message = _offer(row, transfer, now)
         elif kind == "offer":
             kind = "answer"
-            message = _unknown_coop(row, transfer, now)
+            message = _answer(row, transfer, "unknown_coop", now.date(), now)
             cursor.execute(
                 "UPDATE hours_transfers SET state = 'answered', "
                 "reason = 'unknown_coop', answered_on = ? "
@@ -166,7 +167,8 @@ class RelayPublisher:
                 (now.date().isoformat(), transfer),
             )
         else:
-            message = _answer(row, transfer, now)
+            answered_on = dt.date.fromisoformat(row["answered_on"])
+            message = _answer(row, transfer, row["reason"], answered_on, now)
         if RelayLog.holds(cursor, kind, transfer):
             return
         n = RelayLog.last_n(cursor, message.recipient) + 1
@@ -197,28 +199,21 @@ def _offer(row: Any, transfer: str, now: dt.datetime) -> HoursOffer:
     )
 
 
-def _answer(row: Any, transfer: str, now: dt.datetime) -> HoursAnswer:
+def _answer(
+    row: Any,
+    transfer: str,
+    reason: RefusalReason,
+    answered_on: dt.date,
+    now: dt.datetime,
+) -> HoursAnswer:
     return HoursAnswer(
         n=1,
         recipient=row["payer"],
         payee=row["payee"],
         transfer=UUID(transfer),
         minutes=int(row["minutes"]),
-        reason=row["reason"],
-        answered_on=dt.date.fromisoformat(row["answered_on"]),
-        relayed_at=now,
-    )
-
-
-def _unknown_coop(row: Any, transfer: str, now: dt.datetime) -> HoursAnswer:
-    return HoursAnswer(
-        n=1,
-        recipient=row["payer"],
-        payee=row["payee"],
-        transfer=UUID(transfer),
-        minutes=int(row["minutes"]),
-        reason="unknown_coop",
-        answered_on=now.date(),
+        reason=reason,
+        answered_on=answered_on,
         relayed_at=now,
     )
 
