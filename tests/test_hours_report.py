@@ -19,6 +19,7 @@ from federation.broker import NatsServer
 from federation.config import ConsortiumConfig
 from federation.hours_between_coops import CLEARING_AND_TRANSIT, hours_between_coops
 from federation.http.app import make_consortium_app
+from federation.ingest import ConsortiumViews
 from federation.report import render_table
 from federation.service import ConsortiumService
 from schemas import Payload
@@ -244,12 +245,7 @@ def test_the_network_check_reads_only_clearing_and_transit_accounts(
 ) -> None:
     """A report page reads the check at every request: it must not scan every
     member's account in the network (48,000 at 1,000 co-ops)."""
-    views = ConsortiumService(
-        ConsortiumConfig(
-            store=StoreConfig(path=str(tmp_path / "views.db")),
-            registry=StoreConfig(path=str(tmp_path / "registry.db")),
-        )
-    ).views
+    views = ConsortiumViews.construct(StoreConfig(path=str(tmp_path / "v.db")).env())
     with views.transaction() as cursor:
         plan = cursor.execute(f"EXPLAIN QUERY PLAN {CLEARING_AND_TRANSIT}").fetchall()
     views.factory.close()
